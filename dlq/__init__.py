@@ -1,0 +1,19 @@
+"""dlq: distributed label quality.
+
+Find mislabeled examples in classification data of any size by running
+confident learning as Dask graphs over chunked arrays.
+"""
+
+from dlq.multiclass import LabelInspector, find_label_issues_batched, get_label_quality_scores, scan
+from dlq.result import Scan, ScanResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LabelInspector",
+    "Scan",
+    "ScanResult",
+    "find_label_issues_batched",
+    "get_label_quality_scores",
+    "scan",
+]

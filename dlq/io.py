@@ -1,0 +1,152 @@
+"""Any supported input to dask arrays whose row chunks line up.
+
+Shapes and dtypes are checked here, once, at the boundary; values (ranges,
+finiteness) are checked during pass 1 so that checking costs no extra read.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import dask.array as da
+import numpy as np
+
+#: Size of a pred_probs chunk chosen when the input does not impose one.
+TARGET_CHUNK_BYTES = 64 * 2**20
+
+
+class NpyFile:
+    """A ``.npy`` file read lazily through a memory map.
+
+    Unlike a ``numpy.memmap``, it pickles as its path, so a task sent to a
+    worker process opens the file there instead of carrying its bytes.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        header = np.load(self.path, mmap_mode="r", allow_pickle=False)
+        self.shape = header.shape
+        self.dtype = header.dtype
+        self.ndim = header.ndim
+
+    def __getitem__(self, item: Any) -> np.ndarray:
+        return np.array(np.load(self.path, mmap_mode="r", allow_pickle=False)[item])
+
+    def __repr__(self) -> str:
+        return f"NpyFile({self.path!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+def _is_h5py_dataset(x: Any) -> bool:
+    return type(x).__module__.startswith("h5py") and hasattr(x, "chunks")
+
+
+def _is_zarr_array(x: Any) -> bool:
+    return type(x).__module__.startswith("zarr") and hasattr(x, "chunks")
+
+
+def _rows_per_chunk(shape: tuple[int, ...], itemsize: int, storage_rows: int | None) -> int:
+    row_bytes = max(1, int(np.prod(shape[1:], dtype=np.int64)) * itemsize)
+    rows = max(1, TARGET_CHUNK_BYTES // row_bytes)
+    if storage_rows:
+        rows = max(storage_rows, rows // storage_rows * storage_rows)
+    return int(min(rows, max(shape[0], 1)))
+
+
+def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | None = None) -> da.Array:
+    """Open ``source`` as a dask array chunked along rows only.
+
+    Parameters
+    ----------
+    source : array-like, dask array, zarr array, h5py dataset or path
+        A path ending in ``.npy`` is memory-mapped; any other string is
+        opened as a zarr store (local path or fsspec URL).
+    name : str
+        What the array is called in error messages.
+    chunk_rows : int or tuple of int, optional
+        Rows per chunk, or the row chunks themselves. By default a dask array
+        keeps its chunks, an array stored in chunks (zarr, HDF5) gets a
+        multiple of its stored chunk, and anything else gets about 64 MiB per
+        chunk.
+
+    Examples
+    --------
+    >>> open_array(np.zeros((10, 3)), name="pred_probs", chunk_rows=4).chunks
+    ((4, 4, 2), (3,))
+    """
+    if isinstance(source, da.Array):
+        array = source if chunk_rows is None else source.rechunk({0: chunk_rows})
+        return array.rechunk({axis: -1 for axis in range(1, array.ndim)})
+    if isinstance(source, (str, os.PathLike)):
+        source = _open_path(os.fspath(source), name)
+    stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
+    if not (stored_in_chunks or isinstance(source, NpyFile)):
+        source = np.asarray(source)
+    if chunk_rows is None:
+        storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
+        chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)
+    chunks = (chunk_rows,) + tuple(source.shape[1:])
+    return da.from_array(source, chunks=chunks, lock=_is_h5py_dataset(source), name=False)
+
+
+def _open_path(path: str, name: str) -> Any:
+    if path.endswith(".npy"):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{name}: no such .npy file: {path!r}")
+        return NpyFile(path)
+    import zarr
+
+    try:
+        return zarr.open_array(path, mode="r")
+    except Exception as error:
+        raise ValueError(
+            f"{name}: could not open {path!r} as a zarr array ({error}); "
+            "give a .npy file, a zarr array store, or an array object"
+        ) from error
+
+
+def check_pred_probs(pred_probs: da.Array) -> None:
+    """Refuse pred_probs whose shape or dtype cannot be class probabilities."""
+    if pred_probs.ndim != 2:
+        raise ValueError(f"pred_probs must be 2-D with shape (N, K); got shape {pred_probs.shape}")
+    if pred_probs.shape[1] < 2:
+        raise ValueError(f"pred_probs must have at least 2 columns (classes); got shape {pred_probs.shape}")
+    if pred_probs.dtype not in (np.float32, np.float64):
+        raise TypeError(
+            f"pred_probs must be float32 or float64; got dtype {pred_probs.dtype}. "
+            "Convert it with .astype('float32') or .astype('float64')"
+        )
+
+
+def check_labels(labels: da.Array, n_rows: int) -> None:
+    """Refuse labels that are not one integer class per example."""
+    if labels.ndim != 1:
+        raise ValueError(
+            f"labels must be 1-D with one integer class per example; got shape {labels.shape}. "
+            "For multi-label data use dlq.multilabel"
+        )
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"labels must be integers (class indices); got dtype {labels.dtype}. Map class names to 0..K-1 first"
+        )
+    if labels.shape[0] != n_rows:
+        raise ValueError(
+            f"labels and pred_probs must have the same number of rows; "
+            f"got {labels.shape[0]} labels and {n_rows} rows of pred_probs"
+        )
+
+
+def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) -> tuple[da.Array, da.Array]:
+    """Open labels (N,) and pred_probs (N, K) as dask arrays with equal row chunks.
+
+    Examples
+    --------
+    >>> y, p = open_inputs([0, 1, 1], np.eye(3, 2), chunk_rows=2)
+    >>> y.chunks, p.chunks
+    (((2, 1),), ((2, 1), (2,)))
+    """
+    pred_probs = open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows)
+    check_pred_probs(pred_probs)
+    labels = open_array(labels, name="labels")
+    check_labels(labels, pred_probs.shape[0])
+    return labels.rechunk((pred_probs.chunks[0],)), pred_probs

@@ -1,0 +1,390 @@
+"""Pure numpy functions over one chunk of rows.
+
+Everything here takes in-memory arrays for a contiguous block of examples and
+returns small arrays; nothing knows about Dask. The engine composes these into
+graphs, and the in-memory ``LabelInspector`` calls them directly.
+
+Sums that cross chunks are kept as integers (see :func:`fixed_point_limbs`), so
+that adding partials in any order, over any chunking, gives bit-identical
+results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+#: Slack used by cleanlab when comparing probabilities to thresholds.
+FLOATING_POINT_COMPARISON = 1e-6
+#: Lower bound of every confident threshold.
+THRESHOLD_LOWER_BOUND = 2 * FLOATING_POINT_COMPARISON
+#: Lower bound used where a score or normaliser is clipped before dividing.
+CLIPPING_LOWER_BOUND = 1e-6
+
+SCORE_METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
+ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated")
+
+# A value in [0, 1] is split into LIMBS integers of LIMB_BITS bits each, so
+# that the sum of up to 2**(63 - LIMB_BITS) values per limb fits in int64.
+LIMB_BITS = 26
+LIMBS = 4
+NO_ROW = np.iinfo(np.int64).max
+
+
+def fixed_point_limbs(values: np.ndarray) -> np.ndarray:
+    """Split values in [0, 1] into exact fixed-point integer limbs.
+
+    Row ``i`` of the result holds integers ``a_0 .. a_3`` with
+    ``values[i] ~= sum_j a_j * 2**(-26 * (j + 1))``; the value is truncated
+    below ``2**-104``. Integer sums of limbs are associative, which is what
+    makes dlq's thresholds independent of chunking.
+
+    Examples
+    --------
+    >>> fixed_point_limbs(np.array([0.5, 1.0]))[:, 0].tolist()
+    [33554432, 67108864]
+    """
+    remainder = np.clip(np.asarray(values, dtype=np.float64), 0.0, 1.0)
+    limbs = np.empty((remainder.shape[0], LIMBS), dtype=np.int64)
+    scale = float(2**LIMB_BITS)
+    for j in range(LIMBS):
+        remainder = remainder * scale  # exact: multiplying by a power of two
+        whole = np.floor(remainder)
+        limbs[:, j] = whole
+        remainder = remainder - whole  # exact: Sterbenz
+    return limbs
+
+
+def limbs_to_fraction(limb_sums: np.ndarray) -> list[Fraction]:
+    """Turn per-class limb sums of shape (K, 4) back into exact fractions."""
+    denominator = 2 ** (LIMB_BITS * LIMBS)
+    fractions = []
+    for row in limb_sums.tolist():
+        numerator = sum(int(a) << (LIMB_BITS * (LIMBS - 1 - j)) for j, a in enumerate(row))
+        fractions.append(Fraction(numerator, denominator))
+    return fractions
+
+
+@dataclass(frozen=True)
+class InvalidRows:
+    """The first invalid row of each kind, as ``(global row, what is wrong)``.
+
+    A row of ``(NO_ROW, "")`` means no invalid row of that kind.
+    """
+
+    label: tuple[int, str] = (NO_ROW, "")
+    prob: tuple[int, str] = (NO_ROW, "")
+
+    def __or__(self, other: InvalidRows) -> InvalidRows:
+        return InvalidRows(min(self.label, other.label), min(self.prob, other.prob))
+
+
+def _describe_prob_row(row: np.ndarray) -> str:
+    if not np.isfinite(row).all():
+        return "contains NaN or infinity"
+    if row.min() < 0:
+        return f"has a negative value ({row.min()!r})"
+    return f"has a value above 1 ({row.max()!r})"
+
+
+def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
+    """Find the first row with a label outside ``[0, K)`` and the first with a
+    probability that is not a finite number in [0, 1].
+
+    Examples
+    --------
+    >>> invalid_rows(np.array([0, 2]), np.array([[0.5, 0.5], [0.5, 0.5]]), 10).label
+    (11, 'is 2')
+    """
+    num_classes = pred_probs.shape[1]
+    bad_label = (labels < 0) | (labels >= num_classes)
+    # min and max are NaN when a row holds NaN, so one comparison each covers it
+    bad_prob = ~((pred_probs.min(axis=1) >= 0) & (pred_probs.max(axis=1) <= 1))
+    found = InvalidRows()
+    if bad_label.any():
+        row = int(np.argmax(bad_label))
+        found = InvalidRows(label=(offset + row, f"is {labels[row]!r}"))
+    if bad_prob.any():
+        row = int(np.argmax(bad_prob))
+        found = found | InvalidRows(prob=(offset + row, _describe_prob_row(pred_probs[row])))
+    return found
+
+
+@dataclass(frozen=True)
+class ThresholdPartials:
+    """Pass-1 partials of one chunk, or of many chunks once combined.
+
+    Attributes
+    ----------
+    limb_sums : ndarray of int64, shape (K, 4)
+        Fixed-point sums of ``pred_probs[i, labels[i]]`` per given class.
+    class_counts : ndarray of int64, shape (K,)
+        Number of examples given each class.
+    invalid : InvalidRows
+        The first invalid rows seen.
+    """
+
+    limb_sums: np.ndarray
+    class_counts: np.ndarray
+    invalid: InvalidRows
+
+
+def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> ThresholdPartials:
+    """Pass-1 partials of one chunk: class sums, class counts and validation.
+
+    Invalid rows do not raise here; they are reported in ``invalid`` so that
+    the error can name the first bad row of the whole data set.
+
+    Examples
+    --------
+    >>> part = threshold_partials(np.array([0, 1, 1]), np.array([[.8, .2], [.3, .7], [.5, .5]]), 0)
+    >>> part.class_counts.tolist()
+    [1, 2]
+    """
+    n_rows, num_classes = pred_probs.shape
+    invalid = invalid_rows(labels, pred_probs, offset)
+    valid_labels = np.where((labels < 0) | (labels >= num_classes), 0, labels)
+    given_prob = pred_probs[np.arange(n_rows), valid_labels]
+    limbs = fixed_point_limbs(np.where(np.isfinite(given_prob), given_prob, 0.0))
+    limb_sums = np.zeros((num_classes, LIMBS), dtype=np.int64)
+    _add_limbs_by_class(limb_sums, valid_labels, limbs)
+    return ThresholdPartials(
+        limb_sums=limb_sums,
+        class_counts=np.bincount(valid_labels, minlength=num_classes).astype(np.int64),
+        invalid=invalid,
+    )
+
+
+def _add_limbs_by_class(out: np.ndarray, labels: np.ndarray, limbs: np.ndarray) -> None:
+    # bincount adds in float64; each limb is at most 2**26, so a sum over at
+    # most 2**26 rows is exact.
+    step = 2**26
+    for start in range(0, labels.shape[0], step):
+        for j in range(LIMBS):
+            out[:, j] += np.bincount(
+                labels[start : start + step], weights=limbs[start : start + step, j], minlength=out.shape[0]
+            ).astype(np.int64)
+
+
+def combine_threshold_partials(parts: list[ThresholdPartials]) -> ThresholdPartials:
+    """Add pass-1 partials; associative and commutative, exactly."""
+    invalid = InvalidRows()
+    for part in parts:
+        invalid = invalid | part.invalid
+    return ThresholdPartials(
+        limb_sums=np.sum([p.limb_sums for p in parts], axis=0),
+        class_counts=np.sum([p.class_counts for p in parts], axis=0),
+        invalid=invalid,
+    )
+
+
+def confident_thresholds(partials: ThresholdPartials, *, absent_class_threshold: float) -> np.ndarray:
+    """Per-class mean of the given label's probability, clipped below at 2e-6.
+
+    Each mean is rounded once from its exact value. A class no example is
+    given gets ``absent_class_threshold`` (cleanlab's batched code uses 2e-6,
+    its in-memory code 2).
+
+    Examples
+    --------
+    >>> part = threshold_partials(np.array([0, 0]), np.array([[.75, .25], [.25, .75]]), 0)
+    >>> confident_thresholds(part, absent_class_threshold=2.0).tolist()
+    [0.5, 2.0]
+    """
+    sums = limbs_to_fraction(partials.limb_sums)
+    means = [
+        float(total / int(count)) if count > 0 else absent_class_threshold
+        for total, count in zip(sums, partials.class_counts.tolist())
+    ]
+    return np.maximum(np.array(means, dtype=np.float64), THRESHOLD_LOWER_BOUND)
+
+
+def adjust_pred_probs(pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Subtract class thresholds, shift by their maximum and renormalise rows.
+
+    Examples
+    --------
+    >>> adjust_pred_probs(np.array([[0.6, 0.4]]), np.array([0.5, 0.3])).round(3).tolist()
+    [[0.5, 0.5]]
+    """
+    adjusted = pred_probs - thresholds
+    adjusted += thresholds.max()
+    adjusted /= adjusted.sum(axis=1, keepdims=True)
+    return adjusted
+
+
+def self_confidence(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Probability of the given label.
+
+    Examples
+    --------
+    >>> self_confidence(np.array([1]), np.array([[0.2, 0.8]])).tolist()
+    [0.8]
+    """
+    return pred_probs[np.arange(pred_probs.shape[0]), labels]
+
+
+def normalized_margin(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """``(p[y] - max over other classes + 1) / 2``.
+
+    Examples
+    --------
+    >>> normalized_margin(np.array([1]), np.array([[0.2, 0.8]])).round(6).tolist()
+    [0.8]
+    """
+    rows = np.arange(pred_probs.shape[0])
+    others = pred_probs.copy()
+    others[rows, labels] = -np.inf
+    given = pred_probs[rows, labels]
+    return (given - others.max(axis=1) + 1) / 2
+
+
+def normalized_entropy(pred_probs: np.ndarray) -> np.ndarray:
+    """Row entropy divided by ``log(K)``, with ``0 * log(0) = 0``.
+
+    Examples
+    --------
+    >>> normalized_entropy(np.array([[0.5, 0.5], [1.0, 0.0]])).tolist()
+    [1.0, 0.0]
+    """
+    logs = np.zeros_like(pred_probs)
+    np.log(pred_probs, out=logs, where=pred_probs > 0)
+    return -np.sum(pred_probs * logs, axis=1) / np.log(pred_probs.shape[1])
+
+
+def confidence_weighted_entropy(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """cleanlab's confidence-weighted entropy score, rescaled to [0, 1].
+
+    Examples
+    --------
+    >>> confidence_weighted_entropy(np.array([0]), np.array([[1.0, 0.0]])).tolist()
+    [1.0]
+    """
+    given = np.maximum(self_confidence(labels, pred_probs), CLIPPING_LOWER_BOUND)
+    ratio = normalized_entropy(pred_probs) / given
+    return np.log(ratio + 1) / np.maximum(ratio, CLIPPING_LOWER_BOUND)
+
+
+_SCORERS = {
+    "self_confidence": self_confidence,
+    "normalized_margin": normalized_margin,
+    "confidence_weighted_entropy": confidence_weighted_entropy,
+}
+
+
+def label_quality_scores(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    *,
+    method: str,
+    thresholds: np.ndarray | None = None,
+) -> np.ndarray:
+    """Label quality score of every row; adjusted by ``thresholds`` if given.
+
+    Examples
+    --------
+    >>> label_quality_scores(np.array([0, 1]), np.array([[0.9, 0.1], [0.6, 0.4]]), method="self_confidence").tolist()
+    [0.9, 0.4]
+    """
+    if thresholds is not None:
+        pred_probs = adjust_pred_probs(pred_probs, thresholds)
+    return _SCORERS[method](labels, pred_probs)
+
+
+def issue_count_partials(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per-class counts behind both issue-count estimates, shape (3, K).
+
+    Row 0: examples given class k that are confidently predicted as another
+    class (their argmax probability reaches the argmax class's threshold less
+    1e-6). Row 1: examples given class k. Row 2: examples given class k whose
+    argmax probability reaches its class threshold less 1e-6.
+
+    Examples
+    --------
+    >>> issue_count_partials(np.array([0, 0]), np.array([[.2, .8], [.9, .1]]), np.array([.5, .5])).tolist()
+    [[1, 0], [2, 0], [2, 0]]
+    """
+    n_rows, num_classes = pred_probs.shape
+    predicted = pred_probs.argmax(axis=1)
+    predicted_prob = pred_probs[np.arange(n_rows), predicted]
+    confident = predicted_prob >= (thresholds - FLOATING_POINT_COMPARISON)[predicted]
+    return np.stack(
+        [
+            np.bincount(labels[confident & (predicted != labels)], minlength=num_classes),
+            np.bincount(labels, minlength=num_classes),
+            np.bincount(labels[confident], minlength=num_classes),
+        ]
+    ).astype(np.int64)
+
+
+def num_label_issues(count_partials: np.ndarray, *, estimation_method: str) -> int:
+    """Estimated number of label issues from summed :func:`issue_count_partials`.
+
+    Examples
+    --------
+    >>> num_label_issues(np.array([[1, 0], [2, 0], [2, 0]]), estimation_method="off_diagonal")
+    1
+    """
+    prune, given, normalization = count_partials.astype(np.float64)
+    if estimation_method == "off_diagonal":
+        return int(prune.sum())
+    calibrated = prune * given / np.maximum(normalization, CLIPPING_LOWER_BOUND)
+    return int(np.rint(calibrated.sum()))
+
+
+def prediction_agrees(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Whether argmax picks the given label once 1e-6 is added to its probability.
+
+    The addition happens in the input's dtype and ties go to the lower class,
+    as a row-wise ``argmax`` after the addition would decide.
+
+    Examples
+    --------
+    >>> prediction_agrees(np.array([0, 0]), np.array([[0.5, 0.5000001], [0.2, 0.8]])).tolist()
+    [True, False]
+    """
+    rows = np.arange(pred_probs.shape[0])
+    predicted = pred_probs.argmax(axis=1)
+    predicted_prob = pred_probs[rows, predicted]
+    bumped = pred_probs[rows, labels] + pred_probs.dtype.type(FLOATING_POINT_COMPARISON)
+    return (predicted == labels) | (bumped > predicted_prob) | ((bumped == predicted_prob) & (labels < predicted))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The lowest-scoring examples of some rows, ordered by (score, index)."""
+
+    scores: np.ndarray
+    indices: np.ndarray
+    agrees: np.ndarray
+
+
+def lowest(scores: np.ndarray, indices: np.ndarray, agrees: np.ndarray, k: int) -> Candidates:
+    """The ``k`` entries with the lowest (score, index), sorted that way.
+
+    Examples
+    --------
+    >>> lowest(np.array([.3, .1, .3, .2]), np.arange(4), np.zeros(4, bool), 3).indices.tolist()
+    [1, 3, 0]
+    """
+    if k < scores.shape[0]:
+        kth = np.partition(scores, k - 1)[k - 1] if k > 0 else -np.inf
+        below = scores < kth
+        tied = np.flatnonzero(scores == kth)
+        tied = tied[np.argsort(indices[tied], kind="stable")][: k - int(below.sum())]
+        keep = np.concatenate([np.flatnonzero(below), tied])
+        scores, indices, agrees = scores[keep], indices[keep], agrees[keep]
+    order = np.lexsort((indices, scores))
+    return Candidates(scores[order], indices[order], agrees[order])
+
+
+def merge_lowest(parts: list[Candidates], k: int) -> Candidates:
+    """Merge candidate lists, keeping the ``k`` lowest (score, index)."""
+    return lowest(
+        np.concatenate([p.scores for p in parts]),
+        np.concatenate([p.indices for p in parts]),
+        np.concatenate([p.agrees for p in parts]),
+        k,
+    )

@@ -1,0 +1,368 @@
+"""cleanlab-compatible multi-class API, and dlq's own lazy ``scan``.
+
+These functions translate arguments and results; the arithmetic is in
+:mod:`dlq.kernels` and the graphs in :mod:`dlq.engine`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask.array as da
+import numpy as np
+
+from dlq import engine, io, kernels
+from dlq.result import Scan
+from dlq.scheduler import compute
+
+
+def _check_method(method: str, adjust_pred_probs: bool) -> None:
+    if method not in kernels.SCORE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(kernels.SCORE_METHODS)}; got {method!r}")
+    if adjust_pred_probs and method == "confidence_weighted_entropy":
+        raise ValueError(
+            "adjust_pred_probs=True is not supported with method='confidence_weighted_entropy'; "
+            "use another method or adjust_pred_probs=False"
+        )
+
+
+def _check_estimation_method(estimation_method: str) -> None:
+    if estimation_method not in kernels.ESTIMATION_METHODS:
+        raise ValueError(
+            f"estimation_method must be one of {', '.join(kernels.ESTIMATION_METHODS)}; got {estimation_method!r}"
+        )
+
+
+def _checked_kwargs(kwargs: dict | None, allowed: dict[str, Any], name: str) -> dict[str, Any]:
+    kwargs = dict(kwargs or {})
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise ValueError(f"{name} got unsupported keys {unknown}; supported: {sorted(allowed)}")
+    return {**allowed, **kwargs}
+
+
+def scan(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    method: str = "self_confidence",
+    adjust_pred_probs: bool = False,
+    estimation_method: str = "off_diagonal",
+    chunk_rows: int | None = None,
+) -> Scan:
+    """Build a lazy scan for label issues in multi-class data.
+
+    The scan reads the data twice, chunk by chunk: pass 1 computes per-class
+    confident thresholds, pass 2 scores every example and counts issues; the
+    lowest-scoring examples are then chosen without gathering all scores.
+    Nothing runs until ``.compute()`` or ``.to_zarr()``.
+
+    Parameters
+    ----------
+    labels : array-like of int, shape (N,)
+        Given class of each example, in ``0..K-1``. A numpy or dask array, a
+        zarr array, an h5py dataset, or a path to a ``.npy`` file or a zarr
+        store (local or fsspec URL).
+    pred_probs : array-like of float, shape (N, K)
+        Predicted class probabilities (float32 or float64), out of sample.
+        Same kinds of input as ``labels``.
+    method : {"self_confidence", "normalized_margin", "confidence_weighted_entropy"}
+        Label quality score used to rank examples.
+    adjust_pred_probs : bool
+        Subtract the class thresholds from pred_probs before scoring (not
+        with confidence_weighted_entropy).
+    estimation_method : {"off_diagonal", "off_diagonal_calibrated"}
+        How the number of label issues is estimated.
+    chunk_rows : int, optional
+        Rows per chunk. By default dask inputs keep their chunks and others
+        get about 64 MiB of pred_probs per chunk.
+
+    Returns
+    -------
+    Scan
+        Lazy: ``scores`` and ``mask`` are dask arrays, ``.compute()`` returns a
+        :class:`~dlq.result.ScanResult` with the ranked issues.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
+    >>> labels = np.array([0, 1, 1, 1])
+    >>> dlq.scan(labels, pred_probs).compute().issues.tolist()
+    [1]
+    """
+    _check_method(method, adjust_pred_probs)
+    _check_estimation_method(estimation_method)
+    labels, pred_probs = io.open_inputs(labels, pred_probs, chunk_rows=chunk_rows)
+    return engine.scan(labels, pred_probs, method=method, adjust=adjust_pred_probs, estimation_method=estimation_method)
+
+
+def find_label_issues_batched(
+    labels: Any = None,
+    pred_probs: Any = None,
+    *,
+    labels_file: str | None = None,
+    pred_probs_file: str | None = None,
+    batch_size: int = 10000,
+    n_jobs: int | None = None,
+    verbose: bool = True,
+    quality_score_kwargs: dict | None = None,
+    num_issue_kwargs: dict | None = None,
+    return_mask: bool = False,
+) -> np.ndarray:
+    """Find label issues in data too large for memory, as cleanlab's function of
+    the same name does, in two reads of the data.
+
+    Parameters
+    ----------
+    labels : array-like of int, shape (N,), optional
+        Given labels; anything :func:`dlq.scan` accepts. Give this or
+        ``labels_file``.
+    pred_probs : array-like of float, shape (N, K), optional
+        Out-of-sample predicted probabilities. Give this or ``pred_probs_file``.
+    labels_file, pred_probs_file : str, optional
+        Paths of ``.npy`` files, memory-mapped.
+    batch_size : int
+        Rows per chunk for inputs that are not dask arrays (a dask array keeps
+        its own chunks). Memory use grows with it; the answer does not.
+    n_jobs : int, optional
+        Threads used when no ``distributed.Client`` is active. None means all
+        cores (cleanlab's default is 1).
+    verbose : bool
+        Show a progress bar.
+    quality_score_kwargs : dict, optional
+        ``method`` and ``adjust_pred_probs`` of the label quality score.
+    num_issue_kwargs : dict, optional
+        ``estimation_method``: "off_diagonal" (default) or
+        "off_diagonal_calibrated".
+    return_mask : bool
+        Return a boolean mask of length N instead of indices.
+
+    Returns
+    -------
+    ndarray
+        Indices of likely label errors sorted by label quality score, lowest
+        first (ties by index), as cleanlab's documentation describes; cleanlab
+        2.9 itself returns the same indices in index order. Or a boolean mask.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
+    >>> dlq.find_label_issues_batched(np.array([0, 1, 1, 1]), pred_probs, verbose=False).tolist()
+    [1]
+    """
+    labels = _one_of(labels, labels_file, "labels")
+    pred_probs = _one_of(pred_probs, pred_probs_file, "pred_probs")
+    scoring = _checked_kwargs(
+        quality_score_kwargs, {"method": "self_confidence", "adjust_pred_probs": False}, "quality_score_kwargs"
+    )
+    estimation = _checked_kwargs(num_issue_kwargs, {"estimation_method": "off_diagonal"}, "num_issue_kwargs")
+    _check_batch_size(batch_size)
+    chunk_rows = None if isinstance(pred_probs, da.Array) else batch_size
+    lazy = scan(labels, pred_probs, chunk_rows=chunk_rows, **scoring, **estimation)
+    if return_mask:
+        (mask,) = compute(lazy.mask, n_jobs=n_jobs, progress=verbose)
+        return mask
+    return lazy.compute(n_jobs=n_jobs, progress=verbose).issues
+
+
+def _check_batch_size(batch_size: int) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+
+
+def _one_of(array: Any, path: str | None, name: str) -> Any:
+    if path is not None:
+        if array is not None:
+            raise ValueError(f"give only one of `{name}` and `{name}_file`")
+        if not isinstance(path, str) or not path.endswith(".npy"):
+            raise ValueError(f"{name}_file must be the path of a .npy file; got {path!r}")
+        return path
+    if array is None:
+        raise ValueError(f"give one of `{name}` and `{name}_file`")
+    return array
+
+
+def get_label_quality_scores(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    method: str = "self_confidence",
+    adjust_pred_probs: bool = False,
+) -> Any:
+    """Label quality score of every example, as ``cleanlab.rank`` computes it.
+
+    Scores lie in [0, 1]; lower means the label is more likely wrong.
+
+    Parameters
+    ----------
+    labels : array-like of int, shape (N,)
+        Given labels in ``0..K-1``.
+    pred_probs : array-like of float, shape (N, K)
+        Out-of-sample predicted probabilities.
+    method : {"self_confidence", "normalized_margin", "confidence_weighted_entropy"}
+        The score.
+    adjust_pred_probs : bool
+        Subtract the class thresholds first. As in ``cleanlab.rank``, a class
+        no example is given has threshold 2 here (the batched scan uses 2e-6).
+
+    Returns
+    -------
+    ndarray or dask.array.Array
+        A numpy array for in-memory input; a lazy dask array when either
+        input is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> dlq.get_label_quality_scores(np.array([0, 1]), np.array([[0.9, 0.1], [0.6, 0.4]])).tolist()
+    [0.9, 0.4]
+    """
+    _check_method(method, adjust_pred_probs)
+    lazy_input = isinstance(labels, da.Array) or isinstance(pred_probs, da.Array)
+    labels, pred_probs = io.open_inputs(labels, pred_probs)
+    scores = engine.label_quality_scores(
+        labels, pred_probs, method=method, adjust=adjust_pred_probs, absent_class_threshold=2.0
+    )
+    if lazy_input:
+        return scores
+    return compute(scores)[0]
+
+
+class LabelInspector:
+    """Stream batches through cleanlab's two-pass label-issue procedure yourself.
+
+    Call :meth:`update_confident_thresholds` on every batch, then
+    :meth:`score_label_quality` on every batch, then read the results. Same
+    constructor and methods as cleanlab's ``LabelInspector``; for data in
+    arrays or files, :func:`find_label_issues_batched` or :func:`dlq.scan`
+    does all of this in parallel.
+
+    Parameters
+    ----------
+    num_class : int
+        Number of classes K.
+    store_results : bool
+        Keep every batch's scores so that :meth:`get_quality_scores` and
+        :meth:`get_label_issues` work.
+    verbose : bool
+        Print how many examples each estimate rests on.
+    quality_score_kwargs : dict, optional
+        ``method`` and ``adjust_pred_probs``.
+    num_issue_kwargs : dict, optional
+        ``estimation_method``.
+    n_jobs : int, optional
+        Accepted for compatibility; batches are scored by vectorised numpy.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
+    >>> labels = np.array([0, 1, 1, 1])
+    >>> inspector = dlq.LabelInspector(num_class=2, verbose=False)
+    >>> inspector.update_confident_thresholds(labels[:2], pred_probs[:2])
+    >>> inspector.update_confident_thresholds(labels[2:], pred_probs[2:])
+    >>> for start in (0, 2):
+    ...     _ = inspector.score_label_quality(labels[start:start + 2], pred_probs[start:start + 2])
+    >>> inspector.get_num_issues(), inspector.get_label_issues().tolist()
+    (1, [1])
+    """
+
+    def __init__(
+        self,
+        *,
+        num_class: int,
+        store_results: bool = True,
+        verbose: bool = True,
+        quality_score_kwargs: dict | None = None,
+        num_issue_kwargs: dict | None = None,
+        n_jobs: int | None = 1,
+    ):
+        if isinstance(num_class, bool) or not isinstance(num_class, (int, np.integer)) or num_class < 2:
+            raise ValueError(f"num_class must be an integer of at least 2; got {num_class!r}")
+        self.num_class = int(num_class)
+        self.store_results = store_results
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.quality_score_kwargs = _checked_kwargs(
+            quality_score_kwargs, {"method": "self_confidence", "adjust_pred_probs": False}, "quality_score_kwargs"
+        )
+        _check_method(**self.quality_score_kwargs)
+        self.num_issue_kwargs = _checked_kwargs(
+            num_issue_kwargs, {"estimation_method": "off_diagonal"}, "num_issue_kwargs"
+        )
+        _check_estimation_method(**self.num_issue_kwargs)
+        self._threshold_partials: kernels.ThresholdPartials | None = None
+        self._count_partials = np.zeros((3, self.num_class), dtype=np.int64)
+        self._scores: list[np.ndarray] = []
+        self.examples_processed_thresh = 0
+        self.examples_processed_quality = 0
+
+    def _checked_batch(self, labels: Any, pred_probs: Any, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        labels_dask, pred_probs_dask = io.open_inputs(labels, pred_probs)
+        if pred_probs_dask.shape[1] != self.num_class:
+            raise ValueError(
+                f"pred_probs has {pred_probs_dask.shape[1]} columns but this LabelInspector has num_class={self.num_class}"
+            )
+        labels, pred_probs = np.asarray(labels), np.asarray(pred_probs)
+        engine.raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset), self.num_class)
+        return labels, pred_probs
+
+    def update_confident_thresholds(self, labels: Any, pred_probs: Any) -> None:
+        """Add one batch to the confident-threshold estimate (pass 1)."""
+        labels, pred_probs = self._checked_batch(labels, pred_probs, self.examples_processed_thresh)
+        batch = kernels.threshold_partials(labels, pred_probs, self.examples_processed_thresh)
+        seen = [batch] if self._threshold_partials is None else [self._threshold_partials, batch]
+        self._threshold_partials = kernels.combine_threshold_partials(seen)
+        self.examples_processed_thresh += labels.shape[0]
+
+    def get_confident_thresholds(self, silent: bool = False) -> np.ndarray:
+        """Per-class confident thresholds from the batches seen in pass 1."""
+        if self._threshold_partials is None:
+            raise ValueError("no confident thresholds yet: call update_confident_thresholds() on some data first")
+        if self.verbose and not silent:
+            print(f"confident thresholds rest on {self.examples_processed_thresh} examples")
+        return kernels.confident_thresholds(
+            self._threshold_partials, absent_class_threshold=kernels.THRESHOLD_LOWER_BOUND
+        )
+
+    def score_label_quality(self, labels: Any, pred_probs: Any, *, update_num_issues: bool = True) -> np.ndarray:
+        """Score one batch (pass 2) and, by default, count its issues."""
+        thresholds = self.get_confident_thresholds(silent=True)
+        labels, pred_probs = self._checked_batch(labels, pred_probs, self.examples_processed_quality)
+        adjust = self.quality_score_kwargs["adjust_pred_probs"]
+        scores = kernels.label_quality_scores(
+            labels, pred_probs, method=self.quality_score_kwargs["method"], thresholds=thresholds if adjust else None
+        )
+        if update_num_issues:
+            self._count_partials += kernels.issue_count_partials(labels, pred_probs, thresholds)
+        self.examples_processed_quality += labels.shape[0]
+        if self.store_results:
+            self._scores.append(scores)
+        return scores
+
+    def get_num_issues(self, silent: bool = False) -> int:
+        """Estimated number of label issues among the batches scored."""
+        if self.examples_processed_quality < 1:
+            raise ValueError("no labels scored yet: call score_label_quality() first")
+        if self.verbose and not silent:
+            print(f"issue count rests on {self.examples_processed_quality} scored examples")
+        return kernels.num_label_issues(self._count_partials, **self.num_issue_kwargs)
+
+    def get_quality_scores(self) -> np.ndarray:
+        """Scores of every example scored so far, in order."""
+        if not self.store_results:
+            raise ValueError("scores are kept only with store_results=True; collect the batches' scores yourself")
+        return np.concatenate(self._scores) if self._scores else np.zeros(0)
+
+    def get_label_issues(self) -> np.ndarray:
+        """Indices of the ``get_num_issues()`` lowest scores, lowest first.
+
+        Unlike :func:`find_label_issues_batched`, examples whose prediction
+        agrees with their label are kept, as in cleanlab.
+        """
+        scores = self.get_quality_scores()
+        num_issues = self.get_num_issues(silent=True)
+        candidates = kernels.lowest(scores, np.arange(scores.shape[0]), np.zeros(scores.shape[0], bool), num_issues)
+        return candidates.indices

@@ -1,0 +1,175 @@
+"""The lazy scan and its computed result."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import dask.array as da
+import numpy as np
+from dask.delayed import Delayed
+
+from dlq.scheduler import compute
+
+
+def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
+    cells = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(name)}</th><td style='text-align:left'>{html.escape(str(value))}</td></tr>"
+        for name, value in rows
+    )
+    return f"<div><strong>{html.escape(title)}</strong><table>{cells}</table></div>"
+
+
+def _preview(values: np.ndarray, limit: int = 10) -> str:
+    shown = ", ".join(str(v) for v in values[:limit].tolist())
+    return f"[{shown}{', ...' if values.shape[0] > limit else ''}] ({values.shape[0]} in all)"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a scan found, in memory.
+
+    Attributes
+    ----------
+    issues : ndarray of int64
+        Indices of the likely label errors, worst (lowest score) first; ties
+        go to the lower index.
+    num_issues : int
+        The estimated number of label issues, before dropping examples whose
+        prediction agrees with their label (so ``len(issues) <= num_issues``).
+    thresholds : ndarray of float64, shape (K,)
+        Per-class confident thresholds.
+    n_examples, n_classes : int
+        Shape of pred_probs.
+    options : dict
+        The scoring and estimation options used.
+    """
+
+    issues: np.ndarray
+    num_issues: int
+    thresholds: np.ndarray
+    n_examples: int
+    n_classes: int
+    options: dict = field(default_factory=dict)
+
+    def mask(self) -> np.ndarray:
+        """Boolean array of length N, True at the issues."""
+        mask = np.zeros(self.n_examples, dtype=bool)
+        mask[self.issues] = True
+        return mask
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("examples", f"{self.n_examples:,}"),
+            ("classes", self.n_classes),
+            ("estimated issues", f"{self.num_issues:,}"),
+            ("label issues found", f"{self.issues.shape[0]:,}"),
+            ("worst first", _preview(self.issues)),
+            *self.options.items(),
+        ]
+        return _html_table("dlq scan result", rows)
+
+
+class Scan:
+    """A label-issue scan that has not run yet.
+
+    Nothing is read until :meth:`compute` or :meth:`to_zarr`; each of them runs
+    the whole scan as one Dask computation on the active scheduler.
+
+    Attributes
+    ----------
+    scores : dask.array.Array, shape (N,)
+        Per-example label quality scores (lower means more likely mislabeled).
+    mask : dask.array.Array of bool, shape (N,)
+        True at the label issues.
+    n_examples, n_classes : int
+        Shape of pred_probs.
+    options : dict
+        The scoring and estimation options.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_examples: int,
+        n_classes: int,
+        options: dict,
+        thresholds: Delayed,
+        num_issues: Delayed,
+        scores: da.Array,
+        issues: Delayed,
+        mask: da.Array,
+    ):
+        self.n_examples = n_examples
+        self.n_classes = n_classes
+        self.options = options
+        self.thresholds = thresholds
+        self.num_issues = num_issues
+        self.scores = scores
+        self.issues = issues
+        self.mask = mask
+
+    def _result(self, issues: np.ndarray, num_issues: int, thresholds: np.ndarray) -> ScanResult:
+        return ScanResult(
+            issues=np.asarray(issues, dtype=np.int64),
+            num_issues=int(num_issues),
+            thresholds=thresholds,
+            n_examples=self.n_examples,
+            n_classes=self.n_classes,
+            options=dict(self.options),
+        )
+
+    def compute(self, *, n_jobs: int | None = None, progress: bool = False) -> ScanResult:
+        """Run the scan and return what it found.
+
+        Parameters
+        ----------
+        n_jobs : int, optional
+            Threads for the local scheduler when no distributed client is
+            active; all cores when None.
+        progress : bool
+            Show a progress bar.
+        """
+        issues, num_issues, thresholds = compute(
+            self.issues, self.num_issues, self.thresholds, n_jobs=n_jobs, progress=progress
+        )
+        return self._result(issues, num_issues, thresholds)
+
+    def to_zarr(
+        self, store: Any, *, n_jobs: int | None = None, progress: bool = False, overwrite: bool = False
+    ) -> ScanResult:
+        """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
+        return the result, reading the input once for both.
+
+        Parameters
+        ----------
+        store : str or zarr store
+            Where to write; the group gets arrays ``scores`` and
+            ``is_label_issue`` chunked like the input rows.
+        overwrite : bool
+            Replace arrays that already exist.
+        """
+        import zarr
+
+        group = zarr.open_group(store, mode="w" if overwrite else "w-")
+        targets = {}
+        for name, array in (("scores", self.scores), ("is_label_issue", self.mask)):
+            targets[name] = group.create_array(
+                name, shape=array.shape, dtype=array.dtype, chunks=(max(array.chunks[0]),)
+            )
+        writes = [
+            da.to_zarr(self.scores.rechunk(targets["scores"].chunks), targets["scores"], compute=False),
+            da.to_zarr(self.mask.rechunk(targets["is_label_issue"].chunks), targets["is_label_issue"], compute=False),
+        ]
+        issues, num_issues, thresholds, *_ = compute(
+            self.issues, self.num_issues, self.thresholds, *writes, n_jobs=n_jobs, progress=progress
+        )
+        return self._result(issues, num_issues, thresholds)
+
+    def __repr__(self) -> str:
+        return f"<dlq.Scan: {self.n_examples:,} examples x {self.n_classes} classes, {self.options}, not computed>"
+
+    def _repr_html_(self) -> str:
+        rows = [("examples", f"{self.n_examples:,}"), ("classes", self.n_classes), ("chunks", self.scores.numblocks[0])]
+        return _html_table("dlq scan (lazy; call .compute())", rows + list(self.options.items()))

@@ -1,0 +1,46 @@
+"""Where a graph runs: the active distributed client, or local threads."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import dask
+
+
+def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False) -> tuple[Any, ...]:
+    """Compute collections in one run.
+
+    An active ``distributed.Client`` (or a scheduler set in dask's config) is
+    used as it is; otherwise the local threaded scheduler runs with ``n_jobs``
+    threads (all cores when None).
+    """
+    if dask.base.get_scheduler() is not None:
+        if progress and _distributed_client() is not None:
+            return _compute_with_distributed_progress(collections)
+        return dask.compute(*collections)
+    bar: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if progress:
+        from dask.diagnostics import ProgressBar
+
+        bar = ProgressBar()
+    with bar:
+        return dask.compute(*collections, scheduler="threads", num_workers=n_jobs)
+
+
+def _distributed_client() -> Any:
+    try:
+        from distributed import default_client
+
+        return default_client()
+    except (ImportError, ValueError):
+        return None
+
+
+def _compute_with_distributed_progress(collections: tuple[Any, ...]) -> tuple[Any, ...]:
+    from distributed import progress as show_progress
+
+    client = _distributed_client()
+    futures = client.compute(list(collections))
+    show_progress(futures)
+    return tuple(client.gather(futures))
