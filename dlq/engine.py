@@ -30,10 +30,12 @@ class Block(NamedTuple):
 def blocks(labels: da.Array, pred_probs: da.Array) -> list[Block]:
     """Split aligned arrays into per-chunk delayed blocks with their row offsets."""
     sizes = labels.chunks[0]
-    offsets = np.cumsum((0,) + sizes[:-1]).tolist()
+    offsets = np.cumsum((0, *sizes[:-1])).tolist()
     return [
         Block(y, p, offset, n)
-        for y, p, offset, n in zip(labels.to_delayed().ravel(), pred_probs.to_delayed()[:, 0], offsets, sizes)
+        for y, p, offset, n in zip(
+            labels.to_delayed().ravel(), pred_probs.to_delayed()[:, 0], offsets, sizes, strict=True
+        )
     ]
 
 
@@ -89,7 +91,9 @@ def _checked_scores(labels: np.ndarray, pred_probs: np.ndarray, offset: int, met
 
 
 def _concatenate(parts: list[Delayed], block_list: list[Block], dtype: np.dtype) -> da.Array:
-    return da.concatenate([da.from_delayed(part, shape=(b.n_rows,), dtype=dtype) for part, b in zip(parts, block_list)])
+    return da.concatenate(
+        [da.from_delayed(part, shape=(b.n_rows,), dtype=dtype) for part, b in zip(parts, block_list, strict=True)]
+    )
 
 
 def label_quality_scores(
@@ -172,7 +176,7 @@ def scan(
     num_issues = delayed(kernels.num_label_issues, pure=True)(counts, estimation_method=estimation_method)
     candidates = [
         delayed(_block_candidates, pure=True)(scores, agrees, b.offset, num_issues)
-        for (scores, agrees, _), b in zip(outputs, block_list)
+        for (scores, agrees, _), b in zip(outputs, block_list, strict=True)
     ]
     issues = delayed(_issue_indices, pure=True)(tree_reduce(candidates, kernels.merge_lowest, num_issues))
     mask_parts = [delayed(_mask_block, pure=True)(issues, b.offset, b.n_rows) for b in block_list]

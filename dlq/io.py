@@ -85,7 +85,7 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     if chunk_rows is None:
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
         chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)
-    chunks = (chunk_rows,) + tuple(source.shape[1:])
+    chunks = (chunk_rows, *tuple(source.shape[1:]))
     return da.from_array(source, chunks=chunks, lock=_is_h5py_dataset(source), name=False)
 
 

@@ -196,7 +196,7 @@ def confident_thresholds(partials: ThresholdPartials, *, absent_class_threshold:
     sums = limbs_to_fraction(partials.limb_sums)
     means = [
         float(total / int(count)) if count > 0 else absent_class_threshold
-        for total, count in zip(sums, partials.class_counts.tolist())
+        for total, count in zip(sums, partials.class_counts.tolist(), strict=True)
     ]
     return np.maximum(np.array(means, dtype=np.float64), THRESHOLD_LOWER_BOUND)
 

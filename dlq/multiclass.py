@@ -300,10 +300,10 @@ class LabelInspector:
         self.examples_processed_quality = 0
 
     def _checked_batch(self, labels: Any, pred_probs: Any, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        labels_dask, pred_probs_dask = io.open_inputs(labels, pred_probs)
-        if pred_probs_dask.shape[1] != self.num_class:
+        num_columns = io.open_inputs(labels, pred_probs)[1].shape[1]
+        if num_columns != self.num_class:
             raise ValueError(
-                f"pred_probs has {pred_probs_dask.shape[1]} columns but this LabelInspector has num_class={self.num_class}"
+                f"pred_probs has {num_columns} columns but this LabelInspector has num_class={self.num_class}"
             )
         labels, pred_probs = np.asarray(labels), np.asarray(pred_probs)
         engine.raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset), self.num_class)

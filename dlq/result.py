@@ -15,7 +15,8 @@ from dlq.scheduler import compute
 
 def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
     cells = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(name)}</th><td style='text-align:left'>{html.escape(str(value))}</td></tr>"
+        f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+        f"<td style='text-align:left'>{html.escape(str(value))}</td></tr>"
         for name, value in rows
     )
     return f"<div><strong>{html.escape(title)}</strong><table>{cells}</table></div>"
