@@ -6,12 +6,15 @@ names. Every public entry point builds its graph here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Hashable
+from functools import partial
+from typing import Any
 
 import dask.array as da
 import numpy as np
-from dask.delayed import Delayed, delayed
+from dask.base import tokenize
+from dask.delayed import Delayed
+from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
 from dlq import kernels
 from dlq.result import Scan
@@ -19,35 +22,75 @@ from dlq.result import Scan
 #: Fan-in of every tree reduction.
 SPLIT_EVERY = 8
 
-
-class Block(NamedTuple):
-    labels: Delayed
-    pred_probs: Delayed
-    offset: int
-    n_rows: int
+Key = tuple[Hashable, ...]
 
 
-def blocks(labels: da.Array, pred_probs: da.Array) -> list[Block]:
-    """Split aligned arrays into per-chunk delayed blocks with their row offsets."""
-    sizes = labels.chunks[0]
-    offsets = np.cumsum((0, *sizes[:-1])).tolist()
-    return [
-        Block(y, p, offset, n)
-        for y, p, offset, n in zip(
-            labels.to_delayed().ravel(), pred_probs.to_delayed()[:, 0], offsets, sizes, strict=True
+class GraphBuilder:
+    """Adds dlq's tasks over the chunks of aligned labels and pred_probs.
+
+    Every stage is one graph layer whose tasks name their inputs' keys
+    directly, so a graph of ``n`` chunks takes O(n) to build, as dask's own
+    reductions do.
+    """
+
+    def __init__(self, labels: da.Array, pred_probs: da.Array, *options: Any):
+        graph = HighLevelGraph.merge(labels.__dask_graph__(), pred_probs.__dask_graph__())
+        self.layers = dict(graph.layers)
+        self.dependencies = {name: set(deps) for name, deps in graph.dependencies.items()}
+        self.input_layers = {labels.name, pred_probs.name}
+        self.token = tokenize(labels, pred_probs, *options)
+        self.chunks = labels.chunks[0]
+        self.offsets = np.cumsum((0, *self.chunks[:-1])).tolist()
+        self.label_keys = [key for key in labels.__dask_keys__()]
+        self.prob_keys = [row[0] for row in pred_probs.__dask_keys__()]
+
+    def layer(self, stage: str, tasks: Callable[[str], dict[Key, tuple]], depends_on: set[str]) -> str:
+        """Add a layer named after ``stage``; ``tasks(name)`` gives its tasks."""
+        name = f"dlq-{stage}-{self.token}"
+        self.layers[name] = MaterializedLayer(tasks(name))
+        self.dependencies[name] = set(depends_on)
+        return name
+
+    def per_block(
+        self, stage: str, func: Callable[..., Any], args: Callable[[int], tuple], depends_on: set[str]
+    ) -> str:
+        """A layer with one task per chunk: ``(name, i) = func(*args(i))``."""
+        return self.layer(
+            stage, lambda name: {(name, i): (func, *args(i)) for i in range(len(self.chunks))}, depends_on
         )
-    ]
 
+    def tree(self, stage: str, combine: Callable[..., Any], source: str, *args: Any) -> Key:
+        """Reduce the per-block results of layer ``source`` by a tree of
+        ``combine(list_of_parts, *args)`` calls, ``SPLIT_EVERY`` at a time."""
 
-def tree_reduce(parts: Sequence[Any], combine: Callable[..., Any], *args: Any) -> Any:
-    """Combine delayed parts ``SPLIT_EVERY`` at a time until one remains."""
-    parts = list(parts)
-    while len(parts) > 1:
-        parts = [
-            delayed(combine, pure=True)(parts[start : start + SPLIT_EVERY], *args)
-            for start in range(0, len(parts), SPLIT_EVERY)
-        ]
-    return parts[0]
+        def tasks(name: str) -> dict[Key, tuple]:
+            graph: dict[Key, tuple] = {}
+            keys: list[Key] = [(source, i) for i in range(len(self.chunks))]
+            level = 0
+            while level == 0 or len(keys) > 1:
+                groups = [keys[start : start + SPLIT_EVERY] for start in range(0, len(keys), SPLIT_EVERY)]
+                keys = [(name, level, j) for j in range(len(groups))]
+                graph.update({key: (combine, group, *args) for key, group in zip(keys, groups, strict=True)})
+                level += 1
+            graph[(name,)] = graph.pop(keys[0])
+            return graph
+
+        depends = {source} | {arg[0] for arg in args if isinstance(arg, tuple)}
+        return (self.layer(stage, tasks, depends),)
+
+    def single(self, stage: str, func: Callable[..., Any], *args: Any) -> Key:
+        """One task whose key arguments are given as ``(layer_name,)`` keys or tuples."""
+        depends = {arg[0] for arg in args if isinstance(arg, tuple)}
+        return (self.layer(stage, lambda name: {(name,): (func, *args)}, depends),)
+
+    def graph(self) -> HighLevelGraph:
+        return HighLevelGraph(self.layers, self.dependencies)
+
+    def delayed(self, key: Key) -> Delayed:
+        return Delayed(key, self.graph(), layer=key[0])
+
+    def array(self, name: str, dtype: np.dtype) -> da.Array:
+        return da.Array(self.graph(), name, (self.chunks,), dtype=dtype)
 
 
 def raise_if_invalid(invalid: kernels.InvalidRows, num_classes: int) -> None:
@@ -71,11 +114,16 @@ def _validated_thresholds(partials: kernels.ThresholdPartials, absent_class_thre
     return kernels.confident_thresholds(partials, absent_class_threshold=absent_class_threshold)
 
 
-def threshold_pass(block_list: list[Block], absent_class_threshold: float) -> Delayed:
+def threshold_pass(builder: GraphBuilder, absent_class_threshold: float) -> Key:
     """Pass 1: validated confident thresholds, tree-reduced from per-chunk partials."""
-    partials = [delayed(kernels.threshold_partials, pure=True)(b.labels, b.pred_probs, b.offset) for b in block_list]
-    total = tree_reduce(partials, kernels.combine_threshold_partials)
-    return delayed(_validated_thresholds, pure=True)(total, absent_class_threshold)
+    partials = builder.per_block(
+        "threshold-partials",
+        kernels.threshold_partials,
+        lambda i: (builder.label_keys[i], builder.prob_keys[i], builder.offsets[i]),
+        builder.input_layers,
+    )
+    total = builder.tree("threshold-sums", kernels.combine_threshold_partials, partials)
+    return builder.single("thresholds", _validated_thresholds, total, absent_class_threshold)
 
 
 def score_dtype(pred_probs_dtype: np.dtype, method: str, adjust: bool) -> np.dtype:
@@ -85,15 +133,12 @@ def score_dtype(pred_probs_dtype: np.dtype, method: str, adjust: bool) -> np.dty
     return kernels.label_quality_scores(np.zeros(1, np.int64), probe, method=method, thresholds=thresholds).dtype
 
 
-def _checked_scores(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> np.ndarray:
-    raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset), pred_probs.shape[1])
-    return kernels.label_quality_scores(labels, pred_probs, method=method)
-
-
-def _concatenate(parts: list[Delayed], block_list: list[Block], dtype: np.dtype) -> da.Array:
-    return da.concatenate(
-        [da.from_delayed(part, shape=(b.n_rows,), dtype=dtype) for part, b in zip(parts, block_list, strict=True)]
-    )
+def _checked_scores(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str, thresholds: np.ndarray | None
+) -> np.ndarray:
+    if thresholds is None:  # adjusted scores come after pass 1, which validated everything
+        raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset), pred_probs.shape[1])
+    return kernels.label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds)
 
 
 def label_quality_scores(
@@ -109,36 +154,35 @@ def label_quality_scores(
     Without adjustment each chunk is validated and scored on its own (one
     read); with adjustment pass 1 computes the thresholds first.
     """
-    block_list = blocks(labels, pred_probs)
-    dtype = score_dtype(pred_probs.dtype, method, adjust)
-    if adjust:
-        thresholds = threshold_pass(block_list, absent_class_threshold)
-        parts = [
-            delayed(kernels.label_quality_scores, pure=True)(
-                b.labels, b.pred_probs, method=method, thresholds=thresholds
-            )
-            for b in block_list
-        ]
-    else:
-        parts = [delayed(_checked_scores, pure=True)(b.labels, b.pred_probs, b.offset, method) for b in block_list]
-    return _concatenate(parts, block_list, dtype)
+    builder = GraphBuilder(labels, pred_probs, "scores", method, adjust, absent_class_threshold)
+    thresholds = threshold_pass(builder, absent_class_threshold) if adjust else None
+    scores = builder.per_block(
+        "scores",
+        _checked_scores,
+        lambda i: (builder.label_keys[i], builder.prob_keys[i], builder.offsets[i], method, thresholds),
+        builder.input_layers | ({thresholds[0]} if thresholds else set()),
+    )
+    return builder.array(scores, score_dtype(pred_probs.dtype, method, adjust))
 
 
 def _pass2_block(
     labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, method: str, adjust: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     scores = kernels.label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds if adjust else None)
-    agrees = kernels.prediction_agrees(labels, pred_probs)
-    counts = kernels.issue_count_partials(labels, pred_probs, thresholds)
+    predicted = kernels.predicted_class(pred_probs)
+    agrees = kernels.prediction_agrees(labels, pred_probs, predicted)
+    counts = kernels.issue_count_partials(labels, pred_probs, thresholds, predicted)
     return scores, agrees, counts
 
 
-def _block_candidates(scores: np.ndarray, agrees: np.ndarray, offset: int, k: int) -> kernels.Candidates:
+def _block_candidates(pass2: tuple[np.ndarray, np.ndarray, np.ndarray], offset: int, k: int) -> kernels.Candidates:
+    scores, agrees, _ = pass2
     return kernels.lowest(scores, np.arange(offset, offset + scores.shape[0]), agrees, k)
 
 
 def _issue_indices(candidates: kernels.Candidates) -> np.ndarray:
-    return candidates.indices[~candidates.agrees]
+    ranked = kernels.ranked(candidates)
+    return ranked.indices[~ranked.agrees]
 
 
 def _mask_block(issues: np.ndarray, offset: int, n_rows: int) -> np.ndarray:
@@ -146,6 +190,14 @@ def _mask_block(issues: np.ndarray, offset: int, n_rows: int) -> np.ndarray:
     inside = issues[(issues >= offset) & (issues < offset + n_rows)]
     mask[inside - offset] = True
     return mask
+
+
+def _pass2_counts(pass2: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    return pass2[2]
+
+
+def _pass2_scores(pass2: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    return pass2[0]
 
 
 def _sum_counts(parts: list[np.ndarray]) -> np.ndarray:
@@ -167,28 +219,38 @@ def scan(
     counts; the lowest-scoring examples are chosen by a tree of per-chunk
     selections; examples whose prediction agrees with their label are dropped.
     """
-    block_list = blocks(labels, pred_probs)
-    thresholds = threshold_pass(block_list, kernels.THRESHOLD_LOWER_BOUND)
-    outputs = [
-        delayed(_pass2_block, pure=True, nout=3)(b.labels, b.pred_probs, thresholds, method, adjust) for b in block_list
-    ]
-    counts = tree_reduce([counts for _, _, counts in outputs], _sum_counts)
-    num_issues = delayed(kernels.num_label_issues, pure=True)(counts, estimation_method=estimation_method)
-    candidates = [
-        delayed(_block_candidates, pure=True)(scores, agrees, b.offset, num_issues)
-        for (scores, agrees, _), b in zip(outputs, block_list, strict=True)
-    ]
-    issues = delayed(_issue_indices, pure=True)(tree_reduce(candidates, kernels.merge_lowest, num_issues))
-    mask_parts = [delayed(_mask_block, pure=True)(issues, b.offset, b.n_rows) for b in block_list]
+    builder = GraphBuilder(labels, pred_probs, "scan", method, adjust, estimation_method)
+    thresholds = threshold_pass(builder, kernels.THRESHOLD_LOWER_BOUND)
+    pass2 = builder.per_block(
+        "pass2",
+        _pass2_block,
+        lambda i: (builder.label_keys[i], builder.prob_keys[i], thresholds, method, adjust),
+        builder.input_layers | {thresholds[0]},
+    )
+    counts = builder.per_block("counts", _pass2_counts, lambda i: ((pass2, i),), {pass2})
+    count_sum = builder.tree("count-sums", _sum_counts, counts)
+    num_issues = builder.single(
+        "num-issues", partial(kernels.num_label_issues, estimation_method=estimation_method), count_sum
+    )
+    candidates = builder.per_block(
+        "candidates",
+        _block_candidates,
+        lambda i: ((pass2, i), builder.offsets[i], num_issues),
+        {pass2, num_issues[0]},
+    )
+    lowest = builder.tree("lowest", kernels.merge_lowest, candidates, num_issues)
+    issues = builder.single("issues", _issue_indices, lowest)
+    scores = builder.per_block("scan-scores", _pass2_scores, lambda i: ((pass2, i),), {pass2})
+    mask = builder.per_block(
+        "mask", _mask_block, lambda i: (issues, builder.offsets[i], builder.chunks[i]), {issues[0]}
+    )
     return Scan(
         n_examples=labels.shape[0],
         n_classes=pred_probs.shape[1],
         options={"method": method, "adjust_pred_probs": adjust, "estimation_method": estimation_method},
-        thresholds=thresholds,
-        num_issues=num_issues,
-        scores=_concatenate(
-            [scores for scores, _, _ in outputs], block_list, score_dtype(pred_probs.dtype, method, adjust)
-        ),
-        issues=issues,
-        mask=_concatenate(mask_parts, block_list, np.dtype(bool)),
+        thresholds=builder.delayed(thresholds),
+        num_issues=builder.delayed(num_issues),
+        scores=builder.array(scores, score_dtype(pred_probs.dtype, method, adjust)),
+        issues=builder.delayed(issues),
+        mask=builder.array(mask, np.dtype(bool)),
     )

@@ -37,6 +37,24 @@ class NpyFile:
         return f"NpyFile({self.path!r}, shape={self.shape}, dtype={self.dtype})"
 
 
+class InMemoryArray:
+    """A numpy array that ``dask.array.from_array`` slices without copying.
+
+    dask copies array-like inputs whole, to guard against later mutation;
+    dlq only reads its inputs, and a copy of a large pred_probs would double
+    memory and cost a full pass.
+    """
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        self.shape = array.shape
+        self.dtype = array.dtype
+        self.ndim = array.ndim
+
+    def __getitem__(self, item: Any) -> np.ndarray:
+        return self.array[item]
+
+
 def _is_h5py_dataset(x: Any) -> bool:
     return type(x).__module__.startswith("h5py") and hasattr(x, "chunks")
 
@@ -81,7 +99,7 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         source = _open_path(os.fspath(source), name)
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
     if not (stored_in_chunks or isinstance(source, NpyFile)):
-        source = np.asarray(source)
+        source = InMemoryArray(np.asarray(source))
     if chunk_rows is None:
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
         chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)

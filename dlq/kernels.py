@@ -85,8 +85,8 @@ def _describe_prob_row(row: np.ndarray) -> str:
     if not np.isfinite(row).all():
         return "contains NaN or infinity"
     if row.min() < 0:
-        return f"has a negative value ({row.min()!r})"
-    return f"has a value above 1 ({row.max()!r})"
+        return f"has a negative value ({row.min().item()})"
+    return f"has a value above 1 ({row.max().item()})"
 
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
@@ -99,14 +99,15 @@ def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> Inv
     (11, 'is 2')
     """
     num_classes = pred_probs.shape[1]
-    bad_label = (labels < 0) | (labels >= num_classes)
-    # min and max are NaN when a row holds NaN, so one comparison each covers it
-    bad_prob = ~((pred_probs.min(axis=1) >= 0) & (pred_probs.max(axis=1) <= 1))
     found = InvalidRows()
-    if bad_label.any():
-        row = int(np.argmax(bad_label))
-        found = InvalidRows(label=(offset + row, f"is {labels[row]!r}"))
-    if bad_prob.any():
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        row = int(np.argmax((labels < 0) | (labels >= num_classes)))
+        found = InvalidRows(label=(offset + row, f"is {labels[row].item()}"))
+    # min and max are NaN when NaN is present, so these comparisons catch it too;
+    # whole-chunk reductions are much faster than row-wise ones, which run only
+    # when something is wrong
+    if pred_probs.size and not (pred_probs.min() >= 0 and pred_probs.max() <= 1):
+        bad_prob = ~((pred_probs.min(axis=1) >= 0) & (pred_probs.max(axis=1) <= 1))
         row = int(np.argmax(bad_prob))
         found = found | InvalidRows(prob=(offset + row, _describe_prob_row(pred_probs[row])))
     return found
@@ -293,26 +294,43 @@ def label_quality_scores(
     return _SCORERS[method](labels, pred_probs)
 
 
-def issue_count_partials(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def predicted_class(pred_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's argmax class (the first on ties) and its probability.
+
+    Examples
+    --------
+    >>> predicted_class(np.array([[0.2, 0.8], [0.5, 0.5]]))[0].tolist()
+    [1, 0]
+    """
+    predicted = pred_probs.argmax(axis=1)
+    return predicted, pred_probs[np.arange(pred_probs.shape[0]), predicted]
+
+
+def issue_count_partials(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    thresholds: np.ndarray,
+    predicted: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Per-class counts behind both issue-count estimates, shape (3, K).
 
     Row 0: examples given class k that are confidently predicted as another
     class (their argmax probability reaches the argmax class's threshold less
     1e-6). Row 1: examples given class k. Row 2: examples given class k whose
-    argmax probability reaches its class threshold less 1e-6.
+    argmax probability reaches its class threshold less 1e-6. ``predicted``
+    is :func:`predicted_class` of pred_probs, when already at hand.
 
     Examples
     --------
     >>> issue_count_partials(np.array([0, 0]), np.array([[.2, .8], [.9, .1]]), np.array([.5, .5])).tolist()
     [[1, 0], [2, 0], [2, 0]]
     """
-    n_rows, num_classes = pred_probs.shape
-    predicted = pred_probs.argmax(axis=1)
-    predicted_prob = pred_probs[np.arange(n_rows), predicted]
-    confident = predicted_prob >= (thresholds - FLOATING_POINT_COMPARISON)[predicted]
+    num_classes = pred_probs.shape[1]
+    predicted_class_, predicted_prob = predicted or predicted_class(pred_probs)
+    confident = predicted_prob >= (thresholds - FLOATING_POINT_COMPARISON)[predicted_class_]
     return np.stack(
         [
-            np.bincount(labels[confident & (predicted != labels)], minlength=num_classes),
+            np.bincount(labels[confident & (predicted_class_ != labels)], minlength=num_classes),
             np.bincount(labels, minlength=num_classes),
             np.bincount(labels[confident], minlength=num_classes),
         ]
@@ -334,57 +352,80 @@ def num_label_issues(count_partials: np.ndarray, *, estimation_method: str) -> i
     return int(np.rint(calibrated.sum()))
 
 
-def prediction_agrees(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+def prediction_agrees(
+    labels: np.ndarray, pred_probs: np.ndarray, predicted: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Whether argmax picks the given label once 1e-6 is added to its probability.
 
     The addition happens in the input's dtype and ties go to the lower class,
-    as a row-wise ``argmax`` after the addition would decide.
+    as a row-wise ``argmax`` after the addition would decide. ``predicted`` is
+    :func:`predicted_class` of pred_probs, when already at hand.
 
     Examples
     --------
     >>> prediction_agrees(np.array([0, 0]), np.array([[0.5, 0.5000001], [0.2, 0.8]])).tolist()
     [True, False]
     """
-    rows = np.arange(pred_probs.shape[0])
-    predicted = pred_probs.argmax(axis=1)
-    predicted_prob = pred_probs[rows, predicted]
-    bumped = pred_probs[rows, labels] + pred_probs.dtype.type(FLOATING_POINT_COMPARISON)
-    return (predicted == labels) | (bumped > predicted_prob) | ((bumped == predicted_prob) & (labels < predicted))
+    predicted_class_, predicted_prob = predicted or predicted_class(pred_probs)
+    bumped = pred_probs[np.arange(pred_probs.shape[0]), labels] + pred_probs.dtype.type(FLOATING_POINT_COMPARISON)
+    return (
+        (predicted_class_ == labels)
+        | (bumped > predicted_prob)
+        | ((bumped == predicted_prob) & (labels < predicted_class_))
+    )
 
 
 @dataclass(frozen=True)
 class Candidates:
-    """The lowest-scoring examples of some rows, ordered by (score, index)."""
+    """Some of the lowest-scoring examples, in no particular order."""
 
     scores: np.ndarray
     indices: np.ndarray
     agrees: np.ndarray
 
+    def take(self, keep: np.ndarray) -> Candidates:
+        return Candidates(self.scores[keep], self.indices[keep], self.agrees[keep])
+
 
 def lowest(scores: np.ndarray, indices: np.ndarray, agrees: np.ndarray, k: int) -> Candidates:
-    """The ``k`` entries with the lowest (score, index), sorted that way.
+    """The ``k`` entries with the lowest (score, index), in no particular order.
+
+    Linear time: a partition finds the k-th score; only entries tied with it
+    are sorted, by index.
 
     Examples
     --------
-    >>> lowest(np.array([.3, .1, .3, .2]), np.arange(4), np.zeros(4, bool), 3).indices.tolist()
-    [1, 3, 0]
+    >>> sorted(lowest(np.array([.3, .1, .3, .2]), np.arange(4), np.zeros(4, bool), 3).indices.tolist())
+    [0, 1, 3]
     """
-    if k < scores.shape[0]:
-        kth = np.partition(scores, k - 1)[k - 1] if k > 0 else -np.inf
-        below = scores < kth
-        tied = np.flatnonzero(scores == kth)
-        tied = tied[np.argsort(indices[tied], kind="stable")][: k - int(below.sum())]
-        keep = np.concatenate([np.flatnonzero(below), tied])
-        scores, indices, agrees = scores[keep], indices[keep], agrees[keep]
-    order = np.lexsort((indices, scores))
-    return Candidates(scores[order], indices[order], agrees[order])
+    everything = Candidates(scores, indices, agrees)
+    if k >= scores.shape[0]:
+        return everything
+    if k <= 0:
+        return everything.take(np.zeros(0, dtype=np.intp))
+    kth = np.partition(scores, k - 1)[k - 1]
+    below = np.flatnonzero(scores < kth)
+    tied = np.flatnonzero(scores == kth)
+    tied = tied[np.argsort(indices[tied], kind="stable")[: k - below.shape[0]]]
+    return everything.take(np.concatenate([below, tied]))
 
 
 def merge_lowest(parts: list[Candidates], k: int) -> Candidates:
-    """Merge candidate lists, keeping the ``k`` lowest (score, index)."""
+    """Merge candidate sets, keeping the ``k`` lowest (score, index)."""
     return lowest(
         np.concatenate([p.scores for p in parts]),
         np.concatenate([p.indices for p in parts]),
         np.concatenate([p.agrees for p in parts]),
         k,
     )
+
+
+def ranked(candidates: Candidates) -> Candidates:
+    """Candidates sorted by (score, index).
+
+    Examples
+    --------
+    >>> ranked(Candidates(np.array([.2, .1, .2]), np.array([7, 3, 5]), np.zeros(3, bool))).indices.tolist()
+    [3, 5, 7]
+    """
+    return candidates.take(np.lexsort((candidates.indices, candidates.scores)))

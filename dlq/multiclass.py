@@ -365,4 +365,4 @@ class LabelInspector:
         scores = self.get_quality_scores()
         num_issues = self.get_num_issues(silent=True)
         candidates = kernels.lowest(scores, np.arange(scores.shape[0]), np.zeros(scores.shape[0], bool), num_issues)
-        return candidates.indices
+        return kernels.ranked(candidates).indices

@@ -154,17 +154,16 @@ class Scan:
         import zarr
 
         group = zarr.open_group(store, mode="w" if overwrite else "w-")
-        targets = {}
-        for name, array in (("scores", self.scores), ("is_label_issue", self.mask)):
-            targets[name] = group.create_array(
-                name, shape=array.shape, dtype=array.dtype, chunks=(max(array.chunks[0]),)
-            )
-        writes = [
-            da.to_zarr(self.scores.rechunk(targets["scores"].chunks), targets["scores"], compute=False),
-            da.to_zarr(self.mask.rechunk(targets["is_label_issue"].chunks), targets["is_label_issue"], compute=False),
+        chunk = max(self.scores.chunks[0])
+        sources = [self.scores.rechunk((chunk,)), self.mask.rechunk((chunk,))]
+        targets = [
+            group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=(chunk,))
+            for name, array in zip(("scores", "is_label_issue"), sources, strict=True)
         ]
-        issues, num_issues, thresholds, *_ = compute(
-            self.issues, self.num_issues, self.thresholds, *writes, n_jobs=n_jobs, progress=progress
+        # every source chunk covers whole zarr chunks, so writes never overlap
+        writes = da.store(sources, targets, lock=False, compute=False)
+        issues, num_issues, thresholds, _ = compute(
+            self.issues, self.num_issues, self.thresholds, writes, n_jobs=n_jobs, progress=progress
         )
         return self._result(issues, num_issues, thresholds)
 

@@ -1,0 +1,69 @@
+"""Shared data sets and oracle helpers for dlq's tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def noisy_classification(
+    n_rows: int,
+    n_classes: int,
+    *,
+    seed: int,
+    noise: float = 0.2,
+    dtype: type = np.float64,
+    absent_class: int | None = None,
+    concentration: float = 0.3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random pred_probs peaked at a true class, and labels flipped with probability ``noise``."""
+    rng = np.random.default_rng(seed)
+    true = rng.integers(0, n_classes, n_rows)
+    alpha = np.full((n_rows, n_classes), concentration)
+    alpha[np.arange(n_rows), true] += 3.0
+    pred_probs = rng.gamma(alpha)
+    pred_probs /= pred_probs.sum(axis=1, keepdims=True)
+    labels = np.where(rng.random(n_rows) < noise, rng.integers(0, n_classes, n_rows), true)
+    if absent_class is not None:
+        labels = np.where(labels == absent_class, (absent_class + 1) % n_classes, labels)
+    return labels.astype(np.int64), pred_probs.astype(dtype)
+
+
+def out_of_fold(dataset: str, *, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Real pred_probs: out-of-fold predict_proba of a scikit-learn model on a
+    data set scikit-learn ships, with labels flipped at random places."""
+    from sklearn import datasets
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    loader = {"digits": datasets.load_digits, "wine": datasets.load_wine, "iris": datasets.load_iris}[dataset]
+    features, target = loader(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    flip = rng.random(target.shape[0]) < noise
+    n_classes = int(target.max()) + 1
+    labels = np.where(flip, (target + rng.integers(1, n_classes, target.shape[0])) % n_classes, target)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    pred_probs = cross_val_predict(model, features, labels, cv=5, method="predict_proba")
+    return labels.astype(np.int64), pred_probs
+
+
+@pytest.fixture(scope="session")
+def real_data() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    return {name: out_of_fold(name) for name in ("digits", "wine", "iris")}
+
+
+def assert_same_issues(ours: np.ndarray, theirs: np.ndarray, scores: np.ndarray) -> None:
+    """``ours`` must hold cleanlab's issues, ranked by (score, index).
+
+    cleanlab breaks ties at the cut-off arbitrarily (an unstable argsort), so
+    the two sets may differ only in examples whose score equals the cut-off.
+    """
+    assert np.all(np.diff(scores[ours]) >= 0), "issues are not sorted by score"
+    tied = scores[ours[:-1]] == scores[ours[1:]]
+    assert np.all(np.diff(ours)[tied] > 0), "ties are not broken by the lower index"
+    different = np.setxor1d(ours, theirs)
+    if different.size:
+        cutoff = max(scores[ours].max(initial=-np.inf), scores[theirs].max(initial=-np.inf))
+        assert np.all(scores[different] == cutoff), f"issue sets differ below the cut-off: {different[:10]}"

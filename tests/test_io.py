@@ -1,0 +1,123 @@
+"""Every input kind gives the answer the in-memory arrays give."""
+
+from __future__ import annotations
+
+import dask.array as da
+import h5py
+import numpy as np
+import pytest
+import zarr
+from cleanlab.experimental.label_issues_batched import find_label_issues_batched as cl_find
+from conftest import noisy_classification
+
+import dlq
+from dlq import io
+
+LABELS, PRED_PROBS = noisy_classification(6000, 5, seed=21, dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return np.sort(cl_find(LABELS, PRED_PROBS, batch_size=1000, n_jobs=1, verbose=False))
+
+
+def write_zarr(path, array, zarr_format):
+    stored = zarr.create_array(
+        store=str(path), shape=array.shape, dtype=array.dtype, chunks=(700, *array.shape[1:]), zarr_format=zarr_format
+    )
+    stored[...] = array
+    return stored
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("inputs")
+    np.save(folder / "labels.npy", LABELS)
+    np.save(folder / "pred_probs.npy", PRED_PROBS)
+    stores = {}
+    for zarr_format in (2, 3):
+        stores[zarr_format] = (
+            write_zarr(folder / f"labels_v{zarr_format}.zarr", LABELS, zarr_format),
+            write_zarr(folder / f"pred_probs_v{zarr_format}.zarr", PRED_PROBS, zarr_format),
+        )
+    with h5py.File(folder / "data.h5", "w") as file:
+        file.create_dataset("labels", data=LABELS)
+        file.create_dataset("pred_probs", data=PRED_PROBS, chunks=(512, 5))
+    return folder, stores
+
+
+def test_numpy_and_lists(expected):
+    found = dlq.find_label_issues_batched(LABELS.tolist(), PRED_PROBS, batch_size=1234, verbose=False)
+    assert np.array_equal(np.sort(found), expected)
+
+
+def test_npy_paths(inputs, expected):
+    folder, _ = inputs
+    found = dlq.find_label_issues_batched(
+        labels_file=str(folder / "labels.npy"), pred_probs_file=str(folder / "pred_probs.npy"), verbose=False
+    )
+    assert np.array_equal(np.sort(found), expected)
+    assert np.array_equal(
+        np.sort(dlq.scan(folder / "labels.npy", folder / "pred_probs.npy").compute().issues), expected
+    )
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_zarr_arrays_and_paths(inputs, expected, zarr_format):
+    folder, stores = inputs
+    labels_store, pred_probs_store = stores[zarr_format]
+    assert np.array_equal(
+        np.sort(dlq.find_label_issues_batched(labels_store, pred_probs_store, verbose=False)), expected
+    )
+    by_path = dlq.scan(
+        str(folder / f"labels_v{zarr_format}.zarr"), str(folder / f"pred_probs_v{zarr_format}.zarr")
+    ).compute()
+    assert np.array_equal(np.sort(by_path.issues), expected)
+
+
+def test_zarr_chunks_are_whole_stored_chunks(inputs):
+    _, stores = inputs
+    opened = io.open_array(stores[3][1], name="pred_probs")
+    assert all(size % 700 == 0 for size in opened.chunks[0][:-1])
+
+
+def test_h5py_datasets(inputs, expected):
+    folder, _ = inputs
+    with h5py.File(folder / "data.h5", "r") as file:
+        found = dlq.find_label_issues_batched(file["labels"], file["pred_probs"], verbose=False)
+    assert np.array_equal(np.sort(found), expected)
+
+
+def test_dask_arrays_keep_their_chunks(expected):
+    labels = da.from_array(LABELS, chunks=1100)
+    pred_probs = da.from_array(PRED_PROBS, chunks=(900, 2))
+    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    assert opened_probs.chunks == ((900,) * 6 + (600,), (5,))
+    assert opened_labels.chunks[0] == opened_probs.chunks[0]
+    found = dlq.find_label_issues_batched(labels, pred_probs, batch_size=50, verbose=False)
+    assert np.array_equal(np.sort(found), expected)
+
+
+def test_unchunked_input_gets_about_64_mib_chunks():
+    pred_probs = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(40_000_000, 2), strides=(0, 0))
+    opened = io.open_array(pred_probs, name="pred_probs")
+    assert opened.chunks[0][0] * 2 * 4 == 64 * 2**20
+
+
+def test_inputs_are_not_modified():
+    labels, pred_probs = noisy_classification(500, 3, seed=2, dtype=np.float32)
+    before = (labels.copy(), pred_probs.copy())
+    for quality in ({}, {"adjust_pred_probs": True}, {"method": "normalized_margin"}):
+        dlq.find_label_issues_batched(labels, pred_probs, verbose=False, quality_score_kwargs=quality)
+        dlq.get_label_quality_scores(labels, pred_probs, **quality)
+    assert np.array_equal(labels, before[0])
+    assert np.array_equal(pred_probs, before[1])
+
+
+def test_npy_file_pickles_as_its_path(tmp_path):
+    import pickle
+
+    np.save(tmp_path / "big.npy", np.zeros((1000, 100)))
+    reader = io.NpyFile(tmp_path / "big.npy")
+    assert len(pickle.dumps(reader)) < 1000
+    assert pickle.loads(pickle.dumps(reader))[10:12].shape == (2, 100)

@@ -1,0 +1,102 @@
+"""The per-chunk numpy functions, one by one."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from cleanlab.count import _reduce_issues
+from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
+from conftest import noisy_classification
+
+from dlq import kernels
+
+
+def test_limbs_hold_values_exactly():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.random(1000), [0.0, 1.0, 2.0**-50, 0.1, np.nextafter(1.0, 0)]])
+    limbs = kernels.fixed_point_limbs(values)
+    for value, row in zip(values, limbs, strict=True):
+        rebuilt = sum(Fraction(int(a), 2 ** (kernels.LIMB_BITS * (j + 1))) for j, a in enumerate(row))
+        assert rebuilt == Fraction(float(value))
+
+
+def test_threshold_partials_add_up_in_any_grouping():
+    labels, pred_probs = noisy_classification(1000, 4, seed=1)
+    whole = kernels.threshold_partials(labels, pred_probs, 0)
+    pieces = [kernels.threshold_partials(labels[a:b], pred_probs[a:b], a) for a, b in [(0, 10), (10, 999), (999, 1000)]]
+    combined = kernels.combine_threshold_partials(pieces[::-1])
+    assert np.array_equal(combined.limb_sums, whole.limb_sums)
+    assert np.array_equal(combined.class_counts, np.bincount(labels, minlength=4))
+
+
+def test_invalid_rows_report_the_first_of_each_kind():
+    labels = np.array([0, 5, 1, -1])
+    pred_probs = np.array([[0.5, 0.5], [0.5, 0.5], [np.nan, 1.0], [2.0, 0.0]])
+    found = kernels.invalid_rows(labels, pred_probs, 100)
+    assert found.label == (101, "is 5")
+    assert found.prob == (102, "contains NaN or infinity")
+    assert kernels.invalid_rows(labels[:1], pred_probs[:1], 0) == kernels.InvalidRows()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_prediction_agrees_matches_argmax_after_bump(dtype):
+    rng = np.random.default_rng(3)
+    # values on a coarse grid make exact ties, and ties within 1e-6, common
+    grid = np.array([0.1, 0.3, 0.3 - 1e-6, 0.3 + 1e-6, 0.5, 0.5 - 1e-6, 0.2], dtype=dtype)
+    pred_probs = grid[rng.integers(0, len(grid), (5000, 4))]
+    labels = rng.integers(0, 4, 5000)
+    expected = _reduce_issues(pred_probs, labels)
+    assert np.array_equal(kernels.prediction_agrees(labels, pred_probs), expected)
+    predicted = kernels.predicted_class(pred_probs)
+    assert np.array_equal(kernels.prediction_agrees(labels, pred_probs, predicted), expected)
+    assert 0 < expected.sum() < 5000
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scores_match_cleanlab_definitions(dtype):
+    labels, pred_probs = noisy_classification(2000, 5, seed=2, dtype=dtype)
+    pred_probs[:10] = np.eye(5, dtype=dtype)[labels[:10]]  # one-hot rows: entropy 0
+    margin = kernels.normalized_margin(labels, pred_probs)
+    assert margin.dtype == get_normalized_margin_for_each_label(labels, pred_probs).dtype
+    np.testing.assert_array_equal(margin, get_normalized_margin_for_each_label(labels, pred_probs))
+    np.testing.assert_allclose(
+        kernels.confidence_weighted_entropy(labels, pred_probs),
+        get_confidence_weighted_entropy_for_each_label(labels, pred_probs),
+        rtol=1e-5 if dtype == np.float32 else 1e-13,
+    )
+
+
+def test_lowest_is_a_stable_sort_prefix():
+    rng = np.random.default_rng(5)
+    scores = rng.integers(0, 20, 500).astype(float)  # many ties
+    indices = rng.permutation(500) + 1000
+    agrees = rng.random(500) < 0.5
+    order = np.lexsort((indices, scores))
+    for k in (0, 1, 37, 499, 500, 800):
+        chosen = kernels.ranked(kernels.lowest(scores, indices, agrees, k))
+        assert np.array_equal(chosen.indices, indices[order][:k])
+        assert np.array_equal(chosen.agrees, agrees[order][:k])
+
+
+def test_merge_lowest_equals_lowest_of_everything():
+    rng = np.random.default_rng(6)
+    scores = rng.integers(0, 10, 300).astype(float)
+    indices = np.arange(300)
+    agrees = np.zeros(300, bool)
+    parts = [kernels.lowest(scores[a:b], indices[a:b], agrees[a:b], 40) for a, b in [(0, 100), (100, 250), (250, 300)]]
+    merged = kernels.ranked(kernels.merge_lowest(parts, 40))
+    assert np.array_equal(merged.indices, kernels.ranked(kernels.lowest(scores, indices, agrees, 40)).indices)
+
+
+def test_issue_counts():
+    labels = np.array([0, 0, 1, 1, 2])
+    pred_probs = np.array([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.6, 0.4, 0.0], [0.2, 0.7, 0.1], [0.3, 0.3, 0.4]])
+    thresholds = np.array([0.7, 0.8, 0.5])
+    counts = kernels.issue_count_partials(labels, pred_probs, thresholds)
+    # row 0: predicted 1 at 0.9 >= 0.8, off-diagonal; row 2: predicted 0 at 0.6 < 0.7, not confident
+    assert counts.tolist() == [[1, 0, 0], [2, 2, 1], [2, 0, 0]]
+    assert kernels.num_label_issues(counts, estimation_method="off_diagonal") == 1
+    # class 0: 1 pruned of 2 confident, 2 given -> 1; classes 1, 2: nothing pruned
+    assert kernels.num_label_issues(counts, estimation_method="off_diagonal_calibrated") == 1
