@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import dask
 import dask.array as da
 import numpy as np
@@ -41,7 +43,7 @@ REFERENCE = {index: run(3000, options) for index, options in enumerate(OPTIONS)}
 def row_chunks(draw):
     cuts = draw(st.lists(st.integers(1, 2999), min_size=0, max_size=12, unique=True))
     bounds = [0, *sorted(cuts), 3000]
-    return tuple(b - a for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+    return tuple(b - a for a, b in itertools.pairwise(bounds))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -42,7 +42,7 @@ def test_to_zarr_writes_scores_and_mask_in_one_run(tmp_path, computed):
         group["scores"][:], dlq.get_label_quality_scores(LABELS, PRED_PROBS, method="normalized_margin")
     )
     np.testing.assert_array_equal(np.flatnonzero(group["is_label_issue"][:]), np.sort(result.issues))
-    with pytest.raises(Exception, match="already exists|contains"):
+    with pytest.raises(Exception, match=r"already exists|contains"):
         lazy.to_zarr(tmp_path / "out.zarr")
     assert np.array_equal(lazy.to_zarr(tmp_path / "out.zarr", overwrite=True).issues, result.issues)
 

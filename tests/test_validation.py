@@ -106,7 +106,7 @@ def test_label_and_file_arguments_are_exclusive(tmp_path):
         dlq.find_label_issues_batched(LABELS, PRED_PROBS, labels_file=str(tmp_path / "labels.npy"))
     with pytest.raises(ValueError, match="give one of `pred_probs` and `pred_probs_file`"):
         dlq.find_label_issues_batched(LABELS)
-    with pytest.raises(FileNotFoundError, match="no such .npy file"):
+    with pytest.raises(FileNotFoundError, match=r"no such \.npy file"):
         dlq.find_label_issues_batched(labels_file=str(tmp_path / "missing.npy"), pred_probs=PRED_PROBS)
 
 
