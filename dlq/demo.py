@@ -30,7 +30,7 @@ def make_noisy_dataset(
     Examples
     --------
     >>> labels, pred_probs, flipped = make_noisy_dataset(1000, 4, noise=0.2)
-    >>> pred_probs.shape, 0.1 < flipped.mean() < 0.3
+    >>> pred_probs.shape, bool(0.1 < flipped.mean() < 0.3)
     ((1000, 4), True)
     """
     rng = np.random.default_rng(seed)

@@ -247,8 +247,8 @@ def normalized_entropy(pred_probs: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> normalized_entropy(np.array([[0.5, 0.5], [1.0, 0.0]])).tolist()
-    [1.0, 0.0]
+    >>> normalized_entropy(np.array([[0.5, 0.5], [0.9, 0.1]])).round(3).tolist()
+    [1.0, 0.469]
     """
     logs = np.zeros_like(pred_probs)
     np.log(pred_probs, out=logs, where=pred_probs > 0)
@@ -260,8 +260,8 @@ def confidence_weighted_entropy(labels: np.ndarray, pred_probs: np.ndarray) -> n
 
     Examples
     --------
-    >>> confidence_weighted_entropy(np.array([0]), np.array([[1.0, 0.0]])).tolist()
-    [1.0]
+    >>> confidence_weighted_entropy(np.array([0, 1]), np.array([[0.9, 0.1], [0.9, 0.1]])).round(3).tolist()
+    [0.805, 0.371]
     """
     given = np.maximum(self_confidence(labels, pred_probs), CLIPPING_LOWER_BOUND)
     ratio = normalized_entropy(pred_probs) / given

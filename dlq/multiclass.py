@@ -86,8 +86,8 @@ def scan(
     Examples
     --------
     >>> import numpy as np, dlq
-    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
-    >>> labels = np.array([0, 1, 1, 1])
+    >>> pred_probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.1, 0.9], [0.85, 0.15]])
+    >>> labels = np.array([0, 1, 1, 1, 0])
     >>> dlq.scan(labels, pred_probs).compute().issues.tolist()
     [1]
     """
@@ -148,8 +148,8 @@ def find_label_issues_batched(
     Examples
     --------
     >>> import numpy as np, dlq
-    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
-    >>> dlq.find_label_issues_batched(np.array([0, 1, 1, 1]), pred_probs, verbose=False).tolist()
+    >>> pred_probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.1, 0.9], [0.85, 0.15]])
+    >>> dlq.find_label_issues_batched(np.array([0, 1, 1, 1, 0]), pred_probs, verbose=False).tolist()
     [1]
     """
     labels = _one_of(labels, labels_file, "labels")
@@ -258,13 +258,13 @@ class LabelInspector:
     Examples
     --------
     >>> import numpy as np, dlq
-    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.1, 0.9]])
-    >>> labels = np.array([0, 1, 1, 1])
+    >>> pred_probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.1, 0.9], [0.85, 0.15]])
+    >>> labels = np.array([0, 1, 1, 1, 0])
     >>> inspector = dlq.LabelInspector(num_class=2, verbose=False)
-    >>> inspector.update_confident_thresholds(labels[:2], pred_probs[:2])
-    >>> inspector.update_confident_thresholds(labels[2:], pred_probs[2:])
-    >>> for start in (0, 2):
-    ...     _ = inspector.score_label_quality(labels[start:start + 2], pred_probs[start:start + 2])
+    >>> for batch in (slice(0, 3), slice(3, 5)):
+    ...     inspector.update_confident_thresholds(labels[batch], pred_probs[batch])
+    >>> for batch in (slice(0, 3), slice(3, 5)):
+    ...     _ = inspector.score_label_quality(labels[batch], pred_probs[batch])
     >>> inspector.get_num_issues(), inspector.get_label_issues().tolist()
     (1, [1])
     """
