@@ -55,7 +55,14 @@ class ScanResult:
     options: dict = field(default_factory=dict)
 
     def mask(self) -> np.ndarray:
-        """Boolean array of length N, True at the issues."""
+        """Boolean array of length N, True at the issues.
+
+        Examples
+        --------
+        >>> result = ScanResult(np.array([3, 1]), 2, np.array([0.5, 0.5]), 5, 2)
+        >>> result.mask().tolist()
+        [False, True, False, True, False]
+        """
         mask = np.zeros(self.n_examples, dtype=bool)
         mask[self.issues] = True
         return mask
@@ -131,6 +138,14 @@ class Scan:
             active; all cores when None.
         progress : bool
             Show a progress bar.
+
+        Examples
+        --------
+        >>> import numpy as np, dlq
+        >>> pred_probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.1, 0.9], [0.85, 0.15]])
+        >>> result = dlq.scan(np.array([0, 1, 1, 1, 0]), pred_probs).compute()
+        >>> result.issues.tolist(), result.num_issues
+        ([1], 1)
         """
         issues, num_issues, thresholds = compute(
             self.issues, self.num_issues, self.thresholds, n_jobs=n_jobs, progress=progress
@@ -150,6 +165,15 @@ class Scan:
             ``is_label_issue`` chunked like the input rows.
         overwrite : bool
             Replace arrays that already exist.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, zarr, dlq
+        >>> pred_probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.1, 0.9], [0.85, 0.15]])
+        >>> store = tempfile.mkdtemp() + "/scan.zarr"
+        >>> result = dlq.scan(np.array([0, 1, 1, 1, 0]), pred_probs).to_zarr(store)
+        >>> zarr.open_group(store, mode="r")["is_label_issue"][:].tolist()
+        [False, True, False, False, False]
         """
         import zarr
 

@@ -59,3 +59,17 @@ def test_no_issues_when_labels_agree_with_predictions():
     result = dlq.scan(labels, PRED_PROBS).compute()
     assert result.num_issues == 0
     assert result.issues.shape == (0,)
+
+
+def test_verbose_shows_a_progress_bar_and_quiet_does_not(capsys):
+    dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=True)
+    assert "100% Completed" in capsys.readouterr().out
+    dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_thread_count_does_not_change_the_answer(computed):
+    for n_jobs in (1, 2, 4):
+        assert np.array_equal(
+            dlq.find_label_issues_batched(LABELS, PRED_PROBS, n_jobs=n_jobs, verbose=False), computed.issues
+        )
