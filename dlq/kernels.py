@@ -4,7 +4,7 @@ Everything here takes in-memory arrays for a contiguous block of examples and
 returns small arrays; nothing knows about Dask. The engine composes these into
 graphs, and the in-memory ``LabelInspector`` calls them directly.
 
-Sums that cross chunks are kept as integers (see :func:`fixed_point_limbs`), so
+Sums that cross chunks are kept as exact integers (see :mod:`dlq.exact`), so
 that adding partials in any order, over any chunking, gives bit-identical
 results.
 """
@@ -12,9 +12,10 @@ results.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
+
+from dlq import exact
 
 #: Slack used by cleanlab when comparing probabilities to thresholds.
 FLOATING_POINT_COMPARISON = 1e-6
@@ -26,45 +27,7 @@ CLIPPING_LOWER_BOUND = 1e-6
 SCORE_METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
 ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated")
 
-# A value in [0, 1] is split into LIMBS integers of LIMB_BITS bits each, so
-# that the sum of up to 2**(63 - LIMB_BITS) values per limb fits in int64.
-LIMB_BITS = 26
-LIMBS = 4
 NO_ROW = np.iinfo(np.int64).max
-
-
-def fixed_point_limbs(values: np.ndarray) -> np.ndarray:
-    """Split values in [0, 1] into exact fixed-point integer limbs.
-
-    Row ``i`` of the result holds integers ``a_0 .. a_3`` with
-    ``values[i] ~= sum_j a_j * 2**(-26 * (j + 1))``; the value is truncated
-    below ``2**-104``. Integer sums of limbs are associative, which is what
-    makes dlq's thresholds independent of chunking.
-
-    Examples
-    --------
-    >>> fixed_point_limbs(np.array([0.5, 1.0]))[:, 0].tolist()
-    [33554432, 67108864]
-    """
-    remainder = np.clip(np.asarray(values, dtype=np.float64), 0.0, 1.0)
-    limbs = np.empty((remainder.shape[0], LIMBS), dtype=np.int64)
-    scale = float(2**LIMB_BITS)
-    for j in range(LIMBS):
-        remainder = remainder * scale  # exact: multiplying by a power of two
-        whole = np.floor(remainder)
-        limbs[:, j] = whole
-        remainder = remainder - whole  # exact: Sterbenz
-    return limbs
-
-
-def limbs_to_fraction(limb_sums: np.ndarray) -> list[Fraction]:
-    """Turn per-class limb sums of shape (K, 4) back into exact fractions."""
-    denominator = 2 ** (LIMB_BITS * LIMBS)
-    fractions = []
-    for row in limb_sums.tolist():
-        numerator = sum(int(a) << (LIMB_BITS * (LIMBS - 1 - j)) for j, a in enumerate(row))
-        fractions.append(Fraction(numerator, denominator))
-    return fractions
 
 
 @dataclass(frozen=True)
@@ -148,25 +111,11 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     invalid = invalid_rows(labels, pred_probs, offset)
     valid_labels = np.where((labels < 0) | (labels >= num_classes), 0, labels)
     given_prob = pred_probs[np.arange(n_rows), valid_labels]
-    limbs = fixed_point_limbs(np.where(np.isfinite(given_prob), given_prob, 0.0))
-    limb_sums = np.zeros((num_classes, LIMBS), dtype=np.int64)
-    _add_limbs_by_class(limb_sums, valid_labels, limbs)
     return ThresholdPartials(
-        limb_sums=limb_sums,
+        limb_sums=exact.sums_by_group(np.where(np.isfinite(given_prob), given_prob, 0.0), valid_labels, num_classes),
         class_counts=np.bincount(valid_labels, minlength=num_classes).astype(np.int64),
         invalid=invalid,
     )
-
-
-def _add_limbs_by_class(out: np.ndarray, labels: np.ndarray, limbs: np.ndarray) -> None:
-    # bincount adds in float64; each limb is at most 2**26, so a sum over at
-    # most 2**26 rows is exact.
-    step = 2**26
-    for start in range(0, labels.shape[0], step):
-        for j in range(LIMBS):
-            out[:, j] += np.bincount(
-                labels[start : start + step], weights=limbs[start : start + step, j], minlength=out.shape[0]
-            ).astype(np.int64)
 
 
 def combine_threshold_partials(parts: list[ThresholdPartials]) -> ThresholdPartials:
@@ -194,12 +143,8 @@ def confident_thresholds(partials: ThresholdPartials, *, absent_class_threshold:
     >>> confident_thresholds(part, absent_class_threshold=2.0).tolist()
     [0.5, 2.0]
     """
-    sums = limbs_to_fraction(partials.limb_sums)
-    means = [
-        float(total / int(count)) if count > 0 else absent_class_threshold
-        for total, count in zip(sums, partials.class_counts.tolist(), strict=True)
-    ]
-    return np.maximum(np.array(means, dtype=np.float64), THRESHOLD_LOWER_BOUND)
+    means = exact.means(partials.limb_sums, partials.class_counts, absent=absent_class_threshold)
+    return np.maximum(means, THRESHOLD_LOWER_BOUND)
 
 
 def adjust_pred_probs(pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -10,16 +10,17 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq import kernels
+from dlq import exact, kernels
 
 
 def test_limbs_hold_values_exactly():
     rng = np.random.default_rng(0)
     values = np.concatenate([rng.random(1000), [0.0, 1.0, 2.0**-50, 0.1, np.nextafter(1.0, 0)]])
-    limbs = kernels.fixed_point_limbs(values)
+    limbs = np.stack(list(exact.limb_levels(values)), axis=1).astype(np.int64)
     for value, row in zip(values, limbs, strict=True):
-        rebuilt = sum(Fraction(int(a), 2 ** (kernels.LIMB_BITS * (j + 1))) for j, a in enumerate(row))
-        assert rebuilt == Fraction(float(value))
+        assert exact.to_fraction(row) == Fraction(float(value))
+    column = exact.column_sums(np.stack([values, values[::-1]], axis=1))
+    assert exact.to_fraction(column[0]) == exact.to_fraction(column[1]) == sum(Fraction(float(v)) for v in values)
 
 
 def test_threshold_partials_add_up_in_any_grouping():
