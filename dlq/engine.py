@@ -93,24 +93,15 @@ class GraphBuilder:
         return da.Array(self.graph(), name, (self.chunks,), dtype=dtype)
 
 
-def raise_if_invalid(invalid: kernels.InvalidRows, num_classes: int) -> None:
+def raise_if_invalid(invalid: kernels.InvalidRows) -> None:
     """Raise a ValueError naming the first invalid row, if there is one."""
-    row, what = invalid.label
-    if row != kernels.NO_ROW:
-        raise ValueError(
-            f"labels must be class indices in 0..{num_classes - 1} (pred_probs has {num_classes} columns); "
-            f"labels[{row}] {what}. Fix or drop that row, or check that labels and pred_probs match"
-        )
-    row, what = invalid.prob
-    if row != kernels.NO_ROW:
-        raise ValueError(
-            f"pred_probs must hold finite probabilities in [0, 1]; row {row} {what}. "
-            "Apply softmax to logits, or fix or drop that row"
-        )
+    for row, message in (invalid.label, invalid.prob):
+        if row != kernels.NO_ROW:
+            raise ValueError(message)
 
 
 def _validated_thresholds(partials: kernels.ThresholdPartials, absent_class_threshold: float) -> np.ndarray:
-    raise_if_invalid(partials.invalid, partials.class_counts.shape[0])
+    raise_if_invalid(partials.invalid)
     return kernels.confident_thresholds(partials, absent_class_threshold=absent_class_threshold)
 
 
@@ -137,7 +128,7 @@ def _checked_scores(
     labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str, thresholds: np.ndarray | None
 ) -> np.ndarray:
     if thresholds is None:  # adjusted scores come after pass 1, which validated everything
-        raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset), pred_probs.shape[1])
+        raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset))
     return kernels.label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds)
 
 

@@ -32,9 +32,9 @@ NO_ROW = np.iinfo(np.int64).max
 
 @dataclass(frozen=True)
 class InvalidRows:
-    """The first invalid row of each kind, as ``(global row, what is wrong)``.
+    """The first invalid row of each kind, as ``(global row, error message)``.
 
-    A row of ``(NO_ROW, "")`` means no invalid row of that kind.
+    ``(NO_ROW, "")`` means no invalid row of that kind.
     """
 
     label: tuple[int, str] = (NO_ROW, "")
@@ -52,27 +52,48 @@ def _describe_prob_row(row: np.ndarray) -> str:
     return f"has a value above 1 ({row.max().item()})"
 
 
+def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
+    """Find the first row of pred_probs that is not finite numbers in [0, 1].
+
+    Examples
+    --------
+    >>> invalid_probabilities(np.array([[0.5, 0.5], [0.5, 1.5]]), 10).prob[0]
+    11
+    """
+    # min and max are NaN when NaN is present, so these comparisons catch it too;
+    # whole-chunk reductions are much faster than row-wise ones, which run only
+    # when something is wrong
+    if not pred_probs.size or (pred_probs.min() >= 0 and pred_probs.max() <= 1):
+        return InvalidRows()
+    row = int(np.argmax(~((pred_probs.min(axis=1) >= 0) & (pred_probs.max(axis=1) <= 1))))
+    return InvalidRows(
+        prob=(
+            offset + row,
+            f"pred_probs must hold finite probabilities in [0, 1]; row {offset + row} "
+            f"{_describe_prob_row(pred_probs[row])}. Apply softmax to logits, or fix or drop that row",
+        )
+    )
+
+
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
     """Find the first row with a label outside ``[0, K)`` and the first with a
     probability that is not a finite number in [0, 1].
 
     Examples
     --------
-    >>> invalid_rows(np.array([0, 2]), np.array([[0.5, 0.5], [0.5, 0.5]]), 10).label
-    (11, 'is 2')
+    >>> invalid_rows(np.array([0, 2]), np.array([[0.5, 0.5], [0.5, 0.5]]), 10).label[0]
+    11
     """
     num_classes = pred_probs.shape[1]
-    found = InvalidRows()
+    found = invalid_probabilities(pred_probs, offset)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         row = int(np.argmax((labels < 0) | (labels >= num_classes)))
-        found = InvalidRows(label=(offset + row, f"is {labels[row].item()}"))
-    # min and max are NaN when NaN is present, so these comparisons catch it too;
-    # whole-chunk reductions are much faster than row-wise ones, which run only
-    # when something is wrong
-    if pred_probs.size and not (pred_probs.min() >= 0 and pred_probs.max() <= 1):
-        bad_prob = ~((pred_probs.min(axis=1) >= 0) & (pred_probs.max(axis=1) <= 1))
-        row = int(np.argmax(bad_prob))
-        found = found | InvalidRows(prob=(offset + row, _describe_prob_row(pred_probs[row])))
+        message = (
+            f"labels must be class indices in 0..{num_classes - 1} (pred_probs has {num_classes} columns); "
+            f"labels[{offset + row}] is {labels[row].item()}. "
+            "Fix or drop that row, or check that labels and pred_probs match"
+        )
+        found = found | InvalidRows(label=(offset + row, message))
     return found
 
 
@@ -187,30 +208,52 @@ def normalized_margin(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     return (given - others.max(axis=1) + 1) / 2
 
 
+def xlogx(values: np.ndarray) -> np.ndarray:
+    """``values * log(values)``, with ``0 * log(0) = 0``.
+
+    Examples
+    --------
+    >>> xlogx(np.array([0.0, 1.0])).tolist()
+    [0.0, 0.0]
+    """
+    logs = np.zeros_like(values)
+    np.log(values, out=logs, where=values > 0)
+    return values * logs
+
+
 def normalized_entropy(pred_probs: np.ndarray) -> np.ndarray:
-    """Row entropy divided by ``log(K)``, with ``0 * log(0) = 0``.
+    """Row entropy divided by ``log(K)``.
 
     Examples
     --------
     >>> normalized_entropy(np.array([[0.5, 0.5], [0.9, 0.1]])).round(3).tolist()
     [1.0, 0.469]
     """
-    logs = np.zeros_like(pred_probs)
-    np.log(pred_probs, out=logs, where=pred_probs > 0)
-    return -np.sum(pred_probs * logs, axis=1) / np.log(pred_probs.shape[1])
+    return -np.sum(xlogx(pred_probs), axis=1) / np.log(pred_probs.shape[1])
+
+
+def entropy_weighted_score(given: np.ndarray, entropy: np.ndarray) -> np.ndarray:
+    """cleanlab's confidence-weighted entropy from the given label's probability
+    and the normalised entropy of the row, rescaled to [0, 1].
+
+    Examples
+    --------
+    >>> entropy_weighted_score(np.array([0.9]), np.array([0.469])).round(3).tolist()
+    [0.805]
+    """
+    ratio = entropy / np.maximum(given, CLIPPING_LOWER_BOUND)
+    return np.log(ratio + 1) / np.maximum(ratio, CLIPPING_LOWER_BOUND)
 
 
 def confidence_weighted_entropy(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
-    """cleanlab's confidence-weighted entropy score, rescaled to [0, 1].
+    """Confidence-weighted entropy score of each row.
 
     Examples
     --------
     >>> confidence_weighted_entropy(np.array([0, 1]), np.array([[0.9, 0.1], [0.9, 0.1]])).round(3).tolist()
     [0.805, 0.371]
     """
-    given = np.maximum(self_confidence(labels, pred_probs), CLIPPING_LOWER_BOUND)
-    ratio = normalized_entropy(pred_probs) / given
-    return np.log(ratio + 1) / np.maximum(ratio, CLIPPING_LOWER_BOUND)
+    return entropy_weighted_score(self_confidence(labels, pred_probs), normalized_entropy(pred_probs))
 
 
 _SCORERS = {

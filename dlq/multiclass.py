@@ -306,7 +306,7 @@ class LabelInspector:
                 f"pred_probs has {num_columns} columns but this LabelInspector has num_class={self.num_class}"
             )
         labels, pred_probs = np.asarray(labels), np.asarray(pred_probs)
-        engine.raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset), self.num_class)
+        engine.raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset))
         return labels, pred_probs
 
     def update_confident_thresholds(self, labels: Any, pred_probs: Any) -> None:

@@ -36,8 +36,8 @@ def test_invalid_rows_report_the_first_of_each_kind():
     labels = np.array([0, 5, 1, -1])
     pred_probs = np.array([[0.5, 0.5], [0.5, 0.5], [np.nan, 1.0], [2.0, 0.0]])
     found = kernels.invalid_rows(labels, pred_probs, 100)
-    assert found.label == (101, "is 5")
-    assert found.prob == (102, "contains NaN or infinity")
+    assert found.label[0] == 101 and "labels[101] is 5" in found.label[1]
+    assert found.prob[0] == 102 and "row 102 contains NaN or infinity" in found.prob[1]
     assert kernels.invalid_rows(labels[:1], pred_probs[:1], 0) == kernels.InvalidRows()
 
 
