@@ -4,6 +4,7 @@ Find mislabeled examples in classification data of any size by running
 confident learning as Dask graphs over chunked arrays.
 """
 
+from dlq import multilabel
 from dlq.multiclass import LabelInspector, find_label_issues_batched, get_label_quality_scores, scan
 from dlq.result import Scan, ScanResult
 
@@ -15,5 +16,6 @@ __all__ = [
     "ScanResult",
     "find_label_issues_batched",
     "get_label_quality_scores",
+    "multilabel",
     "scan",
 ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from functools import partial
-from typing import Any
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import dask.array as da
 import numpy as np
@@ -16,7 +17,7 @@ from dask.base import tokenize
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-from dlq import kernels
+from dlq import aggregators, kernels, onevsrest
 from dlq.result import Scan
 
 #: Fan-in of every tree reduction.
@@ -41,7 +42,7 @@ class GraphBuilder:
         self.token = tokenize(labels, pred_probs, *options)
         self.chunks = labels.chunks[0]
         self.offsets = np.cumsum((0, *self.chunks[:-1])).tolist()
-        self.label_keys = [key for key in labels.__dask_keys__()]
+        self.label_keys = [key if labels.ndim == 1 else key[0] for key in labels.__dask_keys__()]
         self.prob_keys = [row[0] for row in pred_probs.__dask_keys__()]
 
     def layer(self, stage: str, tasks: Callable[[str], dict[Key, tuple]], depends_on: set[str]) -> str:
@@ -52,11 +53,19 @@ class GraphBuilder:
         return name
 
     def per_block(
-        self, stage: str, func: Callable[..., Any], args: Callable[[int], tuple], depends_on: set[str]
+        self,
+        stage: str,
+        func: Callable[..., Any],
+        args: Callable[[int], tuple],
+        depends_on: set[str],
+        *,
+        ndim: int = 1,
     ) -> str:
-        """A layer with one task per chunk: ``(name, i) = func(*args(i))``."""
+        """A layer with one task per chunk: ``(name, i) = func(*args(i))``; keys
+        get trailing zeros for blocks of an ``ndim``-dimensional array."""
+        suffix = (0,) * (ndim - 1)
         return self.layer(
-            stage, lambda name: {(name, i): (func, *args(i)) for i in range(len(self.chunks))}, depends_on
+            stage, lambda name: {(name, i, *suffix): (func, *args(i)) for i in range(len(self.chunks))}, depends_on
         )
 
     def tree(self, stage: str, combine: Callable[..., Any], source: str, *args: Any) -> Key:
@@ -89,8 +98,9 @@ class GraphBuilder:
     def delayed(self, key: Key) -> Delayed:
         return Delayed(key, self.graph(), layer=key[0])
 
-    def array(self, name: str, dtype: np.dtype) -> da.Array:
-        return da.Array(self.graph(), name, (self.chunks,), dtype=dtype)
+    def array(self, name: str, dtype: np.dtype, columns: int | None = None) -> da.Array:
+        chunks = (self.chunks,) if columns is None else (self.chunks, (columns,))
+        return da.Array(self.graph(), name, chunks, dtype=dtype)
 
 
 def raise_if_invalid(invalid: kernels.InvalidRows) -> None:
@@ -100,21 +110,39 @@ def raise_if_invalid(invalid: kernels.InvalidRows) -> None:
             raise ValueError(message)
 
 
-def _validated_thresholds(partials: kernels.ThresholdPartials, absent_class_threshold: float) -> np.ndarray:
+def _validated_thresholds(
+    partials: Any, confident_thresholds: Callable[..., np.ndarray], absent_class_threshold: float
+) -> np.ndarray:
     raise_if_invalid(partials.invalid)
-    return kernels.confident_thresholds(partials, absent_class_threshold=absent_class_threshold)
+    return confident_thresholds(partials, absent_class_threshold=absent_class_threshold)
 
 
-def threshold_pass(builder: GraphBuilder, absent_class_threshold: float) -> Key:
-    """Pass 1: validated confident thresholds, tree-reduced from per-chunk partials."""
+def threshold_sums(builder: GraphBuilder, arithmetic: ModuleType = kernels) -> Key:
+    """Pass 1: per-chunk threshold partials, tree-reduced. ``arithmetic`` is the
+    kernel module (:mod:`dlq.kernels` or :mod:`dlq.onevsrest`)."""
     partials = builder.per_block(
         "threshold-partials",
-        kernels.threshold_partials,
+        arithmetic.threshold_partials,
         lambda i: (builder.label_keys[i], builder.prob_keys[i], builder.offsets[i]),
         builder.input_layers,
     )
-    total = builder.tree("threshold-sums", kernels.combine_threshold_partials, partials)
-    return builder.single("thresholds", _validated_thresholds, total, absent_class_threshold)
+    return builder.tree("threshold-sums", arithmetic.combine_threshold_partials, partials)
+
+
+def thresholds_from(
+    builder: GraphBuilder,
+    total: Key,
+    absent_class_threshold: float,
+    arithmetic: ModuleType = kernels,
+    stage: str = "thresholds",
+) -> Key:
+    """Validated confident thresholds from reduced pass-1 partials; raises on invalid input."""
+    return builder.single(stage, _validated_thresholds, total, arithmetic.confident_thresholds, absent_class_threshold)
+
+
+def threshold_pass(builder: GraphBuilder, absent_class_threshold: float) -> Key:
+    """Pass 1 for multi-class data: validated confident thresholds."""
+    return thresholds_from(builder, threshold_sums(builder), absent_class_threshold)
 
 
 def score_dtype(pred_probs_dtype: np.dtype, method: str, adjust: bool) -> np.dtype:
@@ -244,4 +272,198 @@ def scan(
         scores=builder.array(scores, score_dtype(pred_probs.dtype, method, adjust)),
         issues=builder.delayed(issues),
         mask=builder.array(mask, np.dtype(bool)),
+    )
+
+
+def _checked_per_class_scores(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str, thresholds: np.ndarray | None
+) -> np.ndarray:
+    if thresholds is None:  # with thresholds, pass 1 has validated everything
+        raise_if_invalid(onevsrest.invalid_rows(labels, pred_probs, offset))
+    return onevsrest.per_class_scores(labels, pred_probs, method=method, thresholds=thresholds)
+
+
+def multilabel_scores(
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    method: str,
+    adjust: bool,
+    aggregate: Callable[[np.ndarray], np.ndarray],
+) -> tuple[da.Array, da.Array]:
+    """Lazy per-class scores (N, K) and aggregated scores (N,) of multi-label data.
+
+    Without adjustment each chunk is validated and scored on its own (one
+    read); with adjustment pass 1 first computes every class's binary
+    thresholds (a side no example has gets 2, as cleanlab's in-memory code).
+    """
+    builder = GraphBuilder(labels, pred_probs, "multilabel-scores", method, adjust, aggregate)
+    thresholds = None
+    if adjust:
+        thresholds = thresholds_from(builder, threshold_sums(builder, onevsrest), 2.0, onevsrest)
+    per_class = builder.per_block(
+        "per-class-scores",
+        _checked_per_class_scores,
+        lambda i: (builder.label_keys[i], builder.prob_keys[i], builder.offsets[i], method, thresholds),
+        builder.input_layers | ({thresholds[0]} if thresholds else set()),
+        ndim=2,
+    )
+    scores = builder.per_block("aggregated-scores", aggregate, lambda i: ((per_class, i, 0),), {per_class})
+    num_classes = pred_probs.shape[1]
+    return builder.array(per_class, np.dtype(np.float64), columns=num_classes), builder.array(
+        scores, np.dtype(np.float64)
+    )
+
+
+class _MultilabelPass2(NamedTuple):
+    binary_scores: np.ndarray
+    agrees: np.ndarray
+    prune: np.ndarray
+    rank_scores: np.ndarray | None
+
+
+def _multilabel_pass2_block(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    thresholds: np.ndarray,
+    method: str,
+    rank_thresholds: np.ndarray | None,
+    rank_method: str | None,
+) -> _MultilabelPass2:
+    binary_scores = onevsrest.per_class_scores(labels, pred_probs, method=method)
+    agrees, prune = onevsrest.binary_issue_partials(labels, pred_probs, thresholds)
+    rank_scores = None
+    if rank_method is not None:
+        per_class = (
+            binary_scores
+            if rank_method == method and rank_thresholds is None
+            else onevsrest.per_class_scores(labels, pred_probs, method=rank_method, thresholds=rank_thresholds)
+        )
+        rank_scores = aggregators.exponential_moving_average(per_class, alpha=0.8)
+    return _MultilabelPass2(binary_scores, agrees, prune, rank_scores)
+
+
+def _multilabel_prune(pass2: _MultilabelPass2) -> np.ndarray:
+    return pass2.prune
+
+
+def _multilabel_block_candidates(pass2: _MultilabelPass2, offset: int, k: np.ndarray) -> list[kernels.Candidates]:
+    indices = np.arange(offset, offset + pass2.binary_scores.shape[0])
+    return [
+        kernels.lowest(pass2.binary_scores[:, c], indices, pass2.agrees[:, c], int(k[c])) for c in range(k.shape[0])
+    ]
+
+
+def _merge_per_class(parts: list[list[kernels.Candidates]], k: np.ndarray) -> list[kernels.Candidates]:
+    return [kernels.merge_lowest(list(per_class), int(k[c])) for c, per_class in enumerate(zip(*parts, strict=True))]
+
+
+def _per_class_issues(candidates: list[kernels.Candidates]) -> list[np.ndarray]:
+    return [_issue_indices(per_class) for per_class in candidates]
+
+
+def _union(per_class_issues: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *per_class_issues]))
+
+
+def _per_class_mask_block(per_class_issues: list[np.ndarray], offset: int, n_rows: int) -> np.ndarray:
+    return np.stack([_mask_block(issues, offset, n_rows) for issues in per_class_issues], axis=1)
+
+
+def _union_scores_block(union: np.ndarray, pass2: _MultilabelPass2, offset: int) -> kernels.Candidates:
+    n_rows = pass2.agrees.shape[0]
+    inside = union[(union >= offset) & (union < offset + n_rows)]
+    return kernels.Candidates(pass2.rank_scores[inside - offset], inside, np.zeros(inside.shape[0], bool))
+
+
+def _concatenate_candidates(parts: list[kernels.Candidates]) -> kernels.Candidates:
+    return kernels.merge_lowest(parts, sum(part.indices.shape[0] for part in parts))
+
+
+def _ranked_indices(candidates: kernels.Candidates) -> np.ndarray:
+    return kernels.ranked(candidates).indices
+
+
+class MultilabelIssues(NamedTuple):
+    """Lazy results of the one-vs-rest issue search."""
+
+    per_class_issues: Delayed
+    union: Delayed
+    ranked: Delayed | None
+    mask: da.Array
+    per_class_mask: da.Array
+
+
+def multilabel_issues(
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    ranked_by: str | None,
+    rank_adjust: bool,
+) -> MultilabelIssues:
+    """Label issues of all K one-vs-rest binary problems, in one two-pass graph.
+
+    Each class is treated as the batched binary problem of the multi-class
+    scan (thresholds with 2e-6 for an absent side, off-diagonal issue count,
+    the lowest scores under ``ranked_by`` or self-confidence, examples whose
+    prediction agrees dropped); the per-class issues are united, and ranked by
+    the multi-label score (method ``ranked_by``, EMA with alpha 0.8) when
+    ``ranked_by`` is given.
+    """
+    builder = GraphBuilder(labels, pred_probs, "multilabel-issues", ranked_by, rank_adjust)
+    total = threshold_sums(builder, onevsrest)
+    thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND, onevsrest)
+    rank_thresholds = None
+    if ranked_by is not None and rank_adjust:
+        rank_thresholds = thresholds_from(builder, total, 2.0, onevsrest, stage="rank-thresholds")
+    pass2 = builder.per_block(
+        "multilabel-pass2",
+        _multilabel_pass2_block,
+        lambda i: (
+            builder.label_keys[i],
+            builder.prob_keys[i],
+            thresholds,
+            ranked_by or "self_confidence",
+            rank_thresholds,
+            ranked_by,
+        ),
+        builder.input_layers | {thresholds[0]} | ({rank_thresholds[0]} if rank_thresholds else set()),
+    )
+    prune = builder.per_block("prune", _multilabel_prune, lambda i: ((pass2, i),), {pass2})
+    num_issues = builder.tree("prune-sums", _sum_counts, prune)
+    candidates = builder.per_block(
+        "multilabel-candidates",
+        _multilabel_block_candidates,
+        lambda i: ((pass2, i), builder.offsets[i], num_issues),
+        {pass2, num_issues[0]},
+    )
+    lowest = builder.tree("multilabel-lowest", _merge_per_class, candidates, num_issues)
+    per_class_issues = builder.single("per-class-issues", _per_class_issues, lowest)
+    union = builder.single("union", _union, per_class_issues)
+    mask = builder.per_block(
+        "union-mask", _mask_block, lambda i: (union, builder.offsets[i], builder.chunks[i]), {union[0]}
+    )
+    per_class_mask = builder.per_block(
+        "per-class-mask",
+        _per_class_mask_block,
+        lambda i: (per_class_issues, builder.offsets[i], builder.chunks[i]),
+        {per_class_issues[0]},
+        ndim=2,
+    )
+    ranked = None
+    if ranked_by is not None:
+        union_scores = builder.per_block(
+            "union-scores", _union_scores_block, lambda i: (union, (pass2, i), builder.offsets[i]), {union[0], pass2}
+        )
+        ranked = builder.delayed(
+            builder.single(
+                "ranked", _ranked_indices, builder.tree("union-merge", _concatenate_candidates, union_scores)
+            )
+        )
+    return MultilabelIssues(
+        per_class_issues=builder.delayed(per_class_issues),
+        union=builder.delayed(union),
+        ranked=ranked,
+        mask=builder.array(mask, np.dtype(bool)),
+        per_class_mask=builder.array(per_class_mask, np.dtype(bool), columns=pred_probs.shape[1]),
     )

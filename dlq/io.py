@@ -6,6 +6,7 @@ finiteness) are checked during pass 1 so that checking costs no extra read.
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
 
@@ -55,6 +56,31 @@ class InMemoryArray:
         return self.array[item]
 
 
+class SparseRows:
+    """Multi-label labels as class-index lists in compressed rows, read as a
+    dense binary (N, K) array one block at a time.
+
+    ``indices[indptr[i]:indptr[i + 1]]`` are the classes of example ``i``
+    (the layout of a CSR matrix).
+    """
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, num_classes: int):
+        self.indptr = indptr
+        self.indices = indices
+        self.shape = (indptr.shape[0] - 1, num_classes)
+        self.dtype = np.dtype(bool)
+        self.ndim = 2
+
+    def __getitem__(self, item: tuple[slice, slice]) -> np.ndarray:
+        rows, columns = item
+        start, stop, _ = rows.indices(self.shape[0])
+        dense = np.zeros((stop - start, self.shape[1]), dtype=bool)
+        lengths = np.diff(self.indptr[start : stop + 1])
+        owner = np.repeat(np.arange(stop - start), lengths)
+        dense[owner, self.indices[self.indptr[start] : self.indptr[stop]]] = True
+        return dense[:, columns]
+
+
 def _is_h5py_dataset(x: Any) -> bool:
     return type(x).__module__.startswith("h5py") and hasattr(x, "chunks")
 
@@ -98,7 +124,7 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     if isinstance(source, (str, os.PathLike)):
         source = _open_path(os.fspath(source), name)
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
-    if not (stored_in_chunks or isinstance(source, NpyFile)):
+    if not (stored_in_chunks or isinstance(source, (NpyFile, SparseRows))):
         source = InMemoryArray(np.asarray(source))
     if chunk_rows is None:
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
@@ -168,3 +194,62 @@ def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) 
     labels = open_array(labels, name="labels")
     check_labels(labels, pred_probs.shape[0])
     return labels.rechunk((pred_probs.chunks[0],)), pred_probs
+
+
+def _class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
+    lengths = np.fromiter((len(row) for row in labels), dtype=np.int64, count=len(labels))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    try:
+        indices = np.fromiter(itertools.chain.from_iterable(labels), dtype=np.int64, count=int(indptr[-1]))
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            "multi-label labels given as lists must hold integer class indices, e.g. [[1], [0, 2]]"
+        ) from error
+    bad = (indices < 0) | (indices >= num_classes)
+    if bad.any():
+        row = int(np.searchsorted(indptr, np.argmax(bad), side="right") - 1)
+        raise ValueError(
+            f"multi-label labels must be class indices in 0..{num_classes - 1} (pred_probs has {num_classes} "
+            f"columns); labels[{row}] is {list(labels[row])}. Fix or drop that row"
+        )
+    return SparseRows(indptr, indices, num_classes)
+
+
+def _is_list_of_lists(labels: Any) -> bool:
+    return isinstance(labels, (list, tuple)) and all(isinstance(row, (list, tuple, np.ndarray)) for row in labels[:1])
+
+
+def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) -> tuple[da.Array, da.Array]:
+    """Open multi-label labels and pred_probs (N, K) as dask arrays with equal row chunks.
+
+    Labels may be a list of class-index lists (cleanlab's format), a
+    ``scipy.sparse`` matrix, or a binary (N, K) array of any kind that
+    :func:`open_array` reads. Lists and sparse matrices are expanded to dense
+    binary one chunk at a time.
+
+    Examples
+    --------
+    >>> y, p = open_multilabel_inputs([[1], [0, 2]], np.full((2, 3), 0.5))
+    >>> y.compute().astype(int).tolist()
+    [[0, 1, 0], [1, 0, 1]]
+    """
+    pred_probs = open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows)
+    check_pred_probs(pred_probs)
+    n_rows, num_classes = pred_probs.shape
+    if _is_list_of_lists(labels):
+        labels = _class_lists_to_rows(labels, num_classes)
+    elif hasattr(labels, "tocsr"):
+        matrix = labels.tocsr(copy=True)
+        matrix.eliminate_zeros()
+        if matrix.shape != (n_rows, num_classes):
+            raise ValueError(f"labels has shape {matrix.shape} but pred_probs has shape {pred_probs.shape}")
+        labels = SparseRows(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), num_classes)
+    labels = open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0])
+    if labels.shape != pred_probs.shape:
+        raise ValueError(
+            f"multi-label labels must be class-index lists or a binary array of pred_probs' shape {pred_probs.shape}; "
+            f"got shape {labels.shape}"
+        )
+    if labels.dtype.kind not in "biu":
+        raise TypeError(f"multi-label labels must be binary indicators (bool or integers); got dtype {labels.dtype}")
+    return labels, pred_probs

@@ -1,0 +1,110 @@
+"""Aggregators: one multi-label score per example from its K per-class scores.
+
+Each works on an (n, K) block of per-class scores and lets the worst class
+pull the example down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+AGGREGATOR_METHODS = ("exponential_moving_average", "softmin")
+
+
+def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None, axis: int = 1) -> np.ndarray:
+    """Exponential moving average of each row's scores, from the largest to the smallest.
+
+    The smallest score has weight ``alpha``, the next ``alpha * (1 - alpha)``,
+    and so on; the largest ``(1 - alpha) ** (K - 1)``. ``alpha=None`` means
+    ``2 / (K + 1)``. One sort per row and one matrix-vector product.
+
+    Examples
+    --------
+    >>> exponential_moving_average(np.array([[0.9, 0.9, 0.9], [0.4, 0.9, 0.9]]), alpha=0.8).round(6).tolist()
+    [0.9, 0.5]
+    """
+    if axis not in (1, -1):
+        raise ValueError(f"aggregators work along axis 1; got axis={axis}")
+    num_classes = scores.shape[1]
+    alpha = 2 / (num_classes + 1) if alpha is None else alpha
+    _check_alpha(alpha)
+    weights = alpha * (1 - alpha) ** np.arange(num_classes, dtype=np.float64)
+    weights[-1] = (1 - alpha) ** (num_classes - 1)
+    return np.sort(scores, axis=1) @ weights
+
+
+def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> np.ndarray:
+    """Average of each row's scores weighted by a softmax of ``(1 - score) / temperature``.
+
+    Computed stably (the largest exponent is subtracted first).
+
+    Examples
+    --------
+    >>> softmin(np.array([[0.1, 0.9]]), temperature=0.1).round(4).tolist()
+    [0.1003]
+    """
+    if axis not in (1, -1):
+        raise ValueError(f"aggregators work along axis 1; got axis={axis}")
+    _check_temperature(temperature)
+    exponents = (1 - scores) / temperature
+    exponents -= exponents.max(axis=1, keepdims=True)
+    weights = np.exp(exponents)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return np.einsum("ij,ij->i", scores, weights)
+
+
+def _check_alpha(alpha: Any) -> None:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not 0 <= alpha <= 1:
+        raise ValueError(f"alpha of exponential_moving_average must be a number in [0, 1] or None; got {alpha!r}")
+
+
+def _check_temperature(temperature: Any) -> None:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) or not temperature > 0:
+        raise ValueError(f"temperature of softmin must be a number > 0; got {temperature!r}")
+
+
+def _apply_callable(function: Callable[..., Any], options: dict[str, Any], scores: np.ndarray) -> np.ndarray:
+    result = np.asarray(function(scores, axis=1, **options))
+    if result.shape != (scores.shape[0],):
+        raise ValueError(
+            f"the aggregator {getattr(function, '__name__', function)!r} returned shape {result.shape} for "
+            f"scores of shape {scores.shape}; it must return one score per row, shape ({scores.shape[0]},)"
+        )
+    return result
+
+
+def make_aggregator(aggregator_kwargs: dict[str, Any] | None) -> Callable[[np.ndarray], np.ndarray]:
+    """Check cleanlab-style ``aggregator_kwargs`` and return ``f(scores) -> (n,)``.
+
+    ``{"method": "exponential_moving_average", "alpha": ...}``,
+    ``{"method": "softmin", "temperature": ...}``, or ``{"method": callable,
+    **options}``, where the callable is called as ``f(scores, axis=1,
+    **options)`` on an (n, K) block and must return shape (n,).
+
+    Examples
+    --------
+    >>> make_aggregator({"method": np.min})(np.array([[0.2, 0.7]])).tolist()
+    [0.2]
+    """
+    options = dict(aggregator_kwargs or {"method": "exponential_moving_average", "alpha": 0.8})
+    method = options.pop("method", "exponential_moving_average")
+    if callable(method):
+        return partial(_apply_callable, method, options)
+    allowed = {"exponential_moving_average": {"alpha"}, "softmin": {"temperature"}}
+    if method not in allowed:
+        raise ValueError(
+            f"aggregator method must be one of {', '.join(AGGREGATOR_METHODS)} or a callable; got {method!r}"
+        )
+    unknown = sorted(set(options) - allowed[method])
+    if unknown:
+        raise ValueError(f"aggregator {method!r} takes only {sorted(allowed[method])}; got also {unknown}")
+    if method == "softmin":
+        _check_temperature(options.get("temperature", 0.1))
+        return partial(softmin, **options)
+    if options.get("alpha") is not None:
+        _check_alpha(options["alpha"])
+    return partial(exponential_moving_average, **options)

@@ -1,0 +1,187 @@
+"""Pure numpy functions for multi-label chunks: K one-vs-rest binary problems at once.
+
+Class k of an example is the binary problem with probabilities
+``[1 - p_k, p_k]`` and label ``y_k``. Every function here works on all K
+columns of a chunk together, with no loop over classes or rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlq import exact, kernels
+
+
+def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> kernels.InvalidRows:
+    """Find the first row whose labels are not all 0 or 1, and the first row of
+    pred_probs that is not finite numbers in [0, 1].
+
+    Examples
+    --------
+    >>> invalid_rows(np.array([[0, 1], [2, 0]]), np.full((2, 2), 0.5), 5).label[0]
+    6
+    """
+    found = kernels.invalid_probabilities(pred_probs, offset)
+    if labels.size and (labels.min() < 0 or labels.max() > 1):
+        row = int(np.argmax(((labels < 0) | (labels > 1)).any(axis=1)))
+        message = (
+            f"multi-label labels given as an (N, K) array must hold only 0 and 1; row {offset + row} is "
+            f"{labels[row].tolist()}. Give binary indicators, or a list of class-index lists"
+        )
+        found = found | kernels.InvalidRows(label=(offset + row, message))
+    return found
+
+
+@dataclass(frozen=True)
+class ThresholdPartials:
+    """Pass-1 partials for the K binary problems.
+
+    Attributes
+    ----------
+    limb_sums : ndarray of int64, shape (2, K, 4)
+        Exact sums of ``1 - p_k`` over rows with ``y_k = 0`` (first) and of
+        ``p_k`` over rows with ``y_k = 1`` (second).
+    counts : ndarray of int64, shape (2, K)
+        Rows with ``y_k = 0`` and with ``y_k = 1``.
+    invalid : InvalidRows
+        The first invalid rows seen.
+    """
+
+    limb_sums: np.ndarray
+    counts: np.ndarray
+    invalid: kernels.InvalidRows
+
+
+def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> ThresholdPartials:
+    """Pass-1 partials of one chunk.
+
+    Examples
+    --------
+    >>> part = threshold_partials(np.array([[1, 0], [0, 0]]), np.array([[0.75, 0.5], [0.5, 0.25]]), 0)
+    >>> part.counts.tolist()
+    [[1, 2], [1, 0]]
+    """
+    positive = labels.astype(bool)
+    complement = 1 - pred_probs
+    limb_sums = np.stack(
+        [
+            exact.column_sums(np.where(positive, 0, complement)),
+            exact.column_sums(np.where(positive, pred_probs, 0)),
+        ]
+    )
+    n_positive = positive.sum(axis=0)
+    return ThresholdPartials(
+        limb_sums=limb_sums,
+        counts=np.stack([positive.shape[0] - n_positive, n_positive]).astype(np.int64),
+        invalid=invalid_rows(labels, pred_probs, offset),
+    )
+
+
+def combine_threshold_partials(parts: list[ThresholdPartials]) -> ThresholdPartials:
+    """Add pass-1 partials; exact in any order."""
+    invalid = kernels.InvalidRows()
+    for part in parts:
+        invalid = invalid | part.invalid
+    return ThresholdPartials(
+        limb_sums=np.sum([p.limb_sums for p in parts], axis=0),
+        counts=np.sum([p.counts for p in parts], axis=0),
+        invalid=invalid,
+    )
+
+
+def confident_thresholds(partials: ThresholdPartials, *, absent_class_threshold: float) -> np.ndarray:
+    """Thresholds of the K binary problems, shape (2, K), clipped below at 2e-6.
+
+    Row 0 is the mean of ``1 - p_k`` where ``y_k = 0``; row 1 the mean of
+    ``p_k`` where ``y_k = 1``; a side with no rows gets
+    ``absent_class_threshold``.
+
+    Examples
+    --------
+    >>> part = threshold_partials(np.array([[1, 0], [0, 0]]), np.array([[0.75, 0.5], [0.5, 0.25]]), 0)
+    >>> confident_thresholds(part, absent_class_threshold=2.0).tolist()
+    [[0.5, 0.625], [0.75, 2.0]]
+    """
+    num_classes = partials.counts.shape[1]
+    means = exact.means(
+        partials.limb_sums.reshape(2 * num_classes, exact.LIMBS),
+        partials.counts.reshape(-1),
+        absent=absent_class_threshold,
+    )
+    return np.maximum(means.reshape(2, num_classes), kernels.THRESHOLD_LOWER_BOUND)
+
+
+def binary_columns(pred_probs: np.ndarray, thresholds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The two columns ``(1 - p, p)`` of every binary problem, adjusted by the
+    (2, K) thresholds if given (subtract, shift by their max, renormalise).
+
+    Examples
+    --------
+    >>> negative, positive = binary_columns(np.array([[0.75, 0.5]]))
+    >>> negative.tolist(), positive.tolist()
+    ([[0.25, 0.5]], [[0.75, 0.5]])
+    """
+    negative, positive = 1 - pred_probs, pred_probs
+    if thresholds is not None:
+        shift = thresholds.max(axis=0)
+        negative = negative - thresholds[0] + shift
+        positive = positive - thresholds[1] + shift
+        total = negative + positive
+        negative, positive = negative / total, positive / total
+    return negative, positive
+
+
+def per_class_scores(
+    labels: np.ndarray, pred_probs: np.ndarray, *, method: str, thresholds: np.ndarray | None = None
+) -> np.ndarray:
+    """Label quality score of every class of every row, shape (n, K), float64.
+
+    Examples
+    --------
+    >>> per_class_scores(np.array([[0, 1, 0]]), np.array([[0.1, 0.9, 0.1]]), method="self_confidence").round(3).tolist()
+    [[0.9, 0.9, 0.9]]
+    """
+    positive_label = labels.astype(bool)
+    negative, positive = binary_columns(pred_probs, thresholds)
+    given = np.where(positive_label, positive, negative)
+    if method == "self_confidence":
+        scores = given
+    elif method == "normalized_margin":
+        other = np.where(positive_label, negative, positive)
+        scores = (given - other + 1) / 2
+    else:
+        entropy = -(kernels.xlogx(negative) + kernels.xlogx(positive)) / np.log(2)
+        scores = kernels.entropy_weighted_score(given, entropy)
+    return np.asarray(scores, dtype=np.float64)
+
+
+def binary_issue_partials(
+    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For every binary problem: whether each row's prediction agrees with its
+    label (after adding 1e-6 to the given side), shape (n, K); and how many
+    rows are confidently predicted as the other side, shape (K,).
+
+    This is :func:`dlq.kernels.prediction_agrees` and the off-diagonal count
+    of :func:`dlq.kernels.issue_count_partials`, for K two-column problems.
+
+    Examples
+    --------
+    >>> agrees, prune = binary_issue_partials(np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5))
+    >>> agrees[:, 0].tolist(), prune.tolist()
+    ([False, True], [1])
+    """
+    positive_label = labels.astype(bool)
+    negative, positive = binary_columns(pred_probs)
+    predicted_positive = positive > negative  # argmax of (1 - p, p); ties go to the negative side
+    predicted_prob = np.where(predicted_positive, positive, negative)
+    cutoff = np.where(predicted_positive, thresholds[1], thresholds[0]) - kernels.FLOATING_POINT_COMPARISON
+    disagrees = predicted_positive != positive_label
+    prune = ((predicted_prob >= cutoff) & disagrees).sum(axis=0).astype(np.int64)
+    given = np.where(positive_label, positive, negative)
+    bumped = given + pred_probs.dtype.type(kernels.FLOATING_POINT_COMPARISON)
+    # the given side wins argmax if it is larger, or equal and the lower column (the negative side)
+    agrees = ~disagrees | (bumped > predicted_prob) | ((bumped == predicted_prob) & ~positive_label)
+    return agrees, prune
