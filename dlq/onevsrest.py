@@ -63,6 +63,9 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     >>> part.counts.tolist()
     [[1, 2], [1, 0]]
     """
+    invalid = invalid_rows(labels, pred_probs, offset)
+    if invalid.prob[0] != kernels.NO_ROW:  # the scan stops with an error; keep the sums quiet until then
+        pred_probs = np.where(np.isfinite(pred_probs), pred_probs, 0.0)
     positive = labels.astype(bool)
     complement = 1 - pred_probs
     limb_sums = np.stack(
@@ -75,7 +78,7 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     return ThresholdPartials(
         limb_sums=limb_sums,
         counts=np.stack([positive.shape[0] - n_positive, n_positive]).astype(np.int64),
-        invalid=invalid_rows(labels, pred_probs, offset),
+        invalid=invalid,
     )
 
 

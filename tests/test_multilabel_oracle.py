@@ -1,0 +1,190 @@
+"""dlq.multilabel against cleanlab 2.9 on random and real multi-label data."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import dask.array as da
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from cleanlab.multilabel_classification import filter as cl_filter
+from cleanlab.multilabel_classification import rank as cl_rank
+
+import dlq
+
+METHODS = ["self_confidence", "normalized_margin", "confidence_weighted_entropy"]
+SCORING = [(m, adjust) for m, adjust in itertools.product(METHODS, [False, True]) if not (adjust and "entropy" in m)]
+AGGREGATORS = [
+    None,
+    {"method": "exponential_moving_average", "alpha": 0.8},
+    {"method": "exponential_moving_average", "alpha": None},
+    {"method": "exponential_moving_average", "alpha": 0.3},
+    {"method": "softmin", "temperature": 0.1},
+    {"method": "softmin", "temperature": 2.0},
+    {"method": np.min},
+]
+RANKINGS = [None, *METHODS]
+
+
+def noisy_multilabel(n_rows, n_classes, *, seed, dtype=np.float64, never=None, always=None):
+    """Probabilities that separate each class, and labels with 10% of entries flipped."""
+    rng = np.random.default_rng(seed)
+    truth = rng.random((n_rows, n_classes)) < 0.3
+    pred_probs = np.where(truth, 0.4 + 0.6 * rng.random(truth.shape), 0.6 * rng.random(truth.shape))
+    labels = truth ^ (rng.random(truth.shape) < 0.1)
+    if never is not None:
+        labels[:, never] = False
+    if always is not None:
+        labels[:, always] = True
+    return labels, pred_probs.astype(dtype)
+
+
+def as_lists(binary):
+    return [np.flatnonzero(row).tolist() for row in binary]
+
+
+def multilabel_digits(seed=0):
+    """A real multi-label task from scikit-learn's digits: is the digit even,
+    greater than 4, prime, a multiple of 3, round (0, 6, 8, 9)? Out-of-fold
+    probabilities of one logistic regression per attribute; 5% of the
+    attribute labels flipped."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features, digit = load_digits(return_X_y=True)
+    truth = np.column_stack(
+        [digit % 2 == 0, digit > 4, np.isin(digit, [2, 3, 5, 7]), digit % 3 == 0, np.isin(digit, [0, 6, 8, 9])]
+    )
+    rng = np.random.default_rng(seed)
+    labels = (truth ^ (rng.random(truth.shape) < 0.05)).astype(int)
+    model = make_pipeline(StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=2000)))
+    pred_probs = cross_val_predict(model, features, labels, cv=5, method="predict_proba")
+    return labels, pred_probs
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return multilabel_digits()
+
+
+def cleanlab_issues(labels, pred_probs, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cl_filter.find_label_issues(as_lists(labels), pred_probs, low_memory=True, **kwargs)
+
+
+def test_documented_example():
+    scores = dlq.multilabel.get_label_quality_scores([[1], [0, 2]], np.array([[0.1, 0.9, 0.1], [0.4, 0.1, 0.9]]))
+    np.testing.assert_allclose(scores, [0.9, 0.5], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(("method", "adjust"), SCORING)
+@pytest.mark.parametrize("aggregator", AGGREGATORS, ids=str)
+def test_scores_match_cleanlab(method, adjust, aggregator):
+    labels, pred_probs = noisy_multilabel(800, 6, seed=1, never=2, always=4)
+    kwargs = {"method": method, "adjust_pred_probs": adjust}
+    if aggregator is not None:
+        kwargs["aggregator_kwargs"] = aggregator
+    expected = cl_rank.get_label_quality_scores(as_lists(labels), pred_probs, **kwargs)
+    for given in (as_lists(labels), labels, labels.astype(np.uint8), sp.csr_matrix(labels)):
+        np.testing.assert_allclose(
+            dlq.multilabel.get_label_quality_scores(given, pred_probs, **kwargs), expected, rtol=1e-12
+        )
+
+
+@pytest.mark.parametrize(("method", "adjust"), SCORING)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_per_class_scores_match_cleanlab(method, adjust, dtype):
+    labels, pred_probs = noisy_multilabel(700, 5, seed=2, dtype=dtype, never=0)
+    ours = dlq.multilabel.get_label_quality_scores_per_class(
+        labels, pred_probs, method=method, adjust_pred_probs=adjust
+    )
+    theirs = cl_rank.get_label_quality_scores_per_class(
+        as_lists(labels), pred_probs, method=method, adjust_pred_probs=adjust
+    )
+    assert ours.shape == theirs.shape == (700, 5)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12 if dtype == np.float64 else 1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(("method", "adjust"), SCORING)
+def test_real_multilabel_scores(digits, method, adjust):
+    labels, pred_probs = digits
+    for aggregator in AGGREGATORS[1:]:
+        kwargs = {"method": method, "adjust_pred_probs": adjust, "aggregator_kwargs": aggregator}
+        np.testing.assert_allclose(
+            dlq.multilabel.get_label_quality_scores(labels, pred_probs, **kwargs),
+            cl_rank.get_label_quality_scores(as_lists(labels), pred_probs, **kwargs),
+            rtol=1e-12,
+            atol=1e-15,
+        )
+
+
+@pytest.mark.parametrize("ranked_by", RANKINGS)
+@pytest.mark.parametrize("seed", range(3))
+def test_issues_match_cleanlab(ranked_by, seed):
+    labels, pred_probs = noisy_multilabel(2000, 3 + 2 * seed, seed=seed, never=1, always=2)
+    ours = dlq.multilabel.find_label_issues(labels, pred_probs, low_memory=True, return_indices_ranked_by=ranked_by)
+    theirs = cleanlab_issues(labels, pred_probs, return_indices_ranked_by=ranked_by)
+    assert ours.dtype == theirs.dtype
+    assert np.array_equal(ours, theirs)
+    assert 0 < (ours.sum() if ranked_by is None else len(ours)) < 2000
+
+
+@pytest.mark.parametrize("ranked_by", RANKINGS)
+def test_real_multilabel_issues(digits, ranked_by):
+    labels, pred_probs = digits
+    for rank_by_kwargs in ({}, {"adjust_pred_probs": True}) if ranked_by and "entropy" not in ranked_by else ({},):
+        ours = dlq.multilabel.find_label_issues(
+            as_lists(labels),
+            pred_probs,
+            low_memory=True,
+            return_indices_ranked_by=ranked_by,
+            rank_by_kwargs=rank_by_kwargs,
+        )
+        theirs = cleanlab_issues(labels, pred_probs, return_indices_ranked_by=ranked_by, rank_by_kwargs=rank_by_kwargs)
+        assert np.array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("ranked_by", RANKINGS)
+def test_issues_per_class_match_cleanlab(digits, ranked_by):
+    labels, pred_probs = digits
+    ours = dlq.multilabel.find_multilabel_issues_per_class(
+        labels, pred_probs, low_memory=True, return_indices_ranked_by=ranked_by
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = cl_filter.find_multilabel_issues_per_class(
+            as_lists(labels), pred_probs, low_memory=True, return_indices_ranked_by=ranked_by
+        )
+    if ranked_by is None:
+        assert np.array_equal(ours, theirs)
+        return
+    for ours_part, theirs_part in zip(ours, theirs, strict=True):
+        assert len(ours_part) == len(theirs_part) == 5
+        for ours_class, theirs_class in zip(ours_part, theirs_part, strict=True):
+            # cleanlab 2.9 returns each class's issues in index order; dlq ranks them
+            np.testing.assert_array_equal(np.sort(ours_class, axis=0), np.sort(theirs_class, axis=0))
+
+
+def test_lazy_in_lazy_out():
+    labels, pred_probs = noisy_multilabel(900, 4, seed=5)
+    lazy_labels = da.from_array(labels, chunks=(200, 4))
+    lazy_probs = da.from_array(pred_probs, chunks=(250, 4))
+    scores = dlq.multilabel.get_label_quality_scores(lazy_labels, lazy_probs, adjust_pred_probs=True)
+    per_class = dlq.multilabel.get_label_quality_scores_per_class(lazy_labels, lazy_probs)
+    assert isinstance(scores, da.Array) and isinstance(per_class, da.Array)
+    assert per_class.shape == (900, 4)
+    np.testing.assert_allclose(
+        scores.compute(),
+        cl_rank.get_label_quality_scores(as_lists(labels), pred_probs, adjust_pred_probs=True),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        per_class.compute(), cl_rank.get_label_quality_scores_per_class(as_lists(labels), pred_probs)
+    )

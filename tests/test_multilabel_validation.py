@@ -1,0 +1,94 @@
+"""Refusals of the multi-label API: each names the problem."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_multilabel_oracle import noisy_multilabel
+
+import dlq
+
+LABELS, PRED_PROBS = noisy_multilabel(600, 4, seed=3)
+
+
+@pytest.mark.parametrize(
+    ("aggregator", "message"),
+    [
+        ({"method": "mean"}, "must be one of exponential_moving_average, softmin or a callable"),
+        ({"method": "exponential_moving_average", "alpha": 1.5}, r"alpha .* in \[0, 1\]"),
+        ({"method": "exponential_moving_average", "alpha": -0.1}, r"alpha .* in \[0, 1\]"),
+        ({"method": "softmin", "temperature": 0}, "temperature of softmin must be a number > 0"),
+        ({"method": "softmin", "temperature": -1.0}, "temperature of softmin must be a number > 0"),
+        ({"method": "softmin", "alpha": 0.5}, r"takes only \['temperature'\]"),
+        ({"method": np.sort}, r"returned shape \(600, 4\)"),
+        ({"method": lambda scores, axis: scores.min(axis=axis)[:10]}, r"must return one score per row, shape \(600,\)"),
+    ],
+)
+def test_bad_aggregators(aggregator, message):
+    with pytest.raises(ValueError, match=message):
+        dlq.multilabel.get_label_quality_scores(LABELS, PRED_PROBS, aggregator_kwargs=aggregator)
+
+
+def test_bad_scoring_method():
+    with pytest.raises(ValueError, match="method must be one of"):
+        dlq.multilabel.get_label_quality_scores(LABELS, PRED_PROBS, method="margin")
+    with pytest.raises(ValueError, match="not supported"):
+        dlq.multilabel.get_label_quality_scores_per_class(
+            LABELS, PRED_PROBS, method="confidence_weighted_entropy", adjust_pred_probs=True
+        )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "supports low_memory=True"),
+        ({"low_memory": True, "filter_by": "confident_learning"}, "filter_by='confident_learning'"),
+        ({"low_memory": False, "filter_by": "low_self_confidence"}, "Pass low_memory=True"),
+        ({"low_memory": True, "frac_noise": 0.5}, "frac_noise has no effect"),
+        ({"low_memory": True, "min_examples_per_class": 5}, "min_examples_per_class has no effect"),
+        ({"low_memory": True, "return_indices_ranked_by": "entropy"}, "method must be one of"),
+        ({"low_memory": True, "return_indices_ranked_by": "self_confidence", "rank_by_kwargs": {"x": 1}}, "only"),
+    ],
+)
+def test_unsupported_issue_options(kwargs, message):
+    for finder in (dlq.multilabel.find_label_issues, dlq.multilabel.find_multilabel_issues_per_class):
+        with pytest.raises(ValueError, match=message):
+            finder(LABELS, PRED_PROBS, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("labels", "error", "message"),
+    [
+        ([[0], [7]] + [[1]] * 598, ValueError, r"labels\[1\] is \[7\]"),
+        ([[0], ["cat"]] + [[1]] * 598, TypeError, "integer class indices"),
+        (np.where(np.arange(600)[:, None] == 321, 2, LABELS), ValueError, "row 321 is"),
+        (LABELS[:, :3], ValueError, r"shape \(600, 4\)"),
+        (LABELS.astype(float), TypeError, "binary indicators"),
+    ],
+)
+def test_bad_labels(labels, error, message):
+    with pytest.raises(error, match=message):
+        dlq.multilabel.get_label_quality_scores(labels, PRED_PROBS)
+    with pytest.raises(error, match=message):
+        dlq.multilabel.find_label_issues(labels, PRED_PROBS, low_memory=True)
+
+
+def test_bad_probabilities_name_the_row():
+    pred_probs = PRED_PROBS.copy()
+    pred_probs[444, 1] = np.nan
+    for run in (
+        lambda: dlq.multilabel.get_label_quality_scores(LABELS, pred_probs),
+        lambda: dlq.multilabel.get_label_quality_scores(LABELS, pred_probs, adjust_pred_probs=True),
+        lambda: dlq.multilabel.find_label_issues(LABELS, pred_probs, low_memory=True),
+    ):
+        with pytest.raises(ValueError, match="row 444 contains NaN"):
+            run()
+
+
+def test_inputs_are_not_modified():
+    labels, pred_probs = LABELS.copy(), PRED_PROBS.copy()
+    lists = [np.flatnonzero(row).tolist() for row in labels]
+    lists_before = [list(row) for row in lists]
+    dlq.multilabel.get_label_quality_scores(lists, pred_probs, adjust_pred_probs=True)
+    dlq.multilabel.find_label_issues(labels, pred_probs, low_memory=True, return_indices_ranked_by="self_confidence")
+    assert np.array_equal(labels, LABELS) and np.array_equal(pred_probs, PRED_PROBS) and lists == lists_before
