@@ -20,7 +20,8 @@ def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None
 
     The smallest score has weight ``alpha``, the next ``alpha * (1 - alpha)``,
     and so on; the largest ``(1 - alpha) ** (K - 1)``. ``alpha=None`` means
-    ``2 / (K + 1)``. One sort per row and one matrix-vector product.
+    ``2 / (K + 1)``. One sort per row, then a weighted sum per row (not a
+    matrix product, whose rounding can depend on how many rows a chunk has).
 
     Examples
     --------
@@ -34,7 +35,7 @@ def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None
     _check_alpha(alpha)
     weights = alpha * (1 - alpha) ** np.arange(num_classes, dtype=np.float64)
     weights[-1] = (1 - alpha) ** (num_classes - 1)
-    return np.sort(scores, axis=1) @ weights
+    return (np.sort(scores, axis=1) * weights).sum(axis=1)
 
 
 def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> np.ndarray:
@@ -54,7 +55,7 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
     exponents -= exponents.max(axis=1, keepdims=True)
     weights = np.exp(exponents)
     weights /= weights.sum(axis=1, keepdims=True)
-    return np.einsum("ij,ij->i", scores, weights)
+    return (scores * weights).sum(axis=1)
 
 
 def _check_alpha(alpha: Any) -> None:

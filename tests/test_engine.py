@@ -11,6 +11,7 @@ import pytest
 from conftest import noisy_classification
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_multilabel_oracle import as_lists, noisy_multilabel
 
 import dlq
 from dlq import engine
@@ -95,3 +96,39 @@ def test_local_cluster_gives_the_threaded_answer(processes):
                 assert np.array_equal(result.thresholds, reference.thresholds)
             mask = dlq.find_label_issues_batched(labels, pred_probs, verbose=False, return_mask=True)
             assert np.array_equal(np.flatnonzero(mask), np.sort(expected[0].issues))
+
+
+ML_LABELS, ML_PRED_PROBS = noisy_multilabel(1500, 5, seed=9, dtype=np.float32, never=3)
+
+
+def run_multilabel(chunks):
+    labels = da.from_array(ML_LABELS, chunks=(chunks, 5))
+    pred_probs = da.from_array(ML_PRED_PROBS, chunks=(chunks, 5))
+    scores = dlq.multilabel.get_label_quality_scores(
+        labels, pred_probs, method="normalized_margin", adjust_pred_probs=True
+    )
+    issues = engine.multilabel_issues(labels, pred_probs, ranked_by="self_confidence", rank_adjust=True)
+    return dask.compute(scores, issues.ranked, issues.per_class_mask, scheduler="threads")
+
+
+ML_REFERENCE = run_multilabel(1500)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts=st.lists(st.integers(1, 1499), max_size=10, unique=True))
+def test_multilabel_chunking_never_changes_the_answer(cuts):
+    bounds = [0, *sorted(cuts), 1500]
+    chunks = tuple(b - a for a, b in itertools.pairwise(bounds))
+    for ours, expected in zip(run_multilabel(chunks), ML_REFERENCE, strict=True):
+        assert np.array_equal(ours, expected)  # bit for bit
+
+
+def test_multilabel_on_a_local_cluster():
+    from distributed import Client, LocalCluster
+
+    expected = dlq.multilabel.find_label_issues(ML_LABELS, ML_PRED_PROBS, low_memory=True)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster):
+            found = dlq.multilabel.find_label_issues(as_lists(ML_LABELS), ML_PRED_PROBS, low_memory=True)
+    assert found.any()
+    assert np.array_equal(found, expected)
