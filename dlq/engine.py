@@ -275,12 +275,32 @@ def scan(
     )
 
 
-def _checked_per_class_scores(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str, thresholds: np.ndarray | None
+#: Rows of a chunk are processed this many bytes of (N, K) float64 at a time,
+#: so that the temporaries of the one-vs-rest arithmetic stay in cache.
+SUB_BLOCK_BYTES = 2**21
+
+
+def _sub_blocks(n_rows: int, num_classes: int) -> list[slice]:
+    step = max(1, SUB_BLOCK_BYTES // (8 * max(num_classes, 1)))
+    return [slice(start, start + step) for start in range(0, n_rows, step)] or [slice(0, 0)]
+
+
+def _multilabel_scores_block(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    method: str,
+    thresholds: np.ndarray | None,
+    aggregate: Callable[[np.ndarray], np.ndarray] | None,
 ) -> np.ndarray:
+    """Per-class scores of a chunk, or their aggregate when ``aggregate`` is given."""
     if thresholds is None:  # with thresholds, pass 1 has validated everything
         raise_if_invalid(onevsrest.invalid_rows(labels, pred_probs, offset))
-    return onevsrest.per_class_scores(labels, pred_probs, method=method, thresholds=thresholds)
+    parts = []
+    for rows in _sub_blocks(*pred_probs.shape):
+        per_class = onevsrest.per_class_scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds)
+        parts.append(per_class if aggregate is None else aggregate(per_class))
+    return np.concatenate(parts)
 
 
 def multilabel_scores(
@@ -301,25 +321,32 @@ def multilabel_scores(
     thresholds = None
     if adjust:
         thresholds = thresholds_from(builder, threshold_sums(builder, onevsrest), 2.0, onevsrest)
-    per_class = builder.per_block(
-        "per-class-scores",
-        _checked_per_class_scores,
-        lambda i: (builder.label_keys[i], builder.prob_keys[i], builder.offsets[i], method, thresholds),
-        builder.input_layers | ({thresholds[0]} if thresholds else set()),
-        ndim=2,
-    )
-    scores = builder.per_block("aggregated-scores", aggregate, lambda i: ((per_class, i, 0),), {per_class})
+    depends = builder.input_layers | ({thresholds[0]} if thresholds else set())
+
+    def arguments(aggregate_or_none: Callable[[np.ndarray], np.ndarray] | None) -> Callable[[int], tuple]:
+        return lambda i: (
+            builder.label_keys[i],
+            builder.prob_keys[i],
+            builder.offsets[i],
+            method,
+            thresholds,
+            aggregate_or_none,
+        )
+
+    per_class = builder.per_block("per-class-scores", _multilabel_scores_block, arguments(None), depends, ndim=2)
+    scores = builder.per_block("aggregated-scores", _multilabel_scores_block, arguments(aggregate), depends)
     num_classes = pred_probs.shape[1]
-    return builder.array(per_class, np.dtype(np.float64), columns=num_classes), builder.array(
-        scores, np.dtype(np.float64)
+    return (
+        builder.array(per_class, np.dtype(np.float64), columns=num_classes),
+        builder.array(scores, np.dtype(np.float64)),
     )
 
 
 class _MultilabelPass2(NamedTuple):
-    binary_scores: np.ndarray
-    agrees: np.ndarray
-    prune: np.ndarray
-    rank_scores: np.ndarray | None
+    binary_scores: np.ndarray  # (K, n): one contiguous row per class, for the per-class selection
+    agrees: np.ndarray  # (K, n)
+    prune: np.ndarray  # (K,)
+    rank_scores: np.ndarray | None  # (n,)
 
 
 def _multilabel_pass2_block(
@@ -330,17 +357,25 @@ def _multilabel_pass2_block(
     rank_thresholds: np.ndarray | None,
     rank_method: str | None,
 ) -> _MultilabelPass2:
-    binary_scores = onevsrest.per_class_scores(labels, pred_probs, method=method)
-    agrees, prune = onevsrest.binary_issue_partials(labels, pred_probs, thresholds)
-    rank_scores = None
-    if rank_method is not None:
-        per_class = (
-            binary_scores
-            if rank_method == method and rank_thresholds is None
-            else onevsrest.per_class_scores(labels, pred_probs, method=rank_method, thresholds=rank_thresholds)
-        )
-        rank_scores = aggregators.exponential_moving_average(per_class, alpha=0.8)
-    return _MultilabelPass2(binary_scores, agrees, prune, rank_scores)
+    parts = []
+    for rows in _sub_blocks(*pred_probs.shape):
+        y, p = labels[rows], pred_probs[rows]
+        found = onevsrest.binary_pass2(y, p, thresholds, method=method)
+        rank_scores = None
+        if rank_method is not None:
+            per_class = (
+                found.scores
+                if rank_method == method and rank_thresholds is None
+                else onevsrest.per_class_scores(y, p, method=rank_method, thresholds=rank_thresholds)
+            )
+            rank_scores = aggregators.exponential_moving_average(per_class, alpha=0.8)
+        parts.append(_MultilabelPass2(found.scores, found.agrees, found.prune, rank_scores))
+    return _MultilabelPass2(
+        binary_scores=np.ascontiguousarray(np.concatenate([part.binary_scores for part in parts]).T),
+        agrees=np.ascontiguousarray(np.concatenate([part.agrees for part in parts]).T),
+        prune=np.sum([part.prune for part in parts], axis=0),
+        rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
+    )
 
 
 def _multilabel_prune(pass2: _MultilabelPass2) -> np.ndarray:
@@ -348,10 +383,8 @@ def _multilabel_prune(pass2: _MultilabelPass2) -> np.ndarray:
 
 
 def _multilabel_block_candidates(pass2: _MultilabelPass2, offset: int, k: np.ndarray) -> list[kernels.Candidates]:
-    indices = np.arange(offset, offset + pass2.binary_scores.shape[0])
-    return [
-        kernels.lowest(pass2.binary_scores[:, c], indices, pass2.agrees[:, c], int(k[c])) for c in range(k.shape[0])
-    ]
+    indices = np.arange(offset, offset + pass2.binary_scores.shape[1])
+    return [kernels.lowest(pass2.binary_scores[c], indices, pass2.agrees[c], int(k[c])) for c in range(k.shape[0])]
 
 
 def _merge_per_class(parts: list[list[kernels.Candidates]], k: np.ndarray) -> list[kernels.Candidates]:
@@ -371,7 +404,7 @@ def _per_class_mask_block(per_class_issues: list[np.ndarray], offset: int, n_row
 
 
 def _union_scores_block(union: np.ndarray, pass2: _MultilabelPass2, offset: int) -> kernels.Candidates:
-    n_rows = pass2.agrees.shape[0]
+    n_rows = pass2.agrees.shape[1]
     inside = union[(union >= offset) & (union < offset + n_rows)]
     return kernels.Candidates(pass2.rank_scores[inside - offset], inside, np.zeros(inside.shape[0], bool))
 

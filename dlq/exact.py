@@ -1,10 +1,11 @@
 """Exact, order-independent sums of values in [0, 1].
 
-Each value is split into fixed-point integer limbs (see :func:`limbs`);
-integer addition is associative, so the sums of any chunking, added in any
-order, are the same to the last bit. Means are then rounded once from the
-exact totals. This is what makes dlq's confident thresholds independent of
-chunk sizes and worker counts.
+Each value is cut to a multiple of 2**-52 (truncated, an error below
+2.3e-16) and held as two 26-bit integer limbs; integer addition is
+associative, so the sums of any chunking, added in any order, are the same to
+the last bit. Means are then rounded once from the exact totals. This is what
+makes dlq's confident thresholds independent of chunk sizes and worker
+counts.
 """
 
 from __future__ import annotations
@@ -14,33 +15,35 @@ from fractions import Fraction
 
 import numpy as np
 
-#: A value is split into LIMBS integers of LIMB_BITS bits each (truncated below 2**-104).
 LIMB_BITS = 26
-LIMBS = 4
-# bincount and column sums add the limbs in float64, exactly while the total
-# stays below 2**53; each limb is at most 2**26, so at most 2**26 rows at a time.
+LIMBS = 2
+# Limb sums are added in float64, exactly while the total stays below 2**53;
+# each limb is at most 2**26, so at most 2**26 rows at a time. Column sums
+# also go by sub-blocks of about 2 MiB, to keep temporaries in cache.
 _ROWS_PER_STEP = 2**26
+_VALUES_PER_SUB_BLOCK = 2**18
 
 
 def limb_levels(values: np.ndarray) -> Iterator[np.ndarray]:
     """Yield, limb by limb, float64 arrays of integers ``a_j`` with
-    ``values ~= sum_j a_j * 2**(-26 * (j + 1))`` (values clipped to [0, 1]).
+    ``values ~= a_0 * 2**-26 + a_1 * 2**-52``, for values in [0, 1].
 
     Examples
     --------
-    >>> [level.tolist() for level in limb_levels(np.array([0.5, 1.0]))][:2]
+    >>> [level.tolist() for level in limb_levels(np.array([0.5, 1.0]))]
     [[33554432.0, 67108864.0], [0.0, 0.0]]
     """
-    remainder = np.clip(np.asarray(values, dtype=np.float64), 0.0, 1.0)
-    for _ in range(LIMBS):
-        remainder *= float(2**LIMB_BITS)  # exact: a power of two
+    remainder = np.multiply(values, float(2**LIMB_BITS), dtype=np.float64)  # exact: a power of two
+    for level in range(LIMBS):
         whole = np.floor(remainder)
         yield whole
-        remainder -= whole  # exact
+        if level < LIMBS - 1:
+            remainder -= whole  # exact
+            remainder *= float(2**LIMB_BITS)
 
 
 def sums_by_group(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Limb sums of ``values`` (N,) grouped by ``groups`` (N,), shape (n_groups, 4).
+    """Limb sums of ``values`` (N,) grouped by ``groups`` (N,), shape (n_groups, 2).
 
     Examples
     --------
@@ -55,23 +58,37 @@ def sums_by_group(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.n
     return out
 
 
-def column_sums(values: np.ndarray) -> np.ndarray:
-    """Limb sums of each column of ``values`` (N, K), shape (K, 4).
+def column_sums_by_mask(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Limb sums of each column of ``values`` (N, K) over the rows where
+    ``mask`` (N, K) is False and where it is True, shape (2, K, 2).
 
     Examples
     --------
-    >>> means(column_sums(np.array([[0.25, 1.0], [0.75, 0.0]])), np.array([2, 2]), absent=9.0)
+    >>> sums = column_sums_by_mask(np.array([[0.25], [0.75], [0.5]]), np.array([[True], [True], [False]]))
+    >>> means(sums.reshape(2, 2), np.array([1, 2]), absent=9.0)
     array([0.5, 0.5])
     """
-    out = np.zeros((values.shape[1], LIMBS), dtype=np.int64)
-    for start in range(0, values.shape[0], _ROWS_PER_STEP):
-        for j, level in enumerate(limb_levels(values[start : start + _ROWS_PER_STEP])):
-            out[:, j] += level.sum(axis=0).astype(np.int64)
+    out = np.zeros((2, values.shape[1], LIMBS), dtype=np.int64)
+    step = max(1, _VALUES_PER_SUB_BLOCK // max(values.shape[1], 1))
+    for start in range(0, values.shape[0], step):
+        rows = slice(start, start + step)
+        selected = mask[rows]
+        for j, level in enumerate(limb_levels(values[rows])):
+            total = level.sum(axis=0)
+            positive = np.where(selected, level, 0.0).sum(axis=0)
+            out[0, :, j] += (total - positive).astype(np.int64)
+            out[1, :, j] += positive.astype(np.int64)
     return out
 
 
 def to_fraction(limb_sum: np.ndarray) -> Fraction:
-    """The exact value of one row of limb sums."""
+    """The exact value of one row of limb sums.
+
+    Examples
+    --------
+    >>> to_fraction(np.array([2**25, 1]))
+    Fraction(2251799813685249, 4503599627370496)
+    """
     numerator = sum(int(a) << (LIMB_BITS * (LIMBS - 1 - j)) for j, a in enumerate(limb_sum.tolist()))
     return Fraction(numerator, 2 ** (LIMB_BITS * LIMBS))
 

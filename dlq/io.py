@@ -15,6 +15,8 @@ import numpy as np
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 64 * 2**20
+#: Smallest chunk chosen when spreading a small array over the cores.
+MIN_CHUNK_BYTES = 2**20
 
 
 class NpyFile:
@@ -92,6 +94,9 @@ def _is_zarr_array(x: Any) -> bool:
 def _rows_per_chunk(shape: tuple[int, ...], itemsize: int, storage_rows: int | None) -> int:
     row_bytes = max(1, int(np.prod(shape[1:], dtype=np.int64)) * itemsize)
     rows = max(1, TARGET_CHUNK_BYTES // row_bytes)
+    # an array of less than a few full chunks is still spread over every core
+    spread = -(-shape[0] // (2 * (os.cpu_count() or 1)))
+    rows = min(rows, max(spread, MIN_CHUNK_BYTES // row_bytes, 1))
     if storage_rows:
         rows = max(storage_rows, rows // storage_rows * storage_rows)
     return int(min(rows, max(shape[0], 1)))
@@ -197,7 +202,7 @@ def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) 
 
 
 def _class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
-    lengths = np.fromiter((len(row) for row in labels), dtype=np.int64, count=len(labels))
+    lengths = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     try:
         indices = np.fromiter(itertools.chain.from_iterable(labels), dtype=np.int64, count=int(indptr[-1]))

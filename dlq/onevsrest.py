@@ -8,6 +8,7 @@ columns of a chunk together, with no loop over classes or rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,9 +41,9 @@ class ThresholdPartials:
 
     Attributes
     ----------
-    limb_sums : ndarray of int64, shape (2, K, 4)
-        Exact sums of ``1 - p_k`` over rows with ``y_k = 0`` (first) and of
-        ``p_k`` over rows with ``y_k = 1`` (second).
+    limb_sums : ndarray of int64, shape (2, K, 2)
+        Exact sums of ``p_k`` over rows with ``y_k = 0`` (first) and with
+        ``y_k = 1`` (second), as :mod:`dlq.exact` limbs.
     counts : ndarray of int64, shape (2, K)
         Rows with ``y_k = 0`` and with ``y_k = 1``.
     invalid : InvalidRows
@@ -67,16 +68,9 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     if invalid.prob[0] != kernels.NO_ROW:  # the scan stops with an error; keep the sums quiet until then
         pred_probs = np.where(np.isfinite(pred_probs), pred_probs, 0.0)
     positive = labels.astype(bool)
-    complement = 1 - pred_probs
-    limb_sums = np.stack(
-        [
-            exact.column_sums(np.where(positive, 0, complement)),
-            exact.column_sums(np.where(positive, pred_probs, 0)),
-        ]
-    )
     n_positive = positive.sum(axis=0)
     return ThresholdPartials(
-        limb_sums=limb_sums,
+        limb_sums=exact.column_sums_by_mask(pred_probs, positive),
         counts=np.stack([positive.shape[0] - n_positive, n_positive]).astype(np.int64),
         invalid=invalid,
     )
@@ -99,7 +93,7 @@ def confident_thresholds(partials: ThresholdPartials, *, absent_class_threshold:
 
     Row 0 is the mean of ``1 - p_k`` where ``y_k = 0``; row 1 the mean of
     ``p_k`` where ``y_k = 1``; a side with no rows gets
-    ``absent_class_threshold``.
+    ``absent_class_threshold``. Each mean is rounded once from its exact value.
 
     Examples
     --------
@@ -107,13 +101,18 @@ def confident_thresholds(partials: ThresholdPartials, *, absent_class_threshold:
     >>> confident_thresholds(part, absent_class_threshold=2.0).tolist()
     [[0.5, 0.625], [0.75, 2.0]]
     """
-    num_classes = partials.counts.shape[1]
-    means = exact.means(
-        partials.limb_sums.reshape(2 * num_classes, exact.LIMBS),
-        partials.counts.reshape(-1),
-        absent=absent_class_threshold,
+    negative_sums, positive_sums = partials.limb_sums
+    negative_counts = partials.counts[0].tolist()
+    thresholds = np.array(
+        [
+            [
+                float(1 - exact.to_fraction(total) / count) if count else absent_class_threshold
+                for total, count in zip(negative_sums, negative_counts, strict=True)
+            ],
+            exact.means(positive_sums, partials.counts[1], absent=absent_class_threshold),
+        ]
     )
-    return np.maximum(means.reshape(2, num_classes), kernels.THRESHOLD_LOWER_BOUND)
+    return np.maximum(thresholds, kernels.THRESHOLD_LOWER_BOUND)
 
 
 def binary_columns(pred_probs: np.ndarray, thresholds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +147,12 @@ def per_class_scores(
     """
     positive_label = labels.astype(bool)
     negative, positive = binary_columns(pred_probs, thresholds)
-    given = np.where(positive_label, positive, negative)
+    return _scores_from(np.where(positive_label, positive, negative), negative, positive, positive_label, method)
+
+
+def _scores_from(
+    given: np.ndarray, negative: np.ndarray, positive: np.ndarray, positive_label: np.ndarray, method: str
+) -> np.ndarray:
     if method == "self_confidence":
         scores = given
     elif method == "normalized_margin":
@@ -160,31 +164,41 @@ def per_class_scores(
     return np.asarray(scores, dtype=np.float64)
 
 
-def binary_issue_partials(
-    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For every binary problem: whether each row's prediction agrees with its
-    label (after adding 1e-6 to the given side), shape (n, K); and how many
-    rows are confidently predicted as the other side, shape (K,).
+class BinaryPass2(NamedTuple):
+    """Pass-2 results of the K binary problems of one chunk."""
 
-    This is :func:`dlq.kernels.prediction_agrees` and the off-diagonal count
-    of :func:`dlq.kernels.issue_count_partials`, for K two-column problems.
+    scores: np.ndarray
+    agrees: np.ndarray
+    prune: np.ndarray
+
+
+def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, *, method: str) -> BinaryPass2:
+    """Everything pass 2 of the one-vs-rest issue search needs from a chunk.
+
+    ``scores`` (n, K) are the per-class scores under ``method``; ``agrees``
+    (n, K) tells whether each binary prediction agrees with its label once
+    1e-6 is added to the given side; ``prune`` (K,) counts the rows
+    confidently predicted as the other side. These are
+    :func:`dlq.kernels.label_quality_scores`, :func:`dlq.kernels.prediction_agrees`
+    and the off-diagonal count of :func:`dlq.kernels.issue_count_partials`,
+    for K two-column problems at once.
 
     Examples
     --------
-    >>> agrees, prune = binary_issue_partials(np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5))
-    >>> agrees[:, 0].tolist(), prune.tolist()
-    ([False, True], [1])
+    >>> labels, pred_probs, thresholds = np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5)
+    >>> found = binary_pass2(labels, pred_probs, thresholds, method="self_confidence")
+    >>> found.scores[:, 0].round(3).tolist(), found.agrees[:, 0].tolist(), found.prune.tolist()
+    ([0.1, 0.8], [False, True], [1])
     """
     positive_label = labels.astype(bool)
     negative, positive = binary_columns(pred_probs)
     predicted_positive = positive > negative  # argmax of (1 - p, p); ties go to the negative side
-    predicted_prob = np.where(predicted_positive, positive, negative)
+    predicted_prob = np.maximum(positive, negative)
     cutoff = np.where(predicted_positive, thresholds[1], thresholds[0]) - kernels.FLOATING_POINT_COMPARISON
     disagrees = predicted_positive != positive_label
-    prune = ((predicted_prob >= cutoff) & disagrees).sum(axis=0).astype(np.int64)
+    prune = np.count_nonzero((predicted_prob >= cutoff) & disagrees, axis=0).astype(np.int64)
     given = np.where(positive_label, positive, negative)
     bumped = given + pred_probs.dtype.type(kernels.FLOATING_POINT_COMPARISON)
     # the given side wins argmax if it is larger, or equal and the lower column (the negative side)
     agrees = ~disagrees | (bumped > predicted_prob) | ((bumped == predicted_prob) & ~positive_label)
-    return agrees, prune
+    return BinaryPass2(_scores_from(given, negative, positive, positive_label, method), agrees, prune)

@@ -13,14 +13,19 @@ from conftest import noisy_classification
 from dlq import exact, kernels
 
 
-def test_limbs_hold_values_exactly():
+def test_limbs_hold_values_to_2_pow_minus_52():
     rng = np.random.default_rng(0)
     values = np.concatenate([rng.random(1000), [0.0, 1.0, 2.0**-50, 0.1, np.nextafter(1.0, 0)]])
     limbs = np.stack(list(exact.limb_levels(values)), axis=1).astype(np.int64)
     for value, row in zip(values, limbs, strict=True):
-        assert exact.to_fraction(row) == Fraction(float(value))
-    column = exact.column_sums(np.stack([values, values[::-1]], axis=1))
-    assert exact.to_fraction(column[0]) == exact.to_fraction(column[1]) == sum(Fraction(float(v)) for v in values)
+        error = Fraction(float(value)) - exact.to_fraction(row)
+        assert 0 <= error < Fraction(1, 2**52)
+    on_grid = np.round(values * 2.0**52) / 2.0**52  # multiples of 2**-52 are held exactly
+    grid_limbs = np.stack(list(exact.limb_levels(on_grid)), axis=1).astype(np.int64)
+    assert all(exact.to_fraction(row) == Fraction(float(v)) for v, row in zip(on_grid, grid_limbs, strict=True))
+    sums = exact.column_sums_by_mask(np.stack([on_grid, on_grid[::-1]], axis=1), np.ones((len(values), 2), bool))
+    assert exact.to_fraction(sums[1, 0]) == exact.to_fraction(sums[1, 1]) == sum(Fraction(float(v)) for v in on_grid)
+    assert not sums[0].any()
 
 
 def test_threshold_partials_add_up_in_any_grouping():
