@@ -1,68 +1,90 @@
-"""A short, real run on generated data: ``python -m dlq.demo``.
+"""A realistic noisy data set for ``dlq demo``.
 
-Makes a classification data set whose model probabilities are known, flips a
-known share of its labels, scans it with dlq and reports how many of the
-flipped labels were found.
+Out-of-fold probabilities of a scikit-learn model on the handwritten digits
+that scikit-learn ships (no download), resampled to any number of rows, with
+labels flipped at known places. Needs scikit-learn (``pip install "dlq[demo]"``).
 """
 
 from __future__ import annotations
 
-import argparse
-import time
+from pathlib import Path
 
 import numpy as np
 
-import dlq
+#: Share of labels (multi-class) or of class annotations (multi-label) flipped.
+NOISE = 0.1
 
 
-def make_noisy_dataset(
-    n_rows: int, n_classes: int, *, noise: float = 0.1, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """pred_probs peaked at each example's true class, and labels with some flipped.
-
-    Returns
-    -------
-    labels : ndarray of int64, shape (N,)
-    pred_probs : ndarray of float32, shape (N, K)
-    flipped : ndarray of bool, shape (N,)
-        True where the label was changed away from the true class.
+def digit_attributes(digits: np.ndarray) -> np.ndarray:
+    """Five yes/no attributes of a digit, a multi-label task: even, above 4,
+    prime, a multiple of 3, round (0, 6, 8 or 9).
 
     Examples
     --------
-    >>> labels, pred_probs, flipped = make_noisy_dataset(1000, 4, noise=0.2)
-    >>> pred_probs.shape, bool(0.1 < flipped.mean() < 0.3)
-    ((1000, 4), True)
+    >>> digit_attributes(np.array([6])).astype(int).tolist()
+    [[1, 1, 0, 1, 1]]
     """
+    return np.column_stack(
+        [digits % 2 == 0, digits > 4, np.isin(digits, [2, 3, 5, 7]), digits % 3 == 0, np.isin(digits, [0, 6, 8, 9])]
+    )
+
+
+def out_of_fold_probabilities(multilabel: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and out-of-fold predicted probabilities on scikit-learn's digits."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features, digits = load_digits(return_X_y=True)
+    labels = digit_attributes(digits).astype(np.int64) if multilabel else digits
+    model = LogisticRegression(max_iter=2000)
+    if multilabel:
+        model = OneVsRestClassifier(model)
+    pred_probs = cross_val_predict(
+        make_pipeline(StandardScaler(), model), features, labels, cv=5, method="predict_proba"
+    )
+    return labels, pred_probs
+
+
+def make_dataset(rows: int, *, multilabel: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resample the digits to ``rows`` examples and flip labels at known places.
+
+    Returns
+    -------
+    labels : ndarray, shape (rows,) of int64, or (rows, 5) of bool when multilabel
+    pred_probs : ndarray of float32, shape (rows, K)
+    flipped : ndarray of bool, shape (rows,)
+        True where a label was changed.
+    """
+    labels, pred_probs = out_of_fold_probabilities(multilabel)
     rng = np.random.default_rng(seed)
-    true = rng.integers(0, n_classes, n_rows)
-    logits = rng.standard_normal((n_rows, n_classes)).astype(np.float32)
-    logits[np.arange(n_rows), true] += 3.0
-    pred_probs = np.exp(logits)
-    pred_probs /= pred_probs.sum(axis=1, keepdims=True)
-    flipped = rng.random(n_rows) < noise
-    labels = np.where(flipped, (true + rng.integers(1, n_classes, n_rows)) % n_classes, true)
-    return labels.astype(np.int64), pred_probs, flipped
+    picked = rng.integers(0, labels.shape[0], rows)
+    labels, pred_probs = labels[picked], pred_probs[picked].astype(np.float32)
+    if multilabel:
+        flips = rng.random(labels.shape) < NOISE / labels.shape[1]
+        return (labels.astype(bool) ^ flips), pred_probs, flips.any(axis=1)
+    flipped = rng.random(rows) < NOISE
+    shifted = (labels + rng.integers(1, pred_probs.shape[1], rows)) % pred_probs.shape[1]
+    return np.where(flipped, shifted, labels), pred_probs, flipped
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the demo and print precision and recall of the issues found."""
-    parser = argparse.ArgumentParser(prog="python -m dlq.demo", description=__doc__)
-    parser.add_argument("--rows", type=int, default=200_000, help="examples to generate (default 200000)")
-    parser.add_argument("--classes", type=int, default=20, help="classes (default 20)")
-    parser.add_argument("--noise", type=float, default=0.1, help="share of labels flipped (default 0.1)")
-    args = parser.parse_args(argv)
+def write_dataset(folder: Path, *, rows: int, multilabel: bool) -> np.ndarray:
+    """Write ``labels.zarr`` and ``pred_probs.zarr`` into ``folder``; return where labels were flipped."""
+    import zarr
 
-    labels, pred_probs, flipped = make_noisy_dataset(args.rows, args.classes, noise=args.noise)
-    print(f"{args.rows:,} examples, {args.classes} classes, {flipped.sum():,} labels flipped on purpose")
-    start = time.perf_counter()
-    result = dlq.scan(labels, pred_probs).compute()
-    seconds = time.perf_counter() - start
-    found = result.mask()
-    true_positives = int((found & flipped).sum())
-    print(f"dlq found {found.sum():,} label issues in {seconds:.2f} s")
-    print(f"precision {true_positives / max(found.sum(), 1):.3f}, recall {true_positives / max(flipped.sum(), 1):.3f}")
-    print(f"worst five: {result.issues[:5].tolist()}")
-
-
-if __name__ == "__main__":
-    main()
+    labels, pred_probs, flipped = make_dataset(rows, multilabel=multilabel)
+    folder.mkdir(parents=True, exist_ok=True)
+    chunk = max(1, min(rows, 2**16))
+    for name, array in (("labels", labels), ("pred_probs", pred_probs)):
+        stored = zarr.create_array(
+            store=str(folder / f"{name}.zarr"),
+            shape=array.shape,
+            dtype=array.dtype,
+            chunks=(chunk, *array.shape[1:]),
+            overwrite=True,
+        )
+        stored[...] = array
+    return flipped

@@ -275,6 +275,8 @@ def scan(
     )
 
 
+_CLEANLAB_RANK_AGGREGATE = partial(aggregators.exponential_moving_average, alpha=0.8)
+
 #: Rows of a chunk are processed this many bytes of (N, K) float64 at a time,
 #: so that the temporaries of the one-vs-rest arithmetic stay in cache.
 SUB_BLOCK_BYTES = 2**21
@@ -356,6 +358,7 @@ def _multilabel_pass2_block(
     method: str,
     rank_thresholds: np.ndarray | None,
     rank_method: str | None,
+    rank_aggregate: Callable[[np.ndarray], np.ndarray],
 ) -> _MultilabelPass2:
     parts = []
     for rows in _sub_blocks(*pred_probs.shape):
@@ -368,7 +371,7 @@ def _multilabel_pass2_block(
                 if rank_method == method and rank_thresholds is None
                 else onevsrest.per_class_scores(y, p, method=rank_method, thresholds=rank_thresholds)
             )
-            rank_scores = aggregators.exponential_moving_average(per_class, alpha=0.8)
+            rank_scores = rank_aggregate(per_class)
         parts.append(_MultilabelPass2(found.scores, found.agrees, found.prune, rank_scores))
     return _MultilabelPass2(
         binary_scores=np.ascontiguousarray(np.concatenate([part.binary_scores for part in parts]).T),
@@ -376,6 +379,10 @@ def _multilabel_pass2_block(
         prune=np.sum([part.prune for part in parts], axis=0),
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
     )
+
+
+def _rank_scores(pass2: _MultilabelPass2) -> np.ndarray:
+    return pass2.rank_scores
 
 
 def _multilabel_prune(pass2: _MultilabelPass2) -> np.ndarray:
@@ -418,8 +425,15 @@ def _ranked_indices(candidates: kernels.Candidates) -> np.ndarray:
 
 
 class MultilabelIssues(NamedTuple):
-    """Lazy results of the one-vs-rest issue search."""
+    """Lazy results of the one-vs-rest issue search.
 
+    ``thresholds`` (2, K) and ``num_issues`` (K,) are per binary problem;
+    ``scores`` are the ranking scores (None without a ranking).
+    """
+
+    thresholds: Delayed
+    num_issues: Delayed
+    scores: da.Array | None
     per_class_issues: Delayed
     union: Delayed
     ranked: Delayed | None
@@ -433,6 +447,7 @@ def multilabel_issues(
     *,
     ranked_by: str | None,
     rank_adjust: bool,
+    rank_aggregate: Callable[[np.ndarray], np.ndarray] = _CLEANLAB_RANK_AGGREGATE,
 ) -> MultilabelIssues:
     """Label issues of all K one-vs-rest binary problems, in one two-pass graph.
 
@@ -440,10 +455,11 @@ def multilabel_issues(
     scan (thresholds with 2e-6 for an absent side, off-diagonal issue count,
     the lowest scores under ``ranked_by`` or self-confidence, examples whose
     prediction agrees dropped); the per-class issues are united, and ranked by
-    the multi-label score (method ``ranked_by``, EMA with alpha 0.8) when
-    ``ranked_by`` is given.
+    the multi-label score (method ``ranked_by``, adjusted if ``rank_adjust``,
+    aggregated by ``rank_aggregate``: cleanlab's EMA with alpha 0.8 by
+    default) when ``ranked_by`` is given.
     """
-    builder = GraphBuilder(labels, pred_probs, "multilabel-issues", ranked_by, rank_adjust)
+    builder = GraphBuilder(labels, pred_probs, "multilabel-issues", ranked_by, rank_adjust, rank_aggregate)
     total = threshold_sums(builder, onevsrest)
     thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND, onevsrest)
     rank_thresholds = None
@@ -459,6 +475,7 @@ def multilabel_issues(
             ranked_by or "self_confidence",
             rank_thresholds,
             ranked_by,
+            rank_aggregate,
         ),
         builder.input_layers | {thresholds[0]} | ({rank_thresholds[0]} if rank_thresholds else set()),
     )
@@ -483,8 +500,12 @@ def multilabel_issues(
         {per_class_issues[0]},
         ndim=2,
     )
-    ranked = None
+    ranked = scores = None
     if ranked_by is not None:
+        scores = builder.array(
+            builder.per_block("multilabel-rank-scores", _rank_scores, lambda i: ((pass2, i),), {pass2}),
+            np.dtype(np.float64),
+        )
         union_scores = builder.per_block(
             "union-scores", _union_scores_block, lambda i: (union, (pass2, i), builder.offsets[i]), {union[0], pass2}
         )
@@ -494,6 +515,9 @@ def multilabel_issues(
             )
         )
     return MultilabelIssues(
+        thresholds=builder.delayed(thresholds),
+        num_issues=builder.delayed(num_issues),
+        scores=scores,
         per_class_issues=builder.delayed(per_class_issues),
         union=builder.delayed(union),
         ranked=ranked,

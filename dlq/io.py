@@ -6,8 +6,15 @@ finiteness) are checked during pass 1 so that checking costs no extra read.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import dask.array as da
@@ -258,3 +265,108 @@ def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | No
     if labels.dtype.kind not in "biu":
         raise TypeError(f"multi-label labels must be binary indicators (bool or integers); got dtype {labels.dtype}")
     return labels, pred_probs
+
+
+_HDF5_PATH = re.compile(r"^(?P<file>.+\.(h5|hdf5|he5|nc)):(?P<dataset>/.*)$")
+
+
+def open_source(path: str, *, name: str, num_classes: int | None = None, class_lists: bool = False) -> Any:
+    """Open a command-line input path as something :func:`open_array` reads.
+
+    ``FILE.h5:/dataset`` is an HDF5 dataset; a path ending in ``.parquet`` is
+    read with dask.dataframe, a column at a time and never whole; ``.npy`` is
+    memory-mapped; anything else is a zarr store path or fsspec URL.
+    ``num_classes`` and ``class_lists`` tell how to read a Parquet column of
+    lists: multi-label class lists into binary (N, K) rows, or probabilities.
+
+    Examples
+    --------
+    >>> open_source("pred_probs.npy", name="pred_probs")
+    'pred_probs.npy'
+    """
+    hdf5 = _HDF5_PATH.match(path)
+    if hdf5:
+        import h5py
+
+        file = hdf5["file"]
+        if not os.path.exists(file):
+            raise FileNotFoundError(f"{name}: no such HDF5 file: {file!r}")
+        handle = h5py.File(file, "r")
+        if hdf5["dataset"] not in handle:
+            raise ValueError(f"{name}: {file!r} has no dataset {hdf5['dataset']!r}")
+        return handle[hdf5["dataset"]]
+    if path.rstrip("/").endswith(".parquet"):
+        return _read_parquet(path, name=name, num_classes=num_classes, class_lists=class_lists)
+    return path
+
+
+def _read_parquet(path: str, *, name: str, num_classes: int | None, class_lists: bool) -> da.Array:
+    import dask.dataframe as dd
+    from dask import delayed
+
+    frame = dd.read_parquet(path)
+    columns = list(frame.columns)
+    if len(columns) > 1:  # one float column per class
+        return frame.to_dask_array(lengths=True)
+    column = frame[columns[0]]
+    first = column.head(1)
+    if first.empty or not hasattr(first.iloc[0], "__len__"):
+        return column.to_dask_array(lengths=True)
+    lengths = column.map_partitions(len).compute().tolist()
+    if class_lists:
+        if num_classes is None:
+            raise ValueError(f"{name}: the number of classes is needed to read class lists")
+        convert, width, dtype = partial(_class_lists_block, num_classes=num_classes), num_classes, np.dtype(bool)
+    else:
+        convert, width, dtype = _stacked_rows, len(first.iloc[0]), np.dtype(np.asarray(first.iloc[0]).dtype)
+    blocks = [
+        da.from_delayed(delayed(convert)(part), shape=(n, width), dtype=dtype)
+        for part, n in zip(column.to_delayed(), lengths, strict=True)
+        if n
+    ]
+    return da.concatenate(blocks)
+
+
+def _stacked_rows(series: Any) -> np.ndarray:
+    return np.stack([np.asarray(row) for row in series])
+
+
+def _class_lists_block(series: Any, *, num_classes: int) -> np.ndarray:
+    rows = [list(row) for row in series]
+    return _class_lists_to_rows(rows, num_classes)[:, :]
+
+
+@contextlib.contextmanager
+def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[Path]:
+    """Yield a temporary sibling of ``target`` to fill; rename it into place
+    only when the block finishes, so ``target`` appears whole or not at all.
+
+    An existing ``target`` is refused unless ``overwrite``; it is then
+    replaced only after the new one is complete.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out"
+    >>> with atomic_directory(target, overwrite=False) as folder:
+    ...     _ = (folder / "a.txt").write_text("done")
+    >>> sorted(p.name for p in target.iterdir())
+    ['a.txt']
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} already exists; choose another --out or pass --overwrite")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            target.rename(retired / target.name)
+            staging.rename(target)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

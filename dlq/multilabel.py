@@ -17,6 +17,7 @@ import numpy as np
 
 from dlq import aggregators, engine, io
 from dlq.multiclass import _check_method
+from dlq.result import Scan
 from dlq.scheduler import compute
 
 _DEFAULT_AGGREGATOR = {"method": "exponential_moving_average", "alpha": 0.8}
@@ -113,6 +114,62 @@ def get_label_quality_scores_per_class(
         labels, pred_probs, method=method, adjust=adjust_pred_probs, aggregate=aggregators.make_aggregator(None)
     )
     return per_class if lazy else compute(per_class)[0]
+
+
+def scan(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    method: str = "self_confidence",
+    adjust_pred_probs: bool = False,
+    aggregator_kwargs: dict[str, Any] = _DEFAULT_AGGREGATOR,
+    chunk_rows: int | None = None,
+) -> Scan:
+    """Build a lazy scan for label issues in multi-label data.
+
+    Every class's binary problem is searched as ``find_label_issues`` with
+    ``low_memory=True`` searches it, choosing each class's issues by
+    ``method``; the issues are united and ranked by the multi-label score
+    (``method``, ``adjust_pred_probs`` and ``aggregator_kwargs`` as in
+    :func:`get_label_quality_scores`). Nothing runs until ``.compute()`` or
+    ``.to_zarr()``.
+
+    Returns
+    -------
+    Scan
+        ``scores`` are the multi-label scores, ``mask`` marks the issues;
+        the computed result's ``thresholds`` have shape (2, K) (one pair per
+        binary problem) and ``num_issues`` adds up the classes' estimates.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8]])
+    >>> dlq.multilabel.scan([[0], [0], [1], [0], [0, 1]], pred_probs).compute().issues.tolist()
+    [3]
+    """
+    _check_method(method, adjust_pred_probs)
+    aggregate = aggregators.make_aggregator(aggregator_kwargs)
+    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
+    found = engine.multilabel_issues(
+        labels, pred_probs, ranked_by=method, rank_adjust=adjust_pred_probs, rank_aggregate=aggregate
+    )
+    return Scan(
+        n_examples=labels.shape[0],
+        n_classes=labels.shape[1],
+        options={
+            "multilabel": True,
+            "method": method,
+            "adjust_pred_probs": adjust_pred_probs,
+            "aggregator": {k: getattr(v, "__name__", v) for k, v in dict(aggregator_kwargs).items()},
+        },
+        thresholds=found.thresholds,
+        num_issues=found.num_issues.sum(),
+        scores=found.scores,
+        issues=found.ranked,
+        mask=found.mask,
+        per_class_issues=found.per_class_mask.sum(axis=0),
+    )
 
 
 def _check_issue_options(

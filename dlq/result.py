@@ -45,6 +45,9 @@ class ScanResult:
         Shape of pred_probs.
     options : dict
         The scoring and estimation options used.
+    extra : dict
+        Values of the extra collections computed with the scan (see
+        :meth:`Scan.to_zarr`).
     """
 
     issues: np.ndarray
@@ -53,6 +56,7 @@ class ScanResult:
     n_examples: int
     n_classes: int
     options: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
 
     def mask(self) -> np.ndarray:
         """Boolean array of length N, True at the issues.
@@ -91,6 +95,8 @@ class Scan:
         Per-example label quality scores (lower means more likely mislabeled).
     mask : dask.array.Array of bool, shape (N,)
         True at the label issues.
+    per_class_issues : dask collection or None
+        Multi-label: the number of issues found in each class's binary problem.
     n_examples, n_classes : int
         Shape of pred_probs.
     options : dict
@@ -108,6 +114,7 @@ class Scan:
         scores: da.Array,
         issues: Delayed,
         mask: da.Array,
+        per_class_issues: Any = None,
     ):
         self.n_examples = n_examples
         self.n_classes = n_classes
@@ -117,8 +124,11 @@ class Scan:
         self.scores = scores
         self.issues = issues
         self.mask = mask
+        self.per_class_issues = per_class_issues
 
-    def _result(self, issues: np.ndarray, num_issues: int, thresholds: np.ndarray) -> ScanResult:
+    def _result(
+        self, issues: np.ndarray, num_issues: int, thresholds: np.ndarray, extra: dict | None = None
+    ) -> ScanResult:
         return ScanResult(
             issues=np.asarray(issues, dtype=np.int64),
             num_issues=int(num_issues),
@@ -126,6 +136,7 @@ class Scan:
             n_examples=self.n_examples,
             n_classes=self.n_classes,
             options=dict(self.options),
+            extra=extra or {},
         )
 
     def compute(self, *, n_jobs: int | None = None, progress: bool = False) -> ScanResult:
@@ -153,7 +164,13 @@ class Scan:
         return self._result(issues, num_issues, thresholds)
 
     def to_zarr(
-        self, store: Any, *, n_jobs: int | None = None, progress: bool = False, overwrite: bool = False
+        self,
+        store: Any,
+        *,
+        n_jobs: int | None = None,
+        progress: bool = False,
+        overwrite: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> ScanResult:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
         return the result, reading the input once for both.
@@ -165,6 +182,10 @@ class Scan:
             ``is_label_issue`` chunked like the input rows.
         overwrite : bool
             Replace arrays that already exist.
+        extra : dict, optional
+            More dask arrays to write into the group by name (rows aligned
+            with the input), or other dask collections to compute in the same
+            run; their computed values come back in ``ScanResult.extra``.
 
         Examples
         --------
@@ -179,17 +200,26 @@ class Scan:
 
         group = zarr.open_group(store, mode="w" if overwrite else "w-")
         chunk = max(self.scores.chunks[0])
-        sources = [self.scores.rechunk((chunk,)), self.mask.rechunk((chunk,))]
+        written = {"scores": self.scores, "is_label_issue": self.mask}
+        others = {}
+        for name, collection in (extra or {}).items():
+            if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):
+                written[name] = collection
+            else:
+                others[name] = collection
+        sources = [
+            array.rechunk({0: chunk, **{axis: -1 for axis in range(1, array.ndim)}}) for array in written.values()
+        ]
         targets = [
-            group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=(chunk,))
-            for name, array in zip(("scores", "is_label_issue"), sources, strict=True)
+            group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=array.chunksize)
+            for name, array in zip(written, sources, strict=True)
         ]
         # every source chunk covers whole zarr chunks, so writes never overlap
         writes = da.store(sources, targets, lock=False, compute=False)
-        issues, num_issues, thresholds, _ = compute(
-            self.issues, self.num_issues, self.thresholds, writes, n_jobs=n_jobs, progress=progress
+        issues, num_issues, thresholds, _, *values = compute(
+            self.issues, self.num_issues, self.thresholds, writes, *others.values(), n_jobs=n_jobs, progress=progress
         )
-        return self._result(issues, num_issues, thresholds)
+        return self._result(issues, num_issues, thresholds, dict(zip(others, values, strict=True)))
 
     def __repr__(self) -> str:
         return f"<dlq.Scan: {self.n_examples:,} examples x {self.n_classes} classes, {self.options}, not computed>"

@@ -1,0 +1,147 @@
+"""What a scan leaves behind: the issue table, summary.json and report.html."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io as bytes_io
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+WORST_SHOWN = 20
+
+
+def issue_table(
+    result: Any, scores: np.ndarray, given: np.ndarray, pred_probs: np.ndarray, *, multilabel: bool
+) -> dict[str, Any]:
+    """Columns of the issue table, one row per issue in ranked order.
+
+    ``scores``, ``given`` and ``pred_probs`` are the rows at ``result.issues``.
+    Multi-class rows get the given and the predicted label; multi-label rows
+    the given classes and the suggested ones (those with probability above 1/2).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> table = issue_table(SimpleNamespace(issues=np.array([4])), np.array([0.1]), np.array([0]),
+    ...                     np.array([[0.1, 0.9]]), multilabel=False)
+    >>> table["given_label"], table["predicted_label"]
+    ([0], [1])
+    """
+    columns: dict[str, Any] = {"index": result.issues.tolist()}
+    if multilabel:
+        columns["given_labels"] = [np.flatnonzero(row).tolist() for row in given]
+        columns["suggested_labels"] = [np.flatnonzero(row > 0.5).tolist() for row in pred_probs]
+    else:
+        columns["given_label"] = given.tolist()
+        columns["predicted_label"] = pred_probs.argmax(axis=1).tolist() if len(pred_probs) else []
+    columns["score"] = scores.tolist()
+    return columns
+
+
+def write_issue_table(path: Path, columns: dict[str, Any]) -> None:
+    """Write the issue table as Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(columns), path)
+
+
+def versions() -> dict[str, str]:
+    """Versions of dlq and what it runs on."""
+    import dask
+    import distributed
+
+    import dlq
+
+    return {
+        "dlq": dlq.__version__,
+        "dask": dask.__version__,
+        "distributed": distributed.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def summary(result: Any, *, inputs: dict[str, str], seconds: float) -> dict[str, Any]:
+    """The facts of a scan, for summary.json."""
+    return {
+        "n_examples": result.n_examples,
+        "n_classes": result.n_classes,
+        "n_issues": int(result.issues.shape[0]),
+        "estimated_num_issues": result.num_issues,
+        "thresholds": np.asarray(result.thresholds).tolist(),
+        "options": result.options,
+        "inputs": inputs,
+        "versions": versions(),
+        "elapsed_seconds": round(seconds, 3),
+    }
+
+
+def _png(figure: Any) -> str:
+    buffer = bytes_io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figures(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per_class: np.ndarray) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts, edges = histogram
+    figure, axes = plt.subplots(figsize=(7, 3))
+    axes.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#4c72b0")
+    if cutoff is not None:
+        axes.axvline(cutoff, color="#c44e52", linestyle="--", label=f"issue cut-off ({cutoff:.3g})")
+        axes.legend()
+    axes.set(xlabel="label quality score", ylabel="examples", title="Scores of all examples")
+    images = [_png(figure)]
+    plt.close(figure)
+    figure, axes = plt.subplots(figsize=(7, 3))
+    axes.bar(np.arange(per_class.shape[0]), per_class, color="#55a868")
+    axes.set(xlabel="class", ylabel="issues", title="Issues per class")
+    images.append(_png(figure))
+    plt.close(figure)
+    return images
+
+
+def write_report(
+    path: Path,
+    facts: dict[str, Any],
+    histogram: tuple[np.ndarray, np.ndarray],
+    per_class: np.ndarray,
+    table: dict[str, Any],
+) -> None:
+    """Write report.html: one self-contained page with the summary, a score
+    histogram with the issue cut-off, per-class issue counts and the worst examples."""
+    cutoff = max(table["score"]) if table["score"] else None
+    images = _figures(histogram, cutoff, per_class)
+    summary_rows = "".join(
+        f"<tr><th>{html.escape(name)}</th><td>{html.escape(json.dumps(value))}</td></tr>"
+        for name, value in facts.items()
+        if name != "thresholds"
+    )
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in table)
+    worst = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(table[name][row]))}</td>" for name in table) + "</tr>"
+        for row in range(min(WORST_SHOWN, len(table["index"])))
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>dlq scan report</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:60em}}table{{border-collapse:collapse}}
+th,td{{border:1px solid #ccc;padding:0.2em 0.6em;text-align:left}}</style></head>
+<body><h1>dlq scan report</h1>
+<h2>Summary</h2><table>{summary_rows}</table>
+<h2>Scores</h2><img alt="histogram of label quality scores" src="data:image/png;base64,{images[0]}">
+<h2>Issues per class</h2><img alt="label issues per class" src="data:image/png;base64,{images[1]}">
+<h2>The {min(WORST_SHOWN, len(table["index"]))} worst examples</h2>
+<table><tr>{header}</tr>{worst}</table>
+</body></html>
+"""
+    path.write_text(page, encoding="utf-8")
