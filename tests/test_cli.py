@@ -1,0 +1,294 @@
+"""The dlq command end to end: every input form and option, outputs checked against the library."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import zarr
+from click.testing import CliRunner
+from conftest import noisy_classification
+from test_multilabel_oracle import as_lists, noisy_multilabel
+
+import dlq
+from dlq.cli import main
+
+LABELS, PRED_PROBS = noisy_classification(3000, 5, seed=31, dtype=np.float32)
+ML_LABELS, ML_PRED_PROBS = noisy_multilabel(2000, 4, seed=32, dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli-inputs")
+    np.save(folder / "labels.npy", LABELS)
+    np.save(folder / "pred_probs.npy", PRED_PROBS)
+    for name, array in (("labels", LABELS), ("pred_probs", PRED_PROBS), ("ml_labels", ML_LABELS)):
+        zarr.create_array(store=str(folder / f"{name}.zarr"), data=array, chunks=(700, *array.shape[1:]))
+    with h5py.File(folder / "data.h5", "w") as file:
+        file["group/labels"] = LABELS
+        file["group/pred_probs"] = PRED_PROBS
+    pd.DataFrame({f"p{k}": PRED_PROBS[:, k] for k in range(5)}).to_parquet(folder / "columns.parquet")
+    pd.DataFrame({"p": list(PRED_PROBS)}).to_parquet(folder / "lists.parquet")
+    pd.DataFrame({"label": LABELS}).to_parquet(folder / "labels.parquet")
+    pd.DataFrame({"classes": as_lists(ML_LABELS)}).to_parquet(folder / "ml_labels.parquet")
+    pd.DataFrame({"p": list(ML_PRED_PROBS)}).to_parquet(folder / "ml_pred_probs.parquet")
+    return folder
+
+
+def run(*arguments, expect=0):
+    result = CliRunner().invoke(main, [str(a) for a in arguments], catch_exceptions=False)
+    assert result.exit_code == expect, result.output
+    return result
+
+
+def read_outputs(out):
+    return (
+        pq.read_table(out / "issues.parquet").to_pydict(),
+        zarr.open_group(str(out / "scores.zarr"), mode="r"),
+        json.loads((out / "summary.json").read_text()),
+        (out / "report.html").read_text(),
+    )
+
+
+def test_help_explains_every_option():
+    scan_help = run("scan", "--help").output
+    for option in (
+        "--multilabel",
+        "--method",
+        "--adjust-pred-probs",
+        "--aggregator",
+        "--alpha",
+        "--temperature",
+        "--estimation-method",
+        "--chunk-rows",
+        "--scheduler",
+        "--scheduler-file",
+        "--workers",
+        "--threads-per-worker",
+        "--memory-limit",
+        "--overwrite",
+        "--quiet",
+        "--per-class",
+        "--debug",
+    ):
+        assert option in scan_help
+    assert "scan" in run("--help").output and "demo" in run("--help").output
+
+
+@pytest.mark.parametrize(
+    ("pred_probs", "labels"),
+    [
+        ("pred_probs.npy", "labels.npy"),
+        ("pred_probs.zarr", "labels.zarr"),
+        ("data.h5:/group/pred_probs", "data.h5:/group/labels"),
+        ("columns.parquet", "labels.parquet"),
+        ("lists.parquet", "labels.npy"),
+    ],
+)
+def test_multiclass_scan_of_every_input_form(inputs, tmp_path, scheduler, pred_probs, labels):
+    out = tmp_path / "out"
+    run(
+        "scan",
+        inputs / pred_probs,
+        inputs / labels,
+        "--out",
+        out,
+        "--scheduler",
+        scheduler,
+        "--quiet",
+        "--method",
+        "normalized_margin",
+        "--estimation-method",
+        "off_diagonal_calibrated",
+        "--chunk-rows",
+        1000,
+    )
+    table, scores, summary, page = read_outputs(out)
+    expected = dlq.find_label_issues_batched(
+        LABELS,
+        PRED_PROBS,
+        verbose=False,
+        quality_score_kwargs={"method": "normalized_margin"},
+        num_issue_kwargs={"estimation_method": "off_diagonal_calibrated"},
+    )
+    assert table["index"] == expected.tolist()
+    assert table["given_label"] == LABELS[expected].tolist()
+    assert table["predicted_label"] == PRED_PROBS[expected].argmax(axis=1).tolist()
+    all_scores = dlq.get_label_quality_scores(LABELS, PRED_PROBS, method="normalized_margin")
+    np.testing.assert_array_equal(scores["scores"][:], all_scores)
+    np.testing.assert_array_equal(table["score"], all_scores[expected])
+    assert np.flatnonzero(scores["is_label_issue"][:]).tolist() == sorted(expected.tolist())
+    assert summary["n_examples"] == 3000 and summary["n_classes"] == 5 and summary["n_issues"] == len(expected)
+    assert summary["options"]["estimation_method"] == "off_diagonal_calibrated" and summary["elapsed_seconds"] > 0
+    assert set(summary["versions"]) >= {"dlq", "dask", "numpy"}
+    assert page.count("data:image/png;base64,") == 2 and f"<td>{expected[0]}</td>" in page
+
+
+@pytest.mark.parametrize("labels", ["ml_labels.parquet", "ml_labels.zarr"])
+def test_multilabel_scan(inputs, tmp_path, scheduler, labels):
+    out = tmp_path / "out"
+    run(
+        "scan",
+        inputs / "ml_pred_probs.parquet",
+        inputs / labels,
+        "--out",
+        out,
+        "--scheduler",
+        scheduler,
+        "--multilabel",
+        "--per-class",
+        "--quiet",
+    )
+    table, scores, summary, _ = read_outputs(out)
+    expected = dlq.multilabel.find_label_issues(
+        ML_LABELS, ML_PRED_PROBS, low_memory=True, return_indices_ranked_by="self_confidence"
+    )
+    assert table["index"] == expected.tolist()
+    assert table["given_labels"] == [as_lists(ML_LABELS[i : i + 1])[0] for i in expected]
+    assert table["suggested_labels"] == [np.flatnonzero(ML_PRED_PROBS[i] > 0.5).tolist() for i in expected]
+    np.testing.assert_allclose(scores["scores"][:], dlq.multilabel.get_label_quality_scores(ML_LABELS, ML_PRED_PROBS))
+    np.testing.assert_allclose(
+        scores["per_class_scores"][:], dlq.multilabel.get_label_quality_scores_per_class(ML_LABELS, ML_PRED_PROBS)
+    )
+    assert np.asarray(summary["thresholds"]).shape == (2, 4)
+
+
+def test_multilabel_aggregator_options(inputs, tmp_path, scheduler):
+    out = tmp_path / "out"
+    run(
+        "scan",
+        inputs / "ml_pred_probs.parquet",
+        inputs / "ml_labels.parquet",
+        "--out",
+        out,
+        "--scheduler",
+        scheduler,
+        "--multilabel",
+        "--aggregator",
+        "softmin",
+        "--temperature",
+        "0.5",
+        "--method",
+        "normalized_margin",
+        "--adjust-pred-probs",
+        "--quiet",
+    )
+    _, scores, summary, _ = read_outputs(out)
+    expected = dlq.multilabel.get_label_quality_scores(
+        ML_LABELS,
+        ML_PRED_PROBS,
+        method="normalized_margin",
+        adjust_pred_probs=True,
+        aggregator_kwargs={"method": "softmin", "temperature": 0.5},
+    )
+    np.testing.assert_allclose(scores["scores"][:], expected)
+    assert summary["options"]["aggregator"] == {"method": "softmin", "temperature": 0.5}
+
+
+def test_existing_output_is_refused_then_replaced_with_overwrite(inputs, tmp_path, scheduler):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    refused = run(
+        "scan",
+        inputs / "pred_probs.npy",
+        inputs / "labels.npy",
+        "--out",
+        out,
+        "--scheduler",
+        scheduler,
+        "--quiet",
+        expect=2,
+    )
+    assert refused.output.strip().count("\n") == 0 and "already exists" in refused.output
+    assert (out / "keep.txt").exists()
+    run(
+        "scan",
+        inputs / "pred_probs.npy",
+        inputs / "labels.npy",
+        "--out",
+        out,
+        "--scheduler",
+        scheduler,
+        "--quiet",
+        "--overwrite",
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
+
+
+def test_bad_input_is_one_line_and_leaves_nothing(inputs, tmp_path, scheduler):
+    bad = PRED_PROBS.copy()
+    bad[2345, 1] = np.nan
+    np.save(tmp_path / "bad.npy", bad)
+    out = tmp_path / "out"
+    result = run(
+        "scan", tmp_path / "bad.npy", inputs / "labels.npy", "--out", out, "--scheduler", scheduler, "--quiet", expect=2
+    )
+    assert result.output.startswith("dlq: error: pred_probs must hold finite probabilities")
+    assert "row 2345" in result.output and result.output.strip().count("\n") == 0
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad.npy"]
+    with pytest.raises(ValueError, match="row 2345"):
+        CliRunner().invoke(
+            main,
+            [
+                "scan",
+                str(tmp_path / "bad.npy"),
+                str(inputs / "labels.npy"),
+                "--out",
+                str(out),
+                "--scheduler",
+                scheduler,
+                "--quiet",
+                "--debug",
+            ],
+            catch_exceptions=False,
+        )
+    missing = run(
+        "scan", tmp_path / "missing.npy", inputs / "labels.npy", "--out", out, "--scheduler", scheduler, expect=2
+    )
+    assert "no such .npy file" in missing.output
+
+
+def test_default_local_cluster_and_progress(inputs, tmp_path):
+    out = tmp_path / "out"
+    result = run(
+        "scan",
+        inputs / "pred_probs.zarr",
+        inputs / "labels.zarr",
+        "--out",
+        out,
+        "--workers",
+        1,
+        "--threads-per-worker",
+        1,
+        "--memory-limit",
+        "2GiB",
+    )
+    assert "local cluster of 1 workers; dashboard: http" in result.output
+    assert "100% Completed" in result.output and "report:" in result.output
+    assert (
+        pq.read_table(out / "issues.parquet")["index"].to_pylist()
+        == dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=False).tolist()
+    )
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_demo(tmp_path, multilabel):
+    out = tmp_path / "demo"
+    result = run("demo", "--rows", 3000, "--out", out, "--quiet", *(["--multilabel"] if multilabel else []))
+    precision = float(result.output.split("precision ")[1].split(",")[0])
+    recall = float(result.output.split("recall ")[1].split()[0])
+    assert precision > 0.6 and recall > 0.5, result.output
+    assert (out / "scan" / "report.html").exists() and (out / "data" / "pred_probs.zarr").exists()
