@@ -1,0 +1,207 @@
+"""Scale-out for real: the dlq command against a cluster started with the
+``dask scheduler`` and ``dask worker`` commands, and data read over the S3
+protocol from a server on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import zarr
+from conftest import noisy_classification
+
+import dlq
+
+LABELS, PRED_PROBS = noisy_classification(4000, 6, seed=41, dtype=np.float32)
+DLQ = [sys.executable, "-m", "dlq.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the service did not come up in time")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A scheduler and a 2-process worker started by the dask commands on loopback."""
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("cluster")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    scheduler_file = folder / "scheduler.json"
+    dask = str(Path(sys.executable).parent / "dask")  # the dask command of this environment
+    scheduler = subprocess.Popen(
+        [
+            dask,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--dashboard-address",
+            ":0",
+            "--scheduler-file",
+            str(scheduler_file),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [
+            dask,
+            "worker",
+            address,
+            "--nworkers",
+            "2",
+            "--nthreads",
+            "1",
+            "--host",
+            "127.0.0.1",
+            "--no-dashboard",
+            "--memory-limit",
+            "2GiB",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(scheduler_file.exists)
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, scheduler_file
+    finally:
+        stop(worker)
+        stop(scheduler)
+
+
+@pytest.fixture(scope="module")
+def arrays(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("arrays")
+    for name, array in (("labels", LABELS), ("pred_probs", PRED_PROBS)):
+        zarr.create_array(store=str(folder / f"{name}.zarr"), data=array, chunks=(900, *array.shape[1:]))
+    return folder
+
+
+def expected_issues() -> list[int]:
+    return dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=False).tolist()
+
+
+def run_dlq(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run([*DLQ, *arguments], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.mark.parametrize("how", ["--scheduler", "DASK_SCHEDULER_ADDRESS", "--scheduler-file"])
+def test_scan_on_a_cluster_started_by_the_dask_commands(cluster, arrays, tmp_path, how):
+    from distributed import Client
+
+    address, scheduler_file = cluster
+    out = tmp_path / "out"
+    command = ["scan", str(arrays / "pred_probs.zarr"), str(arrays / "labels.zarr"), "--out", str(out)]
+    env = dict(os.environ)
+    if how == "--scheduler":
+        command += ["--scheduler", address]
+    elif how == "--scheduler-file":
+        command += ["--scheduler-file", str(scheduler_file)]
+    else:
+        env["DASK_SCHEDULER_ADDRESS"] = address
+    result = run_dlq(*command, env=env)
+    assert f"connected to {address}" in result.stderr
+    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues()
+    with Client(address, timeout=30) as client:  # the cluster is left running
+        assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """A moto S3 server on loopback holding the arrays as zarr stores."""
+    import s3fs
+
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", endpoint.rsplit(":", 1)[1]],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    credentials = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    try:
+        filesystem = s3fs.S3FileSystem(key="testing", secret="testing", client_kwargs={"endpoint_url": endpoint})
+        wait_for(lambda: _answers(filesystem))
+        filesystem.mkdir("labels-bucket")
+        options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": endpoint}}
+        for name, array in (("labels", LABELS), ("pred_probs", PRED_PROBS)):
+            stored = zarr.create_array(
+                store=f"s3://labels-bucket/{name}.zarr",
+                shape=array.shape,
+                dtype=array.dtype,
+                chunks=(900, *array.shape[1:]),
+                storage_options=options,
+            )
+            stored[...] = array
+        yield {**credentials, "FSSPEC_S3_ENDPOINT_URL": endpoint}, options
+    finally:
+        stop(server)
+
+
+def _answers(filesystem) -> bool:
+    try:
+        filesystem.ls("")
+        return True
+    except Exception:
+        return False
+
+
+def test_scan_reads_zarr_over_s3(s3, tmp_path):
+    environment, _ = s3
+    out = tmp_path / "out"
+    run_dlq(
+        "scan",
+        "s3://labels-bucket/pred_probs.zarr",
+        "s3://labels-bucket/labels.zarr",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--threads-per-worker",
+        "2",
+        "--quiet",
+        env={**os.environ, **environment},
+    )
+    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues()
+
+
+def test_library_reads_zarr_arrays_over_s3(s3):
+    _, options = s3
+    labels = zarr.open_array("s3://labels-bucket/labels.zarr", mode="r", storage_options=options)
+    pred_probs = zarr.open_array("s3://labels-bucket/pred_probs.zarr", mode="r", storage_options=options)
+    assert dlq.scan(labels, pred_probs).compute().issues.tolist() == expected_issues()
