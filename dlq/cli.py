@@ -15,7 +15,7 @@ import dask.array as da
 import numpy as np
 
 import dlq
-from dlq import io, kernels, report
+from dlq import engine, io, kernels, report
 from dlq.scheduler import compute
 
 
@@ -84,18 +84,23 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
             adjust_pred_probs=options["adjust_pred_probs"],
             estimation_method=options["estimation_method"],
         )
-    extra: dict[str, Any] = {"histogram": da.histogram(lazy.scores, bins=50, range=(0.0, 1.0))}
+    counts, edges = da.histogram(lazy.scores, bins=50, range=(0.0, 1.0))
+    extra: dict[str, Any] = {"histogram": counts}
     if options["per_class"] and multilabel:
         extra["per_class_scores"] = dlq.multilabel.get_label_quality_scores_per_class(
             labels, pred_probs, method=options["method"], adjust_pred_probs=options["adjust_pred_probs"]
         )
     if lazy.per_class_issues is not None:
         extra["per_class_issues"] = lazy.per_class_issues
+    first_pass = _run_first_pass(lazy, quiet=options["quiet"])  # held in cluster memory; pass 2 reuses it
+    if not options["quiet"]:
+        click.echo("pass 2 of 2: scores, issues and outputs", err=True)
     with io.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
+        del first_pass
         rows = np.sort(result.issues)
         order = np.argsort(np.argsort(result.issues))  # from index order back to ranked order
-        given, probs = compute(labels[rows], pred_probs[rows])
+        given, probs = compute(engine.take_rows(labels, rows), engine.take_rows(pred_probs, rows))
         scores = np.asarray(da.from_zarr(str(staging / "scores.zarr"), component="scores")[rows])
         table = report.issue_table(result, scores[order], given[order], probs[order], multilabel=multilabel)
         report.write_issue_table(staging / "issues.parquet", table)
@@ -108,8 +113,23 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
             seconds=time.perf_counter() - start,
         )
         (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
-        report.write_report(staging / "report.html", facts, result.extra["histogram"], per_class, table)
+        report.write_report(staging / "report.html", facts, (result.extra["histogram"], edges), per_class, table)
     return facts
+
+
+def _run_first_pass(lazy: Any, *, quiet: bool) -> list[Any]:
+    """Compute pass 1 (the thresholds) on the cluster with its own progress bar,
+    and keep its results there, so that pass 2 starts from them."""
+    from distributed import default_client, progress
+
+    client = default_client()
+    if not quiet:
+        click.echo("pass 1 of 2: confident thresholds", err=True)
+    futures = client.compute(list(lazy.first_pass), optimize_graph=False)
+    if not quiet:
+        progress(futures)
+    client.gather(futures)  # raises the input error, if any, here
+    return futures
 
 
 class _Command(click.Command):

@@ -431,6 +431,7 @@ class MultilabelIssues(NamedTuple):
     ``scores`` are the ranking scores (None without a ranking).
     """
 
+    first_pass: tuple[Delayed, ...]
     thresholds: Delayed
     num_issues: Delayed
     scores: da.Array | None
@@ -515,6 +516,7 @@ def multilabel_issues(
             )
         )
     return MultilabelIssues(
+        first_pass=tuple(builder.delayed(key) for key in (thresholds, rank_thresholds) if key is not None),
         thresholds=builder.delayed(thresholds),
         num_issues=builder.delayed(num_issues),
         scores=scores,
@@ -523,4 +525,25 @@ def multilabel_issues(
         ranked=ranked,
         mask=builder.array(mask, np.dtype(bool)),
         per_class_mask=builder.array(per_class_mask, np.dtype(bool), columns=pred_probs.shape[1]),
+    )
+
+
+def _rows_in_block(
+    block: np.ndarray, rows: np.ndarray, bounds: np.ndarray, block_info: dict | None = None
+) -> np.ndarray:
+    i = block_info[0]["chunk-location"][0]
+    inside = rows[(rows >= bounds[i]) & (rows < bounds[i + 1])]
+    return block[inside - bounds[i]]
+
+
+def take_rows(array: da.Array, rows: np.ndarray) -> da.Array:
+    """The given rows (sorted, unique) of a row-chunked array, block by block.
+
+    Unlike fancy indexing, this leaves the input's tasks as they are, so keys
+    already computed by an earlier pass stay the same tasks.
+    """
+    bounds = np.cumsum((0, *array.chunks[0]))
+    counts = tuple(np.diff(np.searchsorted(rows, bounds)).tolist())
+    return array.map_blocks(
+        _rows_in_block, rows=rows, bounds=bounds, chunks=(counts, *array.chunks[1:]), dtype=array.dtype
     )

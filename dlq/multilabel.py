@@ -169,6 +169,7 @@ def scan(
         issues=found.ranked,
         mask=found.mask,
         per_class_issues=found.per_class_mask.sum(axis=0),
+        first_pass=found.first_pass,
     )
 
 

@@ -27,6 +27,13 @@ def _preview(values: np.ndarray, limit: int = 10) -> str:
     return f"[{shown}{', ...' if values.shape[0] > limit else ''}] ({values.shape[0]} in all)"
 
 
+def _store_block(block: np.ndarray, target: Any, block_info: dict | None = None) -> np.ndarray:
+    """Write one block into its place in a zarr array (dask's ``store`` would
+    optimise the graph, and re-run inputs already computed under other task specs)."""
+    target[tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])] = block
+    return np.ones((1,) * block.ndim, dtype=bool)
+
+
 @dataclass(frozen=True)
 class ScanResult:
     """What a scan found, in memory.
@@ -97,6 +104,9 @@ class Scan:
         True at the label issues.
     per_class_issues : dask collection or None
         Multi-label: the number of issues found in each class's binary problem.
+    first_pass : tuple of Delayed
+        The results of pass 1 (thresholds); computing and keeping them first
+        lets pass 2 be run, and watched, on its own.
     n_examples, n_classes : int
         Shape of pred_probs.
     options : dict
@@ -115,6 +125,7 @@ class Scan:
         issues: Delayed,
         mask: da.Array,
         per_class_issues: Any = None,
+        first_pass: tuple[Delayed, ...] | None = None,
     ):
         self.n_examples = n_examples
         self.n_classes = n_classes
@@ -125,6 +136,7 @@ class Scan:
         self.issues = issues
         self.mask = mask
         self.per_class_issues = per_class_issues
+        self.first_pass = first_pass or (thresholds,)
 
     def _result(
         self, issues: np.ndarray, num_issues: int, thresholds: np.ndarray, extra: dict | None = None
@@ -215,11 +227,14 @@ class Scan:
             for name, array in zip(written, sources, strict=True)
         ]
         # every source chunk covers whole zarr chunks, so writes never overlap
-        writes = da.store(sources, targets, lock=False, compute=False)
-        issues, num_issues, thresholds, _, *values = compute(
-            self.issues, self.num_issues, self.thresholds, writes, *others.values(), n_jobs=n_jobs, progress=progress
+        writes = [
+            source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
+            for source, target in zip(sources, targets, strict=True)
+        ]
+        issues, num_issues, thresholds, *values = compute(
+            self.issues, self.num_issues, self.thresholds, *others.values(), *writes, n_jobs=n_jobs, progress=progress
         )
-        return self._result(issues, num_issues, thresholds, dict(zip(others, values, strict=True)))
+        return self._result(issues, num_issues, thresholds, dict(zip(others, values[: len(others)], strict=True)))
 
     def __repr__(self) -> str:
         return f"<dlq.Scan: {self.n_examples:,} examples x {self.n_classes} classes, {self.options}, not computed>"

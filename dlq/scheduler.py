@@ -14,18 +14,22 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
     An active ``distributed.Client`` (or a scheduler set in dask's config) is
     used as it is; otherwise the local threaded scheduler runs with ``n_jobs``
     threads (all cores when None).
+
+    Graphs are computed as built, without dask's optimisations: dlq's layers
+    gain nothing from them, and a key computed twice (pass 1 alone, then
+    with pass 2) must be the same task both times.
     """
     if dask.base.get_scheduler() is not None:
         if progress and _distributed_client() is not None:
             return _compute_with_distributed_progress(collections)
-        return dask.compute(*collections)
+        return dask.compute(*collections, optimize_graph=False)
     bar: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     if progress:
         from dask.diagnostics import ProgressBar
 
         bar = ProgressBar()
     with bar:
-        return dask.compute(*collections, scheduler="threads", num_workers=n_jobs)
+        return dask.compute(*collections, scheduler="threads", num_workers=n_jobs, optimize_graph=False)
 
 
 def _distributed_client() -> Any:
@@ -41,6 +45,6 @@ def _compute_with_distributed_progress(collections: tuple[Any, ...]) -> tuple[An
     from distributed import progress as show_progress
 
     client = _distributed_client()
-    futures = client.compute(list(collections))
+    futures = client.compute(list(collections), optimize_graph=False)
     show_progress(futures)
     return tuple(client.gather(futures))

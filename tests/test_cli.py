@@ -292,3 +292,25 @@ def test_demo(tmp_path, multilabel):
     recall = float(result.output.split("recall ")[1].split()[0])
     assert precision > 0.6 and recall > 0.5, result.output
     assert (out / "scan" / "report.html").exists() and (out / "data" / "pred_probs.zarr").exists()
+
+
+def test_each_pass_reads_the_data_once(inputs, tmp_path, scheduler):
+    """Pass 1 runs on its own (with its own progress bar) and pass 2 reuses its
+    result: the threshold partials are computed once per chunk, not twice."""
+    from distributed import Client, get_task_stream
+
+    with Client(scheduler) as client, get_task_stream(client=client) as stream:
+        run(
+            "scan",
+            inputs / "pred_probs.zarr",
+            inputs / "labels.zarr",
+            "--out",
+            tmp_path / "out",
+            "--scheduler",
+            scheduler,
+            "--chunk-rows",
+            700,
+        )
+    keys = [str(task["key"]) for task in stream.data]
+    assert sum("dlq-threshold-partials" in key for key in keys) == 5  # 3000 rows in chunks of 700
+    assert sum("dlq-pass2" in key for key in keys) == 5
