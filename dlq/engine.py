@@ -93,7 +93,8 @@ class GraphBuilder:
         return (self.layer(stage, lambda name: {(name,): (func, *args)}, depends),)
 
     def graph(self) -> HighLevelGraph:
-        return HighLevelGraph(self.layers, self.dependencies)
+        """A snapshot of the graph so far (later stages do not leak into it)."""
+        return HighLevelGraph(dict(self.layers), {name: set(deps) for name, deps in self.dependencies.items()})
 
     def delayed(self, key: Key) -> Delayed:
         return Delayed(key, self.graph(), layer=key[0])

@@ -188,3 +188,17 @@ def test_lazy_in_lazy_out():
     np.testing.assert_allclose(
         per_class.compute(), cl_rank.get_label_quality_scores_per_class(as_lists(labels), pred_probs)
     )
+
+
+def test_multilabel_scan_and_its_lazy_parts():
+    labels, pred_probs = noisy_multilabel(1200, 4, seed=6, never=1)
+    lazy = dlq.multilabel.scan(da.from_array(labels, chunks=(300, 4)), da.from_array(pred_probs, chunks=(300, 4)))
+    result = lazy.compute()
+    expected = cleanlab_issues(labels, pred_probs, return_indices_ranked_by="self_confidence")
+    assert np.array_equal(result.issues, expected)
+    # each lazy part computes on its own, with dask's default optimisation
+    assert np.array_equal(np.flatnonzero(lazy.mask.compute()), np.sort(expected))
+    np.testing.assert_allclose(lazy.scores.compute(), cl_rank.get_label_quality_scores(as_lists(labels), pred_probs))
+    per_class = dlq.multilabel.find_multilabel_issues_per_class(labels, pred_probs, low_memory=True)
+    assert np.array_equal(lazy.per_class_issues.compute(), per_class.sum(axis=0))
+    assert result.thresholds.shape == (2, 4) and result.thresholds[1, 1] == 2e-6  # class 1 never given
