@@ -11,7 +11,10 @@ results.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +45,11 @@ class InvalidRows:
 
     def __or__(self, other: InvalidRows) -> InvalidRows:
         return InvalidRows(min(self.label, other.label), min(self.prob, other.prob))
+
+    @staticmethod
+    def first_of(parts: list[Any]) -> InvalidRows:
+        """The first invalid rows among partials that each carry ``invalid``."""
+        return functools.reduce(operator.or_, (part.invalid for part in parts), InvalidRows())
 
 
 def _describe_prob_row(row: np.ndarray) -> str:
@@ -141,13 +149,10 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
 
 def combine_threshold_partials(parts: list[ThresholdPartials]) -> ThresholdPartials:
     """Add pass-1 partials; associative and commutative, exactly."""
-    invalid = InvalidRows()
-    for part in parts:
-        invalid = invalid | part.invalid
     return ThresholdPartials(
         limb_sums=np.sum([p.limb_sums for p in parts], axis=0),
         class_counts=np.sum([p.class_counts for p in parts], axis=0),
-        invalid=invalid,
+        invalid=InvalidRows.first_of(parts),
     )
 
 

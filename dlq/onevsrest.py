@@ -78,13 +78,10 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
 
 def combine_threshold_partials(parts: list[ThresholdPartials]) -> ThresholdPartials:
     """Add pass-1 partials; exact in any order."""
-    invalid = kernels.InvalidRows()
-    for part in parts:
-        invalid = invalid | part.invalid
     return ThresholdPartials(
         limb_sums=np.sum([p.limb_sums for p in parts], axis=0),
         counts=np.sum([p.counts for p in parts], axis=0),
-        invalid=invalid,
+        invalid=kernels.InvalidRows.first_of(parts),
     )
 
 
