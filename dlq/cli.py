@@ -187,7 +187,9 @@ def main() -> None:
     show_default=True,
     help="Multi-class: how the number of issues is estimated.",
 )
-@click.option("--per-class", is_flag=True, help="Multi-label: also write the (N, K) per-class scores.")
+@click.option(
+    "--per-class", is_flag=True, help="Multi-label: also write the (N, K) per-class scores (one more read of the data)."
+)
 @click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk (default: about 64 MiB of pred_probs).")
 @click.option(
     "--scheduler",

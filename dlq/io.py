@@ -209,6 +209,12 @@ def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) 
 
 
 def _class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
+    first = next((row for row in labels if len(row)), [])
+    if np.asarray(first).dtype == bool:
+        raise TypeError(
+            "multi-label labels given as lists must hold class indices, e.g. [[1], [0, 2]]; "
+            "got rows of booleans. Pass binary indicators as one (N, K) array instead"
+        )
     lengths = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     try:

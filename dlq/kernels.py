@@ -111,7 +111,7 @@ class ThresholdPartials:
 
     Attributes
     ----------
-    limb_sums : ndarray of int64, shape (K, 4)
+    limb_sums : ndarray of int64, shape (K, 2)
         Fixed-point sums of ``pred_probs[i, labels[i]]`` per given class.
     class_counts : ndarray of int64, shape (K,)
         Number of examples given each class.

@@ -61,6 +61,7 @@ def test_unsupported_issue_options(kwargs, message):
     [
         ([[0], [7]] + [[1]] * 598, ValueError, r"labels\[1\] is \[7\]"),
         ([[0], ["cat"]] + [[1]] * 598, TypeError, "integer class indices"),
+        ([row.astype(bool).tolist() for row in LABELS], TypeError, "got rows of booleans"),
         (np.where(np.arange(600)[:, None] == 321, 2, LABELS), ValueError, "row 321 is"),
         (LABELS[:, :3], ValueError, r"shape \(600, 4\)"),
         (LABELS.astype(float), TypeError, "binary indicators"),
