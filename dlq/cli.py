@@ -53,6 +53,20 @@ def dask_client(
         yield client
 
 
+_MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
+_MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Refuse options that the chosen kind of data would silently ignore."""
+    unused = _MULTICLASS_ONLY if options["multilabel"] else _MULTILABEL_ONLY
+    for name, default in unused.items():
+        if options[name] != default:
+            flag = "--" + name.replace("_", "-")
+            kind = "without --multilabel" if options["multilabel"] else "with --multilabel"
+            raise click.UsageError(f"{flag} applies only {kind}")
+
+
 def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     pred_probs = io.open_array(
@@ -212,6 +226,7 @@ def scan(**options: Any) -> None:
     with --multilabel). Writes to --out: scores.zarr, issues.parquet,
     summary.json and report.html.
     """
+    _check_options(options)
     with dask_client(
         options["scheduler"],
         options["scheduler_file"],

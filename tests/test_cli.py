@@ -314,3 +314,19 @@ def test_each_pass_reads_the_data_once(inputs, tmp_path, scheduler):
     keys = [str(task["key"]) for task in stream.data]
     assert sum("dlq-threshold-partials" in key for key in keys) == 5  # 3000 rows in chunks of 700
     assert sum("dlq-pass2" in key for key in keys) == 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--per-class"], "--per-class applies only with --multilabel"),
+        (["--aggregator", "softmin"], "--aggregator applies only with --multilabel"),
+        (["--alpha", "0.5"], "--alpha applies only with --multilabel"),
+        (["--multilabel", "--estimation-method", "off_diagonal_calibrated"], "applies only without --multilabel"),
+        (["--method", "entropy"], "Invalid value for '--method'"),
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(inputs, tmp_path, extra, message):
+    result = run("scan", inputs / "pred_probs.npy", inputs / "labels.npy", "--out", tmp_path / "out", *extra, expect=2)
+    assert message in result.output
+    assert not (tmp_path / "out").exists()
