@@ -146,6 +146,10 @@ def threshold_pass(builder: GraphBuilder, absent_class_threshold: float) -> Key:
     return thresholds_from(builder, threshold_sums(builder), absent_class_threshold)
 
 
+def _unnormalized_rows(partials: kernels.ThresholdPartials) -> kernels.RowsOffOne:
+    return partials.unnormalized
+
+
 def score_dtype(pred_probs_dtype: np.dtype, method: str, adjust: bool) -> np.dtype:
     """The dtype the scorer returns, found by scoring one tiny row."""
     probe = np.full((1, 2), 0.5, dtype=pred_probs_dtype)
@@ -240,7 +244,9 @@ def scan(
     selections; examples whose prediction agrees with their label are dropped.
     """
     builder = GraphBuilder(labels, pred_probs, "scan", method, adjust, estimation_method)
-    thresholds = threshold_pass(builder, kernels.THRESHOLD_LOWER_BOUND)
+    total = threshold_sums(builder)
+    thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND)
+    unnormalized = builder.single("unnormalized-rows", _unnormalized_rows, total)
     pass2 = builder.per_block(
         "pass2",
         _pass2_block,
@@ -273,6 +279,7 @@ def scan(
         scores=builder.array(scores, score_dtype(pred_probs.dtype, method, adjust)),
         issues=builder.delayed(issues),
         mask=builder.array(mask, np.dtype(bool)),
+        unnormalized_rows=builder.delayed(unnormalized),
     )
 
 

@@ -35,7 +35,12 @@ class NpyFile:
 
     def __init__(self, path: str | os.PathLike):
         self.path = os.fspath(path)
-        header = np.load(self.path, mmap_mode="r", allow_pickle=False)
+        try:
+            header = np.load(self.path, mmap_mode="r", allow_pickle=False)
+        except ValueError as error:  # numpy refuses object arrays without pickle
+            raise ValueError(
+                f"{self.path} holds Python objects, which dlq never unpickles; save a numeric array instead"
+            ) from error
         self.shape = header.shape
         self.dtype = header.dtype
         self.ndim = header.ndim
@@ -165,6 +170,8 @@ def check_pred_probs(pred_probs: da.Array) -> None:
     """Refuse pred_probs whose shape or dtype cannot be class probabilities."""
     if pred_probs.ndim != 2:
         raise ValueError(f"pred_probs must be 2-D with shape (N, K); got shape {pred_probs.shape}")
+    if pred_probs.shape[0] == 0:
+        raise ValueError("pred_probs has no rows: there is nothing to scan")
     if pred_probs.shape[1] < 2:
         raise ValueError(f"pred_probs must have at least 2 columns (classes); got shape {pred_probs.shape}")
     if pred_probs.dtype not in (np.float32, np.float64):

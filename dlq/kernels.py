@@ -27,6 +27,11 @@ THRESHOLD_LOWER_BOUND = 2 * FLOATING_POINT_COMPARISON
 #: Lower bound used where a score or normaliser is clipped before dividing.
 CLIPPING_LOWER_BOUND = 1e-6
 
+#: How far outside [0, 1] a probability may lie (rounding) before it is refused.
+PROBABILITY_SLACK = 1e-6
+#: How far from 1 a multi-class row may sum before dlq warns.
+ROW_SUM_TOLERANCE = 1e-4
+
 SCORE_METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
 ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated")
 
@@ -55,13 +60,14 @@ class InvalidRows:
 def _describe_prob_row(row: np.ndarray) -> str:
     if not np.isfinite(row).all():
         return "contains NaN or infinity"
-    if row.min() < 0:
+    if row.min() < -PROBABILITY_SLACK:
         return f"has a negative value ({row.min().item()})"
     return f"has a value above 1 ({row.max().item()})"
 
 
 def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
-    """Find the first row of pred_probs that is not finite numbers in [0, 1].
+    """Find the first row of pred_probs that is not finite numbers in [0, 1]
+    (up to 1e-6 beyond either end, as rounding leaves them).
 
     Examples
     --------
@@ -71,9 +77,10 @@ def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
     # min and max are NaN when NaN is present, so these comparisons catch it too;
     # whole-chunk reductions are much faster than row-wise ones, which run only
     # when something is wrong
-    if not pred_probs.size or (pred_probs.min() >= 0 and pred_probs.max() <= 1):
+    low, high = -PROBABILITY_SLACK, 1 + PROBABILITY_SLACK
+    if not pred_probs.size or (pred_probs.min() >= low and pred_probs.max() <= high):
         return InvalidRows()
-    row = int(np.argmax(~((pred_probs.min(axis=1) >= 0) & (pred_probs.max(axis=1) <= 1))))
+    row = int(np.argmax(~((pred_probs.min(axis=1) >= low) & (pred_probs.max(axis=1) <= high))))
     return InvalidRows(
         prob=(
             offset + row,
@@ -106,6 +113,37 @@ def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> Inv
 
 
 @dataclass(frozen=True)
+class RowsOffOne:
+    """How many rows do not sum to 1 (within 1e-4), and the first of them."""
+
+    count: int = 0
+    first_row: int = NO_ROW
+    first_sum: float = 1.0
+
+    @staticmethod
+    def of(pred_probs: np.ndarray, offset: int) -> RowsOffOne:
+        """Count the rows of ``pred_probs`` whose sum is more than 1e-4 from 1.
+
+        Examples
+        --------
+        >>> RowsOffOne.of(np.array([[0.5, 0.5], [0.5, 0.6]]), 7)
+        RowsOffOne(count=1, first_row=8, first_sum=1.1)
+        """
+        sums = pred_probs.sum(axis=1, dtype=np.float64)
+        off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
+        if not off.any():
+            return RowsOffOne()
+        row = int(np.argmax(off))
+        return RowsOffOne(int(off.sum()), offset + row, round(float(sums[row]), 6))
+
+    @staticmethod
+    def total(parts: list[RowsOffOne]) -> RowsOffOne:
+        """Combine the counts of several chunks."""
+        first = min(parts, key=lambda part: part.first_row)
+        return RowsOffOne(sum(part.count for part in parts), first.first_row, first.first_sum)
+
+
+@dataclass(frozen=True)
 class ThresholdPartials:
     """Pass-1 partials of one chunk, or of many chunks once combined.
 
@@ -117,11 +155,14 @@ class ThresholdPartials:
         Number of examples given each class.
     invalid : InvalidRows
         The first invalid rows seen.
+    unnormalized : RowsOffOne
+        Rows whose probabilities do not sum to 1.
     """
 
     limb_sums: np.ndarray
     class_counts: np.ndarray
     invalid: InvalidRows
+    unnormalized: RowsOffOne
 
 
 def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> ThresholdPartials:
@@ -144,6 +185,7 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
         limb_sums=exact.sums_by_group(np.where(np.isfinite(given_prob), given_prob, 0.0), valid_labels, num_classes),
         class_counts=np.bincount(valid_labels, minlength=num_classes).astype(np.int64),
         invalid=invalid,
+        unnormalized=RowsOffOne.of(pred_probs, offset),
     )
 
 
@@ -153,6 +195,7 @@ def combine_threshold_partials(parts: list[ThresholdPartials]) -> ThresholdParti
         limb_sums=np.sum([p.limb_sums for p in parts], axis=0),
         class_counts=np.sum([p.class_counts for p in parts], axis=0),
         invalid=InvalidRows.first_of(parts),
+        unnormalized=RowsOffOne.total([p.unnormalized for p in parts]),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,16 @@ def _store_block(block: np.ndarray, target: Any, block_info: dict | None = None)
     optimise the graph, and re-run inputs already computed under other task specs)."""
     target[tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])] = block
     return np.ones((1,) * block.ndim, dtype=bool)
+
+
+def _warn_unnormalized(rows: Any) -> None:
+    if rows.count:
+        warnings.warn(
+            f"{rows.count:,} rows of pred_probs do not sum to 1 (the first is row {rows.first_row}, summing to "
+            f"{rows.first_sum}); confident learning expects predicted class probabilities, such as softmax outputs",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,9 @@ class Scan:
     first_pass : tuple of Delayed
         The results of pass 1 (thresholds); computing and keeping them first
         lets pass 2 be run, and watched, on its own.
+    unnormalized_rows : Delayed or None
+        Multi-class: rows of pred_probs that do not sum to 1, counted in pass
+        1; computing the scan warns about them.
     n_examples, n_classes : int
         Shape of pred_probs.
     options : dict
@@ -126,6 +140,7 @@ class Scan:
         mask: da.Array,
         per_class_issues: Any = None,
         first_pass: tuple[Delayed, ...] | None = None,
+        unnormalized_rows: Delayed | None = None,
     ):
         self.n_examples = n_examples
         self.n_classes = n_classes
@@ -136,7 +151,8 @@ class Scan:
         self.issues = issues
         self.mask = mask
         self.per_class_issues = per_class_issues
-        self.first_pass = first_pass or (thresholds,)
+        self.first_pass = first_pass or tuple(x for x in (thresholds, unnormalized_rows) if x is not None)
+        self.unnormalized_rows = unnormalized_rows
 
     def _result(
         self, issues: np.ndarray, num_issues: int, thresholds: np.ndarray, extra: dict | None = None
@@ -170,10 +186,7 @@ class Scan:
         >>> result.issues.tolist(), result.num_issues
         ([1], 1)
         """
-        issues, num_issues, thresholds = compute(
-            self.issues, self.num_issues, self.thresholds, n_jobs=n_jobs, progress=progress
-        )
-        return self._result(issues, num_issues, thresholds)
+        return self._run({}, [], n_jobs=n_jobs, progress=progress)
 
     def to_zarr(
         self,
@@ -231,9 +244,22 @@ class Scan:
             source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
             for source, target in zip(sources, targets, strict=True)
         ]
+        return self._run(others, writes, n_jobs=n_jobs, progress=progress)
+
+    def _run(self, others: dict[str, Any], writes: list[Any], *, n_jobs: int | None, progress: bool) -> ScanResult:
+        checks = [] if self.unnormalized_rows is None else [self.unnormalized_rows]
         issues, num_issues, thresholds, *values = compute(
-            self.issues, self.num_issues, self.thresholds, *others.values(), *writes, n_jobs=n_jobs, progress=progress
+            self.issues,
+            self.num_issues,
+            self.thresholds,
+            *checks,
+            *others.values(),
+            *writes,
+            n_jobs=n_jobs,
+            progress=progress,
         )
+        if checks:
+            _warn_unnormalized(values.pop(0))
         return self._result(issues, num_issues, thresholds, dict(zip(others, values[: len(others)], strict=True)))
 
     def __repr__(self) -> str:
