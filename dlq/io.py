@@ -355,7 +355,9 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[
     only when the block finishes, so ``target`` appears whole or not at all.
 
     An existing ``target`` is refused unless ``overwrite``; it is then
-    replaced only after the new one is complete.
+    replaced only after the new one is complete. The sibling is named
+    ``.NAME.dlq-partial-PID-...``; one whose process is gone (killed before it
+    could clean up) is removed by the next run.
 
     Examples
     --------
@@ -370,7 +372,12 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; choose another --out or pass --overwrite")
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    prefix = f".{target.name}.dlq-partial-"
+    for leftover in target.parent.glob(f"{prefix}*"):  # left by a run that was killed
+        owner = leftover.name[len(prefix) :].split("-")[0]
+        if owner.isdigit() and not _process_alive(int(owner)):
+            shutil.rmtree(leftover, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=target.parent))
     try:
         yield staging
         if target.exists():
@@ -383,3 +390,13 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -98,3 +98,68 @@ def test_inputs_are_read_only_and_unchanged(tmp_path):
         )
         assert result.exit_code == 0, result.output
     assert {name: checksum(tmp_path / name) for name in inputs} == before
+
+
+@pytest.fixture(scope="module")
+def slow_inputs(tmp_path_factory):
+    """Data big enough that a scan on a fresh local cluster takes a few seconds."""
+    folder = tmp_path_factory.mktemp("slow")
+    labels, pred_probs = noisy_classification(1_500_000, 12, seed=52, dtype=np.float32)
+    np.save(folder / "labels.npy", labels)
+    np.save(folder / "pred_probs.npy", pred_probs)
+    return folder
+
+
+def start_scan(folder: Path, out: Path):
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "dlq.cli",
+        "scan",
+        str(folder / "pred_probs.npy"),
+        str(folder / "labels.npy"),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--threads-per-worker",
+        "1",
+        "--chunk-rows",
+        "20000",
+        "--quiet",
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_staging(out: Path, process, seconds: float = 120.0) -> Path:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        partial = list(out.parent.glob(f".{out.name}.dlq-partial-*"))
+        if partial:
+            return partial[0]
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise TimeoutError("the scan never started writing")
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_an_interrupted_scan_leaves_no_output_and_the_next_run_succeeds(slow_inputs, tmp_path, signal_name):
+    import signal
+
+    out = tmp_path / "out"
+    process = start_scan(slow_inputs, out)
+    staging = wait_for_staging(out, process)
+    process.send_signal(getattr(signal, signal_name))
+    process.wait(timeout=120)
+    assert not out.exists()
+    if signal_name == "SIGINT":
+        assert not staging.exists()  # cleaned up on the way out
+    rerun = start_scan(slow_inputs, out)
+    assert rerun.wait(timeout=300) == 0, rerun.communicate()
+    assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
+    assert not list(tmp_path.glob(".out.dlq-partial-*"))  # a killed run's leftovers are gone too
