@@ -154,6 +154,9 @@ class _Command(click.Command):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except KeyboardInterrupt:
+            click.echo("dlq: interrupted; no output was written", err=True)
+            ctx.exit(130)
         except Exception as error:
             if ctx.params.get("debug"):
                 raise

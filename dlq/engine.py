@@ -15,6 +15,7 @@ import dask.array as da
 import numpy as np
 from dask.base import tokenize
 from dask.delayed import Delayed
+from dask.graph_manipulation import clone
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
 from dlq import aggregators, kernels, onevsrest
@@ -26,6 +27,22 @@ SPLIT_EVERY = 8
 Key = tuple[Hashable, ...]
 
 
+class _Read(NamedTuple):
+    """The chunk keys of one read of labels and pred_probs."""
+
+    labels: list[Key]
+    pred_probs: list[Key]
+    layers: set[str]
+
+
+def _read(labels: da.Array, pred_probs: da.Array) -> _Read:
+    return _Read(
+        [key if labels.ndim == 1 else key[0] for key in labels.__dask_keys__()],
+        [row[0] for row in pred_probs.__dask_keys__()],
+        {labels.name, pred_probs.name},
+    )
+
+
 class GraphBuilder:
     """Adds dlq's tasks over the chunks of aligned labels and pred_probs.
 
@@ -35,15 +52,20 @@ class GraphBuilder:
     """
 
     def __init__(self, labels: da.Array, pred_probs: da.Array, *options: Any):
-        graph = HighLevelGraph.merge(labels.__dask_graph__(), pred_probs.__dask_graph__())
+        # Pass 2 reads the data through an independent copy of the input graph:
+        # were both passes to share the input chunks' keys, every chunk would
+        # stay in memory from pass 1 until pass 2 had used it, the whole data set.
+        reread_labels, reread_pred_probs = clone(labels, pred_probs)
+        graph = HighLevelGraph.merge(
+            *(array.__dask_graph__() for array in (labels, pred_probs, reread_labels, reread_pred_probs))
+        )
         self.layers = dict(graph.layers)
         self.dependencies = {name: set(deps) for name, deps in graph.dependencies.items()}
-        self.input_layers = {labels.name, pred_probs.name}
         self.token = tokenize(labels, pred_probs, *options)
         self.chunks = labels.chunks[0]
         self.offsets = np.cumsum((0, *self.chunks[:-1])).tolist()
-        self.label_keys = [key if labels.ndim == 1 else key[0] for key in labels.__dask_keys__()]
-        self.prob_keys = [row[0] for row in pred_probs.__dask_keys__()]
+        self.first_read = _read(labels, pred_probs)
+        self.second_read = _read(reread_labels, reread_pred_probs)
 
     def layer(self, stage: str, tasks: Callable[[str], dict[Key, tuple]], depends_on: set[str]) -> str:
         """Add a layer named after ``stage``; ``tasks(name)`` gives its tasks."""
@@ -92,16 +114,18 @@ class GraphBuilder:
         depends = {arg[0] for arg in args if isinstance(arg, tuple)}
         return (self.layer(stage, lambda name: {(name,): (func, *args)}, depends),)
 
-    def graph(self) -> HighLevelGraph:
-        """A snapshot of the graph so far (later stages do not leak into it)."""
-        return HighLevelGraph(dict(self.layers), {name: set(deps) for name, deps in self.dependencies.items()})
+    def graph(self, layer: str) -> HighLevelGraph:
+        """The layers that ``layer`` needs, and nothing else: graphs are
+        computed without dask's optimisations, so nothing unneeded may be in them."""
+        whole = HighLevelGraph(dict(self.layers), {name: set(deps) for name, deps in self.dependencies.items()})
+        return whole.cull_layers([layer])
 
     def delayed(self, key: Key) -> Delayed:
-        return Delayed(key, self.graph(), layer=key[0])
+        return Delayed(key, self.graph(key[0]), layer=key[0])
 
     def array(self, name: str, dtype: np.dtype, columns: int | None = None) -> da.Array:
         chunks = (self.chunks,) if columns is None else (self.chunks, (columns,))
-        return da.Array(self.graph(), name, chunks, dtype=dtype)
+        return da.Array(self.graph(name), name, chunks, dtype=dtype)
 
 
 def raise_if_invalid(invalid: kernels.InvalidRows) -> None:
@@ -124,8 +148,8 @@ def threshold_sums(builder: GraphBuilder, arithmetic: ModuleType = kernels) -> K
     partials = builder.per_block(
         "threshold-partials",
         arithmetic.threshold_partials,
-        lambda i: (builder.label_keys[i], builder.prob_keys[i], builder.offsets[i]),
-        builder.input_layers,
+        lambda i: (builder.first_read.labels[i], builder.first_read.pred_probs[i], builder.offsets[i]),
+        builder.first_read.layers,
     )
     return builder.tree("threshold-sums", arithmetic.combine_threshold_partials, partials)
 
@@ -180,11 +204,12 @@ def label_quality_scores(
     """
     builder = GraphBuilder(labels, pred_probs, "scores", method, adjust, absent_class_threshold)
     thresholds = threshold_pass(builder, absent_class_threshold) if adjust else None
+    read = builder.second_read if adjust else builder.first_read
     scores = builder.per_block(
         "scores",
         _checked_scores,
-        lambda i: (builder.label_keys[i], builder.prob_keys[i], builder.offsets[i], method, thresholds),
-        builder.input_layers | ({thresholds[0]} if thresholds else set()),
+        lambda i: (read.labels[i], read.pred_probs[i], builder.offsets[i], method, thresholds),
+        read.layers | ({thresholds[0]} if thresholds else set()),
     )
     return builder.array(scores, score_dtype(pred_probs.dtype, method, adjust))
 
@@ -250,8 +275,8 @@ def scan(
     pass2 = builder.per_block(
         "pass2",
         _pass2_block,
-        lambda i: (builder.label_keys[i], builder.prob_keys[i], thresholds, method, adjust),
-        builder.input_layers | {thresholds[0]},
+        lambda i: (builder.second_read.labels[i], builder.second_read.pred_probs[i], thresholds, method, adjust),
+        builder.second_read.layers | {thresholds[0]},
     )
     counts = builder.per_block("counts", _pass2_counts, lambda i: ((pass2, i),), {pass2})
     count_sum = builder.tree("count-sums", _sum_counts, counts)
@@ -331,12 +356,13 @@ def multilabel_scores(
     thresholds = None
     if adjust:
         thresholds = thresholds_from(builder, threshold_sums(builder, onevsrest), 2.0, onevsrest)
-    depends = builder.input_layers | ({thresholds[0]} if thresholds else set())
+    read = builder.second_read if adjust else builder.first_read
+    depends = read.layers | ({thresholds[0]} if thresholds else set())
 
     def arguments(aggregate_or_none: Callable[[np.ndarray], np.ndarray] | None) -> Callable[[int], tuple]:
         return lambda i: (
-            builder.label_keys[i],
-            builder.prob_keys[i],
+            read.labels[i],
+            read.pred_probs[i],
             builder.offsets[i],
             method,
             thresholds,
@@ -478,15 +504,15 @@ def multilabel_issues(
         "multilabel-pass2",
         _multilabel_pass2_block,
         lambda i: (
-            builder.label_keys[i],
-            builder.prob_keys[i],
+            builder.second_read.labels[i],
+            builder.second_read.pred_probs[i],
             thresholds,
             ranked_by or "self_confidence",
             rank_thresholds,
             ranked_by,
             rank_aggregate,
         ),
-        builder.input_layers | {thresholds[0]} | ({rank_thresholds[0]} if rank_thresholds else set()),
+        builder.second_read.layers | {thresholds[0]} | ({rank_thresholds[0]} if rank_thresholds else set()),
     )
     prune = builder.per_block("prune", _multilabel_prune, lambda i: ((pass2, i),), {pass2})
     num_issues = builder.tree("prune-sums", _sum_counts, prune)

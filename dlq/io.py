@@ -11,8 +11,10 @@ import itertools
 import os
 import re
 import shutil
+import signal
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -377,19 +379,52 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[
         owner = leftover.name[len(prefix) :].split("-")[0]
         if owner.isdigit() and not _process_alive(int(owner)):
             shutil.rmtree(leftover, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=target.parent))
+    mine = f"{prefix}{os.getpid()}-"
+    with _interrupts_recorded() as interrupted:
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=mine, dir=target.parent))
+            yield staging
+            if interrupted():  # the interrupt may have been swallowed on its way up
+                raise KeyboardInterrupt
+            _replace(target, staging)
+        finally:  # by name: an interrupt may come before mkdtemp has returned
+            for leftover in target.parent.glob(f"{mine}*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _replace(target: Path, staging: Path) -> None:
+    if target.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        target.rename(retired / target.name)
+        staging.rename(target)
+        shutil.rmtree(retired)
+    else:
+        staging.rename(target)
+
+
+@contextlib.contextmanager
+def _interrupts_recorded() -> Iterator[Callable[[], bool]]:
+    """Record SIGINT and SIGTERM (and raise KeyboardInterrupt as usual).
+
+    A KeyboardInterrupt raised in the middle of a library's callback can be
+    swallowed (distributed's garbage-collection hook does); the record lets
+    the caller refuse to publish output all the same.
+    """
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+
+    def record(number: int, frame: Any) -> None:
+        seen.append(number)
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, record) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield staging
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            target.rename(retired / target.name)
-            staging.rename(target)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(target)
+        yield lambda: bool(seen)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _process_alive(pid: int) -> bool:
