@@ -8,6 +8,7 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
+import zarr
 from conftest import noisy_classification
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,3 +133,46 @@ def test_multilabel_on_a_local_cluster():
             found = dlq.multilabel.find_label_issues(as_lists(ML_LABELS), ML_PRED_PROBS, low_memory=True)
     assert found.any()
     assert np.array_equal(found, expected)
+
+
+def test_the_two_passes_read_the_data_separately():
+    """Pass 2 reads chunks again instead of keeping pass 1's chunks in memory."""
+    from dask.core import get_dependencies
+
+    labels = da.from_array(LABELS, chunks=(500,))
+    pred_probs = da.from_array(PRED_PROBS, chunks=(500, 6))
+    graph = dict(dlq.scan(labels, pred_probs).issues.__dask_graph__())
+
+    def inputs_of(stage):
+        keys = [key for key in graph if isinstance(key, tuple) and str(key[0]).startswith(f"dlq-{stage}-")]
+        return {dep for key in keys for dep in get_dependencies(graph, key) if not str(dep[0]).startswith("dlq-")}
+
+    first, second = inputs_of("threshold-partials"), inputs_of("pass2")
+    assert len(first) == len(second) == 2 * 6  # labels and pred_probs chunks
+    assert not first & second
+
+
+def test_peak_memory_grows_far_less_than_the_data(tmp_path):
+    """Scanning a zarr store 4x as long: chunks are read, used and dropped, so
+    the peak grows only by what is kept per row until selection (scores, flags
+    and candidates, some 30 bytes a row), not by the 200 bytes a row of
+    pred_probs. Keeping every chunk between the passes would cost 80 MB here."""
+    import tracemalloc
+
+    def peak(n_rows):
+        labels, pred_probs = noisy_classification(n_rows, 50, seed=7, dtype=np.float32)
+        store = tmp_path / f"{n_rows}.zarr"
+        zarr.create_array(store=str(store), data=pred_probs, chunks=(10_000, 50))
+        labels_path = tmp_path / f"{n_rows}.npy"
+        np.save(labels_path, labels)
+        del pred_probs
+        tracemalloc.start()
+        with dask.config.set(scheduler="sync"):
+            dlq.scan(str(labels_path), str(store), chunk_rows=10_000).compute()
+        highest = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return highest
+
+    small, large = peak(100_000), peak(400_000)
+    assert (large - small) / 300_000 < 0.25 * 50 * 4, (small, large)  # bytes per added row
+    assert large < 0.25 * 400_000 * 50 * 4
