@@ -163,3 +163,47 @@ def test_an_interrupted_scan_leaves_no_output_and_the_next_run_succeeds(slow_inp
     assert rerun.wait(timeout=300) == 0, rerun.communicate()
     assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
     assert not list(tmp_path.glob(".out.dlq-partial-*"))  # a killed run's leftovers are gone too
+
+
+def _slowly(block):
+    import time
+
+    time.sleep(0.05)
+    return block
+
+
+def test_a_killed_worker_does_not_change_the_answer():
+    """Kill a worker process in the middle of a scan on a LocalCluster with
+    nannies: the nanny restarts it, lost tasks run again, the answer is that of
+    an undisturbed run."""
+    import os
+    import signal
+    import time
+
+    import dask.array as da
+    from distributed import Client, LocalCluster, wait
+
+    labels, pred_probs = noisy_classification(200_000, 8, seed=54)
+    expected = dlq.scan(labels, pred_probs, chunk_rows=4_000).compute()
+    slow_probs = da.from_array(pred_probs, chunks=(4_000, 8)).map_blocks(_slowly, dtype=pred_probs.dtype)
+    lazy = dlq.scan(da.from_array(labels, chunks=4_000), slow_probs)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        futures = client.compute([lazy.issues, lazy.thresholds, lazy.num_issues], optimize_graph=False)
+        time.sleep(1.5)  # some of the 100 reads (0.05 s each) are done
+        assert not all(future.done() for future in futures)
+        before = set(client.scheduler_info(n_workers=-1)["workers"])
+        victim = next(iter(cluster.workers.values()))
+        started = time.monotonic()
+        os.kill(victim.process.pid, signal.SIGKILL)
+        wait(futures, timeout=120)
+        issues, thresholds, num_issues = client.gather(futures)
+        elapsed = time.monotonic() - started
+        client.wait_for_workers(2, timeout=60)
+        assert set(client.scheduler_info(n_workers=-1)["workers"]) != before  # a new worker replaced it
+    assert np.array_equal(issues, expected.issues)
+    assert np.array_equal(thresholds, expected.thresholds)
+    assert num_issues == expected.num_issues
+    print(f"scan finished {elapsed:.1f} s after the worker was killed")
