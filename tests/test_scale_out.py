@@ -205,3 +205,44 @@ def test_library_reads_zarr_arrays_over_s3(s3):
     labels = zarr.open_array("s3://labels-bucket/labels.zarr", mode="r", storage_options=options)
     pred_probs = zarr.open_array("s3://labels-bucket/pred_probs.zarr", mode="r", storage_options=options)
     assert dlq.scan(labels, pred_probs).compute().issues.tolist() == expected_issues()
+
+
+def test_scan_on_a_tls_secured_cluster(arrays, tmp_path):
+    """The API on a client with dask's Security, and the command through dask's
+    TLS configuration (certificate files named in DASK_DISTRIBUTED__COMM__TLS__*)."""
+    from distributed import Client, LocalCluster
+    from distributed.security import Security
+
+    security = Security.temporary()
+    files = {}
+    for name in ("tls_ca_file", "tls_client_cert", "tls_client_key"):
+        files[name] = tmp_path / f"{name}.pem"
+        files[name].write_text(getattr(security, name))
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, security=security, dashboard_address=None
+        ) as cluster,
+        Client(cluster, security=security) as client,
+    ):
+        assert cluster.scheduler_address.startswith("tls://")
+        assert client.submit(sum, [1, 2]).result() == 3
+        assert dlq.scan(LABELS, PRED_PROBS).compute().issues.tolist() == expected_issues()
+        environment = {
+            **os.environ,
+            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(files["tls_ca_file"]),
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(files["tls_client_cert"]),
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(files["tls_client_key"]),
+        }
+        out = tmp_path / "out"
+        run_dlq(
+            "scan",
+            str(arrays / "pred_probs.zarr"),
+            str(arrays / "labels.zarr"),
+            "--out",
+            str(out),
+            "--scheduler",
+            cluster.scheduler_address,
+            "--quiet",
+            env=environment,
+        )
+    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues()
