@@ -207,3 +207,17 @@ def test_a_killed_worker_does_not_change_the_answer():
     assert np.array_equal(thresholds, expected.thresholds)
     assert num_issues == expected.num_issues
     print(f"scan finished {elapsed:.1f} s after the worker was killed")
+
+
+def test_ten_thousand_classes():
+    labels, pred_probs = noisy_classification(1_000, 10_000, seed=55, dtype=np.float32, concentration=0.01)
+    from cleanlab.experimental.label_issues_batched import find_label_issues_batched as cleanlab_find
+
+    for quality in ({}, {"method": "normalized_margin", "adjust_pred_probs": True}):
+        ours = dlq.find_label_issues_batched(
+            labels, pred_probs, batch_size=300, verbose=False, quality_score_kwargs=quality
+        )
+        theirs = cleanlab_find(
+            labels, pred_probs, batch_size=300, n_jobs=1, verbose=False, quality_score_kwargs=quality
+        )
+        assert ours.size > 0 and np.array_equal(np.sort(ours), theirs)
