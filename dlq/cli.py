@@ -13,6 +13,7 @@ from typing import Any
 import click
 import dask.array as da
 import numpy as np
+import zarr
 
 import dlq
 from dlq import engine, io, kernels, report
@@ -67,29 +68,15 @@ def _check_options(options: dict[str, Any]) -> None:
             raise click.UsageError(f"{flag} applies only {kind}")
 
 
-def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
-    start = time.perf_counter()
+def _lazy_scan(options: dict[str, Any]) -> tuple[Any, da.Array, da.Array]:
+    """Open the inputs the command was given and build the lazy scan."""
     pred_probs = io.open_array(
         io.open_source(options["pred_probs"], name="pred_probs"), name="pred_probs", chunk_rows=options["chunk_rows"]
     )
     io.check_pred_probs(pred_probs)
     multilabel = options["multilabel"]
     labels = io.open_source(options["labels"], name="labels", num_classes=pred_probs.shape[1], class_lists=multilabel)
-    if multilabel:
-        labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
-        aggregator = (
-            {"method": "exponential_moving_average", "alpha": options["alpha"]}
-            if options["aggregator"] == "ema"
-            else {"method": "softmin", "temperature": options["temperature"]}
-        )
-        lazy = dlq.multilabel.scan(
-            labels,
-            pred_probs,
-            method=options["method"],
-            adjust_pred_probs=options["adjust_pred_probs"],
-            aggregator_kwargs=aggregator,
-        )
-    else:
+    if not multilabel:
         labels, pred_probs = io.open_inputs(labels, pred_probs)
         lazy = dlq.scan(
             labels,
@@ -98,9 +85,29 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
             adjust_pred_probs=options["adjust_pred_probs"],
             estimation_method=options["estimation_method"],
         )
+        return lazy, labels, pred_probs
+    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    aggregator = (
+        {"method": "exponential_moving_average", "alpha": options["alpha"]}
+        if options["aggregator"] == "ema"
+        else {"method": "softmin", "temperature": options["temperature"]}
+    )
+    lazy = dlq.multilabel.scan(
+        labels,
+        pred_probs,
+        method=options["method"],
+        adjust_pred_probs=options["adjust_pred_probs"],
+        aggregator_kwargs=aggregator,
+    )
+    return lazy, labels, pred_probs
+
+
+def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
+    start = time.perf_counter()
+    lazy, labels, pred_probs = _lazy_scan(options)
     counts, edges = da.histogram(lazy.scores, bins=50, range=(0.0, 1.0))
     extra: dict[str, Any] = {"histogram": counts}
-    if options["per_class"] and multilabel:
+    if options["per_class"]:
         extra["per_class_scores"] = dlq.multilabel.get_label_quality_scores_per_class(
             labels, pred_probs, method=options["method"], adjust_pred_probs=options["adjust_pred_probs"]
         )
@@ -111,12 +118,8 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
         click.echo("pass 2 of 2: scores, issues and outputs", err=True)
     with io.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
-        del first_pass
-        rows = np.sort(result.issues)
-        order = np.argsort(np.argsort(result.issues))  # from index order back to ranked order
-        given, probs = compute(engine.take_rows(labels, rows), engine.take_rows(pred_probs, rows))
-        scores = np.asarray(da.from_zarr(str(staging / "scores.zarr"), component="scores")[rows])
-        table = report.issue_table(result, scores[order], given[order], probs[order], multilabel=multilabel)
+        del first_pass  # pass 2 is done with it
+        table = _issue_table(result, staging / "scores.zarr", labels, pred_probs, multilabel=options["multilabel"])
         report.write_issue_table(staging / "issues.parquet", table)
         per_class = result.extra.get("per_class_issues")
         if per_class is None:  # multi-class: issues by given label
@@ -129,6 +132,17 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
         (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
         report.write_report(staging / "report.html", facts, (result.extra["histogram"], edges), per_class, table)
     return facts
+
+
+def _issue_table(
+    result: Any, scores_store: Path, labels: da.Array, pred_probs: da.Array, *, multilabel: bool
+) -> dict[str, Any]:
+    """The issue table's columns: the issues' rows gathered block by block, in ranked order."""
+    rows = np.sort(result.issues)
+    ranked = np.searchsorted(rows, result.issues)  # from index order back to ranked order
+    given, probs = compute(engine.take_rows(labels, rows), engine.take_rows(pred_probs, rows))
+    scores = zarr.open_array(str(scores_store / "scores"), mode="r").get_orthogonal_selection(rows)
+    return report.issue_table(result, scores[ranked], given[ranked], probs[ranked], multilabel=multilabel)
 
 
 def _run_first_pass(lazy: Any, *, quiet: bool) -> list[Any]:

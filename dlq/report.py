@@ -44,11 +44,19 @@ def issue_table(
 
 
 def write_issue_table(path: Path, columns: dict[str, Any]) -> None:
-    """Write the issue table as Parquet."""
+    """Write the issue table as Parquet, with the same column types even when it is empty."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table(columns), path)
+    types = {
+        "index": pa.int64(),
+        "given_label": pa.int64(),
+        "predicted_label": pa.int64(),
+        "given_labels": pa.list_(pa.int64()),
+        "suggested_labels": pa.list_(pa.int64()),
+        "score": pa.float64(),
+    }
+    pq.write_table(pa.table({name: pa.array(values, type=types[name]) for name, values in columns.items()}), path)
 
 
 def versions() -> dict[str, str]:

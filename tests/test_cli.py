@@ -330,3 +330,14 @@ def test_options_that_would_be_ignored_are_refused(inputs, tmp_path, extra, mess
     result = run("scan", inputs / "pred_probs.npy", inputs / "labels.npy", "--out", tmp_path / "out", *extra, expect=2)
     assert message in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_scan_without_issues_writes_an_empty_typed_table(tmp_path, scheduler):
+    np.save(tmp_path / "pred_probs.npy", PRED_PROBS)
+    np.save(tmp_path / "labels.npy", PRED_PROBS.argmax(axis=1))
+    out = tmp_path / "out"
+    run("scan", tmp_path / "pred_probs.npy", tmp_path / "labels.npy", "--out", out, "--scheduler", scheduler, "--quiet")
+    table = pq.read_table(out / "issues.parquet")
+    assert table.num_rows == 0
+    assert str(table.schema.field("index").type) == "int64" and str(table.schema.field("score").type) == "double"
+    assert json.loads((out / "summary.json").read_text())["n_issues"] == 0
