@@ -129,7 +129,7 @@ class RowsOffOne:
         >>> RowsOffOne.of(np.array([[0.5, 0.5], [0.5, 0.6]]), 7)
         RowsOffOne(count=1, first_row=8, first_sum=1.1)
         """
-        sums = pred_probs.sum(axis=1, dtype=np.float64)
+        sums = np.einsum("ij->i", pred_probs)  # several times faster than sum(axis=1), and per row
         off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
         if not off.any():
             return RowsOffOne()
