@@ -176,3 +176,22 @@ def test_peak_memory_grows_far_less_than_the_data(tmp_path):
     small, large = peak(100_000), peak(400_000)
     assert (large - small) / 300_000 < 0.25 * 50 * 4, (small, large)  # bytes per added row
     assert large < 0.25 * 400_000 * 50 * 4
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    n_rows=st.integers(50, 2_000),
+    n_classes=st.integers(2, 12),
+    n_chunks=st.integers(1, 9),
+    n_jobs=st.integers(1, 4),
+    option=st.integers(0, len(OPTIONS) - 1),
+)
+def test_random_data_any_chunking_any_thread_count_same_answer(seed, n_rows, n_classes, n_chunks, n_jobs, option):
+    labels, pred_probs = noisy_classification(n_rows, n_classes, seed=seed, dtype=np.float32)
+    reference = dlq.scan(labels, pred_probs, chunk_rows=n_rows, **OPTIONS[option]).compute(n_jobs=1)
+    chunk_rows = -(-n_rows // n_chunks)
+    result = dlq.scan(labels, pred_probs, chunk_rows=chunk_rows, **OPTIONS[option]).compute(n_jobs=n_jobs)
+    assert np.array_equal(result.issues, reference.issues)
+    assert np.array_equal(result.thresholds, reference.thresholds)
+    assert result.num_issues == reference.num_issues
