@@ -341,3 +341,45 @@ def test_a_scan_without_issues_writes_an_empty_typed_table(tmp_path, scheduler):
     assert table.num_rows == 0
     assert str(table.schema.field("index").type) == "int64" and str(table.schema.field("score").type) == "double"
     assert json.loads((out / "summary.json").read_text())["n_issues"] == 0
+
+
+def _defect(kind):
+    labels, pred_probs = LABELS.copy(), PRED_PROBS.copy()
+    if kind == "nan":
+        pred_probs[1234, 2] = np.nan
+    elif kind == "negative":
+        pred_probs[2000, 0] = -0.25
+    elif kind == "above one":
+        pred_probs[17, 4] = 1.5
+    elif kind == "label out of range":
+        labels[2999] = 5
+    elif kind == "float labels":
+        labels = labels.astype(np.float64)
+    elif kind == "short labels":
+        labels = labels[:-1]
+    elif kind == "one column":
+        pred_probs = pred_probs[:, :1]
+    return labels, pred_probs
+
+
+@pytest.mark.parametrize(
+    "kind", ["nan", "negative", "above one", "label out of range", "float labels", "short labels", "one column"]
+)
+def test_every_refusal_is_the_same_through_the_api_and_the_command(tmp_path, scheduler, kind):
+    labels, pred_probs = _defect(kind)
+    with pytest.raises((ValueError, TypeError)) as refused:
+        dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
+    np.save(tmp_path / "labels.npy", labels)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    result = run(
+        "scan",
+        tmp_path / "pred_probs.npy",
+        tmp_path / "labels.npy",
+        "--out",
+        tmp_path / "out",
+        "--scheduler",
+        scheduler,
+        "--quiet",
+        expect=2,
+    )
+    assert result.output.strip() == f"dlq: error: {refused.value}"
