@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from functools import partial
+from operator import attrgetter, itemgetter
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -234,19 +235,15 @@ def _issue_indices(candidates: kernels.Candidates) -> np.ndarray:
     return ranked.indices[~ranked.agrees]
 
 
+def _inside(indices: np.ndarray, offset: int, n_rows: int) -> np.ndarray:
+    """Those of ``indices`` (global rows) that fall in the block starting at ``offset``."""
+    return indices[(indices >= offset) & (indices < offset + n_rows)]
+
+
 def _mask_block(issues: np.ndarray, offset: int, n_rows: int) -> np.ndarray:
     mask = np.zeros(n_rows, dtype=bool)
-    inside = issues[(issues >= offset) & (issues < offset + n_rows)]
-    mask[inside - offset] = True
+    mask[_inside(issues, offset, n_rows) - offset] = True
     return mask
-
-
-def _pass2_counts(pass2: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    return pass2[2]
-
-
-def _pass2_scores(pass2: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    return pass2[0]
 
 
 def _sum_counts(parts: list[np.ndarray]) -> np.ndarray:
@@ -278,7 +275,7 @@ def scan(
         lambda i: (builder.second_read.labels[i], builder.second_read.pred_probs[i], thresholds, method, adjust),
         builder.second_read.layers | {thresholds[0]},
     )
-    counts = builder.per_block("counts", _pass2_counts, lambda i: ((pass2, i),), {pass2})
+    counts = builder.per_block("counts", itemgetter(2), lambda i: ((pass2, i),), {pass2})
     count_sum = builder.tree("count-sums", _sum_counts, counts)
     num_issues = builder.single(
         "num-issues", partial(kernels.num_label_issues, estimation_method=estimation_method), count_sum
@@ -291,7 +288,7 @@ def scan(
     )
     lowest = builder.tree("lowest", kernels.merge_lowest, candidates, num_issues)
     issues = builder.single("issues", _issue_indices, lowest)
-    scores = builder.per_block("scan-scores", _pass2_scores, lambda i: ((pass2, i),), {pass2})
+    scores = builder.per_block("scan-scores", itemgetter(0), lambda i: ((pass2, i),), {pass2})
     mask = builder.per_block(
         "mask", _mask_block, lambda i: (issues, builder.offsets[i], builder.chunks[i]), {issues[0]}
     )
@@ -415,14 +412,6 @@ def _multilabel_pass2_block(
     )
 
 
-def _rank_scores(pass2: _MultilabelPass2) -> np.ndarray:
-    return pass2.rank_scores
-
-
-def _multilabel_prune(pass2: _MultilabelPass2) -> np.ndarray:
-    return pass2.prune
-
-
 def _multilabel_block_candidates(pass2: _MultilabelPass2, offset: int, k: np.ndarray) -> list[kernels.Candidates]:
     indices = np.arange(offset, offset + pass2.binary_scores.shape[1])
     return [kernels.lowest(pass2.binary_scores[c], indices, pass2.agrees[c], int(k[c])) for c in range(k.shape[0])]
@@ -445,8 +434,7 @@ def _per_class_mask_block(per_class_issues: list[np.ndarray], offset: int, n_row
 
 
 def _union_scores_block(union: np.ndarray, pass2: _MultilabelPass2, offset: int) -> kernels.Candidates:
-    n_rows = pass2.agrees.shape[1]
-    inside = union[(union >= offset) & (union < offset + n_rows)]
+    inside = _inside(union, offset, pass2.agrees.shape[1])
     return kernels.Candidates(pass2.rank_scores[inside - offset], inside, np.zeros(inside.shape[0], bool))
 
 
@@ -514,7 +502,7 @@ def multilabel_issues(
         ),
         builder.second_read.layers | {thresholds[0]} | ({rank_thresholds[0]} if rank_thresholds else set()),
     )
-    prune = builder.per_block("prune", _multilabel_prune, lambda i: ((pass2, i),), {pass2})
+    prune = builder.per_block("prune", attrgetter("prune"), lambda i: ((pass2, i),), {pass2})
     num_issues = builder.tree("prune-sums", _sum_counts, prune)
     candidates = builder.per_block(
         "multilabel-candidates",
@@ -538,7 +526,7 @@ def multilabel_issues(
     ranked = scores = None
     if ranked_by is not None:
         scores = builder.array(
-            builder.per_block("multilabel-rank-scores", _rank_scores, lambda i: ((pass2, i),), {pass2}),
+            builder.per_block("multilabel-rank-scores", attrgetter("rank_scores"), lambda i: ((pass2, i),), {pass2}),
             np.dtype(np.float64),
         )
         union_scores = builder.per_block(
@@ -566,8 +554,7 @@ def _rows_in_block(
     block: np.ndarray, rows: np.ndarray, bounds: np.ndarray, block_info: dict | None = None
 ) -> np.ndarray:
     i = block_info[0]["chunk-location"][0]
-    inside = rows[(rows >= bounds[i]) & (rows < bounds[i + 1])]
-    return block[inside - bounds[i]]
+    return block[_inside(rows, bounds[i], bounds[i + 1] - bounds[i]) - bounds[i]]
 
 
 def take_rows(array: da.Array, rows: np.ndarray) -> da.Array:

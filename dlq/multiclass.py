@@ -13,7 +13,7 @@ import numpy as np
 
 from dlq import engine, io, kernels
 from dlq.result import Scan
-from dlq.scheduler import compute
+from dlq.scheduler import compute, computed_unless_lazy
 
 
 def _check_method(method: str, adjust_pred_probs: bool) -> None:
@@ -220,14 +220,9 @@ def get_label_quality_scores(
     [0.9, 0.4]
     """
     _check_method(method, adjust_pred_probs)
-    lazy_input = isinstance(labels, da.Array) or isinstance(pred_probs, da.Array)
-    labels, pred_probs = io.open_inputs(labels, pred_probs)
-    scores = engine.label_quality_scores(
-        labels, pred_probs, method=method, adjust=adjust_pred_probs, absent_class_threshold=2.0
-    )
-    if lazy_input:
-        return scores
-    return compute(scores)[0]
+    opened = io.open_inputs(labels, pred_probs)
+    scores = engine.label_quality_scores(*opened, method=method, adjust=adjust_pred_probs, absent_class_threshold=2.0)
+    return computed_unless_lazy(scores, labels, pred_probs)
 
 
 class LabelInspector:

@@ -12,19 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import dask.array as da
 import numpy as np
 
 from dlq import aggregators, engine, io
 from dlq.multiclass import _check_method
 from dlq.result import Scan
-from dlq.scheduler import compute
+from dlq.scheduler import compute, computed_unless_lazy
 
 _DEFAULT_AGGREGATOR = {"method": "exponential_moving_average", "alpha": 0.8}
-
-
-def _is_lazy(*inputs: Any) -> bool:
-    return any(isinstance(x, da.Array) for x in inputs)
 
 
 def get_label_quality_scores(
@@ -72,12 +67,9 @@ def get_label_quality_scores(
     """
     _check_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
-    lazy = _is_lazy(labels, pred_probs)
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
-    _, scores = engine.multilabel_scores(
-        labels, pred_probs, method=method, adjust=adjust_pred_probs, aggregate=aggregate
-    )
-    return scores if lazy else compute(scores)[0]
+    opened = io.open_multilabel_inputs(labels, pred_probs)
+    _, scores = engine.multilabel_scores(*opened, method=method, adjust=adjust_pred_probs, aggregate=aggregate)
+    return computed_unless_lazy(scores, labels, pred_probs)
 
 
 def get_label_quality_scores_per_class(
@@ -108,12 +100,11 @@ def get_label_quality_scores_per_class(
     [[0.9, 0.9, 0.9], [0.4, 0.9, 0.9]]
     """
     _check_method(method, adjust_pred_probs)
-    lazy = _is_lazy(labels, pred_probs)
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    opened = io.open_multilabel_inputs(labels, pred_probs)
     per_class, _ = engine.multilabel_scores(
-        labels, pred_probs, method=method, adjust=adjust_pred_probs, aggregate=aggregators.make_aggregator(None)
+        *opened, method=method, adjust=adjust_pred_probs, aggregate=aggregators.make_aggregator(None)
     )
-    return per_class if lazy else compute(per_class)[0]
+    return computed_unless_lazy(per_class, labels, pred_probs)
 
 
 def scan(
@@ -189,8 +180,6 @@ def _check_issue_options(
     for name, (value, default) in unused.items():
         if value is not default and value != default:
             raise ValueError(f"{name} has no effect with low_memory=True; leave it at its default {default!r}")
-    if return_indices_ranked_by is not None:
-        _check_method(return_indices_ranked_by, False)
     unknown = sorted(set(rank_by_kwargs) - {"adjust_pred_probs"})
     if unknown:
         raise ValueError(f"rank_by_kwargs supports only 'adjust_pred_probs'; got {unknown}")
@@ -201,6 +190,8 @@ def _check_issue_options(
 
 
 def _issues(labels: Any, pred_probs: Any, options: dict[str, Any]) -> engine.MultilabelIssues:
+    """The lazy issue search for the arguments of one of the two public finders
+    (their ``locals()``: both take cleanlab's long, identical parameter list)."""
     adjust = _check_issue_options(
         options["return_indices_ranked_by"],
         options["rank_by_kwargs"],

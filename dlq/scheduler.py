@@ -6,6 +6,7 @@ import contextlib
 from typing import Any
 
 import dask
+import dask.array as da
 
 
 def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False) -> tuple[Any, ...]:
@@ -48,3 +49,11 @@ def _compute_with_distributed_progress(collections: tuple[Any, ...]) -> tuple[An
     futures = client.compute(list(collections), optimize_graph=False)
     show_progress(futures)
     return tuple(client.gather(futures))
+
+
+def computed_unless_lazy(collection: Any, *inputs: Any) -> Any:
+    """``collection`` itself when any input is a dask array (lazy in, lazy
+    out), otherwise its computed value (in memory in, in memory out)."""
+    if any(isinstance(x, da.Array) for x in inputs):
+        return collection
+    return compute(collection)[0]
