@@ -198,7 +198,7 @@ class Scan:
         extra: dict[str, Any] | None = None,
     ) -> ScanResult:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
-        return the result, reading the input once for both.
+        return the result, in the same two reads of the data as the scan itself.
 
         Parameters
         ----------

@@ -195,3 +195,35 @@ def test_random_data_any_chunking_any_thread_count_same_answer(seed, n_rows, n_c
     assert np.array_equal(result.issues, reference.issues)
     assert np.array_equal(result.thresholds, reference.thresholds)
     assert result.num_issues == reference.num_issues
+
+
+class CountingReader:
+    """An array-like that counts how many times its rows are read."""
+
+    def __init__(self, array):
+        self.array, self.shape, self.dtype, self.ndim = array, array.shape, array.dtype, array.ndim
+        self.reads = 0
+
+    def __getitem__(self, item):
+        self.reads += 1
+        return self.array[item]
+
+
+@pytest.mark.parametrize(
+    ("finder", "reads_per_chunk"),
+    [
+        (lambda y, p: dlq.find_label_issues_batched(y, p, verbose=False), 2),
+        (lambda y, p: dlq.scan(y, p).compute(), 2),
+        (lambda y, p: dlq.get_label_quality_scores(y, p), 1),
+        (lambda y, p: dlq.get_label_quality_scores(y, p, adjust_pred_probs=True), 2),
+        (lambda y, p: dlq.multilabel.find_label_issues(y[:, None] == da.arange(6), p, low_memory=True), 2),
+        (lambda y, p: dlq.multilabel.get_label_quality_scores(y[:, None] == da.arange(6), p), 1),
+    ],
+)
+def test_how_often_the_data_are_read(finder, reads_per_chunk):
+    reader = CountingReader(PRED_PROBS)
+    pred_probs = da.from_array(reader, chunks=(500, 6), asarray=True)  # 6 chunks
+    labels = da.from_array(LABELS, chunks=500)
+    reader.reads = 0  # from_array peeks at an empty slice for its metadata
+    dask.compute(finder(labels, pred_probs))  # lazy results (dask in, dask out) are computed here
+    assert reader.reads == reads_per_chunk * 6
