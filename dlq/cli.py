@@ -105,8 +105,7 @@ def _lazy_scan(options: dict[str, Any]) -> tuple[Any, da.Array, da.Array]:
 def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     lazy, labels, pred_probs = _lazy_scan(options)
-    counts, edges = da.histogram(lazy.scores, bins=50, range=(0.0, 1.0))
-    extra: dict[str, Any] = {"histogram": counts}
+    extra: dict[str, Any] = {}
     if options["per_class"]:
         extra["per_class_scores"] = dlq.multilabel.get_label_quality_scores_per_class(
             labels, pred_probs, method=options["method"], adjust_pred_probs=options["adjust_pred_probs"]
@@ -119,6 +118,8 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
     with io.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
         del first_pass  # pass 2 is done with it
+        stored_scores = da.from_zarr(str(staging / "scores.zarr"), component="scores")
+        histogram, edges = compute(*da.histogram(stored_scores, bins=50, range=(0.0, 1.0)))
         table = _issue_table(result, staging / "scores.zarr", labels, pred_probs, multilabel=options["multilabel"])
         report.write_issue_table(staging / "issues.parquet", table)
         per_class = result.extra.get("per_class_issues")
@@ -130,7 +131,7 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
             seconds=time.perf_counter() - start,
         )
         (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
-        report.write_report(staging / "report.html", facts, (result.extra["histogram"], edges), per_class, table)
+        report.write_report(staging / "report.html", facts, (histogram, edges), per_class, table)
     return facts
 
 

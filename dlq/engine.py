@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from functools import partial
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -19,8 +19,8 @@ from dask.delayed import Delayed
 from dask.graph_manipulation import clone
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-from dlq import aggregators, kernels, onevsrest
-from dlq.result import Scan
+from dlq import aggregators, kernels, onevsrest, selection
+from dlq.result import Scan, ScanStore
 
 #: Fan-in of every tree reduction.
 SPLIT_EVERY = 8
@@ -215,19 +215,93 @@ def label_quality_scores(
     return builder.array(scores, score_dtype(pred_probs.dtype, method, adjust))
 
 
+class _Pass2(NamedTuple):
+    scores: np.ndarray | None  # None when written to the store
+    counts: np.ndarray  # (3, K) issue count partials
+    histogram: np.ndarray  # leading bits of the scores' order keys
+    disagreeing: kernels.Candidates | None  # rows whose prediction differs from their label; None when stored
+
+
 def _pass2_block(
-    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, method: str, adjust: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    thresholds: np.ndarray,
+    method: str,
+    adjust: bool,
+    store: ScanStore | None,
+) -> _Pass2:
     scores = kernels.label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds if adjust else None)
     predicted = kernels.predicted_class(pred_probs)
-    agrees = kernels.prediction_agrees(labels, pred_probs, predicted)
+    disagrees = ~kernels.prediction_agrees(labels, pred_probs, predicted)
     counts = kernels.issue_count_partials(labels, pred_probs, thresholds, predicted)
-    return scores, agrees, counts
+    histogram = selection.leading_histogram(scores)
+    if store is not None:
+        rows = slice(offset, offset + scores.shape[0])
+        store.scores[rows] = scores
+        store.is_label_issue[rows] = disagrees  # until the selection narrows it down
+        return _Pass2(None, counts, histogram, None)
+    return _Pass2(scores, counts, histogram, _candidates(scores, disagrees, offset))
 
 
-def _block_candidates(pass2: tuple[np.ndarray, np.ndarray, np.ndarray], offset: int, k: int) -> kernels.Candidates:
-    scores, agrees, _ = pass2
-    return kernels.lowest(scores, np.arange(offset, offset + scores.shape[0]), agrees, k)
+def _candidates(scores: np.ndarray, disagrees: np.ndarray, offset: int) -> kernels.Candidates:
+    rows = np.flatnonzero(disagrees)
+    return kernels.Candidates(scores[rows], rows + offset, np.zeros(rows.shape[0], bool))
+
+
+def _written(pass2: _Pass2) -> bool:
+    return True
+
+
+def _read_stored(store: ScanStore, start: int, stop: int, written: bool) -> np.ndarray:
+    """The scores of rows ``start:stop`` read back (``written`` orders the read after the write)."""
+    return store.scores[start:stop]
+
+
+def _select_stored(
+    store: ScanStore, start: int, stop: int, cutoff: selection.Cutoff, written: bool
+) -> kernels.Candidates:
+    """The issues among rows ``start:stop``, marked in the store as the only ones."""
+    candidates = _candidates(store.scores[start:stop], store.is_label_issue[start:stop], start)
+    issues = cutoff.selects(candidates)
+    store.is_label_issue[start:stop] = _mask_block(issues.indices, start, stop - start)
+    return issues
+
+
+def _sum_counts(parts: list[np.ndarray]) -> np.ndarray:
+    return np.sum(parts, axis=0)
+
+
+def _concatenate(parts: list[kernels.Candidates]) -> kernels.Candidates:
+    return kernels.merge_lowest(parts, sum(part.indices.shape[0] for part in parts))
+
+
+def _narrowed(histogram: np.ndarray, cut: selection.Cut) -> selection.Cut:
+    return cut.narrowed(histogram)
+
+
+def _first_cut(histogram: np.ndarray, num_issues: int, n_rows: int) -> selection.Cut:
+    return selection.Cut.first(num_issues, n_rows).narrowed(histogram)
+
+
+def _histogram(scores: np.ndarray, cut: selection.Cut) -> np.ndarray:
+    return cut.histogram(scores)
+
+
+def _gathered(scores: np.ndarray, cut: selection.Cut, offset: int) -> kernels.Candidates:
+    return cut.gathered(scores, offset)
+
+
+def _merge_gathered(parts: list[kernels.Candidates], cut: selection.Cut) -> kernels.Candidates:
+    return kernels.merge_lowest(parts, 0 if cut.rank is None else cut.rank + 1)
+
+
+def _selected(candidates: kernels.Candidates, cutoff: selection.Cutoff) -> kernels.Candidates:
+    return cutoff.selects(candidates)
+
+
+def _ranked_indices(candidates: kernels.Candidates) -> np.ndarray:
+    return kernels.ranked(candidates).indices
 
 
 def _issue_indices(candidates: kernels.Candidates) -> np.ndarray:
@@ -246,8 +320,10 @@ def _mask_block(issues: np.ndarray, offset: int, n_rows: int) -> np.ndarray:
     return mask
 
 
-def _sum_counts(parts: list[np.ndarray]) -> np.ndarray:
-    return np.sum(parts, axis=0)
+def regular_chunks(chunks: tuple[int, ...]) -> bool:
+    """Whether every chunk but a shorter last one has the first chunk's size,
+    so that each can be written to its own chunks of a zarr array."""
+    return all(size == chunks[0] for size in chunks[:-1]) and chunks[-1] <= chunks[0]
 
 
 def scan(
@@ -257,38 +333,91 @@ def scan(
     method: str,
     adjust: bool,
     estimation_method: str,
+    store: ScanStore | None = None,
 ) -> Scan:
     """The whole label-issue scan as one lazy graph.
 
-    Pass 1 reduces thresholds; pass 2 maps each chunk to scores, agreement
-    flags and count partials; the number of issues is reduced from the
-    counts; the lowest-scoring examples are chosen by a tree of per-chunk
-    selections; examples whose prediction agrees with their label are dropped.
+    Pass 1 reduces thresholds. Pass 2 maps each chunk to scores, issue count
+    partials, a histogram of the scores, and the rows whose prediction
+    disagrees with their label (only those can be issues). The number of
+    issues k is reduced from the counts, the k-th lowest (score, index) is
+    found by :mod:`dlq.selection`, and the issues are the disagreeing rows at
+    or below it.
+
+    Without a ``store`` the scores and the disagreeing rows stay in memory
+    from pass 2 until the selection. With one, pass 2 writes them to the
+    store and the selection reads them back, so that nothing is held per row.
     """
     builder = GraphBuilder(labels, pred_probs, "scan", method, adjust, estimation_method)
     total = threshold_sums(builder)
     thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND)
     unnormalized = builder.single("unnormalized-rows", _unnormalized_rows, total)
+    # pass 1 is the same task with or without a store (an earlier computation of it is reused)
+    builder.token = tokenize(builder.token, store)
     pass2 = builder.per_block(
         "pass2",
         _pass2_block,
-        lambda i: (builder.second_read.labels[i], builder.second_read.pred_probs[i], thresholds, method, adjust),
+        lambda i: (
+            builder.second_read.labels[i],
+            builder.second_read.pred_probs[i],
+            builder.offsets[i],
+            thresholds,
+            method,
+            adjust,
+            store,
+        ),
         builder.second_read.layers | {thresholds[0]},
     )
-    counts = builder.per_block("counts", itemgetter(2), lambda i: ((pass2, i),), {pass2})
-    count_sum = builder.tree("count-sums", _sum_counts, counts)
+
+    def part(field: str) -> str:
+        return builder.per_block(field, attrgetter(field), lambda i: ((pass2, i),), {pass2})
+
+    def rows(i: int) -> tuple[int, int]:
+        return builder.offsets[i], builder.offsets[i] + builder.chunks[i]
+
+    count_sum = builder.tree("count-sums", _sum_counts, part("counts"))
     num_issues = builder.single(
         "num-issues", partial(kernels.num_label_issues, estimation_method=estimation_method), count_sum
     )
-    candidates = builder.per_block(
-        "candidates",
-        _block_candidates,
-        lambda i: ((pass2, i), builder.offsets[i], num_issues),
-        {pass2, num_issues[0]},
+    histogram_sum = builder.tree("histogram-sums-1", _sum_counts, part("histogram"))
+    cut = builder.single("cut-1", _first_cut, histogram_sum, num_issues, labels.shape[0])
+    if store is None:
+        scores = part("scores")
+        read_layers = {scores}
+
+        def scores_of(i: int) -> Key | tuple:
+            return (scores, i)
+
+    else:
+        written = builder.per_block("written", _written, lambda i: ((pass2, i),), {pass2})
+        read_layers = {written}
+
+        def scores_of(i: int) -> Key | tuple:
+            return (_read_stored, store, *rows(i), (written, i))
+
+        scores = builder.per_block("stored-scores", _read_stored, lambda i: scores_of(i)[1:], read_layers)
+    for round_ in range(2, selection.ROUNDS + 1):
+        histograms = builder.per_block(
+            f"histograms-{round_}", _histogram, lambda i, cut=cut: (scores_of(i), cut), read_layers | {cut[0]}
+        )
+        histogram_sum = builder.tree(f"histogram-sums-{round_}", _sum_counts, histograms)
+        cut = builder.single(f"cut-{round_}", _narrowed, histogram_sum, cut)
+    gathered = builder.per_block(
+        "gathered", _gathered, lambda i: (scores_of(i), cut, builder.offsets[i]), read_layers | {cut[0]}
     )
-    lowest = builder.tree("lowest", kernels.merge_lowest, candidates, num_issues)
-    issues = builder.single("issues", _issue_indices, lowest)
-    scores = builder.per_block("scan-scores", itemgetter(0), lambda i: ((pass2, i),), {pass2})
+    cutoff = builder.single(
+        "cutoff", selection.Cutoff.of, cut, builder.tree("gathered-merge", _merge_gathered, gathered, cut)
+    )
+    if store is None:
+        disagreeing = part("disagreeing")
+        selected = builder.per_block(
+            "selected", _selected, lambda i: ((disagreeing, i), cutoff), {disagreeing, cutoff[0]}
+        )
+    else:
+        selected = builder.per_block(
+            "selected", _select_stored, lambda i: (store, *rows(i), cutoff, (written, i)), {written, cutoff[0]}
+        )
+    issues = builder.single("issues", _ranked_indices, builder.tree("issues-merge", _concatenate, selected))
     mask = builder.per_block(
         "mask", _mask_block, lambda i: (issues, builder.offsets[i], builder.chunks[i]), {issues[0]}
     )
@@ -302,6 +431,9 @@ def scan(
         issues=builder.delayed(issues),
         mask=builder.array(mask, np.dtype(bool)),
         unnormalized_rows=builder.delayed(unnormalized),
+        filling_a_store=None
+        if store is not None or not regular_chunks(builder.chunks)
+        else partial(scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method),
     )
 
 
@@ -438,14 +570,6 @@ def _union_scores_block(union: np.ndarray, pass2: _MultilabelPass2, offset: int)
     return kernels.Candidates(pass2.rank_scores[inside - offset], inside, np.zeros(inside.shape[0], bool))
 
 
-def _concatenate_candidates(parts: list[kernels.Candidates]) -> kernels.Candidates:
-    return kernels.merge_lowest(parts, sum(part.indices.shape[0] for part in parts))
-
-
-def _ranked_indices(candidates: kernels.Candidates) -> np.ndarray:
-    return kernels.ranked(candidates).indices
-
-
 class MultilabelIssues(NamedTuple):
     """Lazy results of the one-vs-rest issue search.
 
@@ -533,9 +657,7 @@ def multilabel_issues(
             "union-scores", _union_scores_block, lambda i: (union, (pass2, i), builder.offsets[i]), {union[0], pass2}
         )
         ranked = builder.delayed(
-            builder.single(
-                "ranked", _ranked_indices, builder.tree("union-merge", _concatenate_candidates, union_scores)
-            )
+            builder.single("ranked", _ranked_indices, builder.tree("union-merge", _concatenate, union_scores))
         )
     return MultilabelIssues(
         first_pass=tuple(builder.delayed(key) for key in (thresholds, rank_thresholds) if key is not None),

@@ -137,19 +137,29 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     >>> open_array(np.zeros((10, 3)), name="pred_probs", chunk_rows=4).chunks
     ((4, 4, 2), (3,))
     """
+    source = array_like(source, name=name)
     if isinstance(source, da.Array):
         array = source if chunk_rows is None else source.rechunk({0: chunk_rows})
         return array.rechunk({axis: -1 for axis in range(1, array.ndim)})
-    if isinstance(source, (str, os.PathLike)):
-        source = _open_path(os.fspath(source), name)
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
-    if not (stored_in_chunks or isinstance(source, (NpyFile, SparseRows))):
-        source = InMemoryArray(np.asarray(source))
     if chunk_rows is None:
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
         chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)
     chunks = (chunk_rows, *tuple(source.shape[1:]))
     return da.from_array(source, chunks=chunks, lock=_is_h5py_dataset(source), name=False)
+
+
+def array_like(source: Any, *, name: str) -> Any:
+    """``source`` as an object with shape, dtype and row slicing, nothing read:
+    paths are opened, dask, zarr, HDF5 and dlq's own arrays kept, anything
+    else converted by ``numpy.asarray``."""
+    if isinstance(source, (str, os.PathLike)):
+        return _open_path(os.fspath(source), name)
+    if isinstance(source, (da.Array, NpyFile, SparseRows, InMemoryArray)):
+        return source
+    if _is_zarr_array(source) or _is_h5py_dataset(source):
+        return source
+    return InMemoryArray(np.asarray(source))
 
 
 def _open_path(path: str, name: str) -> Any:
@@ -183,7 +193,7 @@ def check_pred_probs(pred_probs: da.Array) -> None:
         )
 
 
-def check_labels(labels: da.Array, n_rows: int) -> None:
+def check_labels(labels: Any, n_rows: int) -> None:
     """Refuse labels that are not one integer class per example."""
     if labels.ndim != 1:
         raise ValueError(
@@ -212,9 +222,11 @@ def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) 
     """
     pred_probs = open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows)
     check_pred_probs(pred_probs)
-    labels = open_array(labels, name="labels")
+    labels = array_like(labels, name="labels")
     check_labels(labels, pred_probs.shape[0])
-    return labels.rechunk((pred_probs.chunks[0],)), pred_probs
+    # read in pred_probs' row chunks directly: a rechunk would read labels in
+    # their own chunks and hold the pieces until both passes have used them
+    return open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0]), pred_probs
 
 
 def _class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
@@ -271,7 +283,7 @@ def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | No
         if matrix.shape != (n_rows, num_classes):
             raise ValueError(f"labels has shape {matrix.shape} but pred_probs has shape {pred_probs.shape}")
         labels = SparseRows(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), num_classes)
-    labels = open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0])
+    labels = array_like(labels, name="labels")
     if labels.shape != pred_probs.shape:
         raise ValueError(
             f"multi-label labels must be class-index lists or a binary array of pred_probs' shape {pred_probs.shape}; "
@@ -279,7 +291,7 @@ def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | No
         )
     if labels.dtype.kind not in "biu":
         raise TypeError(f"multi-label labels must be binary indicators (bool or integers); got dtype {labels.dtype}")
-    return labels, pred_probs
+    return open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0]), pred_probs
 
 
 _HDF5_PATH = re.compile(r"^(?P<file>.+\.(h5|hdf5|he5|nc)):(?P<dataset>/.*)$")

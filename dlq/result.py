@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import dask.array as da
 import numpy as np
@@ -43,6 +44,13 @@ def _warn_unnormalized(rows: Any) -> None:
             UserWarning,
             stacklevel=4,
         )
+
+
+class ScanStore(NamedTuple):
+    """Zarr arrays (N,) chunked like the rows, which a scan fills as it goes."""
+
+    scores: Any
+    is_label_issue: Any
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,7 @@ class Scan:
         per_class_issues: Any = None,
         first_pass: tuple[Delayed, ...] | None = None,
         unnormalized_rows: Delayed | None = None,
+        filling_a_store: Callable[..., Scan] | None = None,
     ):
         self.n_examples = n_examples
         self.n_classes = n_classes
@@ -153,6 +162,7 @@ class Scan:
         self.per_class_issues = per_class_issues
         self.first_pass = first_pass or tuple(x for x in (thresholds, unnormalized_rows) if x is not None)
         self.unnormalized_rows = unnormalized_rows
+        self._filling_a_store = filling_a_store
 
     def _result(
         self, issues: np.ndarray, num_issues: int, thresholds: np.ndarray, extra: dict | None = None
@@ -225,7 +235,19 @@ class Scan:
 
         group = zarr.open_group(store, mode="w" if overwrite else "w-")
         chunk = max(self.scores.chunks[0])
-        written = {"scores": self.scores, "is_label_issue": self.mask}
+        scan, written = self, {"scores": self.scores, "is_label_issue": self.mask}
+        if self._filling_a_store is not None:
+            # pass 2 writes scores and candidate flags itself, and the selection
+            # reads them back: no memory is held per row between the two
+            scan = self._filling_a_store(
+                store=ScanStore(
+                    *(
+                        group.create_array(name, shape=(self.n_examples,), dtype=dtype, chunks=(chunk,))
+                        for name, dtype in (("scores", self.scores.dtype), ("is_label_issue", bool))
+                    )
+                )
+            )
+            written = {}
         others = {}
         for name, collection in (extra or {}).items():
             if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):
@@ -244,7 +266,7 @@ class Scan:
             source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
             for source, target in zip(sources, targets, strict=True)
         ]
-        return self._run(others, writes, n_jobs=n_jobs, progress=progress)
+        return scan._run(others, writes, n_jobs=n_jobs, progress=progress)
 
     def _run(self, others: dict[str, Any], writes: list[Any], *, n_jobs: int | None, progress: bool) -> ScanResult:
         checks = [] if self.unnormalized_rows is None else [self.unnormalized_rows]
