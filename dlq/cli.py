@@ -112,12 +112,10 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
         )
     if lazy.per_class_issues is not None:
         extra["per_class_issues"] = lazy.per_class_issues
-    first_pass = _run_first_pass(lazy, quiet=options["quiet"])  # held in cluster memory; pass 2 reuses it
     if not options["quiet"]:
-        click.echo("pass 2 of 2: scores, issues and outputs", err=True)
+        click.echo("scanning: thresholds, scores, issues and outputs", err=True)
     with io.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
-        del first_pass  # pass 2 is done with it
         stored_scores = da.from_zarr(str(staging / "scores.zarr"), component="scores")
         histogram, edges = compute(*da.histogram(stored_scores, bins=50, range=(0.0, 1.0)))
         table = _issue_table(result, staging / "scores.zarr", labels, pred_probs, multilabel=options["multilabel"])
@@ -144,21 +142,6 @@ def _issue_table(
     given, probs = compute(engine.take_rows(labels, rows), engine.take_rows(pred_probs, rows))
     scores = zarr.open_array(str(scores_store / "scores"), mode="r").get_orthogonal_selection(rows)
     return report.issue_table(result, scores[ranked], given[ranked], probs[ranked], multilabel=multilabel)
-
-
-def _run_first_pass(lazy: Any, *, quiet: bool) -> list[Any]:
-    """Compute pass 1 (the thresholds) on the cluster with its own progress bar,
-    and keep its results there, so that pass 2 starts from them."""
-    from distributed import default_client, progress
-
-    client = default_client()
-    if not quiet:
-        click.echo("pass 1 of 2: confident thresholds", err=True)
-    futures = client.compute(list(lazy.first_pass), optimize_graph=False)
-    if not quiet:
-        progress(futures)
-    client.gather(futures)  # raises the input error, if any, here
-    return futures
 
 
 class _Command(click.Command):

@@ -249,6 +249,53 @@ def _candidates(scores: np.ndarray, disagrees: np.ndarray, offset: int) -> kerne
     return kernels.Candidates(scores[rows], rows + offset, np.zeros(rows.shape[0], bool))
 
 
+class _OneRead(NamedTuple):
+    threshold_partials: kernels.ThresholdPartials
+    scores: np.ndarray
+    histogram: np.ndarray
+    disagreeing: kernels.Candidates
+    mispredicted: kernels.Mispredicted
+
+
+def _one_read_block(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> _OneRead:
+    """Pass 1 and pass 2 of a chunk at once, for scores that need no thresholds."""
+    partials = kernels.threshold_partials(labels, pred_probs, offset)
+    if partials.invalid:
+        # the thresholds will raise; score nothing, but keep every part well formed
+        labels, pred_probs = labels[:0], pred_probs[:0]
+    scores = kernels.label_quality_scores(labels, pred_probs, method=method)
+    predicted = kernels.predicted_class(pred_probs)
+    disagrees = ~kernels.prediction_agrees(labels, pred_probs, predicted)
+    return _OneRead(
+        partials,
+        scores,
+        selection.leading_histogram(scores),
+        _candidates(scores, disagrees, offset),
+        kernels.Mispredicted.of(labels, predicted),
+    )
+
+
+def _off_diagonal_counts(mispredicted: kernels.Mispredicted, thresholds: np.ndarray) -> np.ndarray:
+    return mispredicted.off_diagonal_counts(thresholds)
+
+
+def _valid_scores(block: _OneRead, thresholds: np.ndarray) -> np.ndarray:
+    return block.scores
+
+
+def _total_count(counts: np.ndarray) -> int:
+    return int(counts.sum())
+
+
+def _part(builder: GraphBuilder, source: str, field: str) -> str:
+    """The layer of attribute ``field`` of each block of layer ``source``
+    (the same layer each time it is asked for)."""
+    name = f"dlq-{field}-{builder.token}"
+    if name in builder.layers:
+        return name
+    return builder.per_block(field, attrgetter(field), lambda i: ((source, i),), {source})
+
+
 def _written(pass2: _Pass2) -> bool:
     return True
 
@@ -349,36 +396,59 @@ def scan(
     store and the selection reads them back, so that nothing is held per row.
     """
     builder = GraphBuilder(labels, pred_probs, "scan", method, adjust, estimation_method)
-    total = threshold_sums(builder)
-    thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND)
+    if store is None and not adjust and estimation_method == "off_diagonal":
+        # scores need no thresholds, and the count needs only the mispredicted rows: one read
+        pass2 = builder.per_block(
+            "one-read",
+            _one_read_block,
+            lambda i: (builder.first_read.labels[i], builder.first_read.pred_probs[i], builder.offsets[i], method),
+            builder.first_read.layers,
+        )
+        total = builder.tree(
+            "threshold-sums", kernels.combine_threshold_partials, _part(builder, pass2, "threshold_partials")
+        )
+        thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND)
+        counts = builder.per_block(
+            "off-diagonal-counts",
+            _off_diagonal_counts,
+            lambda i: ((_part(builder, pass2, "mispredicted"), i), thresholds),
+            {_part(builder, pass2, "mispredicted"), thresholds[0]},
+        )
+        num_issues = builder.single("num-issues", _total_count, builder.tree("count-sums", _sum_counts, counts))
+        builder.per_block(  # scores only once the data are known to be valid
+            "scores", _valid_scores, lambda i: ((pass2, i), thresholds), {pass2, thresholds[0]}
+        )
+    else:
+        total = threshold_sums(builder)
+        thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND)
+        # pass 1 is the same task with or without a store (an earlier computation of it is reused)
+        builder.token = tokenize(builder.token, store)
+        pass2 = builder.per_block(
+            "pass2",
+            _pass2_block,
+            lambda i: (
+                builder.second_read.labels[i],
+                builder.second_read.pred_probs[i],
+                builder.offsets[i],
+                thresholds,
+                method,
+                adjust,
+                store,
+            ),
+            builder.second_read.layers | {thresholds[0]},
+        )
+        count_sum = builder.tree("count-sums", _sum_counts, _part(builder, pass2, "counts"))
+        num_issues = builder.single(
+            "num-issues", partial(kernels.num_label_issues, estimation_method=estimation_method), count_sum
+        )
     unnormalized = builder.single("unnormalized-rows", _unnormalized_rows, total)
-    # pass 1 is the same task with or without a store (an earlier computation of it is reused)
-    builder.token = tokenize(builder.token, store)
-    pass2 = builder.per_block(
-        "pass2",
-        _pass2_block,
-        lambda i: (
-            builder.second_read.labels[i],
-            builder.second_read.pred_probs[i],
-            builder.offsets[i],
-            thresholds,
-            method,
-            adjust,
-            store,
-        ),
-        builder.second_read.layers | {thresholds[0]},
-    )
 
     def part(field: str) -> str:
-        return builder.per_block(field, attrgetter(field), lambda i: ((pass2, i),), {pass2})
+        return _part(builder, pass2, field)
 
     def rows(i: int) -> tuple[int, int]:
         return builder.offsets[i], builder.offsets[i] + builder.chunks[i]
 
-    count_sum = builder.tree("count-sums", _sum_counts, part("counts"))
-    num_issues = builder.single(
-        "num-issues", partial(kernels.num_label_issues, estimation_method=estimation_method), count_sum
-    )
     histogram_sum = builder.tree("histogram-sums-1", _sum_counts, part("histogram"))
     cut = builder.single("cut-1", _first_cut, histogram_sum, num_issues, labels.shape[0])
     if store is None:
@@ -577,7 +647,6 @@ class MultilabelIssues(NamedTuple):
     ``scores`` are the ranking scores (None without a ranking).
     """
 
-    first_pass: tuple[Delayed, ...]
     thresholds: Delayed
     num_issues: Delayed
     scores: da.Array | None
@@ -660,7 +729,6 @@ def multilabel_issues(
             builder.single("ranked", _ranked_indices, builder.tree("union-merge", _concatenate, union_scores))
         )
     return MultilabelIssues(
-        first_pass=tuple(builder.delayed(key) for key in (thresholds, rank_thresholds) if key is not None),
         thresholds=builder.delayed(thresholds),
         num_issues=builder.delayed(num_issues),
         scores=scores,

@@ -48,6 +48,10 @@ class InvalidRows:
     label: tuple[int, str] = (NO_ROW, "")
     prob: tuple[int, str] = (NO_ROW, "")
 
+    def __bool__(self) -> bool:
+        """Whether any row is invalid."""
+        return self.label[0] != NO_ROW or self.prob[0] != NO_ROW
+
     def __or__(self, other: InvalidRows) -> InvalidRows:
         return InvalidRows(min(self.label, other.label), min(self.prob, other.prob))
 
@@ -363,7 +367,7 @@ def issue_count_partials(
     """
     num_classes = pred_probs.shape[1]
     predicted_class_, predicted_prob = predicted or predicted_class(pred_probs)
-    confident = predicted_prob >= (thresholds - FLOATING_POINT_COMPARISON)[predicted_class_]
+    confident = confidently_predicted(predicted_class_, predicted_prob, thresholds)
     return np.stack(
         [
             np.bincount(labels[confident & (predicted_class_ != labels)], minlength=num_classes),
@@ -371,6 +375,47 @@ def issue_count_partials(
             np.bincount(labels[confident], minlength=num_classes),
         ]
     ).astype(np.int64)
+
+
+def confidently_predicted(
+    predicted_class_: np.ndarray, predicted_prob: np.ndarray, thresholds: np.ndarray
+) -> np.ndarray:
+    """Whether each argmax probability reaches its class's threshold less 1e-6.
+
+    Examples
+    --------
+    >>> confidently_predicted(np.array([0, 1]), np.array([0.6, 0.6]), np.array([0.5, 0.7])).tolist()
+    [True, False]
+    """
+    return predicted_prob >= (thresholds - FLOATING_POINT_COMPARISON)[predicted_class_]
+
+
+@dataclass(frozen=True)
+class Mispredicted:
+    """The rows of a chunk whose argmax class is not their label: all that the
+    off-diagonal issue count needs of them once the thresholds are known."""
+
+    labels: np.ndarray
+    predicted_class: np.ndarray
+    predicted_prob: np.ndarray
+
+    @classmethod
+    def of(cls, labels: np.ndarray, predicted: tuple[np.ndarray, np.ndarray]) -> Mispredicted:
+        rows = np.flatnonzero(predicted[0] != labels)
+        return cls(labels[rows].astype(np.int32), predicted[0][rows].astype(np.int32), predicted[1][rows])
+
+    def off_diagonal_counts(self, thresholds: np.ndarray) -> np.ndarray:
+        """Per given class, the rows confidently predicted as another class:
+        row 0 of :func:`issue_count_partials`.
+
+        Examples
+        --------
+        >>> labels, pred_probs = np.array([0, 0, 1]), np.array([[.2, .8], [.9, .1], [.6, .4]])
+        >>> Mispredicted.of(labels, predicted_class(pred_probs)).off_diagonal_counts(np.array([.5, .5])).tolist()
+        [1, 1]
+        """
+        confident = confidently_predicted(self.predicted_class, self.predicted_prob, thresholds)
+        return np.bincount(self.labels[confident], minlength=thresholds.shape[0]).astype(np.int64)
 
 
 def num_label_issues(count_partials: np.ndarray, *, estimation_method: str) -> int:

@@ -52,10 +52,13 @@ def scan(
 ) -> Scan:
     """Build a lazy scan for label issues in multi-class data.
 
-    The scan reads the data twice, chunk by chunk: pass 1 computes per-class
+    The scan reads the data chunk by chunk: pass 1 computes per-class
     confident thresholds, pass 2 scores every example and counts issues; the
     lowest-scoring examples are then chosen without gathering all scores.
-    Nothing runs until ``.compute()`` or ``.to_zarr()``.
+    When the scores need no thresholds (``adjust_pred_probs=False``) and the
+    count is ``off_diagonal``, ``.compute()`` does both passes in one read;
+    otherwise, and for ``.to_zarr()``, the data are read twice. Nothing runs
+    until ``.compute()`` or ``.to_zarr()``.
 
     Parameters
     ----------
@@ -111,7 +114,8 @@ def find_label_issues_batched(
     return_mask: bool = False,
 ) -> np.ndarray:
     """Find label issues in data too large for memory, as cleanlab's function of
-    the same name does, in two reads of the data.
+    the same name does, in one read of the data (two with ``adjust_pred_probs``
+    or ``off_diagonal_calibrated``).
 
     Parameters
     ----------

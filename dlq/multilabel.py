@@ -160,7 +160,6 @@ def scan(
         issues=found.ranked,
         mask=found.mask,
         per_class_issues=found.per_class_mask.sum(axis=0),
-        first_pass=found.first_pass,
     )
 
 

@@ -123,9 +123,6 @@ class Scan:
         True at the label issues.
     per_class_issues : dask collection or None
         Multi-label: the number of issues found in each class's binary problem.
-    first_pass : tuple of Delayed
-        The results of pass 1 (thresholds); computing and keeping them first
-        lets pass 2 be run, and watched, on its own.
     unnormalized_rows : Delayed or None
         Multi-class: rows of pred_probs that do not sum to 1, counted in pass
         1; computing the scan warns about them.
@@ -147,7 +144,6 @@ class Scan:
         issues: Delayed,
         mask: da.Array,
         per_class_issues: Any = None,
-        first_pass: tuple[Delayed, ...] | None = None,
         unnormalized_rows: Delayed | None = None,
         filling_a_store: Callable[..., Scan] | None = None,
     ):
@@ -160,7 +156,6 @@ class Scan:
         self.issues = issues
         self.mask = mask
         self.per_class_issues = per_class_issues
-        self.first_pass = first_pass or tuple(x for x in (thresholds, unnormalized_rows) if x is not None)
         self.unnormalized_rows = unnormalized_rows
         self._filling_a_store = filling_a_store
 
@@ -208,7 +203,7 @@ class Scan:
         extra: dict[str, Any] | None = None,
     ) -> ScanResult:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
-        return the result, in the same two reads of the data as the scan itself.
+        return the result, in two reads of the data and with no memory held per row.
 
         Parameters
         ----------

@@ -295,8 +295,8 @@ def test_demo(tmp_path, multilabel):
 
 
 def test_each_pass_reads_the_data_once(inputs, tmp_path, scheduler):
-    """Pass 1 runs on its own (with its own progress bar) and pass 2 reuses its
-    result: the threshold partials are computed once per chunk, not twice."""
+    """A scan into an output store runs each pass once per chunk: the
+    threshold partials and pass 2 are not recomputed for the outputs."""
     from distributed import Client, get_task_stream
 
     with Client(scheduler) as client, get_task_stream(client=client) as stream:

@@ -142,7 +142,7 @@ def test_the_two_passes_read_the_data_separately():
 
     labels = da.from_array(LABELS, chunks=(500,))
     pred_probs = da.from_array(PRED_PROBS, chunks=(500, 6))
-    graph = dict(dlq.scan(labels, pred_probs).issues.__dask_graph__())
+    graph = dict(dlq.scan(labels, pred_probs, adjust_pred_probs=True).issues.__dask_graph__())
 
     def inputs_of(stage):
         keys = [key for key in graph if isinstance(key, tuple) and str(key[0]).startswith(f"dlq-{stage}-")]
@@ -184,14 +184,14 @@ def test_peak_memory_of_a_scan_into_zarr_does_not_grow_with_the_rows(tmp_path):
     assert large < 1.15 * small, (small, large)
 
 
-def test_peak_memory_of_a_scan_in_memory_grows_by_the_scores_only(tmp_path):
-    """Without a store the scores (4 bytes a row here) and the rows whose
-    prediction disagrees with their label stay in memory between pass 2 and
-    the selection: far less than the 200 bytes a row of pred_probs."""
+def test_peak_memory_of_a_scan_in_memory_grows_by_a_few_bytes_a_row(tmp_path):
+    """Without a store, the scores (4 bytes a row here) and the mispredicted
+    rows (17% here, some 30 bytes each) stay in memory until the selection:
+    far less than the 200 bytes a row of pred_probs."""
     _peak_memory_of_scan(tmp_path, 20_000, to_zarr=False)
     small = _peak_memory_of_scan(tmp_path, 200_000, to_zarr=False)
     large = _peak_memory_of_scan(tmp_path, 800_000, to_zarr=False)
-    assert (large - small) / 600_000 < 12, (small, large)  # bytes per added row
+    assert (large - small) / 600_000 < 20, (small, large)  # bytes per added row
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -228,8 +228,12 @@ class CountingReader:
 @pytest.mark.parametrize(
     ("finder", "reads_per_chunk"),
     [
-        (lambda y, p: dlq.find_label_issues_batched(y, p, verbose=False), 2),
-        (lambda y, p: dlq.scan(y, p).compute(), 2),
+        (lambda y, p: dlq.find_label_issues_batched(y, p, verbose=False), 1),
+        (lambda y, p: dlq.scan(y, p).compute(), 1),
+        (lambda y, p: dlq.scan(y, p, method="normalized_margin").compute(), 1),
+        (lambda y, p: dlq.scan(y, p, adjust_pred_probs=True).compute(), 2),
+        (lambda y, p: dlq.scan(y, p, estimation_method="off_diagonal_calibrated").compute(), 2),
+        (lambda y, p: dlq.scan(y, p).to_zarr(zarr.storage.MemoryStore()), 2),
         (lambda y, p: dlq.get_label_quality_scores(y, p), 1),
         (lambda y, p: dlq.get_label_quality_scores(y, p, adjust_pred_probs=True), 2),
         (lambda y, p: dlq.multilabel.find_label_issues(y[:, None] == da.arange(6), p, low_memory=True), 2),
