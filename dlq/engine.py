@@ -91,6 +91,20 @@ class GraphBuilder:
             stage, lambda name: {(name, i, *suffix): (func, *args(i)) for i in range(len(self.chunks))}, depends_on
         )
 
+    def per_chunk(
+        self, stage: str, func: Callable[..., Any], read: _Read, *args: Any, offset: bool = True, ndim: int = 1
+    ) -> str:
+        """A layer of ``func(labels, pred_probs, [row offset,] *args)`` over the
+        chunks of ``read``; key arguments (``(layer,)`` tuples) are depended on."""
+        depends = read.layers | {arg[0] for arg in args if isinstance(arg, tuple)}
+        return self.per_block(
+            stage,
+            func,
+            lambda i: (read.labels[i], read.pred_probs[i], *((self.offsets[i],) if offset else ()), *args),
+            depends,
+            ndim=ndim,
+        )
+
     def tree(self, stage: str, combine: Callable[..., Any], source: str, *args: Any) -> Key:
         """Reduce the per-block results of layer ``source`` by a tree of
         ``combine(list_of_parts, *args)`` calls, ``SPLIT_EVERY`` at a time."""
@@ -146,12 +160,7 @@ def _validated_thresholds(
 def threshold_sums(builder: GraphBuilder, arithmetic: ModuleType = kernels) -> Key:
     """Pass 1: per-chunk threshold partials, tree-reduced. ``arithmetic`` is the
     kernel module (:mod:`dlq.kernels` or :mod:`dlq.onevsrest`)."""
-    partials = builder.per_block(
-        "threshold-partials",
-        arithmetic.threshold_partials,
-        lambda i: (builder.first_read.labels[i], builder.first_read.pred_probs[i], builder.offsets[i]),
-        builder.first_read.layers,
-    )
+    partials = builder.per_chunk("threshold-partials", arithmetic.threshold_partials, builder.first_read)
     return builder.tree("threshold-sums", arithmetic.combine_threshold_partials, partials)
 
 
@@ -206,12 +215,7 @@ def label_quality_scores(
     builder = GraphBuilder(labels, pred_probs, "scores", method, adjust, absent_class_threshold)
     thresholds = threshold_pass(builder, absent_class_threshold) if adjust else None
     read = builder.second_read if adjust else builder.first_read
-    scores = builder.per_block(
-        "scores",
-        _checked_scores,
-        lambda i: (read.labels[i], read.pred_probs[i], builder.offsets[i], method, thresholds),
-        read.layers | ({thresholds[0]} if thresholds else set()),
-    )
+    scores = builder.per_chunk("scores", _checked_scores, read, method, thresholds)
     return builder.array(scores, score_dtype(pred_probs.dtype, method, adjust))
 
 
@@ -398,12 +402,7 @@ def scan(
     builder = GraphBuilder(labels, pred_probs, "scan", method, adjust, estimation_method)
     if store is None and not adjust and estimation_method == "off_diagonal":
         # scores need no thresholds, and the count needs only the mispredicted rows: one read
-        pass2 = builder.per_block(
-            "one-read",
-            _one_read_block,
-            lambda i: (builder.first_read.labels[i], builder.first_read.pred_probs[i], builder.offsets[i], method),
-            builder.first_read.layers,
-        )
+        pass2 = builder.per_chunk("one-read", _one_read_block, builder.first_read, method)
         total = builder.tree(
             "threshold-sums", kernels.combine_threshold_partials, _part(builder, pass2, "threshold_partials")
         )
@@ -423,20 +422,7 @@ def scan(
         thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND)
         # pass 1 is the same task with or without a store (an earlier computation of it is reused)
         builder.token = tokenize(builder.token, store)
-        pass2 = builder.per_block(
-            "pass2",
-            _pass2_block,
-            lambda i: (
-                builder.second_read.labels[i],
-                builder.second_read.pred_probs[i],
-                builder.offsets[i],
-                thresholds,
-                method,
-                adjust,
-                store,
-            ),
-            builder.second_read.layers | {thresholds[0]},
-        )
+        pass2 = builder.per_chunk("pass2", _pass2_block, builder.second_read, thresholds, method, adjust, store)
         count_sum = builder.tree("count-sums", _sum_counts, _part(builder, pass2, "counts"))
         num_issues = builder.single(
             "num-issues", partial(kernels.num_label_issues, estimation_method=estimation_method), count_sum
@@ -556,20 +542,8 @@ def multilabel_scores(
     if adjust:
         thresholds = thresholds_from(builder, threshold_sums(builder, onevsrest), 2.0, onevsrest)
     read = builder.second_read if adjust else builder.first_read
-    depends = read.layers | ({thresholds[0]} if thresholds else set())
-
-    def arguments(aggregate_or_none: Callable[[np.ndarray], np.ndarray] | None) -> Callable[[int], tuple]:
-        return lambda i: (
-            read.labels[i],
-            read.pred_probs[i],
-            builder.offsets[i],
-            method,
-            thresholds,
-            aggregate_or_none,
-        )
-
-    per_class = builder.per_block("per-class-scores", _multilabel_scores_block, arguments(None), depends, ndim=2)
-    scores = builder.per_block("aggregated-scores", _multilabel_scores_block, arguments(aggregate), depends)
+    per_class = builder.per_chunk("per-class-scores", _multilabel_scores_block, read, method, thresholds, None, ndim=2)
+    scores = builder.per_chunk("aggregated-scores", _multilabel_scores_block, read, method, thresholds, aggregate)
     num_classes = pred_probs.shape[1]
     return (
         builder.array(per_class, np.dtype(np.float64), columns=num_classes),
@@ -681,19 +655,16 @@ def multilabel_issues(
     rank_thresholds = None
     if ranked_by is not None and rank_adjust:
         rank_thresholds = thresholds_from(builder, total, 2.0, onevsrest, stage="rank-thresholds")
-    pass2 = builder.per_block(
+    pass2 = builder.per_chunk(
         "multilabel-pass2",
         _multilabel_pass2_block,
-        lambda i: (
-            builder.second_read.labels[i],
-            builder.second_read.pred_probs[i],
-            thresholds,
-            ranked_by or "self_confidence",
-            rank_thresholds,
-            ranked_by,
-            rank_aggregate,
-        ),
-        builder.second_read.layers | {thresholds[0]} | ({rank_thresholds[0]} if rank_thresholds else set()),
+        builder.second_read,
+        thresholds,
+        ranked_by or "self_confidence",
+        rank_thresholds,
+        ranked_by,
+        rank_aggregate,
+        offset=False,
     )
     prune = builder.per_block("prune", attrgetter("prune"), lambda i: ((pass2, i),), {pass2})
     num_issues = builder.tree("prune-sums", _sum_counts, prune)

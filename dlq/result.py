@@ -6,7 +6,7 @@ import html
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -46,7 +46,8 @@ def _warn_unnormalized(rows: Any) -> None:
         )
 
 
-class ScanStore(NamedTuple):
+@dataclass(frozen=True)
+class ScanStore:
     """Zarr arrays (N,) chunked like the rows, which a scan fills as it goes."""
 
     scores: Any
