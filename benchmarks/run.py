@@ -1,0 +1,208 @@
+"""dlq against cleanlab 2.9, side by side in one run on the same data.
+
+    python benchmarks/run.py                      # the full run (about 10 minutes on 2 cores)
+    python benchmarks/run.py --rows 100000 --ml-rows 20000 --repeat 1   # a quick look
+
+Writes the data sets once, then runs every measurement in a fresh process
+(see ``cases.py``), alternating dlq and cleanlab, and prints Markdown tables
+of median seconds, speed-ups and peak resident memory (RSS) of each process.
+"One read" is the floor: a plain pass over pred_probs as stored (a numpy sum
+in memory; every zarr chunk read and summed). The answers of both tools are
+compared before any figure is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cases import ZARR_CHUNK_ROWS, write_multiclass, write_multilabel
+
+CORES = os.cpu_count() or 1
+MULTILABEL_TASKS = {
+    "scores": "scores (self_confidence, EMA)",
+    "adjusted-scores": "adjusted scores (normalized_margin, softmin)",
+    "issues": "issues as a mask (`low_memory=True`)",
+    "ranked-issues": "issues ranked by self_confidence (`low_memory=True`)",
+}
+
+
+class Runner:
+    """Runs cases in fresh processes and keeps every measurement."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.results: dict[tuple[str, str, int], list[dict]] = {}
+
+    def run(self, case: str, data: str, n_jobs: int) -> dict:
+        answer = self.directory / "answers" / f"{case}-{data}-{n_jobs}.npy"
+        answer.parent.mkdir(exist_ok=True)
+        command = [sys.executable, str(Path(__file__).with_name("cases.py")), case, str(self.directory / data)]
+        output = subprocess.run(
+            [*command, "--n-jobs", str(n_jobs), "--answer", str(answer)], check=True, capture_output=True, text=True
+        ).stdout
+        measured = json.loads(output.strip().splitlines()[-1])
+        self.results.setdefault((case, data, n_jobs), []).append(measured)
+        print(f"  {case:<34} {data:<6} n_jobs={n_jobs}  {measured['seconds']:7.2f} s", file=sys.stderr)
+        return measured
+
+    def pairs(self, pairs: list[tuple[tuple[str, str, int], tuple[str, str, int]]], repeat: int) -> None:
+        """Each pair measured ``repeat`` times, the order swapped every time."""
+        for round_ in range(repeat):
+            for first, second in pairs:
+                for case in (first, second) if round_ % 2 == 0 else (second, first):
+                    self.run(*case)
+
+    def seconds(self, case: str, data: str, n_jobs: int) -> float:
+        return statistics.median(m["seconds"] for m in self.results[(case, data, n_jobs)])
+
+    def rss(self, case: str, data: str, n_jobs: int) -> float:
+        return max(m["peak_rss_mib"] for m in self.results[(case, data, n_jobs)])
+
+    def answer(self, case: str, data: str, n_jobs: int) -> np.ndarray:
+        return np.load(self.results[(case, data, n_jobs)][0]["answer"])
+
+
+def same_answer(theirs: np.ndarray, ours: np.ndarray) -> str:
+    """'same' when dlq's answer is cleanlab's (issue indices compared as sets)."""
+    if theirs.dtype.kind == "f":
+        return "same" if np.allclose(theirs, ours, rtol=1e-9, atol=1e-12) else "DIFFERENT"
+    if theirs.dtype == bool:
+        return "same" if np.array_equal(theirs, ours) else "DIFFERENT"
+    return "same" if np.array_equal(np.sort(theirs), np.sort(ours)) else "DIFFERENT"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="multi-class rows at scale 1")
+    parser.add_argument("--classes", type=int, default=100)
+    parser.add_argument("--ml-rows", type=int, default=200_000, help="multi-label rows")
+    parser.add_argument("--ml-classes", type=int, default=50)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="row multiples for scaling")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, help="directory for the data sets (a temporary one by default)")
+    args = parser.parse_args()
+
+    directory = args.data or Path(tempfile.mkdtemp(prefix="dlq-benchmark-"))
+    print(f"writing data sets to {directory}", file=sys.stderr)
+    for scale in args.scales:
+        write_multiclass(directory / f"mc-{scale}", args.rows * scale, args.classes)
+    write_multilabel(directory / "ml", args.ml_rows, args.ml_classes)
+    runner = Runner(directory)
+    base = f"mc-{args.scales[0]}"
+
+    runner.pairs(
+        [
+            (("cleanlab-issues-numpy", base, 1), ("dlq-issues-numpy", base, CORES)),
+            (("cleanlab-issues-zarr", base, 1), ("dlq-issues-zarr", base, CORES)),
+            (("read-numpy", base, 1), ("read-zarr", base, 1)),
+            *(
+                (("cleanlab-multilabel-" + task, "ml", 1), ("dlq-multilabel-" + task, "ml", CORES))
+                for task in MULTILABEL_TASKS
+            ),
+        ],
+        args.repeat,
+    )
+    scaling = [(("cleanlab-issues-zarr", f"mc-{s}", 1), ("dlq-issues-zarr", f"mc-{s}", 1)) for s in args.scales]
+    scaling += [(("dlq-issues-zarr", f"mc-{s}", CORES), ("read-zarr", f"mc-{s}", 1)) for s in args.scales[1:]]
+    runner.pairs(scaling, args.repeat)
+
+    pairs = [("issues-numpy", base), ("issues-zarr", base)]
+    pairs += [("multilabel-" + task, "ml") for task in MULTILABEL_TASKS]
+    pairs += [("issues-zarr", f"mc-{s}") for s in args.scales]
+    for task, data in pairs:
+        jobs = CORES if (f"dlq-{task}", data, CORES) in runner.results else 1
+        verdict = same_answer(runner.answer(f"cleanlab-{task}", data, 1), runner.answer(f"dlq-{task}", data, jobs))
+        if verdict != "same":
+            sys.exit(f"dlq and cleanlab disagree on {task} ({data}); no figures printed")
+
+    n_issues = runner.answer("dlq-issues-numpy", base, CORES).shape[0]
+    print(
+        f"\n{platform.machine()}, {CORES} cores; median of {args.repeat}, each measurement in a fresh process; "
+        f"peak RSS is the process's, data loading included. cleanlab with n_jobs=1 (its default), dlq with all "
+        f"cores; zarr chunks and cleanlab batches of {ZARR_CHUNK_ROWS:,} rows. Both tools gave the same answers."
+    )
+    table(
+        f"Multi-class issue finding, {args.rows:,} x {args.classes} float32, {n_issues:,} issues",
+        ["input", "one read", "cleanlab", "dlq", "speed-up", "dlq / one read", "cleanlab RSS", "dlq RSS"],
+        [multiclass_row(runner, source, base) for source in ("numpy", "zarr")],
+    )
+    table(
+        f"Multi-label, {args.ml_rows:,} x {args.ml_classes} float64, labels as lists",
+        ["task", "cleanlab", "dlq", "speed-up", "cleanlab RSS", "dlq RSS"],
+        [
+            [
+                name,
+                *seconds(
+                    theirs := runner.seconds(f"cleanlab-{task}", "ml", 1),
+                    ours := runner.seconds(f"dlq-{task}", "ml", CORES),
+                ),
+                f"{theirs / ours:.1f}x",
+                *mib(runner.rss(f"cleanlab-{task}", "ml", 1), runner.rss(f"dlq-{task}", "ml", CORES)),
+            ]
+            for task, name in ((f"multilabel-{task}", name) for task, name in MULTILABEL_TASKS.items())
+        ],
+    )
+    table(
+        f"Scaling: multi-class issue finding from zarr, {args.classes} classes",
+        ["rows", "one read", "cleanlab", "dlq, 1 thread", "dlq, all cores", "cleanlab RSS", "dlq RSS"],
+        [
+            [
+                f"{args.rows * scale:,}",
+                *seconds(
+                    runner.seconds("read-zarr", f"mc-{scale}", 1),
+                    runner.seconds("cleanlab-issues-zarr", f"mc-{scale}", 1),
+                    runner.seconds("dlq-issues-zarr", f"mc-{scale}", 1),
+                    runner.seconds("dlq-issues-zarr", f"mc-{scale}", CORES),
+                ),
+                *mib(
+                    runner.rss("cleanlab-issues-zarr", f"mc-{scale}", 1),
+                    runner.rss("dlq-issues-zarr", f"mc-{scale}", CORES),
+                ),
+            ]
+            for scale in args.scales
+        ],
+    )
+
+
+def multiclass_row(runner: Runner, source: str, data: str) -> list[str]:
+    read = runner.seconds(f"read-{source}", data, 1)
+    theirs = runner.seconds(f"cleanlab-issues-{source}", data, 1)
+    ours = runner.seconds(f"dlq-issues-{source}", data, CORES)
+    return [
+        source,
+        *seconds(read, theirs, ours),
+        f"{theirs / ours:.1f}x",
+        f"{ours / read:.1f}x",
+        *mib(runner.rss(f"cleanlab-issues-{source}", data, 1), runner.rss(f"dlq-issues-{source}", data, CORES)),
+    ]
+
+
+def seconds(*values: float) -> list[str]:
+    return [f"{value:.2f} s" for value in values]
+
+
+def mib(*values: float) -> list[str]:
+    return [f"{value:,.0f} MiB" for value in values]
+
+
+def table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    print(f"\n{title}:\n")
+    print("| " + " | ".join(header) + " |")
+    print("|---" + "|---:" * (len(header) - 1) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
