@@ -239,13 +239,21 @@ def _pass2_block(
     predicted = kernels.predicted_class(pred_probs)
     disagrees = ~kernels.prediction_agrees(labels, pred_probs, predicted)
     counts = kernels.issue_count_partials(labels, pred_probs, thresholds, predicted)
+    return _Pass2(*_kept_or_stored(scores, disagrees, offset, store, counts))
+
+
+def _kept_or_stored(
+    scores: np.ndarray, disagrees: np.ndarray, offset: int, store: ScanStore | None, counts: Any
+) -> tuple[np.ndarray | None, Any, np.ndarray, kernels.Candidates | None]:
+    """(scores, counts, histogram, disagreeing candidates) of a chunk for the
+    selection; with a store, scores and candidate flags go there instead."""
     histogram = selection.leading_histogram(scores)
-    if store is not None:
-        rows = slice(offset, offset + scores.shape[0])
-        store.scores[rows] = scores
-        store.is_label_issue[rows] = disagrees  # until the selection narrows it down
-        return _Pass2(None, counts, histogram, None)
-    return _Pass2(scores, counts, histogram, _candidates(scores, disagrees, offset))
+    if store is None:
+        return scores, counts, histogram, _candidates(scores, disagrees, offset)
+    rows = slice(offset, offset + scores.shape[0])
+    store.scores[rows] = scores
+    store.is_label_issue[rows] = disagrees  # until the selection narrows it down
+    return None, counts, histogram, None
 
 
 def _candidates(scores: np.ndarray, disagrees: np.ndarray, offset: int) -> kernels.Candidates:
@@ -254,14 +262,16 @@ def _candidates(scores: np.ndarray, disagrees: np.ndarray, offset: int) -> kerne
 
 
 class _OneRead(NamedTuple):
-    threshold_partials: kernels.ThresholdPartials
-    scores: np.ndarray
+    scores: np.ndarray | None  # None when written to the store
+    mispredicted: kernels.Mispredicted  # in place of pass 2's counts
     histogram: np.ndarray
-    disagreeing: kernels.Candidates
-    mispredicted: kernels.Mispredicted
+    disagreeing: kernels.Candidates | None  # None when stored
+    threshold_partials: kernels.ThresholdPartials
 
 
-def _one_read_block(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> _OneRead:
+def _one_read_block(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str, store: ScanStore | None
+) -> _OneRead:
     """Pass 1 and pass 2 of a chunk at once, for scores that need no thresholds."""
     partials = kernels.threshold_partials(labels, pred_probs, offset)
     if partials.invalid:
@@ -270,13 +280,8 @@ def _one_read_block(labels: np.ndarray, pred_probs: np.ndarray, offset: int, met
     scores = kernels.label_quality_scores(labels, pred_probs, method=method)
     predicted = kernels.predicted_class(pred_probs)
     disagrees = ~kernels.prediction_agrees(labels, pred_probs, predicted)
-    return _OneRead(
-        partials,
-        scores,
-        selection.leading_histogram(scores),
-        _candidates(scores, disagrees, offset),
-        kernels.Mispredicted.of(labels, predicted),
-    )
+    mispredicted = kernels.Mispredicted.of(labels, predicted)
+    return _OneRead(*_kept_or_stored(scores, disagrees, offset, store, mispredicted), partials)
 
 
 def _off_diagonal_counts(mispredicted: kernels.Mispredicted, thresholds: np.ndarray) -> np.ndarray:
@@ -395,14 +400,18 @@ def scan(
     found by :mod:`dlq.selection`, and the issues are the disagreeing rows at
     or below it.
 
+    Unadjusted scores need no thresholds, and the off-diagonal count needs
+    only the mispredicted rows' labels, predicted classes and probabilities:
+    then both passes run in one read, keeping that summary until the
+    thresholds are known.
+
     Without a ``store`` the scores and the disagreeing rows stay in memory
     from pass 2 until the selection. With one, pass 2 writes them to the
-    store and the selection reads them back, so that nothing is held per row.
+    store and the selection reads them back.
     """
-    builder = GraphBuilder(labels, pred_probs, "scan", method, adjust, estimation_method)
-    if store is None and not adjust and estimation_method == "off_diagonal":
-        # scores need no thresholds, and the count needs only the mispredicted rows: one read
-        pass2 = builder.per_chunk("one-read", _one_read_block, builder.first_read, method)
+    builder = GraphBuilder(labels, pred_probs, "scan", method, adjust, estimation_method, store)
+    if not adjust and estimation_method == "off_diagonal":
+        pass2 = builder.per_chunk("one-read", _one_read_block, builder.first_read, method, store)
         total = builder.tree(
             "threshold-sums", kernels.combine_threshold_partials, _part(builder, pass2, "threshold_partials")
         )
@@ -414,14 +423,13 @@ def scan(
             {_part(builder, pass2, "mispredicted"), thresholds[0]},
         )
         num_issues = builder.single("num-issues", _total_count, builder.tree("count-sums", _sum_counts, counts))
-        builder.per_block(  # scores only once the data are known to be valid
-            "scores", _valid_scores, lambda i: ((pass2, i), thresholds), {pass2, thresholds[0]}
-        )
+        if store is None:
+            builder.per_block(  # scores only once the data are known to be valid
+                "scores", _valid_scores, lambda i: ((pass2, i), thresholds), {pass2, thresholds[0]}
+            )
     else:
         total = threshold_sums(builder)
         thresholds = thresholds_from(builder, total, kernels.THRESHOLD_LOWER_BOUND)
-        # pass 1 is the same task with or without a store (an earlier computation of it is reused)
-        builder.token = tokenize(builder.token, store)
         pass2 = builder.per_chunk("pass2", _pass2_block, builder.second_read, thresholds, method, adjust, store)
         count_sum = builder.tree("count-sums", _sum_counts, _part(builder, pass2, "counts"))
         num_issues = builder.single(

@@ -56,9 +56,8 @@ def scan(
     confident thresholds, pass 2 scores every example and counts issues; the
     lowest-scoring examples are then chosen without gathering all scores.
     When the scores need no thresholds (``adjust_pred_probs=False``) and the
-    count is ``off_diagonal``, ``.compute()`` does both passes in one read;
-    otherwise, and for ``.to_zarr()``, the data are read twice. Nothing runs
-    until ``.compute()`` or ``.to_zarr()``.
+    count is ``off_diagonal``, both passes run in one read; otherwise the data
+    are read twice. Nothing runs until ``.compute()`` or ``.to_zarr()``.
 
     Parameters
     ----------

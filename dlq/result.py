@@ -204,7 +204,9 @@ class Scan:
         extra: dict[str, Any] | None = None,
     ) -> ScanResult:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
-        return the result, in two reads of the data and with no memory held per row.
+        return the result. The data are read as by :meth:`compute`, and pass 2
+        writes scores and candidate flags to the store for the selection to
+        read back, instead of keeping them in memory.
 
         Parameters
         ----------

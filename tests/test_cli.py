@@ -295,8 +295,8 @@ def test_demo(tmp_path, multilabel):
 
 
 def test_each_pass_reads_the_data_once(inputs, tmp_path, scheduler):
-    """A scan into an output store runs each pass once per chunk: the
-    threshold partials and pass 2 are not recomputed for the outputs."""
+    """A scan into an output store reads each chunk once (both passes in one
+    task), and nothing is recomputed for the outputs."""
     from distributed import Client, get_task_stream
 
     with Client(scheduler) as client, get_task_stream(client=client) as stream:
@@ -312,8 +312,8 @@ def test_each_pass_reads_the_data_once(inputs, tmp_path, scheduler):
             700,
         )
     keys = [str(task["key"]) for task in stream.data]
-    assert sum("dlq-threshold-partials" in key for key in keys) == 5  # 3000 rows in chunks of 700
-    assert sum("dlq-pass2" in key for key in keys) == 5
+    assert sum("dlq-one-read" in key for key in keys) == 5  # 3000 rows in chunks of 700
+    assert not any("dlq-threshold-partials" in key or "dlq-pass2" in key for key in keys)
 
 
 @pytest.mark.parametrize(

@@ -168,7 +168,7 @@ def test_an_interrupted_scan_leaves_no_output_and_the_next_run_succeeds(slow_inp
 def _slowly(block):
     import time
 
-    time.sleep(0.05)
+    time.sleep(0.1)
     return block
 
 
@@ -192,7 +192,7 @@ def test_a_killed_worker_does_not_change_the_answer():
         Client(cluster) as client,
     ):
         futures = client.compute([lazy.issues, lazy.thresholds, lazy.num_issues], optimize_graph=False)
-        time.sleep(1.5)  # some of the 100 reads (0.05 s each) are done
+        time.sleep(1.5)  # some of the 50 reads (0.1 s each, two at a time) are done
         assert not all(future.done() for future in futures)
         before = set(client.scheduler_info(n_workers=-1)["workers"])
         victim = next(iter(cluster.workers.values()))
