@@ -105,7 +105,7 @@ def find_label_issues_batched(
     *,
     labels_file: str | None = None,
     pred_probs_file: str | None = None,
-    batch_size: int = 10000,
+    batch_size: int | None = None,
     n_jobs: int | None = None,
     verbose: bool = True,
     quality_score_kwargs: dict | None = None,
@@ -125,9 +125,12 @@ def find_label_issues_batched(
         Out-of-sample predicted probabilities. Give this or ``pred_probs_file``.
     labels_file, pred_probs_file : str, optional
         Paths of ``.npy`` files, memory-mapped.
-    batch_size : int
+    batch_size : int, optional
         Rows per chunk for inputs that are not dask arrays (a dask array keeps
-        its own chunks). Memory use grows with it; the answer does not.
+        its own chunks). Memory use grows with it; the answer does not. None
+        (the default) picks chunks of about 64 MiB, a multiple of a zarr or
+        HDF5 store's chunks; cleanlab's default of 10,000 rows would make
+        tasks so small that scheduling them outweighs their work.
     n_jobs : int, optional
         Threads used when no ``distributed.Client`` is active. None means all
         cores (cleanlab's default is 1).
@@ -170,7 +173,9 @@ def find_label_issues_batched(
     return lazy.compute(n_jobs=n_jobs, progress=verbose).issues
 
 
-def _check_batch_size(batch_size: int) -> None:
+def _check_batch_size(batch_size: int | None) -> None:
+    if batch_size is None:
+        return
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
 

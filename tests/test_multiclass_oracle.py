@@ -170,3 +170,13 @@ def test_label_inspector_refuses_use_out_of_order():
         no_store.get_quality_scores()
     with pytest.raises(ValueError, match="num_class=3"):
         inspector.update_confident_thresholds(np.array([0, 1]), np.full((2, 4), 0.25))
+
+
+def test_default_chunking_matches_cleanlab_default_batches():
+    """dlq's default chunks (about 64 MiB, several of them here) and
+    cleanlab's default batches of 10,000 rows find the same issues."""
+    labels, pred_probs = noisy_classification(300_000, 30, seed=12, dtype=np.float32)
+    ours = dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
+    theirs = cl_batched.find_label_issues_batched(labels, pred_probs, n_jobs=1, verbose=False)
+    assert ours.size > 0
+    assert_same_issues(ours, theirs, cleanlab_scores(labels, pred_probs, 10_000, {}))
