@@ -79,19 +79,26 @@ class ZarrRows:
 
 def _multiclass_inputs(directory: Path, source: str, rows: int | None) -> tuple[np.ndarray, Any]:
     """All of the data set, or its first ``rows`` (for a warm-up call), in the same kind of array."""
-    labels = np.load(directory / "labels.npy", mmap_mode="r" if rows else None)[:rows]
+    labels = _load(directory / "labels.npy", rows)
     if source == "numpy":
-        return np.array(labels), np.array(np.load(directory / "pred_probs.npy", mmap_mode="r" if rows else None)[:rows])
+        return labels, _load(directory / "pred_probs.npy", rows)
     stored = zarr.open_array(str(directory / "pred_probs.zarr"), mode="r")
     if rows:
         stored = zarr.create_array(store=zarr.storage.MemoryStore(), data=stored[:rows], chunks=stored.chunks)
-    return np.array(labels), stored
+    return labels, stored
+
+
+def _load(path: Path, rows: int | None) -> np.ndarray:
+    """A ``.npy`` file in memory, or only its first ``rows``."""
+    if rows is None:
+        return np.load(path)
+    return np.array(np.load(path, mmap_mode="r")[:rows])
 
 
 def _multilabel_inputs(directory: Path, rows: int | None) -> tuple[list[list[int]], np.ndarray]:
     indptr, indices = np.load(directory / "indptr.npy"), np.load(directory / "indices.npy")
     labels = [indices[start:stop].tolist() for start, stop in itertools.pairwise(indptr[: rows and rows + 1])]
-    return labels, np.array(np.load(directory / "pred_probs.npy", mmap_mode="r" if rows else None)[:rows])
+    return labels, _load(directory / "pred_probs.npy", rows)
 
 
 def _cleanlab_issues(source: str) -> Callable[[Path, int, int | None], Callable[[], np.ndarray]]:

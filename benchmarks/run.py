@@ -90,10 +90,16 @@ def main() -> None:
     parser.add_argument("--ml-classes", type=int, default=50)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="row multiples for scaling")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--data", type=Path, help="directory for the data sets (a temporary one by default)")
+    parser.add_argument("--data", type=Path, help="directory for the data sets, kept (by default a temporary one)")
     args = parser.parse_args()
+    if args.data:
+        benchmark(args, args.data)
+    else:
+        with tempfile.TemporaryDirectory(prefix="dlq-benchmark-") as directory:
+            benchmark(args, Path(directory))
 
-    directory = args.data or Path(tempfile.mkdtemp(prefix="dlq-benchmark-"))
+
+def benchmark(args: argparse.Namespace, directory: Path) -> None:
     print(f"writing data sets to {directory}", file=sys.stderr)
     for scale in args.scales:
         write_multiclass(directory / f"mc-{scale}", args.rows * scale, args.classes)

@@ -205,7 +205,7 @@ def main() -> None:
 @click.option(
     "--per-class", is_flag=True, help="Multi-label: also write the (N, K) per-class scores (one more read of the data)."
 )
-@click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk (default: about 64 MiB of pred_probs).")
+@click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk (default: about 16 MiB of pred_probs).")
 @click.option(
     "--scheduler",
     envvar="DASK_SCHEDULER_ADDRESS",

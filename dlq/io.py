@@ -23,7 +23,7 @@ import dask.array as da
 import numpy as np
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
-TARGET_CHUNK_BYTES = 64 * 2**20
+TARGET_CHUNK_BYTES = 16 * 2**20
 #: Smallest chunk chosen when spreading a small array over the cores.
 MIN_CHUNK_BYTES = 2**20
 
@@ -129,7 +129,7 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     chunk_rows : int or tuple of int, optional
         Rows per chunk, or the row chunks themselves. By default a dask array
         keeps its chunks, an array stored in chunks (zarr, HDF5) gets a
-        multiple of its stored chunk, and anything else gets about 64 MiB per
+        multiple of its stored chunk, and anything else gets about 16 MiB per
         chunk.
 
     Examples

@@ -77,7 +77,7 @@ def scan(
         How the number of label issues is estimated.
     chunk_rows : int, optional
         Rows per chunk. By default dask inputs keep their chunks and others
-        get about 64 MiB of pred_probs per chunk.
+        get about 16 MiB of pred_probs per chunk.
 
     Returns
     -------
@@ -128,7 +128,7 @@ def find_label_issues_batched(
     batch_size : int, optional
         Rows per chunk for inputs that are not dask arrays (a dask array keeps
         its own chunks). Memory use grows with it; the answer does not. None
-        (the default) picks chunks of about 64 MiB, a multiple of a zarr or
+        (the default) picks chunks of about 16 MiB, a multiple of a zarr or
         HDF5 store's chunks; cleanlab's default of 10,000 rows would make
         tasks so small that scheduling them outweighs their work.
     n_jobs : int, optional

@@ -98,10 +98,10 @@ def test_dask_arrays_keep_their_chunks(expected):
     assert np.array_equal(np.sort(found), expected)
 
 
-def test_unchunked_input_gets_about_64_mib_chunks():
+def test_unchunked_input_gets_about_16_mib_chunks():
     pred_probs = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(40_000_000, 2), strides=(0, 0))
     opened = io.open_array(pred_probs, name="pred_probs")
-    assert opened.chunks[0][0] * 2 * 4 == 64 * 2**20
+    assert opened.chunks[0][0] * 2 * 4 == 16 * 2**20
 
 
 def test_inputs_are_not_modified():

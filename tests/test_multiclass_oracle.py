@@ -173,7 +173,7 @@ def test_label_inspector_refuses_use_out_of_order():
 
 
 def test_default_chunking_matches_cleanlab_default_batches():
-    """dlq's default chunks (about 64 MiB, several of them here) and
+    """dlq's default chunks (about 16 MiB, several of them here) and
     cleanlab's default batches of 10,000 rows find the same issues."""
     labels, pred_probs = noisy_classification(300_000, 30, seed=12, dtype=np.float32)
     ours = dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
