@@ -5,6 +5,7 @@ confident learning as Dask graphs over chunked arrays.
 """
 
 from dlq import multilabel
+from dlq.count import compute_confident_joint, num_label_issues
 from dlq.multiclass import LabelInspector, find_label_issues_batched, get_label_quality_scores, scan
 from dlq.result import Scan, ScanResult
 
@@ -14,8 +15,10 @@ __all__ = [
     "LabelInspector",
     "Scan",
     "ScanResult",
+    "compute_confident_joint",
     "find_label_issues_batched",
     "get_label_quality_scores",
     "multilabel",
+    "num_label_issues",
     "scan",
 ]

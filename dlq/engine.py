@@ -19,7 +19,7 @@ from dask.delayed import Delayed
 from dask.graph_manipulation import clone
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-from dlq import aggregators, kernels, onevsrest, selection
+from dlq import aggregators, joint, kernels, onevsrest, selection
 from dlq.result import Scan, ScanStore
 
 #: Fan-in of every tree reduction.
@@ -499,6 +499,55 @@ def scan(
         if store is not None or not regular_chunks(builder.chunks)
         else partial(scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method),
     )
+
+
+class _JointBlock(NamedTuple):
+    threshold_partials: kernels.ThresholdPartials | None
+    counts: np.ndarray  # (K + 1, K): the joint's counts and the off-diagonal issues per given label
+
+
+def _joint_block(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, thresholds: np.ndarray, with_partials: bool
+) -> _JointBlock:
+    partials = kernels.threshold_partials(labels, pred_probs, offset) if with_partials else None
+    if partials is not None and partials.invalid:  # the validation raises; count nothing
+        labels, pred_probs = labels[:0], pred_probs[:0]
+    return _JointBlock(partials, joint.confident_joint_counts(labels, pred_probs, thresholds))
+
+
+def _finished_joint(
+    partials: kernels.ThresholdPartials, counts: np.ndarray, finish: Callable[[np.ndarray, np.ndarray], Any]
+) -> Any:
+    raise_if_invalid(partials.invalid)
+    return finish(counts, partials.class_counts)
+
+
+def confident_joint(
+    labels: da.Array,
+    pred_probs: da.Array,
+    thresholds: np.ndarray | None,
+    finish: Callable[[np.ndarray, np.ndarray], Any],
+) -> Delayed:
+    """``finish(counts, class_counts)`` of the confident joint's summed counts
+    (:func:`dlq.joint.confident_joint_counts`) and the number of examples
+    given each class, once the data are validated.
+
+    With ``thresholds`` given the data are read once; otherwise pass 1
+    computes cleanlab's in-memory thresholds (2 for a class no example is
+    given) and pass 2 counts.
+    """
+    builder = GraphBuilder(labels, pred_probs, "confident-joint", thresholds, finish)
+    if thresholds is None:
+        total = threshold_sums(builder)
+        threshold_key = thresholds_from(builder, total, 2.0)
+        blocks = builder.per_chunk("joint-counts", _joint_block, builder.second_read, threshold_key, False)
+    else:
+        blocks = builder.per_chunk("joint-counts", _joint_block, builder.first_read, thresholds, True)
+        total = builder.tree(
+            "threshold-sums", kernels.combine_threshold_partials, _part(builder, blocks, "threshold_partials")
+        )
+    counts = builder.tree("joint-sums", _sum_counts, _part(builder, blocks, "counts"))
+    return builder.delayed(builder.single("finished-joint", _finished_joint, total, counts, finish))
 
 
 _CLEANLAB_RANK_AGGREGATE = partial(aggregators.exponential_moving_average, alpha=0.8)

@@ -1,0 +1,167 @@
+"""cleanlab.count's confident joint and issue count, as distributed graphs."""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from dlq import engine, io, joint
+from dlq.scheduler import computed_unless_lazy
+
+ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated", "off_diagonal_custom")
+
+
+def _refuse_multi_label(multi_label: bool, function: str) -> None:
+    if multi_label:
+        raise ValueError(
+            f"dlq.{function} does not support multi_label=True yet; for multi-label data use "
+            "dlq.multilabel.find_label_issues"
+        )
+
+
+def _checked_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:
+    if thresholds is None:
+        return None
+    values = np.asarray(thresholds, dtype=np.float64)
+    if values.shape != (num_classes,) or not np.isfinite(values).all():
+        raise ValueError(
+            f"thresholds must be {num_classes} finite numbers, one per class of pred_probs; got shape {values.shape}"
+        )
+    return values
+
+
+def _joint(counts: np.ndarray, class_counts: np.ndarray, *, calibrate: bool) -> np.ndarray:
+    confident_joint = joint.with_diagonal_at_least_one(counts[:-1])
+    return joint.calibrated(confident_joint, class_counts) if calibrate else confident_joint
+
+
+def compute_confident_joint(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    thresholds: Any = None,
+    calibrate: bool = True,
+    multi_label: bool = False,
+) -> Any:
+    """The K x K confident joint of given and confidently predicted labels.
+
+    Entry (i, j) counts the examples given label i whose probability of class
+    j reaches class j's confident threshold less 1e-6 (the argmax class when
+    several do; examples confident in no class are not counted). Every
+    diagonal entry is at least 1. With ``calibrate`` each row is rescaled to
+    the number of examples given its label, the whole to the number of
+    examples, and rows are rounded keeping their sums, as cleanlab does.
+
+    Parameters
+    ----------
+    labels : array-like of int, shape (N,)
+        Given labels; anything :func:`dlq.scan` accepts.
+    pred_probs : array-like of float, shape (N, K)
+        Out-of-sample predicted probabilities; anything :func:`dlq.scan` accepts.
+    thresholds : array-like of float, shape (K,), optional
+        Per-class confident thresholds. By default the mean probability of
+        each class over the examples given it (2 for a class no example is
+        given), computed in a first pass; given thresholds save that pass.
+    calibrate : bool
+        Calibrate the joint to the label counts.
+    multi_label : bool
+        Not supported yet (refused).
+
+    Returns
+    -------
+    ndarray of int, shape (K, K)
+        Rows are given labels, columns the confidently predicted ones; a
+        lazy ``Delayed`` when an input is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> labels = np.array([0, 0, 0, 1, 1, 1])
+    >>> pred_probs = np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]])
+    >>> dlq.compute_confident_joint(labels, pred_probs, calibrate=False).tolist()
+    [[2, 1], [1, 2]]
+    """
+    _refuse_multi_label(multi_label, "compute_confident_joint")
+    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    checked = _checked_thresholds(thresholds, opened_probs.shape[1])
+    result = engine.confident_joint(opened_labels, opened_probs, checked, partial(_joint, calibrate=calibrate))
+    return computed_unless_lazy(result, labels, pred_probs)
+
+
+def _issue_count(
+    counts: np.ndarray, class_counts: np.ndarray, *, estimation_method: str, confident_joint: np.ndarray | None
+) -> int:
+    if estimation_method == "off_diagonal":
+        return int(counts[-1].sum())
+    if estimation_method == "off_diagonal_calibrated":
+        confident_joint = _joint(counts, class_counts, calibrate=True)
+    return joint.calibrated_issue_count(confident_joint, class_counts)
+
+
+def num_label_issues(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    confident_joint: Any = None,
+    estimation_method: str = "off_diagonal",
+    multi_label: bool = False,
+) -> Any:
+    """The estimated number of label issues, with cleanlab.count's meaning.
+
+    ``"off_diagonal"`` counts the examples off the diagonal of the confident
+    joint whose prediction, with 1e-6 added to the given label's probability,
+    is not the given label. ``"off_diagonal_calibrated"`` is the mass off the
+    diagonal of the calibrated joint, times the number of examples, rounded;
+    ``"off_diagonal_custom"`` does the same with the ``confident_joint`` you
+    give (which other methods ignore, with a warning, as cleanlab does).
+
+    Parameters
+    ----------
+    labels, pred_probs : array-like
+        As for :func:`compute_confident_joint`.
+    confident_joint : array-like of int, shape (K, K), optional
+        For ``"off_diagonal_custom"``.
+    estimation_method : {"off_diagonal", "off_diagonal_calibrated", "off_diagonal_custom"}
+    multi_label : bool
+        Not supported yet (refused).
+
+    Returns
+    -------
+    int
+        A lazy ``Delayed`` when an input is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> labels = np.array([0, 0, 0, 1, 1, 1])
+    >>> pred_probs = np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]])
+    >>> dlq.num_label_issues(labels, pred_probs)
+    2
+    """
+    _refuse_multi_label(multi_label, "num_label_issues")
+    if estimation_method not in ESTIMATION_METHODS:
+        raise ValueError(f"estimation_method must be one of {', '.join(ESTIMATION_METHODS)}; got {estimation_method!r}")
+    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    num_classes = opened_probs.shape[1]
+    if estimation_method == "off_diagonal_custom":
+        if confident_joint is None:
+            raise ValueError("estimation_method='off_diagonal_custom' needs a confident_joint (K x K counts)")
+        confident_joint = np.asarray(confident_joint)
+        if confident_joint.shape != (num_classes, num_classes):
+            raise ValueError(
+                f"confident_joint must be {num_classes} x {num_classes} (pred_probs has {num_classes} columns); "
+                f"got shape {confident_joint.shape}"
+            )
+    elif confident_joint is not None:
+        warnings.warn(
+            f"confident_joint is ignored with estimation_method={estimation_method!r}: the joint is computed from "
+            "labels and pred_probs; use estimation_method='off_diagonal_custom' to count from yours",
+            UserWarning,
+            stacklevel=2,
+        )
+        confident_joint = None
+    finish = partial(_issue_count, estimation_method=estimation_method, confident_joint=confident_joint)
+    return computed_unless_lazy(engine.confident_joint(opened_labels, opened_probs, None, finish), labels, pred_probs)

@@ -1,0 +1,116 @@
+"""dlq.compute_confident_joint and dlq.num_label_issues against cleanlab.count."""
+
+from __future__ import annotations
+
+import dask.array as da
+import numpy as np
+import pytest
+from cleanlab import count as cl_count
+from conftest import noisy_classification
+
+import dlq
+
+ESTIMATION = ["off_diagonal", "off_diagonal_calibrated"]
+
+
+def random_cases():
+    for seed in range(4):
+        yield noisy_classification(2_000, 2 + 3 * seed, seed=seed)
+    yield noisy_classification(1_500, 6, seed=9, absent_class=2)  # a class no example is given
+    yield noisy_classification(1_500, 5, seed=10, concentration=3.0)  # flat probabilities: few confident rows
+
+
+@pytest.mark.parametrize("calibrate", [False, True])
+def test_confident_joint_matches_cleanlab_on_random_data(calibrate):
+    for labels, pred_probs in random_cases():
+        expected = cl_count.compute_confident_joint(labels, pred_probs, calibrate=calibrate)
+        found = dlq.compute_confident_joint(labels, pred_probs, calibrate=calibrate)
+        assert found.dtype.kind == "i"
+        assert np.array_equal(found, expected)
+
+
+@pytest.mark.parametrize("dataset", ["digits", "wine", "iris"])
+def test_confident_joint_and_issue_counts_match_cleanlab_on_real_data(real_data, dataset):
+    labels, pred_probs = real_data[dataset]
+    for calibrate in (False, True):
+        expected = cl_count.compute_confident_joint(labels, pred_probs, calibrate=calibrate)
+        assert np.array_equal(dlq.compute_confident_joint(labels, pred_probs, calibrate=calibrate), expected)
+    for method in ESTIMATION:
+        expected = cl_count.num_label_issues(labels, pred_probs, estimation_method=method)
+        assert dlq.num_label_issues(labels, pred_probs, estimation_method=method) == expected > 0
+
+
+@pytest.mark.parametrize("method", ESTIMATION)
+def test_issue_count_matches_cleanlab_on_random_data(method):
+    for labels, pred_probs in random_cases():
+        expected = cl_count.num_label_issues(labels, pred_probs, estimation_method=method)
+        assert dlq.num_label_issues(labels, pred_probs, estimation_method=method) == expected
+
+
+def test_given_thresholds_and_a_given_joint():
+    labels, pred_probs = noisy_classification(3_000, 7, seed=21)
+    thresholds = np.linspace(0.2, 0.6, 7)
+    expected = cl_count.compute_confident_joint(labels, pred_probs, thresholds=thresholds)
+    assert np.array_equal(dlq.compute_confident_joint(labels, pred_probs, thresholds=thresholds), expected)
+    custom = cl_count.compute_confident_joint(labels, pred_probs, thresholds=thresholds, calibrate=False)
+    expected_count = cl_count.num_label_issues(
+        labels, pred_probs, confident_joint=custom, estimation_method="off_diagonal_custom"
+    )
+    found_count = dlq.num_label_issues(
+        labels, pred_probs, confident_joint=custom, estimation_method="off_diagonal_custom"
+    )
+    assert found_count == expected_count > 0
+
+
+@pytest.mark.parametrize("chunk_rows", [97, 1_000, 5_000])
+def test_chunking_never_changes_the_joint(chunk_rows):
+    labels, pred_probs = noisy_classification(5_000, 8, seed=22, dtype=np.float32)
+    reference = dlq.compute_confident_joint(labels, pred_probs)
+    lazy = dlq.compute_confident_joint(
+        da.from_array(labels, chunks=chunk_rows), da.from_array(pred_probs, chunks=(chunk_rows, 8))
+    )
+    assert np.array_equal(lazy.compute(), reference)
+    count = dlq.num_label_issues(
+        da.from_array(labels, chunks=chunk_rows),
+        da.from_array(pred_probs, chunks=(chunk_rows, 8)),
+        estimation_method="off_diagonal_calibrated",
+    )
+    assert count.compute() == dlq.num_label_issues(labels, pred_probs, estimation_method="off_diagonal_calibrated")
+
+
+def test_refusals_and_warnings():
+    labels, pred_probs = noisy_classification(200, 3, seed=23)
+    with pytest.raises(ValueError, match="needs a confident_joint"):
+        dlq.num_label_issues(labels, pred_probs, estimation_method="off_diagonal_custom")
+    with pytest.raises(ValueError, match="must be 3 x 3"):
+        dlq.num_label_issues(labels, pred_probs, confident_joint=np.eye(2), estimation_method="off_diagonal_custom")
+    with pytest.raises(ValueError, match="estimation_method must be one of"):
+        dlq.num_label_issues(labels, pred_probs, estimation_method="diagonal")
+    with pytest.raises(ValueError, match="thresholds must be 3 finite numbers"):
+        dlq.compute_confident_joint(labels, pred_probs, thresholds=[0.5, 0.5])
+    with pytest.raises(ValueError, match="multi_label=True"):
+        dlq.compute_confident_joint(labels, pred_probs, multi_label=True)
+    with pytest.warns(UserWarning, match="confident_joint is ignored"):
+        count = dlq.num_label_issues(labels, pred_probs, confident_joint=np.ones((3, 3), int))
+    assert count == dlq.num_label_issues(labels, pred_probs)
+    bad = pred_probs.copy()
+    bad[150, 1] = np.nan
+    for thresholds in (None, [0.3, 0.3, 0.3]):
+        with pytest.raises(ValueError, match="row 150"):
+            dlq.compute_confident_joint(labels, bad, thresholds=thresholds)
+
+
+def test_rounding_keeps_row_sums_as_cleanlab_does():
+    from cleanlab.internal.util import round_preserving_row_totals
+
+    from dlq.joint import round_preserving_row_sums
+
+    rng = np.random.default_rng(24)
+    for _ in range(200):
+        rows, columns = rng.integers(1, 8, 2)
+        matrix = rng.random((rows, columns)) * rng.choice([1, 10, 1000])
+        if rng.random() < 0.5:  # many exact halves: ties in the rounding order
+            matrix = np.round(matrix * 2) / 2
+        found = round_preserving_row_sums(matrix)
+        assert np.array_equal(found, round_preserving_row_totals(matrix))
+        assert np.array_equal(found.sum(axis=1), matrix.sum(axis=1).round())
