@@ -6,6 +6,7 @@ confident learning as Dask graphs over chunked arrays.
 
 from dlq import multilabel
 from dlq.count import compute_confident_joint, num_label_issues
+from dlq.filter import find_label_issues
 from dlq.multiclass import LabelInspector, find_label_issues_batched, get_label_quality_scores, scan
 from dlq.result import Scan, ScanResult
 
@@ -16,6 +17,7 @@ __all__ = [
     "Scan",
     "ScanResult",
     "compute_confident_joint",
+    "find_label_issues",
     "find_label_issues_batched",
     "get_label_quality_scores",
     "multilabel",

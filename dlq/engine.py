@@ -67,6 +67,15 @@ class GraphBuilder:
         self.offsets = np.cumsum((0, *self.chunks[:-1])).tolist()
         self.first_read = _read(labels, pred_probs)
         self.second_read = _read(reread_labels, reread_pred_probs)
+        self._inputs = (labels, pred_probs)
+
+    def another_read(self) -> _Read:
+        """One more independent read of the inputs (see ``second_read``)."""
+        labels, pred_probs = clone(*self._inputs)
+        for array in (labels, pred_probs):
+            self.layers.update(array.__dask_graph__().layers)
+            self.dependencies.update({name: set(deps) for name, deps in array.__dask_graph__().dependencies.items()})
+        return _read(labels, pred_probs)
 
     def layer(self, stage: str, tasks: Callable[[str], dict[Key, tuple]], depends_on: set[str]) -> str:
         """Add a layer named after ``stage``; ``tasks(name)`` gives its tasks."""
@@ -548,6 +557,34 @@ def confident_joint(
         )
     counts = builder.tree("joint-sums", _sum_counts, _part(builder, blocks, "counts"))
     return builder.delayed(builder.single("finished-joint", _finished_joint, total, counts, finish))
+
+
+def pruned_by_joint(
+    labels: da.Array,
+    pred_probs: da.Array,
+    cells_from: Callable[[np.ndarray, np.ndarray], dict[joint.Cell, int]],
+    *,
+    by_noise_rate: bool,
+    by_class: bool,
+) -> Delayed:
+    """Sorted indices of the examples cleanlab's pruning filters flag.
+
+    Pass 1 computes the thresholds, pass 2 the confident joint; ``cells_from
+    (joint counts, class counts)`` says how many examples each cell gives up;
+    pass 3 keeps, per chunk and cell, at most that many candidates, merged
+    cell by cell in a tree, so no more than the flagged rows are ever gathered.
+    """
+    builder = GraphBuilder(labels, pred_probs, "pruned", cells_from, by_noise_rate, by_class)
+    total = threshold_sums(builder)
+    thresholds = thresholds_from(builder, total, 2.0)
+    blocks = builder.per_chunk("joint-counts", _joint_block, builder.second_read, thresholds, False)
+    counts = builder.tree("joint-sums", _sum_counts, _part(builder, blocks, "counts"))
+    cells = builder.single("cells", _finished_joint, total, counts, cells_from)
+    candidates = builder.per_chunk("cell-candidates", joint.cell_candidates, builder.another_read(), cells)
+    merged = builder.tree("cell-merge", joint.merge_cells, candidates, cells)
+    return builder.delayed(
+        builder.single("pruned", partial(joint.pruned, by_noise_rate=by_noise_rate, by_class=by_class), merged)
+    )
 
 
 _CLEANLAB_RANK_AGGREGATE = partial(aggregators.exponential_moving_average, alpha=0.8)

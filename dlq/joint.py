@@ -9,9 +9,18 @@ K x K arithmetic, done once.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from dlq.kernels import CLIPPING_LOWER_BOUND, FLOATING_POINT_COMPARISON, prediction_agrees
+from dlq.kernels import (
+    CLIPPING_LOWER_BOUND,
+    FLOATING_POINT_COMPARISON,
+    Candidates,
+    lowest,
+    merge_lowest,
+    prediction_agrees,
+)
 
 
 def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -102,3 +111,117 @@ def calibrated_issue_count(joint: np.ndarray, label_counts: np.ndarray) -> int:
     again = calibrated(joint, label_counts)
     normalised = again / np.clip(float(again.sum()), CLIPPING_LOWER_BOUND, None)
     return int(np.rint((1.0 - normalised.trace()) * label_counts.sum()))
+
+
+def prune_counts(
+    confident_joint: np.ndarray,
+    label_counts: np.ndarray,
+    *,
+    min_examples_per_class: int,
+    frac_noise: float,
+    num_to_remove_per_class: np.ndarray | None,
+) -> np.ndarray:
+    """How many examples to prune from each cell, as cleanlab's filter counts
+    them: entry (j, k) is the number of examples given label k to flag as
+    truly j (j != k); the diagonal is the number of examples given k to keep.
+
+    Each class keeps at least ``min_examples_per_class``: the diagonal is
+    raised to it and the column's non-zero noise counts lowered evenly;
+    ``frac_noise`` scales the noise counts down, the diagonal taking up the
+    difference; ``num_to_remove_per_class`` rescales each row's noise rates
+    to remove that many.
+
+    Examples
+    --------
+    >>> prune_counts(np.array([[8, 2], [1, 9]]), np.array([10, 10]), min_examples_per_class=1,
+    ...              frac_noise=1.0, num_to_remove_per_class=None).tolist()
+    [[8, 1], [2, 9]]
+    """
+    matrix = confident_joint.T.astype(float)
+    diagonal = matrix.diagonal()
+    raised = np.maximum(diagonal, min_examples_per_class)
+    noise_cells = np.maximum(np.count_nonzero(matrix, axis=0) - 1.0, 1.0)
+    matrix = np.maximum(matrix - (raised - diagonal) / noise_cells, 0)
+    np.fill_diagonal(matrix, raised)
+    scaled = matrix * frac_noise
+    np.fill_diagonal(scaled, matrix.diagonal())
+    np.fill_diagonal(scaled, matrix.diagonal() + np.sum(matrix - scaled, axis=0))
+    counts = round_preserving_row_sums(scaled.astype(int))
+    if num_to_remove_per_class is None:
+        return counts
+    rates = counts / np.sum(counts, axis=1)
+    noise_per_row = rates.sum(axis=1) - rates.diagonal()
+    rescaled = (rates.T * num_to_remove_per_class / noise_per_row).T
+    np.fill_diagonal(rescaled, label_counts - num_to_remove_per_class)
+    return round_preserving_row_sums(rescaled)
+
+
+#: A cell of the joint: (given label, class it is pruned towards); (k, k)
+#: stands for pruning by class.
+Cell = tuple[int, int]
+
+
+def cells_to_prune(
+    prune_matrix: np.ndarray, label_counts: np.ndarray, *, min_examples_per_class: int, by_class: bool
+) -> dict[Cell, int]:
+    """How many examples each cell gives up: ``(k, j)``, j != k, the examples
+    given k with the largest margin p_j - p_k; with ``by_class``, ``(k, k)``,
+    the examples given k with the smallest p_k. Classes with no more than
+    ``min_examples_per_class`` examples give up none.
+
+    Examples
+    --------
+    >>> cells_to_prune(np.array([[8, 1], [2, 9]]), np.array([10, 10]), min_examples_per_class=1, by_class=True)
+    {(0, 1): 2, (0, 0): 2, (1, 0): 1, (1, 1): 1}
+    """
+    cells = {}
+    for given in range(prune_matrix.shape[0]):
+        if label_counts[given] <= max(min_examples_per_class, 1):  # cleanlab prunes no class of one example
+            continue
+        for towards in range(prune_matrix.shape[0]):
+            count = int(prune_matrix[towards, given])
+            if towards != given and count > 0:
+                cells[(given, towards)] = count
+        if by_class and label_counts[given] - prune_matrix[given, given] >= 1:
+            cells[(given, given)] = int(label_counts[given] - prune_matrix[given, given])
+    return cells
+
+
+def cell_candidates(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: dict[Cell, int]
+) -> dict[Cell, Candidates]:
+    """Per cell, a chunk's best ``n`` candidates: lowest ``p_k - p_j`` (largest
+    margin) for a noise cell, lowest ``p_k`` for a class cell; ties to the
+    lower index. ``agrees`` tells whether the prediction, with 1e-6 added to
+    the given label's probability, is the given label."""
+    agrees = prediction_agrees(labels, pred_probs)
+    found = {}
+    for (given, towards), count in cells.items():
+        rows = np.flatnonzero(labels == given)
+        if given == towards:
+            scores = pred_probs[rows, given]
+        else:
+            scores = -(pred_probs[rows, towards] - pred_probs[rows, given])
+        found[(given, towards)] = lowest(scores, rows + offset, agrees[rows], count)
+    return found
+
+
+def merge_cells(parts: list[dict[Cell, Candidates]], cells: dict[Cell, int]) -> dict[Cell, Candidates]:
+    """Merge per-cell candidates of several chunks, keeping each cell's best."""
+    return {cell: merge_lowest([part[cell] for part in parts], count) for cell, count in cells.items()}
+
+
+def pruned(candidates: dict[Cell, Candidates], *, by_noise_rate: bool, by_class: bool) -> np.ndarray:
+    """Sorted indices flagged by the noise-rate cells, the class cells, or
+    (both) by each, of examples whose prediction does not agree with their label."""
+    flagged = []
+    if by_noise_rate:
+        flagged.append(_union(c for (given, towards), c in candidates.items() if given != towards))
+    if by_class:
+        flagged.append(_union(c for (given, towards), c in candidates.items() if given == towards))
+    return np.intersect1d(flagged[0], flagged[-1]) if len(flagged) == 2 else flagged[0]
+
+
+def _union(parts: Any) -> np.ndarray:
+    indices = [part.indices[~part.agrees] for part in parts]
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *indices]))

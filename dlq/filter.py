@@ -1,0 +1,165 @@
+"""cleanlab.filter's ``find_label_issues``, as distributed graphs."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from dlq import engine, io, joint
+from dlq.multiclass import get_label_quality_scores
+from dlq.scheduler import compute
+
+PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
+NOT_YET = ("confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
+
+
+def _cells(
+    counts: np.ndarray,
+    class_counts: np.ndarray,
+    *,
+    given_joint: np.ndarray | None,
+    min_examples_per_class: int,
+    frac_noise: float,
+    num_to_remove_per_class: np.ndarray | None,
+    by_class: bool,
+) -> dict[joint.Cell, int]:
+    confident_joint = given_joint
+    if confident_joint is None:
+        confident_joint = joint.calibrated(joint.with_diagonal_at_least_one(counts[:-1]), class_counts)
+    prune_matrix = joint.prune_counts(
+        confident_joint,
+        class_counts,
+        min_examples_per_class=min_examples_per_class,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=num_to_remove_per_class,
+    )
+    return joint.cells_to_prune(
+        prune_matrix, class_counts, min_examples_per_class=min_examples_per_class, by_class=by_class
+    )
+
+
+def _checked_options(
+    filter_by: str, frac_noise: float, num_to_remove_per_class: Any, min_examples_per_class: int, num_classes: int
+) -> np.ndarray | None:
+    if filter_by in NOT_YET:
+        raise ValueError(
+            f"filter_by={filter_by!r} is not supported by dlq.find_label_issues yet; use one of "
+            f"{', '.join(PRUNING_FILTERS)}, or dlq.find_label_issues_batched for low_self_confidence"
+        )
+    if filter_by not in PRUNING_FILTERS:
+        raise ValueError(f"filter_by must be one of {', '.join(PRUNING_FILTERS + NOT_YET)}; got {filter_by!r}")
+    if not 0.0 <= frac_noise <= 1.0:
+        raise ValueError(f"frac_noise must be between 0 and 1; got {frac_noise!r}")
+    if isinstance(min_examples_per_class, bool) or not isinstance(min_examples_per_class, (int, np.integer)):
+        raise TypeError(f"min_examples_per_class must be an integer; got {min_examples_per_class!r}")
+    if num_to_remove_per_class is None:
+        return None
+    counts = np.asarray(num_to_remove_per_class)
+    if counts.shape != (num_classes,) or counts.dtype.kind not in "iu" or (counts < 0).any():
+        raise ValueError(
+            f"num_to_remove_per_class must be {num_classes} non-negative integers, one per class; "
+            f"got {num_to_remove_per_class!r}"
+        )
+    return counts
+
+
+def find_label_issues(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    return_indices_ranked_by: str | None = None,
+    rank_by_kwargs: dict | None = None,
+    filter_by: str = "prune_by_noise_rate",
+    frac_noise: float = 1.0,
+    num_to_remove_per_class: Any = None,
+    min_examples_per_class: int = 1,
+    confident_joint: Any = None,
+    n_jobs: int | None = None,
+    verbose: bool = False,
+    multi_label: bool = False,
+) -> np.ndarray:
+    """Find label issues as cleanlab.filter's ``find_label_issues`` does, for
+    the pruning filters, in bounded memory.
+
+    The calibrated confident joint (or the ``confident_joint`` you give)
+    says how many examples each class should give up to each other class
+    (``prune_by_noise_rate``: those given k with the largest margin p_j - p_k)
+    or in all (``prune_by_class``: those given k with the smallest p_k);
+    ``both`` flags what both flag. Examples whose prediction, with 1e-6 added
+    to the given label's probability, is their label are never flagged. The
+    data are read three times: thresholds, joint, pruning; each chunk keeps
+    at most as many candidates per cell of the joint as that cell gives up.
+
+    Parameters
+    ----------
+    labels, pred_probs : array-like
+        As for :func:`dlq.scan`.
+    return_indices_ranked_by : {None, "self_confidence", "normalized_margin", "confidence_weighted_entropy"}
+        Return the flagged indices sorted by this label quality score, lowest
+        first (ties by index), instead of a boolean mask.
+    rank_by_kwargs : dict, optional
+        Extra arguments of the ranking score (``adjust_pred_probs``).
+    filter_by : {"prune_by_noise_rate", "prune_by_class", "both"}
+        The other filters of cleanlab are refused for now.
+    frac_noise : float
+        Fraction of the estimated issues to flag, in [0, 1].
+    num_to_remove_per_class : array-like of int, shape (K,), optional
+        How many issues to flag per given class.
+    min_examples_per_class : int
+        Classes with no more examples than this are not pruned.
+    confident_joint : array-like of int, shape (K, K), optional
+        Use this joint instead of estimating it.
+    n_jobs : int, optional
+        Threads when no distributed client is active (all cores by default).
+    verbose : bool
+        Show a progress bar.
+    multi_label : bool
+        Refused: use :func:`dlq.multilabel.find_label_issues`.
+
+    Returns
+    -------
+    ndarray
+        A boolean mask of length N, or ranked indices.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> pred_probs = np.array([[.9, .1], [.8, .2], [.9, .1], [.1, .9], [.2, .8], [.1, .9], [.3, .7], [.9, .1]])
+    >>> np.flatnonzero(dlq.find_label_issues(labels, pred_probs)).tolist()
+    [3, 7]
+    """
+    if multi_label:
+        raise ValueError("dlq.find_label_issues does not take multi_label=True; use dlq.multilabel.find_label_issues")
+    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    num_classes = opened_probs.shape[1]
+    removals = _checked_options(filter_by, frac_noise, num_to_remove_per_class, min_examples_per_class, num_classes)
+    given_joint = None if confident_joint is None else np.asarray(confident_joint)
+    if given_joint is not None and given_joint.shape != (num_classes, num_classes):
+        raise ValueError(f"confident_joint must be {num_classes} x {num_classes}; got shape {given_joint.shape}")
+    cells_from = partial(
+        _cells,
+        given_joint=given_joint,
+        min_examples_per_class=int(min_examples_per_class),
+        frac_noise=float(frac_noise),
+        num_to_remove_per_class=removals,
+        by_class=filter_by != "prune_by_noise_rate",
+    )
+    lazy = engine.pruned_by_joint(
+        opened_labels,
+        opened_probs,
+        cells_from,
+        by_noise_rate=filter_by != "prune_by_class",
+        by_class=filter_by != "prune_by_noise_rate",
+    )
+    (issues,) = compute(lazy, n_jobs=n_jobs, progress=verbose)
+    if return_indices_ranked_by is None:
+        mask = np.zeros(opened_labels.shape[0], dtype=bool)
+        mask[issues] = True
+        return mask
+    scores = np.asarray(
+        get_label_quality_scores(labels, pred_probs, method=return_indices_ranked_by, **(rank_by_kwargs or {}))
+    )
+    return issues[np.lexsort((issues, scores[issues]))]

@@ -1,0 +1,98 @@
+"""dlq.find_label_issues against cleanlab.filter.find_label_issues, pruning filters."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import dask.array as da
+import numpy as np
+import pytest
+from cleanlab import count as cl_count
+from cleanlab import filter as cl_filter
+from conftest import noisy_classification
+
+import dlq
+
+FILTERS = ["prune_by_noise_rate", "prune_by_class", "both"]
+OPTIONS = [{}, {"frac_noise": 0.4}, {"min_examples_per_class": 150}, {"min_examples_per_class": 0}]
+
+
+def cleanlab_issues(labels, pred_probs, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cleanlab warns about classes too small to prune
+        return cl_filter.find_label_issues(labels, pred_probs, n_jobs=1, **options)
+
+
+@pytest.mark.parametrize(("filter_by", "options"), list(itertools.product(FILTERS, OPTIONS)))
+def test_random_data_matches_cleanlab(filter_by, options):
+    for seed in range(3):
+        labels, pred_probs = noisy_classification(2_500, 3 + 3 * seed, seed=30 + seed)
+        expected = cleanlab_issues(labels, pred_probs, filter_by=filter_by, **options)
+        found = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, **options)
+        assert found.dtype == bool and found.any()
+        assert np.array_equal(found, expected)
+
+
+@pytest.mark.parametrize("filter_by", FILTERS)
+@pytest.mark.parametrize("dataset", ["digits", "wine", "iris"])
+def test_real_data_matches_cleanlab(real_data, dataset, filter_by):
+    labels, pred_probs = real_data[dataset]
+    expected = cleanlab_issues(labels, pred_probs, filter_by=filter_by)
+    assert np.array_equal(dlq.find_label_issues(labels, pred_probs, filter_by=filter_by), expected)
+
+
+@pytest.mark.parametrize("filter_by", FILTERS)
+def test_num_to_remove_per_class_and_a_given_joint(filter_by):
+    labels, pred_probs = noisy_classification(3_000, 5, seed=33)
+    removals = [30, 0, 12, 50, 7]
+    expected = cleanlab_issues(labels, pred_probs, filter_by=filter_by, num_to_remove_per_class=removals)
+    found = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, num_to_remove_per_class=removals)
+    assert np.array_equal(found, expected)
+    given = cl_count.compute_confident_joint(labels, pred_probs, thresholds=np.full(5, 0.3), calibrate=False)
+    expected = cleanlab_issues(labels, pred_probs, filter_by=filter_by, confident_joint=given)
+    found = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, confident_joint=given)
+    assert np.array_equal(found, expected)
+
+
+@pytest.mark.parametrize("rank_by", ["self_confidence", "normalized_margin", "confidence_weighted_entropy"])
+def test_ranked_indices_are_cleanlabs(rank_by):
+    labels, pred_probs = noisy_classification(2_000, 6, seed=34)
+    expected = cleanlab_issues(labels, pred_probs, return_indices_ranked_by=rank_by)
+    found = dlq.find_label_issues(labels, pred_probs, return_indices_ranked_by=rank_by)
+    assert found.size > 0 and np.array_equal(found, expected)  # float64 random scores: no ties
+    if rank_by == "confidence_weighted_entropy":
+        return  # adjustment is refused for entropy scores, by both
+    adjusted = {"adjust_pred_probs": True}
+    expected = cleanlab_issues(labels, pred_probs, return_indices_ranked_by=rank_by, rank_by_kwargs=adjusted)
+    found = dlq.find_label_issues(labels, pred_probs, return_indices_ranked_by=rank_by, rank_by_kwargs=adjusted)
+    assert np.array_equal(found, expected)
+
+
+@pytest.mark.parametrize("chunk_rows", [101, 900])
+def test_chunking_never_changes_the_issues(chunk_rows):
+    labels, pred_probs = noisy_classification(4_000, 7, seed=35, dtype=np.float32)
+    reference = dlq.find_label_issues(labels, pred_probs, filter_by="both")
+    found = dlq.find_label_issues(
+        da.from_array(labels, chunks=chunk_rows), da.from_array(pred_probs, chunks=(chunk_rows, 7)), filter_by="both"
+    )
+    assert reference.any() and np.array_equal(found, reference)
+
+
+def test_refusals():
+    labels, pred_probs = noisy_classification(300, 3, seed=36)
+    cases = [
+        ({"filter_by": "confident_learning"}, "not supported by dlq.find_label_issues yet"),
+        ({"filter_by": "prune"}, "filter_by must be one of"),
+        ({"frac_noise": 1.5}, "frac_noise must be between 0 and 1"),
+        ({"num_to_remove_per_class": [1, 2]}, "num_to_remove_per_class must be 3 non-negative integers"),
+        ({"confident_joint": np.eye(2)}, "confident_joint must be 3 x 3"),
+        ({"multi_label": True}, "dlq.multilabel.find_label_issues"),
+    ]
+    for options, message in cases:
+        with pytest.raises(ValueError, match=message):
+            dlq.find_label_issues(labels, pred_probs, **options)
+    bad = pred_probs.copy()
+    bad[210, 0] = 1.5
+    with pytest.raises(ValueError, match="row 210"):
+        dlq.find_label_issues(labels, bad)
