@@ -562,7 +562,7 @@ def confident_joint(
 def pruned_by_joint(
     labels: da.Array,
     pred_probs: da.Array,
-    cells_from: Callable[[np.ndarray, np.ndarray], dict[joint.Cell, int]],
+    cells_from: Callable[[np.ndarray, np.ndarray], np.ndarray],
     *,
     by_noise_rate: bool,
     by_class: bool,
@@ -582,9 +582,8 @@ def pruned_by_joint(
     cells = builder.single("cells", _finished_joint, total, counts, cells_from)
     candidates = builder.per_chunk("cell-candidates", joint.cell_candidates, builder.another_read(), cells)
     merged = builder.tree("cell-merge", joint.merge_cells, candidates, cells)
-    return builder.delayed(
-        builder.single("pruned", partial(joint.pruned, by_noise_rate=by_noise_rate, by_class=by_class), merged)
-    )
+    flagged = partial(joint.pruned, by_noise_rate=by_noise_rate, by_class=by_class, num_classes=pred_probs.shape[1])
+    return builder.delayed(builder.single("pruned", flagged, merged))
 
 
 _CLEANLAB_RANK_AGGREGATE = partial(aggregators.exponential_moving_average, alpha=0.8)

@@ -24,7 +24,7 @@ def _cells(
     frac_noise: float,
     num_to_remove_per_class: np.ndarray | None,
     by_class: bool,
-) -> dict[joint.Cell, int]:
+) -> np.ndarray:
     confident_joint = given_joint
     if confident_joint is None:
         confident_joint = joint.calibrated(joint.with_diagonal_at_least_one(counts[:-1]), class_counts)

@@ -9,6 +9,7 @@ K x K arithmetic, done once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,6 @@ import numpy as np
 from dlq.kernels import (
     CLIPPING_LOWER_BOUND,
     FLOATING_POINT_COMPARISON,
-    Candidates,
-    lowest,
-    merge_lowest,
     prediction_agrees,
 )
 
@@ -156,72 +154,109 @@ def prune_counts(
     return round_preserving_row_sums(rescaled)
 
 
-#: A cell of the joint: (given label, class it is pruned towards); (k, k)
-#: stands for pruning by class.
-Cell = tuple[int, int]
-
-
 def cells_to_prune(
     prune_matrix: np.ndarray, label_counts: np.ndarray, *, min_examples_per_class: int, by_class: bool
-) -> dict[Cell, int]:
-    """How many examples each cell gives up: ``(k, j)``, j != k, the examples
-    given k with the largest margin p_j - p_k; with ``by_class``, ``(k, k)``,
-    the examples given k with the smallest p_k. Classes with no more than
-    ``min_examples_per_class`` examples give up none.
+) -> np.ndarray:
+    """How many examples each cell gives up, as a (K, K) array indexed
+    (given label k, class j): for j != k, the examples given k with the
+    largest margin p_j - p_k; with ``by_class``, (k, k) counts the examples
+    given k with the smallest p_k. Classes with no more than
+    ``min_examples_per_class`` examples (and classes of one) give up none.
 
     Examples
     --------
     >>> cells_to_prune(np.array([[8, 1], [2, 9]]), np.array([10, 10]), min_examples_per_class=1, by_class=True)
-    {(0, 1): 2, (0, 0): 2, (1, 0): 1, (1, 1): 1}
+    array([[2, 2],
+           [1, 1]])
     """
-    cells = {}
-    for given in range(prune_matrix.shape[0]):
-        if label_counts[given] <= max(min_examples_per_class, 1):  # cleanlab prunes no class of one example
-            continue
-        for towards in range(prune_matrix.shape[0]):
-            count = int(prune_matrix[towards, given])
-            if towards != given and count > 0:
-                cells[(given, towards)] = count
-        if by_class and label_counts[given] - prune_matrix[given, given] >= 1:
-            cells[(given, given)] = int(label_counts[given] - prune_matrix[given, given])
+    cells = prune_matrix.T.astype(np.int64)
+    class_cells = label_counts - prune_matrix.diagonal() if by_class else np.zeros(label_counts.shape[0], np.int64)
+    np.fill_diagonal(cells, np.maximum(class_cells, 0))
+    cells = np.maximum(cells, 0)
+    cells[label_counts <= max(min_examples_per_class, 1)] = 0  # cleanlab prunes no class of one example
     return cells
 
 
-def cell_candidates(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: dict[Cell, int]
-) -> dict[Cell, Candidates]:
-    """Per cell, a chunk's best ``n`` candidates: lowest ``p_k - p_j`` (largest
-    margin) for a noise cell, lowest ``p_k`` for a class cell; ties to the
-    lower index. ``agrees`` tells whether the prediction, with 1e-6 added to
-    the given label's probability, is the given label."""
+@dataclass(frozen=True)
+class CellCandidates:
+    """Candidates of many cells at once: ``cells[i] = given * K + class``."""
+
+    cells: np.ndarray
+    scores: np.ndarray
+    indices: np.ndarray
+    agrees: np.ndarray
+
+    def best(self, counts: np.ndarray) -> CellCandidates:
+        """Each cell's ``counts[cell]`` lowest (score, index)."""
+        order = np.lexsort((self.indices, self.scores, self.cells))
+        cells = self.cells[order]
+        rank = np.arange(cells.shape[0]) - np.searchsorted(cells, cells)
+        keep = order[rank < counts.ravel()[cells]]
+        return CellCandidates(self.cells[keep], self.scores[keep], self.indices[keep], self.agrees[keep])
+
+
+def cell_candidates(labels: np.ndarray, pred_probs: np.ndarray, offset: int, counts: np.ndarray) -> CellCandidates:
+    """A chunk's best candidates of every cell with a count: lowest
+    ``p_k - p_j`` (largest margin) for a noise cell, lowest ``p_k`` for a
+    class cell, ties to the lower index; ``agrees`` tells whether the
+    prediction, with 1e-6 added to the given label's probability, is the
+    given label.
+
+    Examples
+    --------
+    >>> labels, pred_probs = np.array([0, 0, 0]), np.array([[.6, .4], [.2, .8], [.4, .6]])
+    >>> cell_candidates(labels, pred_probs, 10, np.array([[0, 1], [0, 0]])).indices.tolist()
+    [11]
+    """
+    num_classes = pred_probs.shape[1]
     agrees = prediction_agrees(labels, pred_probs)
-    found = {}
-    for (given, towards), count in cells.items():
-        rows = np.flatnonzero(labels == given)
-        if given == towards:
-            scores = pred_probs[rows, given]
-        else:
-            scores = -(pred_probs[rows, towards] - pred_probs[rows, given])
-        found[(given, towards)] = lowest(scores, rows + offset, agrees[rows], count)
-    return found
+    by_label = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[by_label], np.arange(num_classes + 1))
+    parts = []
+    for given in np.flatnonzero(counts.any(axis=1)):
+        rows = by_label[starts[given] : starts[given + 1]]
+        columns = np.flatnonzero(counts[given])
+        probs = pred_probs[np.ix_(rows, columns)]
+        given_probs = pred_probs[rows, given][:, None]
+        scores = np.where(columns == given, given_probs, -(probs - given_probs))
+        depth = min(int(counts[given, columns].max()), rows.shape[0])
+        order = np.argsort(scores, axis=0, kind="stable")[:depth]  # rows are in index order: ties to the lower
+        taken = np.arange(depth)[:, None] < counts[given, columns]
+        chosen_rows = order[taken] if depth else np.zeros(0, np.intp)
+        chosen_columns = np.broadcast_to(columns, order.shape)[taken]
+        parts.append(
+            CellCandidates(
+                given * num_classes + chosen_columns,
+                np.take_along_axis(scores, order, axis=0)[taken],
+                rows[chosen_rows] + offset,
+                agrees[rows[chosen_rows]],
+            )
+        )
+    return concatenate_cells(parts, pred_probs.dtype)
 
 
-def merge_cells(parts: list[dict[Cell, Candidates]], cells: dict[Cell, int]) -> dict[Cell, Candidates]:
-    """Merge per-cell candidates of several chunks, keeping each cell's best."""
-    return {cell: merge_lowest([part[cell] for part in parts], count) for cell, count in cells.items()}
+def concatenate_cells(parts: list[CellCandidates], dtype: Any = np.float64) -> CellCandidates:
+    """All the candidates of ``parts`` together."""
+    return CellCandidates(
+        np.concatenate([np.zeros(0, np.int64), *(part.cells for part in parts)]),
+        np.concatenate([np.zeros(0, dtype), *(part.scores for part in parts)]),
+        np.concatenate([np.zeros(0, np.int64), *(part.indices for part in parts)]),
+        np.concatenate([np.zeros(0, bool), *(part.agrees for part in parts)]),
+    )
 
 
-def pruned(candidates: dict[Cell, Candidates], *, by_noise_rate: bool, by_class: bool) -> np.ndarray:
+def merge_cells(parts: list[CellCandidates], counts: np.ndarray) -> CellCandidates:
+    """Merge the candidates of several chunks, keeping each cell's best."""
+    return concatenate_cells(parts, parts[0].scores.dtype).best(counts)
+
+
+def pruned(candidates: CellCandidates, *, by_noise_rate: bool, by_class: bool, num_classes: int) -> np.ndarray:
     """Sorted indices flagged by the noise-rate cells, the class cells, or
     (both) by each, of examples whose prediction does not agree with their label."""
+    given, towards = np.divmod(candidates.cells, num_classes)
     flagged = []
     if by_noise_rate:
-        flagged.append(_union(c for (given, towards), c in candidates.items() if given != towards))
+        flagged.append(np.unique(candidates.indices[(given != towards) & ~candidates.agrees]))
     if by_class:
-        flagged.append(_union(c for (given, towards), c in candidates.items() if given == towards))
+        flagged.append(np.unique(candidates.indices[(given == towards) & ~candidates.agrees]))
     return np.intersect1d(flagged[0], flagged[-1]) if len(flagged) == 2 else flagged[0]
-
-
-def _union(parts: Any) -> np.ndarray:
-    indices = [part.indices[~part.agrees] for part in parts]
-    return np.unique(np.concatenate([np.zeros(0, np.int64), *indices]))
