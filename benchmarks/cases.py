@@ -125,6 +125,20 @@ def _dlq_issues(source: str) -> Callable[[Path, int, int | None], Callable[[], n
     return prepare
 
 
+def _filter(tool: str) -> Callable[[Path, int, int | None], Callable[[], np.ndarray]]:
+    """cleanlab.filter.find_label_issues (in memory, its default filter) and dlq's."""
+
+    def prepare(directory: Path, n_jobs: int, rows: int | None) -> Callable[[], np.ndarray]:
+        if tool == "cleanlab":
+            from cleanlab.filter import find_label_issues
+        else:
+            from dlq import find_label_issues
+        labels, pred_probs = _multiclass_inputs(directory, "numpy", rows)
+        return lambda: find_label_issues(labels, pred_probs, n_jobs=n_jobs)
+
+    return prepare
+
+
 def _one_read(source: str) -> Callable[[Path, int, int | None], Callable[[], np.ndarray]]:
     """The floor: one plain pass over pred_probs (a sum), as it is stored."""
 
@@ -178,6 +192,8 @@ CASES: dict[str, Callable[[Path, int, int | None], Callable[[], np.ndarray]]] = 
     "dlq-issues-numpy": _dlq_issues("numpy"),
     "cleanlab-issues-zarr": _cleanlab_issues("zarr"),
     "dlq-issues-zarr": _dlq_issues("zarr"),
+    "cleanlab-filter-numpy": _filter("cleanlab"),
+    "dlq-filter-numpy": _filter("dlq"),
     **{
         f"{tool}-multilabel-{task}": _multilabel(tool, task)
         for task in _MULTILABEL_OPTIONS

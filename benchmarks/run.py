@@ -112,6 +112,7 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
             (("cleanlab-issues-numpy", base, 1), ("dlq-issues-numpy", base, CORES)),
             (("cleanlab-issues-zarr", base, 1), ("dlq-issues-zarr", base, CORES)),
             (("read-numpy", base, 1), ("read-zarr", base, 1)),
+            (("cleanlab-filter-numpy", base, CORES), ("dlq-filter-numpy", base, CORES)),
             *(
                 (("cleanlab-multilabel-" + task, "ml", 1), ("dlq-multilabel-" + task, "ml", CORES))
                 for task in MULTILABEL_TASKS
@@ -123,25 +124,40 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
     scaling += [(("dlq-issues-zarr", f"mc-{s}", CORES), ("read-zarr", f"mc-{s}", 1)) for s in args.scales[1:]]
     runner.pairs(scaling, args.repeat)
 
-    pairs = [("issues-numpy", base), ("issues-zarr", base)]
+    pairs = [("issues-numpy", base), ("issues-zarr", base), ("filter-numpy", base)]
     pairs += [("multilabel-" + task, "ml") for task in MULTILABEL_TASKS]
     pairs += [("issues-zarr", f"mc-{s}") for s in args.scales]
     for task, data in pairs:
-        jobs = CORES if (f"dlq-{task}", data, CORES) in runner.results else 1
-        verdict = same_answer(runner.answer(f"cleanlab-{task}", data, 1), runner.answer(f"dlq-{task}", data, jobs))
+        theirs = 1 if (f"cleanlab-{task}", data, 1) in runner.results else CORES
+        ours = CORES if (f"dlq-{task}", data, CORES) in runner.results else 1
+        verdict = same_answer(runner.answer(f"cleanlab-{task}", data, theirs), runner.answer(f"dlq-{task}", data, ours))
         if verdict != "same":
             sys.exit(f"dlq and cleanlab disagree on {task} ({data}); no figures printed")
 
     n_issues = runner.answer("dlq-issues-numpy", base, CORES).shape[0]
     print(
         f"\n{platform.machine()}, {CORES} cores; median of {args.repeat}, each measurement in a fresh process; "
-        f"peak RSS is the process's, data loading included. cleanlab with n_jobs=1 (its default), dlq with all "
-        f"cores; zarr chunks and cleanlab batches of {ZARR_CHUNK_ROWS:,} rows. Both tools gave the same answers."
+        f"peak RSS is the process's, data loading included. cleanlab's batched function with n_jobs=1 (its "
+        f"default), dlq with all cores; zarr chunks and cleanlab batches of {ZARR_CHUNK_ROWS:,} rows. Both tools "
+        "gave the same answers."
     )
     table(
         f"Multi-class issue finding, {args.rows:,} x {args.classes} float32, {n_issues:,} issues",
         ["input", "one read", "cleanlab", "dlq", "speed-up", "dlq / one read", "cleanlab RSS", "dlq RSS"],
         [multiclass_row(runner, source, base) for source in ("numpy", "zarr")],
+    )
+    theirs, ours = (runner.seconds(f"{tool}-filter-numpy", base, CORES) for tool in ("cleanlab", "dlq"))
+    table(
+        f"cleanlab.filter.find_label_issues (prune_by_noise_rate, in memory, n_jobs={CORES} processes, its default; "
+        f"RSS of its main process only) and dlq.find_label_issues, {args.rows:,} x {args.classes} float32 from numpy",
+        ["cleanlab", "dlq", "speed-up", "cleanlab RSS", "dlq RSS"],
+        [
+            [
+                *seconds(theirs, ours),
+                f"{theirs / ours:.1f}x",
+                *mib(*(runner.rss(f"{tool}-filter-numpy", base, CORES) for tool in ("cleanlab", "dlq"))),
+            ]
+        ],
     )
     table(
         f"Multi-label, {args.ml_rows:,} x {args.ml_classes} float64, labels as lists",
