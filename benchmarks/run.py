@@ -1,6 +1,6 @@
 """dlq against cleanlab 2.9, side by side in one run on the same data.
 
-    python benchmarks/run.py                      # the full run (about 10 minutes on 2 cores)
+    python benchmarks/run.py                      # the full run (about 12 minutes on 2 cores)
     python benchmarks/run.py --rows 100000 --ml-rows 20000 --repeat 1   # a quick look
 
 Writes the data sets once, then runs every measurement in a fresh process
