@@ -586,6 +586,50 @@ def pruned_by_joint(
     return builder.delayed(builder.single("pruned", flagged, merged))
 
 
+def _validated(partials: kernels.ThresholdPartials, value: Any) -> Any:
+    raise_if_invalid(partials.invalid)
+    return value
+
+
+def _concatenate_indices(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts)
+
+
+def flagged_rows(
+    labels: da.Array, pred_probs: da.Array, flags: Callable[..., np.ndarray], *, with_thresholds: bool
+) -> Delayed:
+    """Sorted indices of the rows ``flags(labels, pred_probs, offset[,
+    thresholds])`` returns chunk by chunk; with thresholds (cleanlab's
+    in-memory ones), pass 1 computes them first, otherwise one read
+    validates and flags at once."""
+    builder = GraphBuilder(labels, pred_probs, "flagged", flags, with_thresholds)
+    if with_thresholds:
+        total = threshold_sums(builder)
+        rows = builder.per_chunk("flagged-rows", flags, builder.second_read, thresholds_from(builder, total, 2.0))
+    else:
+        blocks = builder.per_chunk("flag-blocks", _flag_block, builder.first_read, flags)
+        total = builder.tree(
+            "threshold-sums", kernels.combine_threshold_partials, _part(builder, blocks, "threshold_partials")
+        )
+        rows = _part(builder, blocks, "rows")
+    merged = builder.tree("flagged-merge", _concatenate_indices, rows)
+    return builder.delayed(builder.single("flagged", _validated, total, merged))
+
+
+class _FlagBlock(NamedTuple):
+    threshold_partials: kernels.ThresholdPartials
+    rows: np.ndarray
+
+
+def _flag_block(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, flags: Callable[..., np.ndarray]
+) -> _FlagBlock:
+    partials = kernels.threshold_partials(labels, pred_probs, offset)
+    if partials.invalid:  # the validation raises; flag nothing
+        return _FlagBlock(partials, np.zeros(0, np.int64))
+    return _FlagBlock(partials, flags(labels, pred_probs, offset))
+
+
 _CLEANLAB_RANK_AGGREGATE = partial(aggregators.exponential_moving_average, alpha=0.8)
 
 #: Rows of a chunk are processed this many bytes of (N, K) float64 at a time,

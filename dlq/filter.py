@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 from typing import Any
 
@@ -12,7 +13,8 @@ from dlq.multiclass import get_label_quality_scores
 from dlq.scheduler import compute
 
 PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
-NOT_YET = ("confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
+ROW_FILTERS = ("confident_learning", "predicted_neq_given")
+NOT_YET = ("low_normalized_margin", "low_self_confidence")
 
 
 def _cells(
@@ -46,10 +48,16 @@ def _checked_options(
     if filter_by in NOT_YET:
         raise ValueError(
             f"filter_by={filter_by!r} is not supported by dlq.find_label_issues yet; use one of "
-            f"{', '.join(PRUNING_FILTERS)}, or dlq.find_label_issues_batched for low_self_confidence"
+            f"{', '.join(PRUNING_FILTERS + ROW_FILTERS)}, or dlq.find_label_issues_batched for its ranking by score"
         )
-    if filter_by not in PRUNING_FILTERS:
-        raise ValueError(f"filter_by must be one of {', '.join(PRUNING_FILTERS + NOT_YET)}; got {filter_by!r}")
+    if filter_by not in PRUNING_FILTERS + ROW_FILTERS:
+        raise ValueError(
+            f"filter_by must be one of {', '.join(PRUNING_FILTERS + ROW_FILTERS + NOT_YET)}; got {filter_by!r}"
+        )
+    if filter_by in ROW_FILTERS and num_to_remove_per_class is not None:
+        raise ValueError(f"num_to_remove_per_class is only supported by {', '.join(PRUNING_FILTERS)}")
+    if filter_by in ROW_FILTERS and frac_noise != 1.0:
+        warnings.warn(f"frac_noise is ignored by filter_by={filter_by!r}", UserWarning, stacklevel=3)
     if not 0.0 <= frac_noise <= 1.0:
         raise ValueError(f"frac_noise must be between 0 and 1; got {frac_noise!r}")
     if isinstance(min_examples_per_class, bool) or not isinstance(min_examples_per_class, (int, np.integer)):
@@ -101,8 +109,11 @@ def find_label_issues(
         first (ties by index), instead of a boolean mask.
     rank_by_kwargs : dict, optional
         Extra arguments of the ranking score (``adjust_pred_probs``).
-    filter_by : {"prune_by_noise_rate", "prune_by_class", "both"}
-        The other filters of cleanlab are refused for now.
+    filter_by : {"prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given"}
+        ``confident_learning`` flags the rows off the confident joint's
+        diagonal, ``predicted_neq_given`` those whose argmax is not their
+        label (two reads and one). ``low_self_confidence`` and
+        ``low_normalized_margin`` are refused for now.
     frac_noise : float
         Fraction of the estimated issues to flag, in [0, 1].
     num_to_remove_per_class : array-like of int, shape (K,), optional
@@ -147,13 +158,25 @@ def find_label_issues(
         num_to_remove_per_class=removals,
         by_class=filter_by != "prune_by_noise_rate",
     )
-    lazy = engine.pruned_by_joint(
-        opened_labels,
-        opened_probs,
-        cells_from,
-        by_noise_rate=filter_by != "prune_by_class",
-        by_class=filter_by != "prune_by_noise_rate",
-    )
+    if filter_by == "confident_learning":
+        if given_joint is not None:
+            warnings.warn(
+                "confident_joint is ignored by filter_by='confident_learning', which uses the rows off the joint's "
+                "diagonal estimated from labels and pred_probs",
+                UserWarning,
+                stacklevel=2,
+            )
+        lazy = engine.flagged_rows(opened_labels, opened_probs, joint.off_diagonal_rows, with_thresholds=True)
+    elif filter_by == "predicted_neq_given":
+        lazy = engine.flagged_rows(opened_labels, opened_probs, joint.mispredicted_rows, with_thresholds=False)
+    else:
+        lazy = engine.pruned_by_joint(
+            opened_labels,
+            opened_probs,
+            cells_from,
+            by_noise_rate=filter_by != "prune_by_class",
+            by_class=filter_by != "prune_by_noise_rate",
+        )
     (issues,) = compute(lazy, n_jobs=n_jobs, progress=verbose)
     if return_indices_ranked_by is None:
         mask = np.zeros(opened_labels.shape[0], dtype=bool)

@@ -36,14 +36,46 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     [[1, 1], [1, 1], [1, 1]]
     """
     num_classes = pred_probs.shape[1]
-    confident = pred_probs >= thresholds - FLOATING_POINT_COMPARISON
-    n_confident = np.count_nonzero(confident, axis=1)
-    guess = np.where(n_confident > 1, pred_probs.argmax(axis=1), confident.argmax(axis=1))
-    counted = n_confident > 0
+    guess, counted = _guesses(pred_probs, thresholds)
     joint = np.bincount(labels[counted] * num_classes + guess[counted], minlength=num_classes * num_classes)
     off_diagonal = counted & (guess != labels) & ~prediction_agrees(labels, pred_probs)
     issues = np.bincount(labels[off_diagonal], minlength=num_classes)
     return np.vstack([joint.reshape(num_classes, num_classes), issues]).astype(np.int64)
+
+
+def off_diagonal_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int, thresholds: np.ndarray) -> np.ndarray:
+    """Indices of the rows off the confident joint's diagonal (confident in
+    some class, and that class is not the label) whose prediction disagrees
+    with their label: cleanlab's ``confident_learning`` filter.
+
+    Examples
+    --------
+    >>> labels = np.array([0, 0, 1, 1])
+    >>> pred_probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]])
+    >>> off_diagonal_rows(labels, pred_probs, 100, np.array([0.6, 0.6])).tolist()
+    [101, 103]
+    """
+    guess, counted = _guesses(pred_probs, thresholds)
+    return np.flatnonzero(counted & (guess != labels) & ~prediction_agrees(labels, pred_probs)) + offset
+
+
+def mispredicted_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> np.ndarray:
+    """Indices of the rows whose argmax is not their label and whose
+    prediction disagrees with it: cleanlab's ``predicted_neq_given`` filter.
+
+    Examples
+    --------
+    >>> mispredicted_rows(np.array([0, 1]), np.array([[0.4, 0.6], [0.3, 0.7]]), 5).tolist()
+    [5]
+    """
+    return np.flatnonzero((pred_probs.argmax(axis=1) != labels) & ~prediction_agrees(labels, pred_probs)) + offset
+
+
+def _guesses(pred_probs: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's confidently predicted class, and whether it has one."""
+    confident = pred_probs >= thresholds - FLOATING_POINT_COMPARISON
+    n_confident = np.count_nonzero(confident, axis=1)
+    return np.where(n_confident > 1, pred_probs.argmax(axis=1), confident.argmax(axis=1)), n_confident > 0
 
 
 def round_preserving_row_sums(matrix: np.ndarray) -> np.ndarray:

@@ -79,10 +79,35 @@ def test_chunking_never_changes_the_issues(chunk_rows):
     assert reference.any() and np.array_equal(found, reference)
 
 
+@pytest.mark.parametrize("filter_by", ["confident_learning", "predicted_neq_given"])
+def test_row_filters_match_cleanlab(real_data, filter_by):
+    cases = [noisy_classification(2_500, 2 + 3 * seed, seed=40 + seed) for seed in range(3)]
+    cases.append(noisy_classification(2_500, 6, seed=43, dtype=np.float32, absent_class=1))
+    for labels, pred_probs in [*cases, *real_data.values()]:
+        expected = cleanlab_issues(labels, pred_probs, filter_by=filter_by)
+        found = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by)
+        assert found.any() and np.array_equal(found, expected)
+    labels, pred_probs = cases[0]
+    with pytest.warns(UserWarning, match="frac_noise is ignored"):
+        dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, frac_noise=0.5)
+    chunked = dlq.find_label_issues(
+        da.from_array(labels, chunks=333), da.from_array(pred_probs, chunks=(333, 2)), filter_by=filter_by
+    )
+    assert np.array_equal(chunked, dlq.find_label_issues(labels, pred_probs, filter_by=filter_by))
+
+
+def test_confident_learning_ignores_a_given_joint_with_a_warning():
+    labels, pred_probs = noisy_classification(1_000, 3, seed=44)
+    with pytest.warns(UserWarning, match="confident_joint is ignored"):
+        found = dlq.find_label_issues(labels, pred_probs, filter_by="confident_learning", confident_joint=np.eye(3))
+    assert np.array_equal(found, dlq.find_label_issues(labels, pred_probs, filter_by="confident_learning"))
+
+
 def test_refusals():
     labels, pred_probs = noisy_classification(300, 3, seed=36)
     cases = [
-        ({"filter_by": "confident_learning"}, "not supported by dlq.find_label_issues yet"),
+        ({"filter_by": "low_self_confidence"}, "not supported by dlq.find_label_issues yet"),
+        ({"filter_by": "predicted_neq_given", "num_to_remove_per_class": [1, 1, 1]}, "only supported by"),
         ({"filter_by": "prune"}, "filter_by must be one of"),
         ({"frac_noise": 1.5}, "frac_noise must be between 0 and 1"),
         ({"num_to_remove_per_class": [1, 2]}, "num_to_remove_per_class must be 3 non-negative integers"),
