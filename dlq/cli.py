@@ -102,7 +102,19 @@ def _lazy_scan(options: dict[str, Any]) -> tuple[Any, da.Array, da.Array]:
     return lazy, labels, pred_probs
 
 
-def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
+def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
+    """Run the scan on a cluster into a staging directory published whole.
+
+    The cluster is shut down (or its client closed) before the staging
+    directory is cleaned up after an error or an interrupt: otherwise tasks
+    still running on workers could write into it after its removal.
+    """
+    with io.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
+        with dask_client(options.get("scheduler"), options.get("scheduler_file"), quiet=options["quiet"], **cluster):
+            return _run_scan(options, staging)
+
+
+def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     start = time.perf_counter()
     lazy, labels, pred_probs = _lazy_scan(options)
     extra: dict[str, Any] = {}
@@ -114,22 +126,21 @@ def _run_scan(options: dict[str, Any]) -> dict[str, Any]:
         extra["per_class_issues"] = lazy.per_class_issues
     if not options["quiet"]:
         click.echo("scanning: thresholds, scores, issues and outputs", err=True)
-    with io.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
-        result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
-        stored_scores = da.from_zarr(str(staging / "scores.zarr"), component="scores")
-        histogram, edges = compute(*da.histogram(stored_scores, bins=50, range=(0.0, 1.0)))
-        table = _issue_table(result, staging / "scores.zarr", labels, pred_probs, multilabel=options["multilabel"])
-        report.write_issue_table(staging / "issues.parquet", table)
-        per_class = result.extra.get("per_class_issues")
-        if per_class is None:  # multi-class: issues by given label
-            per_class = np.bincount(np.asarray(table["given_label"], dtype=np.int64), minlength=result.n_classes)
-        facts = report.summary(
-            result,
-            inputs={"pred_probs": options["pred_probs"], "labels": options["labels"]},
-            seconds=time.perf_counter() - start,
-        )
-        (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
-        report.write_report(staging / "report.html", facts, (histogram, edges), per_class, table)
+    result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
+    stored_scores = da.from_zarr(str(staging / "scores.zarr"), component="scores")
+    histogram, edges = compute(*da.histogram(stored_scores, bins=50, range=(0.0, 1.0)))
+    table = _issue_table(result, staging / "scores.zarr", labels, pred_probs, multilabel=options["multilabel"])
+    report.write_issue_table(staging / "issues.parquet", table)
+    per_class = result.extra.get("per_class_issues")
+    if per_class is None:  # multi-class: issues by given label
+        per_class = np.bincount(np.asarray(table["given_label"], dtype=np.int64), minlength=result.n_classes)
+    facts = report.summary(
+        result,
+        inputs={"pred_probs": options["pred_probs"], "labels": options["labels"]},
+        seconds=time.perf_counter() - start,
+    )
+    (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
+    report.write_report(staging / "report.html", facts, (histogram, edges), per_class, table)
     return facts
 
 
@@ -228,15 +239,12 @@ def scan(**options: Any) -> None:
     summary.json and report.html.
     """
     _check_options(options)
-    with dask_client(
-        options["scheduler"],
-        options["scheduler_file"],
+    facts = _scan_on_cluster(
+        options,
         workers=options["workers"],
         threads_per_worker=options["threads_per_worker"],
         memory_limit=options["memory_limit"],
-        quiet=options["quiet"],
-    ):
-        facts = _run_scan(options)
+    )
     if not options["quiet"]:
         click.echo(
             f"{facts['n_issues']:,} label issues among {facts['n_examples']:,} examples "
@@ -284,8 +292,7 @@ def demo(multilabel: bool, rows: int, out: str, overwrite: bool, quiet: bool, de
         "overwrite": True,
         "quiet": quiet,
     }
-    with dask_client(None, None, workers=None, threads_per_worker=None, memory_limit=None, quiet=quiet):
-        facts = _run_scan(options)
+    facts = _scan_on_cluster(options, workers=None, threads_per_worker=None, memory_limit=None)
     import pyarrow.parquet as pq
 
     found = np.zeros(rows, dtype=bool)

@@ -95,7 +95,7 @@ def _issue_count(
     counts: np.ndarray, class_counts: np.ndarray, *, estimation_method: str, confident_joint: np.ndarray | None
 ) -> int:
     if estimation_method == "off_diagonal":
-        return int(counts[-1].sum())
+        return joint.off_diagonal_issue_count(counts, class_counts)
     if estimation_method == "off_diagonal_calibrated":
         confident_joint = _joint(counts, class_counts, calibrate=True)
     return joint.calibrated_issue_count(confident_joint, class_counts)

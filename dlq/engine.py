@@ -385,6 +385,57 @@ def _mask_block(issues: np.ndarray, offset: int, n_rows: int) -> np.ndarray:
     return mask
 
 
+def _cutoff(builder: GraphBuilder, scores_of: Callable[[int], Any], read_layers: set[str], cut: Key) -> Key:
+    """The rounds of :mod:`dlq.selection` after the first: histograms of
+    the chunks' scores (``scores_of(i)``, a key or task) narrow the cut,
+    then the remaining rows are gathered into the cut-off."""
+    for round_ in range(2, selection.ROUNDS + 1):
+        histograms = builder.per_block(
+            f"histograms-{round_}", _histogram, lambda i, cut=cut: (scores_of(i), cut), read_layers | {cut[0]}
+        )
+        histogram_sum = builder.tree(f"histogram-sums-{round_}", _sum_counts, histograms)
+        cut = builder.single(f"cut-{round_}", _narrowed, histogram_sum, cut)
+    gathered = builder.per_block(
+        "gathered", _gathered, lambda i: (scores_of(i), cut, builder.offsets[i]), read_layers | {cut[0]}
+    )
+    return builder.single(
+        "cutoff", selection.Cutoff.of, cut, builder.tree("gathered-merge", _merge_gathered, gathered, cut)
+    )
+
+
+class _Scored(NamedTuple):
+    scores: np.ndarray
+    histogram: np.ndarray
+
+
+def _scored_block(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> _Scored:
+    scores = kernels.label_quality_scores(labels, pred_probs, method=method)
+    return _Scored(scores, selection.leading_histogram(scores))
+
+
+def _at_or_below(scores: np.ndarray, offset: int, cutoff: selection.Cutoff) -> kernels.Candidates:
+    indices = np.arange(offset, offset + scores.shape[0])
+    return cutoff.selects(kernels.Candidates(scores, indices, np.zeros(scores.shape[0], bool)))
+
+
+def lowest_scores(labels: da.Array, pred_probs: da.Array, *, method: str, k: int) -> Delayed:
+    """Indices of the ``k`` lowest unadjusted scores (ties to the lower
+    index), ranked, in one read of data already validated; the scores stay in
+    memory until the cut-off is known."""
+    builder = GraphBuilder(labels, pred_probs, "lowest-scores", method, k)
+    blocks = builder.per_chunk("scored", _scored_block, builder.first_read, method)
+    scores = _part(builder, blocks, "scores")
+    histogram_sum = builder.tree("histogram-sums-1", _sum_counts, _part(builder, blocks, "histogram"))
+    cut = builder.single("cut-1", _first_cut, histogram_sum, k, labels.shape[0])
+    cutoff = _cutoff(builder, lambda i: (scores, i), {scores}, cut)
+    selected = builder.per_block(
+        "selected", _at_or_below, lambda i: ((scores, i), builder.offsets[i], cutoff), {scores, cutoff[0]}
+    )
+    return builder.delayed(
+        builder.single("lowest", _ranked_indices, builder.tree("lowest-merge", _concatenate, selected))
+    )
+
+
 def regular_chunks(chunks: tuple[int, ...]) -> bool:
     """Whether every chunk but a shorter last one has the first chunk's size,
     so that each can be written to its own chunks of a zarr array."""
@@ -469,18 +520,7 @@ def scan(
             return (_read_stored, store, *rows(i), (written, i))
 
         scores = builder.per_block("stored-scores", _read_stored, lambda i: scores_of(i)[1:], read_layers)
-    for round_ in range(2, selection.ROUNDS + 1):
-        histograms = builder.per_block(
-            f"histograms-{round_}", _histogram, lambda i, cut=cut: (scores_of(i), cut), read_layers | {cut[0]}
-        )
-        histogram_sum = builder.tree(f"histogram-sums-{round_}", _sum_counts, histograms)
-        cut = builder.single(f"cut-{round_}", _narrowed, histogram_sum, cut)
-    gathered = builder.per_block(
-        "gathered", _gathered, lambda i: (scores_of(i), cut, builder.offsets[i]), read_layers | {cut[0]}
-    )
-    cutoff = builder.single(
-        "cutoff", selection.Cutoff.of, cut, builder.tree("gathered-merge", _merge_gathered, gathered, cut)
-    )
+    cutoff = _cutoff(builder, scores_of, read_layers, cut)
     if store is None:
         disagreeing = part("disagreeing")
         selected = builder.per_block(

@@ -13,8 +13,7 @@ from dlq.multiclass import get_label_quality_scores
 from dlq.scheduler import compute
 
 PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
-ROW_FILTERS = ("confident_learning", "predicted_neq_given")
-NOT_YET = ("low_normalized_margin", "low_self_confidence")
+ROW_FILTERS = ("confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
 
 
 def _cells(
@@ -45,15 +44,8 @@ def _cells(
 def _checked_options(
     filter_by: str, frac_noise: float, num_to_remove_per_class: Any, min_examples_per_class: int, num_classes: int
 ) -> np.ndarray | None:
-    if filter_by in NOT_YET:
-        raise ValueError(
-            f"filter_by={filter_by!r} is not supported by dlq.find_label_issues yet; use one of "
-            f"{', '.join(PRUNING_FILTERS + ROW_FILTERS)}, or dlq.find_label_issues_batched for its ranking by score"
-        )
     if filter_by not in PRUNING_FILTERS + ROW_FILTERS:
-        raise ValueError(
-            f"filter_by must be one of {', '.join(PRUNING_FILTERS + ROW_FILTERS + NOT_YET)}; got {filter_by!r}"
-        )
+        raise ValueError(f"filter_by must be one of {', '.join(PRUNING_FILTERS + ROW_FILTERS)}; got {filter_by!r}")
     if filter_by in ROW_FILTERS and num_to_remove_per_class is not None:
         raise ValueError(f"num_to_remove_per_class is only supported by {', '.join(PRUNING_FILTERS)}")
     if filter_by in ROW_FILTERS and frac_noise != 1.0:
@@ -109,11 +101,13 @@ def find_label_issues(
         first (ties by index), instead of a boolean mask.
     rank_by_kwargs : dict, optional
         Extra arguments of the ranking score (``adjust_pred_probs``).
-    filter_by : {"prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given"}
-        ``confident_learning`` flags the rows off the confident joint's
-        diagonal, ``predicted_neq_given`` those whose argmax is not their
-        label (two reads and one). ``low_self_confidence`` and
-        ``low_normalized_margin`` are refused for now.
+    filter_by : str
+        ``prune_by_noise_rate``, ``prune_by_class`` or ``both`` prune the
+        joint; ``confident_learning`` flags the rows off its diagonal,
+        ``predicted_neq_given`` those whose argmax is not their label (two
+        reads and one); ``low_self_confidence`` and ``low_normalized_margin``
+        the k lowest scores, k being :func:`dlq.num_label_issues` (three
+        reads; the scores of a chunk stay in memory until the cut-off).
     frac_noise : float
         Fraction of the estimated issues to flag, in [0, 1].
     num_to_remove_per_class : array-like of int, shape (K,), optional
@@ -167,6 +161,11 @@ def find_label_issues(
                 stacklevel=2,
             )
         lazy = engine.flagged_rows(opened_labels, opened_probs, joint.off_diagonal_rows, with_thresholds=True)
+    elif filter_by.startswith("low_"):
+        # the k lowest scores, k being cleanlab.count's off-diagonal estimate; no example is spared for agreeing
+        count = engine.confident_joint(opened_labels, opened_probs, None, joint.off_diagonal_issue_count)
+        (k,) = compute(count, n_jobs=n_jobs)
+        lazy = engine.lowest_scores(opened_labels, opened_probs, method=filter_by[len("low_") :], k=k)
     elif filter_by == "predicted_neq_given":
         lazy = engine.flagged_rows(opened_labels, opened_probs, joint.mispredicted_rows, with_thresholds=False)
     else:

@@ -128,6 +128,12 @@ def with_diagonal_at_least_one(joint: np.ndarray) -> np.ndarray:
     return joint
 
 
+def off_diagonal_issue_count(counts: np.ndarray, class_counts: np.ndarray) -> int:
+    """cleanlab's ``off_diagonal`` estimate from summed
+    :func:`confident_joint_counts`: the off-diagonal rows that disagree."""
+    return int(counts[-1].sum())
+
+
 def calibrated_issue_count(joint: np.ndarray, label_counts: np.ndarray) -> int:
     """cleanlab's ``off_diagonal_calibrated`` estimate from a calibrated joint:
     the joint calibrated once more and normalised, the mass off its diagonal

@@ -79,7 +79,9 @@ def test_chunking_never_changes_the_issues(chunk_rows):
     assert reference.any() and np.array_equal(found, reference)
 
 
-@pytest.mark.parametrize("filter_by", ["confident_learning", "predicted_neq_given"])
+@pytest.mark.parametrize(
+    "filter_by", ["confident_learning", "predicted_neq_given", "low_self_confidence", "low_normalized_margin"]
+)
 def test_row_filters_match_cleanlab(real_data, filter_by):
     cases = [noisy_classification(2_500, 2 + 3 * seed, seed=40 + seed) for seed in range(3)]
     cases.append(noisy_classification(2_500, 6, seed=43, dtype=np.float32, absent_class=1))
@@ -106,7 +108,6 @@ def test_confident_learning_ignores_a_given_joint_with_a_warning():
 def test_refusals():
     labels, pred_probs = noisy_classification(300, 3, seed=36)
     cases = [
-        ({"filter_by": "low_self_confidence"}, "not supported by dlq.find_label_issues yet"),
         ({"filter_by": "predicted_neq_given", "num_to_remove_per_class": [1, 1, 1]}, "only supported by"),
         ({"filter_by": "prune"}, "filter_by must be one of"),
         ({"frac_noise": 1.5}, "frac_noise must be between 0 and 1"),
