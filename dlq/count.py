@@ -14,12 +14,11 @@ from dlq.scheduler import computed_unless_lazy
 ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated", "off_diagonal_custom")
 
 
-def _refuse_multi_label(multi_label: bool, function: str) -> None:
-    if multi_label:
-        raise ValueError(
-            f"dlq.{function} does not support multi_label=True yet; for multi-label data use "
-            "dlq.multilabel.find_label_issues"
-        )
+def _binary_joints(counts: np.ndarray, label_counts: np.ndarray, *, calibrate: bool) -> np.ndarray:
+    joints = np.stack([joint.with_diagonal_at_least_one(cell) for cell in counts])
+    if calibrate:
+        joints = np.stack([joint.calibrated(cell, count) for cell, count in zip(joints, label_counts, strict=True)])
+    return joints
 
 
 def _checked_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:
@@ -68,11 +67,13 @@ def compute_confident_joint(
     calibrate : bool
         Calibrate the joint to the label counts.
     multi_label : bool
-        Not supported yet (refused).
+        Multi-label data (labels as lists of class indices, a sparse matrix
+        or a binary (N, K) array): the (K, 2, 2) joints of the K one-vs-rest
+        problems, each computed as above with its own thresholds.
 
     Returns
     -------
-    ndarray of int, shape (K, K)
+    ndarray of int, shape (K, K) or (K, 2, 2)
         Rows are given labels, columns the confidently predicted ones; a
         lazy ``Delayed`` when an input is a dask array.
 
@@ -84,7 +85,14 @@ def compute_confident_joint(
     >>> dlq.compute_confident_joint(labels, pred_probs, calibrate=False).tolist()
     [[2, 1], [1, 2]]
     """
-    _refuse_multi_label(multi_label, "compute_confident_joint")
+    if multi_label:
+        if thresholds is not None:
+            raise ValueError("compute_confident_joint with multi_label=True computes its own thresholds; omit them")
+        opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
+        result = engine.binary_confident_joints(
+            opened_labels, opened_probs, partial(_binary_joints, calibrate=calibrate)
+        )
+        return computed_unless_lazy(result, labels, pred_probs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     checked = _checked_thresholds(thresholds, opened_probs.shape[1])
     result = engine.confident_joint(opened_labels, opened_probs, checked, partial(_joint, calibrate=calibrate))
@@ -141,7 +149,11 @@ def num_label_issues(
     >>> dlq.num_label_issues(labels, pred_probs)
     2
     """
-    _refuse_multi_label(multi_label, "num_label_issues")
+    if multi_label:
+        raise ValueError(
+            "dlq.num_label_issues does not support multi_label=True yet; for multi-label data use "
+            "dlq.multilabel.find_label_issues"
+        )
     if estimation_method not in ESTIMATION_METHODS:
         raise ValueError(f"estimation_method must be one of {', '.join(ESTIMATION_METHODS)}; got {estimation_method!r}")
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)

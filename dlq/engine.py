@@ -571,6 +571,30 @@ def _finished_joint(
     return finish(counts, partials.class_counts)
 
 
+def _finished_binary_joints(
+    partials: onevsrest.ThresholdPartials, counts: np.ndarray, finish: Callable[[np.ndarray, np.ndarray], Any]
+) -> Any:
+    raise_if_invalid(partials.invalid)
+    return finish(counts, partials.counts.T)
+
+
+def binary_confident_joints(
+    labels: da.Array, pred_probs: da.Array, finish: Callable[[np.ndarray, np.ndarray], Any]
+) -> Delayed:
+    """``finish(counts, label_counts)`` of the K one-vs-rest confident joints'
+    summed counts (K, 2, 2) and each class's (negative, positive) label
+    counts (K, 2), once the data are validated; thresholds as cleanlab's
+    in-memory ones (2 for a side no example has)."""
+    builder = GraphBuilder(labels, pred_probs, "binary-confident-joints", finish)
+    total = threshold_sums(builder, onevsrest)
+    thresholds = thresholds_from(builder, total, 2.0, onevsrest)
+    blocks = builder.per_chunk(
+        "binary-joint-counts", onevsrest.confident_joint_counts, builder.second_read, thresholds, offset=False
+    )
+    counts = builder.tree("binary-joint-sums", _sum_counts, blocks)
+    return builder.delayed(builder.single("finished-binary-joints", _finished_binary_joints, total, counts, finish))
+
+
 def confident_joint(
     labels: da.Array,
     pred_probs: da.Array,

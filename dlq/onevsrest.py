@@ -199,3 +199,26 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     # the given side wins argmax if it is larger, or equal and the lower column (the negative side)
     agrees = ~disagrees | (bumped > predicted_prob) | ((bumped == predicted_prob) & ~positive_label)
     return BinaryPass2(_scores_from(given, negative, positive, positive_label, method), agrees, prune)
+
+
+def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per-chunk counts of the K binary confident joints, shape (K, 2, 2):
+    entry (k, y, g) counts the rows with ``y_k = y`` confidently predicted
+    ``g`` in problem k (a side is confident when its probability, ``1 - p_k``
+    or ``p_k``, reaches its threshold less 1e-6; when both are, the larger,
+    the negative side on a tie; rows confident in neither are not counted).
+
+    Examples
+    --------
+    >>> labels, pred_probs = np.array([[1], [0], [0]]), np.array([[0.9], [0.8], [0.1]])
+    >>> confident_joint_counts(labels, pred_probs, np.array([[0.5], [0.5]]))[0].tolist()
+    [[1, 1], [0, 1]]
+    """
+    negative, positive = binary_columns(pred_probs)
+    confident_negative = negative >= thresholds[0] - kernels.FLOATING_POINT_COMPARISON
+    confident_positive = positive >= thresholds[1] - kernels.FLOATING_POINT_COMPARISON
+    guess = np.where(confident_negative & confident_positive, positive > negative, confident_positive)
+    counted = confident_negative | confident_positive
+    num_classes = pred_probs.shape[1]
+    cells = (np.arange(num_classes) * 4 + labels.astype(np.int64) * 2 + guess)[counted]
+    return np.bincount(cells, minlength=num_classes * 4).reshape(num_classes, 2, 2).astype(np.int64)

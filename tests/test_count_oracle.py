@@ -89,7 +89,9 @@ def test_refusals_and_warnings():
     with pytest.raises(ValueError, match="thresholds must be 3 finite numbers"):
         dlq.compute_confident_joint(labels, pred_probs, thresholds=[0.5, 0.5])
     with pytest.raises(ValueError, match="multi_label=True"):
-        dlq.compute_confident_joint(labels, pred_probs, multi_label=True)
+        dlq.num_label_issues(labels, pred_probs, multi_label=True)
+    with pytest.raises(ValueError, match="computes its own thresholds"):
+        dlq.compute_confident_joint([[0]] * 200, pred_probs, thresholds=[0.5] * 3, multi_label=True)
     with pytest.warns(UserWarning, match="confident_joint is ignored"):
         count = dlq.num_label_issues(labels, pred_probs, confident_joint=np.ones((3, 3), int))
     assert count == dlq.num_label_issues(labels, pred_probs)
@@ -114,3 +116,30 @@ def test_rounding_keeps_row_sums_as_cleanlab_does():
         found = round_preserving_row_sums(matrix)
         assert np.array_equal(found, round_preserving_row_totals(matrix))
         assert np.array_equal(found.sum(axis=1), matrix.sum(axis=1).round())
+
+
+def multilabel_case(seed: int, n_rows: int = 2_000, n_classes: int = 5):
+    rng = np.random.default_rng(seed)
+    truth = rng.random((n_rows, n_classes)) < 0.3
+    pred_probs = np.where(truth, 0.4 + 0.6 * rng.random(truth.shape), 0.6 * rng.random(truth.shape))
+    labels = truth ^ (rng.random(truth.shape) < 0.05)
+    if seed % 2:
+        labels[:, 1] = False  # a class no example has
+    return labels, pred_probs
+
+
+@pytest.mark.parametrize("calibrate", [False, True])
+def test_multilabel_confident_joints_match_cleanlab(calibrate):
+    for seed in range(4):
+        labels, pred_probs = multilabel_case(seed, n_classes=3 + seed)
+        lists = [np.flatnonzero(row).tolist() for row in labels]
+        expected = cl_count.compute_confident_joint(lists, pred_probs, multi_label=True, calibrate=calibrate)
+        found = dlq.compute_confident_joint(lists, pred_probs, multi_label=True, calibrate=calibrate)
+        assert found.shape == (3 + seed, 2, 2) and np.array_equal(found, expected)
+        lazy = dlq.compute_confident_joint(
+            da.from_array(labels, chunks=(333, -1)),
+            da.from_array(pred_probs, chunks=(333, -1)),
+            multi_label=True,
+            calibrate=calibrate,
+        )
+        assert np.array_equal(lazy.compute(), expected)
