@@ -189,6 +189,12 @@ def threshold_pass(builder: GraphBuilder, absent_class_threshold: float) -> Key:
     return thresholds_from(builder, threshold_sums(builder), absent_class_threshold)
 
 
+def confident_thresholds(labels: da.Array, pred_probs: da.Array, absent_class_threshold: float) -> Delayed:
+    """Pass 1 alone: the validated per-class confident thresholds."""
+    builder = GraphBuilder(labels, pred_probs, "thresholds", absent_class_threshold)
+    return builder.delayed(threshold_pass(builder, absent_class_threshold))
+
+
 def _unnormalized_rows(partials: kernels.ThresholdPartials) -> kernels.RowsOffOne:
     return partials.unnormalized
 

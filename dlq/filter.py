@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from dlq import engine, io, joint
-from dlq.multiclass import get_label_quality_scores
+from dlq import engine, io, joint, kernels
+from dlq.multiclass import _check_method, _checked_kwargs
 from dlq.scheduler import compute
 
 PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
@@ -138,6 +138,9 @@ def find_label_issues(
     """
     if multi_label:
         raise ValueError("dlq.find_label_issues does not take multi_label=True; use dlq.multilabel.find_label_issues")
+    ranking = _checked_kwargs(rank_by_kwargs, {"adjust_pred_probs": False}, "rank_by_kwargs")
+    if return_indices_ranked_by is not None:
+        _check_method(return_indices_ranked_by, ranking["adjust_pred_probs"])
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     num_classes = opened_probs.shape[1]
     removals = _checked_options(filter_by, frac_noise, num_to_remove_per_class, min_examples_per_class, num_classes)
@@ -181,7 +184,17 @@ def find_label_issues(
         mask = np.zeros(opened_labels.shape[0], dtype=bool)
         mask[issues] = True
         return mask
-    scores = np.asarray(
-        get_label_quality_scores(labels, pred_probs, method=return_indices_ranked_by, **(rank_by_kwargs or {}))
-    )
-    return issues[np.lexsort((issues, scores[issues]))]
+    return _ranked(issues, opened_labels, opened_probs, return_indices_ranked_by, ranking["adjust_pred_probs"], n_jobs)
+
+
+def _ranked(
+    issues: np.ndarray, labels: Any, pred_probs: Any, method: str, adjust: bool, n_jobs: int | None
+) -> np.ndarray:
+    """The issues sorted by their label quality score (ties by index); only
+    the issues' rows are scored, read block by block."""
+    given, probs = compute(engine.take_rows(labels, issues), engine.take_rows(pred_probs, issues), n_jobs=n_jobs)
+    thresholds = None
+    if adjust:  # cleanlab.rank's thresholds: 2 for a class no example is given
+        (thresholds,) = compute(engine.confident_thresholds(labels, pred_probs, 2.0), n_jobs=n_jobs)
+    scores = kernels.label_quality_scores(given, probs, method=method, thresholds=thresholds)
+    return issues[np.lexsort((issues, scores))]

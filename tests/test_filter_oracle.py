@@ -114,6 +114,12 @@ def test_refusals():
         ({"num_to_remove_per_class": [1, 2]}, "num_to_remove_per_class must be 3 non-negative integers"),
         ({"confident_joint": np.eye(2)}, "confident_joint must be 3 x 3"),
         ({"multi_label": True}, "dlq.multilabel.find_label_issues"),
+        ({"return_indices_ranked_by": "margin"}, "method must be one of"),
+        ({"return_indices_ranked_by": "self_confidence", "rank_by_kwargs": {"alpha": 1}}, "unsupported keys"),
+        (
+            {"return_indices_ranked_by": "confidence_weighted_entropy", "rank_by_kwargs": {"adjust_pred_probs": True}},
+            "not supported with method='confidence_weighted_entropy'",
+        ),
     ]
     for options, message in cases:
         with pytest.raises(ValueError, match=message):
