@@ -32,11 +32,6 @@ def _checked_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:
     return values
 
 
-def _joint(counts: np.ndarray, class_counts: np.ndarray, *, calibrate: bool) -> np.ndarray:
-    confident_joint = joint.with_diagonal_at_least_one(counts[:-1])
-    return joint.calibrated(confident_joint, class_counts) if calibrate else confident_joint
-
-
 def compute_confident_joint(
     labels: Any,
     pred_probs: Any,
@@ -95,7 +90,9 @@ def compute_confident_joint(
         return computed_unless_lazy(result, labels, pred_probs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     checked = _checked_thresholds(thresholds, opened_probs.shape[1])
-    result = engine.confident_joint(opened_labels, opened_probs, checked, partial(_joint, calibrate=calibrate))
+    result = engine.confident_joint(
+        opened_labels, opened_probs, checked, partial(joint.confident_joint, calibrate=calibrate)
+    )
     return computed_unless_lazy(result, labels, pred_probs)
 
 
@@ -105,7 +102,7 @@ def _issue_count(
     if estimation_method == "off_diagonal":
         return joint.off_diagonal_issue_count(counts, class_counts)
     if estimation_method == "off_diagonal_calibrated":
-        confident_joint = _joint(counts, class_counts, calibrate=True)
+        confident_joint = joint.confident_joint(counts, class_counts, calibrate=True)
     return joint.calibrated_issue_count(confident_joint, class_counts)
 
 

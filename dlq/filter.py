@@ -26,11 +26,10 @@ def _cells(
     num_to_remove_per_class: np.ndarray | None,
     by_class: bool,
 ) -> np.ndarray:
-    confident_joint = given_joint
-    if confident_joint is None:
-        confident_joint = joint.calibrated(joint.with_diagonal_at_least_one(counts[:-1]), class_counts)
+    if given_joint is None:
+        given_joint = joint.confident_joint(counts, class_counts, calibrate=True)
     prune_matrix = joint.prune_counts(
-        confident_joint,
+        given_joint,
         class_counts,
         min_examples_per_class=min_examples_per_class,
         frac_noise=frac_noise,

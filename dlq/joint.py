@@ -107,6 +107,19 @@ def _round_preserving_sum(values: np.ndarray) -> np.ndarray:
     return rounded
 
 
+def confident_joint(counts: np.ndarray, class_counts: np.ndarray, *, calibrate: bool) -> np.ndarray:
+    """The confident joint from summed :func:`confident_joint_counts`: every
+    diagonal entry at least 1, then calibrated to the label counts if asked.
+
+    Examples
+    --------
+    >>> confident_joint(np.array([[3, 1], [0, 0], [0, 0]]), np.array([4, 1]), calibrate=False).tolist()
+    [[3, 1], [0, 1]]
+    """
+    joint = with_diagonal_at_least_one(counts[:-1])
+    return calibrated(joint, class_counts) if calibrate else joint
+
+
 def calibrated(joint: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
     """The joint with each row scaled to its label's count, all scaled to the
     number of examples, then rounded keeping row sums.

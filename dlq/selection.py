@@ -1,13 +1,13 @@
 """The k-th lowest (score, index) of a chunked data set, in bounded memory.
 
 Scores are mapped to unsigned 64-bit keys that sort as the scores do, and the
-k-th lowest key is found 16 bits at a time: each round sums, over all chunks,
-a histogram of the next 16 bits among the rows that share the bits already
-found, and picks the bin holding the k-th row. After two rounds the rows
-sharing the 32 leading bits are few (their scores agree to about 1e-6 of
-their size) and are gathered, lowest first, to settle the exact score and,
-among equal scores, the index. Every step keeps a fixed amount per chunk
-(a histogram) or what it gathers, never a value per row.
+k-th lowest key is found ``BITS_PER_ROUND`` (12) bits at a time: each round
+sums, over all chunks, a histogram of the next bits among the rows that share
+the bits already found, and picks the bin holding the k-th row. After
+``ROUNDS`` (3) rounds the rows sharing the 36 leading bits are few (their
+scores agree to about 1e-7 of their size) and are gathered, lowest first, to
+settle the exact score and, among equal scores, the index. Every step keeps a
+fixed amount per chunk (a histogram) or what it gathers, never a value per row.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Cut:
         return (keys >> np.uint64(_KEY_BITS - self.bits)) == np.uint64(self.prefix)
 
     def histogram(self, scores: np.ndarray) -> np.ndarray:
-        """Counts of the next 16 key bits among the rows matching the prefix.
+        """Counts of the next key bits among the rows matching the prefix.
 
         Examples
         --------
@@ -119,7 +119,7 @@ class Cut:
 
 
 def leading_histogram(scores: np.ndarray) -> np.ndarray:
-    """Counts of the leading 16 key bits of every score: the first round,
+    """Counts of the leading key bits of every score: the first round,
     which needs no k and is taken while the scores are made.
 
     Examples
