@@ -6,6 +6,7 @@ import warnings
 from functools import partial
 from typing import Any
 
+import dask
 import numpy as np
 
 from dlq import engine, io, joint
@@ -15,10 +16,12 @@ ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated", "off_diagonal_c
 
 
 def _binary_joints(counts: np.ndarray, label_counts: np.ndarray, *, calibrate: bool) -> np.ndarray:
-    joints = np.stack([joint.with_diagonal_at_least_one(cell) for cell in counts])
-    if calibrate:
-        joints = np.stack([joint.calibrated(cell, count) for cell, count in zip(joints, label_counts, strict=True)])
-    return joints
+    return np.stack(
+        [
+            joint.confident_joint(cell, count, calibrate=calibrate)
+            for cell, count in zip(counts, label_counts, strict=True)
+        ]
+    )
 
 
 def _checked_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:
@@ -131,7 +134,11 @@ def num_label_issues(
         For ``"off_diagonal_custom"``.
     estimation_method : {"off_diagonal", "off_diagonal_calibrated", "off_diagonal_custom"}
     multi_label : bool
-        Not supported yet (refused).
+        Multi-label data (labels as :func:`compute_confident_joint` takes
+        them): as cleanlab, the number of examples with an issue under the
+        ``confident_learning`` filter in at least one class's one-vs-rest
+        problem; ``estimation_method`` and ``confident_joint`` do not apply
+        (a warning says so when they are given).
 
     Returns
     -------
@@ -146,13 +153,10 @@ def num_label_issues(
     >>> dlq.num_label_issues(labels, pred_probs)
     2
     """
-    if multi_label:
-        raise ValueError(
-            "dlq.num_label_issues does not support multi_label=True yet; for multi-label data use "
-            "dlq.multilabel.find_label_issues"
-        )
     if estimation_method not in ESTIMATION_METHODS:
         raise ValueError(f"estimation_method must be one of {', '.join(ESTIMATION_METHODS)}; got {estimation_method!r}")
+    if multi_label:
+        return _multilabel_issue_count(labels, pred_probs, confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     num_classes = opened_probs.shape[1]
     if estimation_method == "off_diagonal_custom":
@@ -174,3 +178,24 @@ def num_label_issues(
         confident_joint = None
     finish = partial(_issue_count, estimation_method=estimation_method, confident_joint=confident_joint)
     return computed_unless_lazy(engine.confident_joint(opened_labels, opened_probs, None, finish), labels, pred_probs)
+
+
+def _union_size(per_class_issues: list[np.ndarray]) -> int:
+    return int(np.unique(np.concatenate(per_class_issues)).shape[0])
+
+
+def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, estimation_method: str) -> Any:
+    for name, value, default in (
+        ("confident_joint", confident_joint, None),
+        ("estimation_method", estimation_method, "off_diagonal"),
+    ):
+        if value is not default and not (isinstance(value, str) and value == default):
+            warnings.warn(
+                f"{name} is ignored with multi_label=True: the count is the examples with a confident_learning "
+                "issue in some class",
+                UserWarning,
+                stacklevel=3,
+            )
+    opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
+    found = engine.binary_issues(opened_labels, opened_probs, filter_by="confident_learning")
+    return computed_unless_lazy(dask.delayed(_union_size, pure=True)(found.per_class_issues), labels, pred_probs)

@@ -414,8 +414,17 @@ class _Scored(NamedTuple):
     histogram: np.ndarray
 
 
-def _scored_block(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> _Scored:
-    scores = kernels.label_quality_scores(labels, pred_probs, method=method)
+def _scored_block(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    method: str,
+    aggregate: Callable[[np.ndarray], np.ndarray] | None,
+) -> _Scored:
+    if aggregate is None:
+        scores = kernels.label_quality_scores(labels, pred_probs, method=method)
+    else:
+        scores = _multilabel_scores_block(labels, pred_probs, offset, method, None, aggregate)
     return _Scored(scores, selection.leading_histogram(scores))
 
 
@@ -424,12 +433,20 @@ def _at_or_below(scores: np.ndarray, offset: int, cutoff: selection.Cutoff) -> k
     return cutoff.selects(kernels.Candidates(scores, indices, np.zeros(scores.shape[0], bool)))
 
 
-def lowest_scores(labels: da.Array, pred_probs: da.Array, *, method: str, k: int) -> Delayed:
+def lowest_scores(
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    method: str,
+    k: int,
+    aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Delayed:
     """Indices of the ``k`` lowest unadjusted scores (ties to the lower
     index), ranked, in one read of data already validated; the scores stay in
-    memory until the cut-off is known."""
-    builder = GraphBuilder(labels, pred_probs, "lowest-scores", method, k)
-    blocks = builder.per_chunk("scored", _scored_block, builder.first_read, method)
+    memory until the cut-off is known. Multi-label scores, per-class scores
+    aggregated by ``aggregate``, when it is given."""
+    builder = GraphBuilder(labels, pred_probs, "lowest-scores", method, k, aggregate)
+    blocks = builder.per_chunk("scored", _scored_block, builder.first_read, method, aggregate)
     scores = _part(builder, blocks, "scores")
     histogram_sum = builder.tree("histogram-sums-1", _sum_counts, _part(builder, blocks, "histogram"))
     cut = builder.single("cut-1", _first_cut, histogram_sum, k, labels.shape[0])
@@ -654,6 +671,97 @@ def pruned_by_joint(
     merged = builder.tree("cell-merge", joint.merge_cells, candidates, cells)
     flagged = partial(joint.pruned, by_noise_rate=by_noise_rate, by_class=by_class, num_classes=pred_probs.shape[1])
     return builder.delayed(builder.single("pruned", flagged, merged))
+
+
+def _flagged_per_class(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, thresholds: np.ndarray, filter_by: str
+) -> list[np.ndarray]:
+    if filter_by == "confident_learning":
+        flags = onevsrest.off_diagonal(labels, pred_probs, thresholds)
+    else:
+        flags = onevsrest.mispredicted(labels, pred_probs)
+    return [np.flatnonzero(column) + offset for column in flags.T]
+
+
+def _concatenate_per_class(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
+    return [np.concatenate(per_class) for per_class in zip(*parts, strict=True)]
+
+
+def _off_diagonal_per_class(counts: np.ndarray) -> np.ndarray:
+    return counts[:, 2].sum(axis=1)
+
+
+def _binary_lowest_block(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, k: np.ndarray, method: str
+) -> list[kernels.Candidates]:
+    scores = onevsrest.per_class_scores(labels, pred_probs, method=method)
+    indices = np.arange(offset, offset + scores.shape[0])
+    unflagged = np.zeros(scores.shape[0], bool)
+    return [kernels.lowest(scores[:, c], indices, unflagged, int(k[c])) for c in range(k.shape[0])]
+
+
+def _sorted_per_class(candidates: list[kernels.Candidates]) -> list[np.ndarray]:
+    return [np.sort(per_class.indices) for per_class in candidates]
+
+
+class BinaryIssues(NamedTuple):
+    """Lazy results of cleanlab's in-memory filters on the K one-vs-rest problems."""
+
+    thresholds: Delayed  # (2, K): cleanlab's in-memory thresholds (2 for a side no example has)
+    per_class_issues: Delayed  # K sorted index arrays
+
+
+def binary_issues(
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    filter_by: str,
+    cells_from: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> BinaryIssues:
+    """The issues of each one-vs-rest binary problem under cleanlab.filter's
+    ``filter_by``, all K problems in one graph.
+
+    Pass 1 computes the thresholds. ``confident_learning`` and
+    ``predicted_neq_given`` flag rows in pass 2. The other filters count the
+    K binary confident joints in pass 2; in pass 3, ``low_self_confidence``
+    and ``low_normalized_margin`` keep each class's k lowest scores (k its
+    off-diagonal count) and the pruning filters keep the candidates of the
+    cells ``cells_from(counts (K, 3, 2), label counts (K, 2))`` gives, as
+    :func:`pruned_by_joint` does for one problem.
+    """
+    builder = GraphBuilder(labels, pred_probs, "binary-issues", filter_by, cells_from)
+    total = threshold_sums(builder, onevsrest)
+    thresholds = thresholds_from(builder, total, 2.0, onevsrest)
+    num_classes = pred_probs.shape[1]
+    if filter_by in ("confident_learning", "predicted_neq_given"):
+        flagged = builder.per_chunk("binary-flags", _flagged_per_class, builder.second_read, thresholds, filter_by)
+        issues = builder.tree("binary-flag-merge", _concatenate_per_class, flagged)
+        return BinaryIssues(builder.delayed(thresholds), builder.delayed(issues))
+    blocks = builder.per_chunk(
+        "binary-joint-counts", onevsrest.confident_joint_counts, builder.second_read, thresholds, offset=False
+    )
+    counts = builder.tree("binary-joint-sums", _sum_counts, blocks)
+    if filter_by.startswith("low_"):
+        k = builder.single("binary-issue-counts", _off_diagonal_per_class, counts)
+        candidates = builder.per_chunk(
+            "binary-lowest", _binary_lowest_block, builder.another_read(), k, filter_by[len("low_") :]
+        )
+        merged = builder.tree("binary-lowest-merge", _merge_per_class, candidates, k)
+        issues = builder.single("binary-lowest-issues", _sorted_per_class, merged)
+    else:
+        cells = builder.single("binary-cells", _finished_binary_joints, total, counts, cells_from)
+        candidates = builder.per_chunk(
+            "binary-cell-candidates", onevsrest.cell_candidates, builder.another_read(), cells
+        )
+        merged = builder.tree("binary-cell-merge", joint.merge_cells, candidates, cells)
+        flagged = partial(
+            onevsrest.pruned,
+            by_noise_rate=filter_by != "prune_by_class",
+            by_class=filter_by != "prune_by_noise_rate",
+            num_classes=num_classes,
+        )
+        issues = builder.single("binary-pruned", flagged, merged)
+    return BinaryIssues(builder.delayed(thresholds), builder.delayed(issues))
 
 
 def _validated(partials: kernels.ThresholdPartials, value: Any) -> Any:

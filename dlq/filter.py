@@ -16,30 +16,6 @@ PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
 ROW_FILTERS = ("confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
 
 
-def _cells(
-    counts: np.ndarray,
-    class_counts: np.ndarray,
-    *,
-    given_joint: np.ndarray | None,
-    min_examples_per_class: int,
-    frac_noise: float,
-    num_to_remove_per_class: np.ndarray | None,
-    by_class: bool,
-) -> np.ndarray:
-    if given_joint is None:
-        given_joint = joint.confident_joint(counts, class_counts, calibrate=True)
-    prune_matrix = joint.prune_counts(
-        given_joint,
-        class_counts,
-        min_examples_per_class=min_examples_per_class,
-        frac_noise=frac_noise,
-        num_to_remove_per_class=num_to_remove_per_class,
-    )
-    return joint.cells_to_prune(
-        prune_matrix, class_counts, min_examples_per_class=min_examples_per_class, by_class=by_class
-    )
-
-
 def _checked_options(
     filter_by: str, frac_noise: float, num_to_remove_per_class: Any, min_examples_per_class: int, num_classes: int
 ) -> np.ndarray | None:
@@ -147,7 +123,7 @@ def find_label_issues(
     if given_joint is not None and given_joint.shape != (num_classes, num_classes):
         raise ValueError(f"confident_joint must be {num_classes} x {num_classes}; got shape {given_joint.shape}")
     cells_from = partial(
-        _cells,
+        joint.prune_cells,
         given_joint=given_joint,
         min_examples_per_class=int(min_examples_per_class),
         frac_noise=float(frac_noise),

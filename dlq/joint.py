@@ -228,6 +228,38 @@ def cells_to_prune(
     return cells
 
 
+def prune_cells(
+    counts: np.ndarray,
+    class_counts: np.ndarray,
+    *,
+    given_joint: np.ndarray | None,
+    min_examples_per_class: int,
+    frac_noise: float,
+    num_to_remove_per_class: np.ndarray | None,
+    by_class: bool,
+) -> np.ndarray:
+    """:func:`cells_to_prune` from summed :func:`confident_joint_counts` (or
+    from ``given_joint``): the calibrated joint, its :func:`prune_counts`, then
+    the cells.
+
+    Examples
+    --------
+    >>> prune_cells(np.array([[8, 2], [1, 9], [2, 1]]), np.array([10, 10]), given_joint=None,
+    ...             min_examples_per_class=1, frac_noise=1.0, num_to_remove_per_class=None, by_class=False).tolist()
+    [[0, 2], [1, 0]]
+    """
+    if given_joint is None:
+        given_joint = confident_joint(counts, class_counts, calibrate=True)
+    prune_matrix = prune_counts(
+        given_joint,
+        class_counts,
+        min_examples_per_class=min_examples_per_class,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=num_to_remove_per_class,
+    )
+    return cells_to_prune(prune_matrix, class_counts, min_examples_per_class=min_examples_per_class, by_class=by_class)
+
+
 @dataclass(frozen=True)
 class CellCandidates:
     """Candidates of many cells at once: ``cells[i] = given * K + class``."""

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlq import exact, kernels
+from dlq import exact, joint, kernels
 
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> kernels.InvalidRows:
@@ -195,30 +195,176 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     disagrees = predicted_positive != positive_label
     prune = np.count_nonzero((predicted_prob >= cutoff) & disagrees, axis=0).astype(np.int64)
     given = np.where(positive_label, positive, negative)
-    bumped = given + pred_probs.dtype.type(kernels.FLOATING_POINT_COMPARISON)
-    # the given side wins argmax if it is larger, or equal and the lower column (the negative side)
-    agrees = ~disagrees | (bumped > predicted_prob) | ((bumped == predicted_prob) & ~positive_label)
+    agrees = _agrees(positive_label, given, predicted_positive, predicted_prob)
     return BinaryPass2(_scores_from(given, negative, positive, positive_label, method), agrees, prune)
 
 
-def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Per-chunk counts of the K binary confident joints, shape (K, 2, 2):
-    entry (k, y, g) counts the rows with ``y_k = y`` confidently predicted
-    ``g`` in problem k (a side is confident when its probability, ``1 - p_k``
-    or ``p_k``, reaches its threshold less 1e-6; when both are, the larger,
-    the negative side on a tie; rows confident in neither are not counted).
+def _agrees(
+    positive_label: np.ndarray, given: np.ndarray, predicted_positive: np.ndarray, predicted_prob: np.ndarray
+) -> np.ndarray:
+    """:func:`dlq.kernels.prediction_agrees` of every binary problem: the
+    given side wins argmax once 1e-6 is added to it if it is larger, or equal
+    and the lower column (the negative side)."""
+    bumped = given + given.dtype.type(kernels.FLOATING_POINT_COMPARISON)
+    return (
+        (predicted_positive == positive_label)
+        | (bumped > predicted_prob)
+        | ((bumped == predicted_prob) & ~positive_label)
+    )
+
+
+def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Whether each binary problem's argmax is not its label, even with 1e-6
+    added to the label's side: cleanlab's ``predicted_neq_given``, shape (n, K).
 
     Examples
     --------
-    >>> labels, pred_probs = np.array([[1], [0], [0]]), np.array([[0.9], [0.8], [0.1]])
-    >>> confident_joint_counts(labels, pred_probs, np.array([[0.5], [0.5]]))[0].tolist()
-    [[1, 1], [0, 1]]
+    >>> mispredicted(np.array([[1, 0]]), np.array([[0.2, 0.4]])).tolist()
+    [[True, False]]
     """
+    positive_label = labels.astype(bool)
+    negative, positive = binary_columns(pred_probs)
+    given = np.where(positive_label, positive, negative)
+    return ~_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
+
+
+def _confident_guesses(
+    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each binary problem's confident guess (True for the positive side),
+    whether it has one, and whether it is off the diagonal with a prediction
+    that disagrees with the label, each (n, K)."""
+    positive_label = labels.astype(bool)
     negative, positive = binary_columns(pred_probs)
     confident_negative = negative >= thresholds[0] - kernels.FLOATING_POINT_COMPARISON
     confident_positive = positive >= thresholds[1] - kernels.FLOATING_POINT_COMPARISON
     guess = np.where(confident_negative & confident_positive, positive > negative, confident_positive)
     counted = confident_negative | confident_positive
+    given = np.where(positive_label, positive, negative)
+    agrees = _agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
+    return guess, counted, counted & (guess != positive_label) & ~agrees
+
+
+def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Whether each binary problem is off its confident joint's diagonal and
+    its prediction disagrees with its label: cleanlab's ``confident_learning``
+    filter, shape (n, K).
+
+    Examples
+    --------
+    >>> off_diagonal(np.array([[1, 0]]), np.array([[0.2, 0.4]]), np.full((2, 2), 0.5)).tolist()
+    [[True, False]]
+    """
+    return _confident_guesses(labels, pred_probs, thresholds)[2]
+
+
+def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per-chunk counts of the K binary confident joints, shape (K, 3, 2), each
+    laid out as :func:`dlq.joint.confident_joint_counts` lays out a two-class
+    joint: entry (k, y, g) counts the rows with ``y_k = y`` confidently
+    predicted ``g`` in problem k (a side is confident when its probability,
+    ``1 - p_k`` or ``p_k``, reaches its threshold less 1e-6; when both are,
+    the larger, the negative side on a tie; rows confident in neither are not
+    counted); entry (k, 2, y) counts those of them off the diagonal whose
+    prediction disagrees with their label.
+
+    Examples
+    --------
+    >>> labels, pred_probs = np.array([[1], [0], [0]]), np.array([[0.9], [0.8], [0.1]])
+    >>> confident_joint_counts(labels, pred_probs, np.array([[0.5], [0.5]]))[0].tolist()
+    [[1, 1], [0, 1], [1, 0]]
+    """
+    guess, counted, issues = _confident_guesses(labels, pred_probs, thresholds)
     num_classes = pred_probs.shape[1]
-    cells = (np.arange(num_classes) * 4 + labels.astype(np.int64) * 2 + guess)[counted]
-    return np.bincount(cells, minlength=num_classes * 4).reshape(num_classes, 2, 2).astype(np.int64)
+    column = np.arange(num_classes) * 6
+    side = labels.astype(np.int64)
+    cells = np.concatenate([(column + side * 2 + guess)[counted], (column + 4 + side)[issues]])
+    return np.bincount(cells, minlength=num_classes * 6).reshape(num_classes, 3, 2).astype(np.int64)
+
+
+def cell_candidates(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, counts: np.ndarray
+) -> joint.CellCandidates:
+    """:func:`dlq.joint.cell_candidates` of every binary problem with a count
+    in ``counts`` (K, 2, 2); the cells of problem k are numbered ``4 k +
+    2 given + class``.
+
+    Examples
+    --------
+    >>> labels, pred_probs = np.array([[0, 1], [0, 1]]), np.array([[0.7, 0.9], [0.4, 0.2]])
+    >>> counts = np.array([[[0, 1], [0, 0]], [[0, 0], [0, 0]]])
+    >>> found = cell_candidates(labels, pred_probs, 10, counts)
+    >>> found.cells.tolist(), found.indices.tolist()
+    ([1], [10])
+    """
+    parts = []
+    for problem in np.flatnonzero(counts.any(axis=(1, 2))):
+        negative, positive = binary_columns(pred_probs[:, problem])
+        found = joint.cell_candidates(
+            labels[:, problem].astype(np.int64), np.column_stack([negative, positive]), offset, counts[problem]
+        )
+        parts.append(joint.CellCandidates(found.cells + 4 * problem, found.scores, found.indices, found.agrees))
+    return joint.concatenate_cells(parts, pred_probs.dtype)
+
+
+def pruned(
+    candidates: joint.CellCandidates, *, by_noise_rate: bool, by_class: bool, num_classes: int
+) -> list[np.ndarray]:
+    """:func:`dlq.joint.pruned` of each of the K binary problems.
+
+    Examples
+    --------
+    >>> found = joint.CellCandidates(np.array([1, 6]), np.array([-.4, -.2]), np.array([10, 11]), np.zeros(2, bool))
+    >>> [issues.tolist() for issues in pruned(found, by_noise_rate=True, by_class=False, num_classes=2)]
+    [[10], [11]]
+    """
+    problem, cells = np.divmod(candidates.cells, 4)
+    found = []
+    for k in range(num_classes):
+        mine = problem == k
+        part = joint.CellCandidates(
+            cells[mine], candidates.scores[mine], candidates.indices[mine], candidates.agrees[mine]
+        )
+        found.append(joint.pruned(part, by_noise_rate=by_noise_rate, by_class=by_class, num_classes=2))
+    return found
+
+
+def prune_cells(
+    counts: np.ndarray,
+    label_counts: np.ndarray,
+    *,
+    given_joints: np.ndarray | None,
+    min_examples_per_class: int,
+    frac_noise: float,
+    num_to_remove_per_class: np.ndarray | None,
+    by_class: bool,
+) -> np.ndarray:
+    """:func:`dlq.joint.prune_cells` of each binary problem, shape (K, 2, 2),
+    from the summed :func:`confident_joint_counts` and the (negative,
+    positive) label counts (K, 2). ``num_to_remove_per_class[k]`` examples
+    labelled k are flagged in problem k, and none not labelled k, as cleanlab
+    passes ``[n_k, 0]`` to each problem.
+
+    Examples
+    --------
+    >>> counts = np.array([[[8, 2], [1, 9], [2, 1]]])
+    >>> prune_cells(counts, np.array([[10, 10]]), given_joints=None, min_examples_per_class=1, frac_noise=1.0,
+    ...             num_to_remove_per_class=None, by_class=False).tolist()
+    [[[0, 2], [1, 0]]]
+    """
+    return np.stack(
+        [
+            joint.prune_cells(
+                counts[k],
+                label_counts[k],
+                given_joint=None if given_joints is None else given_joints[k],
+                min_examples_per_class=min_examples_per_class,
+                frac_noise=frac_noise,
+                num_to_remove_per_class=None
+                if num_to_remove_per_class is None
+                else np.array([num_to_remove_per_class[k], 0]),
+                by_class=by_class,
+            )
+            for k in range(counts.shape[0])
+        ]
+    )

@@ -88,7 +88,7 @@ def test_refusals_and_warnings():
         dlq.num_label_issues(labels, pred_probs, estimation_method="diagonal")
     with pytest.raises(ValueError, match="thresholds must be 3 finite numbers"):
         dlq.compute_confident_joint(labels, pred_probs, thresholds=[0.5, 0.5])
-    with pytest.raises(ValueError, match="multi_label=True"):
+    with pytest.raises(ValueError, match="multi-label labels must be class-index lists"):
         dlq.num_label_issues(labels, pred_probs, multi_label=True)
     with pytest.raises(ValueError, match="computes its own thresholds"):
         dlq.compute_confident_joint([[0]] * 200, pred_probs, thresholds=[0.5] * 3, multi_label=True)

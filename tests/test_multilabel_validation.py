@@ -39,21 +39,50 @@ def test_bad_scoring_method():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({}, "supports low_memory=True"),
-        ({"low_memory": True, "filter_by": "confident_learning"}, "filter_by='confident_learning'"),
-        ({"low_memory": False, "filter_by": "low_self_confidence"}, "Pass low_memory=True"),
-        ({"low_memory": True, "frac_noise": 0.5}, "frac_noise has no effect"),
-        ({"low_memory": True, "min_examples_per_class": 5}, "min_examples_per_class has no effect"),
-        ({"low_memory": True, "return_indices_ranked_by": "entropy"}, "method must be one of"),
-        ({"low_memory": True, "return_indices_ranked_by": "self_confidence", "rank_by_kwargs": {"x": 1}}, "only"),
+        ({"filter_by": "prune"}, ValueError, "filter_by must be one of"),
+        ({"frac_noise": 1.5}, ValueError, "frac_noise must be between 0 and 1"),
+        ({"min_examples_per_class": 2.5}, TypeError, "min_examples_per_class must be an integer"),
+        ({"num_to_remove_per_class": [1, 2]}, ValueError, "num_to_remove_per_class must be 4 non-negative integers"),
+        ({"filter_by": "confident_learning", "num_to_remove_per_class": [1] * 4}, ValueError, "only supported by"),
+        ({"confident_joint": np.ones((4, 2))}, ValueError, r"confident_joint must have shape \(4, 2, 2\)"),
+        ({"return_indices_ranked_by": "entropy"}, ValueError, "method must be one of"),
+        ({"low_memory": True, "return_indices_ranked_by": "entropy"}, ValueError, "method must be one of"),
+        ({"return_indices_ranked_by": "self_confidence", "rank_by_kwargs": {"x": 1}}, ValueError, "unsupported keys"),
     ],
 )
-def test_unsupported_issue_options(kwargs, message):
+def test_bad_issue_options(kwargs, error, message):
     for finder in (dlq.multilabel.find_label_issues, dlq.multilabel.find_multilabel_issues_per_class):
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(error, match=message):
             finder(LABELS, PRED_PROBS, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message", "reference"),
+    [
+        ({"low_memory": True, "filter_by": "both"}, "filter_by is not used when low_memory=True", {"low_memory": True}),
+        ({"low_memory": True, "frac_noise": 0.5}, "frac_noise is not used", {"low_memory": True}),
+        ({"low_memory": True, "min_examples_per_class": 5}, "min_examples_per_class is not used", {"low_memory": True}),
+        (
+            {"low_memory": True, "confident_joint": np.ones((4, 2, 2), int)},
+            "confident_joint is not used",
+            {"low_memory": True},
+        ),
+        ({"confident_joint": np.ones((4, 4), int)}, "a 4 x 4 confident_joint is ignored", {}),
+        (
+            {"filter_by": "confident_learning", "confident_joint": np.ones((4, 2, 2), int)},
+            "confident_joint is ignored",
+            {"filter_by": "confident_learning"},
+        ),
+    ],
+)
+def test_options_without_effect_warn_as_cleanlab_does(kwargs, message, reference):
+    """... and the answer is the one without them."""
+    for finder in (dlq.multilabel.find_label_issues, dlq.multilabel.find_multilabel_issues_per_class):
+        with pytest.warns(UserWarning, match=message):
+            found = finder(LABELS, PRED_PROBS, **kwargs)
+        assert np.array_equal(found, finder(LABELS, PRED_PROBS, **reference))
 
 
 @pytest.mark.parametrize(

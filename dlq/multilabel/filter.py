@@ -1,0 +1,447 @@
+"""cleanlab-compatible multi-label issue finding
+(``cleanlab.multilabel_classification.filter``).
+
+Class k of an example is the binary problem ``[1 - p_k, p_k]`` with label
+``y_k``; an example has a label issue when any of its K problems has one.
+With ``low_memory=False`` (cleanlab's default) each problem is filtered as
+``cleanlab.filter.find_label_issues`` filters a two-class data set; with
+``low_memory=True`` as ``find_label_issues_batched`` does. All K problems
+are searched in one graph. These functions translate arguments and results;
+the arithmetic is in :mod:`dlq.onevsrest` and :mod:`dlq.joint`, the graphs in
+:mod:`dlq.engine`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from dlq import aggregators, engine, io, onevsrest
+from dlq import filter as multiclass_filter
+from dlq.multiclass import _check_method, _checked_kwargs
+from dlq.multilabel.rank import DEFAULT_AGGREGATOR
+from dlq.result import Scan
+from dlq.scheduler import compute
+
+
+def scan(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    method: str = "self_confidence",
+    adjust_pred_probs: bool = False,
+    aggregator_kwargs: dict[str, Any] = DEFAULT_AGGREGATOR,
+    chunk_rows: int | None = None,
+) -> Scan:
+    """Build a lazy scan for label issues in multi-label data.
+
+    Every class's binary problem is searched as ``find_label_issues`` with
+    ``low_memory=True`` searches it, choosing each class's issues by
+    ``method``; the issues are united and ranked by the multi-label score
+    (``method``, ``adjust_pred_probs`` and ``aggregator_kwargs`` as in
+    :func:`get_label_quality_scores`). Nothing runs until ``.compute()`` or
+    ``.to_zarr()``.
+
+    Returns
+    -------
+    Scan
+        ``scores`` are the multi-label scores, ``mask`` marks the issues;
+        the computed result's ``thresholds`` have shape (2, K) (one pair per
+        binary problem) and ``num_issues`` adds up the classes' estimates.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8]])
+    >>> dlq.multilabel.scan([[0], [0], [1], [0], [0, 1]], pred_probs).compute().issues.tolist()
+    [3]
+    """
+    _check_method(method, adjust_pred_probs)
+    aggregate = aggregators.make_aggregator(aggregator_kwargs)
+    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
+    found = engine.multilabel_issues(
+        labels, pred_probs, ranked_by=method, rank_adjust=adjust_pred_probs, rank_aggregate=aggregate
+    )
+    return Scan(
+        n_examples=labels.shape[0],
+        n_classes=labels.shape[1],
+        options={
+            "multilabel": True,
+            "method": method,
+            "adjust_pred_probs": adjust_pred_probs,
+            "aggregator": {k: getattr(v, "__name__", v) for k, v in dict(aggregator_kwargs).items()},
+        },
+        thresholds=found.thresholds,
+        num_issues=found.num_issues.sum(),
+        scores=found.scores,
+        issues=found.ranked,
+        mask=found.mask,
+        per_class_issues=found.per_class_mask.sum(axis=0),
+    )
+
+
+_RANK_AGGREGATE = aggregators.make_aggregator(DEFAULT_AGGREGATOR)
+
+
+class _Options(NamedTuple):
+    """The checked arguments of the two finders."""
+
+    ranked_by: str | None
+    rank_adjust: bool
+    filter_by: str
+    removals: np.ndarray | None
+    given_joints: np.ndarray | None
+    min_examples_per_class: int
+    frac_noise: float
+    low_memory: bool
+
+
+def _checked(arguments: dict[str, Any], num_classes: int) -> _Options:
+    """Check the finders' arguments (their ``locals()``: both take cleanlab's
+    long, identical parameter list), warning as cleanlab does of those that
+    have no effect."""
+    ranking = _checked_kwargs(arguments["rank_by_kwargs"], {"adjust_pred_probs": False}, "rank_by_kwargs")
+    ranked_by = arguments["return_indices_ranked_by"]
+    if ranked_by is not None:
+        _check_method(ranked_by, ranking["adjust_pred_probs"])
+    filter_by = arguments["filter_by"]
+    removals = multiclass_filter._checked_options(
+        filter_by,
+        arguments["frac_noise"],
+        arguments["num_to_remove_per_class"],
+        arguments["min_examples_per_class"],
+        num_classes,
+    )
+    low_memory = bool(arguments["low_memory"])
+    given_joints = None
+    if low_memory:
+        defaults = {
+            "filter_by": "prune_by_noise_rate",
+            "frac_noise": 1.0,
+            "num_to_remove_per_class": None,
+            "min_examples_per_class": 1,
+            "confident_joint": None,
+        }
+        for name, default in defaults.items():
+            if arguments[name] is not default and not np.array_equal(arguments[name], default):
+                warnings.warn(f"{name} is not used when low_memory=True", UserWarning, stacklevel=3)
+    elif arguments["confident_joint"] is not None:
+        given_joints = _checked_joints(arguments["confident_joint"], num_classes)
+    return _Options(
+        ranked_by,
+        ranking["adjust_pred_probs"],
+        filter_by,
+        removals,
+        given_joints,
+        int(arguments["min_examples_per_class"]),
+        float(arguments["frac_noise"]),
+        low_memory,
+    )
+
+
+def _checked_joints(confident_joint: Any, num_classes: int) -> np.ndarray | None:
+    joints = np.asarray(confident_joint)
+    if joints.shape == (num_classes, num_classes):
+        warnings.warn(
+            f"a {num_classes} x {num_classes} confident_joint is ignored for multi-label data; give the "
+            f"({num_classes}, 2, 2) one-vs-rest joints of dlq.compute_confident_joint(..., multi_label=True)",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None
+    if joints.shape != (num_classes, 2, 2):
+        raise ValueError(
+            f"confident_joint must have shape ({num_classes}, 2, 2), one 2 x 2 joint per class, as "
+            f"dlq.compute_confident_joint(..., multi_label=True) returns; got shape {joints.shape}"
+        )
+    return joints
+
+
+def _per_class(labels: Any, pred_probs: Any, options: _Options, filter_by: str) -> engine.BinaryIssues:
+    """cleanlab.filter's ``filter_by`` on each of the K binary problems."""
+    cells_from = partial(
+        onevsrest.prune_cells,
+        given_joints=options.given_joints,
+        min_examples_per_class=options.min_examples_per_class,
+        frac_noise=options.frac_noise,
+        num_to_remove_per_class=options.removals,
+        by_class=filter_by != "prune_by_noise_rate",
+    )
+    return engine.binary_issues(labels, pred_probs, filter_by=filter_by, cells_from=cells_from)
+
+
+def _rows(labels: Any, pred_probs: Any, rows: np.ndarray, n_jobs: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``rows`` of labels and pred_probs, read block by block."""
+    return compute(engine.take_rows(labels, rows), engine.take_rows(pred_probs, rows), n_jobs=n_jobs)
+
+
+def _ranked(rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``rows`` sorted by their scores, lowest first, ties by index."""
+    return rows[np.lexsort((rows, scores))]
+
+
+def _multilabel_ranked(
+    rows: np.ndarray,
+    row_labels: np.ndarray,
+    row_probs: np.ndarray,
+    method: str,
+    thresholds: np.ndarray | None,
+) -> np.ndarray:
+    per_class = onevsrest.per_class_scores(row_labels, row_probs, method=method, thresholds=thresholds)
+    return _ranked(rows, _RANK_AGGREGATE(per_class))
+
+
+def _lowest_multilabel_scores(
+    labels: Any, pred_probs: Any, options: _Options, n_jobs: int | None, verbose: bool
+) -> np.ndarray:
+    """cleanlab's multi-label ``low_self_confidence`` and ``low_normalized_margin``
+    (both alike): the examples with the lowest multi-label self-confidence
+    (EMA), as many as have a ``confident_learning`` issue in some class."""
+    found = _per_class(labels, pred_probs, options, "confident_learning")
+    (per_class,) = compute(found.per_class_issues, n_jobs=n_jobs, progress=verbose)
+    num_issues = np.unique(np.concatenate(per_class)).shape[0]
+    lowest = engine.lowest_scores(labels, pred_probs, method="self_confidence", k=num_issues, aggregate=_RANK_AGGREGATE)
+    (issues,) = compute(lowest, n_jobs=n_jobs, progress=verbose)
+    if options.ranked_by is None:
+        return np.sort(issues)
+    row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
+    thresholds = None
+    if options.rank_adjust:  # as cleanlab: the thresholds of the flagged examples alone
+        partials = onevsrest.threshold_partials(row_labels, row_probs, 0)
+        thresholds = onevsrest.confident_thresholds(partials, absent_class_threshold=2.0)
+    return _multilabel_ranked(issues, row_labels, row_probs, options.ranked_by, thresholds)
+
+
+def _warn_of_an_ignored_joint(options: _Options, filter_by: str) -> None:
+    if options.given_joints is not None and filter_by in multiclass_filter.ROW_FILTERS:
+        warnings.warn(
+            f"confident_joint is ignored by filter_by={filter_by!r}, which estimates the joints from labels and "
+            "pred_probs",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def find_label_issues(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    return_indices_ranked_by: str | None = None,
+    rank_by_kwargs: dict = {},  # noqa: B006 - cleanlab's signature; never modified
+    filter_by: str = "prune_by_noise_rate",
+    frac_noise: float = 1.0,
+    num_to_remove_per_class: list[int] | None = None,
+    min_examples_per_class: int = 1,
+    confident_joint: np.ndarray | None = None,
+    n_jobs: int | None = None,
+    verbose: bool = False,
+    low_memory: bool = False,
+) -> np.ndarray:
+    """Find multi-label examples whose labels are likely wrong, as cleanlab's
+    ``multilabel_classification.filter.find_label_issues``.
+
+    Every class is a binary problem; an example is an issue if any of its
+    classes is (see :func:`find_multilabel_issues_per_class`).
+    ``low_self_confidence`` and ``low_normalized_margin`` are the exception,
+    as in cleanlab: both flag the examples with the lowest multi-label
+    self-confidence score (EMA aggregation), as many as have a
+    ``confident_learning`` issue in some class.
+
+    Parameters
+    ----------
+    labels, pred_probs
+        As in :func:`dlq.multilabel.get_label_quality_scores`.
+    return_indices_ranked_by : {None, "self_confidence", "normalized_margin", "confidence_weighted_entropy"}
+        None returns a boolean mask. Otherwise the issues are returned as
+        indices ranked by the multi-label score under this method (EMA
+        aggregation, alpha 0.8), worst first; ties by index. With
+        ``low_memory=True`` it also chooses each class's issues.
+    rank_by_kwargs : dict
+        ``{"adjust_pred_probs": True}`` adjusts the ranking scores.
+    filter_by : str
+        cleanlab.filter's method, for each class: ``prune_by_noise_rate``,
+        ``prune_by_class``, ``both``, ``confident_learning``,
+        ``predicted_neq_given``, ``low_self_confidence`` or
+        ``low_normalized_margin`` (see :func:`dlq.find_label_issues`).
+    frac_noise : float
+        Fraction of each class's estimated issues to flag (pruning filters).
+    num_to_remove_per_class : list of int, optional
+        How many examples to flag per class (pruning filters): for class k,
+        examples labelled k (cleanlab flags none of those not labelled k).
+    min_examples_per_class : int
+        A side (labelled k or not) with no more examples is not pruned.
+    confident_joint : array of int, shape (K, 2, 2), optional
+        The one-vs-rest joints of :func:`dlq.compute_confident_joint` with
+        ``multi_label=True``, instead of estimating them. A K x K joint is
+        ignored with a warning, as cleanlab does.
+    n_jobs : int, optional
+        Threads when no distributed client is active; all cores when None.
+    verbose : bool
+        Show a progress bar.
+    low_memory : bool
+        Search each class as ``find_label_issues_batched`` does (two reads);
+        the filter options then have no effect (a warning says so).
+
+    Returns
+    -------
+    ndarray
+        Boolean mask of length N, or ranked indices.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8], [0.1, 0.8]])
+    >>> labels = [[0], [0], [1], [0], [0, 1], [1]]
+    >>> dlq.multilabel.find_label_issues(labels, pred_probs).tolist()
+    [False, False, False, True, False, False]
+    """
+    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    options = _checked(locals(), pred_probs.shape[1])
+    if options.low_memory:
+        found = engine.multilabel_issues(
+            labels, pred_probs, ranked_by=options.ranked_by, rank_adjust=options.rank_adjust
+        )
+        result = found.mask if options.ranked_by is None else found.ranked
+        return compute(result, n_jobs=n_jobs, progress=verbose)[0]
+    _warn_of_an_ignored_joint(options, filter_by)
+    if filter_by.startswith("low_"):
+        issues = _lowest_multilabel_scores(labels, pred_probs, options, n_jobs, verbose)
+    else:
+        found = _per_class(labels, pred_probs, options, filter_by)
+        thresholds, per_class = compute(found.thresholds, found.per_class_issues, n_jobs=n_jobs, progress=verbose)
+        issues = np.unique(np.concatenate(per_class))
+        if options.ranked_by is not None:
+            row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
+            rank_thresholds = thresholds if options.rank_adjust else None
+            issues = _multilabel_ranked(issues, row_labels, row_probs, options.ranked_by, rank_thresholds)
+    if options.ranked_by is not None:
+        return issues
+    mask = np.zeros(labels.shape[0], dtype=bool)
+    mask[issues] = True
+    return mask
+
+
+def find_multilabel_issues_per_class(
+    labels: Any,
+    pred_probs: Any,
+    return_indices_ranked_by: str | None = None,
+    rank_by_kwargs: dict = {},  # noqa: B006 - cleanlab's signature; never modified
+    filter_by: str = "prune_by_noise_rate",
+    frac_noise: float = 1.0,
+    num_to_remove_per_class: list[int] | None = None,
+    min_examples_per_class: int = 1,
+    confident_joint: np.ndarray | None = None,
+    n_jobs: int | None = None,
+    verbose: bool = False,
+    low_memory: bool = False,
+) -> Any:
+    """Label issues of each class separately, as cleanlab's function of this name.
+
+    Class k of every example is the binary problem ``[1 - p_k, p_k]`` with
+    label ``y_k``, filtered as ``cleanlab.filter.find_label_issues`` filters a
+    two-class data set (with ``low_memory=True``, as
+    ``find_label_issues_batched`` does); all K problems are searched together,
+    in three reads of the data for the pruning and ``low_*`` filters, two
+    otherwise. Parameters are those of :func:`find_label_issues`.
+
+    Returns
+    -------
+    ndarray of bool, shape (N, K)
+        When ``return_indices_ranked_by`` is None: ``issues[i, k]`` is True if
+        example i's annotation of class k is likely wrong.
+    (list of ndarray, list of ndarray, list of ndarray)
+        Otherwise, as cleanlab: for each class, the indices of its issues
+        (ranked by that class's score, worst first; ties by index), its
+        binary labels (N,), and its binary pred_probs (N, 2).
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8], [0.1, 0.8]])
+    >>> labels = [[0], [0], [1], [0], [0, 1], [1]]
+    >>> dlq.multilabel.find_multilabel_issues_per_class(labels, pred_probs).astype(int).tolist()
+    [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0], [0, 0]]
+    """
+    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    options = _checked(locals(), pred_probs.shape[1])
+    if options.low_memory:
+        found = engine.multilabel_issues(
+            labels, pred_probs, ranked_by=options.ranked_by, rank_adjust=options.rank_adjust
+        )
+        (per_class,) = compute(found.per_class_issues, n_jobs=n_jobs, progress=verbose)
+    else:
+        _warn_of_an_ignored_joint(options, filter_by)
+        found = _per_class(labels, pred_probs, options, filter_by)
+        thresholds, per_class = compute(found.thresholds, found.per_class_issues, n_jobs=n_jobs, progress=verbose)
+        thresholds = thresholds if options.rank_adjust else None
+    if options.ranked_by is None:
+        mask = np.zeros(labels.shape, dtype=bool)
+        for k, issues in enumerate(per_class):
+            mask[issues, k] = True
+        return mask
+    if not options.low_memory:
+        per_class = _ranked_per_class(labels, pred_probs, per_class, options.ranked_by, thresholds, n_jobs)
+    binary_labels, probs = compute(labels, pred_probs, n_jobs=n_jobs)
+    binary_labels = binary_labels.astype(np.int64)
+    return (
+        per_class,
+        [binary_labels[:, k] for k in range(binary_labels.shape[1])],
+        [np.column_stack(onevsrest.binary_columns(probs[:, k])) for k in range(probs.shape[1])],
+    )
+
+
+def _ranked_per_class(
+    labels: Any,
+    pred_probs: Any,
+    per_class: list[np.ndarray],
+    method: str,
+    thresholds: np.ndarray | None,
+    n_jobs: int | None,
+) -> list[np.ndarray]:
+    """Each class's issues ranked by that class's binary score."""
+    union = np.unique(np.concatenate(per_class))
+    row_labels, row_probs = _rows(labels, pred_probs, union, n_jobs)
+    scores = onevsrest.per_class_scores(row_labels, row_probs, method=method, thresholds=thresholds)
+    return [_ranked(issues, scores[np.searchsorted(union, issues), k]) for k, issues in enumerate(per_class)]
+
+
+class PerClassIssues(NamedTuple):
+    """Each class's issues under cleanlab's default filter (see :func:`per_class_issues`)."""
+
+    n_examples: int
+    issues: list[np.ndarray]  # sorted indices, one array per class
+    labelled: list[np.ndarray]  # whether each issue's example is given the class
+
+
+def per_class_issues(labels: Any, pred_probs: Any, *, confident_joint: Any = None) -> PerClassIssues:
+    """The issues of every class under ``prune_by_noise_rate``, and whether the
+    example of each is given that class; only the issues' rows are gathered.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8], [0.1, 0.8]])
+    >>> found = per_class_issues([[0], [0], [1], [0], [0, 1], [1]], pred_probs)
+    >>> [issues.tolist() for issues in found.issues], [given.tolist() for given in found.labelled]
+    ([[], [3]], [[], [False]])
+    """
+    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    arguments = {
+        "return_indices_ranked_by": None,
+        "rank_by_kwargs": {},
+        "filter_by": "prune_by_noise_rate",
+        "frac_noise": 1.0,
+        "num_to_remove_per_class": None,
+        "min_examples_per_class": 1,
+        "confident_joint": confident_joint,
+        "low_memory": False,
+    }
+    found = _per_class(labels, pred_probs, _checked(arguments, pred_probs.shape[1]), "prune_by_noise_rate")
+    (issues,) = compute(found.per_class_issues)
+    union = np.unique(np.concatenate(issues))
+    (union_labels,) = compute(engine.take_rows(labels, union))
+    labelled = [union_labels[np.searchsorted(union, rows), k].astype(bool) for k, rows in enumerate(issues)]
+    return PerClassIssues(labels.shape[0], issues, labelled)
