@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 import time
@@ -11,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+import dask
 import dask.array as da
 import numpy as np
 import zarr
 
 import dlq
-from dlq import engine, io, kernels, report
+from dlq import aggregators, engine, io, kernels, report
+from dlq.multilabel.dataset import health_summary
+from dlq.result import Scan, ScanResult
 from dlq.scheduler import compute
 
 
@@ -56,50 +60,99 @@ def dask_client(
 
 _MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
 _MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
+_FILTER_ONLY = {"frac_noise": 1.0, "min_examples_per_class": 1}
+_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given")
+_FILTERS += ("low_normalized_margin", "low_self_confidence")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def _check_options(options: dict[str, Any]) -> None:
-    """Refuse options that the chosen kind of data would silently ignore."""
+    """Refuse options that the chosen kind of data or search would silently ignore."""
     unused = _MULTICLASS_ONLY if options["multilabel"] else _MULTILABEL_ONLY
     for name, default in unused.items():
         if options[name] != default:
-            flag = "--" + name.replace("_", "-")
             kind = "without --multilabel" if options["multilabel"] else "with --multilabel"
-            raise click.UsageError(f"{flag} applies only {kind}")
+            raise click.UsageError(f"{_flag(name)} applies only {kind}")
+    filtering = options["filter_by"] is not None
+    for name, default in (_MULTICLASS_ONLY if filtering else _FILTER_ONLY).items():
+        if options[name] != default:
+            raise click.UsageError(f"{_flag(name)} applies only {'without' if filtering else 'with'} --filter-by")
 
 
-def _lazy_scan(options: dict[str, Any]) -> tuple[Any, da.Array, da.Array]:
-    """Open the inputs the command was given and build the lazy scan."""
+def _opened_inputs(options: dict[str, Any]) -> tuple[da.Array, da.Array]:
+    """The inputs the command was given, opened as aligned dask arrays."""
     pred_probs = io.open_array(
         io.open_source(options["pred_probs"], name="pred_probs"), name="pred_probs", chunk_rows=options["chunk_rows"]
     )
     io.check_pred_probs(pred_probs)
     multilabel = options["multilabel"]
     labels = io.open_source(options["labels"], name="labels", num_classes=pred_probs.shape[1], class_lists=multilabel)
-    if not multilabel:
-        labels, pred_probs = io.open_inputs(labels, pred_probs)
-        lazy = dlq.scan(
+    if multilabel:
+        return io.open_multilabel_inputs(labels, pred_probs)
+    return io.open_inputs(labels, pred_probs)
+
+
+def _aggregator(options: dict[str, Any]) -> dict[str, Any]:
+    if options["aggregator"] == "ema":
+        return {"method": "exponential_moving_average", "alpha": options["alpha"]}
+    return {"method": "softmin", "temperature": options["temperature"]}
+
+
+def _lazy_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Array) -> Scan:
+    """The batched search (``find_label_issues_batched``, one read)."""
+    scoring = {"method": options["method"], "adjust_pred_probs": options["adjust_pred_probs"]}
+    if options["multilabel"]:
+        return dlq.multilabel.scan(labels, pred_probs, **scoring, aggregator_kwargs=_aggregator(options))
+    return dlq.scan(labels, pred_probs, **scoring, estimation_method=options["estimation_method"])
+
+
+def _filtered_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Array) -> tuple[Scan, dict[str, Any]]:
+    """cleanlab.filter's search under ``--filter-by`` (run at once), as a scan
+    whose scores and issue flags are still to be written; the issues are
+    ranked once the scores are stored. Also returns what the run knows of
+    the classes: multi-label per-class issues and label health."""
+    method, adjust = options["method"], options["adjust_pred_probs"]
+    filters = {name: options[name] for name in ("filter_by", "frac_noise", "min_examples_per_class")}
+    progress = not options["quiet"]
+    if progress:
+        click.echo(f"finding issues: filter_by={options['filter_by']} (three reads of the data)", err=True)
+    known: dict[str, Any] = {}
+    if options["multilabel"]:
+        found = dlq.multilabel.filter.per_class_issues(labels, pred_probs, **filters, progress=progress)
+        thresholds = dask.delayed(found.thresholds)
+        rows = np.unique(np.concatenate(found.issues))
+        if options["filter_by"].startswith("low_"):  # cleanlab's multi-label low_* filters are not per class
+            rows = np.flatnonzero(dlq.multilabel.find_label_issues(labels, pred_probs, **filters, verbose=progress))
+        _, scores = engine.multilabel_scores(
             labels,
             pred_probs,
-            method=options["method"],
-            adjust_pred_probs=options["adjust_pred_probs"],
-            estimation_method=options["estimation_method"],
+            method=method,
+            adjust=adjust,
+            aggregate=aggregators.make_aggregator(_aggregator(options)),
         )
-        return lazy, labels, pred_probs
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
-    aggregator = (
-        {"method": "exponential_moving_average", "alpha": options["alpha"]}
-        if options["aggregator"] == "ema"
-        else {"method": "softmin", "temperature": options["temperature"]}
+        known["per_class_issues"] = np.array([issues.shape[0] for issues in found.issues])
+        if filters == {"filter_by": "prune_by_noise_rate", "frac_noise": 1.0, "min_examples_per_class": 1}:
+            known["health"] = found
+    else:
+        rows = np.flatnonzero(dlq.find_label_issues(labels, pred_probs, **filters, verbose=progress))
+        thresholds = engine.confident_thresholds(labels, pred_probs, 2.0)
+        scores = engine.label_quality_scores(
+            labels, pred_probs, method=method, adjust=adjust, absent_class_threshold=2.0
+        )
+    lazy = Scan(
+        n_examples=labels.shape[0],
+        n_classes=pred_probs.shape[1],
+        options={"multilabel": options["multilabel"], **filters, "method": method, "adjust_pred_probs": adjust},
+        thresholds=thresholds,
+        num_issues=dask.delayed(rows.shape[0]),
+        scores=scores,
+        issues=dask.delayed(rows),
+        mask=engine.row_mask(dask.delayed(rows), scores.chunks[0]),
     )
-    lazy = dlq.multilabel.scan(
-        labels,
-        pred_probs,
-        method=options["method"],
-        adjust_pred_probs=options["adjust_pred_probs"],
-        aggregator_kwargs=aggregator,
-    )
-    return lazy, labels, pred_probs
+    return lazy, known
 
 
 def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
@@ -116,7 +169,12 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
 
 def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     start = time.perf_counter()
-    lazy, labels, pred_probs = _lazy_scan(options)
+    labels, pred_probs = _opened_inputs(options)
+    known: dict[str, Any] = {}
+    if options["filter_by"] is None:
+        lazy = _lazy_scan(options, labels, pred_probs)
+    else:
+        lazy, known = _filtered_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
         extra["per_class_scores"] = dlq.multilabel.get_label_quality_scores_per_class(
@@ -124,9 +182,13 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         )
     if lazy.per_class_issues is not None:
         extra["per_class_issues"] = lazy.per_class_issues
+    if "per_class_issues" in known:
+        extra["per_class_issues"] = known["per_class_issues"]
     if not options["quiet"]:
         click.echo("scanning: thresholds, scores, issues and outputs", err=True)
     result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
+    if options["filter_by"] is not None:
+        result = _ranked_by_stored_scores(result, staging / "scores.zarr")
     stored_scores = da.from_zarr(str(staging / "scores.zarr"), component="scores")
     histogram, edges = compute(*da.histogram(stored_scores, bins=50, range=(0.0, 1.0)))
     table = _issue_table(result, staging / "scores.zarr", labels, pred_probs, multilabel=options["multilabel"])
@@ -139,9 +201,33 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         inputs={"pred_probs": options["pred_probs"], "labels": options["labels"]},
         seconds=time.perf_counter() - start,
     )
+    if options["filter_by"] is not None:  # the filters estimate no count apart from what they flag
+        del facts["estimated_num_issues"]
+    if options["multilabel"]:
+        facts["label_health"] = _label_health(known.get("health"), labels, pred_probs, quiet=options["quiet"])
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
     report.write_report(staging / "report.html", facts, (histogram, edges), per_class, table)
     return facts
+
+
+def _ranked_by_stored_scores(result: ScanResult, scores_store: Path) -> ScanResult:
+    """The filter's issues ranked by their written scores, lowest first (ties by index)."""
+    rows = result.issues
+    scores = zarr.open_array(str(scores_store / "scores"), mode="r").get_orthogonal_selection(rows)
+    return dataclasses.replace(result, issues=rows[np.lexsort((rows, scores))])
+
+
+def _label_health(
+    found: dlq.multilabel.filter.PerClassIssues | None, labels: da.Array, pred_probs: da.Array, *, quiet: bool
+) -> dict[str, Any]:
+    """cleanlab's multi-label health summary, for summary.json: its score and
+    its two tables as lists of rows."""
+    if found is None:
+        if not quiet:
+            click.echo("label health: each class's issues under prune_by_noise_rate", err=True)
+        found = dlq.multilabel.filter.per_class_issues(labels, pred_probs, progress=not quiet)
+    summary = health_summary(found)
+    return {name: value if isinstance(value, float) else value.to_dict("records") for name, value in summary.items()}
 
 
 def _issue_table(
@@ -212,6 +298,26 @@ def main() -> None:
     default="off_diagonal",
     show_default=True,
     help="Multi-class: how the number of issues is estimated.",
+)
+@click.option(
+    "--filter-by",
+    type=click.Choice(_FILTERS),
+    help="Find issues as cleanlab.filter.find_label_issues with this filter (three reads of the data) instead of "
+    "the one-read batched search; issues are ranked by --method.",
+)
+@click.option(
+    "--frac-noise",
+    type=click.FloatRange(0.0, 1.0),
+    default=1.0,
+    show_default=True,
+    help="With --filter-by: fraction of the estimated issues to flag.",
+)
+@click.option(
+    "--min-examples-per-class",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="With --filter-by: classes with no more examples are not pruned.",
 )
 @click.option(
     "--per-class", is_flag=True, help="Multi-label: also write the (N, K) per-class scores (one more read of the data)."
@@ -287,6 +393,9 @@ def demo(multilabel: bool, rows: int, out: str, overwrite: bool, quiet: bool, de
         "alpha": 0.8,
         "temperature": 0.1,
         "estimation_method": "off_diagonal",
+        "filter_by": None,
+        "frac_noise": 1.0,
+        "min_examples_per_class": 1,
         "per_class": False,
         "chunk_rows": None,
         "overwrite": True,

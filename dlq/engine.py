@@ -12,6 +12,7 @@ from operator import attrgetter
 from types import ModuleType
 from typing import Any, NamedTuple
 
+import dask
 import dask.array as da
 import numpy as np
 from dask.base import tokenize
@@ -1024,6 +1025,16 @@ def multilabel_issues(
         mask=builder.array(mask, np.dtype(bool)),
         per_class_mask=builder.array(per_class_mask, np.dtype(bool), columns=pred_probs.shape[1]),
     )
+
+
+def row_mask(rows: Delayed, chunks: tuple[int, ...]) -> da.Array:
+    """A lazy boolean array in ``chunks``, True at the (delayed) row indices ``rows``."""
+    offsets = np.cumsum((0, *chunks[:-1])).tolist()
+    blocks = [
+        da.from_delayed(dask.delayed(_mask_block)(rows, offset, size), shape=(size,), dtype=bool)
+        for offset, size in zip(offsets, chunks, strict=True)
+    ]
+    return da.concatenate(blocks)
 
 
 def _rows_in_block(

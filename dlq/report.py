@@ -119,6 +119,33 @@ def _figures(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per
     return images
 
 
+def _html_rows(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "<p>none</p>"
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_shown(value))}</td>" for value in row.values()) + "</tr>" for row in rows
+    )
+    return f"<table><tr>{header}</tr>{body}</table>"
+
+
+def _shown(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _health_section(health: dict[str, Any] | None) -> str:
+    """The multi-label health summary, as cleanlab's multilabel_health_summary gives it."""
+    if health is None:
+        return ""
+    score = health["overall_multilabel_health_score"]
+    return (
+        f"<h2>Label health</h2><p>Overall multi-label health score: <b>{score:.4f}</b> "
+        "(the fraction of examples without a label issue under prune_by_noise_rate)</p>"
+        f"<h3>Classes by label quality</h3>{_html_rows(health['classes_by_multilabel_quality'])}"
+        f"<h3>Most common label issues</h3>{_html_rows(health['common_multilabel_issues'][:WORST_SHOWN])}"
+    )
+
+
 def write_report(
     path: Path,
     facts: dict[str, Any],
@@ -133,7 +160,7 @@ def write_report(
     summary_rows = "".join(
         f"<tr><th>{html.escape(name)}</th><td>{html.escape(json.dumps(value))}</td></tr>"
         for name, value in facts.items()
-        if name != "thresholds"
+        if name not in ("thresholds", "label_health")
     )
     header = "".join(f"<th>{html.escape(name)}</th>" for name in table)
     worst = "".join(
@@ -150,6 +177,7 @@ th,td{{border:1px solid #ccc;padding:0.2em 0.6em;text-align:left}}</style></head
 <h2>Issues per class</h2><img alt="label issues per class" src="data:image/png;base64,{images[1]}">
 <h2>The {min(WORST_SHOWN, len(table["index"]))} worst examples</h2>
 <table><tr>{header}</tr>{worst}</table>
+{_health_section(facts.get("label_health"))}
 </body></html>
 """
     path.write_text(page, encoding="utf-8")

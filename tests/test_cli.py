@@ -81,6 +81,9 @@ def test_help_explains_every_option():
         "--overwrite",
         "--quiet",
         "--per-class",
+        "--filter-by",
+        "--frac-noise",
+        "--min-examples-per-class",
         "--debug",
     ):
         assert option in scan_help
@@ -163,6 +166,64 @@ def test_multilabel_scan(inputs, tmp_path, scheduler, labels):
         scores["per_class_scores"][:], dlq.multilabel.get_label_quality_scores_per_class(ML_LABELS, ML_PRED_PROBS)
     )
     assert np.asarray(summary["thresholds"]).shape == (2, 4)
+    health = dlq.multilabel.overall_multilabel_health_score(ML_LABELS, ML_PRED_PROBS)
+    assert summary["label_health"]["overall_multilabel_health_score"] == health
+
+
+@pytest.mark.parametrize(
+    ("filter_by", "options"),
+    [("prune_by_noise_rate", []), ("both", ["--frac-noise", "0.5"]), ("low_normalized_margin", [])],
+)
+def test_multiclass_scan_with_a_filter(inputs, tmp_path, scheduler, filter_by, options):
+    from cleanlab.count import get_confident_thresholds
+
+    out = tmp_path / "out"
+    run(
+        "scan", inputs / "pred_probs.zarr", inputs / "labels.zarr", "--out", out, "--scheduler", scheduler,
+        "--filter-by", filter_by, "--method", "normalized_margin", "--adjust-pred-probs", "--quiet", *options,
+    )  # fmt: skip
+    table, scores, summary, _ = read_outputs(out)
+    frac_noise = float(options[1]) if options else 1.0
+    expected = dlq.find_label_issues(
+        LABELS,
+        PRED_PROBS,
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        return_indices_ranked_by="normalized_margin",
+        rank_by_kwargs={"adjust_pred_probs": True},
+    )
+    assert len(expected) > 50
+    assert table["index"] == expected.tolist()
+    assert np.array_equal(np.flatnonzero(scores["is_label_issue"][:]), np.sort(expected))
+    np.testing.assert_allclose(
+        scores["scores"][:],
+        dlq.get_label_quality_scores(LABELS, PRED_PROBS, method="normalized_margin", adjust_pred_probs=True),
+        rtol=1e-6,
+    )
+    assert summary["options"]["filter_by"] == filter_by and summary["options"]["frac_noise"] == frac_noise
+    assert summary["n_issues"] == len(expected) and "estimated_num_issues" not in summary
+    np.testing.assert_allclose(summary["thresholds"], get_confident_thresholds(LABELS, PRED_PROBS), rtol=1e-6)
+
+
+def test_multilabel_scan_with_a_filter_and_the_label_health(inputs, tmp_path, scheduler):
+    from cleanlab.multilabel_classification import dataset as cl_dataset
+
+    out = tmp_path / "out"
+    run(
+        "scan", inputs / "ml_pred_probs.parquet", inputs / "ml_labels.zarr", "--out", out, "--scheduler", scheduler,
+        "--multilabel", "--filter-by", "prune_by_class", "--quiet",
+    )  # fmt: skip
+    table, scores, summary, report = read_outputs(out)
+    expected = dlq.multilabel.find_label_issues(ML_LABELS, ML_PRED_PROBS, filter_by="prune_by_class")
+    assert expected.sum() > 50
+    assert sorted(table["index"]) == np.flatnonzero(expected).tolist()
+    stored = scores["scores"][:]
+    assert np.array_equal(stored[table["index"]], np.sort(stored[expected]))  # ranked by the written scores
+    health = cl_dataset.multilabel_health_summary(as_lists(ML_LABELS), ML_PRED_PROBS, verbose=False)
+    assert summary["label_health"]["overall_multilabel_health_score"] == health["overall_multilabel_health_score"]
+    for name in ("classes_by_multilabel_quality", "common_multilabel_issues"):
+        pd.testing.assert_frame_equal(pd.DataFrame(summary["label_health"][name]), health[name], check_dtype=False)
+    assert "Label health" in report and "Inverse Label Noise" in report
 
 
 def test_multilabel_aggregator_options(inputs, tmp_path, scheduler):
@@ -324,6 +385,10 @@ def test_each_pass_reads_the_data_once(inputs, tmp_path, scheduler):
         (["--alpha", "0.5"], "--alpha applies only with --multilabel"),
         (["--multilabel", "--estimation-method", "off_diagonal_calibrated"], "applies only without --multilabel"),
         (["--method", "entropy"], "Invalid value for '--method'"),
+        (["--frac-noise", "0.5"], "--frac-noise applies only with --filter-by"),
+        (["--min-examples-per-class", "5"], "--min-examples-per-class applies only with --filter-by"),
+        (["--filter-by", "both", "--estimation-method", "off_diagonal_calibrated"], "applies only without --filter-by"),
+        (["--filter-by", "prune"], "Invalid value for '--filter-by'"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(inputs, tmp_path, extra, message):

@@ -164,6 +164,31 @@ def _health_score(found: PerClassIssues) -> float:
     return 1.0 - np.unique(np.concatenate(found.issues)).shape[0] / found.n_examples
 
 
+def health_summary(
+    found: PerClassIssues, *, class_names: Any = None, estimated: PerClassIssues | None = None
+) -> dict[str, Any]:
+    """The three summaries of :func:`multilabel_health_summary` from per-class
+    issues already found; the class ranking counts ``estimated`` if given
+    (the issues under the estimated joints).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlq.multilabel.filter import per_class_issues
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8], [0.1, 0.8]])
+    >>> found = per_class_issues([[0], [0], [1], [0], [0, 1], [1]], pred_probs)
+    >>> round(health_summary(found)["overall_multilabel_health_score"], 4)
+    0.8333
+    """
+    return {
+        "overall_multilabel_health_score": _health_score(found),
+        "classes_by_multilabel_quality": _classes_by_quality(
+            _common_issues(estimated or found, class_names), found.n_examples, class_names
+        ),
+        "common_multilabel_issues": _common_issues(found, class_names),
+    }
+
+
 def multilabel_health_summary(
     labels: Any = None,
     pred_probs: Any = None,
@@ -204,13 +229,7 @@ def multilabel_health_summary(
     """
     found = per_class_issues(labels, pred_probs, confident_joint=confident_joint)
     estimated = found if confident_joint is None else per_class_issues(labels, pred_probs)
-    summary = {
-        "overall_multilabel_health_score": _health_score(found),
-        "classes_by_multilabel_quality": _classes_by_quality(
-            _common_issues(estimated, class_names), found.n_examples, class_names
-        ),
-        "common_multilabel_issues": _common_issues(found, class_names),
-    }
+    summary = health_summary(found, class_names=class_names, estimated=estimated)
     if verbose:
         shown = found.n_examples if num_examples is None else num_examples
         print(f"Label health of a multi-label data set of {shown:,} examples")

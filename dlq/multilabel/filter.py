@@ -409,16 +409,27 @@ def _ranked_per_class(
 
 
 class PerClassIssues(NamedTuple):
-    """Each class's issues under cleanlab's default filter (see :func:`per_class_issues`)."""
+    """Each class's issues under one filter (see :func:`per_class_issues`)."""
 
     n_examples: int
+    thresholds: np.ndarray  # (2, K): cleanlab's in-memory thresholds of the binary problems
     issues: list[np.ndarray]  # sorted indices, one array per class
     labelled: list[np.ndarray]  # whether each issue's example is given the class
 
 
-def per_class_issues(labels: Any, pred_probs: Any, *, confident_joint: Any = None) -> PerClassIssues:
-    """The issues of every class under ``prune_by_noise_rate``, and whether the
-    example of each is given that class; only the issues' rows are gathered.
+def per_class_issues(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    filter_by: str = "prune_by_noise_rate",
+    frac_noise: float = 1.0,
+    min_examples_per_class: int = 1,
+    confident_joint: Any = None,
+    progress: bool = False,
+) -> PerClassIssues:
+    """The issues of every class under ``filter_by``, as index arrays rather
+    than an (N, K) mask, and whether the example of each is given that class;
+    only the issues' rows are gathered.
 
     Examples
     --------
@@ -432,16 +443,16 @@ def per_class_issues(labels: Any, pred_probs: Any, *, confident_joint: Any = Non
     arguments = {
         "return_indices_ranked_by": None,
         "rank_by_kwargs": {},
-        "filter_by": "prune_by_noise_rate",
-        "frac_noise": 1.0,
+        "filter_by": filter_by,
+        "frac_noise": frac_noise,
         "num_to_remove_per_class": None,
-        "min_examples_per_class": 1,
+        "min_examples_per_class": min_examples_per_class,
         "confident_joint": confident_joint,
         "low_memory": False,
     }
-    found = _per_class(labels, pred_probs, _checked(arguments, pred_probs.shape[1]), "prune_by_noise_rate")
-    (issues,) = compute(found.per_class_issues)
+    found = _per_class(labels, pred_probs, _checked(arguments, pred_probs.shape[1]), filter_by)
+    thresholds, issues = compute(found.thresholds, found.per_class_issues, progress=progress)
     union = np.unique(np.concatenate(issues))
     (union_labels,) = compute(engine.take_rows(labels, union))
     labelled = [union_labels[np.searchsorted(union, rows), k].astype(bool) for k, rows in enumerate(issues)]
-    return PerClassIssues(labels.shape[0], issues, labelled)
+    return PerClassIssues(labels.shape[0], thresholds, issues, labelled)
