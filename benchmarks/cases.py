@@ -167,6 +167,8 @@ _MULTILABEL_OPTIONS = {
     },
     "issues": {"low_memory": True},
     "ranked-issues": {"low_memory": True, "return_indices_ranked_by": "self_confidence"},
+    "filter": {},
+    "ranked-filter": {"return_indices_ranked_by": "self_confidence"},
 }
 
 
