@@ -58,6 +58,10 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
     return (scores * weights).sum(axis=1)
 
 
+#: cleanlab's multi-label scorer aggregates by default, and ranks issues, with this.
+CLEANLAB_DEFAULT = partial(exponential_moving_average, alpha=0.8)
+
+
 def _check_alpha(alpha: Any) -> None:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not 0 <= alpha <= 1:
         raise ValueError(f"alpha of exponential_moving_average must be a number in [0, 1] or None; got {alpha!r}")

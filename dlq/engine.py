@@ -809,8 +809,6 @@ def _flag_block(
     return _FlagBlock(partials, flags(labels, pred_probs, offset))
 
 
-_CLEANLAB_RANK_AGGREGATE = partial(aggregators.exponential_moving_average, alpha=0.8)
-
 #: Rows of a chunk are processed this many bytes of (N, K) float64 at a time,
 #: so that the temporaries of the one-vs-rest arithmetic stay in cache.
 SUB_BLOCK_BYTES = 2**21
@@ -953,7 +951,7 @@ def multilabel_issues(
     *,
     ranked_by: str | None,
     rank_adjust: bool,
-    rank_aggregate: Callable[[np.ndarray], np.ndarray] = _CLEANLAB_RANK_AGGREGATE,
+    rank_aggregate: Callable[[np.ndarray], np.ndarray] = aggregators.CLEANLAB_DEFAULT,
 ) -> MultilabelIssues:
     """Label issues of all K one-vs-rest binary problems, in one two-pass graph.
 

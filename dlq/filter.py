@@ -16,9 +16,18 @@ PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
 ROW_FILTERS = ("confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
 
 
-def _checked_options(
+def checked_options(
     filter_by: str, frac_noise: float, num_to_remove_per_class: Any, min_examples_per_class: int, num_classes: int
 ) -> np.ndarray | None:
+    """Check the filter options of cleanlab.filter's ``find_label_issues``
+    before anything is read, warning of ``frac_noise`` where it has no effect;
+    returns ``num_to_remove_per_class`` as an array (or None).
+
+    Examples
+    --------
+    >>> checked_options("both", 1.0, [2, 0, 1], 1, 3).tolist()
+    [2, 0, 1]
+    """
     if filter_by not in PRUNING_FILTERS + ROW_FILTERS:
         raise ValueError(f"filter_by must be one of {', '.join(PRUNING_FILTERS + ROW_FILTERS)}; got {filter_by!r}")
     if filter_by in ROW_FILTERS and num_to_remove_per_class is not None:
@@ -118,7 +127,7 @@ def find_label_issues(
         _check_method(return_indices_ranked_by, ranking["adjust_pred_probs"])
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     num_classes = opened_probs.shape[1]
-    removals = _checked_options(filter_by, frac_noise, num_to_remove_per_class, min_examples_per_class, num_classes)
+    removals = checked_options(filter_by, frac_noise, num_to_remove_per_class, min_examples_per_class, num_classes)
     given_joint = None if confident_joint is None else np.asarray(confident_joint)
     if given_joint is not None and given_joint.shape != (num_classes, num_classes):
         raise ValueError(f"confident_joint must be {num_classes} x {num_classes}; got shape {given_joint.shape}")

@@ -83,9 +83,6 @@ def scan(
     )
 
 
-_RANK_AGGREGATE = aggregators.make_aggregator(DEFAULT_AGGREGATOR)
-
-
 class _Options(NamedTuple):
     """The checked arguments of the two finders."""
 
@@ -108,7 +105,7 @@ def _checked(arguments: dict[str, Any], num_classes: int) -> _Options:
     if ranked_by is not None:
         _check_method(ranked_by, ranking["adjust_pred_probs"])
     filter_by = arguments["filter_by"]
-    removals = multiclass_filter._checked_options(
+    removals = multiclass_filter.checked_options(
         filter_by,
         arguments["frac_noise"],
         arguments["num_to_remove_per_class"],
@@ -191,7 +188,7 @@ def _multilabel_ranked(
     thresholds: np.ndarray | None,
 ) -> np.ndarray:
     per_class = onevsrest.per_class_scores(row_labels, row_probs, method=method, thresholds=thresholds)
-    return _ranked(rows, _RANK_AGGREGATE(per_class))
+    return _ranked(rows, aggregators.CLEANLAB_DEFAULT(per_class))
 
 
 def _lowest_multilabel_scores(
@@ -203,7 +200,9 @@ def _lowest_multilabel_scores(
     found = _per_class(labels, pred_probs, options, "confident_learning")
     (per_class,) = compute(found.per_class_issues, n_jobs=n_jobs, progress=verbose)
     num_issues = np.unique(np.concatenate(per_class)).shape[0]
-    lowest = engine.lowest_scores(labels, pred_probs, method="self_confidence", k=num_issues, aggregate=_RANK_AGGREGATE)
+    lowest = engine.lowest_scores(
+        labels, pred_probs, method="self_confidence", k=num_issues, aggregate=aggregators.CLEANLAB_DEFAULT
+    )
     (issues,) = compute(lowest, n_jobs=n_jobs, progress=verbose)
     if options.ranked_by is None:
         return np.sort(issues)
