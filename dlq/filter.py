@@ -105,7 +105,9 @@ def find_label_issues(
     verbose : bool
         Show a progress bar.
     multi_label : bool
-        Refused: use :func:`dlq.multilabel.find_label_issues`.
+        Multi-label data: the answer of :func:`dlq.multilabel.find_label_issues`
+        (with ``low_memory=False``), with a DeprecationWarning, as cleanlab
+        gives it; call that function instead.
 
     Returns
     -------
@@ -121,7 +123,26 @@ def find_label_issues(
     [3, 7]
     """
     if multi_label:
-        raise ValueError("dlq.find_label_issues does not take multi_label=True; use dlq.multilabel.find_label_issues")
+        from dlq.multilabel import filter as multilabel_filter
+
+        warnings.warn(
+            "find_label_issues(multi_label=True) is deprecated, as in cleanlab; use dlq.multilabel.find_label_issues",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return multilabel_filter.find_label_issues(
+            labels,
+            pred_probs,
+            return_indices_ranked_by=return_indices_ranked_by,
+            rank_by_kwargs=rank_by_kwargs or {},
+            filter_by=filter_by,
+            frac_noise=frac_noise,
+            num_to_remove_per_class=num_to_remove_per_class,
+            min_examples_per_class=min_examples_per_class,
+            confident_joint=confident_joint,
+            n_jobs=n_jobs,
+            verbose=verbose,
+        )
     ranking = _checked_kwargs(rank_by_kwargs, {"adjust_pred_probs": False}, "rank_by_kwargs")
     if return_indices_ranked_by is not None:
         _check_method(return_indices_ranked_by, ranking["adjust_pred_probs"])

@@ -113,7 +113,6 @@ def test_refusals():
         ({"frac_noise": 1.5}, "frac_noise must be between 0 and 1"),
         ({"num_to_remove_per_class": [1, 2]}, "num_to_remove_per_class must be 3 non-negative integers"),
         ({"confident_joint": np.eye(2)}, "confident_joint must be 3 x 3"),
-        ({"multi_label": True}, "dlq.multilabel.find_label_issues"),
         ({"return_indices_ranked_by": "margin"}, "method must be one of"),
         ({"return_indices_ranked_by": "self_confidence", "rank_by_kwargs": {"alpha": 1}}, "unsupported keys"),
         (

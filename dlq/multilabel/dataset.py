@@ -9,15 +9,19 @@ DataFrames with its column names, in its order.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from dlq.multilabel.filter import PerClassIssues, per_class_issues
 
+if TYPE_CHECKING:  # pandas is imported when a table is made: importing it costs some 60 MB
+    import pandas as pd
+
 
 def _common_issues(found: PerClassIssues, class_names: Any) -> pd.DataFrame:
+    import pandas as pd
+
     columns: dict[str, list] = {"Class Name": [], "Class Index": [], "In Given Label": [], "In Suggested Label": []}
     columns.update({"Num Examples": [], "Issue Probability": []})
     for k, labelled in enumerate(found.labelled):
@@ -82,6 +86,8 @@ def common_multilabel_issues(
 
 
 def _classes_by_quality(common: pd.DataFrame, n_examples: int, class_names: Any) -> pd.DataFrame:
+    import pandas as pd
+
     classes: dict[int, dict[str, Any]] = {}  # in the order classes first appear in ``common``
     for _, row in common.iterrows():
         found = classes.setdefault(row["Class Index"], {})
