@@ -297,13 +297,19 @@ def cell_candidates(
     >>> found.cells.tolist(), found.indices.tolist()
     ([1], [10])
     """
+    # one contiguous row per problem; each cell's lowest in linear time
+    positive_label = np.ascontiguousarray(labels.T).astype(bool)
+    negative, positive = binary_columns(np.ascontiguousarray(pred_probs.T))
+    given = np.where(positive_label, positive, negative)
+    noise_scores = -(np.where(positive_label, negative, positive) - given)
+    agrees = _agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
     parts = []
-    for problem in np.flatnonzero(counts.any(axis=(1, 2))):
-        negative, positive = binary_columns(pred_probs[:, problem])
-        found = joint.cell_candidates(
-            labels[:, problem].astype(np.int64), np.column_stack([negative, positive]), offset, counts[problem]
-        )
-        parts.append(joint.CellCandidates(found.cells + 4 * problem, found.scores, found.indices, found.agrees))
+    for problem, side, towards in np.argwhere(counts > 0):
+        rows = np.flatnonzero(positive_label[problem] == side)
+        scores = (given if side == towards else noise_scores)[problem, rows]
+        found = kernels.lowest(scores, rows + offset, agrees[problem, rows], int(counts[problem, side, towards]))
+        cells = np.full(found.indices.shape[0], 4 * problem + 2 * side + towards, dtype=np.int64)
+        parts.append(joint.CellCandidates(cells, found.scores, found.indices, found.agrees))
     return joint.concatenate_cells(parts, pred_probs.dtype)
 
 

@@ -106,3 +106,29 @@ def test_issue_counts():
     assert kernels.num_label_issues(counts, estimation_method="off_diagonal") == 1
     # class 0: 1 pruned of 2 confident, 2 given -> 1; classes 1, 2: nothing pruned
     assert kernels.num_label_issues(counts, estimation_method="off_diagonal_calibrated") == 1
+
+
+def test_binary_cell_candidates_are_the_two_class_ones_of_each_problem():
+    """Each binary problem's candidates equal the two-class candidates of
+    dlq.joint (whose pruning matches cleanlab), on probabilities with many
+    ties: the same rows, lowest first, ties to the lower index."""
+    from dlq import joint, onevsrest
+
+    rng = np.random.default_rng(5)
+    labels = (rng.random((500, 6)) < 0.3).astype(np.int8)
+    pred_probs = np.round(rng.random((500, 6)), 1)  # eleven values: ties everywhere
+    counts = rng.integers(0, 60, size=(6, 2, 2))
+    counts[2] = 0
+    found = onevsrest.cell_candidates(labels, pred_probs, 1000, counts)
+    for problem in range(6):
+        two_class = joint.cell_candidates(
+            labels[:, problem].astype(np.int64),
+            np.column_stack(onevsrest.binary_columns(pred_probs[:, problem])),
+            1000,
+            counts[problem],
+        )
+        mine = found.cells // 4 == problem
+        ours = sorted(zip(found.cells[mine] % 4, found.indices[mine], found.scores[mine], found.agrees[mine]))
+        theirs = sorted(zip(two_class.cells, two_class.indices, two_class.scores, two_class.agrees))
+        assert ours == theirs, problem
+    assert not (found.cells // 4 == 2).any()
