@@ -128,7 +128,22 @@ def test_binary_cell_candidates_are_the_two_class_ones_of_each_problem():
             counts[problem],
         )
         mine = found.cells // 4 == problem
-        ours = sorted(zip(found.cells[mine] % 4, found.indices[mine], found.scores[mine], found.agrees[mine]))
-        theirs = sorted(zip(two_class.cells, two_class.indices, two_class.scores, two_class.agrees))
+        ours = sorted(
+            zip(found.cells[mine] % 4, found.indices[mine], found.scores[mine], found.agrees[mine], strict=True)
+        )
+        theirs = sorted(zip(two_class.cells, two_class.indices, two_class.scores, two_class.agrees, strict=True))
         assert ours == theirs, problem
     assert not (found.cells // 4 == 2).any()
+
+
+def test_lowest_rows_are_the_head_of_a_stable_column_sort():
+    from dlq.joint import lowest_rows
+
+    rng = np.random.default_rng(6)
+    for trial in range(2000):
+        n_rows, n_columns = int(rng.integers(1, 60)), int(rng.integers(1, 6))
+        scores = np.round(rng.random((n_rows, n_columns)) * rng.integers(1, 8)) * rng.choice([0.37, -1.0, 1.0])
+        scores[rng.random(scores.shape) < 0.1] = rng.choice([0.0, -0.0])  # signed zeros tie
+        depth = int(rng.integers(1, n_rows + 1))
+        expected = np.argsort(scores, axis=0, kind="stable")[:depth]
+        assert np.array_equal(lowest_rows(scores, depth), expected), trial
