@@ -118,7 +118,7 @@ def _filtered_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Arr
     filters = {name: options[name] for name in ("filter_by", "frac_noise", "min_examples_per_class")}
     progress = not options["quiet"]
     if progress:
-        click.echo(f"finding issues: filter_by={options['filter_by']} (three reads of the data)", err=True)
+        click.echo(f"finding issues: filter_by={options['filter_by']}", err=True)
     known: dict[str, Any] = {}
     if options["multilabel"]:
         found = dlq.multilabel.filter.per_class_issues(labels, pred_probs, **filters, progress=progress)

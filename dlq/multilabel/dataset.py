@@ -186,12 +186,12 @@ def health_summary(
     >>> round(health_summary(found)["overall_multilabel_health_score"], 4)
     0.8333
     """
+    common = _common_issues(found, class_names)
+    ranked_from = common if estimated is None or estimated is found else _common_issues(estimated, class_names)
     return {
         "overall_multilabel_health_score": _health_score(found),
-        "classes_by_multilabel_quality": _classes_by_quality(
-            _common_issues(estimated or found, class_names), found.n_examples, class_names
-        ),
-        "common_multilabel_issues": _common_issues(found, class_names),
+        "classes_by_multilabel_quality": _classes_by_quality(ranked_from, found.n_examples, class_names),
+        "common_multilabel_issues": common,
     }
 
 
