@@ -18,7 +18,12 @@ import numpy as np
 import zarr
 
 import dlq
-from dlq import aggregators, engine, io, kernels, report
+from dlq import io, report
+from dlq.kernels import multiclass as multiclass_kernels
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import passes
+from dlq.graphs.rows import row_mask, take_rows
+from dlq.kernels.problems import MULTICLASS
 from dlq.multilabel.dataset import health_summary
 from dlq.result import Scan, ScanResult
 from dlq.scheduler import compute
@@ -126,22 +131,18 @@ def _filtered_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Arr
         rows = np.unique(np.concatenate(found.issues))
         if options["filter_by"].startswith("low_"):  # cleanlab's multi-label low_* filters are not per class
             rows = np.flatnonzero(dlq.multilabel.find_label_issues(labels, pred_probs, **filters, verbose=progress))
-        _, scores = engine.multilabel_scores(
-            labels,
-            pred_probs,
-            method=method,
-            adjust=adjust,
-            aggregate=aggregators.make_aggregator(_aggregator(options)),
+        scores = dlq.multilabel.get_label_quality_scores(
+            labels, pred_probs, method=method, adjust_pred_probs=adjust, aggregator_kwargs=_aggregator(options)
         )
         known["per_class_issues"] = np.array([issues.shape[0] for issues in found.issues])
         if filters == {"filter_by": "prune_by_noise_rate", "frac_noise": 1.0, "min_examples_per_class": 1}:
             known["health"] = found
     else:
         rows = np.flatnonzero(dlq.find_label_issues(labels, pred_probs, **filters, verbose=progress))
-        thresholds = engine.confident_thresholds(labels, pred_probs, 2.0)
-        scores = engine.label_quality_scores(
-            labels, pred_probs, method=method, adjust=adjust, absent_class_threshold=2.0
-        )
+        thresholds = passes.threshold_pass(
+            MULTICLASS, labels, pred_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
+        ).thresholds
+        scores = dlq.get_label_quality_scores(labels, pred_probs, method=method, adjust_pred_probs=adjust)
     lazy = Scan(
         n_examples=labels.shape[0],
         n_classes=pred_probs.shape[1],
@@ -150,7 +151,7 @@ def _filtered_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Arr
         num_issues=dask.delayed(rows.shape[0]),
         scores=scores,
         issues=dask.delayed(rows),
-        mask=engine.row_mask(dask.delayed(rows), scores.chunks[0]),
+        mask=row_mask(rows, scores.chunks[0]),
     )
     return lazy, known
 
@@ -236,7 +237,7 @@ def _issue_table(
     """The issue table's columns: the issues' rows gathered block by block, in ranked order."""
     rows = np.sort(result.issues)
     ranked = np.searchsorted(rows, result.issues)  # from index order back to ranked order
-    given, probs = compute(engine.take_rows(labels, rows), engine.take_rows(pred_probs, rows))
+    given, probs = compute(take_rows(labels, rows), take_rows(pred_probs, rows))
     scores = zarr.open_array(str(scores_store / "scores"), mode="r").get_orthogonal_selection(rows)
     return report.issue_table(result, scores[ranked], given[ranked], probs[ranked], multilabel=multilabel)
 
@@ -277,7 +278,7 @@ def main() -> None:
 @click.option("--multilabel", is_flag=True, help="Labels are sets of classes (lists, or a binary (N, K) array).")
 @click.option(
     "--method",
-    type=click.Choice(kernels.SCORE_METHODS),
+    type=click.Choice(multiclass_kernels.SCORE_METHODS),
     default="self_confidence",
     show_default=True,
     help="Label quality score.",
@@ -294,7 +295,7 @@ def main() -> None:
 @click.option("--temperature", type=float, default=0.1, show_default=True, help="Softmin temperature, > 0.")
 @click.option(
     "--estimation-method",
-    type=click.Choice(kernels.ESTIMATION_METHODS),
+    type=click.Choice(multiclass_kernels.ESTIMATION_METHODS),
     default="off_diagonal",
     show_default=True,
     help="Multi-class: how the number of issues is estimated.",

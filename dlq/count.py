@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import warnings
-from functools import partial
 from typing import Any
 
-import dask
 import numpy as np
 
-from dlq import engine, io, joint
+from dlq import io
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import passes
+from dlq.graphs.blocks import step
+from dlq.kernels import joint
+from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.scheduler import computed_unless_lazy
 
 ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated", "off_diagonal_custom")
 
 
-def _binary_joints(counts: np.ndarray, label_counts: np.ndarray, *, calibrate: bool) -> np.ndarray:
-    return np.stack(
-        [
-            joint.confident_joint(cell, count, calibrate=calibrate)
-            for cell, count in zip(counts, label_counts, strict=True)
-        ]
-    )
+def _of_the_problem(function: Any, counts: np.ndarray, label_counts: np.ndarray, **options: Any) -> Any:
+    """``function`` of multi-class data's one problem (the graphs count P problems)."""
+    return function(counts[0], label_counts[0], **options)
 
 
 def _checked_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:
@@ -87,15 +86,21 @@ def compute_confident_joint(
         if thresholds is not None:
             raise ValueError("compute_confident_joint with multi_label=True computes its own thresholds; omit them")
         opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
-        result = engine.binary_confident_joints(
-            opened_labels, opened_probs, partial(_binary_joints, calibrate=calibrate)
+        found = passes.confident_joint(
+            ONE_VS_REST, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
         )
+        result = step(joint.per_problem, joint.confident_joint, found.counts, found.label_counts, calibrate=calibrate)
         return computed_unless_lazy(result, labels, pred_probs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     checked = _checked_thresholds(thresholds, opened_probs.shape[1])
-    result = engine.confident_joint(
-        opened_labels, opened_probs, checked, partial(joint.confident_joint, calibrate=calibrate)
+    found = passes.confident_joint(
+        MULTICLASS,
+        opened_labels,
+        opened_probs,
+        thresholds=checked,
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
+    result = step(_of_the_problem, joint.confident_joint, found.counts, found.label_counts, calibrate=calibrate)
     return computed_unless_lazy(result, labels, pred_probs)
 
 
@@ -176,8 +181,18 @@ def num_label_issues(
             stacklevel=2,
         )
         confident_joint = None
-    finish = partial(_issue_count, estimation_method=estimation_method, confident_joint=confident_joint)
-    return computed_unless_lazy(engine.confident_joint(opened_labels, opened_probs, None, finish), labels, pred_probs)
+    found = passes.confident_joint(
+        MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
+    )
+    count = step(
+        _of_the_problem,
+        _issue_count,
+        found.counts,
+        found.label_counts,
+        estimation_method=estimation_method,
+        confident_joint=confident_joint,
+    )
+    return computed_unless_lazy(count, labels, pred_probs)
 
 
 def _union_size(per_class_issues: list[np.ndarray]) -> int:
@@ -197,5 +212,11 @@ def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, 
                 stacklevel=3,
             )
     opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
-    found = engine.binary_issues(opened_labels, opened_probs, filter_by="confident_learning")
-    return computed_unless_lazy(dask.delayed(_union_size, pure=True)(found.per_class_issues), labels, pred_probs)
+    found = passes.flagged(
+        ONE_VS_REST,
+        opened_labels,
+        opened_probs,
+        off_diagonal=True,
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+    )
+    return computed_unless_lazy(step(_union_size, found.per_problem), labels, pred_probs)

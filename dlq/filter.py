@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from dlq import engine, io, joint, kernels
+from dlq import io
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import passes
+from dlq.graphs.blocks import step
+from dlq.graphs.rows import take_rows
+from dlq.kernels import joint
+from dlq.kernels import multiclass as kernels
+from dlq.kernels.problems import MULTICLASS
+from dlq.kernels.select import ROUNDS
 from dlq.multiclass import _check_method, _checked_kwargs
 from dlq.scheduler import compute
 
@@ -152,14 +160,7 @@ def find_label_issues(
     given_joint = None if confident_joint is None else np.asarray(confident_joint)
     if given_joint is not None and given_joint.shape != (num_classes, num_classes):
         raise ValueError(f"confident_joint must be {num_classes} x {num_classes}; got shape {given_joint.shape}")
-    cells_from = partial(
-        joint.prune_cells,
-        given_joint=given_joint,
-        min_examples_per_class=int(min_examples_per_class),
-        frac_noise=float(frac_noise),
-        num_to_remove_per_class=removals,
-        by_class=filter_by != "prune_by_noise_rate",
-    )
+    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
     if filter_by == "confident_learning":
         if given_joint is not None:
             warnings.warn(
@@ -168,23 +169,47 @@ def find_label_issues(
                 UserWarning,
                 stacklevel=2,
             )
-        lazy = engine.flagged_rows(opened_labels, opened_probs, joint.off_diagonal_rows, with_thresholds=True)
+        found = passes.flagged(
+            MULTICLASS, opened_labels, opened_probs, off_diagonal=True, absent_class_threshold=absent
+        )
+        lazy = found.per_problem
     elif filter_by.startswith("low_"):
         # the k lowest scores, k being cleanlab.count's off-diagonal estimate; no example is spared for agreeing
-        count = engine.confident_joint(opened_labels, opened_probs, None, joint.off_diagonal_issue_count)
-        (k,) = compute(count, n_jobs=n_jobs)
-        lazy = engine.lowest_scores(opened_labels, opened_probs, method=filter_by[len("low_") :], k=k)
-    elif filter_by == "predicted_neq_given":
-        lazy = engine.flagged_rows(opened_labels, opened_probs, joint.mispredicted_rows, with_thresholds=False)
-    else:
-        lazy = engine.pruned_by_joint(
+        counts = passes.confident_joint(MULTICLASS, opened_labels, opened_probs, absent_class_threshold=absent).counts
+        lazy = passes.lowest_scores(
+            MULTICLASS,
             opened_labels,
             opened_probs,
-            cells_from,
-            by_noise_rate=filter_by != "prune_by_class",
+            method=filter_by[len("low_") :],
+            counts=step(joint.off_diagonal_issue_counts, counts),
+            rounds=ROUNDS,
+        )
+    elif filter_by == "predicted_neq_given":
+        found = passes.flagged(
+            MULTICLASS, opened_labels, opened_probs, off_diagonal=False, absent_class_threshold=absent
+        )
+        lazy = found.per_problem
+    else:
+        cells_from = partial(
+            joint.per_problem,
+            joint.prune_cells,
+            given_joint=given_joint,
+            min_examples_per_class=int(min_examples_per_class),
+            frac_noise=float(frac_noise),
+            num_to_remove_per_class=removals,
             by_class=filter_by != "prune_by_noise_rate",
         )
-    (issues,) = compute(lazy, n_jobs=n_jobs, progress=verbose)
+        lazy = passes.pruned(
+            MULTICLASS,
+            opened_labels,
+            opened_probs,
+            cells_from=cells_from,
+            by_noise_rate=filter_by != "prune_by_class",
+            by_class=filter_by != "prune_by_noise_rate",
+            absent_class_threshold=absent,
+        ).per_problem
+    ((issues,),) = compute(lazy, n_jobs=n_jobs, progress=verbose)
+    issues = np.sort(issues)
     if return_indices_ranked_by is None:
         mask = np.zeros(opened_labels.shape[0], dtype=bool)
         mask[issues] = True
@@ -197,9 +222,12 @@ def _ranked(
 ) -> np.ndarray:
     """The issues sorted by their label quality score (ties by index); only
     the issues' rows are scored, read block by block."""
-    given, probs = compute(engine.take_rows(labels, issues), engine.take_rows(pred_probs, issues), n_jobs=n_jobs)
+    given, probs = compute(take_rows(labels, issues), take_rows(pred_probs, issues), n_jobs=n_jobs)
     thresholds = None
     if adjust:  # cleanlab.rank's thresholds: 2 for a class no example is given
-        (thresholds,) = compute(engine.confident_thresholds(labels, pred_probs, 2.0), n_jobs=n_jobs)
+        pass1 = passes.threshold_pass(
+            MULTICLASS, labels, pred_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
+        )
+        (thresholds,) = compute(pass1.thresholds, n_jobs=n_jobs)
     scores = kernels.label_quality_scores(given, probs, method=method, thresholds=thresholds)
     return issues[np.lexsort((issues, scores))]

@@ -1,17 +1,23 @@
 """cleanlab-compatible multi-class API, and dlq's own lazy ``scan``.
 
 These functions translate arguments and results; the arithmetic is in
-:mod:`dlq.kernels` and the graphs in :mod:`dlq.engine`.
+:mod:`dlq.kernels` and the graphs in :mod:`dlq.graphs`.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dask.array as da
 import numpy as np
 
-from dlq import engine, io, kernels
+from dlq import io
+from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import passes
+from dlq.graphs import scan as batched
+from dlq.kernels import multiclass as kernels
+from dlq.kernels.problems import MULTICLASS
 from dlq.result import Scan
 from dlq.scheduler import compute, computed_unless_lazy
 
@@ -96,7 +102,46 @@ def scan(
     _check_method(method, adjust_pred_probs)
     _check_estimation_method(estimation_method)
     labels, pred_probs = io.open_inputs(labels, pred_probs, chunk_rows=chunk_rows)
-    return engine.scan(labels, pred_probs, method=method, adjust=adjust_pred_probs, estimation_method=estimation_method)
+    return _scan(labels, pred_probs, None, method=method, adjust=adjust_pred_probs, estimation_method=estimation_method)
+
+
+def _scan(
+    labels: da.Array,
+    pred_probs: da.Array,
+    store: batched.ScanStore | None,
+    *,
+    method: str,
+    adjust: bool,
+    estimation_method: str,
+) -> Scan:
+    """The batched search as a :class:`Scan`, filling ``store`` if given."""
+    found = batched.multiclass_scan(
+        labels,
+        pred_probs,
+        method=method,
+        adjust=adjust,
+        estimation_method=estimation_method,
+        absent_class_threshold=BATCHED_ABSENT_CLASS_THRESHOLD,
+        store=store,
+    )
+    options = {"method": method, "adjust_pred_probs": adjust, "estimation_method": estimation_method}
+    fills = store is None and batched.regular_chunks(pred_probs.chunks[0])
+    return Scan(
+        n_examples=labels.shape[0],
+        n_classes=pred_probs.shape[1],
+        options=options,
+        thresholds=found.thresholds,
+        num_issues=found.num_issues,
+        scores=found.scores,
+        issues=found.issues,
+        mask=found.mask,
+        unnormalized_rows=found.unnormalized,
+        filling_a_store=partial(
+            _scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method
+        )
+        if fills
+        else None,
+    )
 
 
 def find_label_issues_batched(
@@ -229,7 +274,8 @@ def get_label_quality_scores(
     """
     _check_method(method, adjust_pred_probs)
     opened = io.open_inputs(labels, pred_probs)
-    scores = engine.label_quality_scores(*opened, method=method, adjust=adjust_pred_probs, absent_class_threshold=2.0)
+    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD if adjust_pred_probs else None
+    scores = passes.scores(MULTICLASS, *opened, method=method, adjust_absent_class_threshold=absent)
     return computed_unless_lazy(scores, labels, pred_probs)
 
 
@@ -309,7 +355,7 @@ class LabelInspector:
                 f"pred_probs has {num_columns} columns but this LabelInspector has num_class={self.num_class}"
             )
         labels, pred_probs = np.asarray(labels), np.asarray(pred_probs)
-        engine.raise_if_invalid(kernels.invalid_rows(labels, pred_probs, offset))
+        kernels.invalid_rows(labels, pred_probs, offset).raise_if_any()
         return labels, pred_probs
 
     def update_confident_thresholds(self, labels: Any, pred_probs: Any) -> None:
@@ -327,7 +373,7 @@ class LabelInspector:
         if self.verbose and not silent:
             print(f"confident thresholds rest on {self.examples_processed_thresh} examples")
         return kernels.confident_thresholds(
-            self._threshold_partials, absent_class_threshold=kernels.THRESHOLD_LOWER_BOUND
+            self._threshold_partials, absent_class_threshold=BATCHED_ABSENT_CLASS_THRESHOLD
         )
 
     def score_label_quality(self, labels: Any, pred_probs: Any, *, update_num_issues: bool = True) -> np.ndarray:
@@ -367,5 +413,4 @@ class LabelInspector:
         """
         scores = self.get_quality_scores()
         num_issues = self.get_num_issues(silent=True)
-        candidates = kernels.lowest(scores, np.arange(scores.shape[0]), np.zeros(scores.shape[0], bool), num_issues)
-        return kernels.ranked(candidates).indices
+        return np.lexsort((np.arange(scores.shape[0]), scores))[: max(num_issues, 0)]

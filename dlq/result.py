@@ -1,4 +1,4 @@
-"""The lazy scan and its computed result."""
+"""The lazy scan, a dask collection, and its computed result."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import dask
 import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
+from dlq.graphs.scan import ScanStore
 from dlq.scheduler import compute
 
 
@@ -42,16 +44,8 @@ def _warn_unnormalized(rows: Any) -> None:
             f"{rows.count:,} rows of pred_probs do not sum to 1 (the first is row {rows.first_row}, summing to "
             f"{rows.first_sum}); confident learning expects predicted class probabilities, such as softmax outputs",
             UserWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
-
-
-@dataclass(frozen=True)
-class ScanStore:
-    """Zarr arrays (N,) chunked like the rows, which a scan fills as it goes."""
-
-    scores: Any
-    is_label_issue: Any
 
 
 @dataclass(frozen=True)
@@ -110,11 +104,49 @@ class ScanResult:
         return _html_table("dlq scan result", rows)
 
 
-class Scan:
-    """A label-issue scan that has not run yet.
+def _result_parts(
+    issues: np.ndarray,
+    num_issues: Any,
+    thresholds: np.ndarray,
+    unnormalized: Any,
+    extra: dict[str, Any],
+    n_examples: int,
+    n_classes: int,
+    options: dict,
+    *written: Any,
+) -> tuple[ScanResult, Any]:
+    result = ScanResult(
+        issues=np.asarray(issues, dtype=np.int64),
+        num_issues=int(np.sum(num_issues)),
+        thresholds=thresholds,
+        n_examples=n_examples,
+        n_classes=n_classes,
+        options=dict(options),
+        extra=extra,
+    )
+    return result, unnormalized
 
-    Nothing is read until :meth:`compute` or :meth:`to_zarr`; each of them runs
-    the whole scan as one Dask computation on the active scheduler.
+
+def _finished(results: list[tuple[ScanResult, Any]]) -> ScanResult:
+    result, unnormalized = results[0]
+    if unnormalized is not None:
+        _warn_unnormalized(unnormalized)
+    return result
+
+
+def _as_built(graph: Any, keys: Any, **kwargs: Any) -> Any:
+    """dlq's graphs are computed as built: a chunk's record serves several
+    tasks, and must be computed once, not once per task."""
+    return graph
+
+
+class Scan:
+    """A label-issue scan that has not run yet: a dask collection.
+
+    Nothing is read until :meth:`compute` or :meth:`to_zarr`, or until the
+    scan is computed with other collections (``dask.compute(scan, ...)``,
+    ``client.compute(scan)``): each runs the whole scan as one Dask
+    computation and gives a :class:`ScanResult`.
 
     Attributes
     ----------
@@ -122,6 +154,9 @@ class Scan:
         Per-example label quality scores (lower means more likely mislabeled).
     mask : dask.array.Array of bool, shape (N,)
         True at the label issues.
+    issues, num_issues, thresholds : Delayed
+        The ranked issue indices, the estimated number of issues and the
+        thresholds of the search.
     per_class_issues : dask collection or None
         Multi-label: the number of issues found in each class's binary problem.
     unnormalized_rows : Delayed or None
@@ -130,7 +165,7 @@ class Scan:
     n_examples, n_classes : int
         Shape of pred_probs.
     options : dict
-        The scoring and estimation options.
+        The search's options.
     """
 
     def __init__(
@@ -146,7 +181,9 @@ class Scan:
         mask: da.Array,
         per_class_issues: Any = None,
         unnormalized_rows: Delayed | None = None,
-        filling_a_store: Callable[..., Scan] | None = None,
+        filling_a_store: Callable[[ScanStore], Scan] | None = None,
+        extra: dict[str, Any] | None = None,
+        written: tuple[Any, ...] = (),
     ):
         self.n_examples = n_examples
         self.n_classes = n_classes
@@ -159,19 +196,54 @@ class Scan:
         self.per_class_issues = per_class_issues
         self.unnormalized_rows = unnormalized_rows
         self._filling_a_store = filling_a_store
-
-    def _result(
-        self, issues: np.ndarray, num_issues: int, thresholds: np.ndarray, extra: dict | None = None
-    ) -> ScanResult:
-        return ScanResult(
-            issues=np.asarray(issues, dtype=np.int64),
-            num_issues=int(num_issues),
-            thresholds=thresholds,
-            n_examples=self.n_examples,
-            n_classes=self.n_classes,
-            options=dict(self.options),
-            extra=extra or {},
+        self._extra = dict(extra or {})
+        self._written = written
+        self._parts = dask.delayed(_result_parts, pure=True)(
+            issues,
+            num_issues,
+            thresholds,
+            unnormalized_rows,
+            self._extra,
+            n_examples,
+            n_classes,
+            options,
+            *written,
         )
+
+    def __dask_graph__(self) -> Any:
+        return self._parts.__dask_graph__()
+
+    def __dask_keys__(self) -> list:
+        return [self._parts.key]
+
+    def __dask_layers__(self) -> tuple:
+        return self._parts.__dask_layers__()
+
+    def __dask_postcompute__(self) -> tuple:
+        return _finished, ()
+
+    def __dask_tokenize__(self) -> Any:
+        return self._parts.key
+
+    __dask_optimize__ = staticmethod(_as_built)
+    __dask_scheduler__ = staticmethod(dask.threaded.get)
+
+    def _with(self, **changes: Any) -> Scan:
+        fields = {
+            "n_examples": self.n_examples,
+            "n_classes": self.n_classes,
+            "options": self.options,
+            "thresholds": self.thresholds,
+            "num_issues": self.num_issues,
+            "scores": self.scores,
+            "issues": self.issues,
+            "mask": self.mask,
+            "per_class_issues": self.per_class_issues,
+            "unnormalized_rows": self.unnormalized_rows,
+            "extra": self._extra,
+            "written": self._written,
+        }
+        return Scan(**{**fields, **changes})
 
     def compute(self, *, n_jobs: int | None = None, progress: bool = False) -> ScanResult:
         """Run the scan and return what it found.
@@ -192,17 +264,19 @@ class Scan:
         >>> result.issues.tolist(), result.num_issues
         ([1], 1)
         """
-        return self._run({}, [], n_jobs=n_jobs, progress=progress)
+        (result,) = compute(self, n_jobs=n_jobs, progress=progress)
+        return result
 
     def to_zarr(
         self,
         store: Any,
         *,
+        compute: bool = True,
         n_jobs: int | None = None,
         progress: bool = False,
         overwrite: bool = False,
         extra: dict[str, Any] | None = None,
-    ) -> ScanResult:
+    ) -> ScanResult | Scan:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
         return the result. The data are read as by :meth:`compute`, and pass 2
         writes scores and candidate flags to the store for the selection to
@@ -212,7 +286,13 @@ class Scan:
         ----------
         store : str or zarr store
             Where to write; the group gets arrays ``scores`` and
-            ``is_label_issue`` chunked like the input rows.
+            ``is_label_issue`` chunked like the input rows. The group and its
+            arrays are created at once; their values are written when the
+            scan runs.
+        compute : bool
+            Run now and return the :class:`ScanResult`; with False, return
+            the writing scan, a dask collection to compute later (with
+            ``dask.compute`` or its own ``.compute()``).
         overwrite : bool
             Replace arrays that already exist.
         extra : dict, optional
@@ -238,7 +318,7 @@ class Scan:
             # pass 2 writes scores and candidate flags itself, and the selection
             # reads them back: no memory is held per row between the two
             scan = self._filling_a_store(
-                store=ScanStore(
+                ScanStore(
                     *(
                         group.create_array(name, shape=(self.n_examples,), dtype=dtype, chunks=(chunk,))
                         for name, dtype in (("scores", self.scores.dtype), ("is_label_issue", bool))
@@ -260,27 +340,12 @@ class Scan:
             for name, array in zip(written, sources, strict=True)
         ]
         # every source chunk covers whole zarr chunks, so writes never overlap
-        writes = [
+        writes = tuple(
             source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
             for source, target in zip(sources, targets, strict=True)
-        ]
-        return scan._run(others, writes, n_jobs=n_jobs, progress=progress)
-
-    def _run(self, others: dict[str, Any], writes: list[Any], *, n_jobs: int | None, progress: bool) -> ScanResult:
-        checks = [] if self.unnormalized_rows is None else [self.unnormalized_rows]
-        issues, num_issues, thresholds, *values = compute(
-            self.issues,
-            self.num_issues,
-            self.thresholds,
-            *checks,
-            *others.values(),
-            *writes,
-            n_jobs=n_jobs,
-            progress=progress,
         )
-        if checks:
-            _warn_unnormalized(values.pop(0))
-        return self._result(issues, num_issues, thresholds, dict(zip(others, values[: len(others)], strict=True)))
+        writing = scan._with(extra={**scan._extra, **others}, written=scan._written + writes)
+        return writing.compute(n_jobs=n_jobs, progress=progress) if compute else writing
 
     def __repr__(self) -> str:
         return f"<dlq.Scan: {self.n_examples:,} examples x {self.n_classes} classes, {self.options}, not computed>"

@@ -105,7 +105,7 @@ def test_refusals_and_warnings():
 def test_rounding_keeps_row_sums_as_cleanlab_does():
     from cleanlab.internal.util import round_preserving_row_totals
 
-    from dlq.joint import round_preserving_row_sums
+    from dlq.kernels.joint import round_preserving_row_sums
 
     rng = np.random.default_rng(24)
     for _ in range(200):

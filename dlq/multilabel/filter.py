@@ -7,8 +7,8 @@ With ``low_memory=False`` (cleanlab's default) each problem is filtered as
 ``cleanlab.filter.find_label_issues`` filters a two-class data set; with
 ``low_memory=True`` as ``find_label_issues_batched`` does. All K problems
 are searched in one graph. These functions translate arguments and results;
-the arithmetic is in :mod:`dlq.onevsrest` and :mod:`dlq.joint`, the graphs in
-:mod:`dlq.engine`.
+the arithmetic is in :mod:`dlq.kernels.onevsrest` and :mod:`dlq.kernels.joint`,
+the graphs in :mod:`dlq.graphs`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq import aggregators, engine, io, onevsrest
+from dlq import aggregators, io
 from dlq import filter as multiclass_filter
+from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import passes
+from dlq.graphs import scan as batched
+from dlq.graphs.blocks import step
+from dlq.graphs.rows import take_rows
+from dlq.kernels import joint, onevsrest
+from dlq.kernels.problems import ONE_VS_REST
+from dlq.kernels.select import ROUNDS
 from dlq.multiclass import _check_method, _checked_kwargs
 from dlq.multilabel.rank import DEFAULT_AGGREGATOR
 from dlq.result import Scan
@@ -62,9 +70,7 @@ def scan(
     _check_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
-    found = engine.multilabel_issues(
-        labels, pred_probs, ranked_by=method, rank_adjust=adjust_pred_probs, rank_aggregate=aggregate
-    )
+    found = _batched(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
     return Scan(
         n_examples=labels.shape[0],
         n_classes=labels.shape[1],
@@ -77,9 +83,34 @@ def scan(
         thresholds=found.thresholds,
         num_issues=found.num_issues.sum(),
         scores=found.scores,
-        issues=found.ranked,
+        issues=found.issues,
         mask=found.mask,
-        per_class_issues=found.per_class_mask.sum(axis=0),
+        per_class_issues=step(_sizes, found.per_problem),
+    )
+
+
+def _sizes(per_class: list[np.ndarray]) -> np.ndarray:
+    return np.array([issues.shape[0] for issues in per_class], dtype=np.int64)
+
+
+def _batched(
+    labels: Any,
+    pred_probs: Any,
+    method: str,
+    ranked_by: str | None,
+    rank_adjust: bool,
+    rank_aggregate: Any = aggregators.CLEANLAB_DEFAULT,
+) -> batched.Batched:
+    """The batched search of every class (cleanlab's ``low_memory=True``), each
+    class's issues chosen by ``method``, ranked by ``ranked_by``."""
+    return batched.multilabel_scan(
+        labels,
+        pred_probs,
+        method=method,
+        absent_class_threshold=BATCHED_ABSENT_CLASS_THRESHOLD,
+        ranked_by=ranked_by,
+        rank_absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD if rank_adjust else None,
+        rank_aggregate=rank_aggregate,
     )
 
 
@@ -157,22 +188,56 @@ def _checked_joints(confident_joint: Any, num_classes: int) -> np.ndarray | None
     return joints
 
 
-def _per_class(labels: Any, pred_probs: Any, options: _Options, filter_by: str) -> engine.BinaryIssues:
+def _per_class(labels: Any, pred_probs: Any, options: _Options, filter_by: str) -> passes.Issues:
     """cleanlab.filter's ``filter_by`` on each of the K binary problems."""
+    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
+    if filter_by in ("confident_learning", "predicted_neq_given"):
+        off_diagonal = filter_by == "confident_learning"
+        return passes.flagged(ONE_VS_REST, labels, pred_probs, off_diagonal=off_diagonal, absent_class_threshold=absent)
+    if filter_by.startswith("low_"):
+        found = passes.confident_joint(ONE_VS_REST, labels, pred_probs, absent_class_threshold=absent)
+        lowest = passes.lowest_scores(
+            ONE_VS_REST,
+            labels,
+            pred_probs,
+            method=filter_by[len("low_") :],
+            counts=step(joint.off_diagonal_issue_counts, found.counts),
+            rounds=0,
+        )
+        return passes.Issues(found.thresholds, step(_sorted_each, lowest))
+    removals = options.removals
     cells_from = partial(
-        onevsrest.prune_cells,
-        given_joints=options.given_joints,
+        joint.per_problem,
+        joint.prune_cells,
+        given_joint=None if options.given_joints is None else list(options.given_joints),
         min_examples_per_class=options.min_examples_per_class,
         frac_noise=options.frac_noise,
-        num_to_remove_per_class=options.removals,
+        # cleanlab flags n_k examples labelled k in problem k, and none not labelled k
+        num_to_remove_per_class=None if removals is None else [np.array([count, 0]) for count in removals],
         by_class=filter_by != "prune_by_noise_rate",
     )
-    return engine.binary_issues(labels, pred_probs, filter_by=filter_by, cells_from=cells_from)
+    return passes.pruned(
+        ONE_VS_REST,
+        labels,
+        pred_probs,
+        cells_from=cells_from,
+        by_noise_rate=filter_by != "prune_by_class",
+        by_class=filter_by != "prune_by_noise_rate",
+        absent_class_threshold=absent,
+    )
+
+
+def _sorted_each(per_class: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.sort(issues) for issues in per_class]
+
+
+def _union_size(per_class: list[np.ndarray]) -> np.ndarray:
+    return np.array([np.unique(np.concatenate(per_class)).shape[0]])
 
 
 def _rows(labels: Any, pred_probs: Any, rows: np.ndarray, n_jobs: int | None) -> tuple[np.ndarray, np.ndarray]:
     """The rows ``rows`` of labels and pred_probs, read block by block."""
-    return compute(engine.take_rows(labels, rows), engine.take_rows(pred_probs, rows), n_jobs=n_jobs)
+    return compute(take_rows(labels, rows), take_rows(pred_probs, rows), n_jobs=n_jobs)
 
 
 def _ranked(rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -198,19 +263,23 @@ def _lowest_multilabel_scores(
     (both alike): the examples with the lowest multi-label self-confidence
     (EMA), as many as have a ``confident_learning`` issue in some class."""
     found = _per_class(labels, pred_probs, options, "confident_learning")
-    (per_class,) = compute(found.per_class_issues, n_jobs=n_jobs, progress=verbose)
-    num_issues = np.unique(np.concatenate(per_class)).shape[0]
-    lowest = engine.lowest_scores(
-        labels, pred_probs, method="self_confidence", k=num_issues, aggregate=aggregators.CLEANLAB_DEFAULT
+    lowest = passes.lowest_scores(
+        ONE_VS_REST,
+        labels,
+        pred_probs,
+        method="self_confidence",
+        counts=step(_union_size, found.per_problem),
+        rounds=ROUNDS,
+        aggregate=aggregators.CLEANLAB_DEFAULT,
     )
-    (issues,) = compute(lowest, n_jobs=n_jobs, progress=verbose)
+    ((issues,),) = compute(lowest, n_jobs=n_jobs, progress=verbose)
     if options.ranked_by is None:
         return np.sort(issues)
     row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
     thresholds = None
     if options.rank_adjust:  # as cleanlab: the thresholds of the flagged examples alone
         partials = onevsrest.threshold_partials(row_labels, row_probs, 0)
-        thresholds = onevsrest.confident_thresholds(partials, absent_class_threshold=2.0)
+        thresholds = onevsrest.confident_thresholds(partials, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
     return _multilabel_ranked(issues, row_labels, row_probs, options.ranked_by, thresholds)
 
 
@@ -300,17 +369,17 @@ def find_label_issues(
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
     options = _checked(locals(), pred_probs.shape[1])
     if options.low_memory:
-        found = engine.multilabel_issues(
-            labels, pred_probs, ranked_by=options.ranked_by, rank_adjust=options.rank_adjust
+        found = _batched(
+            labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
         )
-        result = found.mask if options.ranked_by is None else found.ranked
+        result = found.mask if options.ranked_by is None else found.issues
         return compute(result, n_jobs=n_jobs, progress=verbose)[0]
     _warn_of_an_ignored_joint(options, filter_by)
     if filter_by.startswith("low_"):
         issues = _lowest_multilabel_scores(labels, pred_probs, options, n_jobs, verbose)
     else:
         found = _per_class(labels, pred_probs, options, filter_by)
-        thresholds, per_class = compute(found.thresholds, found.per_class_issues, n_jobs=n_jobs, progress=verbose)
+        thresholds, per_class = compute(found.thresholds, found.per_problem, n_jobs=n_jobs, progress=verbose)
         issues = np.unique(np.concatenate(per_class))
         if options.ranked_by is not None:
             row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
@@ -367,14 +436,14 @@ def find_multilabel_issues_per_class(
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
     options = _checked(locals(), pred_probs.shape[1])
     if options.low_memory:
-        found = engine.multilabel_issues(
-            labels, pred_probs, ranked_by=options.ranked_by, rank_adjust=options.rank_adjust
+        found = _batched(
+            labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
         )
-        (per_class,) = compute(found.per_class_issues, n_jobs=n_jobs, progress=verbose)
+        (per_class,) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
     else:
         _warn_of_an_ignored_joint(options, filter_by)
         found = _per_class(labels, pred_probs, options, filter_by)
-        thresholds, per_class = compute(found.thresholds, found.per_class_issues, n_jobs=n_jobs, progress=verbose)
+        thresholds, per_class = compute(found.thresholds, found.per_problem, n_jobs=n_jobs, progress=verbose)
         thresholds = thresholds if options.rank_adjust else None
     if options.ranked_by is None:
         mask = np.zeros(labels.shape, dtype=bool)
@@ -450,8 +519,8 @@ def per_class_issues(
         "low_memory": False,
     }
     found = _per_class(labels, pred_probs, _checked(arguments, pred_probs.shape[1]), filter_by)
-    thresholds, issues = compute(found.thresholds, found.per_class_issues, progress=progress)
+    thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)
     union = np.unique(np.concatenate(issues))
-    (union_labels,) = compute(engine.take_rows(labels, union))
+    (union_labels,) = compute(take_rows(labels, union))
     labelled = [union_labels[np.searchsorted(union, rows), k].astype(bool) for k, rows in enumerate(issues)]
     return PerClassIssues(labels.shape[0], thresholds, issues, labelled)

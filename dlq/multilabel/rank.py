@@ -2,15 +2,18 @@
 
 Class k of an example is scored as the binary problem ``[1 - p_k, p_k]``
 with label ``y_k``; per-class scores are then aggregated so that the worst
-class pulls the example down. The arithmetic is in :mod:`dlq.onevsrest` and
-:mod:`dlq.aggregators`, the graphs in :mod:`dlq.engine`.
+class pulls the example down. The arithmetic is in :mod:`dlq.kernels.onevsrest`
+and :mod:`dlq.aggregators`, the graphs in :mod:`dlq.graphs`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dlq import aggregators, engine, io
+from dlq import aggregators, io
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import passes
+from dlq.kernels.problems import ONE_VS_REST
 from dlq.multiclass import _check_method
 from dlq.scheduler import computed_unless_lazy
 
@@ -63,8 +66,19 @@ def get_label_quality_scores(
     _check_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
     opened = io.open_multilabel_inputs(labels, pred_probs)
-    _, scores = engine.multilabel_scores(*opened, method=method, adjust=adjust_pred_probs, aggregate=aggregate)
+    scores = passes.scores(
+        ONE_VS_REST,
+        *opened,
+        method=method,
+        adjust_absent_class_threshold=_absent(adjust_pred_probs),
+        aggregate=aggregate,
+    )
     return computed_unless_lazy(scores, labels, pred_probs)
+
+
+def _absent(adjust_pred_probs: bool) -> float | None:
+    """The threshold of a side no example has, when scores are adjusted."""
+    return IN_MEMORY_ABSENT_CLASS_THRESHOLD if adjust_pred_probs else None
 
 
 def get_label_quality_scores_per_class(
@@ -96,7 +110,7 @@ def get_label_quality_scores_per_class(
     """
     _check_method(method, adjust_pred_probs)
     opened = io.open_multilabel_inputs(labels, pred_probs)
-    per_class, _ = engine.multilabel_scores(
-        *opened, method=method, adjust=adjust_pred_probs, aggregate=aggregators.make_aggregator(None)
+    per_class = passes.scores(
+        ONE_VS_REST, *opened, method=method, adjust_absent_class_threshold=_absent(adjust_pred_probs)
     )
     return computed_unless_lazy(per_class, labels, pred_probs)

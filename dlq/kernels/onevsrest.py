@@ -7,15 +7,19 @@ columns of a chunk together, with no loop over classes or rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from dlq import exact, joint, kernels
+from dlq.kernels import exact
+from dlq.kernels import multiclass as kernels
+from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
+from dlq.kernels.select import Lowest, lowest_rows, no_entries
 
 
-def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> kernels.InvalidRows:
+def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
     """Find the first row whose labels are not all 0 or 1, and the first row of
     pred_probs that is not finite numbers in [0, 1].
 
@@ -24,14 +28,14 @@ def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> ker
     >>> invalid_rows(np.array([[0, 1], [2, 0]]), np.full((2, 2), 0.5), 5).label[0]
     6
     """
-    found = kernels.invalid_probabilities(pred_probs, offset)
+    found = invalid_probabilities(pred_probs, offset)
     if labels.size and (labels.min() < 0 or labels.max() > 1):
         row = int(np.argmax(((labels < 0) | (labels > 1)).any(axis=1)))
         message = (
             f"multi-label labels given as an (N, K) array must hold only 0 and 1; row {offset + row} is "
             f"{labels[row].tolist()}. Give binary indicators, or a list of class-index lists"
         )
-        found = found | kernels.InvalidRows(label=(offset + row, message))
+        found = found | InvalidRows(label=(offset + row, message))
     return found
 
 
@@ -43,7 +47,7 @@ class ThresholdPartials:
     ----------
     limb_sums : ndarray of int64, shape (2, K, 2)
         Exact sums of ``p_k`` over rows with ``y_k = 0`` (first) and with
-        ``y_k = 1`` (second), as :mod:`dlq.exact` limbs.
+        ``y_k = 1`` (second), as :mod:`dlq.kernels.exact` limbs.
     counts : ndarray of int64, shape (2, K)
         Rows with ``y_k = 0`` and with ``y_k = 1``.
     invalid : InvalidRows
@@ -52,7 +56,7 @@ class ThresholdPartials:
 
     limb_sums: np.ndarray
     counts: np.ndarray
-    invalid: kernels.InvalidRows
+    invalid: InvalidRows
 
 
 def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> ThresholdPartials:
@@ -65,7 +69,7 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     [[1, 2], [1, 0]]
     """
     invalid = invalid_rows(labels, pred_probs, offset)
-    if invalid.prob[0] != kernels.NO_ROW:  # the scan stops with an error; keep the sums quiet until then
+    if invalid.prob[0] != NO_ROW:  # the scan stops with an error; keep the sums quiet until then
         pred_probs = np.where(np.isfinite(pred_probs), pred_probs, 0.0)
     positive = labels.astype(bool)
     n_positive = positive.sum(axis=0)
@@ -81,7 +85,7 @@ def combine_threshold_partials(parts: list[ThresholdPartials]) -> ThresholdParti
     return ThresholdPartials(
         limb_sums=np.sum([p.limb_sums for p in parts], axis=0),
         counts=np.sum([p.counts for p in parts], axis=0),
-        invalid=kernels.InvalidRows.first_of(parts),
+        invalid=InvalidRows.first_of(parts),
     )
 
 
@@ -176,8 +180,8 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     (n, K) tells whether each binary prediction agrees with its label once
     1e-6 is added to the given side; ``prune`` (K,) counts the rows
     confidently predicted as the other side. These are
-    :func:`dlq.kernels.label_quality_scores`, :func:`dlq.kernels.prediction_agrees`
-    and the off-diagonal count of :func:`dlq.kernels.issue_count_partials`,
+    :func:`dlq.kernels.multiclass.label_quality_scores`, :func:`dlq.kernels.multiclass.prediction_agrees`
+    and the off-diagonal count of :func:`dlq.kernels.multiclass.issue_count_partials`,
     for K two-column problems at once.
 
     Examples
@@ -202,7 +206,7 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
 def _agrees(
     positive_label: np.ndarray, given: np.ndarray, predicted_positive: np.ndarray, predicted_prob: np.ndarray
 ) -> np.ndarray:
-    """:func:`dlq.kernels.prediction_agrees` of every binary problem: the
+    """:func:`dlq.kernels.multiclass.prediction_agrees` of every binary problem: the
     given side wins argmax once 1e-6 is added to it if it is larger, or equal
     and the lower column (the negative side)."""
     bumped = given + given.dtype.type(kernels.FLOATING_POINT_COMPARISON)
@@ -260,7 +264,7 @@ def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
 
 def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Per-chunk counts of the K binary confident joints, shape (K, 3, 2), each
-    laid out as :func:`dlq.joint.confident_joint_counts` lays out a two-class
+    laid out as :func:`dlq.kernels.multiclass.confident_joint_counts` lays out a two-class
     joint: entry (k, y, g) counts the rows with ``y_k = y`` confidently
     predicted ``g`` in problem k (a side is confident when its probability,
     ``1 - p_k`` or ``p_k``, reaches its threshold less 1e-6; when both are,
@@ -282,18 +286,16 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     return np.bincount(cells, minlength=num_classes * 6).reshape(num_classes, 3, 2).astype(np.int64)
 
 
-def cell_candidates(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, counts: np.ndarray
-) -> joint.CellCandidates:
-    """:func:`dlq.joint.cell_candidates` of every binary problem with a count
-    in ``counts`` (K, 2, 2); the cells of problem k are numbered ``4 k +
-    2 given + class``.
+def pruning_candidates(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
+    """:func:`dlq.kernels.multiclass.pruning_candidates` of every binary
+    problem with a count in ``cells`` (K, 2, 2); the cells of problem k are
+    numbered ``4 k + 2 given + class``.
 
     Examples
     --------
     >>> labels, pred_probs = np.array([[0, 1], [0, 1]]), np.array([[0.7, 0.9], [0.4, 0.2]])
-    >>> counts = np.array([[[0, 1], [0, 0]], [[0, 0], [0, 0]]])
-    >>> found = cell_candidates(labels, pred_probs, 10, counts)
+    >>> cells = np.array([[[0, 1], [0, 0]], [[0, 0], [0, 0]]])
+    >>> found = pruning_candidates(labels, pred_probs, 10, cells)
     >>> found.cells.tolist(), found.indices.tolist()
     ([1], [10])
     """
@@ -301,76 +303,110 @@ def cell_candidates(
     positive_label = np.ascontiguousarray(labels.T).astype(bool)
     negative, positive = binary_columns(np.ascontiguousarray(pred_probs.T))
     given = np.where(positive_label, positive, negative)
-    noise_scores = -(np.where(positive_label, negative, positive) - given)
+    noise_scores = given - np.where(positive_label, negative, positive)
     agrees = _agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
-    parts = []
-    for problem, side, towards in np.argwhere(counts > 0):
+    parts = [no_entries(pred_probs.dtype)]
+    for problem, side, towards in np.argwhere(cells > 0):
         rows = np.flatnonzero(positive_label[problem] == side)
         scores = (given if side == towards else noise_scores)[problem, rows]
-        found = kernels.lowest(scores, rows + offset, agrees[problem, rows], int(counts[problem, side, towards]))
-        cells = np.full(found.indices.shape[0], 4 * problem + 2 * side + towards, dtype=np.int64)
-        parts.append(joint.CellCandidates(cells, found.scores, found.indices, found.agrees))
-    return joint.concatenate_cells(parts, pred_probs.dtype)
-
-
-def pruned(
-    candidates: joint.CellCandidates, *, by_noise_rate: bool, by_class: bool, num_classes: int
-) -> list[np.ndarray]:
-    """:func:`dlq.joint.pruned` of each of the K binary problems.
-
-    Examples
-    --------
-    >>> found = joint.CellCandidates(np.array([1, 6]), np.array([-.4, -.2]), np.array([10, 11]), np.zeros(2, bool))
-    >>> [issues.tolist() for issues in pruned(found, by_noise_rate=True, by_class=False, num_classes=2)]
-    [[10], [11]]
-    """
-    problem, cells = np.divmod(candidates.cells, 4)
-    found = []
-    for k in range(num_classes):
-        mine = problem == k
-        part = joint.CellCandidates(
-            cells[mine], candidates.scores[mine], candidates.indices[mine], candidates.agrees[mine]
-        )
-        found.append(joint.pruned(part, by_noise_rate=by_noise_rate, by_class=by_class, num_classes=2))
-    return found
-
-
-def prune_cells(
-    counts: np.ndarray,
-    label_counts: np.ndarray,
-    *,
-    given_joints: np.ndarray | None,
-    min_examples_per_class: int,
-    frac_noise: float,
-    num_to_remove_per_class: np.ndarray | None,
-    by_class: bool,
-) -> np.ndarray:
-    """:func:`dlq.joint.prune_cells` of each binary problem, shape (K, 2, 2),
-    from the summed :func:`confident_joint_counts` and the (negative,
-    positive) label counts (K, 2). ``num_to_remove_per_class[k]`` examples
-    labelled k are flagged in problem k, and none not labelled k, as cleanlab
-    passes ``[n_k, 0]`` to each problem.
-
-    Examples
-    --------
-    >>> counts = np.array([[[8, 2], [1, 9], [2, 1]]])
-    >>> prune_cells(counts, np.array([[10, 10]]), given_joints=None, min_examples_per_class=1, frac_noise=1.0,
-    ...             num_to_remove_per_class=None, by_class=False).tolist()
-    [[[0, 2], [1, 0]]]
-    """
-    return np.stack(
-        [
-            joint.prune_cells(
-                counts[k],
-                label_counts[k],
-                given_joint=None if given_joints is None else given_joints[k],
-                min_examples_per_class=min_examples_per_class,
-                frac_noise=frac_noise,
-                num_to_remove_per_class=None
-                if num_to_remove_per_class is None
-                else np.array([num_to_remove_per_class[k], 0]),
-                by_class=by_class,
+        count = int(cells[problem, side, towards])
+        chosen = lowest_rows(scores[:, None], count)[:, 0]
+        size = chosen.shape[0]
+        parts.append(
+            Lowest(
+                np.full(size, 4 * problem + 2 * side + towards, dtype=np.int64),
+                scores[chosen],
+                rows[chosen] + offset,
+                agrees[problem, rows[chosen]],
+                np.full(size, count),
             )
-            for k in range(counts.shape[0])
+        )
+    return Lowest.merged(parts)
+
+
+#: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
+#: so that the temporaries of the one-vs-rest arithmetic stay in cache.
+SUB_BLOCK_BYTES = 2**21
+
+
+def sub_blocks(n_rows: int, num_classes: int) -> list[slice]:
+    """Row slices of about :data:`SUB_BLOCK_BYTES` of (n, K) float64 each.
+
+    Examples
+    --------
+    >>> sub_blocks(5, 2**18)
+    [slice(0, 1, None), slice(1, 2, None), slice(2, 3, None), slice(3, 4, None), slice(4, 5, None)]
+    """
+    step = max(1, SUB_BLOCK_BYTES // (8 * max(num_classes, 1)))
+    return [slice(start, start + step) for start in range(0, n_rows, step)] or [slice(0, 0)]
+
+
+def aggregated_scores(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    *,
+    method: str,
+    thresholds: np.ndarray | None,
+    aggregate: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """``aggregate`` of :func:`per_class_scores`, one sub-block of rows at a time, shape (n,).
+
+    Examples
+    --------
+    >>> aggregated_scores(np.array([[0, 1]]), np.array([[0.1, 0.6]]), method="self_confidence", thresholds=None,
+    ...                   aggregate=lambda scores: scores.min(axis=1)).round(3).tolist()
+    [0.6]
+    """
+    return np.concatenate(
+        [
+            aggregate(per_class_scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds))
+            for rows in sub_blocks(*pred_probs.shape)
         ]
+    )
+
+
+class BatchedPass(NamedTuple):
+    """What the batched search needs of a chunk's K binary problems."""
+
+    scores: np.ndarray  # (n, K) per-class scores under the search's method
+    agrees: np.ndarray  # (n, K)
+    prune: np.ndarray  # (K,) rows confidently predicted as the other side
+    rank_scores: np.ndarray | None  # (n,) the ranking's aggregated scores
+
+
+def batched_pass(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    thresholds: np.ndarray,
+    method: str,
+    rank_method: str | None,
+    rank_thresholds: np.ndarray | None,
+    rank_aggregate: Callable[[np.ndarray], np.ndarray],
+) -> BatchedPass:
+    """:func:`binary_pass2` of a chunk, one sub-block at a time, and the
+    ranking scores (``rank_method`` adjusted by ``rank_thresholds`` and
+    aggregated by ``rank_aggregate``) when ``rank_method`` is given.
+
+    Examples
+    --------
+    >>> found = batched_pass(np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5),
+    ...                      "self_confidence", None, None, None)
+    >>> found.prune.tolist()
+    [1]
+    """
+    parts = []
+    for rows in sub_blocks(*pred_probs.shape):
+        y, p = labels[rows], pred_probs[rows]
+        found = binary_pass2(y, p, thresholds, method=method)
+        rank_scores = None
+        if rank_method is not None:
+            same = rank_method == method and rank_thresholds is None
+            per_class = found.scores if same else per_class_scores(y, p, method=rank_method, thresholds=rank_thresholds)
+            rank_scores = rank_aggregate(per_class)
+        parts.append(BatchedPass(found.scores, found.agrees, found.prune, rank_scores))
+    return BatchedPass(
+        scores=np.concatenate([part.scores for part in parts]),
+        agrees=np.concatenate([part.agrees for part in parts]),
+        prune=np.sum([part.prune for part in parts], axis=0),
+        rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
     )

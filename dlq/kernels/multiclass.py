@@ -1,24 +1,20 @@
-"""Pure numpy functions over one chunk of rows.
+"""Pure numpy functions over one chunk of multi-class rows.
 
 Everything here takes in-memory arrays for a contiguous block of examples and
-returns small arrays; nothing knows about Dask. The engine composes these into
-graphs, and the in-memory ``LabelInspector`` calls them directly.
-
-Sums that cross chunks are kept as exact integers (see :mod:`dlq.exact`), so
-that adding partials in any order, over any chunking, gives bit-identical
-results.
+returns small arrays; nothing knows about Dask. Sums that cross chunks are kept
+as exact integers (see :mod:`dlq.kernels.exact`), so that adding partials in
+any order, over any chunking, gives bit-identical results.
 """
 
 from __future__ import annotations
 
-import functools
-import operator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from dlq import exact
+from dlq.kernels import exact
+from dlq.kernels.checks import InvalidRows, RowsOffOne, invalid_probabilities
+from dlq.kernels.select import Entries, Lowest, lowest_of_columns, no_entries
 
 #: Slack used by cleanlab when comparing probabilities to thresholds.
 FLOATING_POINT_COMPARISON = 1e-6
@@ -27,71 +23,8 @@ THRESHOLD_LOWER_BOUND = 2 * FLOATING_POINT_COMPARISON
 #: Lower bound used where a score or normaliser is clipped before dividing.
 CLIPPING_LOWER_BOUND = 1e-6
 
-#: How far outside [0, 1] a probability may lie (rounding) before it is refused.
-PROBABILITY_SLACK = 1e-6
-#: How far from 1 a multi-class row may sum before dlq warns.
-ROW_SUM_TOLERANCE = 1e-4
-
 SCORE_METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
 ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated")
-
-NO_ROW = np.iinfo(np.int64).max
-
-
-@dataclass(frozen=True)
-class InvalidRows:
-    """The first invalid row of each kind, as ``(global row, error message)``.
-
-    ``(NO_ROW, "")`` means no invalid row of that kind.
-    """
-
-    label: tuple[int, str] = (NO_ROW, "")
-    prob: tuple[int, str] = (NO_ROW, "")
-
-    def __bool__(self) -> bool:
-        """Whether any row is invalid."""
-        return self.label[0] != NO_ROW or self.prob[0] != NO_ROW
-
-    def __or__(self, other: InvalidRows) -> InvalidRows:
-        return InvalidRows(min(self.label, other.label), min(self.prob, other.prob))
-
-    @staticmethod
-    def first_of(parts: list[Any]) -> InvalidRows:
-        """The first invalid rows among partials that each carry ``invalid``."""
-        return functools.reduce(operator.or_, (part.invalid for part in parts), InvalidRows())
-
-
-def _describe_prob_row(row: np.ndarray) -> str:
-    if not np.isfinite(row).all():
-        return "contains NaN or infinity"
-    if row.min() < -PROBABILITY_SLACK:
-        return f"has a negative value ({row.min().item()})"
-    return f"has a value above 1 ({row.max().item()})"
-
-
-def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
-    """Find the first row of pred_probs that is not finite numbers in [0, 1]
-    (up to 1e-6 beyond either end, as rounding leaves them).
-
-    Examples
-    --------
-    >>> invalid_probabilities(np.array([[0.5, 0.5], [0.5, 1.5]]), 10).prob[0]
-    11
-    """
-    # min and max are NaN when NaN is present, so these comparisons catch it too;
-    # whole-chunk reductions are much faster than row-wise ones, which run only
-    # when something is wrong
-    low, high = -PROBABILITY_SLACK, 1 + PROBABILITY_SLACK
-    if not pred_probs.size or (pred_probs.min() >= low and pred_probs.max() <= high):
-        return InvalidRows()
-    row = int(np.argmax(~((pred_probs.min(axis=1) >= low) & (pred_probs.max(axis=1) <= high))))
-    return InvalidRows(
-        prob=(
-            offset + row,
-            f"pred_probs must hold finite probabilities in [0, 1]; row {offset + row} "
-            f"{_describe_prob_row(pred_probs[row])}. Apply softmax to logits, or fix or drop that row",
-        )
-    )
 
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
@@ -114,37 +47,6 @@ def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> Inv
         )
         found = found | InvalidRows(label=(offset + row, message))
     return found
-
-
-@dataclass(frozen=True)
-class RowsOffOne:
-    """How many rows do not sum to 1 (within 1e-4), and the first of them."""
-
-    count: int = 0
-    first_row: int = NO_ROW
-    first_sum: float = 1.0
-
-    @staticmethod
-    def of(pred_probs: np.ndarray, offset: int) -> RowsOffOne:
-        """Count the rows of ``pred_probs`` whose sum is more than 1e-4 from 1.
-
-        Examples
-        --------
-        >>> RowsOffOne.of(np.array([[0.5, 0.5], [0.5, 0.6]]), 7)
-        RowsOffOne(count=1, first_row=8, first_sum=1.1)
-        """
-        sums = np.einsum("ij->i", pred_probs)  # several times faster than sum(axis=1), and per row
-        off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
-        if not off.any():
-            return RowsOffOne()
-        row = int(np.argmax(off))
-        return RowsOffOne(int(off.sum()), offset + row, round(float(sums[row]), 6))
-
-    @staticmethod
-    def total(parts: list[RowsOffOne]) -> RowsOffOne:
-        """Combine the counts of several chunks."""
-        first = min(parts, key=lambda part: part.first_row)
-        return RowsOffOne(sum(part.count for part in parts), first.first_row, first.first_sum)
 
 
 @dataclass(frozen=True)
@@ -418,6 +320,18 @@ class Mispredicted:
         return np.bincount(self.labels[confident], minlength=thresholds.shape[0]).astype(np.int64)
 
 
+def num_off_diagonal_issues(off_diagonal_counts: np.ndarray) -> int:
+    """cleanlab's ``off_diagonal`` estimate from summed
+    :meth:`Mispredicted.off_diagonal_counts`: their total.
+
+    Examples
+    --------
+    >>> num_off_diagonal_issues(np.array([1, 0, 2]))
+    3
+    """
+    return int(off_diagonal_counts.sum())
+
+
 def num_label_issues(count_partials: np.ndarray, *, estimation_method: str) -> int:
     """Estimated number of label issues from summed :func:`issue_count_partials`.
 
@@ -456,57 +370,87 @@ def prediction_agrees(
     )
 
 
-@dataclass(frozen=True)
-class Candidates:
-    """Some of the lowest-scoring examples, in no particular order."""
-
-    scores: np.ndarray
-    indices: np.ndarray
-    agrees: np.ndarray
-
-    def take(self, keep: np.ndarray) -> Candidates:
-        return Candidates(self.scores[keep], self.indices[keep], self.agrees[keep])
+def _guesses(pred_probs: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's confidently predicted class, and whether it has one."""
+    confident = pred_probs >= thresholds - FLOATING_POINT_COMPARISON
+    n_confident = np.count_nonzero(confident, axis=1)
+    return np.where(n_confident > 1, pred_probs.argmax(axis=1), confident.argmax(axis=1)), n_confident > 0
 
 
-def lowest(scores: np.ndarray, indices: np.ndarray, agrees: np.ndarray, k: int) -> Candidates:
-    """The ``k`` entries with the lowest (score, index), in no particular order.
-
-    Linear time: a partition finds the k-th score; only entries tied with it
-    are sorted, by index.
+def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per-chunk counts of the confident joint and of its off-diagonal rows
+    whose prediction disagrees with their label, as one (K + 1, K) array: rows
+    0..K-1 are the (given, confident) counts, row K counts the off-diagonal
+    examples per given label whose argmax, with 1e-6 added to the given
+    label's probability, is not the given label.
 
     Examples
     --------
-    >>> sorted(lowest(np.array([.3, .1, .3, .2]), np.arange(4), np.zeros(4, bool), 3).indices.tolist())
-    [0, 1, 3]
+    >>> labels = np.array([0, 0, 1, 1])
+    >>> pred_probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]])
+    >>> confident_joint_counts(labels, pred_probs, np.array([0.6, 0.6])).tolist()
+    [[1, 1], [1, 1], [1, 1]]
     """
-    everything = Candidates(scores, indices, agrees)
-    if k >= scores.shape[0]:
-        return everything
-    if k <= 0:
-        return everything.take(np.zeros(0, dtype=np.intp))
-    kth = np.partition(scores, k - 1)[k - 1]
-    below = np.flatnonzero(scores < kth)
-    tied = np.flatnonzero(scores == kth)
-    tied = tied[np.argsort(indices[tied], kind="stable")[: k - below.shape[0]]]
-    return everything.take(np.concatenate([below, tied]))
+    num_classes = pred_probs.shape[1]
+    guess, counted = _guesses(pred_probs, thresholds)
+    joint = np.bincount(labels[counted] * num_classes + guess[counted], minlength=num_classes * num_classes)
+    off_diagonal_ = counted & (guess != labels) & ~prediction_agrees(labels, pred_probs)
+    issues = np.bincount(labels[off_diagonal_], minlength=num_classes)
+    return np.vstack([joint.reshape(num_classes, num_classes), issues]).astype(np.int64)
 
 
-def merge_lowest(parts: list[Candidates], k: int) -> Candidates:
-    """Merge candidate sets, keeping the ``k`` lowest (score, index)."""
-    return lowest(
-        np.concatenate([p.scores for p in parts]),
-        np.concatenate([p.indices for p in parts]),
-        np.concatenate([p.agrees for p in parts]),
-        k,
-    )
-
-
-def ranked(candidates: Candidates) -> Candidates:
-    """Candidates sorted by (score, index).
+def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Whether each row is off the confident joint's diagonal (confident in
+    some class, and that class is not the label) with a prediction that
+    disagrees with its label: cleanlab's ``confident_learning`` filter.
 
     Examples
     --------
-    >>> ranked(Candidates(np.array([.2, .1, .2]), np.array([7, 3, 5]), np.zeros(3, bool))).indices.tolist()
-    [3, 5, 7]
+    >>> labels = np.array([0, 0, 1, 1])
+    >>> pred_probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]])
+    >>> off_diagonal(labels, pred_probs, np.array([0.6, 0.6])).tolist()
+    [False, True, False, True]
     """
-    return candidates.take(np.lexsort((candidates.indices, candidates.scores)))
+    guess, counted = _guesses(pred_probs, thresholds)
+    return counted & (guess != labels) & ~prediction_agrees(labels, pred_probs)
+
+
+def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Whether each row's argmax is not its label, even with 1e-6 added to
+    the label's probability: cleanlab's ``predicted_neq_given`` filter.
+
+    Examples
+    --------
+    >>> mispredicted(np.array([0, 1]), np.array([[0.4, 0.6], [0.3, 0.7]])).tolist()
+    [True, False]
+    """
+    return (pred_probs.argmax(axis=1) != labels) & ~prediction_agrees(labels, pred_probs)
+
+
+def pruning_candidates(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
+    """A chunk's lowest entries of every cell of the confident joint with a
+    count: cell ``given * K + j`` ranks the rows given ``given`` by
+    ``p_given - p_j`` (the largest margin first) for j != given and by
+    ``p_given`` for j == given, and keeps ``cells[given, j]`` of them, ties to
+    the lower index; ``agrees`` tells whether each row's prediction, with 1e-6
+    added to the given label's probability, is the given label.
+
+    Examples
+    --------
+    >>> labels, pred_probs = np.array([0, 0, 0]), np.array([[.6, .4], [.2, .8], [.4, .6]])
+    >>> pruning_candidates(labels, pred_probs, 10, np.array([[0, 1], [0, 0]])).indices.tolist()
+    [11]
+    """
+    num_classes = pred_probs.shape[1]
+    agrees = prediction_agrees(labels, pred_probs)
+    by_label = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[by_label], np.arange(num_classes + 1))
+    parts = [no_entries(pred_probs.dtype)]
+    for given in np.flatnonzero(cells.any(axis=1)):
+        rows = by_label[starts[given] : starts[given + 1]]
+        columns = np.flatnonzero(cells[given])
+        given_probs = pred_probs[rows, given][:, None]
+        scores = np.where(columns == given, given_probs, given_probs - pred_probs[np.ix_(rows, columns)])
+        entries = Entries(scores, given * num_classes + columns, rows + offset, agrees[rows][:, None])
+        parts.append(lowest_of_columns(entries, cells[given, columns]))
+    return Lowest.merged(parts)

@@ -1,0 +1,1 @@
+"""dlq's Dask graphs, made of dask's public pieces over the kernels' arithmetic."""

@@ -1,0 +1,222 @@
+"""dask's public pieces, in the four shapes dlq's graphs are made of.
+
+- :func:`per_chunk`: a kernel over each row chunk of labels and pred_probs,
+  by ``map_blocks`` (``block_info`` gives the row offset); each task yields
+  one *record*, a small Python object, and the records form a 1-D dask array
+  of dtype object with one element per chunk.
+- :func:`per_record`: a function of the records of each chunk (and of
+  values computed once), by ``map_blocks`` again.
+- :func:`tree`: records reduced by ``da.reduction(concatenate=False)``,
+  ``SPLIT_EVERY`` at a time, to one value.
+- :func:`step`: one task, by ``dask.delayed``.
+
+Independent reads of the same inputs are ``dask.graph_manipulation.clone``
+copies (:func:`reread`): without them a chunk read by pass 1 would be kept
+in memory until pass 2 has used it, the whole data set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from operator import attrgetter
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.delayed import Delayed
+from dask.graph_manipulation import clone
+
+#: Fan-in of every tree reduction.
+SPLIT_EVERY = 8
+
+_OBJECTS = np.empty((0,), dtype=object)
+
+
+def _wrapped(record: Any) -> np.ndarray:
+    box = np.empty(1, dtype=object)
+    box[0] = record
+    return box
+
+
+def _chunk_task(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    *args: Any,
+    kernel: Callable[..., Any],
+    flat_labels: bool,
+    with_offset: bool,
+    block_info: dict | None = None,
+) -> np.ndarray:
+    if flat_labels:
+        labels = labels[:, 0]
+    offset = (block_info[0]["array-location"][0][0],) if with_offset else ()
+    return _wrapped(kernel(labels, pred_probs, *offset, *args))
+
+
+def per_chunk(
+    kernel: Callable[..., Any], labels: da.Array, pred_probs: da.Array, *args: Any, offset: bool = True
+) -> da.Array:
+    """Records ``kernel(labels_chunk, pred_probs_chunk, [row offset,] *args)``,
+    one per row chunk; ``args`` may hold ``Delayed`` values, computed once.
+
+    Examples
+    --------
+    >>> labels, pred_probs = da.from_array(np.arange(5), chunks=2), da.ones((5, 3), chunks=(2, 3))
+    >>> records = per_chunk(lambda y, p, start: (start, p.shape), labels, pred_probs)
+    >>> records.compute().tolist()
+    [(0, (2, 3)), (2, (2, 3)), (4, (1, 3))]
+    """
+    flat = labels.ndim == 1
+    return da.map_blocks(
+        _chunk_task,
+        labels[:, None] if flat else labels,
+        pred_probs,
+        *args,
+        kernel=kernel,
+        flat_labels=flat,
+        with_offset=offset,
+        drop_axis=1,
+        chunks=((1,) * pred_probs.numblocks[0],),
+        dtype=object,
+        meta=_OBJECTS,
+    )
+
+
+def _record_task(
+    *records_and_args: Any, function: Callable[..., Any], n_records: int, bounds: Sequence[int] | None, block_info=None
+) -> np.ndarray:
+    records = [block[0] for block in records_and_args[:n_records]]
+    extra = ()
+    if bounds is not None:
+        chunk = block_info[None]["chunk-location"][0]
+        extra = (bounds[chunk], bounds[chunk + 1])
+    return _wrapped(function(*records, *records_and_args[n_records:], *extra))
+
+
+def per_record(
+    function: Callable[..., Any], *records: da.Array, args: tuple = (), rows: tuple[int, ...] | None = None
+) -> da.Array:
+    """Records ``function(*records_of_the_chunk, *args, [start, stop])``, one
+    per chunk; ``args`` may hold ``Delayed`` values, computed once; with
+    ``rows`` (the row chunks) the chunk's first row and last row + 1 follow.
+
+    Examples
+    --------
+    >>> labels, pred_probs = da.from_array(np.arange(5), chunks=2), da.ones((5, 3), chunks=(2, 3))
+    >>> sizes = per_chunk(lambda y, p: len(y), labels, pred_probs, offset=False)
+    >>> per_record(lambda n, scale, start, stop: (n * scale, start), sizes, args=(10,), rows=(2, 2, 1)).compute().tolist()
+    [(20, 0), (20, 2), (10, 4)]
+    """
+    bounds = None if rows is None else np.cumsum((0, *rows)).tolist()
+    return da.map_blocks(
+        _record_task,
+        *records,
+        *args,
+        function=function,
+        n_records=len(records),
+        bounds=bounds,
+        dtype=object,
+        meta=_OBJECTS,
+    )
+
+
+def _rows_task(*args: Any, function: Callable[..., Any], block_info=None) -> np.ndarray:
+    start, stop = block_info[None]["array-location"][0]
+    return function(*args, start, stop)
+
+
+def per_rows(
+    function: Callable[..., Any], rows: tuple[int, ...], dtype: Any, *args: Any, width: int | None = None
+) -> da.Array:
+    """The array of row chunks ``rows`` (and ``width`` columns, if given)
+    whose chunk from ``start`` to ``stop`` is ``function(*args, start, stop)``;
+    ``args`` may hold ``Delayed`` values.
+
+    Examples
+    --------
+    >>> per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).compute().tolist()
+    [0, 2, 4, 6, 8]
+    """
+    chunks = (rows,) if width is None else (rows, (width,))
+    return da.map_blocks(
+        _rows_task, *args, function=function, chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(chunks), dtype)
+    )
+
+
+def field(records: da.Array, name: str) -> da.Array:
+    """The records' attribute ``name``, one per chunk."""
+    return per_record(attrgetter(name), records)
+
+
+def as_rows(records: da.Array, rows: tuple[int, ...], dtype: Any, width: int | None = None) -> da.Array:
+    """The array whose row chunks are the records (numpy arrays of ``rows[i]``
+    rows, and ``width`` columns if given).
+
+    Examples
+    --------
+    >>> labels, pred_probs = da.from_array(np.arange(5), chunks=2), da.ones((5, 3), chunks=(2, 3))
+    >>> as_rows(per_chunk(lambda y, p: y * 2, labels, pred_probs, offset=False), (2, 2, 1), int).compute().tolist()
+    [0, 2, 4, 6, 8]
+    """
+    chunks = (rows,) if width is None else (rows, (width,))
+    new_axis = None if width is None else 1
+    meta = np.empty((0,) * len(chunks), dtype)
+    return da.map_blocks(_unwrapped, records, chunks=chunks, dtype=dtype, new_axis=new_axis, meta=meta)
+
+
+def _unwrapped(block: np.ndarray) -> Any:
+    return block[0]
+
+
+def _first(block: np.ndarray, axis: Any, keepdims: bool) -> Any:
+    return block[0]
+
+
+def _combined(parts: Any, axis: Any, keepdims: bool, *, combine: Callable[[list[Any]], Any]) -> Any:
+    return combine(parts if isinstance(parts, list) else [parts])
+
+
+def tree(records: da.Array, combine: Callable[[list[Any]], Any]) -> Delayed:
+    """``combine`` applied to lists of records, then to lists of its results,
+    ``SPLIT_EVERY`` at a time, down to one value; ``combine`` must be
+    associative.
+
+    Examples
+    --------
+    >>> labels, pred_probs = da.from_array(np.arange(5), chunks=1), da.ones((5, 3), chunks=(1, 3))
+    >>> tree(per_chunk(lambda y, p: int(y.sum()), labels, pred_probs, offset=False), sum).compute()
+    10
+    """
+    reduced = da.reduction(
+        records,
+        chunk=_first,
+        combine=partial(_combined, combine=combine),
+        aggregate=partial(_combined, combine=combine),
+        concatenate=False,
+        split_every=SPLIT_EVERY,
+        dtype=object,
+        meta=np.empty((), dtype=object),
+    )
+    return reduced.to_delayed(optimize_graph=False).item()
+
+
+def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
+    """One task, ``function(*args, **kwargs)``, after the ``Delayed`` among them."""
+    return dask.delayed(function, pure=True)(*args, **kwargs)
+
+
+def reread(*arrays: da.Array) -> tuple[da.Array, ...]:
+    """Copies of ``arrays`` whose chunks are read again, independently."""
+    return tuple(clone(*arrays))
+
+
+def sum_arrays(parts: list[np.ndarray]) -> np.ndarray:
+    """Element-wise sum of equally shaped arrays (a combine for :func:`tree`)."""
+    return np.sum(parts, axis=0)
+
+
+def concatenated(parts: list[np.ndarray]) -> np.ndarray:
+    """The arrays one after another (a combine for :func:`tree`)."""
+    return np.concatenate(parts)

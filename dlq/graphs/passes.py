@@ -1,0 +1,266 @@
+"""The passes over the data, written once for any :class:`~dlq.kernels.problems.Problems`.
+
+Pass 1 sums threshold partials; the passes after it read the data again
+(:func:`~dlq.graphs.blocks.reread`) to score, count the confident joints,
+flag rows or keep pruning candidates. Every function returns lazy parts;
+values that cleanlab's functions differ on (a class no example is given,
+for one) are arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import dask.array as da
+import numpy as np
+from dask.delayed import Delayed
+
+from dlq.graphs import select
+from dlq.graphs.blocks import as_rows, concatenated, field, per_chunk, per_record, reread, step, sum_arrays, tree
+from dlq.kernels import joint
+from dlq.kernels.problems import Problems
+from dlq.kernels.select import Entries, Lowest, chosen
+
+
+class Pass1(NamedTuple):
+    """Summed threshold partials, and the thresholds once the data are known valid."""
+
+    partials: Delayed
+    thresholds: Delayed
+
+
+def _valid(partials: Any) -> Any:
+    partials.invalid.raise_if_any()
+    return partials
+
+
+def validated_thresholds(problems: Problems, partials: Any, absent_class_threshold: float) -> np.ndarray:
+    """The thresholds from summed partials, after raising for the first invalid row, if any."""
+    return problems.thresholds(_valid(partials), absent_class_threshold=absent_class_threshold)
+
+
+def threshold_pass(
+    problems: Problems, labels: da.Array, pred_probs: da.Array, *, absent_class_threshold: float
+) -> Pass1:
+    """Pass 1: per-chunk threshold partials, tree-reduced; the thresholds
+    raise a ValueError naming the first invalid row, if there is one."""
+    partials = tree(per_chunk(problems.threshold_partials, labels, pred_probs), problems.combine_partials)
+    return Pass1(partials, step(validated_thresholds, problems, partials, absent_class_threshold))
+
+
+def _checked_scores(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    problems: Problems,
+    method: str,
+    thresholds: Any,
+    aggregate: Callable[[np.ndarray], np.ndarray] | None,
+) -> np.ndarray:
+    if thresholds is None:  # adjusted scores come after pass 1, which validated everything
+        problems.invalid_rows(labels, pred_probs, offset).raise_if_any()
+    return problems.scores(labels, pred_probs, method=method, thresholds=thresholds, aggregate=aggregate)
+
+
+def scores(
+    problems: Problems,
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    method: str,
+    adjust_absent_class_threshold: float | None = None,
+    aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> da.Array:
+    """Lazy label quality scores: one per row, or one per row and problem
+    when there are several and no ``aggregate``.
+
+    Unadjusted, each chunk is validated and scored on its own (one read);
+    given ``adjust_absent_class_threshold``, pass 1 first computes the
+    thresholds (that one for a class no example is given) and the scores
+    are adjusted by them.
+    """
+    thresholds = None
+    if adjust_absent_class_threshold is not None:
+        thresholds = threshold_pass(
+            problems, labels, pred_probs, absent_class_threshold=adjust_absent_class_threshold
+        ).thresholds
+        labels, pred_probs = reread(labels, pred_probs)
+    records = per_chunk(_checked_scores, labels, pred_probs, problems, method, thresholds, aggregate)
+    num_problems = problems.shape(pred_probs.shape[1])[0]
+    width = None if aggregate is not None or num_problems == 1 else num_problems
+    dtype = problems.score_type(pred_probs.dtype, method, adjusted=thresholds is not None)
+    return as_rows(records, pred_probs.chunks[0], dtype if aggregate is None else np.float64, width)
+
+
+class Joint(NamedTuple):
+    """The confident joints' summed counts (P, C + 1, C) and label counts
+    (P, C), once the data are known valid, and the thresholds they used."""
+
+    thresholds: Delayed
+    counts: Delayed
+    label_counts: Delayed
+
+
+class _JointRecord(NamedTuple):
+    partials: Any
+    counts: np.ndarray
+
+
+def _joint_record(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, thresholds: np.ndarray
+) -> _JointRecord:
+    partials = problems.threshold_partials(labels, pred_probs, offset)
+    if partials.invalid:  # the validation will raise; count nothing
+        labels, pred_probs = labels[:0], pred_probs[:0]
+    return _JointRecord(partials, problems.joint_counts(labels, pred_probs, thresholds))
+
+
+def _label_counts(problems: Problems, partials: Any) -> np.ndarray:
+    return problems.label_counts(_valid(partials))
+
+
+def confident_joint(
+    problems: Problems,
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    absent_class_threshold: float,
+    thresholds: np.ndarray | None = None,
+) -> Joint:
+    """The confident joints' counts. With ``thresholds`` given the data are
+    read once; otherwise pass 1 computes them and pass 2 counts."""
+    if thresholds is None:
+        pass1 = threshold_pass(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
+        partials, thresholds = pass1
+        counts = per_chunk(problems.joint_counts, *reread(labels, pred_probs), thresholds, offset=False)
+    else:
+        records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds)
+        partials = tree(field(records, "partials"), problems.combine_partials)
+        counts = field(records, "counts")
+    return Joint(thresholds, tree(counts, sum_arrays), step(_label_counts, problems, partials))
+
+
+class Issues(NamedTuple):
+    """Each problem's issues, as P sorted index arrays, and the thresholds of its search."""
+
+    thresholds: Delayed
+    per_problem: Delayed
+
+
+def _flagged_rows(flags: np.ndarray, offset: int) -> list[np.ndarray]:
+    return [np.flatnonzero(column) + offset for column in flags.T]
+
+
+def _concatenated_per_problem(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
+    return [concatenated(list(per_problem)) for per_problem in zip(*parts, strict=True)]
+
+
+class _FlagRecord(NamedTuple):
+    partials: Any
+    rows: list[np.ndarray]
+
+
+def _flag_record(labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems) -> _FlagRecord:
+    partials = problems.threshold_partials(labels, pred_probs, offset)
+    if partials.invalid:  # the validation will raise; flag nothing
+        labels, pred_probs = labels[:0], pred_probs[:0]
+    return _FlagRecord(partials, _flagged_rows(problems.flags(labels, pred_probs, None), offset))
+
+
+def _flags(labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, thresholds: Any) -> Any:
+    return _flagged_rows(problems.flags(labels, pred_probs, thresholds), offset)
+
+
+def _after_validation(partials: Any, value: Any) -> Any:
+    _valid(partials)
+    return value
+
+
+def flagged(
+    problems: Problems, labels: da.Array, pred_probs: da.Array, *, off_diagonal: bool, absent_class_threshold: float
+) -> Issues:
+    """cleanlab's row filters in each problem: rows off the confident joint's
+    diagonal (``off_diagonal``: pass 1, then a read to flag) or mispredicted
+    (one read, which also sums the thresholds' partials), whose prediction
+    disagrees with their label."""
+    if off_diagonal:
+        pass1 = threshold_pass(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
+        rows = per_chunk(_flags, *reread(labels, pred_probs), problems, pass1.thresholds)
+        return Issues(pass1.thresholds, tree(rows, _concatenated_per_problem))
+    records = per_chunk(_flag_record, labels, pred_probs, problems)
+    partials = tree(field(records, "partials"), problems.combine_partials)
+    issues = tree(field(records, "rows"), _concatenated_per_problem)
+    return Issues(
+        step(validated_thresholds, problems, partials, absent_class_threshold),
+        step(_after_validation, partials, issues),
+    )
+
+
+def pruned(
+    problems: Problems,
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    cells_from: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    by_noise_rate: bool,
+    by_class: bool,
+    absent_class_threshold: float,
+) -> Issues:
+    """cleanlab's pruning filters in each problem, in three reads: pass 1
+    computes the thresholds, pass 2 the confident joints; ``cells_from(counts,
+    label_counts)`` says how many examples each cell (P, C, C) gives up; pass
+    3 keeps, per chunk and cell, at most that many candidates, merged cell by
+    cell in a tree."""
+    found = confident_joint(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
+    cells = step(cells_from, found.counts, found.label_counts)
+    candidates = per_chunk(problems.pruning_candidates, *reread(labels, pred_probs), cells)
+    num_problems, num_classes = problems.shape(pred_probs.shape[1])
+    issues = step(
+        joint.pruned,
+        tree(candidates, Lowest.merged),
+        by_noise_rate=by_noise_rate,
+        by_class=by_class,
+        num_problems=num_problems,
+        num_classes=num_classes,
+    )
+    return Issues(found.thresholds, issues)
+
+
+def _entries(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    problems: Problems,
+    method: str,
+    aggregate: Callable[[np.ndarray], np.ndarray] | None,
+) -> list[Entries]:
+    scores_ = problems.scores(labels, pred_probs, method=method, thresholds=None, aggregate=aggregate)
+    return [Entries.of_columns(scores_.reshape(scores_.shape[0], -1), offset)]
+
+
+def lowest_scores(
+    problems: Problems,
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    method: str,
+    counts: Any,
+    rounds: int,
+    aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Delayed:
+    """The ``counts[c]`` lowest unadjusted scores of each column of scores
+    (each problem, or the one aggregate), ranked, ties to the lower index,
+    from data already validated: a list of index arrays.
+
+    With ``rounds`` the selection takes that many histogram rounds over the
+    scores of one read, held in memory; with none, every chunk keeps each
+    column's lowest, merged in a tree.
+    """
+    entries = per_chunk(_entries, labels, pred_probs, problems, method, aggregate)
+    num_problems = problems.shape(pred_probs.shape[1])[0]
+    cells = np.arange(1 if aggregate is not None else num_problems)
+    if not rounds:
+        return step(Lowest.per_cell, select.lowest(entries, cells, counts), cells)
+    cutoffs = select.cutoffs(entries, cells, counts, rounds=rounds)
+    return step(Lowest.per_cell, tree(per_record(chosen, entries, args=(cutoffs, False)), Lowest.merged), cells)

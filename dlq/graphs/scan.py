@@ -1,0 +1,274 @@
+"""The batched searches (cleanlab's ``find_label_issues_batched``), as lazy parts.
+
+A class's issues are the rows whose prediction disagrees with their label
+among its k lowest scores, k being the estimated number of issues. The
+multi-class search is one such ranking; the multi-label search K of them,
+one per one-vs-rest problem, whose issues are united. Both find each k-th
+lowest by :mod:`dlq.graphs.select`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, NamedTuple
+
+import dask.array as da
+import numpy as np
+from dask.delayed import Delayed
+
+from dlq.graphs import select
+from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, reread, step, sum_arrays, tree
+from dlq.graphs.passes import threshold_pass, validated_thresholds
+from dlq.graphs.rows import inside, mask_block, row_mask
+from dlq.kernels import multiclass, onevsrest
+from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
+from dlq.kernels.select import Entries, Lowest, chosen, first_histogram
+
+#: The multi-class search ranks all rows in one cell.
+_ONE_CELL = np.zeros(1, np.int64)
+
+
+@dataclass(frozen=True)
+class ScanStore:
+    """Writable arrays (N,) chunked like the rows (zarr), which a scan fills as it goes."""
+
+    scores: Any
+    is_label_issue: Any
+
+
+def regular_chunks(rows: tuple[int, ...]) -> bool:
+    """Whether every chunk but a shorter last one has the first chunk's size,
+    so that each can be written to its own chunks of a zarr array.
+
+    Examples
+    --------
+    >>> regular_chunks((4, 4, 2)), regular_chunks((4, 2, 4))
+    (True, False)
+    """
+    return all(size == rows[0] for size in rows[:-1]) and rows[-1] <= rows[0]
+
+
+class Batched(NamedTuple):
+    """The lazy parts of a batched search.
+
+    ``thresholds`` are the search's, ``num_issues`` the estimate (one per
+    problem for multi-label data), ``issues`` the ranked issue indices,
+    ``scores`` the ranking's scores, ``mask`` True at the issues;
+    ``unnormalized`` (multi-class) counts rows not summing to 1 and
+    ``per_problem`` (multi-label) holds each class's issues, worst first.
+    """
+
+    thresholds: Delayed
+    num_issues: Delayed
+    issues: Delayed
+    scores: da.Array
+    mask: da.Array
+    unnormalized: Delayed | None = None
+    per_problem: Delayed | None = None
+
+
+class _ChunkScan(NamedTuple):
+    partials: Any  # pass-1 partials, when this read is also pass 1
+    counts: Any  # issue count partials, or the mispredicted rows (one read)
+    histogram: np.ndarray  # the selection's first round
+    entries: list[Entries] | None  # scores and agreement; None when stored
+
+
+def _scan_chunk(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    method: str,
+    thresholds: np.ndarray | None,
+    adjust: bool,
+    store: ScanStore | None,
+) -> _ChunkScan:
+    """A chunk's part of the multi-class search; without ``thresholds`` this
+    read is pass 1 too, and keeps the mispredicted rows to count them later."""
+    partials = None
+    if thresholds is None:
+        partials = multiclass.threshold_partials(labels, pred_probs, offset)
+        if partials.invalid:  # the thresholds will raise; score nothing, but keep every part well formed
+            labels, pred_probs = labels[:0], pred_probs[:0]
+    scores = multiclass.label_quality_scores(
+        labels, pred_probs, method=method, thresholds=thresholds if adjust else None
+    )
+    predicted = multiclass.predicted_class(pred_probs)
+    agrees = multiclass.prediction_agrees(labels, pred_probs, predicted)
+    if thresholds is None:
+        counts = multiclass.Mispredicted.of(labels, predicted)
+    else:
+        counts = multiclass.issue_count_partials(labels, pred_probs, thresholds, predicted)
+    entries = [Entries.of_column(scores, offset, agrees)]
+    histogram = first_histogram(entries, _ONE_CELL)
+    if store is None:
+        return _ChunkScan(partials, counts, histogram, entries)
+    rows = slice(offset, offset + scores.shape[0])
+    store.scores[rows] = scores
+    store.is_label_issue[rows] = ~agrees  # until the selection narrows it down
+    return _ChunkScan(partials, counts, histogram, None)
+
+
+def _stored_entries(written: Any, store: ScanStore, read: int, start: int, stop: int) -> list[Entries]:
+    """The entries of rows ``start:stop`` read back from the store (``written``
+    orders the read after the write; each ``read`` is a read of its own)."""
+    return [Entries.of_column(store.scores[start:stop], start, ~store.is_label_issue[start:stop])]
+
+
+def _stored_issues(written: Any, store: ScanStore, cutoffs: Any, start: int, stop: int) -> Lowest:
+    """The issues among rows ``start:stop``, marked in the store as the only ones."""
+    issues = chosen(_stored_entries(written, store, 0, start, stop), cutoffs, True)
+    store.is_label_issue[start:stop] = mask_block(issues.indices, start, stop)
+    return issues
+
+
+def _stored_scores(written: Any, store: ScanStore, start: int, stop: int) -> np.ndarray:
+    return store.scores[start:stop]
+
+
+def _chunk_scores(entries: list[Entries], thresholds: np.ndarray) -> np.ndarray:
+    """A chunk's scores, once ``thresholds`` say the data are valid."""
+    return entries[0].scores[:, 0]
+
+
+def multiclass_scan(
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    method: str,
+    adjust: bool,
+    estimation_method: str,
+    absent_class_threshold: float,
+    store: ScanStore | None = None,
+) -> Batched:
+    """The multi-class batched search as one lazy graph.
+
+    Pass 1 reduces thresholds. Pass 2 maps each chunk to scores, issue count
+    partials, the first histogram of the selection and whether each row's
+    prediction agrees with its label. Unadjusted scores need no thresholds,
+    and the off-diagonal count needs only the mispredicted rows' labels,
+    predicted classes and probabilities: then both passes run in one read,
+    keeping that summary until the thresholds are known. Without a ``store``
+    the scores stay in memory until the selection; with one, pass 2 writes
+    them there and every selection round reads them back.
+    """
+    rows = pred_probs.chunks[0]
+    if not adjust and estimation_method == "off_diagonal":
+        records = per_chunk(_scan_chunk, labels, pred_probs, method, None, False, store)
+        partials = tree(field(records, "partials"), multiclass.combine_threshold_partials)
+        thresholds = step(validated_thresholds, MULTICLASS, partials, absent_class_threshold)
+        counts = per_record(multiclass.Mispredicted.off_diagonal_counts, field(records, "counts"), args=(thresholds,))
+        num_issues = step(multiclass.num_off_diagonal_issues, tree(counts, sum_arrays))
+    else:
+        partials, thresholds = threshold_pass(
+            MULTICLASS, labels, pred_probs, absent_class_threshold=absent_class_threshold
+        )
+        records = per_chunk(_scan_chunk, *reread(labels, pred_probs), method, thresholds, adjust, store)
+        num_issues = step(
+            multiclass.num_label_issues, tree(field(records, "counts"), sum_arrays), estimation_method=estimation_method
+        )
+    first = tree(field(records, "histogram"), sum_arrays)
+    counts_per_cell = step(np.atleast_1d, num_issues)
+    score_type = MULTICLASS.score_type(pred_probs.dtype, method, adjusted=adjust)
+    if store is None:
+        entries = field(records, "entries")
+        cutoffs = select.cutoffs(entries, _ONE_CELL, counts_per_cell, first_histogram=first)
+        issues = per_record(chosen, entries, args=(cutoffs, True))
+        scores = as_rows(per_record(_chunk_scores, entries, args=(thresholds,)), rows, score_type)
+    else:
+
+        def read_back(read: int) -> da.Array:
+            return per_record(_stored_entries, records, args=(store, read), rows=rows)
+
+        cutoffs = select.cutoffs(read_back, _ONE_CELL, counts_per_cell, first_histogram=first)
+        issues = per_record(_stored_issues, records, args=(store, cutoffs), rows=rows)
+        scores = as_rows(per_record(_stored_scores, records, args=(store,), rows=rows), rows, score_type)
+    ranked = step(attrgetter("indices"), tree(issues, Lowest.merged))
+    return Batched(
+        thresholds=thresholds,
+        num_issues=num_issues,
+        issues=ranked,
+        scores=scores,
+        mask=row_mask(ranked, rows),
+        unnormalized=step(attrgetter("unnormalized"), partials),
+    )
+
+
+def _ranking_entries(found: onevsrest.BatchedPass, start: int, stop: int) -> list[Entries]:
+    return [Entries.of_columns(found.scores, start, found.agrees)]
+
+
+def _union(per_problem: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *per_problem]))
+
+
+def _issues_of(found: Lowest, cells: np.ndarray) -> list[np.ndarray]:
+    """Each class's issues among its lowest entries, worst first."""
+    return found.take(~found.agrees).per_cell(cells)
+
+
+def _union_scores(found: onevsrest.BatchedPass, union: np.ndarray, start: int, stop: int) -> Lowest:
+    rows = inside(union, start, stop)
+    scores = found.rank_scores[rows - start]
+    size = rows.shape[0]
+    return Lowest(np.zeros(size, np.int64), scores, rows, np.zeros(size, bool), np.full(size, np.iinfo(np.int64).max))
+
+
+def multilabel_scan(
+    labels: da.Array,
+    pred_probs: da.Array,
+    *,
+    method: str,
+    absent_class_threshold: float,
+    ranked_by: str | None,
+    rank_absent_class_threshold: float | None,
+    rank_aggregate: Callable[[np.ndarray], np.ndarray],
+) -> Batched:
+    """The batched search of every one-vs-rest problem, in two reads.
+
+    Pass 1 computes each problem's thresholds (``absent_class_threshold`` for
+    a side no example has). Pass 2 scores every class by ``method`` (the
+    search's) and
+    counts each problem's off-diagonal issues; each class's issues are the
+    rows that disagree among its that many lowest scores (every chunk keeps
+    each class's lowest, merged in a tree). The issues of all classes are
+    united and, given ``ranked_by``, ranked by the multi-label score under
+    that method, adjusted by thresholds with ``rank_absent_class_threshold``
+    for an absent side when that is given, aggregated by ``rank_aggregate``.
+    """
+    rows = pred_probs.chunks[0]
+    num_classes = pred_probs.shape[1]
+    pass1 = threshold_pass(ONE_VS_REST, labels, pred_probs, absent_class_threshold=absent_class_threshold)
+    rank_thresholds = None
+    if ranked_by is not None and rank_absent_class_threshold is not None:
+        rank_thresholds = step(validated_thresholds, ONE_VS_REST, pass1.partials, rank_absent_class_threshold)
+    records = per_chunk(
+        onevsrest.batched_pass,
+        *reread(labels, pred_probs),
+        pass1.thresholds,
+        method,
+        ranked_by,
+        rank_thresholds,
+        rank_aggregate,
+        offset=False,
+    )
+    num_issues = tree(field(records, "prune"), sum_arrays)
+    cells = np.arange(num_classes)
+    entries = per_record(_ranking_entries, records, args=(), rows=rows)
+    per_problem = step(_issues_of, select.lowest(entries, cells, num_issues), cells)
+    union = step(_union, per_problem)
+    ranked, scores = union, None
+    if ranked_by is not None:
+        scores = as_rows(field(records, "rank_scores"), rows, np.float64)
+        union_scores = per_record(_union_scores, records, args=(union,), rows=rows)
+        ranked = step(attrgetter("indices"), tree(union_scores, Lowest.merged))
+    return Batched(
+        thresholds=pass1.thresholds,
+        num_issues=num_issues,
+        issues=ranked,
+        scores=scores,
+        mask=row_mask(union, rows),
+        per_problem=per_problem,
+    )

@@ -1,0 +1,1 @@
+"""Pure numpy functions over one chunk of rows: dlq's arithmetic, which knows nothing of Dask."""

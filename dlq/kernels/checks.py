@@ -1,0 +1,127 @@
+"""What is wrong with a chunk's rows, found without raising.
+
+A chunk reports its first bad row of each kind, with the message to give;
+the reports of all chunks combine to the first bad row of the whole data set,
+and only then is an error raised, so that it names that row wherever the
+chunks were computed.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: How far outside [0, 1] a probability may lie (rounding) before it is refused.
+PROBABILITY_SLACK = 1e-6
+#: How far from 1 a multi-class row may sum before dlq warns.
+ROW_SUM_TOLERANCE = 1e-4
+
+NO_ROW = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class InvalidRows:
+    """The first invalid row of each kind, as ``(global row, error message)``.
+
+    ``(NO_ROW, "")`` means no invalid row of that kind.
+    """
+
+    label: tuple[int, str] = (NO_ROW, "")
+    prob: tuple[int, str] = (NO_ROW, "")
+
+    def __bool__(self) -> bool:
+        """Whether any row is invalid."""
+        return self.label[0] != NO_ROW or self.prob[0] != NO_ROW
+
+    def __or__(self, other: InvalidRows) -> InvalidRows:
+        return InvalidRows(min(self.label, other.label), min(self.prob, other.prob))
+
+    @staticmethod
+    def first_of(parts: Iterable[Any]) -> InvalidRows:
+        """The first invalid rows among partials that each carry ``invalid``."""
+        return functools.reduce(operator.or_, (part.invalid for part in parts), InvalidRows())
+
+    def raise_if_any(self) -> None:
+        """Raise a ValueError naming the first invalid row, if there is one.
+
+        Examples
+        --------
+        >>> InvalidRows().raise_if_any()
+        >>> InvalidRows(label=(3, "labels[3] is -1")).raise_if_any()
+        Traceback (most recent call last):
+        ...
+        ValueError: labels[3] is -1
+        """
+        for row, message in (self.label, self.prob):
+            if row != NO_ROW:
+                raise ValueError(message)
+
+
+def _describe_prob_row(row: np.ndarray) -> str:
+    if not np.isfinite(row).all():
+        return "contains NaN or infinity"
+    if row.min() < -PROBABILITY_SLACK:
+        return f"has a negative value ({row.min().item()})"
+    return f"has a value above 1 ({row.max().item()})"
+
+
+def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
+    """Find the first row of pred_probs that is not finite numbers in [0, 1]
+    (up to 1e-6 beyond either end, as rounding leaves them).
+
+    Examples
+    --------
+    >>> invalid_probabilities(np.array([[0.5, 0.5], [0.5, 1.5]]), 10).prob[0]
+    11
+    """
+    # min and max are NaN when NaN is present, so these comparisons catch it too;
+    # whole-chunk reductions are much faster than row-wise ones, which run only
+    # when something is wrong
+    low, high = -PROBABILITY_SLACK, 1 + PROBABILITY_SLACK
+    if not pred_probs.size or (pred_probs.min() >= low and pred_probs.max() <= high):
+        return InvalidRows()
+    row = int(np.argmax(~((pred_probs.min(axis=1) >= low) & (pred_probs.max(axis=1) <= high))))
+    return InvalidRows(
+        prob=(
+            offset + row,
+            f"pred_probs must hold finite probabilities in [0, 1]; row {offset + row} "
+            f"{_describe_prob_row(pred_probs[row])}. Apply softmax to logits, or fix or drop that row",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RowsOffOne:
+    """How many rows do not sum to 1 (within 1e-4), and the first of them."""
+
+    count: int = 0
+    first_row: int = NO_ROW
+    first_sum: float = 1.0
+
+    @staticmethod
+    def of(pred_probs: np.ndarray, offset: int) -> RowsOffOne:
+        """Count the rows of ``pred_probs`` whose sum is more than 1e-4 from 1.
+
+        Examples
+        --------
+        >>> RowsOffOne.of(np.array([[0.5, 0.5], [0.5, 0.6]]), 7)
+        RowsOffOne(count=1, first_row=8, first_sum=1.1)
+        """
+        sums = np.einsum("ij->i", pred_probs)  # several times faster than sum(axis=1), and per row
+        off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
+        if not off.any():
+            return RowsOffOne()
+        row = int(np.argmax(off))
+        return RowsOffOne(int(off.sum()), offset + row, round(float(sums[row]), 6))
+
+    @staticmethod
+    def total(parts: Iterable[RowsOffOne]) -> RowsOffOne:
+        """Combine the counts of several chunks."""
+        parts = list(parts)
+        first = min(parts, key=lambda part: part.first_row)
+        return RowsOffOne(sum(part.count for part in parts), first.first_row, first.first_sum)

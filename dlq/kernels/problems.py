@@ -1,0 +1,197 @@
+"""One protocol for a set of classification problems over the same rows, in two shapes.
+
+Multi-class data is one problem of K classes; multi-label data is K binary
+one-vs-rest problems, class k being the two-class problem ``[1 - p_k, p_k]``
+with label ``y_k``. Both are P problems of C classes each, (1, K) or (K, 2),
+and every graph of dlq is written once against :class:`Problems`: the pass-1
+partials and thresholds, the confident joints, the pruning candidates, the
+filters' flags and the scores. Per-problem results carry a leading axis of
+length P; cells of the joints are numbered ``(problem * C + given) * C + class``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from dlq.kernels import multiclass, onevsrest
+from dlq.kernels.checks import InvalidRows, RowsOffOne
+from dlq.kernels.select import Lowest
+
+
+class Problems(Protocol):
+    """What a graph needs of a set of P classification problems of C classes."""
+
+    def shape(self, num_columns: int) -> tuple[int, int]:
+        """(P, C) for pred_probs of ``num_columns`` columns."""
+
+    def invalid_rows(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
+        """The first invalid rows of a chunk starting at row ``offset``."""
+
+    def threshold_partials(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> Any:
+        """Pass-1 partials of a chunk (exact sums, counts, the first invalid rows)."""
+
+    def combine_partials(self, parts: list[Any]) -> Any:
+        """Pass-1 partials added up, exactly, in any order."""
+
+    def thresholds(self, partials: Any, *, absent_class_threshold: float) -> np.ndarray:
+        """Confident thresholds from summed partials; a class no example is given gets ``absent_class_threshold``."""
+
+    def label_counts(self, partials: Any) -> np.ndarray:
+        """How many examples each problem gives each class, (P, C)."""
+
+    def unnormalized(self, partials: Any) -> RowsOffOne | None:
+        """Rows of pred_probs that do not sum to 1, where that matters."""
+
+    def scores(
+        self,
+        labels: np.ndarray,
+        pred_probs: np.ndarray,
+        *,
+        method: str,
+        thresholds: Any,
+        aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Label quality scores, adjusted by ``thresholds`` unless None: (n,)
+        for one problem, else (n, P), or ``aggregate`` of those, (n,)."""
+
+    def score_type(self, pred_probs_dtype: np.dtype, method: str, *, adjusted: bool) -> np.dtype:
+        """The dtype of :meth:`scores`."""
+
+    def joint_counts(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        """Confident joint counts of a chunk and their off-diagonal disagreeing rows, (P, C + 1, C)."""
+
+    def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
+        """(n, P): off the joint's diagonal (with thresholds) or mispredicted (without), disagreeing."""
+
+    def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
+        """Each cell's lowest ``cells`` (P, C, C) entries of a chunk."""
+
+
+class MultiClass:
+    """One problem of K classes: labels (n,) in 0..K-1.
+
+    Examples
+    --------
+    >>> MULTICLASS.shape(5)
+    (1, 5)
+    """
+
+    def shape(self, num_columns: int) -> tuple[int, int]:
+        return 1, num_columns
+
+    def invalid_rows(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
+        return multiclass.invalid_rows(labels, pred_probs, offset)
+
+    def threshold_partials(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> Any:
+        return multiclass.threshold_partials(labels, pred_probs, offset)
+
+    def combine_partials(self, parts: list[Any]) -> Any:
+        return multiclass.combine_threshold_partials(parts)
+
+    def thresholds(self, partials: Any, *, absent_class_threshold: float) -> np.ndarray:
+        return multiclass.confident_thresholds(partials, absent_class_threshold=absent_class_threshold)
+
+    def label_counts(self, partials: Any) -> np.ndarray:
+        return partials.class_counts[None]
+
+    def unnormalized(self, partials: Any) -> RowsOffOne | None:
+        return partials.unnormalized
+
+    def scores(
+        self,
+        labels: np.ndarray,
+        pred_probs: np.ndarray,
+        *,
+        method: str,
+        thresholds: Any,
+        aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray:
+        return multiclass.label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds)
+
+    def score_type(self, pred_probs_dtype: np.dtype, method: str, *, adjusted: bool) -> np.dtype:
+        probe = np.full((1, 2), 0.5, dtype=pred_probs_dtype)  # the scorer's dtype, found on one tiny row
+        thresholds = np.full(2, 0.5) if adjusted else None
+        return multiclass.label_quality_scores(np.zeros(1, np.int64), probe, method=method, thresholds=thresholds).dtype
+
+    def joint_counts(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        return multiclass.confident_joint_counts(labels, pred_probs, thresholds)[None]
+
+    def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
+        if thresholds is None:
+            return multiclass.mispredicted(labels, pred_probs)[:, None]
+        return multiclass.off_diagonal(labels, pred_probs, thresholds)[:, None]
+
+    def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
+        return multiclass.pruning_candidates(labels, pred_probs, offset, cells[0])
+
+
+class OneVsRest:
+    """K binary problems: labels (n, K) of 0 and 1, problem k scoring ``[1 - p_k, p_k]``.
+
+    Examples
+    --------
+    >>> ONE_VS_REST.shape(5)
+    (5, 2)
+    """
+
+    def shape(self, num_columns: int) -> tuple[int, int]:
+        return num_columns, 2
+
+    def invalid_rows(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
+        return onevsrest.invalid_rows(labels, pred_probs, offset)
+
+    def threshold_partials(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> Any:
+        return onevsrest.threshold_partials(labels, pred_probs, offset)
+
+    def combine_partials(self, parts: list[Any]) -> Any:
+        return onevsrest.combine_threshold_partials(parts)
+
+    def thresholds(self, partials: Any, *, absent_class_threshold: float) -> np.ndarray:
+        return onevsrest.confident_thresholds(partials, absent_class_threshold=absent_class_threshold)
+
+    def label_counts(self, partials: Any) -> np.ndarray:
+        return partials.counts.T
+
+    def unnormalized(self, partials: Any) -> RowsOffOne | None:
+        return None  # multi-label rows need not sum to 1
+
+    def scores(
+        self,
+        labels: np.ndarray,
+        pred_probs: np.ndarray,
+        *,
+        method: str,
+        thresholds: Any,
+        aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray:
+        if aggregate is None:
+            return np.concatenate(
+                [
+                    onevsrest.per_class_scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds)
+                    for rows in onevsrest.sub_blocks(*pred_probs.shape)
+                ]
+            )
+        return onevsrest.aggregated_scores(
+            labels, pred_probs, method=method, thresholds=thresholds, aggregate=aggregate
+        )
+
+    def score_type(self, pred_probs_dtype: np.dtype, method: str, *, adjusted: bool) -> np.dtype:
+        return np.dtype(np.float64)
+
+    def joint_counts(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        return onevsrest.confident_joint_counts(labels, pred_probs, thresholds)
+
+    def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
+        if thresholds is None:
+            return onevsrest.mispredicted(labels, pred_probs)
+        return onevsrest.off_diagonal(labels, pred_probs, thresholds)
+
+    def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
+        return onevsrest.pruning_candidates(labels, pred_probs, offset, cells)
+
+
+MULTICLASS = MultiClass()
+ONE_VS_REST = OneVsRest()
