@@ -18,7 +18,7 @@ import numpy as np
 import zarr
 
 import dlq
-from dlq import aggregators, engine, io, kernels, report
+from dlq import _validation, aggregators, engine, io, report
 from dlq.multilabel.dataset import health_summary
 from dlq.result import Scan, ScanResult
 from dlq.scheduler import compute
@@ -277,7 +277,7 @@ def main() -> None:
 @click.option("--multilabel", is_flag=True, help="Labels are sets of classes (lists, or a binary (N, K) array).")
 @click.option(
     "--method",
-    type=click.Choice(kernels.SCORE_METHODS),
+    type=click.Choice(_validation.SCORE_METHODS),
     default="self_confidence",
     show_default=True,
     help="Label quality score.",
@@ -294,7 +294,7 @@ def main() -> None:
 @click.option("--temperature", type=float, default=0.1, show_default=True, help="Softmin temperature, > 0.")
 @click.option(
     "--estimation-method",
-    type=click.Choice(kernels.ESTIMATION_METHODS),
+    type=click.Choice(_validation.BATCHED_ESTIMATION_METHODS),
     default="off_diagonal",
     show_default=True,
     help="Multi-class: how the number of issues is estimated.",

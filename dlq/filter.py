@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from dlq import engine, io, joint, kernels
-from dlq.multiclass import _check_method, _checked_kwargs
+from dlq import _validation, engine, io, joint, kernels
 from dlq.scheduler import compute
 
 PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
@@ -143,9 +142,7 @@ def find_label_issues(
             n_jobs=n_jobs,
             verbose=verbose,
         )
-    ranking = _checked_kwargs(rank_by_kwargs, {"adjust_pred_probs": False}, "rank_by_kwargs")
-    if return_indices_ranked_by is not None:
-        _check_method(return_indices_ranked_by, ranking["adjust_pred_probs"])
+    rank_adjust = _validation.check_ranking(return_indices_ranked_by, rank_by_kwargs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     num_classes = opened_probs.shape[1]
     removals = checked_options(filter_by, frac_noise, num_to_remove_per_class, min_examples_per_class, num_classes)
@@ -189,7 +186,7 @@ def find_label_issues(
         mask = np.zeros(opened_labels.shape[0], dtype=bool)
         mask[issues] = True
         return mask
-    return _ranked(issues, opened_labels, opened_probs, return_indices_ranked_by, ranking["adjust_pred_probs"], n_jobs)
+    return _ranked(issues, opened_labels, opened_probs, return_indices_ranked_by, rank_adjust, n_jobs)
 
 
 def _ranked(

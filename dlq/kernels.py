@@ -32,9 +32,6 @@ PROBABILITY_SLACK = 1e-6
 #: How far from 1 a multi-class row may sum before dlq warns.
 ROW_SUM_TOLERANCE = 1e-4
 
-SCORE_METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
-ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated")
-
 NO_ROW = np.iinfo(np.int64).max
 
 

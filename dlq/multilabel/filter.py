@@ -19,9 +19,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq import aggregators, engine, io, onevsrest
+from dlq import _validation, aggregators, engine, io, onevsrest
 from dlq import filter as multiclass_filter
-from dlq.multiclass import _check_method, _checked_kwargs
 from dlq.multilabel.rank import DEFAULT_AGGREGATOR
 from dlq.result import Scan
 from dlq.scheduler import compute
@@ -59,7 +58,7 @@ def scan(
     >>> dlq.multilabel.scan([[0], [0], [1], [0], [0, 1]], pred_probs).compute().issues.tolist()
     [3]
     """
-    _check_method(method, adjust_pred_probs)
+    _validation.check_score_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
     found = engine.multilabel_issues(
@@ -100,10 +99,8 @@ def _checked(arguments: dict[str, Any], num_classes: int) -> _Options:
     """Check the finders' arguments (their ``locals()``: both take cleanlab's
     long, identical parameter list), warning as cleanlab does of those that
     have no effect."""
-    ranking = _checked_kwargs(arguments["rank_by_kwargs"], {"adjust_pred_probs": False}, "rank_by_kwargs")
     ranked_by = arguments["return_indices_ranked_by"]
-    if ranked_by is not None:
-        _check_method(ranked_by, ranking["adjust_pred_probs"])
+    rank_adjust = _validation.check_ranking(ranked_by, arguments["rank_by_kwargs"])
     filter_by = arguments["filter_by"]
     removals = multiclass_filter.checked_options(
         filter_by,
@@ -129,7 +126,7 @@ def _checked(arguments: dict[str, Any], num_classes: int) -> _Options:
         given_joints = _checked_joints(arguments["confident_joint"], num_classes)
     return _Options(
         ranked_by,
-        ranking["adjust_pred_probs"],
+        rank_adjust,
         filter_by,
         removals,
         given_joints,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlq import aggregators, engine, io
-from dlq.multiclass import _check_method
+from dlq import _validation, aggregators, engine, io
 from dlq.scheduler import computed_unless_lazy
 
 DEFAULT_AGGREGATOR = {"method": "exponential_moving_average", "alpha": 0.8}
@@ -60,7 +59,7 @@ def get_label_quality_scores(
     >>> dlq.multilabel.get_label_quality_scores([[1], [0, 2]], pred_probs).round(6).tolist()
     [0.9, 0.5]
     """
-    _check_method(method, adjust_pred_probs)
+    _validation.check_score_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
     opened = io.open_multilabel_inputs(labels, pred_probs)
     _, scores = engine.multilabel_scores(*opened, method=method, adjust=adjust_pred_probs, aggregate=aggregate)
@@ -94,7 +93,7 @@ def get_label_quality_scores_per_class(
     >>> dlq.multilabel.get_label_quality_scores_per_class([[1], [0, 2]], pred_probs).round(6).tolist()
     [[0.9, 0.9, 0.9], [0.4, 0.9, 0.9]]
     """
-    _check_method(method, adjust_pred_probs)
+    _validation.check_score_method(method, adjust_pred_probs)
     opened = io.open_multilabel_inputs(labels, pred_probs)
     per_class, _ = engine.multilabel_scores(
         *opened, method=method, adjust=adjust_pred_probs, aggregate=aggregators.make_aggregator(None)
