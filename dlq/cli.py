@@ -61,8 +61,6 @@ def dask_client(
 _MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
 _MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
 _FILTER_ONLY = {"frac_noise": 1.0, "min_examples_per_class": 1}
-_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given")
-_FILTERS += ("low_normalized_margin", "low_self_confidence")
 
 
 def _flag(name: str) -> str:
@@ -301,7 +299,7 @@ def main() -> None:
 )
 @click.option(
     "--filter-by",
-    type=click.Choice(_FILTERS),
+    type=click.Choice(_validation.FILTERS),
     help="Find issues as cleanlab.filter.find_label_issues with this filter (three reads of the data) instead of "
     "the one-read batched search; issues are ranked by --method.",
 )
