@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from functools import partial
 from typing import Any
 
 import dask
 import numpy as np
 
-from dlq import engine, io, joint
+from dlq import _validation, engine, io, joint
 from dlq.scheduler import computed_unless_lazy
-
-ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated", "off_diagonal_custom")
 
 
 def _binary_joints(counts: np.ndarray, label_counts: np.ndarray, *, calibrate: bool) -> np.ndarray:
@@ -22,17 +19,6 @@ def _binary_joints(counts: np.ndarray, label_counts: np.ndarray, *, calibrate: b
             for cell, count in zip(counts, label_counts, strict=True)
         ]
     )
-
-
-def _checked_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:
-    if thresholds is None:
-        return None
-    values = np.asarray(thresholds, dtype=np.float64)
-    if values.shape != (num_classes,) or not np.isfinite(values).all():
-        raise ValueError(
-            f"thresholds must be {num_classes} finite numbers, one per class of pred_probs; got shape {values.shape}"
-        )
-    return values
 
 
 def compute_confident_joint(
@@ -84,15 +70,14 @@ def compute_confident_joint(
     [[2, 1], [1, 2]]
     """
     if multi_label:
-        if thresholds is not None:
-            raise ValueError("compute_confident_joint with multi_label=True computes its own thresholds; omit them")
+        _validation.check_multilabel_thresholds(thresholds)
         opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
         result = engine.binary_confident_joints(
             opened_labels, opened_probs, partial(_binary_joints, calibrate=calibrate)
         )
         return computed_unless_lazy(result, labels, pred_probs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
-    checked = _checked_thresholds(thresholds, opened_probs.shape[1])
+    checked = _validation.check_thresholds(thresholds, opened_probs.shape[1])
     result = engine.confident_joint(
         opened_labels, opened_probs, checked, partial(joint.confident_joint, calibrate=calibrate)
     )
@@ -153,29 +138,11 @@ def num_label_issues(
     >>> dlq.num_label_issues(labels, pred_probs)
     2
     """
-    if estimation_method not in ESTIMATION_METHODS:
-        raise ValueError(f"estimation_method must be one of {', '.join(ESTIMATION_METHODS)}; got {estimation_method!r}")
+    _validation.check_choice(estimation_method, _validation.COUNT_ESTIMATION_METHODS, "estimation_method")
     if multi_label:
         return _multilabel_issue_count(labels, pred_probs, confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
-    num_classes = opened_probs.shape[1]
-    if estimation_method == "off_diagonal_custom":
-        if confident_joint is None:
-            raise ValueError("estimation_method='off_diagonal_custom' needs a confident_joint (K x K counts)")
-        confident_joint = np.asarray(confident_joint)
-        if confident_joint.shape != (num_classes, num_classes):
-            raise ValueError(
-                f"confident_joint must be {num_classes} x {num_classes} (pred_probs has {num_classes} columns); "
-                f"got shape {confident_joint.shape}"
-            )
-    elif confident_joint is not None:
-        warnings.warn(
-            f"confident_joint is ignored with estimation_method={estimation_method!r}: the joint is computed from "
-            "labels and pred_probs; use estimation_method='off_diagonal_custom' to count from yours",
-            UserWarning,
-            stacklevel=2,
-        )
-        confident_joint = None
+    confident_joint = _validation.check_count_joint(confident_joint, estimation_method, opened_probs.shape[1])
     finish = partial(_issue_count, estimation_method=estimation_method, confident_joint=confident_joint)
     return computed_unless_lazy(engine.confident_joint(opened_labels, opened_probs, None, finish), labels, pred_probs)
 
@@ -185,17 +152,7 @@ def _union_size(per_class_issues: list[np.ndarray]) -> int:
 
 
 def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, estimation_method: str) -> Any:
-    for name, value, default in (
-        ("confident_joint", confident_joint, None),
-        ("estimation_method", estimation_method, "off_diagonal"),
-    ):
-        if value is not default and not (isinstance(value, str) and value == default):
-            warnings.warn(
-                f"{name} is ignored with multi_label=True: the count is the examples with a confident_learning "
-                "issue in some class",
-                UserWarning,
-                stacklevel=3,
-            )
+    _validation.warn_of_multilabel_count_options(confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
     found = engine.binary_issues(opened_labels, opened_probs, filter_by="confident_learning")
     return computed_unless_lazy(dask.delayed(_union_size, pure=True)(found.per_class_issues), labels, pred_probs)
