@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -31,6 +31,15 @@ PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
 ROW_FILTERS = ("confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
 #: Every ``filter_by`` of ``find_label_issues``.
 FILTERS = PRUNING_FILTERS + ROW_FILTERS
+
+#: The aggregators of multi-label scores that ``aggregator_kwargs`` may name, and the options of each.
+AGGREGATOR_OPTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"exponential_moving_average": ("alpha",), "softmin": ("temperature",)}
+)
+#: The aggregators that ``aggregator_kwargs`` may name (it may also give a callable).
+AGGREGATOR_METHODS = tuple(AGGREGATOR_OPTIONS)
+#: cleanlab's default ``aggregator_kwargs`` of the multi-label scores.
+DEFAULT_AGGREGATOR: dict[str, Any] = {"method": "exponential_moving_average", "alpha": 0.8}
 
 #: ``quality_score_kwargs`` and their defaults.
 QUALITY_SCORE_KWARGS: Mapping[str, Any] = MappingProxyType({"method": "self_confidence", "adjust_pred_probs": False})
@@ -708,3 +717,114 @@ def warn_of_multilabel_count_options(confident_joint: Any, estimation_method: An
                 f"{name} is ignored with multi_label=True: the count is the examples with a confident_learning "
                 "issue in some class"
             )
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.number))
+
+
+def check_alpha(alpha: Any) -> None:
+    """Check the ``alpha`` of the exponential moving average.
+
+    Parameters
+    ----------
+    alpha : float
+        The weight of the worst class, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not a number in [0, 1].
+
+    Examples
+    --------
+    >>> check_alpha(0.8)
+    >>> check_alpha(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: alpha of exponential_moving_average must be a number in [0, 1] or None; got 1.5
+    """
+    if not _is_number(alpha) or not 0 <= alpha <= 1:
+        raise ValueError(f"alpha of exponential_moving_average must be a number in [0, 1] or None; got {alpha!r}")
+
+
+def check_temperature(temperature: Any) -> None:
+    """Check the ``temperature`` of the softmin.
+
+    Parameters
+    ----------
+    temperature : float
+        A number > 0.
+
+    Raises
+    ------
+    ValueError
+        If ``temperature`` is not a number > 0.
+
+    Examples
+    --------
+    >>> check_temperature(0.1)
+    >>> check_temperature(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: temperature of softmin must be a number > 0; got 0
+    """
+    if not _is_number(temperature) or not temperature > 0:
+        raise ValueError(f"temperature of softmin must be a number > 0; got {temperature!r}")
+
+
+def check_aggregator_kwargs(
+    aggregator_kwargs: Mapping[str, Any] | None,
+) -> tuple[str | Callable[..., Any], dict[str, Any]]:
+    """Check cleanlab-style ``aggregator_kwargs`` and split them into the
+    aggregator and its options.
+
+    Parameters
+    ----------
+    aggregator_kwargs : dict or None
+        ``{"method": "exponential_moving_average", "alpha": a}`` (alpha in
+        [0, 1] or None), ``{"method": "softmin", "temperature": t}`` (t > 0),
+        or ``{"method": f, **options}`` with a callable ``f``. A missing
+        method is the exponential moving average; None (or an empty dict)
+        means :data:`DEFAULT_AGGREGATOR`.
+
+    Returns
+    -------
+    method : str or callable
+        One of :data:`AGGREGATOR_METHODS`, or the callable.
+    options : dict
+        The other keys.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, an option the method does not take, or an
+        ``alpha`` or ``temperature`` out of range.
+
+    Examples
+    --------
+    >>> check_aggregator_kwargs({"method": "softmin", "temperature": 0.5})
+    ('softmin', {'temperature': 0.5})
+    >>> check_aggregator_kwargs(None)
+    ('exponential_moving_average', {'alpha': 0.8})
+    >>> check_aggregator_kwargs({"method": "softmin", "alpha": 0.5})
+    Traceback (most recent call last):
+    ...
+    ValueError: aggregator 'softmin' takes only ['temperature']; got also ['alpha']
+    """
+    options = dict(aggregator_kwargs or DEFAULT_AGGREGATOR)
+    method = options.pop("method", "exponential_moving_average")
+    if callable(method):
+        return method, options
+    if method not in AGGREGATOR_OPTIONS:
+        raise ValueError(
+            f"aggregator method must be one of {', '.join(AGGREGATOR_METHODS)} or a callable; got {method!r}"
+        )
+    unknown = sorted(set(options) - set(AGGREGATOR_OPTIONS[method]))
+    if unknown:
+        raise ValueError(f"aggregator {method!r} takes only {sorted(AGGREGATOR_OPTIONS[method])}; got also {unknown}")
+    if "temperature" in options:
+        check_temperature(options["temperature"])
+    if options.get("alpha") is not None:
+        check_alpha(options["alpha"])
+    return method, options

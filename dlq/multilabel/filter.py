@@ -20,7 +20,6 @@ import numpy as np
 
 from dlq import _validation, aggregators, engine, io, onevsrest
 from dlq._validation import MultilabelFilterOptions
-from dlq.multilabel.rank import DEFAULT_AGGREGATOR
 from dlq.result import Scan
 from dlq.scheduler import compute
 
@@ -31,7 +30,7 @@ def scan(
     *,
     method: str = "self_confidence",
     adjust_pred_probs: bool = False,
-    aggregator_kwargs: dict[str, Any] = DEFAULT_AGGREGATOR,
+    aggregator_kwargs: dict[str, Any] = _validation.DEFAULT_AGGREGATOR,
     chunk_rows: int | None = None,
 ) -> Scan:
     """Build a lazy scan for label issues in multi-label data.

@@ -13,8 +13,6 @@ from typing import Any
 from dlq import _validation, aggregators, engine, io
 from dlq.scheduler import computed_unless_lazy
 
-DEFAULT_AGGREGATOR = {"method": "exponential_moving_average", "alpha": 0.8}
-
 
 def get_label_quality_scores(
     labels: Any,
@@ -22,7 +20,7 @@ def get_label_quality_scores(
     *,
     method: str = "self_confidence",
     adjust_pred_probs: bool = False,
-    aggregator_kwargs: dict[str, Any] = DEFAULT_AGGREGATOR,
+    aggregator_kwargs: dict[str, Any] = _validation.DEFAULT_AGGREGATOR,
 ) -> Any:
     """Label quality score of every multi-label example, in [0, 1].
 
