@@ -2,9 +2,11 @@
 
 Every option a public function takes is checked here, and every list of
 accepted values is defined here once; the API modules only call these
-functions. Each error names what was expected and what was given. The
-shapes and dtypes of the data themselves are checked where the data are
-opened, in :mod:`dlq.io`, and their values chunk by chunk in the graphs.
+functions. Each error names what was expected and what was given; each
+warning of an option without effect points at the user's call, however deep
+in dlq the check runs. The shapes and dtypes of the data themselves are
+checked where the data are opened, in :mod:`dlq.io`, and their values chunk
+by chunk in the graphs.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ NUM_ISSUE_KWARGS: Mapping[str, Any] = MappingProxyType({"estimation_method": "of
 #: ``rank_by_kwargs`` and their defaults.
 RANK_BY_KWARGS: Mapping[str, Any] = MappingProxyType({"adjust_pred_probs": False})
 
-
 #: The filter options of the multi-label finders, which ``low_memory=True`` does not use, and their defaults.
 _UNUSED_WITH_LOW_MEMORY: Mapping[str, Any] = MappingProxyType(
     {
@@ -77,6 +78,10 @@ def _warn(message: str) -> None:
 
 def _is_integer(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, np.integer))
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.number))
 
 
 def check_choice(value: Any, choices: tuple[str, ...], name: str) -> None:
@@ -719,8 +724,29 @@ def warn_of_multilabel_count_options(confident_joint: Any, estimation_method: An
             )
 
 
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.number))
+def check_aggregator_axis(axis: Any) -> None:
+    """Check the ``axis`` of an aggregator, which works along rows' classes only.
+
+    Parameters
+    ----------
+    axis : int
+        1 or -1.
+
+    Raises
+    ------
+    ValueError
+        For any other axis.
+
+    Examples
+    --------
+    >>> check_aggregator_axis(-1)
+    >>> check_aggregator_axis(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: aggregators work along axis 1; got axis=0
+    """
+    if axis not in (1, -1):
+        raise ValueError(f"aggregators work along axis 1; got axis={axis}")
 
 
 def check_alpha(alpha: Any) -> None:

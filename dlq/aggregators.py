@@ -28,8 +28,7 @@ def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None
     >>> exponential_moving_average(np.array([[0.9, 0.9, 0.9], [0.4, 0.9, 0.9]]), alpha=0.8).round(6).tolist()
     [0.9, 0.5]
     """
-    if axis not in (1, -1):
-        raise ValueError(f"aggregators work along axis 1; got axis={axis}")
+    _validation.check_aggregator_axis(axis)
     num_classes = scores.shape[1]
     alpha = 2 / (num_classes + 1) if alpha is None else alpha
     _validation.check_alpha(alpha)
@@ -48,8 +47,7 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
     >>> softmin(np.array([[0.1, 0.9]]), temperature=0.1).round(4).tolist()
     [0.1003]
     """
-    if axis not in (1, -1):
-        raise ValueError(f"aggregators work along axis 1; got axis={axis}")
+    _validation.check_aggregator_axis(axis)
     _validation.check_temperature(temperature)
     exponents = (1 - scores) / temperature
     exponents -= exponents.max(axis=1, keepdims=True)
