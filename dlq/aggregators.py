@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-AGGREGATOR_METHODS = ("exponential_moving_average", "softmin")
+from dlq import _validation
 
 
 def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None, axis: int = 1) -> np.ndarray:
@@ -28,11 +28,10 @@ def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None
     >>> exponential_moving_average(np.array([[0.9, 0.9, 0.9], [0.4, 0.9, 0.9]]), alpha=0.8).round(6).tolist()
     [0.9, 0.5]
     """
-    if axis not in (1, -1):
-        raise ValueError(f"aggregators work along axis 1; got axis={axis}")
+    _validation.check_aggregator_axis(axis)
     num_classes = scores.shape[1]
     alpha = 2 / (num_classes + 1) if alpha is None else alpha
-    _check_alpha(alpha)
+    _validation.check_alpha(alpha)
     weights = alpha * (1 - alpha) ** np.arange(num_classes, dtype=np.float64)
     weights[-1] = (1 - alpha) ** (num_classes - 1)
     return (np.sort(scores, axis=1) * weights).sum(axis=1)
@@ -48,9 +47,8 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
     >>> softmin(np.array([[0.1, 0.9]]), temperature=0.1).round(4).tolist()
     [0.1003]
     """
-    if axis not in (1, -1):
-        raise ValueError(f"aggregators work along axis 1; got axis={axis}")
-    _check_temperature(temperature)
+    _validation.check_aggregator_axis(axis)
+    _validation.check_temperature(temperature)
     exponents = (1 - scores) / temperature
     exponents -= exponents.max(axis=1, keepdims=True)
     weights = np.exp(exponents)
@@ -60,16 +58,6 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
 
 #: cleanlab's multi-label scorer aggregates by default, and ranks issues, with this.
 CLEANLAB_DEFAULT = partial(exponential_moving_average, alpha=0.8)
-
-
-def _check_alpha(alpha: Any) -> None:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) or not 0 <= alpha <= 1:
-        raise ValueError(f"alpha of exponential_moving_average must be a number in [0, 1] or None; got {alpha!r}")
-
-
-def _check_temperature(temperature: Any) -> None:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) or not temperature > 0:
-        raise ValueError(f"temperature of softmin must be a number > 0; got {temperature!r}")
 
 
 def _apply_callable(function: Callable[..., Any], options: dict[str, Any], scores: np.ndarray) -> np.ndarray:
@@ -95,21 +83,9 @@ def make_aggregator(aggregator_kwargs: dict[str, Any] | None) -> Callable[[np.nd
     >>> make_aggregator({"method": np.min})(np.array([[0.2, 0.7]])).tolist()
     [0.2]
     """
-    options = dict(aggregator_kwargs or {"method": "exponential_moving_average", "alpha": 0.8})
-    method = options.pop("method", "exponential_moving_average")
+    method, options = _validation.check_aggregator_kwargs(aggregator_kwargs)
     if callable(method):
         return partial(_apply_callable, method, options)
-    allowed = {"exponential_moving_average": {"alpha"}, "softmin": {"temperature"}}
-    if method not in allowed:
-        raise ValueError(
-            f"aggregator method must be one of {', '.join(AGGREGATOR_METHODS)} or a callable; got {method!r}"
-        )
-    unknown = sorted(set(options) - allowed[method])
-    if unknown:
-        raise ValueError(f"aggregator {method!r} takes only {sorted(allowed[method])}; got also {unknown}")
     if method == "softmin":
-        _check_temperature(options.get("temperature", 0.1))
         return partial(softmin, **options)
-    if options.get("alpha") is not None:
-        _check_alpha(options["alpha"])
     return partial(exponential_moving_average, **options)

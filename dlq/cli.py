@@ -18,9 +18,7 @@ import numpy as np
 import zarr
 
 import dlq
-from dlq import io, report
-from dlq.kernels import multiclass as multiclass_kernels
-from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq import _validation, io, report
 from dlq.graphs import passes
 from dlq.graphs.rows import row_mask, take_rows
 from dlq.kernels.problems import MULTICLASS
@@ -66,8 +64,6 @@ def dask_client(
 _MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
 _MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
 _FILTER_ONLY = {"frac_noise": 1.0, "min_examples_per_class": 1}
-_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given")
-_FILTERS += ("low_normalized_margin", "low_self_confidence")
 
 
 def _flag(name: str) -> str:
@@ -140,7 +136,7 @@ def _filtered_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Arr
     else:
         rows = np.flatnonzero(dlq.find_label_issues(labels, pred_probs, **filters, verbose=progress))
         thresholds = passes.threshold_pass(
-            MULTICLASS, labels, pred_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
+            MULTICLASS, labels, pred_probs, absent_class_threshold=_validation.IN_MEMORY_ABSENT_CLASS_THRESHOLD
         ).thresholds
         scores = dlq.get_label_quality_scores(labels, pred_probs, method=method, adjust_pred_probs=adjust)
     lazy = Scan(
@@ -278,7 +274,7 @@ def main() -> None:
 @click.option("--multilabel", is_flag=True, help="Labels are sets of classes (lists, or a binary (N, K) array).")
 @click.option(
     "--method",
-    type=click.Choice(multiclass_kernels.SCORE_METHODS),
+    type=click.Choice(_validation.SCORE_METHODS),
     default="self_confidence",
     show_default=True,
     help="Label quality score.",
@@ -295,14 +291,14 @@ def main() -> None:
 @click.option("--temperature", type=float, default=0.1, show_default=True, help="Softmin temperature, > 0.")
 @click.option(
     "--estimation-method",
-    type=click.Choice(multiclass_kernels.ESTIMATION_METHODS),
+    type=click.Choice(_validation.BATCHED_ESTIMATION_METHODS),
     default="off_diagonal",
     show_default=True,
     help="Multi-class: how the number of issues is estimated.",
 )
 @click.option(
     "--filter-by",
-    type=click.Choice(_FILTERS),
+    type=click.Choice(_validation.FILTERS),
     help="Find issues as cleanlab.filter.find_label_issues with this filter (three reads of the data) instead of "
     "the one-read batched search; issues are ranked by --method.",
 )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
-from dlq import io
+from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
@@ -15,23 +14,10 @@ from dlq.kernels import joint
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.scheduler import computed_unless_lazy
 
-ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated", "off_diagonal_custom")
-
 
 def _of_the_problem(function: Any, counts: np.ndarray, label_counts: np.ndarray, **options: Any) -> Any:
     """``function`` of multi-class data's one problem (the graphs count P problems)."""
     return function(counts[0], label_counts[0], **options)
-
-
-def _checked_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:
-    if thresholds is None:
-        return None
-    values = np.asarray(thresholds, dtype=np.float64)
-    if values.shape != (num_classes,) or not np.isfinite(values).all():
-        raise ValueError(
-            f"thresholds must be {num_classes} finite numbers, one per class of pred_probs; got shape {values.shape}"
-        )
-    return values
 
 
 def compute_confident_joint(
@@ -83,8 +69,7 @@ def compute_confident_joint(
     [[2, 1], [1, 2]]
     """
     if multi_label:
-        if thresholds is not None:
-            raise ValueError("compute_confident_joint with multi_label=True computes its own thresholds; omit them")
+        _validation.check_multilabel_thresholds(thresholds)
         opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
         found = passes.confident_joint(
             ONE_VS_REST, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
@@ -92,7 +77,7 @@ def compute_confident_joint(
         result = step(joint.per_problem, joint.confident_joint, found.counts, found.label_counts, calibrate=calibrate)
         return computed_unless_lazy(result, labels, pred_probs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
-    checked = _checked_thresholds(thresholds, opened_probs.shape[1])
+    checked = _validation.check_thresholds(thresholds, opened_probs.shape[1])
     found = passes.confident_joint(
         MULTICLASS,
         opened_labels,
@@ -158,29 +143,11 @@ def num_label_issues(
     >>> dlq.num_label_issues(labels, pred_probs)
     2
     """
-    if estimation_method not in ESTIMATION_METHODS:
-        raise ValueError(f"estimation_method must be one of {', '.join(ESTIMATION_METHODS)}; got {estimation_method!r}")
+    _validation.check_choice(estimation_method, _validation.COUNT_ESTIMATION_METHODS, "estimation_method")
     if multi_label:
         return _multilabel_issue_count(labels, pred_probs, confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
-    num_classes = opened_probs.shape[1]
-    if estimation_method == "off_diagonal_custom":
-        if confident_joint is None:
-            raise ValueError("estimation_method='off_diagonal_custom' needs a confident_joint (K x K counts)")
-        confident_joint = np.asarray(confident_joint)
-        if confident_joint.shape != (num_classes, num_classes):
-            raise ValueError(
-                f"confident_joint must be {num_classes} x {num_classes} (pred_probs has {num_classes} columns); "
-                f"got shape {confident_joint.shape}"
-            )
-    elif confident_joint is not None:
-        warnings.warn(
-            f"confident_joint is ignored with estimation_method={estimation_method!r}: the joint is computed from "
-            "labels and pred_probs; use estimation_method='off_diagonal_custom' to count from yours",
-            UserWarning,
-            stacklevel=2,
-        )
-        confident_joint = None
+    confident_joint = _validation.check_count_joint(confident_joint, estimation_method, opened_probs.shape[1])
     found = passes.confident_joint(
         MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
     )
@@ -200,17 +167,7 @@ def _union_size(per_class_issues: list[np.ndarray]) -> int:
 
 
 def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, estimation_method: str) -> Any:
-    for name, value, default in (
-        ("confident_joint", confident_joint, None),
-        ("estimation_method", estimation_method, "off_diagonal"),
-    ):
-        if value is not default and not (isinstance(value, str) and value == default):
-            warnings.warn(
-                f"{name} is ignored with multi_label=True: the count is the examples with a confident_learning "
-                "issue in some class",
-                UserWarning,
-                stacklevel=3,
-            )
+    _validation.warn_of_multilabel_count_options(confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
     found = passes.flagged(
         ONE_VS_REST,

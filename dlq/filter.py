@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from dlq import io
+from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
@@ -17,44 +17,7 @@ from dlq.kernels import joint
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
 from dlq.kernels.select import ROUNDS
-from dlq.multiclass import _check_method, _checked_kwargs
 from dlq.scheduler import compute
-
-PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
-ROW_FILTERS = ("confident_learning", "predicted_neq_given", "low_normalized_margin", "low_self_confidence")
-
-
-def checked_options(
-    filter_by: str, frac_noise: float, num_to_remove_per_class: Any, min_examples_per_class: int, num_classes: int
-) -> np.ndarray | None:
-    """Check the filter options of cleanlab.filter's ``find_label_issues``
-    before anything is read, warning of ``frac_noise`` where it has no effect;
-    returns ``num_to_remove_per_class`` as an array (or None).
-
-    Examples
-    --------
-    >>> checked_options("both", 1.0, [2, 0, 1], 1, 3).tolist()
-    [2, 0, 1]
-    """
-    if filter_by not in PRUNING_FILTERS + ROW_FILTERS:
-        raise ValueError(f"filter_by must be one of {', '.join(PRUNING_FILTERS + ROW_FILTERS)}; got {filter_by!r}")
-    if filter_by in ROW_FILTERS and num_to_remove_per_class is not None:
-        raise ValueError(f"num_to_remove_per_class is only supported by {', '.join(PRUNING_FILTERS)}")
-    if filter_by in ROW_FILTERS and frac_noise != 1.0:
-        warnings.warn(f"frac_noise is ignored by filter_by={filter_by!r}", UserWarning, stacklevel=3)
-    if not 0.0 <= frac_noise <= 1.0:
-        raise ValueError(f"frac_noise must be between 0 and 1; got {frac_noise!r}")
-    if isinstance(min_examples_per_class, bool) or not isinstance(min_examples_per_class, (int, np.integer)):
-        raise TypeError(f"min_examples_per_class must be an integer; got {min_examples_per_class!r}")
-    if num_to_remove_per_class is None:
-        return None
-    counts = np.asarray(num_to_remove_per_class)
-    if counts.shape != (num_classes,) or counts.dtype.kind not in "iu" or (counts < 0).any():
-        raise ValueError(
-            f"num_to_remove_per_class must be {num_classes} non-negative integers, one per class; "
-            f"got {num_to_remove_per_class!r}"
-        )
-    return counts
 
 
 def find_label_issues(
@@ -151,24 +114,20 @@ def find_label_issues(
             n_jobs=n_jobs,
             verbose=verbose,
         )
-    ranking = _checked_kwargs(rank_by_kwargs, {"adjust_pred_probs": False}, "rank_by_kwargs")
-    if return_indices_ranked_by is not None:
-        _check_method(return_indices_ranked_by, ranking["adjust_pred_probs"])
+    rank_adjust = _validation.check_ranking(return_indices_ranked_by, rank_by_kwargs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     num_classes = opened_probs.shape[1]
-    removals = checked_options(filter_by, frac_noise, num_to_remove_per_class, min_examples_per_class, num_classes)
-    given_joint = None if confident_joint is None else np.asarray(confident_joint)
-    if given_joint is not None and given_joint.shape != (num_classes, num_classes):
-        raise ValueError(f"confident_joint must be {num_classes} x {num_classes}; got shape {given_joint.shape}")
+    removals = _validation.check_filter_options(
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=num_to_remove_per_class,
+        min_examples_per_class=min_examples_per_class,
+        num_classes=num_classes,
+    )
+    given_joint = _validation.check_confident_joint(confident_joint, num_classes)
+    _validation.warn_if_joint_ignored(given_joint, filter_by, multi_label=False)
     absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
     if filter_by == "confident_learning":
-        if given_joint is not None:
-            warnings.warn(
-                "confident_joint is ignored by filter_by='confident_learning', which uses the rows off the joint's "
-                "diagonal estimated from labels and pred_probs",
-                UserWarning,
-                stacklevel=2,
-            )
         found = passes.flagged(
             MULTICLASS, opened_labels, opened_probs, off_diagonal=True, absent_class_threshold=absent
         )
@@ -214,7 +173,7 @@ def find_label_issues(
         mask = np.zeros(opened_labels.shape[0], dtype=bool)
         mask[issues] = True
         return mask
-    return _ranked(issues, opened_labels, opened_probs, return_indices_ranked_by, ranking["adjust_pred_probs"], n_jobs)
+    return _ranked(issues, opened_labels, opened_probs, return_indices_ranked_by, rank_adjust, n_jobs)
 
 
 def _ranked(

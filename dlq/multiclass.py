@@ -12,7 +12,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from dlq import io
+from dlq import _validation, io
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
@@ -20,31 +20,6 @@ from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
 from dlq.result import Scan
 from dlq.scheduler import compute, computed_unless_lazy
-
-
-def _check_method(method: str, adjust_pred_probs: bool) -> None:
-    if method not in kernels.SCORE_METHODS:
-        raise ValueError(f"method must be one of {', '.join(kernels.SCORE_METHODS)}; got {method!r}")
-    if adjust_pred_probs and method == "confidence_weighted_entropy":
-        raise ValueError(
-            "adjust_pred_probs=True is not supported with method='confidence_weighted_entropy'; "
-            "use another method or adjust_pred_probs=False"
-        )
-
-
-def _check_estimation_method(estimation_method: str) -> None:
-    if estimation_method not in kernels.ESTIMATION_METHODS:
-        raise ValueError(
-            f"estimation_method must be one of {', '.join(kernels.ESTIMATION_METHODS)}; got {estimation_method!r}"
-        )
-
-
-def _checked_kwargs(kwargs: dict | None, allowed: dict[str, Any], name: str) -> dict[str, Any]:
-    kwargs = dict(kwargs or {})
-    unknown = sorted(set(kwargs) - set(allowed))
-    if unknown:
-        raise ValueError(f"{name} got unsupported keys {unknown}; supported: {sorted(allowed)}")
-    return {**allowed, **kwargs}
 
 
 def scan(
@@ -99,8 +74,8 @@ def scan(
     >>> dlq.scan(labels, pred_probs).compute().issues.tolist()
     [1]
     """
-    _check_method(method, adjust_pred_probs)
-    _check_estimation_method(estimation_method)
+    _validation.check_score_method(method, adjust_pred_probs)
+    _validation.check_choice(estimation_method, _validation.BATCHED_ESTIMATION_METHODS, "estimation_method")
     labels, pred_probs = io.open_inputs(labels, pred_probs, chunk_rows=chunk_rows)
     return _scan(labels, pred_probs, None, method=method, adjust=adjust_pred_probs, estimation_method=estimation_method)
 
@@ -203,38 +178,18 @@ def find_label_issues_batched(
     >>> dlq.find_label_issues_batched(np.array([0, 1, 1, 1, 0]), pred_probs, verbose=False).tolist()
     [1]
     """
-    labels = _one_of(labels, labels_file, "labels")
-    pred_probs = _one_of(pred_probs, pred_probs_file, "pred_probs")
-    scoring = _checked_kwargs(
-        quality_score_kwargs, {"method": "self_confidence", "adjust_pred_probs": False}, "quality_score_kwargs"
-    )
-    estimation = _checked_kwargs(num_issue_kwargs, {"estimation_method": "off_diagonal"}, "num_issue_kwargs")
-    _check_batch_size(batch_size)
+    labels = _validation.check_array_or_file(labels, labels_file, "labels")
+    pred_probs = _validation.check_array_or_file(pred_probs, pred_probs_file, "pred_probs")
+    scoring = _validation.check_kwargs(quality_score_kwargs, _validation.QUALITY_SCORE_KWARGS, "quality_score_kwargs")
+    estimation = _validation.check_kwargs(num_issue_kwargs, _validation.NUM_ISSUE_KWARGS, "num_issue_kwargs")
+    if batch_size is not None:
+        _validation.check_integer(batch_size, "batch_size", minimum=1)
     chunk_rows = None if isinstance(pred_probs, da.Array) else batch_size
     lazy = scan(labels, pred_probs, chunk_rows=chunk_rows, **scoring, **estimation)
     if return_mask:
         (mask,) = compute(lazy.mask, n_jobs=n_jobs, progress=verbose)
         return mask
     return lazy.compute(n_jobs=n_jobs, progress=verbose).issues
-
-
-def _check_batch_size(batch_size: int | None) -> None:
-    if batch_size is None:
-        return
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-
-
-def _one_of(array: Any, path: str | None, name: str) -> Any:
-    if path is not None:
-        if array is not None:
-            raise ValueError(f"give only one of `{name}` and `{name}_file`")
-        if not isinstance(path, str) or not path.endswith(".npy"):
-            raise ValueError(f"{name}_file must be the path of a .npy file; got {path!r}")
-        return path
-    if array is None:
-        raise ValueError(f"give one of `{name}` and `{name}_file`")
-    return array
 
 
 def get_label_quality_scores(
@@ -272,7 +227,7 @@ def get_label_quality_scores(
     >>> dlq.get_label_quality_scores(np.array([0, 1]), np.array([[0.9, 0.1], [0.6, 0.4]])).tolist()
     [0.9, 0.4]
     """
-    _check_method(method, adjust_pred_probs)
+    _validation.check_score_method(method, adjust_pred_probs)
     opened = io.open_inputs(labels, pred_probs)
     absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD if adjust_pred_probs else None
     scores = passes.scores(MULTICLASS, *opened, method=method, adjust_absent_class_threshold=absent)
@@ -328,20 +283,20 @@ class LabelInspector:
         num_issue_kwargs: dict | None = None,
         n_jobs: int | None = 1,
     ):
-        if isinstance(num_class, bool) or not isinstance(num_class, (int, np.integer)) or num_class < 2:
-            raise ValueError(f"num_class must be an integer of at least 2; got {num_class!r}")
-        self.num_class = int(num_class)
+        self.num_class = _validation.check_integer(num_class, "num_class", minimum=2)
         self.store_results = store_results
         self.verbose = verbose
         self.n_jobs = n_jobs
-        self.quality_score_kwargs = _checked_kwargs(
-            quality_score_kwargs, {"method": "self_confidence", "adjust_pred_probs": False}, "quality_score_kwargs"
+        self.quality_score_kwargs = _validation.check_kwargs(
+            quality_score_kwargs, _validation.QUALITY_SCORE_KWARGS, "quality_score_kwargs"
         )
-        _check_method(**self.quality_score_kwargs)
-        self.num_issue_kwargs = _checked_kwargs(
-            num_issue_kwargs, {"estimation_method": "off_diagonal"}, "num_issue_kwargs"
+        _validation.check_score_method(**self.quality_score_kwargs)
+        self.num_issue_kwargs = _validation.check_kwargs(
+            num_issue_kwargs, _validation.NUM_ISSUE_KWARGS, "num_issue_kwargs"
         )
-        _check_estimation_method(**self.num_issue_kwargs)
+        _validation.check_choice(
+            self.num_issue_kwargs["estimation_method"], _validation.BATCHED_ESTIMATION_METHODS, "estimation_method"
+        )
         self._threshold_partials: kernels.ThresholdPartials | None = None
         self._count_partials = np.zeros((3, self.num_class), dtype=np.int64)
         self._scores: list[np.ndarray] = []

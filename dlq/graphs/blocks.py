@@ -106,7 +106,8 @@ def per_record(
     --------
     >>> labels, pred_probs = da.from_array(np.arange(5), chunks=2), da.ones((5, 3), chunks=(2, 3))
     >>> sizes = per_chunk(lambda y, p: len(y), labels, pred_probs, offset=False)
-    >>> per_record(lambda n, scale, start, stop: (n * scale, start), sizes, args=(10,), rows=(2, 2, 1)).compute().tolist()
+    >>> scaled = per_record(lambda n, scale, start, stop: (n * scale, start), sizes, args=(10,), rows=(2, 2, 1))
+    >>> scaled.compute().tolist()
     [(20, 0), (20, 2), (10, 4)]
     """
     bounds = None if rows is None else np.cumsum((0, *rows)).tolist()

@@ -23,9 +23,6 @@ THRESHOLD_LOWER_BOUND = 2 * FLOATING_POINT_COMPARISON
 #: Lower bound used where a score or normaliser is clipped before dividing.
 CLIPPING_LOWER_BOUND = 1e-6
 
-SCORE_METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
-ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated")
-
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
     """Find the first row with a label outside ``[0, K)`` and the first with a

@@ -13,15 +13,13 @@ the graphs in :mod:`dlq.graphs`.
 
 from __future__ import annotations
 
-import warnings
 from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq import aggregators, io
-from dlq import filter as multiclass_filter
-from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq import _validation, aggregators, io
+from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
 from dlq.graphs.blocks import step
@@ -29,8 +27,6 @@ from dlq.graphs.rows import take_rows
 from dlq.kernels import joint, onevsrest
 from dlq.kernels.problems import ONE_VS_REST
 from dlq.kernels.select import ROUNDS
-from dlq.multiclass import _check_method, _checked_kwargs
-from dlq.multilabel.rank import DEFAULT_AGGREGATOR
 from dlq.result import Scan
 from dlq.scheduler import compute
 
@@ -41,7 +37,7 @@ def scan(
     *,
     method: str = "self_confidence",
     adjust_pred_probs: bool = False,
-    aggregator_kwargs: dict[str, Any] = DEFAULT_AGGREGATOR,
+    aggregator_kwargs: dict[str, Any] = _validation.DEFAULT_AGGREGATOR,
     chunk_rows: int | None = None,
 ) -> Scan:
     """Build a lazy scan for label issues in multi-label data.
@@ -67,7 +63,7 @@ def scan(
     >>> dlq.multilabel.scan([[0], [0], [1], [0], [0, 1]], pred_probs).compute().issues.tolist()
     [3]
     """
-    _check_method(method, adjust_pred_probs)
+    _validation.check_score_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
     found = _batched(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
@@ -114,81 +110,7 @@ def _batched(
     )
 
 
-class _Options(NamedTuple):
-    """The checked arguments of the two finders."""
-
-    ranked_by: str | None
-    rank_adjust: bool
-    filter_by: str
-    removals: np.ndarray | None
-    given_joints: np.ndarray | None
-    min_examples_per_class: int
-    frac_noise: float
-    low_memory: bool
-
-
-def _checked(arguments: dict[str, Any], num_classes: int) -> _Options:
-    """Check the finders' arguments (their ``locals()``: both take cleanlab's
-    long, identical parameter list), warning as cleanlab does of those that
-    have no effect."""
-    ranking = _checked_kwargs(arguments["rank_by_kwargs"], {"adjust_pred_probs": False}, "rank_by_kwargs")
-    ranked_by = arguments["return_indices_ranked_by"]
-    if ranked_by is not None:
-        _check_method(ranked_by, ranking["adjust_pred_probs"])
-    filter_by = arguments["filter_by"]
-    removals = multiclass_filter.checked_options(
-        filter_by,
-        arguments["frac_noise"],
-        arguments["num_to_remove_per_class"],
-        arguments["min_examples_per_class"],
-        num_classes,
-    )
-    low_memory = bool(arguments["low_memory"])
-    given_joints = None
-    if low_memory:
-        defaults = {
-            "filter_by": "prune_by_noise_rate",
-            "frac_noise": 1.0,
-            "num_to_remove_per_class": None,
-            "min_examples_per_class": 1,
-            "confident_joint": None,
-        }
-        for name, default in defaults.items():
-            if arguments[name] is not default and not np.array_equal(arguments[name], default):
-                warnings.warn(f"{name} is not used when low_memory=True", UserWarning, stacklevel=3)
-    elif arguments["confident_joint"] is not None:
-        given_joints = _checked_joints(arguments["confident_joint"], num_classes)
-    return _Options(
-        ranked_by,
-        ranking["adjust_pred_probs"],
-        filter_by,
-        removals,
-        given_joints,
-        int(arguments["min_examples_per_class"]),
-        float(arguments["frac_noise"]),
-        low_memory,
-    )
-
-
-def _checked_joints(confident_joint: Any, num_classes: int) -> np.ndarray | None:
-    joints = np.asarray(confident_joint)
-    if joints.shape == (num_classes, num_classes):
-        warnings.warn(
-            f"a {num_classes} x {num_classes} confident_joint is ignored for multi-label data; give the "
-            f"({num_classes}, 2, 2) one-vs-rest joints of dlq.compute_confident_joint(..., multi_label=True)",
-            UserWarning,
-            stacklevel=4,
-        )
-        return None
-    if joints.shape != (num_classes, 2, 2):
-        raise ValueError(
-            f"confident_joint must have shape ({num_classes}, 2, 2), one 2 x 2 joint per class, as "
-            f"dlq.compute_confident_joint(..., multi_label=True) returns; got shape {joints.shape}"
-        )
-    return joints
-
-
-def _per_class(labels: Any, pred_probs: Any, options: _Options, filter_by: str) -> passes.Issues:
+def _per_class(labels: Any, pred_probs: Any, options: MultilabelFilterOptions, filter_by: str) -> passes.Issues:
     """cleanlab.filter's ``filter_by`` on each of the K binary problems."""
     absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
     if filter_by in ("confident_learning", "predicted_neq_given"):
@@ -257,7 +179,7 @@ def _multilabel_ranked(
 
 
 def _lowest_multilabel_scores(
-    labels: Any, pred_probs: Any, options: _Options, n_jobs: int | None, verbose: bool
+    labels: Any, pred_probs: Any, options: MultilabelFilterOptions, n_jobs: int | None, verbose: bool
 ) -> np.ndarray:
     """cleanlab's multi-label ``low_self_confidence`` and ``low_normalized_margin``
     (both alike): the examples with the lowest multi-label self-confidence
@@ -281,16 +203,6 @@ def _lowest_multilabel_scores(
         partials = onevsrest.threshold_partials(row_labels, row_probs, 0)
         thresholds = onevsrest.confident_thresholds(partials, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
     return _multilabel_ranked(issues, row_labels, row_probs, options.ranked_by, thresholds)
-
-
-def _warn_of_an_ignored_joint(options: _Options, filter_by: str) -> None:
-    if options.given_joints is not None and filter_by in multiclass_filter.ROW_FILTERS:
-        warnings.warn(
-            f"confident_joint is ignored by filter_by={filter_by!r}, which estimates the joints from labels and "
-            "pred_probs",
-            UserWarning,
-            stacklevel=3,
-        )
 
 
 def find_label_issues(
@@ -367,14 +279,24 @@ def find_label_issues(
     [False, False, False, True, False, False]
     """
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
-    options = _checked(locals(), pred_probs.shape[1])
+    options = _validation.check_multilabel_filter_options(
+        return_indices_ranked_by=return_indices_ranked_by,
+        rank_by_kwargs=rank_by_kwargs,
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=num_to_remove_per_class,
+        min_examples_per_class=min_examples_per_class,
+        confident_joint=confident_joint,
+        low_memory=low_memory,
+        num_classes=pred_probs.shape[1],
+    )
     if options.low_memory:
         found = _batched(
             labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
         )
         result = found.mask if options.ranked_by is None else found.issues
         return compute(result, n_jobs=n_jobs, progress=verbose)[0]
-    _warn_of_an_ignored_joint(options, filter_by)
+    _validation.warn_if_joint_ignored(options.given_joints, filter_by, multi_label=True)
     if filter_by.startswith("low_"):
         issues = _lowest_multilabel_scores(labels, pred_probs, options, n_jobs, verbose)
     else:
@@ -434,14 +356,24 @@ def find_multilabel_issues_per_class(
     [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0], [0, 0]]
     """
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
-    options = _checked(locals(), pred_probs.shape[1])
+    options = _validation.check_multilabel_filter_options(
+        return_indices_ranked_by=return_indices_ranked_by,
+        rank_by_kwargs=rank_by_kwargs,
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=num_to_remove_per_class,
+        min_examples_per_class=min_examples_per_class,
+        confident_joint=confident_joint,
+        low_memory=low_memory,
+        num_classes=pred_probs.shape[1],
+    )
     if options.low_memory:
         found = _batched(
             labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
         )
         (per_class,) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
     else:
-        _warn_of_an_ignored_joint(options, filter_by)
+        _validation.warn_if_joint_ignored(options.given_joints, filter_by, multi_label=True)
         found = _per_class(labels, pred_probs, options, filter_by)
         thresholds, per_class = compute(found.thresholds, found.per_problem, n_jobs=n_jobs, progress=verbose)
         thresholds = thresholds if options.rank_adjust else None
@@ -508,17 +440,18 @@ def per_class_issues(
     ([[], [3]], [[], [False]])
     """
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
-    arguments = {
-        "return_indices_ranked_by": None,
-        "rank_by_kwargs": {},
-        "filter_by": filter_by,
-        "frac_noise": frac_noise,
-        "num_to_remove_per_class": None,
-        "min_examples_per_class": min_examples_per_class,
-        "confident_joint": confident_joint,
-        "low_memory": False,
-    }
-    found = _per_class(labels, pred_probs, _checked(arguments, pred_probs.shape[1]), filter_by)
+    options = _validation.check_multilabel_filter_options(
+        return_indices_ranked_by=None,
+        rank_by_kwargs=None,
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=None,
+        min_examples_per_class=min_examples_per_class,
+        confident_joint=confident_joint,
+        low_memory=False,
+        num_classes=pred_probs.shape[1],
+    )
+    found = _per_class(labels, pred_probs, options, filter_by)
     thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)
     union = np.unique(np.concatenate(issues))
     (union_labels,) = compute(take_rows(labels, union))

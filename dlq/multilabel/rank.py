@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlq import aggregators, io
+from dlq import _validation, aggregators, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.kernels.problems import ONE_VS_REST
-from dlq.multiclass import _check_method
 from dlq.scheduler import computed_unless_lazy
-
-DEFAULT_AGGREGATOR = {"method": "exponential_moving_average", "alpha": 0.8}
 
 
 def get_label_quality_scores(
@@ -26,7 +23,7 @@ def get_label_quality_scores(
     *,
     method: str = "self_confidence",
     adjust_pred_probs: bool = False,
-    aggregator_kwargs: dict[str, Any] = DEFAULT_AGGREGATOR,
+    aggregator_kwargs: dict[str, Any] = _validation.DEFAULT_AGGREGATOR,
 ) -> Any:
     """Label quality score of every multi-label example, in [0, 1].
 
@@ -63,7 +60,7 @@ def get_label_quality_scores(
     >>> dlq.multilabel.get_label_quality_scores([[1], [0, 2]], pred_probs).round(6).tolist()
     [0.9, 0.5]
     """
-    _check_method(method, adjust_pred_probs)
+    _validation.check_score_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
     opened = io.open_multilabel_inputs(labels, pred_probs)
     scores = passes.scores(
@@ -108,7 +105,7 @@ def get_label_quality_scores_per_class(
     >>> dlq.multilabel.get_label_quality_scores_per_class([[1], [0, 2]], pred_probs).round(6).tolist()
     [[0.9, 0.9, 0.9], [0.4, 0.9, 0.9]]
     """
-    _check_method(method, adjust_pred_probs)
+    _validation.check_score_method(method, adjust_pred_probs)
     opened = io.open_multilabel_inputs(labels, pred_probs)
     per_class = passes.scores(
         ONE_VS_REST, *opened, method=method, adjust_absent_class_threshold=_absent(adjust_pred_probs)
