@@ -11,8 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 import zarr
 from click.testing import CliRunner
-from conftest import noisy_classification
-from test_multilabel_oracle import as_lists, noisy_multilabel
+from conftest import as_lists, noisy_classification, noisy_multilabel
 
 import dlq
 from dlq.cli import main

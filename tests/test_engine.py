@@ -9,10 +9,9 @@ import dask.array as da
 import numpy as np
 import pytest
 import zarr
-from conftest import noisy_classification
+from conftest import CountingReader, as_lists, noisy_classification, noisy_multilabel
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_multilabel_oracle import as_lists, noisy_multilabel
 
 import dlq
 from dlq import engine
@@ -211,18 +210,6 @@ def test_random_data_any_chunking_any_thread_count_same_answer(seed, n_rows, n_c
     assert np.array_equal(result.issues, reference.issues)
     assert np.array_equal(result.thresholds, reference.thresholds)
     assert result.num_issues == reference.num_issues
-
-
-class CountingReader:
-    """An array-like that counts how many times its rows are read."""
-
-    def __init__(self, array):
-        self.array, self.shape, self.dtype, self.ndim = array, array.shape, array.dtype, array.ndim
-        self.reads = 0
-
-    def __getitem__(self, item):
-        self.reads += 1
-        return self.array[item]
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_multilabel_oracle import noisy_multilabel
+from conftest import noisy_multilabel
 
 import dlq
 
