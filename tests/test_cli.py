@@ -97,6 +97,7 @@ def test_help_explains_every_option():
     assert "scan" in run("--help").output and "demo" in run("--help").output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("pred_probs", "labels"),
     [
@@ -146,6 +147,7 @@ def test_multiclass_scan_of_every_input_form(data, inputs, tmp_path, scheduler, 
     assert page.count("data:image/png;base64,") == 2 and f"<td>{expected[0]}</td>" in page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("labels", ["ml_labels.parquet", "ml_labels.zarr"])
 def test_multilabel_scan(data, inputs, tmp_path, scheduler, labels):
     out = tmp_path / "out"
@@ -180,6 +182,7 @@ def test_multilabel_scan(data, inputs, tmp_path, scheduler, labels):
     assert summary["label_health"]["overall_multilabel_health_score"] == health
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("filter_by", "options"),
     [("prune_by_noise_rate", []), ("both", ["--frac-noise", "0.5"]), ("low_normalized_margin", [])],
@@ -215,6 +218,7 @@ def test_multiclass_scan_with_a_filter(data, inputs, tmp_path, scheduler, filter
     np.testing.assert_allclose(summary["thresholds"], get_confident_thresholds(data.labels, data.pred_probs), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_multilabel_scan_with_a_filter_and_the_label_health(data, inputs, tmp_path, scheduler):
     from cleanlab.multilabel_classification import dataset as cl_dataset
 
@@ -236,6 +240,7 @@ def test_multilabel_scan_with_a_filter_and_the_label_health(data, inputs, tmp_pa
     assert "Label health" in report and "Inverse Label Noise" in report
 
 
+@pytest.mark.slow
 def test_multilabel_aggregator_options(data, inputs, tmp_path, scheduler):
     out = tmp_path / "out"
     run(
@@ -268,6 +273,7 @@ def test_multilabel_aggregator_options(data, inputs, tmp_path, scheduler):
     assert summary["options"]["aggregator"] == {"method": "softmin", "temperature": 0.5}
 
 
+@pytest.mark.slow
 def test_existing_output_is_refused_then_replaced_with_overwrite(inputs, tmp_path, scheduler):
     out = tmp_path / "out"
     out.mkdir()
@@ -299,6 +305,7 @@ def test_existing_output_is_refused_then_replaced_with_overwrite(inputs, tmp_pat
     assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line_and_leaves_nothing(data, inputs, tmp_path, scheduler):
     bad = data.pred_probs.copy()
     bad[2345, 1] = np.nan
@@ -332,6 +339,7 @@ def test_bad_input_is_one_line_and_leaves_nothing(data, inputs, tmp_path, schedu
     assert "no such .npy file" in missing.output
 
 
+@pytest.mark.slow
 def test_default_local_cluster_and_progress(data, inputs, tmp_path):
     out = tmp_path / "out"
     result = run(
@@ -355,6 +363,7 @@ def test_default_local_cluster_and_progress(data, inputs, tmp_path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("multilabel", [False, True])
 def test_demo(tmp_path, multilabel):
     out = tmp_path / "demo"
@@ -365,6 +374,7 @@ def test_demo(tmp_path, multilabel):
     assert (out / "scan" / "report.html").exists() and (out / "data" / "pred_probs.zarr").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("options", "reads_per_chunk"), [([], 1), (["--adjust-pred-probs"], 2)])
 def test_the_scan_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler, monkeypatch, options, reads_per_chunk):
     """A scan into the output store reads each chunk of the inputs once (both
@@ -420,6 +430,7 @@ def test_options_that_would_be_ignored_are_refused(inputs, tmp_path, extra, mess
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_scan_without_issues_writes_an_empty_typed_table(data, tmp_path, scheduler):
     np.save(tmp_path / "pred_probs.npy", data.pred_probs)
     np.save(tmp_path / "labels.npy", data.pred_probs.argmax(axis=1))
@@ -450,6 +461,7 @@ def _defect(data, kind):
     return labels, pred_probs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "kind", ["nan", "negative", "above one", "label out of range", "float labels", "short labels", "one column"]
 )

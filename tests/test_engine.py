@@ -86,23 +86,31 @@ def multilabel_data_of_3000_rows():
 SCANS = {"multi-class": (dlq.scan, data), "multi-label": (dlq.multilabel.scan, multilabel_data_of_3000_rows)}
 
 
+def scan_in_chunks(kind, n_chunks):
+    """The lazy scan of 3000 rows in n_chunks equal chunks."""
+    make_scan, make_data = SCANS[kind]
+    labels, pred_probs = make_data()
+    rows = 3000 // n_chunks
+    return make_scan(
+        da.from_array(labels, chunks=(rows, *labels.shape[1:])), da.from_array(pred_probs, chunks=(rows, -1))
+    )
+
+
 @pytest.mark.parametrize("kind", SCANS)
 def test_reductions_are_trees(kind):
     """Partial results are combined a few at a time, whatever the number of
-    chunks: the graph grows as the chunks do, no task waits for all the
-    chunks, and 1,000 chunks of 3 rows give the answer of one chunk."""
-    make_scan, make_data = SCANS[kind]
-    given, probs = make_data()
-
-    def lazy(n_chunks):
-        rows = 3000 // n_chunks
-        return make_scan(da.from_array(given, chunks=(rows, *given.shape[1:])), da.from_array(probs, chunks=(rows, -1)))
-
-    tasks_100, widest_100 = _graph_size_and_widest_task(lazy(100).issues)
-    tasks_1000, widest_1000 = _graph_size_and_widest_task(lazy(1000).issues)
+    chunks: the graph grows as the chunks do, and no task waits for all of them."""
+    tasks_100, widest_100 = _graph_size_and_widest_task(scan_in_chunks(kind, 100).issues)
+    tasks_1000, widest_1000 = _graph_size_and_widest_task(scan_in_chunks(kind, 1000).issues)
     assert 8 < tasks_1000 / tasks_100 < 12, (tasks_100, tasks_1000)  # about 10: linear in the chunks
     assert widest_1000 <= widest_100 < 100, (widest_100, widest_1000)  # a flat sum would wait for 100, then 1,000
-    one, many = lazy(1).compute(n_jobs=2), lazy(1000).compute(n_jobs=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", SCANS)
+def test_a_thousand_chunks_give_the_answer_of_one(kind):
+    one = scan_in_chunks(kind, 1).compute(n_jobs=2)
+    many = scan_in_chunks(kind, 1000).compute(n_jobs=2)  # 3 rows each
     assert many.issues.size > 0
     assert np.array_equal(many.issues, one.issues)
     assert np.array_equal(many.thresholds, one.thresholds)  # bit for bit
@@ -121,6 +129,7 @@ def test_thresholds_are_exact_means():
     assert result.thresholds[5] == 2e-6  # absent class, as cleanlab's batched code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [True])
 def test_local_cluster_gives_the_threaded_answer(processes):
     from distributed import Client, LocalCluster
@@ -171,6 +180,7 @@ def test_multilabel_chunking_never_changes_the_answer(cuts):
         assert np.array_equal(ours, expected)  # bit for bit
 
 
+@pytest.mark.slow
 def test_multilabel_on_a_local_cluster():
     from distributed import Client, LocalCluster
 
@@ -203,6 +213,7 @@ def _peak_memory_of_scan(tmp_path, n_rows: int, *, to_zarr: bool) -> int:
     return highest
 
 
+@pytest.mark.slow
 def test_peak_memory_of_a_scan_into_zarr_does_not_grow_with_the_rows(tmp_path):
     """4x the rows, about the same peak: chunks are read, used and dropped;
     pass 2 writes scores and candidate flags to the output store and the
@@ -214,6 +225,7 @@ def test_peak_memory_of_a_scan_into_zarr_does_not_grow_with_the_rows(tmp_path):
     assert large < 1.15 * small, (small, large)
 
 
+@pytest.mark.slow
 def test_peak_memory_of_a_scan_in_memory_grows_by_a_few_bytes_a_row(tmp_path):
     """Without a store, the scores (4 bytes a row here) and the mispredicted
     rows (17% here, some 30 bytes each) stay in memory until the selection:

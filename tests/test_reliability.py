@@ -72,6 +72,7 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 def test_inputs_are_read_only_and_unchanged(data, tmp_path):
     np.save(tmp_path / "labels.npy", data.labels)
     np.save(tmp_path / "pred_probs.npy", data.pred_probs)
@@ -152,6 +153,7 @@ def wait_for_staging(out: Path, process, seconds: float = 120.0) -> Path:
     raise TimeoutError("the scan never started writing")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
 def test_an_interrupted_scan_leaves_no_output_and_the_next_run_succeeds(slow_inputs, tmp_path, signal_name):
     import signal
@@ -177,6 +179,7 @@ def _slowly(block):
     return block
 
 
+@pytest.mark.slow
 def test_a_killed_worker_does_not_change_the_answer():
     """Kill a worker process in the middle of a scan on a LocalCluster with
     nannies: the nanny restarts it, lost tasks run again, the answer is that of

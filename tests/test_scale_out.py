@@ -20,6 +20,8 @@ from conftest import noisy_classification
 
 import dlq
 
+pytestmark = pytest.mark.slow  # every test here starts processes or a cluster
+
 
 @pytest.fixture(scope="module")
 def data():
