@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -47,6 +49,67 @@ def out_of_fold(dataset: str, *, seed: int = 0, noise: float = 0.1) -> tuple[np.
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     pred_probs = cross_val_predict(model, features, labels, cv=5, method="predict_proba")
     return labels.astype(np.int64), pred_probs
+
+
+def noisy_multilabel(n_rows, n_classes, *, seed, dtype=np.float64, never=None, always=None):
+    """Probabilities that separate each class, and labels with 10% of entries flipped."""
+    rng = np.random.default_rng(seed)
+    truth = rng.random((n_rows, n_classes)) < 0.3
+    pred_probs = np.where(truth, 0.4 + 0.6 * rng.random(truth.shape), 0.6 * rng.random(truth.shape))
+    labels = truth ^ (rng.random(truth.shape) < 0.1)
+    if never is not None:
+        labels[:, never] = False
+    if always is not None:
+        labels[:, always] = True
+    return labels, pred_probs.astype(dtype)
+
+
+def as_lists(binary):
+    return [np.flatnonzero(row).tolist() for row in binary]
+
+
+def multilabel_digits(seed=0):
+    """A real multi-label task from scikit-learn's digits: is the digit even,
+    greater than 4, prime, a multiple of 3, round (0, 6, 8, 9)? Out-of-fold
+    probabilities of one logistic regression per attribute; 5% of the
+    attribute labels flipped. Fitted once per seed; each call gets copies."""
+    labels, pred_probs = _multilabel_digits(seed)
+    return labels.copy(), pred_probs.copy()
+
+
+@functools.cache
+def _multilabel_digits(seed):
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features, digit = load_digits(return_X_y=True)
+    truth = np.column_stack(
+        [digit % 2 == 0, digit > 4, np.isin(digit, [2, 3, 5, 7]), digit % 3 == 0, np.isin(digit, [0, 6, 8, 9])]
+    )
+    rng = np.random.default_rng(seed)
+    labels = (truth ^ (rng.random(truth.shape) < 0.05)).astype(int)
+    model = make_pipeline(StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=2000)))
+    pred_probs = cross_val_predict(model, features, labels, cv=5, method="predict_proba")
+    return labels, pred_probs
+
+
+class CountingReader:
+    """An array-like that counts how many times its rows are read, and which."""
+
+    def __init__(self, array):
+        self.array, self.shape, self.dtype, self.ndim = array, array.shape, array.dtype, array.ndim
+        self.reads = 0
+        self.rows_read = []
+
+    def __getitem__(self, item):
+        self.reads += 1
+        rows = item[0] if isinstance(item, tuple) else item
+        self.rows_read.append((rows.start, rows.stop) if isinstance(rows, slice) else rows)
+        return self.array[item]
 
 
 @pytest.fixture(scope="session")

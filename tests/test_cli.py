@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
+from types import SimpleNamespace
 
 import h5py
 import numpy as np
@@ -11,14 +14,18 @@ import pyarrow.parquet as pq
 import pytest
 import zarr
 from click.testing import CliRunner
-from conftest import noisy_classification
-from test_multilabel_oracle import as_lists, noisy_multilabel
+from conftest import as_lists, noisy_classification, noisy_multilabel
 
 import dlq
 from dlq.cli import main
 
-LABELS, PRED_PROBS = noisy_classification(3000, 5, seed=31, dtype=np.float32)
-ML_LABELS, ML_PRED_PROBS = noisy_multilabel(2000, 4, seed=32, dtype=np.float32)
+
+@pytest.fixture(scope="module")
+def data():
+    """Multi-class labels and pred_probs (3000 x 5), multi-label ones (2000 x 4), float32."""
+    labels, pred_probs = noisy_classification(3000, 5, seed=31, dtype=np.float32)
+    ml_labels, ml_pred_probs = noisy_multilabel(2000, 4, seed=32, dtype=np.float32)
+    return SimpleNamespace(labels=labels, pred_probs=pred_probs, ml_labels=ml_labels, ml_pred_probs=ml_pred_probs)
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +37,20 @@ def scheduler():
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
+def inputs(data, tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli-inputs")
-    np.save(folder / "labels.npy", LABELS)
-    np.save(folder / "pred_probs.npy", PRED_PROBS)
-    for name, array in (("labels", LABELS), ("pred_probs", PRED_PROBS), ("ml_labels", ML_LABELS)):
+    np.save(folder / "labels.npy", data.labels)
+    np.save(folder / "pred_probs.npy", data.pred_probs)
+    for name, array in (("labels", data.labels), ("pred_probs", data.pred_probs), ("ml_labels", data.ml_labels)):
         zarr.create_array(store=str(folder / f"{name}.zarr"), data=array, chunks=(700, *array.shape[1:]))
     with h5py.File(folder / "data.h5", "w") as file:
-        file["group/labels"] = LABELS
-        file["group/pred_probs"] = PRED_PROBS
-    pd.DataFrame({f"p{k}": PRED_PROBS[:, k] for k in range(5)}).to_parquet(folder / "columns.parquet")
-    pd.DataFrame({"p": list(PRED_PROBS)}).to_parquet(folder / "lists.parquet")
-    pd.DataFrame({"label": LABELS}).to_parquet(folder / "labels.parquet")
-    pd.DataFrame({"classes": as_lists(ML_LABELS)}).to_parquet(folder / "ml_labels.parquet")
-    pd.DataFrame({"p": list(ML_PRED_PROBS)}).to_parquet(folder / "ml_pred_probs.parquet")
+        file["group/labels"] = data.labels
+        file["group/pred_probs"] = data.pred_probs
+    pd.DataFrame({f"p{k}": data.pred_probs[:, k] for k in range(5)}).to_parquet(folder / "columns.parquet")
+    pd.DataFrame({"p": list(data.pred_probs)}).to_parquet(folder / "lists.parquet")
+    pd.DataFrame({"label": data.labels}).to_parquet(folder / "labels.parquet")
+    pd.DataFrame({"classes": as_lists(data.ml_labels)}).to_parquet(folder / "ml_labels.parquet")
+    pd.DataFrame({"p": list(data.ml_pred_probs)}).to_parquet(folder / "ml_pred_probs.parquet")
     return folder
 
 
@@ -90,6 +97,7 @@ def test_help_explains_every_option():
     assert "scan" in run("--help").output and "demo" in run("--help").output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("pred_probs", "labels"),
     [
@@ -100,7 +108,7 @@ def test_help_explains_every_option():
         ("lists.parquet", "labels.npy"),
     ],
 )
-def test_multiclass_scan_of_every_input_form(inputs, tmp_path, scheduler, pred_probs, labels):
+def test_multiclass_scan_of_every_input_form(data, inputs, tmp_path, scheduler, pred_probs, labels):
     out = tmp_path / "out"
     run(
         "scan",
@@ -120,16 +128,16 @@ def test_multiclass_scan_of_every_input_form(inputs, tmp_path, scheduler, pred_p
     )
     table, scores, summary, page = read_outputs(out)
     expected = dlq.find_label_issues_batched(
-        LABELS,
-        PRED_PROBS,
+        data.labels,
+        data.pred_probs,
         verbose=False,
         quality_score_kwargs={"method": "normalized_margin"},
         num_issue_kwargs={"estimation_method": "off_diagonal_calibrated"},
     )
     assert table["index"] == expected.tolist()
-    assert table["given_label"] == LABELS[expected].tolist()
-    assert table["predicted_label"] == PRED_PROBS[expected].argmax(axis=1).tolist()
-    all_scores = dlq.get_label_quality_scores(LABELS, PRED_PROBS, method="normalized_margin")
+    assert table["given_label"] == data.labels[expected].tolist()
+    assert table["predicted_label"] == data.pred_probs[expected].argmax(axis=1).tolist()
+    all_scores = dlq.get_label_quality_scores(data.labels, data.pred_probs, method="normalized_margin")
     np.testing.assert_array_equal(scores["scores"][:], all_scores)
     np.testing.assert_array_equal(table["score"], all_scores[expected])
     assert np.flatnonzero(scores["is_label_issue"][:]).tolist() == sorted(expected.tolist())
@@ -139,8 +147,9 @@ def test_multiclass_scan_of_every_input_form(inputs, tmp_path, scheduler, pred_p
     assert page.count("data:image/png;base64,") == 2 and f"<td>{expected[0]}</td>" in page
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("labels", ["ml_labels.parquet", "ml_labels.zarr"])
-def test_multilabel_scan(inputs, tmp_path, scheduler, labels):
+def test_multilabel_scan(data, inputs, tmp_path, scheduler, labels):
     out = tmp_path / "out"
     run(
         "scan",
@@ -156,25 +165,29 @@ def test_multilabel_scan(inputs, tmp_path, scheduler, labels):
     )
     table, scores, summary, _ = read_outputs(out)
     expected = dlq.multilabel.find_label_issues(
-        ML_LABELS, ML_PRED_PROBS, low_memory=True, return_indices_ranked_by="self_confidence"
+        data.ml_labels, data.ml_pred_probs, low_memory=True, return_indices_ranked_by="self_confidence"
     )
     assert table["index"] == expected.tolist()
-    assert table["given_labels"] == [as_lists(ML_LABELS[i : i + 1])[0] for i in expected]
-    assert table["suggested_labels"] == [np.flatnonzero(ML_PRED_PROBS[i] > 0.5).tolist() for i in expected]
-    np.testing.assert_allclose(scores["scores"][:], dlq.multilabel.get_label_quality_scores(ML_LABELS, ML_PRED_PROBS))
+    assert table["given_labels"] == [as_lists(data.ml_labels[i : i + 1])[0] for i in expected]
+    assert table["suggested_labels"] == [np.flatnonzero(data.ml_pred_probs[i] > 0.5).tolist() for i in expected]
     np.testing.assert_allclose(
-        scores["per_class_scores"][:], dlq.multilabel.get_label_quality_scores_per_class(ML_LABELS, ML_PRED_PROBS)
+        scores["scores"][:], dlq.multilabel.get_label_quality_scores(data.ml_labels, data.ml_pred_probs)
+    )
+    np.testing.assert_allclose(
+        scores["per_class_scores"][:],
+        dlq.multilabel.get_label_quality_scores_per_class(data.ml_labels, data.ml_pred_probs),
     )
     assert np.asarray(summary["thresholds"]).shape == (2, 4)
-    health = dlq.multilabel.overall_multilabel_health_score(ML_LABELS, ML_PRED_PROBS)
+    health = dlq.multilabel.overall_multilabel_health_score(data.ml_labels, data.ml_pred_probs)
     assert summary["label_health"]["overall_multilabel_health_score"] == health
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("filter_by", "options"),
     [("prune_by_noise_rate", []), ("both", ["--frac-noise", "0.5"]), ("low_normalized_margin", [])],
 )
-def test_multiclass_scan_with_a_filter(inputs, tmp_path, scheduler, filter_by, options):
+def test_multiclass_scan_with_a_filter(data, inputs, tmp_path, scheduler, filter_by, options):
     from cleanlab.count import get_confident_thresholds
 
     out = tmp_path / "out"
@@ -185,8 +198,8 @@ def test_multiclass_scan_with_a_filter(inputs, tmp_path, scheduler, filter_by, o
     table, scores, summary, _ = read_outputs(out)
     frac_noise = float(options[1]) if options else 1.0
     expected = dlq.find_label_issues(
-        LABELS,
-        PRED_PROBS,
+        data.labels,
+        data.pred_probs,
         filter_by=filter_by,
         frac_noise=frac_noise,
         return_indices_ranked_by="normalized_margin",
@@ -197,15 +210,16 @@ def test_multiclass_scan_with_a_filter(inputs, tmp_path, scheduler, filter_by, o
     assert np.array_equal(np.flatnonzero(scores["is_label_issue"][:]), np.sort(expected))
     np.testing.assert_allclose(
         scores["scores"][:],
-        dlq.get_label_quality_scores(LABELS, PRED_PROBS, method="normalized_margin", adjust_pred_probs=True),
+        dlq.get_label_quality_scores(data.labels, data.pred_probs, method="normalized_margin", adjust_pred_probs=True),
         rtol=1e-6,
     )
     assert summary["options"]["filter_by"] == filter_by and summary["options"]["frac_noise"] == frac_noise
     assert summary["n_issues"] == len(expected) and "estimated_num_issues" not in summary
-    np.testing.assert_allclose(summary["thresholds"], get_confident_thresholds(LABELS, PRED_PROBS), rtol=1e-6)
+    np.testing.assert_allclose(summary["thresholds"], get_confident_thresholds(data.labels, data.pred_probs), rtol=1e-6)
 
 
-def test_multilabel_scan_with_a_filter_and_the_label_health(inputs, tmp_path, scheduler):
+@pytest.mark.slow
+def test_multilabel_scan_with_a_filter_and_the_label_health(data, inputs, tmp_path, scheduler):
     from cleanlab.multilabel_classification import dataset as cl_dataset
 
     out = tmp_path / "out"
@@ -214,19 +228,20 @@ def test_multilabel_scan_with_a_filter_and_the_label_health(inputs, tmp_path, sc
         "--multilabel", "--filter-by", "prune_by_class", "--quiet",
     )  # fmt: skip
     table, scores, summary, report = read_outputs(out)
-    expected = dlq.multilabel.find_label_issues(ML_LABELS, ML_PRED_PROBS, filter_by="prune_by_class")
+    expected = dlq.multilabel.find_label_issues(data.ml_labels, data.ml_pred_probs, filter_by="prune_by_class")
     assert expected.sum() > 50
     assert sorted(table["index"]) == np.flatnonzero(expected).tolist()
     stored = scores["scores"][:]
     assert np.array_equal(stored[table["index"]], np.sort(stored[expected]))  # ranked by the written scores
-    health = cl_dataset.multilabel_health_summary(as_lists(ML_LABELS), ML_PRED_PROBS, verbose=False)
+    health = cl_dataset.multilabel_health_summary(as_lists(data.ml_labels), data.ml_pred_probs, verbose=False)
     assert summary["label_health"]["overall_multilabel_health_score"] == health["overall_multilabel_health_score"]
     for name in ("classes_by_multilabel_quality", "common_multilabel_issues"):
         pd.testing.assert_frame_equal(pd.DataFrame(summary["label_health"][name]), health[name], check_dtype=False)
     assert "Label health" in report and "Inverse Label Noise" in report
 
 
-def test_multilabel_aggregator_options(inputs, tmp_path, scheduler):
+@pytest.mark.slow
+def test_multilabel_aggregator_options(data, inputs, tmp_path, scheduler):
     out = tmp_path / "out"
     run(
         "scan",
@@ -248,8 +263,8 @@ def test_multilabel_aggregator_options(inputs, tmp_path, scheduler):
     )
     _, scores, summary, _ = read_outputs(out)
     expected = dlq.multilabel.get_label_quality_scores(
-        ML_LABELS,
-        ML_PRED_PROBS,
+        data.ml_labels,
+        data.ml_pred_probs,
         method="normalized_margin",
         adjust_pred_probs=True,
         aggregator_kwargs={"method": "softmin", "temperature": 0.5},
@@ -258,6 +273,7 @@ def test_multilabel_aggregator_options(inputs, tmp_path, scheduler):
     assert summary["options"]["aggregator"] == {"method": "softmin", "temperature": 0.5}
 
 
+@pytest.mark.slow
 def test_existing_output_is_refused_then_replaced_with_overwrite(inputs, tmp_path, scheduler):
     out = tmp_path / "out"
     out.mkdir()
@@ -289,8 +305,9 @@ def test_existing_output_is_refused_then_replaced_with_overwrite(inputs, tmp_pat
     assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
 
 
-def test_bad_input_is_one_line_and_leaves_nothing(inputs, tmp_path, scheduler):
-    bad = PRED_PROBS.copy()
+@pytest.mark.slow
+def test_bad_input_is_one_line_and_leaves_nothing(data, inputs, tmp_path, scheduler):
+    bad = data.pred_probs.copy()
     bad[2345, 1] = np.nan
     np.save(tmp_path / "bad.npy", bad)
     out = tmp_path / "out"
@@ -322,7 +339,8 @@ def test_bad_input_is_one_line_and_leaves_nothing(inputs, tmp_path, scheduler):
     assert "no such .npy file" in missing.output
 
 
-def test_default_local_cluster_and_progress(inputs, tmp_path):
+@pytest.mark.slow
+def test_default_local_cluster_and_progress(data, inputs, tmp_path):
     out = tmp_path / "out"
     result = run(
         "scan",
@@ -341,10 +359,11 @@ def test_default_local_cluster_and_progress(inputs, tmp_path):
     assert "100% Completed" in result.output and "report:" in result.output
     assert (
         pq.read_table(out / "issues.parquet")["index"].to_pylist()
-        == dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=False).tolist()
+        == dlq.find_label_issues_batched(data.labels, data.pred_probs, verbose=False).tolist()
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("multilabel", [False, True])
 def test_demo(tmp_path, multilabel):
     out = tmp_path / "demo"
@@ -355,26 +374,40 @@ def test_demo(tmp_path, multilabel):
     assert (out / "scan" / "report.html").exists() and (out / "data" / "pred_probs.zarr").exists()
 
 
-def test_each_pass_reads_the_data_once(inputs, tmp_path, scheduler):
-    """A scan into an output store reads each chunk once (both passes in one
-    task), and nothing is recomputed for the outputs."""
-    from distributed import Client, get_task_stream
+@pytest.mark.slow
+@pytest.mark.parametrize(("options", "reads_per_chunk"), [([], 1), (["--adjust-pred-probs"], 2)])
+def test_the_scan_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler, monkeypatch, options, reads_per_chunk):
+    """A scan into the output store reads each chunk of the inputs once (both
+    passes in one read) unless the scores need the thresholds first
+    (adjusted pred_probs): then twice. Counted while the command's scan writes
+    its outputs, on the in-process cluster, at the zarr arrays' reads."""
+    reads = []
+    scanning = threading.Event()
+    inputs_folder = str(inputs)
+    read, write = zarr.Array.__getitem__, dlq.Scan.to_zarr
 
-    with Client(scheduler) as client, get_task_stream(client=client) as stream:
-        run(
-            "scan",
-            inputs / "pred_probs.zarr",
-            inputs / "labels.zarr",
-            "--out",
-            tmp_path / "out",
-            "--scheduler",
-            scheduler,
-            "--chunk-rows",
-            700,
-        )
-    keys = [str(task["key"]) for task in stream.data]
-    assert sum("dlq-one-read" in key for key in keys) == 5  # 3000 rows in chunks of 700
-    assert not any("dlq-threshold-partials" in key or "dlq-pass2" in key for key in keys)
+    def counted_read(array, selection):
+        if scanning.is_set() and inputs_folder in str(array.store_path):
+            rows = selection[0] if isinstance(selection, tuple) else selection
+            reads.append((str(array.store_path).rsplit("/", 1)[-1], rows.start, rows.stop))
+        return read(array, selection)
+
+    def watched_write(scan, *args, **kwargs):
+        scanning.set()
+        try:
+            return write(scan, *args, **kwargs)
+        finally:
+            scanning.clear()
+
+    monkeypatch.setattr(zarr.Array, "__getitem__", counted_read)
+    monkeypatch.setattr(dlq.Scan, "to_zarr", watched_write)
+    run(
+        "scan", inputs / "pred_probs.zarr", inputs / "labels.zarr", "--out", tmp_path / "out", "--scheduler", scheduler,
+        "--chunk-rows", 700, "--quiet", *options,
+    )  # fmt: skip
+    chunks = [(start, min(start + 700, 3000)) for start in range(0, 3000, 700)]  # 3000 rows in chunks of 700
+    expected = {(name, *rows): reads_per_chunk for name in ("labels.zarr", "pred_probs.zarr") for rows in chunks}
+    assert Counter(reads) == expected
 
 
 @pytest.mark.parametrize(
@@ -397,9 +430,10 @@ def test_options_that_would_be_ignored_are_refused(inputs, tmp_path, extra, mess
     assert not (tmp_path / "out").exists()
 
 
-def test_a_scan_without_issues_writes_an_empty_typed_table(tmp_path, scheduler):
-    np.save(tmp_path / "pred_probs.npy", PRED_PROBS)
-    np.save(tmp_path / "labels.npy", PRED_PROBS.argmax(axis=1))
+@pytest.mark.slow
+def test_a_scan_without_issues_writes_an_empty_typed_table(data, tmp_path, scheduler):
+    np.save(tmp_path / "pred_probs.npy", data.pred_probs)
+    np.save(tmp_path / "labels.npy", data.pred_probs.argmax(axis=1))
     out = tmp_path / "out"
     run("scan", tmp_path / "pred_probs.npy", tmp_path / "labels.npy", "--out", out, "--scheduler", scheduler, "--quiet")
     table = pq.read_table(out / "issues.parquet")
@@ -408,8 +442,8 @@ def test_a_scan_without_issues_writes_an_empty_typed_table(tmp_path, scheduler):
     assert json.loads((out / "summary.json").read_text())["n_issues"] == 0
 
 
-def _defect(kind):
-    labels, pred_probs = LABELS.copy(), PRED_PROBS.copy()
+def _defect(data, kind):
+    labels, pred_probs = data.labels.copy(), data.pred_probs.copy()
     if kind == "nan":
         pred_probs[1234, 2] = np.nan
     elif kind == "negative":
@@ -427,11 +461,12 @@ def _defect(kind):
     return labels, pred_probs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "kind", ["nan", "negative", "above one", "label out of range", "float labels", "short labels", "one column"]
 )
-def test_every_refusal_is_the_same_through_the_api_and_the_command(tmp_path, scheduler, kind):
-    labels, pred_probs = _defect(kind)
+def test_every_refusal_is_the_same_through_the_api_and_the_command(data, tmp_path, scheduler, kind):
+    labels, pred_probs = _defect(data, kind)
     with pytest.raises((ValueError, TypeError)) as refused:
         dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
     np.save(tmp_path / "labels.npy", labels)

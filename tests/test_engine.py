@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections import Counter
 
 import dask
 import dask.array as da
 import numpy as np
 import pytest
 import zarr
-from conftest import noisy_classification
+from conftest import CountingReader, as_lists, noisy_classification, noisy_multilabel
+from dask.core import get_deps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_multilabel_oracle import as_lists, noisy_multilabel
 
 import dlq
-from dlq import engine
 
-LABELS, PRED_PROBS = noisy_classification(3000, 6, seed=8, dtype=np.float32, absent_class=5)
 OPTIONS = [
     {"method": "self_confidence", "adjust_pred_probs": False, "estimation_method": "off_diagonal"},
     {"method": "normalized_margin", "adjust_pred_probs": True, "estimation_method": "off_diagonal_calibrated"},
@@ -29,16 +29,26 @@ OPTIONS = [
 ]
 
 
+@functools.cache
+def data():
+    """3000 x 6 float32, class 5 never given."""
+    return noisy_classification(3000, 6, seed=8, dtype=np.float32, absent_class=5)
+
+
 def run(chunks, options):
-    labels = da.from_array(LABELS, chunks=(chunks,))
-    pred_probs = da.from_array(PRED_PROBS, chunks=(chunks, 6))
+    given, probs = data()
+    labels = da.from_array(given, chunks=(chunks,))
+    pred_probs = da.from_array(probs, chunks=(chunks, 6))
     lazy = dlq.scan(labels, pred_probs, **options)
     result = lazy.compute(n_jobs=2)
     scores, mask = dask.compute(lazy.scores, lazy.mask, scheduler="threads")
     return result, scores, mask
 
 
-REFERENCE = {index: run(3000, options) for index, options in enumerate(OPTIONS)}
+@functools.cache
+def reference(option):
+    """The answer in one chunk."""
+    return run(3000, OPTIONS[option])
 
 
 @st.composite
@@ -51,7 +61,7 @@ def row_chunks(draw):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chunks=row_chunks(), option=st.integers(0, len(OPTIONS) - 1))
 def test_chunking_never_changes_the_answer(chunks, option):
-    expected, expected_scores, expected_mask = REFERENCE[option]
+    expected, expected_scores, expected_mask = reference(option)
     result, scores, mask = run(chunks, OPTIONS[option])
     assert np.array_equal(result.issues, expected.issues)
     assert result.num_issues == expected.num_issues
@@ -61,34 +71,72 @@ def test_chunking_never_changes_the_answer(chunks, option):
     assert np.array_equal(np.flatnonzero(mask), np.sort(result.issues))
 
 
-def test_reductions_are_trees():
-    labels = da.from_array(LABELS, chunks=(30,))  # 100 chunks
-    pred_probs = da.from_array(PRED_PROBS, chunks=(30, 6))
-    graph = dlq.scan(labels, pred_probs).issues.__dask_graph__()
-    stages = ("threshold-sums", "count-sums", "histogram-sums-1", "histogram-sums-2", "gathered-merge", "issues-merge")
-    for stage in stages:
-        (layer,) = [dict(layer) for name, layer in graph.layers.items() if name.startswith(f"dlq-{stage}-")]
-        assert len(layer) == 13 + 2 + 1  # 100 -> 13 -> 2 -> 1
-        assert max(len(task[1]) for task in layer.values()) <= engine.SPLIT_EVERY  # (combine, parts, ...)
+def _graph_size_and_widest_task(collection) -> tuple[int, int]:
+    """The number of tasks of a dask collection's graph, and the most inputs any one task waits for."""
+    graph = dict(collection.__dask_graph__())
+    dependencies, _ = get_deps(graph)
+    return len(graph), max(len(inputs) for inputs in dependencies.values())
+
+
+@functools.cache
+def multilabel_data_of_3000_rows():
+    return noisy_multilabel(3000, 4, seed=10, never=3)
+
+
+SCANS = {"multi-class": (dlq.scan, data), "multi-label": (dlq.multilabel.scan, multilabel_data_of_3000_rows)}
+
+
+def scan_in_chunks(kind, n_chunks):
+    """The lazy scan of 3000 rows in n_chunks equal chunks."""
+    make_scan, make_data = SCANS[kind]
+    labels, pred_probs = make_data()
+    rows = 3000 // n_chunks
+    return make_scan(
+        da.from_array(labels, chunks=(rows, *labels.shape[1:])), da.from_array(pred_probs, chunks=(rows, -1))
+    )
+
+
+@pytest.mark.parametrize("kind", SCANS)
+def test_reductions_are_trees(kind):
+    """Partial results are combined a few at a time, whatever the number of
+    chunks: the graph grows as the chunks do, and no task waits for all of them."""
+    tasks_100, widest_100 = _graph_size_and_widest_task(scan_in_chunks(kind, 100).issues)
+    tasks_1000, widest_1000 = _graph_size_and_widest_task(scan_in_chunks(kind, 1000).issues)
+    assert 8 < tasks_1000 / tasks_100 < 12, (tasks_100, tasks_1000)  # about 10: linear in the chunks
+    assert widest_1000 <= widest_100 < 100, (widest_100, widest_1000)  # a flat sum would wait for 100, then 1,000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", SCANS)
+def test_a_thousand_chunks_give_the_answer_of_one(kind):
+    one = scan_in_chunks(kind, 1).compute(n_jobs=2)
+    many = scan_in_chunks(kind, 1000).compute(n_jobs=2)  # 3 rows each
+    assert many.issues.size > 0
+    assert np.array_equal(many.issues, one.issues)
+    assert np.array_equal(many.thresholds, one.thresholds)  # bit for bit
+    assert many.num_issues == one.num_issues
 
 
 def test_thresholds_are_exact_means():
     from fractions import Fraction
 
-    result = dlq.scan(LABELS, PRED_PROBS, chunk_rows=333).compute()
+    labels, pred_probs = data()
+    result = dlq.scan(labels, pred_probs, chunk_rows=333).compute()
     for k in range(5):
-        given = PRED_PROBS[LABELS == k, k]
+        given = pred_probs[labels == k, k]
         exact = sum(Fraction(float(v)) for v in given) / len(given)
         assert result.thresholds[k] == float(exact)
     assert result.thresholds[5] == 2e-6  # absent class, as cleanlab's batched code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [True])
 def test_local_cluster_gives_the_threaded_answer(processes):
     from distributed import Client, LocalCluster
 
-    labels = da.from_array(LABELS, chunks=(700,))
-    pred_probs = da.from_array(PRED_PROBS, chunks=(700, 6))
+    given, probs = data()
+    labels = da.from_array(given, chunks=(700,))
+    pred_probs = da.from_array(probs, chunks=(700, 6))
     expected = [dlq.scan(labels, pred_probs, **options).compute() for options in OPTIONS]
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None) as cluster:
         with Client(cluster):
@@ -100,20 +148,27 @@ def test_local_cluster_gives_the_threaded_answer(processes):
             assert np.array_equal(np.flatnonzero(mask), np.sort(expected[0].issues))
 
 
-ML_LABELS, ML_PRED_PROBS = noisy_multilabel(1500, 5, seed=9, dtype=np.float32, never=3)
+@functools.cache
+def multilabel_data():
+    """1500 x 5 float32, class 3 never given."""
+    return noisy_multilabel(1500, 5, seed=9, dtype=np.float32, never=3)
 
 
 def run_multilabel(chunks):
-    labels = da.from_array(ML_LABELS, chunks=(chunks, 5))
-    pred_probs = da.from_array(ML_PRED_PROBS, chunks=(chunks, 5))
+    """Scores, the ranked issues with their thresholds and estimated count, and the per-class issues."""
+    labels, pred_probs = (da.from_array(array, chunks=(chunks, 5)) for array in multilabel_data())
     scores = dlq.multilabel.get_label_quality_scores(
         labels, pred_probs, method="normalized_margin", adjust_pred_probs=True
-    )
-    issues = engine.multilabel_issues(labels, pred_probs, ranked_by="self_confidence", rank_adjust=True)
-    return dask.compute(scores, issues.ranked, issues.per_class_mask, scheduler="threads")
+    ).compute(scheduler="threads")
+    found = dlq.multilabel.scan(labels, pred_probs, method="self_confidence", adjust_pred_probs=True).compute(n_jobs=2)
+    per_class = dlq.multilabel.find_multilabel_issues_per_class(labels, pred_probs, low_memory=True, n_jobs=2)
+    return scores, found.issues, found.thresholds, found.num_issues, per_class
 
 
-ML_REFERENCE = run_multilabel(1500)
+@functools.cache
+def multilabel_reference():
+    """The answer in one chunk."""
+    return run_multilabel(1500)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -121,36 +176,21 @@ ML_REFERENCE = run_multilabel(1500)
 def test_multilabel_chunking_never_changes_the_answer(cuts):
     bounds = [0, *sorted(cuts), 1500]
     chunks = tuple(b - a for a, b in itertools.pairwise(bounds))
-    for ours, expected in zip(run_multilabel(chunks), ML_REFERENCE, strict=True):
+    for ours, expected in zip(run_multilabel(chunks), multilabel_reference(), strict=True):
         assert np.array_equal(ours, expected)  # bit for bit
 
 
+@pytest.mark.slow
 def test_multilabel_on_a_local_cluster():
     from distributed import Client, LocalCluster
 
-    expected = dlq.multilabel.find_label_issues(ML_LABELS, ML_PRED_PROBS, low_memory=True)
+    labels, pred_probs = multilabel_data()
+    expected = dlq.multilabel.find_label_issues(labels, pred_probs, low_memory=True)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with Client(cluster):
-            found = dlq.multilabel.find_label_issues(as_lists(ML_LABELS), ML_PRED_PROBS, low_memory=True)
+            found = dlq.multilabel.find_label_issues(as_lists(labels), pred_probs, low_memory=True)
     assert found.any()
     assert np.array_equal(found, expected)
-
-
-def test_the_two_passes_read_the_data_separately():
-    """Pass 2 reads chunks again instead of keeping pass 1's chunks in memory."""
-    from dask.core import get_dependencies
-
-    labels = da.from_array(LABELS, chunks=(500,))
-    pred_probs = da.from_array(PRED_PROBS, chunks=(500, 6))
-    graph = dict(dlq.scan(labels, pred_probs, adjust_pred_probs=True).issues.__dask_graph__())
-
-    def inputs_of(stage):
-        keys = [key for key in graph if isinstance(key, tuple) and str(key[0]).startswith(f"dlq-{stage}-")]
-        return {dep for key in keys for dep in get_dependencies(graph, key) if not str(dep[0]).startswith("dlq-")}
-
-    first, second = inputs_of("threshold-partials"), inputs_of("pass2")
-    assert len(first) == len(second) == 2 * 6  # labels and pred_probs chunks
-    assert not first & second
 
 
 def _peak_memory_of_scan(tmp_path, n_rows: int, *, to_zarr: bool) -> int:
@@ -173,6 +213,7 @@ def _peak_memory_of_scan(tmp_path, n_rows: int, *, to_zarr: bool) -> int:
     return highest
 
 
+@pytest.mark.slow
 def test_peak_memory_of_a_scan_into_zarr_does_not_grow_with_the_rows(tmp_path):
     """4x the rows, about the same peak: chunks are read, used and dropped;
     pass 2 writes scores and candidate flags to the output store and the
@@ -184,6 +225,7 @@ def test_peak_memory_of_a_scan_into_zarr_does_not_grow_with_the_rows(tmp_path):
     assert large < 1.15 * small, (small, large)
 
 
+@pytest.mark.slow
 def test_peak_memory_of_a_scan_in_memory_grows_by_a_few_bytes_a_row(tmp_path):
     """Without a store, the scores (4 bytes a row here) and the mispredicted
     rows (17% here, some 30 bytes each) stay in memory until the selection:
@@ -213,18 +255,6 @@ def test_random_data_any_chunking_any_thread_count_same_answer(seed, n_rows, n_c
     assert result.num_issues == reference.num_issues
 
 
-class CountingReader:
-    """An array-like that counts how many times its rows are read."""
-
-    def __init__(self, array):
-        self.array, self.shape, self.dtype, self.ndim = array, array.shape, array.dtype, array.ndim
-        self.reads = 0
-
-    def __getitem__(self, item):
-        self.reads += 1
-        return self.array[item]
-
-
 @pytest.mark.parametrize(
     ("finder", "reads_per_chunk"),
     [
@@ -242,9 +272,14 @@ class CountingReader:
     ],
 )
 def test_how_often_the_data_are_read(finder, reads_per_chunk):
-    reader = CountingReader(PRED_PROBS)
+    """Each chunk is read once per pass: a second pass reads the chunks again
+    instead of keeping the first pass's chunks in memory."""
+    given, probs = data()
+    reader = CountingReader(probs)
     pred_probs = da.from_array(reader, chunks=(500, 6), asarray=True)  # 6 chunks
-    labels = da.from_array(LABELS, chunks=500)
-    reader.reads = 0  # from_array peeks at an empty slice for its metadata
+    labels = da.from_array(given, chunks=500)
+    reader.reads, reader.rows_read = 0, []  # from_array peeks at an empty slice for its metadata
     dask.compute(finder(labels, pred_probs))  # lazy results (dask in, dask out) are computed here
     assert reader.reads == reads_per_chunk * 6
+    chunks = [(start, start + 500) for start in range(0, 3000, 500)]
+    assert Counter(reader.rows_read) == dict.fromkeys(chunks, reads_per_chunk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import dask.array as da
 import h5py
 import numpy as np
@@ -13,12 +15,16 @@ from conftest import noisy_classification
 import dlq
 from dlq import io
 
-LABELS, PRED_PROBS = noisy_classification(6000, 5, seed=21, dtype=np.float32)
+
+@pytest.fixture(scope="module")
+def data():
+    labels, pred_probs = noisy_classification(6000, 5, seed=21, dtype=np.float32)
+    return SimpleNamespace(labels=labels, pred_probs=pred_probs)
 
 
 @pytest.fixture(scope="module")
-def expected():
-    return np.sort(cl_find(LABELS, PRED_PROBS, batch_size=1000, n_jobs=1, verbose=False))
+def expected(data):
+    return np.sort(cl_find(data.labels, data.pred_probs, batch_size=1000, n_jobs=1, verbose=False))
 
 
 def write_zarr(path, array, zarr_format):
@@ -30,24 +36,24 @@ def write_zarr(path, array, zarr_format):
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
+def inputs(data, tmp_path_factory):
     folder = tmp_path_factory.mktemp("inputs")
-    np.save(folder / "labels.npy", LABELS)
-    np.save(folder / "pred_probs.npy", PRED_PROBS)
+    np.save(folder / "labels.npy", data.labels)
+    np.save(folder / "pred_probs.npy", data.pred_probs)
     stores = {}
     for zarr_format in (2, 3):
         stores[zarr_format] = (
-            write_zarr(folder / f"labels_v{zarr_format}.zarr", LABELS, zarr_format),
-            write_zarr(folder / f"pred_probs_v{zarr_format}.zarr", PRED_PROBS, zarr_format),
+            write_zarr(folder / f"labels_v{zarr_format}.zarr", data.labels, zarr_format),
+            write_zarr(folder / f"pred_probs_v{zarr_format}.zarr", data.pred_probs, zarr_format),
         )
     with h5py.File(folder / "data.h5", "w") as file:
-        file.create_dataset("labels", data=LABELS)
-        file.create_dataset("pred_probs", data=PRED_PROBS, chunks=(512, 5))
+        file.create_dataset("labels", data=data.labels)
+        file.create_dataset("pred_probs", data=data.pred_probs, chunks=(512, 5))
     return folder, stores
 
 
-def test_numpy_and_lists(expected):
-    found = dlq.find_label_issues_batched(LABELS.tolist(), PRED_PROBS, batch_size=1234, verbose=False)
+def test_numpy_and_lists(data, expected):
+    found = dlq.find_label_issues_batched(data.labels.tolist(), data.pred_probs, batch_size=1234, verbose=False)
     assert np.array_equal(np.sort(found), expected)
 
 
@@ -88,9 +94,9 @@ def test_h5py_datasets(inputs, expected):
     assert np.array_equal(np.sort(found), expected)
 
 
-def test_dask_arrays_keep_their_chunks(expected):
-    labels = da.from_array(LABELS, chunks=1100)
-    pred_probs = da.from_array(PRED_PROBS, chunks=(900, 2))
+def test_dask_arrays_keep_their_chunks(data, expected):
+    labels = da.from_array(data.labels, chunks=1100)
+    pred_probs = da.from_array(data.pred_probs, chunks=(900, 2))
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     assert opened_probs.chunks == ((900,) * 6 + (600,), (5,))
     assert opened_labels.chunks[0] == opened_probs.chunks[0]

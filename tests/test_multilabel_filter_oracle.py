@@ -14,7 +14,7 @@ from cleanlab import count as cl_count
 from cleanlab.internal import multilabel_scorer
 from cleanlab.multilabel_classification import dataset as cl_dataset
 from cleanlab.multilabel_classification import filter as cl_filter
-from test_multilabel_oracle import as_lists, multilabel_digits, noisy_multilabel
+from conftest import as_lists, multilabel_digits, noisy_multilabel
 
 import dlq
 

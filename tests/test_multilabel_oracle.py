@@ -11,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 from cleanlab.multilabel_classification import filter as cl_filter
 from cleanlab.multilabel_classification import rank as cl_rank
+from conftest import as_lists, multilabel_digits, noisy_multilabel
 
 import dlq
 
@@ -26,46 +27,6 @@ AGGREGATORS = [
     {"method": np.min},
 ]
 RANKINGS = [None, *METHODS]
-
-
-def noisy_multilabel(n_rows, n_classes, *, seed, dtype=np.float64, never=None, always=None):
-    """Probabilities that separate each class, and labels with 10% of entries flipped."""
-    rng = np.random.default_rng(seed)
-    truth = rng.random((n_rows, n_classes)) < 0.3
-    pred_probs = np.where(truth, 0.4 + 0.6 * rng.random(truth.shape), 0.6 * rng.random(truth.shape))
-    labels = truth ^ (rng.random(truth.shape) < 0.1)
-    if never is not None:
-        labels[:, never] = False
-    if always is not None:
-        labels[:, always] = True
-    return labels, pred_probs.astype(dtype)
-
-
-def as_lists(binary):
-    return [np.flatnonzero(row).tolist() for row in binary]
-
-
-def multilabel_digits(seed=0):
-    """A real multi-label task from scikit-learn's digits: is the digit even,
-    greater than 4, prime, a multiple of 3, round (0, 6, 8, 9)? Out-of-fold
-    probabilities of one logistic regression per attribute; 5% of the
-    attribute labels flipped."""
-    from sklearn.datasets import load_digits
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
-    from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    features, digit = load_digits(return_X_y=True)
-    truth = np.column_stack(
-        [digit % 2 == 0, digit > 4, np.isin(digit, [2, 3, 5, 7]), digit % 3 == 0, np.isin(digit, [0, 6, 8, 9])]
-    )
-    rng = np.random.default_rng(seed)
-    labels = (truth ^ (rng.random(truth.shape) < 0.05)).astype(int)
-    model = make_pipeline(StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=2000)))
-    pred_probs = cross_val_predict(model, features, labels, cv=5, method="predict_proba")
-    return labels, pred_probs
 
 
 @pytest.fixture(scope="module")

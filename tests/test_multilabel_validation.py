@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
-from test_multilabel_oracle import noisy_multilabel
+from conftest import noisy_multilabel
 
 import dlq
 
-LABELS, PRED_PROBS = noisy_multilabel(600, 4, seed=3)
+
+@pytest.fixture(scope="module")
+def data():
+    labels, pred_probs = noisy_multilabel(600, 4, seed=3)
+    return SimpleNamespace(labels=labels, pred_probs=pred_probs)
 
 
 @pytest.mark.parametrize(
@@ -24,17 +30,17 @@ LABELS, PRED_PROBS = noisy_multilabel(600, 4, seed=3)
         ({"method": lambda scores, axis: scores.min(axis=axis)[:10]}, r"must return one score per row, shape \(600,\)"),
     ],
 )
-def test_bad_aggregators(aggregator, message):
+def test_bad_aggregators(data, aggregator, message):
     with pytest.raises(ValueError, match=message):
-        dlq.multilabel.get_label_quality_scores(LABELS, PRED_PROBS, aggregator_kwargs=aggregator)
+        dlq.multilabel.get_label_quality_scores(data.labels, data.pred_probs, aggregator_kwargs=aggregator)
 
 
-def test_bad_scoring_method():
+def test_bad_scoring_method(data):
     with pytest.raises(ValueError, match="method must be one of"):
-        dlq.multilabel.get_label_quality_scores(LABELS, PRED_PROBS, method="margin")
+        dlq.multilabel.get_label_quality_scores(data.labels, data.pred_probs, method="margin")
     with pytest.raises(ValueError, match="not supported"):
         dlq.multilabel.get_label_quality_scores_per_class(
-            LABELS, PRED_PROBS, method="confidence_weighted_entropy", adjust_pred_probs=True
+            data.labels, data.pred_probs, method="confidence_weighted_entropy", adjust_pred_probs=True
         )
 
 
@@ -52,10 +58,10 @@ def test_bad_scoring_method():
         ({"return_indices_ranked_by": "self_confidence", "rank_by_kwargs": {"x": 1}}, ValueError, "unsupported keys"),
     ],
 )
-def test_bad_issue_options(kwargs, error, message):
+def test_bad_issue_options(data, kwargs, error, message):
     for finder in (dlq.multilabel.find_label_issues, dlq.multilabel.find_multilabel_issues_per_class):
         with pytest.raises(error, match=message):
-            finder(LABELS, PRED_PROBS, **kwargs)
+            finder(data.labels, data.pred_probs, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -77,48 +83,50 @@ def test_bad_issue_options(kwargs, error, message):
         ),
     ],
 )
-def test_options_without_effect_warn_as_cleanlab_does(kwargs, message, reference):
+def test_options_without_effect_warn_as_cleanlab_does(data, kwargs, message, reference):
     """... and the answer is the one without them."""
     for finder in (dlq.multilabel.find_label_issues, dlq.multilabel.find_multilabel_issues_per_class):
         with pytest.warns(UserWarning, match=message):
-            found = finder(LABELS, PRED_PROBS, **kwargs)
-        assert np.array_equal(found, finder(LABELS, PRED_PROBS, **reference))
+            found = finder(data.labels, data.pred_probs, **kwargs)
+        assert np.array_equal(found, finder(data.labels, data.pred_probs, **reference))
 
 
 @pytest.mark.parametrize(
-    ("labels", "error", "message"),
+    ("make_labels", "error", "message"),
     [
-        ([[0], [7]] + [[1]] * 598, ValueError, r"labels\[1\] is \[7\]"),
-        ([[0], ["cat"]] + [[1]] * 598, TypeError, "integer class indices"),
-        ([row.astype(bool).tolist() for row in LABELS], TypeError, "got rows of booleans"),
-        (np.where(np.arange(600)[:, None] == 321, 2, LABELS), ValueError, "row 321 is"),
-        (LABELS[:, :3], ValueError, r"shape \(600, 4\)"),
-        (LABELS.astype(float), TypeError, "binary indicators"),
+        (lambda labels: [[0], [7]] + [[1]] * 598, ValueError, r"labels\[1\] is \[7\]"),
+        (lambda labels: [[0], ["cat"]] + [[1]] * 598, TypeError, "integer class indices"),
+        (lambda labels: [row.astype(bool).tolist() for row in labels], TypeError, "got rows of booleans"),
+        (lambda labels: np.where(np.arange(600)[:, None] == 321, 2, labels), ValueError, "row 321 is"),
+        (lambda labels: labels[:, :3], ValueError, r"shape \(600, 4\)"),
+        (lambda labels: labels.astype(float), TypeError, "binary indicators"),
     ],
+    ids=["class out of range", "not an integer", "boolean lists", "a 2 in binary rows", "short rows", "float rows"],
 )
-def test_bad_labels(labels, error, message):
+def test_bad_labels(data, make_labels, error, message):
+    labels = make_labels(data.labels)
     with pytest.raises(error, match=message):
-        dlq.multilabel.get_label_quality_scores(labels, PRED_PROBS)
+        dlq.multilabel.get_label_quality_scores(labels, data.pred_probs)
     with pytest.raises(error, match=message):
-        dlq.multilabel.find_label_issues(labels, PRED_PROBS, low_memory=True)
+        dlq.multilabel.find_label_issues(labels, data.pred_probs, low_memory=True)
 
 
-def test_bad_probabilities_name_the_row():
-    pred_probs = PRED_PROBS.copy()
+def test_bad_probabilities_name_the_row(data):
+    pred_probs = data.pred_probs.copy()
     pred_probs[444, 1] = np.nan
     for run in (
-        lambda: dlq.multilabel.get_label_quality_scores(LABELS, pred_probs),
-        lambda: dlq.multilabel.get_label_quality_scores(LABELS, pred_probs, adjust_pred_probs=True),
-        lambda: dlq.multilabel.find_label_issues(LABELS, pred_probs, low_memory=True),
+        lambda: dlq.multilabel.get_label_quality_scores(data.labels, pred_probs),
+        lambda: dlq.multilabel.get_label_quality_scores(data.labels, pred_probs, adjust_pred_probs=True),
+        lambda: dlq.multilabel.find_label_issues(data.labels, pred_probs, low_memory=True),
     ):
         with pytest.raises(ValueError, match="row 444 contains NaN"):
             run()
 
 
-def test_inputs_are_not_modified():
-    labels, pred_probs = LABELS.copy(), PRED_PROBS.copy()
+def test_inputs_are_not_modified(data):
+    labels, pred_probs = data.labels.copy(), data.pred_probs.copy()
     lists = [np.flatnonzero(row).tolist() for row in labels]
     lists_before = [list(row) for row in lists]
     dlq.multilabel.get_label_quality_scores(lists, pred_probs, adjust_pred_probs=True)
     dlq.multilabel.find_label_issues(labels, pred_probs, low_memory=True, return_indices_ranked_by="self_confidence")
-    assert np.array_equal(labels, LABELS) and np.array_equal(pred_probs, PRED_PROBS) and lists == lists_before
+    assert np.array_equal(labels, data.labels) and np.array_equal(pred_probs, data.pred_probs) and lists == lists_before

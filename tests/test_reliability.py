@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import h5py
 import numpy as np
@@ -16,19 +17,23 @@ from conftest import noisy_classification
 import dlq
 from dlq.cli import main
 
-LABELS, PRED_PROBS = noisy_classification(2000, 4, seed=51)
+
+@pytest.fixture(scope="module")
+def data():
+    labels, pred_probs = noisy_classification(2000, 4, seed=51)
+    return SimpleNamespace(labels=labels, pred_probs=pred_probs)
 
 
-def test_rounding_just_outside_0_and_1_is_accepted_but_not_more():
-    pred_probs = PRED_PROBS.copy()
+def test_rounding_just_outside_0_and_1_is_accepted_but_not_more(data):
+    pred_probs = data.pred_probs.copy()
     pred_probs[10] = [1 + 5e-7, 0, 0, 0]  # as rounding leaves softmax outputs
     pred_probs[11] = [-5e-7, 1 + 5e-7, 0, 0]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        dlq.find_label_issues_batched(LABELS, pred_probs, verbose=False)
+        dlq.find_label_issues_batched(data.labels, pred_probs, verbose=False)
     pred_probs[12] = [0, 0, 1 + 3e-6, 0]
     with pytest.raises(ValueError, match="row 12 has a value above 1"):
-        dlq.find_label_issues_batched(LABELS, pred_probs, verbose=False)
+        dlq.find_label_issues_batched(data.labels, pred_probs, verbose=False)
 
 
 def test_empty_data_is_refused():
@@ -37,27 +42,27 @@ def test_empty_data_is_refused():
 
 
 @pytest.mark.parametrize("which", ["labels", "pred_probs"])
-def test_object_arrays_are_refused(tmp_path, which):
-    objects = np.full(LABELS.shape if which == "labels" else PRED_PROBS.shape, None, dtype=object)
-    arrays = {"labels": LABELS, "pred_probs": PRED_PROBS, which: objects}
+def test_object_arrays_are_refused(data, tmp_path, which):
+    objects = np.full(data.labels.shape if which == "labels" else data.pred_probs.shape, None, dtype=object)
+    arrays = {"labels": data.labels, "pred_probs": data.pred_probs, which: objects}
     with pytest.raises(TypeError):
         dlq.scan(arrays["labels"], arrays["pred_probs"])
     np.save(tmp_path / "objects.npy", objects, allow_pickle=True)
-    files = {"labels": LABELS, "pred_probs": PRED_PROBS, which: str(tmp_path / "objects.npy")}
+    files = {"labels": data.labels, "pred_probs": data.pred_probs, which: str(tmp_path / "objects.npy")}
     with pytest.raises(ValueError, match="never unpickles"):
         dlq.scan(files["labels"], files["pred_probs"])
 
 
-def test_rows_not_summing_to_one_warn_once_with_the_first_row():
-    pred_probs = PRED_PROBS.copy()
+def test_rows_not_summing_to_one_warn_once_with_the_first_row(data):
+    pred_probs = data.pred_probs.copy()
     pred_probs[[700, 1500]] *= 0.5  # e.g. probabilities of a model that abstains
     with pytest.warns(UserWarning, match=r"2 rows of pred_probs do not sum to 1 \(the first is row 700") as caught:
-        found = dlq.find_label_issues_batched(LABELS, pred_probs, batch_size=500, verbose=False)
+        found = dlq.find_label_issues_batched(data.labels, pred_probs, batch_size=500, verbose=False)
     assert len([w for w in caught if "sum to 1" in str(w.message)]) == 1
     assert found.size > 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=False)  # normalised rows: no warning
+        dlq.find_label_issues_batched(data.labels, data.pred_probs, verbose=False)  # normalised rows: no warning
 
 
 def checksum(path: Path) -> str:
@@ -67,13 +72,14 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def test_inputs_are_read_only_and_unchanged(tmp_path):
-    np.save(tmp_path / "labels.npy", LABELS)
-    np.save(tmp_path / "pred_probs.npy", PRED_PROBS)
-    zarr.create_array(store=str(tmp_path / "pred_probs.zarr"), data=PRED_PROBS, chunks=(300, 4))
-    zarr.create_array(store=str(tmp_path / "labels.zarr"), data=LABELS, chunks=(300,))
+@pytest.mark.slow
+def test_inputs_are_read_only_and_unchanged(data, tmp_path):
+    np.save(tmp_path / "labels.npy", data.labels)
+    np.save(tmp_path / "pred_probs.npy", data.pred_probs)
+    zarr.create_array(store=str(tmp_path / "pred_probs.zarr"), data=data.pred_probs, chunks=(300, 4))
+    zarr.create_array(store=str(tmp_path / "labels.zarr"), data=data.labels, chunks=(300,))
     with h5py.File(tmp_path / "data.h5", "w") as file:
-        file["labels"], file["pred_probs"] = LABELS, PRED_PROBS
+        file["labels"], file["pred_probs"] = data.labels, data.pred_probs
     inputs = ["labels.npy", "pred_probs.npy", "pred_probs.zarr", "labels.zarr", "data.h5"]
     before = {name: checksum(tmp_path / name) for name in inputs}
     dlq.scan(str(tmp_path / "labels.npy"), str(tmp_path / "pred_probs.zarr"), adjust_pred_probs=True).compute()
@@ -147,6 +153,7 @@ def wait_for_staging(out: Path, process, seconds: float = 120.0) -> Path:
     raise TimeoutError("the scan never started writing")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
 def test_an_interrupted_scan_leaves_no_output_and_the_next_run_succeeds(slow_inputs, tmp_path, signal_name):
     import signal
@@ -172,6 +179,7 @@ def _slowly(block):
     return block
 
 
+@pytest.mark.slow
 def test_a_killed_worker_does_not_change_the_answer():
     """Kill a worker process in the middle of a scan on a LocalCluster with
     nannies: the nanny restarts it, lost tasks run again, the answer is that of

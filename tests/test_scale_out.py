@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -19,7 +20,15 @@ from conftest import noisy_classification
 
 import dlq
 
-LABELS, PRED_PROBS = noisy_classification(4000, 6, seed=41, dtype=np.float32)
+pytestmark = pytest.mark.slow  # every test here starts processes or a cluster
+
+
+@pytest.fixture(scope="module")
+def data():
+    labels, pred_probs = noisy_classification(4000, 6, seed=41, dtype=np.float32)
+    return SimpleNamespace(labels=labels, pred_probs=pred_probs)
+
+
 DLQ = [sys.executable, "-m", "dlq.cli"]
 
 
@@ -100,15 +109,16 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def arrays(tmp_path_factory):
+def arrays(data, tmp_path_factory):
     folder = tmp_path_factory.mktemp("arrays")
-    for name, array in (("labels", LABELS), ("pred_probs", PRED_PROBS)):
+    for name, array in (("labels", data.labels), ("pred_probs", data.pred_probs)):
         zarr.create_array(store=str(folder / f"{name}.zarr"), data=array, chunks=(900, *array.shape[1:]))
     return folder
 
 
-def expected_issues() -> list[int]:
-    return dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=False).tolist()
+@pytest.fixture(scope="module")
+def expected_issues(data) -> list[int]:
+    return dlq.find_label_issues_batched(data.labels, data.pred_probs, verbose=False).tolist()
 
 
 def run_dlq(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -118,7 +128,7 @@ def run_dlq(*arguments: str, env: dict | None = None) -> subprocess.CompletedPro
 
 
 @pytest.mark.parametrize("how", ["--scheduler", "DASK_SCHEDULER_ADDRESS", "--scheduler-file"])
-def test_scan_on_a_cluster_started_by_the_dask_commands(cluster, arrays, tmp_path, how):
+def test_scan_on_a_cluster_started_by_the_dask_commands(cluster, arrays, expected_issues, tmp_path, how):
     from distributed import Client
 
     address, scheduler_file = cluster
@@ -133,13 +143,13 @@ def test_scan_on_a_cluster_started_by_the_dask_commands(cluster, arrays, tmp_pat
         env["DASK_SCHEDULER_ADDRESS"] = address
     result = run_dlq(*command, env=env)
     assert f"connected to {address}" in result.stderr
-    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues()
+    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues
     with Client(address, timeout=30) as client:  # the cluster is left running
         assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory):
+def s3(data, tmp_path_factory):
     """A moto S3 server on loopback holding the arrays as zarr stores."""
     import s3fs
 
@@ -159,7 +169,7 @@ def s3(tmp_path_factory):
         wait_for(lambda: _answers(filesystem))
         filesystem.mkdir("labels-bucket")
         options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": endpoint}}
-        for name, array in (("labels", LABELS), ("pred_probs", PRED_PROBS)):
+        for name, array in (("labels", data.labels), ("pred_probs", data.pred_probs)):
             stored = zarr.create_array(
                 store=f"s3://labels-bucket/{name}.zarr",
                 shape=array.shape,
@@ -181,7 +191,7 @@ def _answers(filesystem) -> bool:
         return False
 
 
-def test_scan_reads_zarr_over_s3(s3, tmp_path):
+def test_scan_reads_zarr_over_s3(s3, expected_issues, tmp_path):
     environment, _ = s3
     out = tmp_path / "out"
     run_dlq(
@@ -197,17 +207,17 @@ def test_scan_reads_zarr_over_s3(s3, tmp_path):
         "--quiet",
         env={**os.environ, **environment},
     )
-    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues()
+    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues
 
 
-def test_library_reads_zarr_arrays_over_s3(s3):
+def test_library_reads_zarr_arrays_over_s3(s3, expected_issues):
     _, options = s3
     labels = zarr.open_array("s3://labels-bucket/labels.zarr", mode="r", storage_options=options)
     pred_probs = zarr.open_array("s3://labels-bucket/pred_probs.zarr", mode="r", storage_options=options)
-    assert dlq.scan(labels, pred_probs).compute().issues.tolist() == expected_issues()
+    assert dlq.scan(labels, pred_probs).compute().issues.tolist() == expected_issues
 
 
-def test_scan_on_a_tls_secured_cluster(arrays, tmp_path):
+def test_scan_on_a_tls_secured_cluster(data, arrays, expected_issues, tmp_path):
     """The API on a client with dask's Security, and the command through dask's
     TLS configuration (certificate files named in DASK_DISTRIBUTED__COMM__TLS__*)."""
     from distributed import Client, LocalCluster
@@ -226,7 +236,7 @@ def test_scan_on_a_tls_secured_cluster(arrays, tmp_path):
     ):
         assert cluster.scheduler_address.startswith("tls://")
         assert client.submit(sum, [1, 2]).result() == 3
-        assert dlq.scan(LABELS, PRED_PROBS).compute().issues.tolist() == expected_issues()
+        assert dlq.scan(data.labels, data.pred_probs).compute().issues.tolist() == expected_issues
         environment = {
             **os.environ,
             "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(files["tls_ca_file"]),
@@ -245,4 +255,4 @@ def test_scan_on_a_tls_secured_cluster(arrays, tmp_path):
             "--quiet",
             env=environment,
         )
-    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues()
+    assert pq.read_table(out / "issues.parquet")["index"].to_pylist() == expected_issues

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import dask.array as da
 import numpy as np
 import pytest
@@ -9,7 +11,11 @@ from conftest import noisy_classification
 
 import dlq
 
-LABELS, PRED_PROBS = noisy_classification(5000, 4, seed=4)
+
+@pytest.fixture(scope="module")
+def data():
+    labels, pred_probs = noisy_classification(5000, 4, seed=4)
+    return SimpleNamespace(labels=labels, pred_probs=pred_probs)
 
 
 def with_value(array, row, column, value):
@@ -44,38 +50,40 @@ FINDERS = {
         (1.5, "row 3210 has a value above 1"),
     ],
 )
-def test_bad_probabilities_name_the_row(finder, value, message):
-    pred_probs = with_value(PRED_PROBS, 3210, 2, value)
+def test_bad_probabilities_name_the_row(data, finder, value, message):
+    pred_probs = with_value(data.pred_probs, 3210, 2, value)
     with pytest.raises(ValueError, match=message):
-        FINDERS[finder](LABELS, pred_probs)
+        FINDERS[finder](data.labels, pred_probs)
 
 
 @pytest.mark.parametrize("finder", FINDERS)
 @pytest.mark.parametrize("value", [4, -1, 99])
-def test_labels_out_of_range_name_the_row(finder, value):
-    labels = with_value(LABELS, 4321, None, value)
+def test_labels_out_of_range_name_the_row(data, finder, value):
+    labels = with_value(data.labels, 4321, None, value)
     with pytest.raises(ValueError, match=rf"labels\[4321\] is {value}"):
-        FINDERS[finder](labels, PRED_PROBS)
+        FINDERS[finder](labels, data.pred_probs)
 
 
-def test_first_bad_row_is_named_across_chunks():
-    labels = with_value(with_value(LABELS, 4500, None, 7), 1200, None, 9)
+def test_first_bad_row_is_named_across_chunks(data):
+    labels = with_value(with_value(data.labels, 4500, None, 7), 1200, None, 9)
     with pytest.raises(ValueError, match=r"labels\[1200\] is 9"):
-        dlq.find_label_issues_batched(labels, PRED_PROBS, batch_size=1000, verbose=False)
+        dlq.find_label_issues_batched(labels, data.pred_probs, batch_size=1000, verbose=False)
 
 
 @pytest.mark.parametrize(
-    ("labels", "pred_probs", "error", "message"),
+    ("change", "error", "message"),
     [
-        (LABELS, PRED_PROBS[:, 0], ValueError, "pred_probs must be 2-D"),
-        (LABELS, PRED_PROBS[:, :1], ValueError, "at least 2 columns"),
-        (LABELS, (PRED_PROBS * 100).astype(np.int64), TypeError, "float32 or float64"),
-        (LABELS.astype(float), PRED_PROBS, TypeError, "labels must be integers"),
-        (LABELS[:, None], PRED_PROBS, ValueError, "labels must be 1-D"),
-        (LABELS[:-1], PRED_PROBS, ValueError, "4999 labels and 5000 rows"),
+        (lambda labels, pred_probs: (labels, pred_probs[:, 0]), ValueError, "pred_probs must be 2-D"),
+        (lambda labels, pred_probs: (labels, pred_probs[:, :1]), ValueError, "at least 2 columns"),
+        (lambda labels, pred_probs: (labels, (pred_probs * 100).astype(np.int64)), TypeError, "float32 or float64"),
+        (lambda labels, pred_probs: (labels.astype(float), pred_probs), TypeError, "labels must be integers"),
+        (lambda labels, pred_probs: (labels[:, None], pred_probs), ValueError, "labels must be 1-D"),
+        (lambda labels, pred_probs: (labels[:-1], pred_probs), ValueError, "4999 labels and 5000 rows"),
     ],
+    ids=["1-D pred_probs", "one column", "integer pred_probs", "float labels", "2-D labels", "one label short"],
 )
-def test_bad_shapes_and_dtypes(labels, pred_probs, error, message):
+def test_bad_shapes_and_dtypes(data, change, error, message):
+    labels, pred_probs = change(data.labels, data.pred_probs)
     with pytest.raises(error, match=message):
         dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
     with pytest.raises(error, match=message):
@@ -95,26 +103,28 @@ def test_bad_shapes_and_dtypes(labels, pred_probs, error, message):
         ({"batch_size": 0}, "batch_size must be a positive integer"),
     ],
 )
-def test_bad_options(kwargs, message):
+def test_bad_options(data, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        dlq.find_label_issues_batched(LABELS, PRED_PROBS, verbose=False, **kwargs)
+        dlq.find_label_issues_batched(data.labels, data.pred_probs, verbose=False, **kwargs)
 
 
-def test_label_and_file_arguments_are_exclusive(tmp_path):
-    np.save(tmp_path / "labels.npy", LABELS)
+def test_label_and_file_arguments_are_exclusive(data, tmp_path):
+    np.save(tmp_path / "labels.npy", data.labels)
     with pytest.raises(ValueError, match="only one of `labels` and `labels_file`"):
-        dlq.find_label_issues_batched(LABELS, PRED_PROBS, labels_file=str(tmp_path / "labels.npy"))
+        dlq.find_label_issues_batched(data.labels, data.pred_probs, labels_file=str(tmp_path / "labels.npy"))
     with pytest.raises(ValueError, match="give one of `pred_probs` and `pred_probs_file`"):
-        dlq.find_label_issues_batched(LABELS)
+        dlq.find_label_issues_batched(data.labels)
     with pytest.raises(FileNotFoundError, match=r"no such \.npy file"):
-        dlq.find_label_issues_batched(labels_file=str(tmp_path / "missing.npy"), pred_probs=PRED_PROBS)
+        dlq.find_label_issues_batched(labels_file=str(tmp_path / "missing.npy"), pred_probs=data.pred_probs)
 
 
-def test_not_a_zarr_store(tmp_path):
+def test_not_a_zarr_store(data, tmp_path):
     with pytest.raises(ValueError, match="could not open"):
-        dlq.scan(str(tmp_path / "nothing-here"), PRED_PROBS)
+        dlq.scan(str(tmp_path / "nothing-here"), data.pred_probs)
 
 
-def test_adjust_refused_for_entropy_scores():
+def test_adjust_refused_for_entropy_scores(data):
     with pytest.raises(ValueError, match="confidence_weighted_entropy"):
-        dlq.get_label_quality_scores(LABELS, PRED_PROBS, method="confidence_weighted_entropy", adjust_pred_probs=True)
+        dlq.get_label_quality_scores(
+            data.labels, data.pred_probs, method="confidence_weighted_entropy", adjust_pred_probs=True
+        )
