@@ -10,7 +10,9 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq import exact, kernels
+from dlq.kernels import exact, joint, onevsrest, select
+from dlq.kernels import multiclass as kernels
+from dlq.kernels.checks import InvalidRows
 
 
 def test_limbs_hold_values_to_2_pow_minus_52():
@@ -43,7 +45,7 @@ def test_invalid_rows_report_the_first_of_each_kind():
     found = kernels.invalid_rows(labels, pred_probs, 100)
     assert found.label[0] == 101 and "labels[101] is 5" in found.label[1]
     assert found.prob[0] == 102 and "row 102 contains NaN or infinity" in found.prob[1]
-    assert kernels.invalid_rows(labels[:1], pred_probs[:1], 0) == kernels.InvalidRows()
+    assert kernels.invalid_rows(labels[:1], pred_probs[:1], 0) == InvalidRows()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -74,26 +76,33 @@ def test_scores_match_cleanlab_definitions(dtype):
     )
 
 
-def test_lowest_is_a_stable_sort_prefix():
+def test_merged_keeps_a_stable_sort_prefix_of_each_cell():
     rng = np.random.default_rng(5)
     scores = rng.integers(0, 20, 500).astype(float)  # many ties
     indices = rng.permutation(500) + 1000
     agrees = rng.random(500) < 0.5
-    order = np.lexsort((indices, scores))
+    cells = rng.integers(0, 3, 500)
     for k in (0, 1, 37, 499, 500, 800):
-        chosen = kernels.ranked(kernels.lowest(scores, indices, agrees, k))
-        assert np.array_equal(chosen.indices, indices[order][:k])
-        assert np.array_equal(chosen.agrees, agrees[order][:k])
+        limits = np.array([k, k // 2, 0])[cells]
+        kept = select.Lowest.merged([select.Lowest(cells, scores, indices, agrees, limits)])
+        for cell, limit in enumerate((k, k // 2, 0)):
+            mine = cells == cell
+            order = np.lexsort((indices[mine], scores[mine]))[:limit]
+            assert np.array_equal(kept.indices[kept.cells == cell], indices[mine][order])
+            assert np.array_equal(kept.agrees[kept.cells == cell], agrees[mine][order])
 
 
-def test_merge_lowest_equals_lowest_of_everything():
+def test_merged_gathers_equal_the_lowest_of_everything():
     rng = np.random.default_rng(6)
-    scores = rng.integers(0, 10, 300).astype(float)
-    indices = np.arange(300)
-    agrees = np.zeros(300, bool)
-    parts = [kernels.lowest(scores[a:b], indices[a:b], agrees[a:b], 40) for a, b in [(0, 100), (100, 250), (250, 300)]]
-    merged = kernels.ranked(kernels.merge_lowest(parts, 40))
-    assert np.array_equal(merged.indices, kernels.ranked(kernels.lowest(scores, indices, agrees, 40)).indices)
+    scores = rng.integers(0, 10, (300, 2)).astype(float)
+    cut = select.Cut.first(np.array([0, 1]), np.array([40, 7]))
+    chunks = [[select.Entries.of_columns(scores[a:b], a)] for a, b in [(0, 100), (100, 250), (250, 300)]]
+    merged = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks])
+    whole = select.gather([select.Entries.of_columns(scores, 0)], cut)
+    assert np.array_equal(merged.indices, whole.indices)
+    for cell, k in enumerate((40, 7)):
+        expected = np.lexsort((np.arange(300), scores[:, cell]))[:k]
+        assert np.array_equal(merged.indices[merged.cells == cell], expected)
 
 
 def test_issue_counts():
@@ -109,19 +118,17 @@ def test_issue_counts():
 
 
 def test_binary_cell_candidates_are_the_two_class_ones_of_each_problem():
-    """Each binary problem's candidates equal the two-class candidates of
-    dlq.joint (whose pruning matches cleanlab), on probabilities with many
-    ties: the same rows, lowest first, ties to the lower index."""
-    from dlq import joint, onevsrest
-
+    """Each binary problem's candidates equal the two-class candidates of the
+    multi-class kernel (whose pruning matches cleanlab), on probabilities with
+    many ties: the same rows, lowest first, ties to the lower index."""
     rng = np.random.default_rng(5)
     labels = (rng.random((500, 6)) < 0.3).astype(np.int8)
     pred_probs = np.round(rng.random((500, 6)), 1)  # eleven values: ties everywhere
     counts = rng.integers(0, 60, size=(6, 2, 2))
     counts[2] = 0
-    found = onevsrest.cell_candidates(labels, pred_probs, 1000, counts)
+    found = onevsrest.pruning_candidates(labels, pred_probs, 1000, counts)
     for problem in range(6):
-        two_class = joint.cell_candidates(
+        two_class = kernels.pruning_candidates(
             labels[:, problem].astype(np.int64),
             np.column_stack(onevsrest.binary_columns(pred_probs[:, problem])),
             1000,
@@ -137,8 +144,7 @@ def test_binary_cell_candidates_are_the_two_class_ones_of_each_problem():
 
 
 def test_lowest_rows_are_the_head_of_a_stable_column_sort():
-    from dlq.joint import lowest_rows
-
+    lowest_rows = select.lowest_rows
     rng = np.random.default_rng(6)
     for trial in range(2000):
         n_rows, n_columns = int(rng.integers(1, 60)), int(rng.integers(1, 6))

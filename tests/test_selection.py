@@ -6,28 +6,31 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dlq import kernels, selection
+from dlq.kernels import select
 
 
-def select_in_chunks(scores: np.ndarray, k: int, chunk_rows: int) -> np.ndarray:
-    """Indices at or below the k-th lowest (score, index), found chunk by chunk
-    as the engine does: histograms summed per round, then a gather."""
-    chunks = [(start, scores[start : start + chunk_rows]) for start in range(0, scores.shape[0], chunk_rows)]
-    cut = selection.Cut.first(k, scores.shape[0]).narrowed(
-        np.sum([selection.leading_histogram(chunk) for _, chunk in chunks], axis=0)
-    )
-    for _ in range(selection.ROUNDS - 1):
-        cut = cut.narrowed(np.sum([cut.histogram(chunk) for _, chunk in chunks], axis=0))
-    gathered = kernels.merge_lowest(
-        [cut.gathered(chunk, start) for start, chunk in chunks], 0 if cut.rank is None else cut.rank + 1
-    )
-    cutoff = selection.Cutoff.of(cut, gathered)
-    everything = kernels.Candidates(scores, np.arange(scores.shape[0]), np.zeros(scores.shape[0], bool))
-    return np.sort(cutoff.selects(everything).indices)
+def select_in_chunks(scores: np.ndarray, counts: np.ndarray, chunk_rows: int, rounds: int) -> list[np.ndarray]:
+    """For each column (cell) of ``scores``, the indices at or below its
+    ``counts[c]``-th lowest (score, index), found chunk by chunk as the graphs
+    do: histograms summed per round, then a gather and the cut-offs."""
+    chunks = [
+        [select.Entries.of_columns(scores[start : start + chunk_rows], start)]
+        for start in range(0, scores.shape[0], chunk_rows)
+    ]
+    cells = np.arange(scores.shape[1])
+    cut = select.Cut.first(cells, counts)
+    if rounds:
+        cut = cut.narrowed(np.sum([select.first_histogram(chunk, cells) for chunk in chunks], axis=0))
+    for _ in range(rounds - 1):
+        cut = cut.narrowed(np.sum([select.histogram(chunk, cut) for chunk in chunks], axis=0))
+    gathered = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks])
+    cutoffs = select.Cutoffs.of(cut, gathered)
+    chosen = select.Lowest.merged([select.chosen(chunk, cutoffs, False) for chunk in chunks])
+    return [np.sort(rows) for rows in chosen.per_cell(cells)]
 
 
 def k_lowest(scores: np.ndarray, k: int) -> np.ndarray:
-    return np.sort(np.lexsort((np.arange(scores.shape[0]), scores))[:k])
+    return np.sort(np.lexsort((np.arange(scores.shape[0]), scores))[: max(k, 0)])
 
 
 SCORES = st.sampled_from(["uniform", "ties", "signed", "zeros", "tiny"])
@@ -52,23 +55,30 @@ def make_scores(kind: str, n_rows: int, rng: np.random.Generator, dtype: type) -
     seed=st.integers(0, 2**16),
     kind=SCORES,
     n_rows=st.integers(1, 3_000),
-    k_fraction=st.floats(-0.1, 1.2),
+    k_fractions=st.lists(st.floats(-0.1, 1.2), min_size=1, max_size=3),
     chunk_rows=st.integers(1, 1_000),
     dtype=st.sampled_from([np.float32, np.float64]),
+    rounds=st.sampled_from([0, 1, select.ROUNDS]),
 )
-def test_the_selection_is_the_k_lowest_by_score_then_index(seed, kind, n_rows, k_fraction, chunk_rows, dtype):
+def test_the_selection_is_the_k_lowest_by_score_then_index(
+    seed, kind, n_rows, k_fractions, chunk_rows, dtype, rounds
+):
+    """Every cell's selection, with any number of histogram rounds, is its k
+    lowest by (score, index); cells of one cut do not disturb each other."""
     rng = np.random.default_rng(seed)
-    scores = make_scores(kind, n_rows, rng, dtype)
+    scores = np.column_stack([make_scores(kind, n_rows, rng, dtype) for _ in k_fractions])
     if kind == "tiny" and dtype == np.float32:
         scores = scores.astype(np.float64)  # float32 cannot hold the tiny differences
-    k = int(k_fraction * n_rows)
-    assert np.array_equal(select_in_chunks(scores, k, chunk_rows), k_lowest(scores, max(k, 0)))
+    counts = np.array([int(fraction * n_rows) for fraction in k_fractions])
+    found = select_in_chunks(scores, counts, chunk_rows, rounds)
+    for column, k in enumerate(counts):
+        assert np.array_equal(found[column], k_lowest(scores[:, column], k)), column
 
 
 def test_order_keys_sort_as_the_scores():
     rng = np.random.default_rng(3)
     scores = np.concatenate([rng.standard_normal(1000) * 10.0 ** rng.integers(-300, 300, 1000), [-0.0, 0.0]])
-    keys = selection.order_keys(scores)
+    keys = select.order_keys(scores)
     order = np.argsort(keys, kind="stable")
     assert np.all(np.diff(scores[order]) >= 0)
     assert keys[-1] == keys[-2]  # -0.0 and 0.0 are the same score
