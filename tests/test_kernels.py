@@ -10,7 +10,7 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq.kernels import exact, joint, onevsrest, select
+from dlq.kernels import exact, onevsrest, select
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.checks import InvalidRows
 

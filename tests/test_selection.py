@@ -60,9 +60,7 @@ def make_scores(kind: str, n_rows: int, rng: np.random.Generator, dtype: type) -
     dtype=st.sampled_from([np.float32, np.float64]),
     rounds=st.sampled_from([0, 1, select.ROUNDS]),
 )
-def test_the_selection_is_the_k_lowest_by_score_then_index(
-    seed, kind, n_rows, k_fractions, chunk_rows, dtype, rounds
-):
+def test_the_selection_is_the_k_lowest_by_score_then_index(seed, kind, n_rows, k_fractions, chunk_rows, dtype, rounds):
     """Every cell's selection, with any number of histogram rounds, is its k
     lowest by (score, index); cells of one cut do not disturb each other."""
     rng = np.random.default_rng(seed)
