@@ -341,6 +341,7 @@ def scan(**options: Any) -> None:
     with --multilabel). Writes to --out: scores.zarr, issues.parquet,
     summary.json and report.html.
     """
+    io.refuse_query_planning()
     _check_options(options)
     facts = _scan_on_cluster(
         options,

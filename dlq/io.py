@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import dask.array as da
+import dask.array.core as dask_array_core
 import numpy as np
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
@@ -137,6 +138,7 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     >>> open_array(np.zeros((10, 3)), name="pred_probs", chunk_rows=4).chunks
     ((4, 4, 2), (3,))
     """
+    refuse_query_planning()
     source = array_like(source, name=name)
     if isinstance(source, da.Array):
         array = source if chunk_rows is None else source.rechunk({0: chunk_rows})
@@ -147,6 +149,30 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)
     chunks = (chunk_rows, *tuple(source.shape[1:]))
     return da.from_array(source, chunks=chunks, lock=_is_h5py_dataset(source), name=False)
+
+
+#: The public pieces of dask.array that dlq's graphs are made of; dask's
+#: query-planned arrays (``array.query-planning``) do not have them all yet.
+DASK_PIECES_NEEDED = (
+    "reduction(concatenate=False)",
+    "Array.to_delayed",
+    "graph_manipulation.clone",
+    "Delayed arguments of map_blocks",
+)
+
+
+def refuse_query_planning() -> None:
+    """Stop with one clear sentence when dask's array query planning is on.
+
+    dlq builds its graphs from dask's classic array pieces; the query-planned
+    arrays of dask 2026.7 lack some of them (see :data:`DASK_PIECES_NEEDED`).
+    """
+    if da.Array is not dask_array_core.Array:
+        raise RuntimeError(
+            "dlq does not run on dask's query-planned arrays yet: the setting array.query-planning "
+            "(DASK_ARRAY__QUERY_PLANNING) is on, and they lack " + ", ".join(DASK_PIECES_NEEDED) + "; "
+            "unset it, or set DASK_ARRAY__QUERY_PLANNING=False before dask is imported"
+        )
 
 
 def array_like(source: Any, *, name: str) -> Any:
