@@ -17,7 +17,7 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs import select
-from dlq.graphs.blocks import as_rows, concatenated, field, per_chunk, per_record, reread, step, sum_arrays, tree
+from dlq.graphs.blocks import as_rows, concatenated, field, per_chunk, reread, step, sum_arrays, tree
 from dlq.kernels import joint
 from dlq.kernels.problems import Problems
 from dlq.kernels.select import Entries, Lowest, chosen
@@ -260,7 +260,8 @@ def lowest_scores(
     entries = per_chunk(_entries, labels, pred_probs, problems, method, aggregate)
     num_problems = problems.shape(pred_probs.shape[1])[0]
     cells = np.arange(1 if aggregate is not None else num_problems)
+    over = select.held(entries)
     if not rounds:
-        return step(Lowest.per_cell, select.lowest(entries, cells, counts), cells)
-    cutoffs = select.cutoffs(entries, cells, counts, rounds=rounds)
-    return step(Lowest.per_cell, tree(per_record(chosen, entries, args=(cutoffs, False)), Lowest.merged), cells)
+        return step(Lowest.per_cell, select.lowest(over, cells, counts), cells)
+    cutoffs = select.cutoffs(over, cells, counts, rounds=rounds)
+    return step(Lowest.per_cell, tree(over(chosen, (cutoffs, False)), Lowest.merged), cells)

@@ -111,15 +111,21 @@ def _scan_chunk(
     return _ChunkScan(partials, counts, histogram, None)
 
 
-def _stored_entries(written: Any, store: ScanStore, read: int, start: int, stop: int) -> list[Entries]:
-    """The entries of rows ``start:stop`` read back from the store (``written``
-    orders the read after the write; each ``read`` is a read of its own)."""
+def _stored_entries(store: ScanStore, start: int, stop: int) -> list[Entries]:
+    """The entries of rows ``start:stop`` read back from the store."""
     return [Entries.of_column(store.scores[start:stop], start, ~store.is_label_issue[start:stop])]
+
+
+def _on_stored(written: Any, store: ScanStore, function: Callable[..., Any], *args_and_rows: Any) -> Any:
+    """``function(entries, *args)`` of a chunk's entries read back from the
+    store, in one task (``written`` orders the read after the write)."""
+    *args, start, stop = args_and_rows
+    return function(_stored_entries(store, start, stop), *args)
 
 
 def _stored_issues(written: Any, store: ScanStore, cutoffs: Any, start: int, stop: int) -> Lowest:
     """The issues among rows ``start:stop``, marked in the store as the only ones."""
-    issues = chosen(_stored_entries(written, store, 0, start, stop), cutoffs, True)
+    issues = chosen(_stored_entries(store, start, stop), cutoffs, True)
     store.is_label_issue[start:stop] = mask_block(issues.indices, start, stop)
     return issues
 
@@ -174,13 +180,13 @@ def multiclass_scan(
     score_type = MULTICLASS.score_type(pred_probs.dtype, method, adjusted=adjust)
     if store is None:
         entries = field(records, "entries")
-        cutoffs = select.cutoffs(entries, _ONE_CELL, counts_per_cell, first_histogram=first)
+        cutoffs = select.cutoffs(select.held(entries), _ONE_CELL, counts_per_cell, first_histogram=first)
         issues = per_record(chosen, entries, args=(cutoffs, True))
         scores = as_rows(per_record(_chunk_scores, entries, args=(thresholds,)), rows, score_type)
     else:
 
-        def read_back(read: int) -> da.Array:
-            return per_record(_stored_entries, records, args=(store, read), rows=rows)
+        def read_back(function: Callable[..., Any], args: tuple) -> da.Array:
+            return per_record(_on_stored, records, args=(store, function, *args), rows=rows)
 
         cutoffs = select.cutoffs(read_back, _ONE_CELL, counts_per_cell, first_histogram=first)
         issues = per_record(_stored_issues, records, args=(store, cutoffs), rows=rows)
@@ -257,7 +263,7 @@ def multilabel_scan(
     num_issues = tree(field(records, "prune"), sum_arrays)
     cells = np.arange(num_classes)
     entries = per_record(_ranking_entries, records, args=(), rows=rows)
-    per_problem = step(_issues_of, select.lowest(entries, cells, num_issues), cells)
+    per_problem = step(_issues_of, select.lowest(select.held(entries), cells, num_issues), cells)
     union = step(_union, per_problem)
     ranked, scores = union, None
     if ranked_by is not None:

@@ -52,7 +52,8 @@ def order_keys(scores: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Entries:
     """Scored entries of one chunk: ``scores[i, j]`` is the score of row
-    ``indices[i]`` in cell ``cells[j]``.
+    ``indices[i]`` in cell ``cells[j]``; ``indices`` may be the first of
+    contiguous rows instead, which holds no array per row.
 
     ``agrees`` (broadcastable to ``scores``) tells whether each entry's
     prediction agrees with its label; entries that agree are ranked like any
@@ -61,8 +62,20 @@ class Entries:
 
     scores: np.ndarray
     cells: np.ndarray
-    indices: np.ndarray
+    indices: np.ndarray | int
     agrees: np.ndarray
+
+    def rows(self) -> np.ndarray:
+        """The index of every row.
+
+        Examples
+        --------
+        >>> Entries.of_column(np.array([0.5, 0.2]), 10).rows().tolist()
+        [10, 11]
+        """
+        if isinstance(self.indices, np.ndarray):
+            return self.indices
+        return np.arange(self.indices, self.indices + self.scores.shape[0])
 
     @classmethod
     def of_column(cls, scores: np.ndarray, offset: int, agrees: np.ndarray | None = None) -> Entries:
@@ -70,8 +83,8 @@ class Entries:
 
         Examples
         --------
-        >>> Entries.of_column(np.array([0.5, 0.2]), 10).indices.tolist()
-        [10, 11]
+        >>> Entries.of_column(np.array([0.5, 0.2]), 10).scores.shape
+        (2, 1)
         """
         return cls.of_columns(scores[:, None], offset, None if agrees is None else agrees[:, None])
 
@@ -84,9 +97,9 @@ class Entries:
         >>> Entries.of_columns(np.zeros((2, 3)), 0).cells.tolist()
         [0, 1, 2]
         """
-        n_rows, n_cells = scores.shape
+        n_cells = scores.shape[1]
         agrees = np.zeros((1, 1), bool) if agrees is None else agrees
-        return cls(scores, np.arange(n_cells), np.arange(offset, offset + n_rows), agrees)
+        return cls(scores, np.arange(n_cells), offset, agrees)
 
 
 @dataclass(frozen=True)
@@ -306,7 +319,7 @@ def _gathered_column(cut: Cut, entries: Entries, column: int, slot: int) -> Lowe
     return Lowest(
         np.full(size, cut.cells[slot]),
         scores[chosen],
-        entries.indices[chosen],
+        entries.rows()[chosen],
         agrees,
         np.full(size, cut.rank[slot] + 1),
     )
@@ -331,7 +344,7 @@ def lowest_of_columns(entries: Entries, counts: np.ndarray) -> Lowest:
     return Lowest(
         entries.cells[columns],
         entries.scores[chosen, columns],
-        entries.indices[chosen],
+        entries.rows()[chosen],
         np.broadcast_to(entries.agrees, entries.scores.shape)[chosen, columns],
         counts[columns],
     ).ranked()
@@ -390,7 +403,7 @@ class Cutoffs:
         slots = np.minimum(np.searchsorted(self.cells, entries.cells), self.cells.shape[0] - 1)
         known = self.cells[slots] == entries.cells
         score, index = self.scores[slots], self.indices[slots]
-        below = (entries.scores < score) | ((entries.scores == score) & (entries.indices[:, None] <= index))
+        below = (entries.scores < score) | ((entries.scores == score) & (entries.rows()[:, None] <= index))
         chosen = np.where(self.everything[slots], True, below & ~self.nothing[slots])
         return chosen & known
 
@@ -427,7 +440,7 @@ def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Low
             Lowest(
                 entries.cells[columns],
                 entries.scores[rows, columns],
-                entries.indices[rows],
+                entries.rows()[rows],
                 agrees[rows, columns],
                 np.full(rows.shape[0], _KEPT_WHOLE),
             )
