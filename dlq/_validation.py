@@ -861,3 +861,34 @@ def check_aggregator_kwargs(
     if options.get("alpha") is not None:
         check_alpha(options["alpha"])
     return method, options
+
+
+#: The options that only cleanlab.filter's search takes, and their defaults.
+_FILTER_ONLY: Mapping[str, Any] = MappingProxyType({"frac_noise": 1.0, "min_examples_per_class": 1})
+
+
+def check_search_options(
+    *, filter_by: str | None, frac_noise: float, min_examples_per_class: int, estimation_method: str | None = None
+) -> None:
+    """Refuse options of a scan that its search would ignore: without
+    ``filter_by``, ``frac_noise`` and ``min_examples_per_class``; with it, the
+    batched search's ``estimation_method``.
+
+    Examples
+    --------
+    >>> check_search_options(filter_by=None, frac_noise=1.0, min_examples_per_class=1)
+    >>> check_search_options(filter_by=None, frac_noise=0.5, min_examples_per_class=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: frac_noise applies only with filter_by; give filter_by, or leave frac_noise at 1.0
+    """
+    if filter_by is None:
+        for name, value in (("frac_noise", frac_noise), ("min_examples_per_class", min_examples_per_class)):
+            if value != _FILTER_ONLY[name]:
+                raise ValueError(
+                    f"{name} applies only with filter_by; give filter_by, or leave {name} at {_FILTER_ONLY[name]}"
+                )
+        return
+    check_choice(filter_by, FILTERS, "filter_by")
+    if estimation_method not in (None, "off_diagonal"):
+        raise ValueError("estimation_method applies only to the batched search; it does not apply with filter_by")

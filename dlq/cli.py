@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import sys
 import time
@@ -12,19 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-import dask
 import dask.array as da
 import numpy as np
-import zarr
 
 import dlq
 from dlq import _validation, io, report
-from dlq.graphs import passes
-from dlq.graphs.rows import row_mask, take_rows
-from dlq.kernels.problems import MULTICLASS
 from dlq.multilabel.dataset import health_summary
+from dlq.multilabel.filter import PerClassIssues
 from dlq.result import Scan, ScanResult
-from dlq.scheduler import compute
 
 
 @contextlib.contextmanager
@@ -103,53 +97,14 @@ def _aggregator(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lazy_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Array) -> Scan:
-    """The batched search (``find_label_issues_batched``, one read)."""
-    scoring = {"method": options["method"], "adjust_pred_probs": options["adjust_pred_probs"]}
+    """The scan the options ask for: the batched search (one read), or
+    cleanlab.filter's search under ``--filter-by``."""
+    search = {"method": options["method"], "adjust_pred_probs": options["adjust_pred_probs"]}
+    if options["filter_by"] is not None:
+        search.update({name: options[name] for name in ("filter_by", "frac_noise", "min_examples_per_class")})
     if options["multilabel"]:
-        return dlq.multilabel.scan(labels, pred_probs, **scoring, aggregator_kwargs=_aggregator(options))
-    return dlq.scan(labels, pred_probs, **scoring, estimation_method=options["estimation_method"])
-
-
-def _filtered_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Array) -> tuple[Scan, dict[str, Any]]:
-    """cleanlab.filter's search under ``--filter-by`` (run at once), as a scan
-    whose scores and issue flags are still to be written; the issues are
-    ranked once the scores are stored. Also returns what the run knows of
-    the classes: multi-label per-class issues and label health."""
-    method, adjust = options["method"], options["adjust_pred_probs"]
-    filters = {name: options[name] for name in ("filter_by", "frac_noise", "min_examples_per_class")}
-    progress = not options["quiet"]
-    if progress:
-        click.echo(f"finding issues: filter_by={options['filter_by']}", err=True)
-    known: dict[str, Any] = {}
-    if options["multilabel"]:
-        found = dlq.multilabel.filter.per_class_issues(labels, pred_probs, **filters, progress=progress)
-        thresholds = dask.delayed(found.thresholds)
-        rows = np.unique(np.concatenate(found.issues))
-        if options["filter_by"].startswith("low_"):  # cleanlab's multi-label low_* filters are not per class
-            rows = np.flatnonzero(dlq.multilabel.find_label_issues(labels, pred_probs, **filters, verbose=progress))
-        scores = dlq.multilabel.get_label_quality_scores(
-            labels, pred_probs, method=method, adjust_pred_probs=adjust, aggregator_kwargs=_aggregator(options)
-        )
-        known["per_class_issues"] = np.array([issues.shape[0] for issues in found.issues])
-        if filters == {"filter_by": "prune_by_noise_rate", "frac_noise": 1.0, "min_examples_per_class": 1}:
-            known["health"] = found
-    else:
-        rows = np.flatnonzero(dlq.find_label_issues(labels, pred_probs, **filters, verbose=progress))
-        thresholds = passes.threshold_pass(
-            MULTICLASS, labels, pred_probs, absent_class_threshold=_validation.IN_MEMORY_ABSENT_CLASS_THRESHOLD
-        ).thresholds
-        scores = dlq.get_label_quality_scores(labels, pred_probs, method=method, adjust_pred_probs=adjust)
-    lazy = Scan(
-        n_examples=labels.shape[0],
-        n_classes=pred_probs.shape[1],
-        options={"multilabel": options["multilabel"], **filters, "method": method, "adjust_pred_probs": adjust},
-        thresholds=thresholds,
-        num_issues=dask.delayed(rows.shape[0]),
-        scores=scores,
-        issues=dask.delayed(rows),
-        mask=row_mask(rows, scores.chunks[0]),
-    )
-    return lazy, known
+        return dlq.multilabel.scan(labels, pred_probs, **search, aggregator_kwargs=_aggregator(options))
+    return dlq.scan(labels, pred_probs, **search, estimation_method=options["estimation_method"])
 
 
 def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
@@ -165,13 +120,11 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
 
 
 def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
+    """Open the inputs, build the scan, write it with what the report needs
+    in one run, then write the table, the summary and the report."""
     start = time.perf_counter()
     labels, pred_probs = _opened_inputs(options)
-    known: dict[str, Any] = {}
-    if options["filter_by"] is None:
-        lazy = _lazy_scan(options, labels, pred_probs)
-    else:
-        lazy, known = _filtered_scan(options, labels, pred_probs)
+    lazy = _lazy_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
         extra["per_class_scores"] = dlq.multilabel.get_label_quality_scores_per_class(
@@ -179,16 +132,11 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         )
     if lazy.per_class_issues is not None:
         extra["per_class_issues"] = lazy.per_class_issues
-    if "per_class_issues" in known:
-        extra["per_class_issues"] = known["per_class_issues"]
     if not options["quiet"]:
-        click.echo("scanning: thresholds, scores, issues and outputs", err=True)
-    result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra)
-    if options["filter_by"] is not None:
-        result = _ranked_by_stored_scores(result, staging / "scores.zarr")
-    stored_scores = da.from_zarr(str(staging / "scores.zarr"), component="scores")
-    histogram, edges = compute(*da.histogram(stored_scores, bins=50, range=(0.0, 1.0)))
-    table = _issue_table(result, staging / "scores.zarr", labels, pred_probs, multilabel=options["multilabel"])
+        searched = "batched search" if options["filter_by"] is None else f"filter_by={options['filter_by']}"
+        click.echo(f"scanning ({searched}): thresholds, scores, issues and outputs", err=True)
+    result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra, report=True)
+    table = result.extra["issue_table"]
     report.write_issue_table(staging / "issues.parquet", table)
     per_class = result.extra.get("per_class_issues")
     if per_class is None:  # multi-class: issues by given label
@@ -201,41 +149,32 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     if options["filter_by"] is not None:  # the filters estimate no count apart from what they flag
         del facts["estimated_num_issues"]
     if options["multilabel"]:
-        facts["label_health"] = _label_health(known.get("health"), labels, pred_probs, quiet=options["quiet"])
+        facts["label_health"] = _label_health(result, table, labels, pred_probs, options)
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
-    report.write_report(staging / "report.html", facts, (histogram, edges), per_class, table)
+    report.write_report(staging / "report.html", facts, result.extra["score_histogram"], per_class, table)
     return facts
 
 
-def _ranked_by_stored_scores(result: ScanResult, scores_store: Path) -> ScanResult:
-    """The filter's issues ranked by their written scores, lowest first (ties by index)."""
-    rows = result.issues
-    scores = zarr.open_array(str(scores_store / "scores"), mode="r").get_orthogonal_selection(rows)
-    return dataclasses.replace(result, issues=rows[np.lexsort((rows, scores))])
+_DEFAULT_FILTER = {"filter_by": "prune_by_noise_rate", "frac_noise": 1.0, "min_examples_per_class": 1}
 
 
 def _label_health(
-    found: dlq.multilabel.filter.PerClassIssues | None, labels: da.Array, pred_probs: da.Array, *, quiet: bool
+    result: ScanResult, table: dict[str, Any], labels: da.Array, pred_probs: da.Array, options: dict[str, Any]
 ) -> dict[str, Any]:
     """cleanlab's multi-label health summary, for summary.json: its score and
-    its two tables as lists of rows."""
-    if found is None:
-        if not quiet:
+    its two tables as lists of rows. A scan under cleanlab's default filter
+    has found each class's issues already; otherwise they are searched for."""
+    if {name: options[name] for name in _DEFAULT_FILTER} == _DEFAULT_FILTER:
+        given = dict(zip(table["index"], table["given_labels"], strict=True))
+        per_class = result.extra["per_class"]
+        labelled = [np.array([k in given[row] for row in rows], dtype=bool) for k, rows in enumerate(per_class)]
+        found = PerClassIssues(result.n_examples, result.thresholds, per_class, labelled)
+    else:
+        if not options["quiet"]:
             click.echo("label health: each class's issues under prune_by_noise_rate", err=True)
-        found = dlq.multilabel.filter.per_class_issues(labels, pred_probs, progress=not quiet)
+        found = dlq.multilabel.filter.per_class_issues(labels, pred_probs, progress=not options["quiet"])
     summary = health_summary(found)
     return {name: value if isinstance(value, float) else value.to_dict("records") for name, value in summary.items()}
-
-
-def _issue_table(
-    result: Any, scores_store: Path, labels: da.Array, pred_probs: da.Array, *, multilabel: bool
-) -> dict[str, Any]:
-    """The issue table's columns: the issues' rows gathered block by block, in ranked order."""
-    rows = np.sort(result.issues)
-    ranked = np.searchsorted(rows, result.issues)  # from index order back to ranked order
-    given, probs = compute(take_rows(labels, rows), take_rows(pred_probs, rows))
-    scores = zarr.open_array(str(scores_store / "scores"), mode="r").get_orthogonal_selection(rows)
-    return report.issue_table(result, scores[ranked], given[ranked], probs[ranked], multilabel=multilabel)
 
 
 class _Command(click.Command):
@@ -299,8 +238,9 @@ def main() -> None:
 @click.option(
     "--filter-by",
     type=click.Choice(_validation.FILTERS),
-    help="Find issues as cleanlab.filter.find_label_issues with this filter (three reads of the data) instead of "
-    "the one-read batched search; issues are ranked by --method.",
+    help="Find issues as cleanlab.filter.find_label_issues with this filter instead of the batched search "
+    "(one read for predicted_neq_given, two for confident_learning, three for the others, and one more for the "
+    "scores); issues are ranked by --method.",
 )
 @click.option(
     "--frac-noise",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -12,11 +13,11 @@ from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
-from dlq.graphs.rows import take_rows
+from dlq.graphs.rows import issue_table, ranked_at, ranked_rows, row_mask
 from dlq.kernels import joint
-from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
 from dlq.kernels.select import ROUNDS
+from dlq.result import Scan
 from dlq.scheduler import compute
 
 
@@ -126,67 +127,127 @@ def find_label_issues(
     )
     given_joint = _validation.check_confident_joint(confident_joint, num_classes)
     _validation.warn_if_joint_ignored(given_joint, filter_by, multi_label=False)
-    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
-    if filter_by == "confident_learning":
-        found = passes.flagged(
-            MULTICLASS, opened_labels, opened_probs, off_diagonal=True, absent_class_threshold=absent
-        )
-        lazy = found.per_problem
-    elif filter_by.startswith("low_"):
-        # the k lowest scores, k being cleanlab.count's off-diagonal estimate; no example is spared for agreeing
-        counts = passes.confident_joint(MULTICLASS, opened_labels, opened_probs, absent_class_threshold=absent).counts
-        lazy = passes.lowest_scores(
-            MULTICLASS,
-            opened_labels,
-            opened_probs,
-            method=filter_by[len("low_") :],
-            counts=step(joint.off_diagonal_issue_counts, counts),
-            rounds=ROUNDS,
-        )
-    elif filter_by == "predicted_neq_given":
-        found = passes.flagged(
-            MULTICLASS, opened_labels, opened_probs, off_diagonal=False, absent_class_threshold=absent
-        )
-        lazy = found.per_problem
-    else:
-        cells_from = partial(
-            joint.per_problem,
-            joint.prune_cells,
-            given_joint=given_joint,
-            min_examples_per_class=int(min_examples_per_class),
-            frac_noise=float(frac_noise),
-            num_to_remove_per_class=removals,
-            by_class=filter_by != "prune_by_noise_rate",
-        )
-        lazy = passes.pruned(
-            MULTICLASS,
-            opened_labels,
-            opened_probs,
-            cells_from=cells_from,
-            by_noise_rate=filter_by != "prune_by_class",
-            by_class=filter_by != "prune_by_noise_rate",
-            absent_class_threshold=absent,
-        ).per_problem
-    ((issues,),) = compute(lazy, n_jobs=n_jobs, progress=verbose)
-    issues = np.sort(issues)
+    found = search(
+        opened_labels,
+        opened_probs,
+        filter_by=filter_by,
+        given_joint=given_joint,
+        removals=removals,
+        min_examples_per_class=int(min_examples_per_class),
+        frac_noise=float(frac_noise),
+    )
     if return_indices_ranked_by is None:
+        ((issues,),) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
         mask = np.zeros(opened_labels.shape[0], dtype=bool)
         mask[issues] = True
         return mask
-    return _ranked(issues, opened_labels, opened_probs, return_indices_ranked_by, rank_adjust, n_jobs)
+    ranked = ranked_rows(
+        MULTICLASS,
+        opened_labels,
+        opened_probs,
+        step(_only_problem, found.per_problem),
+        method=return_indices_ranked_by,
+        thresholds=found.thresholds if rank_adjust else None,
+    )
+    (ranked,) = compute(ranked, n_jobs=n_jobs, progress=verbose)
+    return ranked.indices
 
 
-def _ranked(
-    issues: np.ndarray, labels: Any, pred_probs: Any, method: str, adjust: bool, n_jobs: int | None
-) -> np.ndarray:
-    """The issues sorted by their label quality score (ties by index); only
-    the issues' rows are scored, read block by block."""
-    given, probs = compute(take_rows(labels, issues), take_rows(pred_probs, issues), n_jobs=n_jobs)
-    thresholds = None
-    if adjust:  # cleanlab.rank's thresholds: 2 for a class no example is given
-        pass1 = passes.threshold_pass(
-            MULTICLASS, labels, pred_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
+def _only_problem(per_problem: list[np.ndarray]) -> np.ndarray:
+    return np.sort(per_problem[0])
+
+
+def search(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    filter_by: str,
+    given_joint: np.ndarray | None,
+    removals: np.ndarray | None,
+    min_examples_per_class: int,
+    frac_noise: float,
+) -> passes.Issues:
+    """The lazy search of :func:`find_label_issues` on opened, checked inputs:
+    the issue indices (one problem's) and the thresholds it used."""
+    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
+    if filter_by in ("confident_learning", "predicted_neq_given"):
+        off_diagonal = filter_by == "confident_learning"
+        return passes.flagged(MULTICLASS, labels, pred_probs, off_diagonal=off_diagonal, absent_class_threshold=absent)
+    if filter_by.startswith("low_"):
+        # the k lowest scores, k being cleanlab.count's off-diagonal estimate; no example is spared for agreeing
+        found = passes.confident_joint(MULTICLASS, labels, pred_probs, absent_class_threshold=absent)
+        lowest = passes.lowest_scores(
+            MULTICLASS,
+            labels,
+            pred_probs,
+            method=filter_by[len("low_") :],
+            counts=step(joint.off_diagonal_issue_counts, found.counts),
+            rounds=ROUNDS,
         )
-        (thresholds,) = compute(pass1.thresholds, n_jobs=n_jobs)
-    scores = kernels.label_quality_scores(given, probs, method=method, thresholds=thresholds)
-    return issues[np.lexsort((issues, scores))]
+        return passes.Issues(found.thresholds, lowest)
+    cells_from = partial(
+        joint.per_problem,
+        joint.prune_cells,
+        given_joint=given_joint,
+        min_examples_per_class=min_examples_per_class,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=removals,
+        by_class=filter_by != "prune_by_noise_rate",
+    )
+    return passes.pruned(
+        MULTICLASS,
+        labels,
+        pred_probs,
+        cells_from=cells_from,
+        by_noise_rate=filter_by != "prune_by_class",
+        by_class=filter_by != "prune_by_noise_rate",
+        absent_class_threshold=absent,
+    )
+
+
+def filtered_scan(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    filter_by: str,
+    frac_noise: float,
+    min_examples_per_class: int,
+    method: str,
+    adjust_pred_probs: bool,
+) -> Scan:
+    """:func:`find_label_issues`'s search as a lazy :class:`~dlq.result.Scan`
+    of opened inputs, its issues ranked by ``method`` (adjusted by the
+    search's thresholds if asked); the scores take one read more."""
+    removals = _validation.check_filter_options(
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=None,
+        min_examples_per_class=min_examples_per_class,
+        num_classes=pred_probs.shape[1],
+    )
+    found = search(
+        labels,
+        pred_probs,
+        filter_by=filter_by,
+        given_joint=None,
+        removals=removals,
+        min_examples_per_class=int(min_examples_per_class),
+        frac_noise=float(frac_noise),
+    )
+    scores = passes.scores(
+        MULTICLASS, labels, pred_probs, method=method, thresholds=found.thresholds if adjust_pred_probs else None
+    )
+    issues = step(_only_problem, found.per_problem)
+    ranked = ranked_at(scores, issues)
+    options = {"filter_by": filter_by, "frac_noise": frac_noise, "min_examples_per_class": min_examples_per_class}
+    return Scan(
+        n_examples=labels.shape[0],
+        n_classes=pred_probs.shape[1],
+        options={**options, "method": method, "adjust_pred_probs": adjust_pred_probs},
+        thresholds=found.thresholds,
+        num_issues=step(len, issues),
+        scores=scores,
+        issues=step(attrgetter("indices"), ranked),
+        mask=row_mask(issues, scores.chunks[0]),
+        issue_table=issue_table(MULTICLASS, labels, pred_probs, ranked),
+    )

@@ -14,8 +14,10 @@ import numpy as np
 
 from dlq import _validation, io
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.filter import filtered_scan
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
+from dlq.graphs.rows import issue_table
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
 from dlq.result import Scan
@@ -30,6 +32,9 @@ def scan(
     adjust_pred_probs: bool = False,
     estimation_method: str = "off_diagonal",
     chunk_rows: int | None = None,
+    filter_by: str | None = None,
+    frac_noise: float = 1.0,
+    min_examples_per_class: int = 1,
 ) -> Scan:
     """Build a lazy scan for label issues in multi-class data.
 
@@ -59,6 +64,11 @@ def scan(
     chunk_rows : int, optional
         Rows per chunk. By default dask inputs keep their chunks and others
         get about 16 MiB of pred_probs per chunk.
+    filter_by : str, optional
+        Search as :func:`dlq.find_label_issues` does with this filter
+        (``frac_noise`` and ``min_examples_per_class`` as there) instead of
+        the batched search, and rank its issues by ``method``; the scores
+        take one more read. ``estimation_method`` does not apply.
 
     Returns
     -------
@@ -76,7 +86,23 @@ def scan(
     """
     _validation.check_score_method(method, adjust_pred_probs)
     _validation.check_choice(estimation_method, _validation.BATCHED_ESTIMATION_METHODS, "estimation_method")
+    _validation.check_search_options(
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        min_examples_per_class=min_examples_per_class,
+        estimation_method=estimation_method,
+    )
     labels, pred_probs = io.open_inputs(labels, pred_probs, chunk_rows=chunk_rows)
+    if filter_by is not None:
+        return filtered_scan(
+            labels,
+            pred_probs,
+            filter_by=filter_by,
+            frac_noise=frac_noise,
+            min_examples_per_class=min_examples_per_class,
+            method=method,
+            adjust_pred_probs=adjust_pred_probs,
+        )
     return _scan(labels, pred_probs, None, method=method, adjust=adjust_pred_probs, estimation_method=estimation_method)
 
 
@@ -111,6 +137,7 @@ def _scan(
         issues=found.issues,
         mask=found.mask,
         unnormalized_rows=found.unnormalized,
+        issue_table=issue_table(MULTICLASS, labels, pred_probs, found.ranked),
         filling_a_store=partial(
             _scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method
         )

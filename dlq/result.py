@@ -11,6 +11,7 @@ from typing import Any
 import dask
 import dask.array as da
 import numpy as np
+from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
 from dlq.graphs.scan import ScanStore
@@ -127,6 +128,19 @@ def _result_parts(
     return result, unnormalized
 
 
+def _as_built_value(value: Any) -> Any:
+    """``value`` with its dask arrays as ``Delayed`` values of their blocks,
+    unoptimised (``dask.delayed`` would optimise them, fusing tasks that
+    other parts of the scan share)."""
+    if isinstance(value, da.Array):
+        return dask.delayed(concatenate3, pure=True)(value.to_delayed(optimize_graph=False).tolist())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_built_value(item) for item in value)
+    if isinstance(value, dict):
+        return {name: _as_built_value(item) for name, item in value.items()}
+    return value
+
+
 def _finished(results: list[tuple[ScanResult, Any]]) -> ScanResult:
     result, unnormalized = results[0]
     if unnormalized is not None:
@@ -162,6 +176,10 @@ class Scan:
     unnormalized_rows : Delayed or None
         Multi-class: rows of pred_probs that do not sum to 1, counted in pass
         1; computing the scan warns about them.
+    issue_table : Delayed
+        The issues' table (index, labels, the model's suggestion, score), in
+        ranked order, from one more read of the data once the issues are
+        known; pass it in ``extra`` to compute it with the scan.
     n_examples, n_classes : int
         Shape of pred_probs.
     options : dict
@@ -184,6 +202,7 @@ class Scan:
         filling_a_store: Callable[[ScanStore], Scan] | None = None,
         extra: dict[str, Any] | None = None,
         written: tuple[Any, ...] = (),
+        issue_table: Delayed | None = None,
     ):
         self.n_examples = n_examples
         self.n_classes = n_classes
@@ -195,6 +214,7 @@ class Scan:
         self.mask = mask
         self.per_class_issues = per_class_issues
         self.unnormalized_rows = unnormalized_rows
+        self.issue_table = issue_table
         self._filling_a_store = filling_a_store
         self._extra = dict(extra or {})
         self._written = written
@@ -203,11 +223,11 @@ class Scan:
             num_issues,
             thresholds,
             unnormalized_rows,
-            self._extra,
+            _as_built_value(self._extra),
             n_examples,
             n_classes,
             options,
-            *written,
+            *_as_built_value(written),
         )
 
     def __dask_graph__(self) -> Any:
@@ -240,6 +260,7 @@ class Scan:
             "mask": self.mask,
             "per_class_issues": self.per_class_issues,
             "unnormalized_rows": self.unnormalized_rows,
+            "issue_table": self.issue_table,
             "extra": self._extra,
             "written": self._written,
         }
@@ -276,6 +297,7 @@ class Scan:
         progress: bool = False,
         overwrite: bool = False,
         extra: dict[str, Any] | None = None,
+        report: bool = False,
     ) -> ScanResult | Scan:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
         return the result. The data are read as by :meth:`compute`, and pass 2
@@ -299,6 +321,11 @@ class Scan:
             More dask arrays to write into the group by name (rows aligned
             with the input), or other dask collections to compute in the same
             run; their computed values come back in ``ScanResult.extra``.
+        report : bool
+            Also compute what a report shows: ``extra["issue_table"]`` (see
+            :attr:`issue_table`) and ``extra["score_histogram"]`` (counts and
+            edges of 50 bins of the scores over [0, 1]), from the scores as
+            written.
 
         Examples
         --------
@@ -327,6 +354,9 @@ class Scan:
             )
             written = {}
         others = {}
+        if report:
+            others["issue_table"] = scan.issue_table
+            others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
         for name, collection in (extra or {}).items():
             if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):
                 written[name] = collection

@@ -70,6 +70,7 @@ def scores(
     *,
     method: str,
     adjust_absent_class_threshold: float | None = None,
+    thresholds: Delayed | None = None,
     aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> da.Array:
     """Lazy label quality scores: one per row, or one per row and problem
@@ -78,13 +79,14 @@ def scores(
     Unadjusted, each chunk is validated and scored on its own (one read);
     given ``adjust_absent_class_threshold``, pass 1 first computes the
     thresholds (that one for a class no example is given) and the scores
-    are adjusted by them.
+    are adjusted by them; given ``thresholds`` computed already, the scores
+    are adjusted by those in a read of their own.
     """
-    thresholds = None
     if adjust_absent_class_threshold is not None:
         thresholds = threshold_pass(
             problems, labels, pred_probs, absent_class_threshold=adjust_absent_class_threshold
         ).thresholds
+    if thresholds is not None:
         labels, pred_probs = reread(labels, pred_probs)
     records = per_chunk(_checked_scores, labels, pred_probs, problems, method, thresholds, aggregate)
     num_problems = problems.shape(pred_probs.shape[1])[0]

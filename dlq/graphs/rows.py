@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 import dask.array as da
 import numpy as np
+from dask.delayed import Delayed
 
-from dlq.graphs.blocks import per_rows
+from dlq.graphs.blocks import per_chunk, per_rows, reread, step, tree
+from dlq.kernels.problems import Problems
+from dlq.kernels.select import Lowest
+
+_KEPT_WHOLE = np.iinfo(np.int64).max
 
 
 def inside(indices: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -62,3 +68,93 @@ def take_rows(array: da.Array, indices: np.ndarray) -> da.Array:
     return array.map_blocks(
         _rows_in_block, indices=indices, bounds=bounds, chunks=(counts, *array.chunks[1:]), dtype=array.dtype
     )
+
+
+def _scored(indices: np.ndarray, scores: np.ndarray) -> Lowest:
+    size = indices.shape[0]
+    return Lowest(np.zeros(size, np.int64), scores, indices, np.zeros(size, bool), np.full(size, _KEPT_WHOLE))
+
+
+def _scores_at(block: np.ndarray, indices: np.ndarray, block_info: dict | None = None) -> np.ndarray:
+    start, stop = block_info[0]["array-location"][0]
+    rows = inside(indices, start, stop)
+    box = np.empty(1, dtype=object)
+    box[0] = _scored(rows, block[rows - start])
+    return box
+
+
+def ranked_at(scores: da.Array, indices: Any) -> Delayed:
+    """The rows ``indices`` (sorted; a ``Delayed`` array) ranked by ``scores``
+    (a row-chunked array), lowest first, ties to the lower index: a ranked
+    :class:`~dlq.kernels.select.Lowest` holding their scores."""
+    records = scores.map_blocks(
+        _scores_at, indices, chunks=((1,) * scores.numblocks[0],), dtype=object, meta=np.empty((0,), object)
+    )
+    return tree(records, Lowest.merged)
+
+
+def _rows_scored(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    problems: Problems,
+    indices: np.ndarray,
+    method: str,
+    thresholds: Any,
+    aggregate: Any,
+) -> Lowest:
+    rows = inside(indices, offset, offset + labels.shape[0]) - offset
+    found = problems.scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds, aggregate=aggregate)
+    return _scored(rows + offset, found)
+
+
+def ranked_rows(
+    problems: Problems,
+    labels: da.Array,
+    pred_probs: da.Array,
+    indices: Any,
+    *,
+    method: str,
+    thresholds: Any = None,
+    aggregate: Any = None,
+) -> Delayed:
+    """The rows ``indices`` (sorted; a ``Delayed`` array) ranked by their
+    label quality scores, computed for those rows only, in a read of the data
+    after ``indices`` are known: a ranked :class:`~dlq.kernels.select.Lowest`."""
+    records = per_chunk(_rows_scored, *reread(labels, pred_probs), problems, indices, method, thresholds, aggregate)
+    return tree(records, Lowest.merged)
+
+
+class _Columns(NamedTuple):
+    indices: np.ndarray
+    columns: dict[str, list]
+
+
+def _issue_columns(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, indices: Any
+) -> _Columns:
+    rows = inside(indices, offset, offset + labels.shape[0]) - offset
+    return _Columns(rows + offset, problems.issue_columns(labels[rows], pred_probs[rows]))
+
+
+def _joined(parts: list[_Columns]) -> _Columns:
+    names = parts[0].columns
+    return _Columns(
+        np.concatenate([part.indices for part in parts]),
+        {name: [value for part in parts for value in part.columns[name]] for name in names},
+    )
+
+
+def _in_ranked_order(found: _Columns, ranked: Lowest) -> dict[str, list]:
+    order = np.searchsorted(found.indices, ranked.indices)  # chunks come in order, each its rows in order
+    columns = {name: [values[i] for i in order] for name, values in found.columns.items()}
+    return {"index": ranked.indices.tolist(), **columns, "score": ranked.scores.tolist()}
+
+
+def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, ranked: Delayed) -> Delayed:
+    """The issue table's columns, one row per issue in ``ranked`` order: each
+    chunk gives the few columns of its own issues (never their K
+    probabilities), and only those are gathered."""
+    indices = step(np.sort, step(attrgetter("indices"), ranked))
+    records = per_chunk(_issue_columns, *reread(labels, pred_probs), problems, indices)
+    return step(_in_ranked_order, tree(records, _joined), ranked)

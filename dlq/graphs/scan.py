@@ -54,7 +54,8 @@ class Batched(NamedTuple):
     """The lazy parts of a batched search.
 
     ``thresholds`` are the search's, ``num_issues`` the estimate (one per
-    problem for multi-label data), ``issues`` the ranked issue indices,
+    problem for multi-label data), ``issues`` the ranked issue indices
+    (``ranked`` the same with their scores, a :class:`Lowest`),
     ``scores`` the ranking's scores, ``mask`` True at the issues;
     ``unnormalized`` (multi-class) counts rows not summing to 1 and
     ``per_problem`` (multi-label) holds each class's issues, worst first.
@@ -63,6 +64,7 @@ class Batched(NamedTuple):
     thresholds: Delayed
     num_issues: Delayed
     issues: Delayed
+    ranked: Delayed
     scores: da.Array
     mask: da.Array
     unnormalized: Delayed | None = None
@@ -191,13 +193,15 @@ def multiclass_scan(
         cutoffs = select.cutoffs(read_back, _ONE_CELL, counts_per_cell, first_histogram=first)
         issues = per_record(_stored_issues, records, args=(store, cutoffs), rows=rows)
         scores = as_rows(per_record(_stored_scores, records, args=(store,), rows=rows), rows, score_type)
-    ranked = step(attrgetter("indices"), tree(issues, Lowest.merged))
+    ranked = tree(issues, Lowest.merged)
+    indices = step(attrgetter("indices"), ranked)
     return Batched(
         thresholds=thresholds,
         num_issues=num_issues,
-        issues=ranked,
+        issues=indices,
+        ranked=ranked,
         scores=scores,
-        mask=row_mask(ranked, rows),
+        mask=row_mask(indices, rows),
         unnormalized=step(attrgetter("unnormalized"), partials),
     )
 
@@ -265,15 +269,16 @@ def multilabel_scan(
     entries = per_record(_ranking_entries, records, args=(), rows=rows)
     per_problem = step(_issues_of, select.lowest(select.held(entries), cells, num_issues), cells)
     union = step(_union, per_problem)
-    ranked, scores = union, None
+    issues, ranked, scores = union, None, None
     if ranked_by is not None:
         scores = as_rows(field(records, "rank_scores"), rows, np.float64)
-        union_scores = per_record(_union_scores, records, args=(union,), rows=rows)
-        ranked = step(attrgetter("indices"), tree(union_scores, Lowest.merged))
+        ranked = tree(per_record(_union_scores, records, args=(union,), rows=rows), Lowest.merged)
+        issues = step(attrgetter("indices"), ranked)
     return Batched(
         thresholds=pass1.thresholds,
         num_issues=num_issues,
-        issues=ranked,
+        issues=issues,
+        ranked=ranked,
         scores=scores,
         mask=row_mask(union, rows),
         per_problem=per_problem,

@@ -451,3 +451,14 @@ def pruning_candidates(labels: np.ndarray, pred_probs: np.ndarray, offset: int, 
         entries = Entries(scores, given * num_classes + columns, rows + offset, agrees[rows][:, None])
         parts.append(lowest_of_columns(entries, cells[given, columns]))
     return Lowest.merged(parts)
+
+
+def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+    """The issue table's columns of some rows: given and predicted label.
+
+    Examples
+    --------
+    >>> issue_columns(np.array([0]), np.array([[0.1, 0.9]]))
+    {'given_label': [0], 'predicted_label': [1]}
+    """
+    return {"given_label": labels.tolist(), "predicted_label": pred_probs.argmax(axis=1).tolist()}

@@ -410,3 +410,18 @@ def batched_pass(
         prune=np.sum([part.prune for part in parts], axis=0),
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
     )
+
+
+def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+    """The issue table's columns of some rows: the given classes and the
+    suggested ones (probability above 1/2).
+
+    Examples
+    --------
+    >>> issue_columns(np.array([[1, 0, 1]]), np.array([[0.9, 0.7, 0.2]]))
+    {'given_labels': [[0, 2]], 'suggested_labels': [[0, 1]]}
+    """
+    return {
+        "given_labels": [np.flatnonzero(row).tolist() for row in labels],
+        "suggested_labels": [np.flatnonzero(row > 0.5).tolist() for row in pred_probs],
+    }

@@ -69,6 +69,9 @@ class Problems(Protocol):
     def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
         """Each cell's lowest ``cells`` (P, C, C) entries of a chunk."""
 
+    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+        """The issue table's columns of some rows (their labels, the model's suggestion)."""
+
 
 class MultiClass:
     """One problem of K classes: labels (n,) in 0..K-1.
@@ -126,6 +129,9 @@ class MultiClass:
 
     def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
         return multiclass.pruning_candidates(labels, pred_probs, offset, cells[0])
+
+    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+        return multiclass.issue_columns(labels, pred_probs)
 
 
 class OneVsRest:
@@ -191,6 +197,9 @@ class OneVsRest:
 
     def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
         return onevsrest.pruning_candidates(labels, pred_probs, offset, cells)
+
+    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+        return onevsrest.issue_columns(labels, pred_probs)
 
 
 MULTICLASS = MultiClass()

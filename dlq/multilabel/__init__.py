@@ -12,8 +12,9 @@ from dlq.multilabel.dataset import (
     overall_multilabel_health_score,
     rank_classes_by_multilabel_quality,
 )
-from dlq.multilabel.filter import find_label_issues, find_multilabel_issues_per_class, scan
+from dlq.multilabel.filter import find_label_issues, find_multilabel_issues_per_class
 from dlq.multilabel.rank import get_label_quality_scores, get_label_quality_scores_per_class
+from dlq.multilabel.scans import scan
 
 __all__ = [
     "common_multilabel_issues",

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
+from dask.delayed import Delayed
 
 from dlq import _validation, aggregators, io
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
@@ -27,62 +28,7 @@ from dlq.graphs.rows import take_rows
 from dlq.kernels import joint, onevsrest
 from dlq.kernels.problems import ONE_VS_REST
 from dlq.kernels.select import ROUNDS
-from dlq.result import Scan
 from dlq.scheduler import compute
-
-
-def scan(
-    labels: Any,
-    pred_probs: Any,
-    *,
-    method: str = "self_confidence",
-    adjust_pred_probs: bool = False,
-    aggregator_kwargs: dict[str, Any] = _validation.DEFAULT_AGGREGATOR,
-    chunk_rows: int | None = None,
-) -> Scan:
-    """Build a lazy scan for label issues in multi-label data.
-
-    Every class's binary problem is searched as ``find_label_issues`` with
-    ``low_memory=True`` searches it, choosing each class's issues by
-    ``method``; the issues are united and ranked by the multi-label score
-    (``method``, ``adjust_pred_probs`` and ``aggregator_kwargs`` as in
-    :func:`get_label_quality_scores`). Nothing runs until ``.compute()`` or
-    ``.to_zarr()``.
-
-    Returns
-    -------
-    Scan
-        ``scores`` are the multi-label scores, ``mask`` marks the issues;
-        the computed result's ``thresholds`` have shape (2, K) (one pair per
-        binary problem) and ``num_issues`` adds up the classes' estimates.
-
-    Examples
-    --------
-    >>> import numpy as np, dlq
-    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8]])
-    >>> dlq.multilabel.scan([[0], [0], [1], [0], [0, 1]], pred_probs).compute().issues.tolist()
-    [3]
-    """
-    _validation.check_score_method(method, adjust_pred_probs)
-    aggregate = aggregators.make_aggregator(aggregator_kwargs)
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
-    found = _batched(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
-    return Scan(
-        n_examples=labels.shape[0],
-        n_classes=labels.shape[1],
-        options={
-            "multilabel": True,
-            "method": method,
-            "adjust_pred_probs": adjust_pred_probs,
-            "aggregator": {k: getattr(v, "__name__", v) for k, v in dict(aggregator_kwargs).items()},
-        },
-        thresholds=found.thresholds,
-        num_issues=found.num_issues.sum(),
-        scores=found.scores,
-        issues=found.issues,
-        mask=found.mask,
-        per_class_issues=step(_sizes, found.per_problem),
-    )
 
 
 def _sizes(per_class: list[np.ndarray]) -> np.ndarray:
@@ -149,6 +95,10 @@ def _per_class(labels: Any, pred_probs: Any, options: MultilabelFilterOptions, f
     )
 
 
+def _union(per_class: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *per_class]))
+
+
 def _sorted_each(per_class: list[np.ndarray]) -> list[np.ndarray]:
     return [np.sort(issues) for issues in per_class]
 
@@ -178,12 +128,10 @@ def _multilabel_ranked(
     return _ranked(rows, aggregators.CLEANLAB_DEFAULT(per_class))
 
 
-def _lowest_multilabel_scores(
-    labels: Any, pred_probs: Any, options: MultilabelFilterOptions, n_jobs: int | None, verbose: bool
-) -> np.ndarray:
-    """cleanlab's multi-label ``low_self_confidence`` and ``low_normalized_margin``
-    (both alike): the examples with the lowest multi-label self-confidence
-    (EMA), as many as have a ``confident_learning`` issue in some class."""
+def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions) -> Delayed:
+    """cleanlab's multi-label ``low_*`` search, lazily: the sorted indices of
+    the examples with the lowest multi-label self-confidence (EMA), as many
+    as have a ``confident_learning`` issue in some class."""
     found = _per_class(labels, pred_probs, options, "confident_learning")
     lowest = passes.lowest_scores(
         ONE_VS_REST,
@@ -194,9 +142,22 @@ def _lowest_multilabel_scores(
         rounds=ROUNDS,
         aggregate=aggregators.CLEANLAB_DEFAULT,
     )
-    ((issues,),) = compute(lowest, n_jobs=n_jobs, progress=verbose)
+    return step(_sorted_first, lowest)
+
+
+def _sorted_first(per_cell: list[np.ndarray]) -> np.ndarray:
+    return np.sort(per_cell[0])
+
+
+def _lowest_multilabel_scores(
+    labels: Any, pred_probs: Any, options: MultilabelFilterOptions, n_jobs: int | None, verbose: bool
+) -> np.ndarray:
+    """cleanlab's multi-label ``low_self_confidence`` and ``low_normalized_margin``
+    (both alike): the examples with the lowest multi-label self-confidence
+    (EMA), as many as have a ``confident_learning`` issue in some class."""
+    (issues,) = compute(lowest_union(labels, pred_probs, options), n_jobs=n_jobs, progress=verbose)
     if options.ranked_by is None:
-        return np.sort(issues)
+        return issues
     row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
     thresholds = None
     if options.rank_adjust:  # as cleanlab: the thresholds of the flagged examples alone

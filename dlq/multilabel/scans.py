@@ -1,0 +1,120 @@
+"""dlq's own lazy scan of multi-label data, ``dlq.multilabel.scan``: a dask collection for any search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlq import _validation, aggregators, io
+from dlq.graphs import passes
+from dlq.graphs.blocks import step
+from dlq.graphs.rows import issue_table, ranked_at, row_mask
+from dlq.kernels.problems import ONE_VS_REST
+from dlq.multilabel.filter import _batched, _per_class, _sizes, _union, lowest_union
+from dlq.result import Scan
+
+
+def scan(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    method: str = "self_confidence",
+    adjust_pred_probs: bool = False,
+    aggregator_kwargs: dict[str, Any] = _validation.DEFAULT_AGGREGATOR,
+    chunk_rows: int | None = None,
+    filter_by: str | None = None,
+    frac_noise: float = 1.0,
+    min_examples_per_class: int = 1,
+) -> Scan:
+    """Build a lazy scan for label issues in multi-label data.
+
+    By default every class's binary problem is searched as
+    ``find_label_issues`` with ``low_memory=True`` searches it, choosing each
+    class's issues by ``method``. With ``filter_by`` the search is that of
+    :func:`dlq.multilabel.find_label_issues` (cleanlab's in-memory filters,
+    with ``frac_noise`` and ``min_examples_per_class``), and the scores take
+    one more read. Either way the issues are united and ranked by the
+    multi-label score (``method``, ``adjust_pred_probs`` and
+    ``aggregator_kwargs`` as in :func:`get_label_quality_scores`). Nothing
+    runs until ``.compute()`` or ``.to_zarr()``.
+
+    Returns
+    -------
+    Scan
+        ``scores`` are the multi-label scores, ``mask`` marks the issues;
+        the computed result's ``thresholds`` have shape (2, K) (one pair per
+        binary problem) and ``num_issues`` adds up the classes' estimates
+        (the issues found, with ``filter_by``). ``per_class_issues`` counts
+        each class's issues; with ``filter_by``, ``ScanResult.extra["per_class"]``
+        holds them.
+
+    Examples
+    --------
+    >>> import numpy as np, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8]])
+    >>> dlq.multilabel.scan([[0], [0], [1], [0], [0, 1]], pred_probs).compute().issues.tolist()
+    [3]
+    """
+    _validation.check_score_method(method, adjust_pred_probs)
+    _validation.check_search_options(
+        filter_by=filter_by, frac_noise=frac_noise, min_examples_per_class=min_examples_per_class
+    )
+    aggregate = aggregators.make_aggregator(aggregator_kwargs)
+    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
+    options = {
+        "multilabel": True,
+        "method": method,
+        "adjust_pred_probs": adjust_pred_probs,
+        "aggregator": {k: getattr(v, "__name__", v) for k, v in dict(aggregator_kwargs).items()},
+    }
+    shape = {"n_examples": labels.shape[0], "n_classes": labels.shape[1]}
+    if filter_by is None:
+        found = _batched(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
+        return Scan(
+            **shape,
+            options=options,
+            thresholds=found.thresholds,
+            num_issues=found.num_issues.sum(),
+            scores=found.scores,
+            issues=found.issues,
+            mask=found.mask,
+            per_class_issues=step(_sizes, found.per_problem),
+            issue_table=issue_table(ONE_VS_REST, labels, pred_probs, found.ranked),
+        )
+    checked = _validation.check_multilabel_filter_options(
+        return_indices_ranked_by=None,
+        rank_by_kwargs=None,
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=None,
+        min_examples_per_class=min_examples_per_class,
+        confident_joint=None,
+        low_memory=False,
+        num_classes=pred_probs.shape[1],
+    )
+    found = _per_class(labels, pred_probs, checked, filter_by)
+    # cleanlab's multi-label low_* filters are not per class
+    issues = (
+        lowest_union(labels, pred_probs, checked) if filter_by.startswith("low_") else step(_union, found.per_problem)
+    )
+    scores = passes.scores(
+        ONE_VS_REST,
+        labels,
+        pred_probs,
+        method=method,
+        thresholds=found.thresholds if adjust_pred_probs else None,
+        aggregate=aggregate,
+    )
+    ranked = ranked_at(scores, issues)
+    return Scan(
+        **shape,
+        options={"filter_by": filter_by, "frac_noise": frac_noise, "min_examples_per_class": min_examples_per_class}
+        | options,
+        thresholds=found.thresholds,
+        num_issues=step(len, issues),
+        scores=scores,
+        issues=ranked.indices,
+        mask=row_mask(issues, scores.chunks[0]),
+        per_class_issues=step(_sizes, found.per_problem),
+        issue_table=issue_table(ONE_VS_REST, labels, pred_probs, ranked),
+        extra={"per_class": found.per_problem},
+    )
