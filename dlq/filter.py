@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import warnings
-from functools import partial
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from dlq import _validation, io
-from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq._search import search
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import issue_table, ranked_at, ranked_rows, row_mask
-from dlq.kernels import joint
 from dlq.kernels.problems import MULTICLASS
-from dlq.kernels.select import ROUNDS
 from dlq.result import Scan
 from dlq.scheduler import compute
 
@@ -128,6 +125,7 @@ def find_label_issues(
     given_joint = _validation.check_confident_joint(confident_joint, num_classes)
     _validation.warn_if_joint_ignored(given_joint, filter_by, multi_label=False)
     found = search(
+        MULTICLASS,
         opened_labels,
         opened_probs,
         filter_by=filter_by,
@@ -154,55 +152,7 @@ def find_label_issues(
 
 
 def _only_problem(per_problem: list[np.ndarray]) -> np.ndarray:
-    return np.sort(per_problem[0])
-
-
-def search(
-    labels: Any,
-    pred_probs: Any,
-    *,
-    filter_by: str,
-    given_joint: np.ndarray | None,
-    removals: np.ndarray | None,
-    min_examples_per_class: int,
-    frac_noise: float,
-) -> passes.Issues:
-    """The lazy search of :func:`find_label_issues` on opened, checked inputs:
-    the issue indices (one problem's) and the thresholds it used."""
-    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
-    if filter_by in ("confident_learning", "predicted_neq_given"):
-        off_diagonal = filter_by == "confident_learning"
-        return passes.flagged(MULTICLASS, labels, pred_probs, off_diagonal=off_diagonal, absent_class_threshold=absent)
-    if filter_by.startswith("low_"):
-        # the k lowest scores, k being cleanlab.count's off-diagonal estimate; no example is spared for agreeing
-        found = passes.confident_joint(MULTICLASS, labels, pred_probs, absent_class_threshold=absent)
-        lowest = passes.lowest_scores(
-            MULTICLASS,
-            labels,
-            pred_probs,
-            method=filter_by[len("low_") :],
-            counts=step(joint.off_diagonal_issue_counts, found.counts),
-            rounds=ROUNDS,
-        )
-        return passes.Issues(found.thresholds, lowest)
-    cells_from = partial(
-        joint.per_problem,
-        joint.prune_cells,
-        given_joint=given_joint,
-        min_examples_per_class=min_examples_per_class,
-        frac_noise=frac_noise,
-        num_to_remove_per_class=removals,
-        by_class=filter_by != "prune_by_noise_rate",
-    )
-    return passes.pruned(
-        MULTICLASS,
-        labels,
-        pred_probs,
-        cells_from=cells_from,
-        by_noise_rate=filter_by != "prune_by_class",
-        by_class=filter_by != "prune_by_noise_rate",
-        absent_class_threshold=absent,
-    )
+    return per_problem[0]
 
 
 def filtered_scan(
@@ -226,6 +176,7 @@ def filtered_scan(
         num_classes=pred_probs.shape[1],
     )
     found = search(
+        MULTICLASS,
         labels,
         pred_probs,
         filter_by=filter_by,

@@ -13,19 +13,19 @@ the graphs in :mod:`dlq.graphs`.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
 from dask.delayed import Delayed
 
 from dlq import _validation, aggregators, io
+from dlq._search import search
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import take_rows
-from dlq.kernels import joint, onevsrest
+from dlq.kernels import onevsrest
 from dlq.kernels.problems import ONE_VS_REST
 from dlq.kernels.select import ROUNDS
 from dlq.scheduler import compute
@@ -58,49 +58,39 @@ def _batched(
 
 def _per_class(labels: Any, pred_probs: Any, options: MultilabelFilterOptions, filter_by: str) -> passes.Issues:
     """cleanlab.filter's ``filter_by`` on each of the K binary problems."""
-    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
-    if filter_by in ("confident_learning", "predicted_neq_given"):
-        off_diagonal = filter_by == "confident_learning"
-        return passes.flagged(ONE_VS_REST, labels, pred_probs, off_diagonal=off_diagonal, absent_class_threshold=absent)
-    if filter_by.startswith("low_"):
-        found = passes.confident_joint(ONE_VS_REST, labels, pred_probs, absent_class_threshold=absent)
-        lowest = passes.lowest_scores(
-            ONE_VS_REST,
-            labels,
-            pred_probs,
-            method=filter_by[len("low_") :],
-            counts=step(joint.off_diagonal_issue_counts, found.counts),
-            rounds=0,
-        )
-        return passes.Issues(found.thresholds, step(_sorted_each, lowest))
     removals = options.removals
-    cells_from = partial(
-        joint.per_problem,
-        joint.prune_cells,
-        given_joint=None if options.given_joints is None else list(options.given_joints),
-        min_examples_per_class=options.min_examples_per_class,
-        frac_noise=options.frac_noise,
-        # cleanlab flags n_k examples labelled k in problem k, and none not labelled k
-        num_to_remove_per_class=None if removals is None else [np.array([count, 0]) for count in removals],
-        by_class=filter_by != "prune_by_noise_rate",
-    )
-    return passes.pruned(
+    return search(
         ONE_VS_REST,
         labels,
         pred_probs,
-        cells_from=cells_from,
-        by_noise_rate=filter_by != "prune_by_class",
-        by_class=filter_by != "prune_by_noise_rate",
-        absent_class_threshold=absent,
+        filter_by=filter_by,
+        given_joint=None if options.given_joints is None else list(options.given_joints),
+        # cleanlab flags n_k examples labelled k in problem k, and none not labelled k
+        removals=None if removals is None else [np.array([count, 0]) for count in removals],
+        min_examples_per_class=options.min_examples_per_class,
+        frac_noise=options.frac_noise,
+    )
+
+
+def in_memory_options(
+    filter_by: str, frac_noise: float, min_examples_per_class: int, confident_joint: Any, num_classes: int
+) -> MultilabelFilterOptions:
+    """The checked options of an in-memory search with no ranking and no removals."""
+    return _validation.check_multilabel_filter_options(
+        return_indices_ranked_by=None,
+        rank_by_kwargs=None,
+        filter_by=filter_by,
+        frac_noise=frac_noise,
+        num_to_remove_per_class=None,
+        min_examples_per_class=min_examples_per_class,
+        confident_joint=confident_joint,
+        low_memory=False,
+        num_classes=num_classes,
     )
 
 
 def _union(per_class: list[np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate([np.zeros(0, np.int64), *per_class]))
-
-
-def _sorted_each(per_class: list[np.ndarray]) -> list[np.ndarray]:
-    return [np.sort(issues) for issues in per_class]
 
 
 def _union_size(per_class: list[np.ndarray]) -> np.ndarray:
@@ -401,17 +391,7 @@ def per_class_issues(
     ([[], [3]], [[], [False]])
     """
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
-    options = _validation.check_multilabel_filter_options(
-        return_indices_ranked_by=None,
-        rank_by_kwargs=None,
-        filter_by=filter_by,
-        frac_noise=frac_noise,
-        num_to_remove_per_class=None,
-        min_examples_per_class=min_examples_per_class,
-        confident_joint=confident_joint,
-        low_memory=False,
-        num_classes=pred_probs.shape[1],
-    )
+    options = in_memory_options(filter_by, frac_noise, min_examples_per_class, confident_joint, pred_probs.shape[1])
     found = _per_class(labels, pred_probs, options, filter_by)
     thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)
     union = np.unique(np.concatenate(issues))

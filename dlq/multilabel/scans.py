@@ -9,7 +9,7 @@ from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import issue_table, ranked_at, row_mask
 from dlq.kernels.problems import ONE_VS_REST
-from dlq.multilabel.filter import _batched, _per_class, _sizes, _union, lowest_union
+from dlq.multilabel.filter import _batched, _per_class, _sizes, _union, in_memory_options, lowest_union
 from dlq.result import Scan
 
 
@@ -80,17 +80,7 @@ def scan(
             per_class_issues=step(_sizes, found.per_problem),
             issue_table=issue_table(ONE_VS_REST, labels, pred_probs, found.ranked),
         )
-    checked = _validation.check_multilabel_filter_options(
-        return_indices_ranked_by=None,
-        rank_by_kwargs=None,
-        filter_by=filter_by,
-        frac_noise=frac_noise,
-        num_to_remove_per_class=None,
-        min_examples_per_class=min_examples_per_class,
-        confident_joint=None,
-        low_memory=False,
-        num_classes=pred_probs.shape[1],
-    )
+    checked = in_memory_options(filter_by, frac_noise, min_examples_per_class, None, pred_probs.shape[1])
     found = _per_class(labels, pred_probs, checked, filter_by)
     # cleanlab's multi-label low_* filters are not per class
     issues = (
