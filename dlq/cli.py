@@ -15,7 +15,7 @@ import dask.array as da
 import numpy as np
 
 import dlq
-from dlq import _validation, io, report
+from dlq import _validation, io, outputs, report
 from dlq.multilabel.dataset import health_summary
 from dlq.multilabel.filter import PerClassIssues
 from dlq.result import Scan, ScanResult
@@ -114,7 +114,7 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
     directory is cleaned up after an error or an interrupt: otherwise tasks
     still running on workers could write into it after its removal.
     """
-    with io.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
+    with outputs.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         with dask_client(options.get("scheduler"), options.get("scheduler_file"), quiet=options["quiet"], **cluster):
             return _run_scan(options, staging)
 

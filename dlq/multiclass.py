@@ -20,6 +20,7 @@ from dlq.graphs import scan as batched
 from dlq.graphs.rows import issue_table
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
+from dlq.kernels.scores import label_quality_scores
 from dlq.result import Scan
 from dlq.scheduler import compute, computed_unless_lazy
 
@@ -363,7 +364,7 @@ class LabelInspector:
         thresholds = self.get_confident_thresholds(silent=True)
         labels, pred_probs = self._checked_batch(labels, pred_probs, self.examples_processed_quality)
         adjust = self.quality_score_kwargs["adjust_pred_probs"]
-        scores = kernels.label_quality_scores(
+        scores = label_quality_scores(
             labels, pred_probs, method=self.quality_score_kwargs["method"], thresholds=thresholds if adjust else None
         )
         if update_num_issues:

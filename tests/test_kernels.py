@@ -12,6 +12,7 @@ from conftest import noisy_classification
 
 from dlq.kernels import exact, onevsrest, select
 from dlq.kernels import multiclass as kernels
+from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows
 
 
@@ -66,11 +67,11 @@ def test_prediction_agrees_matches_argmax_after_bump(dtype):
 def test_scores_match_cleanlab_definitions(dtype):
     labels, pred_probs = noisy_classification(2000, 5, seed=2, dtype=dtype)
     pred_probs[:10] = np.eye(5, dtype=dtype)[labels[:10]]  # one-hot rows: entropy 0
-    margin = kernels.normalized_margin(labels, pred_probs)
+    margin = scoring.normalized_margin(labels, pred_probs)
     assert margin.dtype == get_normalized_margin_for_each_label(labels, pred_probs).dtype
     np.testing.assert_array_equal(margin, get_normalized_margin_for_each_label(labels, pred_probs))
     np.testing.assert_allclose(
-        kernels.confidence_weighted_entropy(labels, pred_probs),
+        scoring.confidence_weighted_entropy(labels, pred_probs),
         get_confidence_weighted_entropy_for_each_label(labels, pred_probs),
         rtol=1e-5 if dtype == np.float32 else 1e-13,
     )

@@ -24,6 +24,7 @@ from dlq.graphs.passes import threshold_pass, validated_thresholds
 from dlq.graphs.rows import inside, mask_block, row_mask
 from dlq.kernels import multiclass, onevsrest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
+from dlq.kernels.scores import label_quality_scores
 from dlq.kernels.select import Entries, Lowest, chosen, first_histogram
 
 #: The multi-class search ranks all rows in one cell.
@@ -94,9 +95,7 @@ def _scan_chunk(
         partials = multiclass.threshold_partials(labels, pred_probs, offset)
         if partials.invalid:  # the thresholds will raise; score nothing, but keep every part well formed
             labels, pred_probs = labels[:0], pred_probs[:0]
-    scores = multiclass.label_quality_scores(
-        labels, pred_probs, method=method, thresholds=thresholds if adjust else None
-    )
+    scores = label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds if adjust else None)
     predicted = multiclass.predicted_class(pred_probs)
     agrees = multiclass.prediction_agrees(labels, pred_probs, predicted)
     if thresholds is None:

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from dlq.kernels.multiclass import CLIPPING_LOWER_BOUND, FLOATING_POINT_COMPARISON
+from dlq.kernels.multiclass import FLOATING_POINT_COMPARISON
+from dlq.kernels.scores import CLIPPING_LOWER_BOUND
 from dlq.kernels.select import Lowest
 
 

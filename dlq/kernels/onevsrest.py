@@ -15,6 +15,7 @@ import numpy as np
 
 from dlq.kernels import exact
 from dlq.kernels import multiclass as kernels
+from dlq.kernels import scores as scores_
 from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
 from dlq.kernels.select import Lowest, lowest_rows, no_entries
 
@@ -160,8 +161,8 @@ def _scores_from(
         other = np.where(positive_label, negative, positive)
         scores = (given - other + 1) / 2
     else:
-        entropy = -(kernels.xlogx(negative) + kernels.xlogx(positive)) / np.log(2)
-        scores = kernels.entropy_weighted_score(given, entropy)
+        entropy = -(scores_.xlogx(negative) + scores_.xlogx(positive)) / np.log(2)
+        scores = scores_.entropy_weighted_score(given, entropy)
     return np.asarray(scores, dtype=np.float64)
 
 
@@ -180,7 +181,7 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     (n, K) tells whether each binary prediction agrees with its label once
     1e-6 is added to the given side; ``prune`` (K,) counts the rows
     confidently predicted as the other side. These are
-    :func:`dlq.kernels.multiclass.label_quality_scores`, :func:`dlq.kernels.multiclass.prediction_agrees`
+    :func:`dlq.kernels.scores.label_quality_scores`, :func:`dlq.kernels.multiclass.prediction_agrees`
     and the off-diagonal count of :func:`dlq.kernels.multiclass.issue_count_partials`,
     for K two-column problems at once.
 

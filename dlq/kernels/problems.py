@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from dlq.kernels import multiclass, onevsrest
+from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
 from dlq.kernels.select import Lowest
 
@@ -112,12 +113,12 @@ class MultiClass:
         thresholds: Any,
         aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> np.ndarray:
-        return multiclass.label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds)
+        return scoring.label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds)
 
     def score_type(self, pred_probs_dtype: np.dtype, method: str, *, adjusted: bool) -> np.dtype:
         probe = np.full((1, 2), 0.5, dtype=pred_probs_dtype)  # the scorer's dtype, found on one tiny row
         thresholds = np.full(2, 0.5) if adjusted else None
-        return multiclass.label_quality_scores(np.zeros(1, np.int64), probe, method=method, thresholds=thresholds).dtype
+        return scoring.label_quality_scores(np.zeros(1, np.int64), probe, method=method, thresholds=thresholds).dtype
 
     def joint_counts(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
         return multiclass.confident_joint_counts(labels, pred_probs, thresholds)[None]

@@ -1,0 +1,92 @@
+"""Checks of the public API's options, before any data are read.
+
+Every option a public function takes is checked here, and every list of
+accepted values is defined here once (:mod:`.constants`); the API modules
+only call these functions. Each error names what was expected and what was
+given; each warning of an option without effect points at the user's call,
+however deep in dlq the check runs. The shapes and dtypes of the data
+themselves are checked where the data are opened, in :mod:`dlq.io`, and
+their values chunk by chunk in the graphs.
+"""
+
+from dlq._validation.aggregators import (
+    check_aggregator_axis,
+    check_aggregator_kwargs,
+    check_alpha,
+    check_temperature,
+)
+from dlq._validation.checks import (
+    check_array_or_file,
+    check_choice,
+    check_integer,
+    check_kwargs,
+    check_ranking,
+    check_score_method,
+)
+from dlq._validation.constants import (
+    AGGREGATOR_METHODS,
+    AGGREGATOR_OPTIONS,
+    BATCHED_ABSENT_CLASS_THRESHOLD,
+    BATCHED_ESTIMATION_METHODS,
+    COUNT_ESTIMATION_METHODS,
+    DEFAULT_AGGREGATOR,
+    FILTERS,
+    IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+    NUM_ISSUE_KWARGS,
+    PRUNING_FILTERS,
+    QUALITY_SCORE_KWARGS,
+    RANK_BY_KWARGS,
+    ROW_FILTERS,
+    SCORE_METHODS,
+)
+from dlq._validation.counts import (
+    check_count_joint,
+    check_multilabel_thresholds,
+    check_thresholds,
+    warn_of_multilabel_count_options,
+)
+from dlq._validation.filters import (
+    MultilabelFilterOptions,
+    check_confident_joint,
+    check_filter_options,
+    check_multilabel_filter_options,
+    check_search_options,
+    warn_if_joint_ignored,
+)
+
+__all__ = [
+    "AGGREGATOR_METHODS",
+    "AGGREGATOR_OPTIONS",
+    "BATCHED_ABSENT_CLASS_THRESHOLD",
+    "BATCHED_ESTIMATION_METHODS",
+    "COUNT_ESTIMATION_METHODS",
+    "DEFAULT_AGGREGATOR",
+    "FILTERS",
+    "IN_MEMORY_ABSENT_CLASS_THRESHOLD",
+    "NUM_ISSUE_KWARGS",
+    "PRUNING_FILTERS",
+    "QUALITY_SCORE_KWARGS",
+    "RANK_BY_KWARGS",
+    "ROW_FILTERS",
+    "SCORE_METHODS",
+    "MultilabelFilterOptions",
+    "check_aggregator_axis",
+    "check_aggregator_kwargs",
+    "check_alpha",
+    "check_array_or_file",
+    "check_choice",
+    "check_confident_joint",
+    "check_count_joint",
+    "check_filter_options",
+    "check_integer",
+    "check_kwargs",
+    "check_multilabel_filter_options",
+    "check_multilabel_thresholds",
+    "check_ranking",
+    "check_score_method",
+    "check_search_options",
+    "check_temperature",
+    "check_thresholds",
+    "warn_if_joint_ignored",
+    "warn_of_multilabel_count_options",
+]
