@@ -97,25 +97,23 @@ def _png(figure: Any) -> str:
 
 
 def _figures(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per_class: np.ndarray) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Figure objects draw without pyplot, so no backend is chosen for the caller's process
+    from matplotlib.figure import Figure
 
     counts, edges = histogram
-    figure, axes = plt.subplots(figsize=(7, 3))
+    figure = Figure(figsize=(7, 3))
+    axes = figure.subplots()
     axes.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#4c72b0")
     if cutoff is not None:
         axes.axvline(cutoff, color="#c44e52", linestyle="--", label=f"issue cut-off ({cutoff:.3g})")
         axes.legend()
     axes.set(xlabel="label quality score", ylabel="examples", title="Scores of all examples")
     images = [_png(figure)]
-    plt.close(figure)
-    figure, axes = plt.subplots(figsize=(7, 3))
+    figure = Figure(figsize=(7, 3))
+    axes = figure.subplots()
     axes.bar(np.arange(per_class.shape[0]), per_class, color="#55a868")
     axes.set(xlabel="class", ylabel="issues", title="Issues per class")
     images.append(_png(figure))
-    plt.close(figure)
     return images
 
 
