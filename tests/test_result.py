@@ -79,3 +79,52 @@ def test_thread_count_does_not_change_the_answer(data, computed):
         assert np.array_equal(
             dlq.find_label_issues_batched(data.labels, data.pred_probs, n_jobs=n_jobs, verbose=False), computed.issues
         )
+
+
+def test_a_scan_is_a_dask_collection(data, computed):
+    import dask
+
+    lazy = dlq.scan(data.labels, data.pred_probs, chunk_rows=900)
+    assert dask.is_dask_collection(lazy)
+    result, scores = dask.compute(lazy, lazy.scores)
+    assert np.array_equal(result.issues, computed.issues)
+    assert result.num_issues == computed.num_issues
+    np.testing.assert_array_equal(scores, data.pred_probs[np.arange(4000), data.labels])
+
+
+def test_to_zarr_without_computing_returns_a_collection_that_writes(data, tmp_path, computed):
+    import dask
+
+    writing = dlq.scan(data.labels, data.pred_probs, chunk_rows=1000).to_zarr(
+        str(tmp_path / "later.zarr"), compute=False, report=True
+    )
+    stored = zarr.open_group(str(tmp_path / "later.zarr"), mode="r")
+    assert not stored["is_label_issue"][:].any()  # created, not yet written
+    (result,) = dask.compute(writing)
+    assert np.array_equal(result.issues, computed.issues)
+    assert np.array_equal(np.flatnonzero(stored["is_label_issue"][:]), np.sort(computed.issues))
+    table = result.extra["issue_table"]
+    assert table["index"] == computed.issues.tolist()
+    assert table["given_label"] == data.labels[computed.issues].tolist()
+    assert table["predicted_label"] == data.pred_probs[computed.issues].argmax(axis=1).tolist()
+    counts, edges = result.extra["score_histogram"]
+    assert counts.sum() == 4000 and edges[0] == 0.0 and edges[-1] == 1.0
+
+
+@pytest.mark.parametrize("filter_by", ["prune_by_noise_rate", "confident_learning", "low_self_confidence"])
+def test_a_filtered_scan_has_the_finder_s_issues_ranked(data, filter_by):
+    found = dlq.scan(data.labels, data.pred_probs, chunk_rows=700, filter_by=filter_by).compute()
+    ranked = dlq.find_label_issues(
+        data.labels, data.pred_probs, filter_by=filter_by, return_indices_ranked_by="self_confidence"
+    )
+    assert np.array_equal(found.issues, ranked)
+    assert found.num_issues == ranked.shape[0] > 0
+
+
+def test_client_compute_of_a_scan(data, computed):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            result = client.compute(dlq.scan(data.labels, data.pred_probs, chunk_rows=900)).result()
+    assert np.array_equal(result.issues, computed.issues)
