@@ -52,16 +52,16 @@ def search(
         off_diagonal = filter_by == "confident_learning"
         return passes.flagged(problems, labels, pred_probs, off_diagonal=off_diagonal, absent_class_threshold=absent)
     if filter_by.startswith("low_"):  # no example is spared for agreeing with its label
-        found = passes.confident_joint(problems, labels, pred_probs, absent_class_threshold=absent)
+        joints = passes.confident_joint(problems, labels, pred_probs, absent_class_threshold=absent)
         lowest = passes.lowest_scores(
             problems,
             labels,
             pred_probs,
             method=filter_by[len("low_") :],
-            counts=step(joint.off_diagonal_issue_counts, found.counts),
+            counts=step(joint.off_diagonal_issue_counts, joints.counts),
             rounds=ROUNDS if problems.shape(pred_probs.shape[1])[0] == 1 else 0,
         )
-        return passes.Issues(found.thresholds, step(_sorted_each, lowest))
+        return passes.Issues(joints.thresholds, step(_sorted_each, lowest))
     cells_from = partial(
         joint.per_problem,
         joint.prune_cells,

@@ -168,12 +168,12 @@ def _label_health(
         given = dict(zip(table["index"], table["given_labels"], strict=True))
         per_class = result.extra["per_class"]
         labelled = [np.array([k in given[row] for row in rows], dtype=bool) for k, rows in enumerate(per_class)]
-        found = PerClassIssues(result.n_examples, result.thresholds, per_class, labelled)
+        issues = PerClassIssues(result.n_examples, result.thresholds, per_class, labelled)
     else:
         if not options["quiet"]:
             click.echo("label health: each class's issues under prune_by_noise_rate", err=True)
-        found = dlq.multilabel.filter.per_class_issues(labels, pred_probs, progress=not options["quiet"])
-    summary = health_summary(found)
+        issues = dlq.multilabel.filter.per_class_issues(labels, pred_probs, progress=not options["quiet"])
+    summary = health_summary(issues)
     return {name: value if isinstance(value, float) else value.to_dict("records") for name, value in summary.items()}
 
 

@@ -71,21 +71,21 @@ def compute_confident_joint(
     if multi_label:
         _validation.check_multilabel_thresholds(thresholds)
         opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
-        found = passes.confident_joint(
+        joints = passes.confident_joint(
             ONE_VS_REST, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
         )
-        result = step(joint.per_problem, joint.confident_joint, found.counts, found.label_counts, calibrate=calibrate)
+        result = step(joint.per_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
         return computed_unless_lazy(result, labels, pred_probs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     checked = _validation.check_thresholds(thresholds, opened_probs.shape[1])
-    found = passes.confident_joint(
+    joints = passes.confident_joint(
         MULTICLASS,
         opened_labels,
         opened_probs,
         thresholds=checked,
         absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
-    result = step(_of_the_problem, joint.confident_joint, found.counts, found.label_counts, calibrate=calibrate)
+    result = step(_of_the_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
     return computed_unless_lazy(result, labels, pred_probs)
 
 
@@ -148,14 +148,14 @@ def num_label_issues(
         return _multilabel_issue_count(labels, pred_probs, confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     confident_joint = _validation.check_count_joint(confident_joint, estimation_method, opened_probs.shape[1])
-    found = passes.confident_joint(
+    joints = passes.confident_joint(
         MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
     )
     count = step(
         _of_the_problem,
         _issue_count,
-        found.counts,
-        found.label_counts,
+        joints.counts,
+        joints.label_counts,
         estimation_method=estimation_method,
         confident_joint=confident_joint,
     )
@@ -169,11 +169,11 @@ def _union_size(per_class_issues: list[np.ndarray]) -> int:
 def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, estimation_method: str) -> Any:
     _validation.warn_of_multilabel_count_options(confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
-    found = passes.flagged(
+    flags = passes.flagged(
         ONE_VS_REST,
         opened_labels,
         opened_probs,
         off_diagonal=True,
         absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
-    return computed_unless_lazy(step(_union_size, found.per_problem), labels, pred_probs)
+    return computed_unless_lazy(step(_union_size, flags.per_problem), labels, pred_probs)

@@ -124,7 +124,7 @@ def find_label_issues(
     )
     given_joint = _validation.check_confident_joint(confident_joint, num_classes)
     _validation.warn_if_joint_ignored(given_joint, filter_by, multi_label=False)
-    found = search(
+    searched = search(
         MULTICLASS,
         opened_labels,
         opened_probs,
@@ -135,7 +135,7 @@ def find_label_issues(
         frac_noise=float(frac_noise),
     )
     if return_indices_ranked_by is None:
-        ((issues,),) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
+        ((issues,),) = compute(searched.per_problem, n_jobs=n_jobs, progress=verbose)
         mask = np.zeros(opened_labels.shape[0], dtype=bool)
         mask[issues] = True
         return mask
@@ -143,9 +143,9 @@ def find_label_issues(
         MULTICLASS,
         opened_labels,
         opened_probs,
-        step(_only_problem, found.per_problem),
+        step(_only_problem, searched.per_problem),
         method=return_indices_ranked_by,
-        thresholds=found.thresholds if rank_adjust else None,
+        thresholds=searched.thresholds if rank_adjust else None,
     )
     (ranked,) = compute(ranked, n_jobs=n_jobs, progress=verbose)
     return ranked.indices
@@ -175,7 +175,7 @@ def filtered_scan(
         min_examples_per_class=min_examples_per_class,
         num_classes=pred_probs.shape[1],
     )
-    found = search(
+    searched = search(
         MULTICLASS,
         labels,
         pred_probs,
@@ -186,16 +186,16 @@ def filtered_scan(
         frac_noise=float(frac_noise),
     )
     scores = passes.scores(
-        MULTICLASS, labels, pred_probs, method=method, thresholds=found.thresholds if adjust_pred_probs else None
+        MULTICLASS, labels, pred_probs, method=method, thresholds=searched.thresholds if adjust_pred_probs else None
     )
-    issues = step(_only_problem, found.per_problem)
+    issues = step(_only_problem, searched.per_problem)
     ranked = ranked_at(scores, issues)
     options = {"filter_by": filter_by, "frac_noise": frac_noise, "min_examples_per_class": min_examples_per_class}
     return Scan(
         n_examples=labels.shape[0],
         n_classes=pred_probs.shape[1],
         options={**options, "method": method, "adjust_pred_probs": adjust_pred_probs},
-        thresholds=found.thresholds,
+        thresholds=searched.thresholds,
         num_issues=step(len, issues),
         scores=scores,
         issues=step(attrgetter("indices"), ranked),

@@ -117,7 +117,7 @@ def _scan(
     estimation_method: str,
 ) -> Scan:
     """The batched search as a :class:`Scan`, filling ``store`` if given."""
-    found = batched.multiclass_scan(
+    search = batched.multiclass_scan(
         labels,
         pred_probs,
         method=method,
@@ -132,13 +132,13 @@ def _scan(
         n_examples=labels.shape[0],
         n_classes=pred_probs.shape[1],
         options=options,
-        thresholds=found.thresholds,
-        num_issues=found.num_issues,
-        scores=found.scores,
-        issues=found.issues,
-        mask=found.mask,
-        unnormalized_rows=found.unnormalized,
-        issue_table=issue_table(MULTICLASS, labels, pred_probs, found.ranked),
+        thresholds=search.thresholds,
+        num_issues=search.num_issues,
+        scores=search.scores,
+        issues=search.issues,
+        mask=search.mask,
+        unnormalized_rows=search.unnormalized,
+        issue_table=issue_table(MULTICLASS, labels, pred_probs, search.ranked),
         filling_a_store=partial(
             _scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method
         )

@@ -214,8 +214,8 @@ def pruned(
     label_counts)`` says how many examples each cell (P, C, C) gives up; pass
     3 keeps, per chunk and cell, at most that many candidates, merged cell by
     cell in a tree."""
-    found = confident_joint(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
-    cells = step(cells_from, found.counts, found.label_counts)
+    joints = confident_joint(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
+    cells = step(cells_from, joints.counts, joints.label_counts)
     candidates = per_chunk(problems.pruning_candidates, *reread(labels, pred_probs), cells)
     num_problems, num_classes = problems.shape(pred_probs.shape[1])
     issues = step(
@@ -226,7 +226,7 @@ def pruned(
         num_problems=num_problems,
         num_classes=num_classes,
     )
-    return Issues(found.thresholds, issues)
+    return Issues(joints.thresholds, issues)
 
 
 def _entries(

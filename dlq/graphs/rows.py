@@ -104,8 +104,8 @@ def _rows_scored(
     aggregate: Any,
 ) -> Lowest:
     rows = inside(indices, offset, offset + labels.shape[0]) - offset
-    found = problems.scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds, aggregate=aggregate)
-    return _scored(rows + offset, found)
+    scores = problems.scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds, aggregate=aggregate)
+    return _scored(rows + offset, scores)
 
 
 def ranked_rows(

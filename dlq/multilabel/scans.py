@@ -68,30 +68,30 @@ def scan(
     }
     shape = {"n_examples": labels.shape[0], "n_classes": labels.shape[1]}
     if filter_by is None:
-        found = _batched(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
+        search = _batched(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
         return Scan(
             **shape,
             options=options,
-            thresholds=found.thresholds,
-            num_issues=found.num_issues.sum(),
-            scores=found.scores,
-            issues=found.issues,
-            mask=found.mask,
-            per_class_issues=step(_sizes, found.per_problem),
-            issue_table=issue_table(ONE_VS_REST, labels, pred_probs, found.ranked),
+            thresholds=search.thresholds,
+            num_issues=search.num_issues.sum(),
+            scores=search.scores,
+            issues=search.issues,
+            mask=search.mask,
+            per_class_issues=step(_sizes, search.per_problem),
+            issue_table=issue_table(ONE_VS_REST, labels, pred_probs, search.ranked),
         )
     checked = in_memory_options(filter_by, frac_noise, min_examples_per_class, None, pred_probs.shape[1])
-    found = _per_class(labels, pred_probs, checked, filter_by)
+    search = _per_class(labels, pred_probs, checked, filter_by)
     # cleanlab's multi-label low_* filters are not per class
     issues = (
-        lowest_union(labels, pred_probs, checked) if filter_by.startswith("low_") else step(_union, found.per_problem)
+        lowest_union(labels, pred_probs, checked) if filter_by.startswith("low_") else step(_union, search.per_problem)
     )
     scores = passes.scores(
         ONE_VS_REST,
         labels,
         pred_probs,
         method=method,
-        thresholds=found.thresholds if adjust_pred_probs else None,
+        thresholds=search.thresholds if adjust_pred_probs else None,
         aggregate=aggregate,
     )
     ranked = ranked_at(scores, issues)
@@ -99,12 +99,12 @@ def scan(
         **shape,
         options={"filter_by": filter_by, "frac_noise": frac_noise, "min_examples_per_class": min_examples_per_class}
         | options,
-        thresholds=found.thresholds,
+        thresholds=search.thresholds,
         num_issues=step(len, issues),
         scores=scores,
         issues=ranked.indices,
         mask=row_mask(issues, scores.chunks[0]),
-        per_class_issues=step(_sizes, found.per_problem),
+        per_class_issues=step(_sizes, search.per_problem),
         issue_table=issue_table(ONE_VS_REST, labels, pred_probs, ranked),
-        extra={"per_class": found.per_problem},
+        extra={"per_class": search.per_problem},
     )
