@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ import numpy as np
 from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
+from dlq._validation.checks import warn_caller
 from dlq.graphs.scan import ScanStore
 from dlq.scheduler import compute
 
@@ -41,11 +41,9 @@ def _store_block(block: np.ndarray, target: Any, block_info: dict | None = None)
 
 def _warn_unnormalized(rows: Any) -> None:
     if rows.count:
-        warnings.warn(
+        warn_caller(
             f"{rows.count:,} rows of pred_probs do not sum to 1 (the first is row {rows.first_row}, summing to "
-            f"{rows.first_sum}); confident learning expects predicted class probabilities, such as softmax outputs",
-            UserWarning,
-            stacklevel=3,
+            f"{rows.first_sum}); confident learning expects predicted class probabilities, such as softmax outputs"
         )
 
 
@@ -70,6 +68,9 @@ class ScanResult:
     extra : dict
         Values of the extra collections computed with the scan (see
         :meth:`Scan.to_zarr`).
+    unnormalized_rows : RowsOffOne or None
+        Multi-class: how many rows of pred_probs do not sum to 1, and the
+        first of them.
     """
 
     issues: np.ndarray
@@ -79,6 +80,14 @@ class ScanResult:
     n_classes: int
     options: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    unnormalized_rows: Any = None
+
+    def warn(self) -> None:
+        """Warn of the rows of pred_probs that do not sum to 1, if any
+        (:meth:`Scan.compute` does; computed by ``dask.compute`` or a client,
+        the result warns when asked)."""
+        if self.unnormalized_rows is not None:
+            _warn_unnormalized(self.unnormalized_rows)
 
     def mask(self) -> np.ndarray:
         """Boolean array of length N, True at the issues.
@@ -115,8 +124,8 @@ def _result_parts(
     n_classes: int,
     options: dict,
     *written: Any,
-) -> tuple[ScanResult, Any]:
-    result = ScanResult(
+) -> ScanResult:
+    return ScanResult(
         issues=np.asarray(issues, dtype=np.int64),
         num_issues=int(np.sum(num_issues)),
         thresholds=thresholds,
@@ -124,8 +133,8 @@ def _result_parts(
         n_classes=n_classes,
         options=dict(options),
         extra=extra,
+        unnormalized_rows=unnormalized,
     )
-    return result, unnormalized
 
 
 def _as_built_value(value: Any) -> Any:
@@ -141,11 +150,8 @@ def _as_built_value(value: Any) -> Any:
     return value
 
 
-def _finished(results: list[tuple[ScanResult, Any]]) -> ScanResult:
-    result, unnormalized = results[0]
-    if unnormalized is not None:
-        _warn_unnormalized(unnormalized)
-    return result
+def _finished(results: list[ScanResult]) -> ScanResult:
+    return results[0]
 
 
 def _as_built(graph: Any, keys: Any, **kwargs: Any) -> Any:
@@ -286,6 +292,7 @@ class Scan:
         ([1], 1)
         """
         (result,) = compute(self, n_jobs=n_jobs, progress=progress)
+        result.warn()
         return result
 
     def to_zarr(

@@ -9,20 +9,23 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import dask
 import numpy as np
 
 from dlq._validation.constants import RANK_BY_KWARGS, SCORE_METHODS
 
-_PACKAGE = os.path.dirname(os.path.dirname(__file__)) + os.sep
+#: Warnings skip the frames of dlq, and of dask, which runs a scan's last step.
+_PACKAGES = tuple(os.path.dirname(path) + os.sep for path in (os.path.dirname(__file__), dask.__file__))
 
 
-def _warn(message: str) -> None:
-    """A UserWarning that points at the first caller outside dlq: the user's call,
-    however deep in dlq the check runs (``skip_file_prefixes`` of Python 3.12)."""
+def warn_caller(message: str) -> None:
+    """A UserWarning that points at the first caller outside dlq (and dask):
+    the user's call, however deep in dlq the check runs (``skip_file_prefixes``
+    of Python 3.12)."""
     frame = inspect.currentframe()
     frame = frame.f_back if frame is not None else None
     stacklevel = 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGES):
         frame = frame.f_back
         stacklevel += 1
     warnings.warn(message, UserWarning, stacklevel=stacklevel)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from dlq._validation.checks import _warn
+from dlq._validation.checks import warn_caller
 from dlq._validation.filters import check_confident_joint
 
 
@@ -116,7 +116,7 @@ def check_count_joint(confident_joint: Any, estimation_method: str, num_classes:
             raise ValueError("estimation_method='off_diagonal_custom' needs a confident_joint (K x K counts)")
         return check_confident_joint(confident_joint, num_classes)
     if confident_joint is not None:
-        _warn(
+        warn_caller(
             f"confident_joint is ignored with estimation_method={estimation_method!r}: the joint is computed from "
             "labels and pred_probs; use estimation_method='off_diagonal_custom' to count from yours"
         )
@@ -152,7 +152,7 @@ def warn_of_multilabel_count_options(confident_joint: Any, estimation_method: An
         ("estimation_method", estimation_method, "off_diagonal"),
     ):
         if value is not default and not (isinstance(value, str) and value == default):
-            _warn(
+            warn_caller(
                 f"{name} is ignored with multi_label=True: the count is the examples with a confident_learning "
                 "issue in some class"
             )

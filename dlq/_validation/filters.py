@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq._validation.checks import _is_integer, _warn, check_choice, check_ranking
+from dlq._validation.checks import _is_integer, check_choice, check_ranking, warn_caller
 from dlq._validation.constants import _UNUSED_WITH_LOW_MEMORY, FILTERS, PRUNING_FILTERS, ROW_FILTERS
 
 
@@ -67,7 +67,7 @@ def check_filter_options(
     if filter_by in ROW_FILTERS and num_to_remove_per_class is not None:
         raise ValueError(f"num_to_remove_per_class is only supported by {', '.join(PRUNING_FILTERS)}")
     if filter_by in ROW_FILTERS and frac_noise != 1.0:
-        _warn(f"frac_noise is ignored by filter_by={filter_by!r}")
+        warn_caller(f"frac_noise is ignored by filter_by={filter_by!r}")
     if not 0.0 <= frac_noise <= 1.0:
         raise ValueError(f"frac_noise must be between 0 and 1; got {frac_noise!r}")
     if not _is_integer(min_examples_per_class):
@@ -157,12 +157,12 @@ def warn_if_joint_ignored(confident_joint: Any, filter_by: str, *, multi_label: 
     if confident_joint is None:
         return
     if multi_label and filter_by in ROW_FILTERS:
-        _warn(
+        warn_caller(
             f"confident_joint is ignored by filter_by={filter_by!r}, which estimates the joints from labels and "
             "pred_probs"
         )
     elif not multi_label and filter_by == "confident_learning":
-        _warn(
+        warn_caller(
             "confident_joint is ignored by filter_by='confident_learning', which uses the rows off the joint's "
             "diagonal estimated from labels and pred_probs"
         )
@@ -258,7 +258,7 @@ def check_multilabel_filter_options(
         }
         for name, default in _UNUSED_WITH_LOW_MEMORY.items():
             if given[name] is not default and not np.array_equal(given[name], default):
-                _warn(f"{name} is not used when low_memory=True")
+                warn_caller(f"{name} is not used when low_memory=True")
     elif confident_joint is not None:
         given_joints = _checked_joints(confident_joint, num_classes)
     return MultilabelFilterOptions(
@@ -276,7 +276,7 @@ def check_multilabel_filter_options(
 def _checked_joints(confident_joint: Any, num_classes: int) -> np.ndarray | None:
     joints = np.asarray(confident_joint)
     if joints.shape == (num_classes, num_classes):
-        _warn(
+        warn_caller(
             f"a {num_classes} x {num_classes} confident_joint is ignored for multi-label data; give the "
             f"({num_classes}, 2, 2) one-vs-rest joints of dlq.compute_confident_joint(..., multi_label=True)"
         )
