@@ -31,11 +31,12 @@ from dlq.kernels.select import ROUNDS
 from dlq.scheduler import compute
 
 
-def _sizes(per_class: list[np.ndarray]) -> np.ndarray:
+def issue_counts(per_class: list[np.ndarray]) -> np.ndarray:
+    """How many issues each class has."""
     return np.array([issues.shape[0] for issues in per_class], dtype=np.int64)
 
 
-def _batched(
+def batched_search(
     labels: Any,
     pred_probs: Any,
     method: str,
@@ -56,7 +57,7 @@ def _batched(
     )
 
 
-def _per_class(labels: Any, pred_probs: Any, options: MultilabelFilterOptions, filter_by: str) -> passes.Issues:
+def per_class_search(labels: Any, pred_probs: Any, options: MultilabelFilterOptions, filter_by: str) -> passes.Issues:
     """cleanlab.filter's ``filter_by`` on each of the K binary problems."""
     removals = options.removals
     return search(
@@ -89,7 +90,8 @@ def in_memory_options(
     )
 
 
-def _union(per_class: list[np.ndarray]) -> np.ndarray:
+def union_of(per_class: list[np.ndarray]) -> np.ndarray:
+    """The examples with an issue in some class, sorted."""
     return np.unique(np.concatenate([np.zeros(0, np.int64), *per_class]))
 
 
@@ -122,7 +124,7 @@ def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions)
     """cleanlab's multi-label ``low_*`` search, lazily: the sorted indices of
     the examples with the lowest multi-label self-confidence (EMA), as many
     as have a ``confident_learning`` issue in some class."""
-    found = _per_class(labels, pred_probs, options, "confident_learning")
+    found = per_class_search(labels, pred_probs, options, "confident_learning")
     lowest = passes.lowest_scores(
         ONE_VS_REST,
         labels,
@@ -242,7 +244,7 @@ def find_label_issues(
         num_classes=pred_probs.shape[1],
     )
     if options.low_memory:
-        found = _batched(
+        found = batched_search(
             labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
         )
         result = found.mask if options.ranked_by is None else found.issues
@@ -251,7 +253,7 @@ def find_label_issues(
     if filter_by.startswith("low_"):
         issues = _lowest_multilabel_scores(labels, pred_probs, options, n_jobs, verbose)
     else:
-        found = _per_class(labels, pred_probs, options, filter_by)
+        found = per_class_search(labels, pred_probs, options, filter_by)
         thresholds, per_class = compute(found.thresholds, found.per_problem, n_jobs=n_jobs, progress=verbose)
         issues = np.unique(np.concatenate(per_class))
         if options.ranked_by is not None:
@@ -319,13 +321,13 @@ def find_multilabel_issues_per_class(
         num_classes=pred_probs.shape[1],
     )
     if options.low_memory:
-        found = _batched(
+        found = batched_search(
             labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
         )
         (per_class,) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
     else:
         _validation.warn_if_joint_ignored(options.given_joints, filter_by, multi_label=True)
-        found = _per_class(labels, pred_probs, options, filter_by)
+        found = per_class_search(labels, pred_probs, options, filter_by)
         thresholds, per_class = compute(found.thresholds, found.per_problem, n_jobs=n_jobs, progress=verbose)
         thresholds = thresholds if options.rank_adjust else None
     if options.ranked_by is None:
@@ -392,7 +394,7 @@ def per_class_issues(
     """
     labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
     options = in_memory_options(filter_by, frac_noise, min_examples_per_class, confident_joint, pred_probs.shape[1])
-    found = _per_class(labels, pred_probs, options, filter_by)
+    found = per_class_search(labels, pred_probs, options, filter_by)
     thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)
     union = np.unique(np.concatenate(issues))
     (union_labels,) = compute(take_rows(labels, union))

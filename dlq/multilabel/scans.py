@@ -9,7 +9,14 @@ from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import issue_table, ranked_at, row_mask
 from dlq.kernels.problems import ONE_VS_REST
-from dlq.multilabel.filter import _batched, _per_class, _sizes, _union, in_memory_options, lowest_union
+from dlq.multilabel.filter import (
+    batched_search,
+    in_memory_options,
+    issue_counts,
+    lowest_union,
+    per_class_search,
+    union_of,
+)
 from dlq.result import Scan
 
 
@@ -68,7 +75,7 @@ def scan(
     }
     shape = {"n_examples": labels.shape[0], "n_classes": labels.shape[1]}
     if filter_by is None:
-        search = _batched(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
+        search = batched_search(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
         return Scan(
             **shape,
             options=options,
@@ -77,14 +84,16 @@ def scan(
             scores=search.scores,
             issues=search.issues,
             mask=search.mask,
-            per_class_issues=step(_sizes, search.per_problem),
+            per_class_issues=step(issue_counts, search.per_problem),
             issue_table=issue_table(ONE_VS_REST, labels, pred_probs, search.ranked),
         )
     checked = in_memory_options(filter_by, frac_noise, min_examples_per_class, None, pred_probs.shape[1])
-    search = _per_class(labels, pred_probs, checked, filter_by)
+    search = per_class_search(labels, pred_probs, checked, filter_by)
     # cleanlab's multi-label low_* filters are not per class
     issues = (
-        lowest_union(labels, pred_probs, checked) if filter_by.startswith("low_") else step(_union, search.per_problem)
+        lowest_union(labels, pred_probs, checked)
+        if filter_by.startswith("low_")
+        else step(union_of, search.per_problem)
     )
     scores = passes.scores(
         ONE_VS_REST,
@@ -104,7 +113,7 @@ def scan(
         scores=scores,
         issues=ranked.indices,
         mask=row_mask(issues, scores.chunks[0]),
-        per_class_issues=step(_sizes, search.per_problem),
+        per_class_issues=step(issue_counts, search.per_problem),
         issue_table=issue_table(ONE_VS_REST, labels, pred_probs, ranked),
         extra={"per_class": search.per_problem},
     )
