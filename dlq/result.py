@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ def _as_built(graph: Any, keys: Any, **kwargs: Any) -> Any:
     return graph
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Scan:
     """A label-issue scan that has not run yet: a dask collection.
 
@@ -190,51 +192,44 @@ class Scan:
         Shape of pred_probs.
     options : dict
         The search's options.
+    filling_a_store : callable, optional
+        The same scan made to fill a :class:`ScanStore` as it goes (what
+        :meth:`to_zarr` uses), where the row chunks allow it.
+    extra : dict
+        More collections computed with the scan; their values come back in
+        ``ScanResult.extra``.
+    written : tuple
+        Writes that the scan runs too (see :meth:`to_zarr`).
     """
 
-    def __init__(
-        self,
-        *,
-        n_examples: int,
-        n_classes: int,
-        options: dict,
-        thresholds: Delayed,
-        num_issues: Delayed,
-        scores: da.Array,
-        issues: Delayed,
-        mask: da.Array,
-        per_class_issues: Any = None,
-        unnormalized_rows: Delayed | None = None,
-        filling_a_store: Callable[[ScanStore], Scan] | None = None,
-        extra: dict[str, Any] | None = None,
-        written: tuple[Any, ...] = (),
-        issue_table: Delayed | None = None,
-    ):
-        self.n_examples = n_examples
-        self.n_classes = n_classes
-        self.options = options
-        self.thresholds = thresholds
-        self.num_issues = num_issues
-        self.scores = scores
-        self.issues = issues
-        self.mask = mask
-        self.per_class_issues = per_class_issues
-        self.unnormalized_rows = unnormalized_rows
-        self.issue_table = issue_table
-        self._filling_a_store = filling_a_store
-        self._extra = dict(extra or {})
-        self._written = written
-        self._parts = dask.delayed(_result_parts, pure=True)(
-            issues,
-            num_issues,
-            thresholds,
-            unnormalized_rows,
-            _as_built_value(self._extra),
-            n_examples,
-            n_classes,
-            options,
-            *_as_built_value(written),
+    n_examples: int
+    n_classes: int
+    options: dict
+    thresholds: Delayed
+    num_issues: Delayed
+    scores: da.Array
+    issues: Delayed
+    mask: da.Array
+    per_class_issues: Any = None
+    unnormalized_rows: Delayed | None = None
+    issue_table: Delayed | None = None
+    filling_a_store: Callable[[ScanStore], Scan] | None = field(default=None, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    written: tuple[Any, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        parts = dask.delayed(_result_parts, pure=True)(
+            self.issues,
+            self.num_issues,
+            self.thresholds,
+            self.unnormalized_rows,
+            _as_built_value(self.extra),
+            self.n_examples,
+            self.n_classes,
+            self.options,
+            *_as_built_value(self.written),
         )
+        object.__setattr__(self, "_parts", parts)
 
     def __dask_graph__(self) -> Any:
         return self._parts.__dask_graph__()
@@ -253,24 +248,6 @@ class Scan:
 
     __dask_optimize__ = staticmethod(_as_built)
     __dask_scheduler__ = staticmethod(dask.threaded.get)
-
-    def _with(self, **changes: Any) -> Scan:
-        fields = {
-            "n_examples": self.n_examples,
-            "n_classes": self.n_classes,
-            "options": self.options,
-            "thresholds": self.thresholds,
-            "num_issues": self.num_issues,
-            "scores": self.scores,
-            "issues": self.issues,
-            "mask": self.mask,
-            "per_class_issues": self.per_class_issues,
-            "unnormalized_rows": self.unnormalized_rows,
-            "issue_table": self.issue_table,
-            "extra": self._extra,
-            "written": self._written,
-        }
-        return Scan(**{**fields, **changes})
 
     def compute(self, *, n_jobs: int | None = None, progress: bool = False) -> ScanResult:
         """Run the scan and return what it found.
@@ -348,10 +325,10 @@ class Scan:
         group = zarr.open_group(store, mode="w" if overwrite else "w-")
         chunk = max(self.scores.chunks[0])
         scan, written = self, {"scores": self.scores, "is_label_issue": self.mask}
-        if self._filling_a_store is not None:
+        if self.filling_a_store is not None:
             # pass 2 writes scores and candidate flags itself, and the selection
             # reads them back: no memory is held per row between the two
-            scan = self._filling_a_store(
+            scan = self.filling_a_store(
                 ScanStore(
                     *(
                         group.create_array(name, shape=(self.n_examples,), dtype=dtype, chunks=(chunk,))
@@ -381,7 +358,7 @@ class Scan:
             source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
             for source, target in zip(sources, targets, strict=True)
         )
-        writing = scan._with(extra={**scan._extra, **others}, written=scan._written + writes)
+        writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
         return writing.compute(n_jobs=n_jobs, progress=progress) if compute else writing
 
     def __repr__(self) -> str:
