@@ -85,7 +85,7 @@ def test_merged_keeps_a_stable_sort_prefix_of_each_cell():
     cells = rng.integers(0, 3, 500)
     for k in (0, 1, 37, 499, 500, 800):
         limits = np.array([k, k // 2, 0])[cells]
-        kept = select.Lowest.merged([select.Lowest(cells, scores, indices, agrees, limits)])
+        kept = select.Lowest.merged([select.Lowest(cells, scores, indices, agrees, limits)]).ranked()
         for cell, limit in enumerate((k, k // 2, 0)):
             mine = cells == cell
             order = np.lexsort((indices[mine], scores[mine]))[:limit]
@@ -98,8 +98,8 @@ def test_merged_gathers_equal_the_lowest_of_everything():
     scores = rng.integers(0, 10, (300, 2)).astype(float)
     cut = select.Cut.first(np.array([0, 1]), np.array([40, 7]))
     chunks = [[select.Entries.of_columns(scores[a:b], a)] for a, b in [(0, 100), (100, 250), (250, 300)]]
-    merged = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks])
-    whole = select.gather([select.Entries.of_columns(scores, 0)], cut)
+    merged = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks]).ranked()
+    whole = select.gather([select.Entries.of_columns(scores, 0)], cut).ranked()
     assert np.array_equal(merged.indices, whole.indices)
     for cell, k in enumerate((40, 7)):
         expected = np.lexsort((np.arange(300), scores[:, cell]))[:k]

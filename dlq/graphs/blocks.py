@@ -2,8 +2,8 @@
 
 - :func:`per_chunk`: a kernel over each row chunk of labels and pred_probs,
   by ``map_blocks`` (``block_info`` gives the row offset); each task yields
-  one *record*, a small Python object, and the records form a 1-D dask array
-  of dtype object with one element per chunk.
+  one *record*, a small Python object, and the records form an (n_chunks, 1)
+  dask array of dtype object.
 - :func:`per_record`: a function of the records of each chunk (and of
   values computed once), by ``map_blocks`` again.
 - :func:`tree`: records reduced by ``da.reduction(concatenate=False)``,
@@ -31,12 +31,14 @@ from dask.graph_manipulation import clone
 #: Fan-in of every tree reduction.
 SPLIT_EVERY = 8
 
-_OBJECTS = np.empty((0,), dtype=object)
+#: Records form an (n_chunks, 1) array of dtype object: two-dimensional like
+#: pred_probs, so that mapping a kernel over both concatenates no blocks.
+_OBJECTS = np.empty((0, 0), dtype=object)
 
 
 def _wrapped(record: Any) -> np.ndarray:
-    box = np.empty(1, dtype=object)
-    box[0] = record
+    box = np.empty((1, 1), dtype=object)
+    box[0, 0] = record
     return box
 
 
@@ -65,7 +67,7 @@ def per_chunk(
     --------
     >>> labels, pred_probs = da.from_array(np.arange(5), chunks=2), da.ones((5, 3), chunks=(2, 3))
     >>> records = per_chunk(lambda y, p, start: (start, p.shape), labels, pred_probs)
-    >>> records.compute().tolist()
+    >>> records.compute()[:, 0].tolist()
     [(0, (2, 3)), (2, (2, 3)), (4, (1, 3))]
     """
     flat = labels.ndim == 1
@@ -77,8 +79,7 @@ def per_chunk(
         kernel=kernel,
         flat_labels=flat,
         with_offset=offset,
-        drop_axis=1,
-        chunks=((1,) * pred_probs.numblocks[0],),
+        chunks=((1,) * pred_probs.numblocks[0], (1,)),
         dtype=object,
         meta=_OBJECTS,
     )
@@ -87,7 +88,7 @@ def per_chunk(
 def _record_task(
     *records_and_args: Any, function: Callable[..., Any], n_records: int, bounds: Sequence[int] | None, block_info=None
 ) -> np.ndarray:
-    records = [block[0] for block in records_and_args[:n_records]]
+    records = [block.flat[0] for block in records_and_args[:n_records]]
     extra = ()
     if bounds is not None:
         chunk = block_info[None]["chunk-location"][0]
@@ -107,7 +108,7 @@ def per_record(
     >>> labels, pred_probs = da.from_array(np.arange(5), chunks=2), da.ones((5, 3), chunks=(2, 3))
     >>> sizes = per_chunk(lambda y, p: len(y), labels, pred_probs, offset=False)
     >>> scaled = per_record(lambda n, scale, start, stop: (n * scale, start), sizes, args=(10,), rows=(2, 2, 1))
-    >>> scaled.compute().tolist()
+    >>> scaled.compute()[:, 0].tolist()
     [(20, 0), (20, 2), (10, 4)]
     """
     bounds = None if rows is None else np.cumsum((0, *rows)).tolist()
@@ -161,18 +162,19 @@ def as_rows(records: da.Array, rows: tuple[int, ...], dtype: Any, width: int | N
     >>> as_rows(per_chunk(lambda y, p: y * 2, labels, pred_probs, offset=False), (2, 2, 1), int).compute().tolist()
     [0, 2, 4, 6, 8]
     """
-    chunks = (rows,) if width is None else (rows, (width,))
-    new_axis = None if width is None else 1
-    meta = np.empty((0,) * len(chunks), dtype)
-    return da.map_blocks(_unwrapped, records, chunks=chunks, dtype=dtype, new_axis=new_axis, meta=meta)
+    if width is None:
+        meta = np.empty((0,), dtype)
+        return da.map_blocks(_unwrapped, records, chunks=(rows,), drop_axis=1, dtype=dtype, meta=meta)
+    meta = np.empty((0, 0), dtype)
+    return da.map_blocks(_unwrapped, records, chunks=(rows, (width,)), dtype=dtype, meta=meta)
 
 
 def _unwrapped(block: np.ndarray) -> Any:
-    return block[0]
+    return block.flat[0]
 
 
 def _first(block: np.ndarray, axis: Any, keepdims: bool) -> Any:
-    return block[0]
+    return block.flat[0]
 
 
 def _combined(parts: Any, axis: Any, keepdims: bool, *, combine: Callable[[list[Any]], Any]) -> Any:
@@ -190,15 +192,16 @@ def tree(records: da.Array, combine: Callable[[list[Any]], Any]) -> Delayed:
     >>> tree(per_chunk(lambda y, p: int(y.sum()), labels, pred_probs, offset=False), sum).compute()
     10
     """
-    reduced = da.reduction(
+    reduced = da.reduction(  # along the chunks only: the lists are then one level deep
         records,
         chunk=_first,
+        axis=0,
         combine=partial(_combined, combine=combine),
         aggregate=partial(_combined, combine=combine),
         concatenate=False,
         split_every=SPLIT_EVERY,
         dtype=object,
-        meta=np.empty((), dtype=object),
+        meta=np.empty((0,), dtype=object),
     )
     return reduced.to_delayed(optimize_graph=False).item()
 

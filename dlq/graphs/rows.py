@@ -90,7 +90,7 @@ def ranked_at(scores: da.Array, indices: Any) -> Delayed:
     records = scores.map_blocks(
         _scores_at, indices, chunks=((1,) * scores.numblocks[0],), dtype=object, meta=np.empty((0,), object)
     )
-    return tree(records, Lowest.merged)
+    return step(Lowest.ranked, tree(records, Lowest.merged))
 
 
 def _rows_scored(
@@ -122,7 +122,7 @@ def ranked_rows(
     label quality scores, computed for those rows only, in a read of the data
     after ``indices`` are known: a ranked :class:`~dlq.kernels.select.Lowest`."""
     records = per_chunk(_rows_scored, *reread(labels, pred_probs), problems, indices, method, thresholds, aggregate)
-    return tree(records, Lowest.merged)
+    return step(Lowest.ranked, tree(records, Lowest.merged))
 
 
 class _Columns(NamedTuple):

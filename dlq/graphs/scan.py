@@ -192,7 +192,7 @@ def multiclass_scan(
         cutoffs = select.cutoffs(read_back, _ONE_CELL, counts_per_cell, first_histogram=first)
         issues = per_record(_stored_issues, records, args=(store, cutoffs), rows=rows)
         scores = as_rows(per_record(_stored_scores, records, args=(store,), rows=rows), rows, score_type)
-    ranked = tree(issues, Lowest.merged)
+    ranked = step(Lowest.ranked, tree(issues, Lowest.merged))
     indices = step(attrgetter("indices"), ranked)
     return Batched(
         thresholds=thresholds,
@@ -271,7 +271,7 @@ def multilabel_scan(
     issues, ranked, scores = union, None, None
     if ranked_by is not None:
         scores = as_rows(field(records, "rank_scores"), rows, np.float64)
-        ranked = tree(per_record(_union_scores, records, args=(union,), rows=rows), Lowest.merged)
+        ranked = step(Lowest.ranked, tree(per_record(_union_scores, records, args=(union,), rows=rows), Lowest.merged))
         issues = step(attrgetter("indices"), ranked)
     return Batched(
         thresholds=pass1.thresholds,

@@ -132,7 +132,7 @@ class Lowest:
         return self.take(np.lexsort((self.indices, self.scores, self.cells)))
 
     def per_cell(self, cells: np.ndarray) -> list[np.ndarray]:
-        """The indices of each of ``cells``, in this (ranked) order.
+        """The indices of each of ``cells``, ranked.
 
         Examples
         --------
@@ -140,27 +140,67 @@ class Lowest:
         >>> [rows.tolist() for rows in found.per_cell(np.array([0, 1, 2]))]
         [[4], [], [1, 3]]
         """
-        starts = np.searchsorted(self.cells, cells)
-        stops = np.searchsorted(self.cells, cells, side="right")
-        return [self.indices[start:stop] for start, stop in zip(starts, stops, strict=True)]
+        by_cell, starts, stops = _segments(self.cells)
+        found = {}
+        for start, stop in zip(starts, stops, strict=True):
+            rows = by_cell[start:stop]
+            found[int(self.cells[rows[0]])] = self.indices[rows[np.lexsort((self.indices[rows], self.scores[rows]))]]
+        empty = np.zeros(0, np.int64)
+        return [found.get(int(cell), empty) for cell in cells]
 
     @staticmethod
     def merged(parts: Sequence[Lowest]) -> Lowest:
-        """All of ``parts``, keeping each cell's ``limit`` lowest, ranked.
+        """All of ``parts``, keeping each cell's ``limit`` lowest (score,
+        index), in no particular order: a cell with more entries than its
+        limit is cut by a partition, and only entries tied at the cut are
+        sorted, by index (see :meth:`ranked` for the order).
 
         Examples
         --------
         >>> part = Lowest(np.array([0, 0, 1]), np.array([.3, .1, .2]), np.array([1, 2, 3]), np.zeros(3, bool),
         ...               np.array([1, 1, 1]))
-        >>> Lowest.merged([part]).indices.tolist()
+        >>> Lowest.merged([part]).ranked().indices.tolist()
         [2, 3]
         """
-        together = Lowest(*(np.concatenate([getattr(part, name) for part in parts]) for name in _FIELDS)).ranked()
-        rank = np.arange(together.cells.shape[0]) - np.searchsorted(together.cells, together.cells)
-        return together.take(rank < together.limits)
+        together = Lowest(*(np.concatenate([getattr(part, name) for part in parts]) for name in _FIELDS))
+        by_cell, starts, stops = _segments(together.cells)
+        limits = together.limits[by_cell[starts]]
+        over = np.flatnonzero(stops - starts > limits)
+        if not over.size:
+            return together
+        keep = np.ones(together.cells.shape[0], dtype=bool)
+        for segment in over:
+            rows = by_cell[starts[segment] : stops[segment]]
+            keep[rows] = False
+            keep[rows[_lowest_positions(together.scores[rows], together.indices[rows], int(limits[segment]))]] = True
+        return together.take(keep)
 
 
 _FIELDS = ("cells", "scores", "indices", "agrees", "limits")
+
+
+def _segments(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The positions of ``cells`` grouped by cell (a stable sort, quick on
+    runs of equal cells), and where each cell's group starts and stops."""
+    by_cell = np.argsort(cells, kind="stable")
+    if not cells.size:
+        return by_cell, by_cell, by_cell
+    grouped = cells[by_cell]
+    starts = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]]))
+    return by_cell, starts, np.append(starts[1:], cells.shape[0])
+
+
+def _lowest_positions(scores: np.ndarray, indices: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` lowest (score, index), for ``k`` below the
+    number of entries: a partition finds the k-th score; only the entries
+    tied with it are sorted, by index."""
+    if k <= 0:
+        return np.zeros(0, np.intp)
+    kth = np.partition(scores, k - 1)[k - 1]
+    below = np.flatnonzero(scores < kth)
+    tied = np.flatnonzero(scores == kth)
+    tied = tied[np.argsort(indices[tied], kind="stable")[: k - below.shape[0]]]
+    return np.concatenate([below, tied])
 
 
 def no_entries(dtype: Any = np.float64) -> Lowest:
@@ -169,10 +209,11 @@ def no_entries(dtype: Any = np.float64) -> Lowest:
     return Lowest(empty, np.zeros(0, dtype), empty, np.zeros(0, bool), empty)
 
 
-def lowest_rows(scores: np.ndarray, depth: int) -> np.ndarray:
-    """For each column, the rows of its ``depth`` lowest scores, lowest first
-    and ties to the lower row, shape (depth, columns): the first ``depth`` rows
-    of a stable column sort, found by a partition and a sort of those rows only.
+def lowest_rows(scores: np.ndarray, depth: int, *, ordered: bool = True) -> np.ndarray:
+    """For each column, the rows of its ``depth`` lowest scores, ties to the
+    lower row, shape (depth, columns): the first ``depth`` rows of a stable
+    column sort, found by a partition and a sort of those rows only, lowest
+    first; with ``ordered=False``, the same rows in row order, unsorted.
 
     Examples
     --------
@@ -183,8 +224,12 @@ def lowest_rows(scores: np.ndarray, depth: int) -> np.ndarray:
     depth = min(depth, n_rows)
     if depth <= 0:
         return np.zeros((0, n_columns), np.intp)
-    if depth >= n_rows // 2:
+    if depth == n_rows and not ordered:
+        return np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, n_columns))
+    if ordered and depth >= n_rows // 2:
         return np.argsort(scores, axis=0, kind="stable")[:depth]
+    if depth == n_rows:
+        return np.argsort(scores, axis=0, kind="stable")
     kth = np.partition(scores, depth - 1, axis=0)[depth - 1]
     below = scores < kth
     tied = scores == kth
@@ -192,6 +237,8 @@ def lowest_rows(scores: np.ndarray, depth: int) -> np.ndarray:
     chosen = below | (tied & (np.cumsum(tied, axis=0) <= room))
     _, rows = np.nonzero(chosen.T)  # column by column, rows ascending: exactly depth per column
     rows = rows.reshape(n_columns, depth)
+    if not ordered:
+        return rows.T
     order = np.argsort(np.take_along_axis(scores.T, rows, axis=1), axis=1, kind="stable")
     return np.take_along_axis(rows, order, axis=1).T
 
@@ -296,15 +343,38 @@ def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
     Examples
     --------
     >>> cut = Cut.first(np.array([0]), np.array([2]))
-    >>> gather([Entries.of_column(np.array([0.3, 0.1, 0.2]), 10)], cut).indices.tolist()
+    >>> gather([Entries.of_column(np.array([0.3, 0.1, 0.2]), 10)], cut).ranked().indices.tolist()
     [11, 12]
     """
     parts = [no_entries()]
     for entries in chunk:
         slots, active = cut.slots(entries)
-        for column in np.flatnonzero(active):
+        columns = np.flatnonzero(active)
+        if not cut.bits and columns.size:  # no prefix: each column's lowest, on contiguous columns
+            parts.extend(
+                _lowest_of_each_column(entries, columns, cut.cells[slots[columns]], cut.rank[slots[columns]] + 1)
+            )
+            continue
+        for column in columns:
             parts.append(_gathered_column(cut, entries, column, slots[column]))
     return Lowest.merged(parts)
+
+
+def _lowest_of_each_column(
+    entries: Entries, columns: np.ndarray, cells: np.ndarray, counts: np.ndarray
+) -> list[Lowest]:
+    scores = np.ascontiguousarray(entries.scores[:, columns].T)
+    agrees = np.ascontiguousarray(np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns].T)
+    rows = entries.rows()
+    found = []
+    for j in range(columns.shape[0]):
+        count = int(counts[j])
+        chosen = _lowest_positions(scores[j], rows, count) if count < rows.shape[0] else np.arange(rows.shape[0])
+        size = chosen.shape[0]
+        found.append(
+            Lowest(np.full(size, cells[j]), scores[j, chosen], rows[chosen], agrees[j, chosen], np.full(size, count))
+        )
+    return found
 
 
 def _gathered_column(cut: Cut, entries: Entries, column: int, slot: int) -> Lowest:
@@ -325,6 +395,29 @@ def _gathered_column(cut: Cut, entries: Entries, column: int, slot: int) -> Lowe
     )
 
 
+def lowest_of_each(scores: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Whether each entry is among its column's ``counts[j]`` lowest (score,
+    row), ties to the lower row, shape of ``scores``: one partition at every
+    count at once, no sort.
+
+    Examples
+    --------
+    >>> lowest_of_each(np.array([[0.3, 0.2], [0.1, 0.2], [0.3, 0.1]]), np.array([2, 1])).astype(int).tolist()
+    [[1, 0], [1, 0], [0, 1]]
+    """
+    n_rows = scores.shape[0]
+    if not n_rows:
+        return np.zeros(scores.shape, dtype=bool)
+    positions = np.clip(counts, 1, n_rows) - 1
+    kth = np.partition(scores, np.unique(positions), axis=0)[positions, np.arange(scores.shape[1])]
+    below = scores < kth
+    tied = scores == kth
+    room = positions + 1 - np.count_nonzero(below, axis=0)
+    chosen = below | (tied & (np.cumsum(tied, axis=0) <= room))
+    chosen[:, counts <= 0] = False
+    return chosen
+
+
 def lowest_of_columns(entries: Entries, counts: np.ndarray) -> Lowest:
     """Each column's ``counts[j]`` lowest entries, all columns at once: the
     gather of a cut with no rounds, vectorised for many cells of one chunk.
@@ -332,22 +425,18 @@ def lowest_of_columns(entries: Entries, counts: np.ndarray) -> Lowest:
     Examples
     --------
     >>> entries = Entries.of_columns(np.array([[0.3, 0.2], [0.1, 0.4]]), 5)
-    >>> found = lowest_of_columns(entries, np.array([1, 2]))
+    >>> found = lowest_of_columns(entries, np.array([1, 2])).ranked()
     >>> found.cells.tolist(), found.indices.tolist()
     ([0, 1, 1], [6, 5, 6])
     """
-    depth = int(counts.max(initial=0))
-    rows = lowest_rows(entries.scores, depth)
-    taken = np.arange(rows.shape[0])[:, None] < counts
-    columns = np.broadcast_to(np.arange(entries.cells.shape[0]), rows.shape)[taken]
-    chosen = rows[taken]
+    chosen, columns = np.nonzero(lowest_of_each(entries.scores, counts))
     return Lowest(
         entries.cells[columns],
         entries.scores[chosen, columns],
         entries.rows()[chosen],
         np.broadcast_to(entries.agrees, entries.scores.shape)[chosen, columns],
         counts[columns],
-    ).ranked()
+    )
 
 
 @dataclass(frozen=True)
@@ -422,7 +511,7 @@ def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> np.ndarray:
 
 def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Lowest:
     """The entries at or below their cell's cut-off (only those whose
-    prediction disagrees with their label, with ``issues_only``), ranked.
+    prediction disagrees with their label, with ``issues_only``).
 
     Examples
     --------
