@@ -173,18 +173,19 @@ def _unwrapped(block: np.ndarray) -> Any:
     return block.flat[0]
 
 
-def _first(block: np.ndarray, axis: Any, keepdims: bool) -> Any:
-    return block.flat[0]
+def _first(block: np.ndarray, axis: Any, keepdims: bool, *, name: str | None) -> Any:
+    record = block.flat[0]
+    return record if name is None else getattr(record, name)
 
 
 def _combined(parts: Any, axis: Any, keepdims: bool, *, combine: Callable[[list[Any]], Any]) -> Any:
     return combine(parts if isinstance(parts, list) else [parts])
 
 
-def tree(records: da.Array, combine: Callable[[list[Any]], Any]) -> Delayed:
-    """``combine`` applied to lists of records, then to lists of its results,
-    ``SPLIT_EVERY`` at a time, down to one value; ``combine`` must be
-    associative.
+def tree(records: da.Array, combine: Callable[[list[Any]], Any], *, part: str | None = None) -> Delayed:
+    """``combine`` applied to lists of records (or of their attribute
+    ``part``), then to lists of its results, ``SPLIT_EVERY`` at a time, down
+    to one value; ``combine`` must be associative.
 
     Examples
     --------
@@ -194,7 +195,7 @@ def tree(records: da.Array, combine: Callable[[list[Any]], Any]) -> Delayed:
     """
     reduced = da.reduction(  # along the chunks only: the lists are then one level deep
         records,
-        chunk=_first,
+        chunk=partial(_first, name=part),
         axis=0,
         combine=partial(_combined, combine=combine),
         aggregate=partial(_combined, combine=combine),

@@ -17,7 +17,7 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs import select
-from dlq.graphs.blocks import as_rows, concatenated, field, per_chunk, reread, step, sum_arrays, tree
+from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
 from dlq.kernels import joint
 from dlq.kernels.problems import Problems
 from dlq.kernels.select import Entries, Lowest, chosen
@@ -133,14 +133,17 @@ def confident_joint(
     """The confident joints' counts. With ``thresholds`` given the data are
     read once; otherwise pass 1 computes them and pass 2 counts."""
     if thresholds is None:
-        pass1 = threshold_pass(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
-        partials, thresholds = pass1
-        counts = per_chunk(problems.joint_counts, *reread(labels, pred_probs), thresholds, offset=False)
+        partials, thresholds = threshold_pass(
+            problems, labels, pred_probs, absent_class_threshold=absent_class_threshold
+        )
+        counts = tree(
+            per_chunk(problems.joint_counts, *reread(labels, pred_probs), thresholds, offset=False), sum_arrays
+        )
     else:
         records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds)
-        partials = tree(field(records, "partials"), problems.combine_partials)
-        counts = field(records, "counts")
-    return Joint(thresholds, tree(counts, sum_arrays), step(_label_counts, problems, partials))
+        partials = tree(records, part="partials", combine=problems.combine_partials)
+        counts = tree(records, sum_arrays, part="counts")
+    return Joint(thresholds, counts, step(_label_counts, problems, partials))
 
 
 class Issues(NamedTuple):
@@ -191,8 +194,8 @@ def flagged(
         rows = per_chunk(_flags, *reread(labels, pred_probs), problems, pass1.thresholds)
         return Issues(pass1.thresholds, tree(rows, _concatenated_per_problem))
     records = per_chunk(_flag_record, labels, pred_probs, problems)
-    partials = tree(field(records, "partials"), problems.combine_partials)
-    issues = tree(field(records, "rows"), _concatenated_per_problem)
+    partials = tree(records, part="partials", combine=problems.combine_partials)
+    issues = tree(records, part="rows", combine=_concatenated_per_problem)
     return Issues(
         step(validated_thresholds, problems, partials, absent_class_threshold),
         step(_after_validation, partials, issues),

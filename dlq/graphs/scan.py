@@ -112,6 +112,10 @@ def _scan_chunk(
     return _ChunkScan(partials, counts, histogram, None)
 
 
+def _off_diagonal_counts(record: _ChunkScan, thresholds: np.ndarray) -> np.ndarray:
+    return record.counts.off_diagonal_counts(thresholds)
+
+
 def _stored_entries(store: ScanStore, start: int, stop: int) -> list[Entries]:
     """The entries of rows ``start:stop`` read back from the store."""
     return [Entries.of_column(store.scores[start:stop], start, ~store.is_label_issue[start:stop])]
@@ -164,9 +168,9 @@ def multiclass_scan(
     rows = pred_probs.chunks[0]
     if not adjust and estimation_method == "off_diagonal":
         records = per_chunk(_scan_chunk, labels, pred_probs, method, None, False, store)
-        partials = tree(field(records, "partials"), multiclass.combine_threshold_partials)
+        partials = tree(records, part="partials", combine=multiclass.combine_threshold_partials)
         thresholds = step(validated_thresholds, MULTICLASS, partials, absent_class_threshold)
-        counts = per_record(multiclass.Mispredicted.off_diagonal_counts, field(records, "counts"), args=(thresholds,))
+        counts = per_record(_off_diagonal_counts, records, args=(thresholds,))
         num_issues = step(multiclass.num_off_diagonal_issues, tree(counts, sum_arrays))
     else:
         partials, thresholds = threshold_pass(
@@ -174,9 +178,11 @@ def multiclass_scan(
         )
         records = per_chunk(_scan_chunk, *reread(labels, pred_probs), method, thresholds, adjust, store)
         num_issues = step(
-            multiclass.num_label_issues, tree(field(records, "counts"), sum_arrays), estimation_method=estimation_method
+            multiclass.num_label_issues,
+            tree(records, part="counts", combine=sum_arrays),
+            estimation_method=estimation_method,
         )
-    first = tree(field(records, "histogram"), sum_arrays)
+    first = tree(records, part="histogram", combine=sum_arrays)
     counts_per_cell = step(np.atleast_1d, num_issues)
     score_type = MULTICLASS.score_type(pred_probs.dtype, method, adjusted=adjust)
     if store is None:
@@ -263,7 +269,7 @@ def multilabel_scan(
         rank_aggregate,
         offset=False,
     )
-    num_issues = tree(field(records, "prune"), sum_arrays)
+    num_issues = tree(records, part="prune", combine=sum_arrays)
     cells = np.arange(num_classes)
     entries = per_record(_ranking_entries, records, args=(), rows=rows)
     per_problem = step(_issues_of, select.lowest(select.held(entries), cells, num_issues), cells)
