@@ -522,6 +522,9 @@ def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Low
     """
     parts = [no_entries()]
     for entries in chunk:
+        if issues_only and entries.agrees.shape[1] == 1:  # one agreement per row: look only at the others
+            others = np.flatnonzero(~entries.agrees[:, 0])
+            entries = Entries(entries.scores[others], entries.cells, entries.rows()[others], entries.agrees[others])
         agrees = np.broadcast_to(entries.agrees, entries.scores.shape)
         selected = cutoffs.selects(entries)
         rows, columns = np.nonzero(selected & ~agrees if issues_only else selected)
