@@ -395,29 +395,6 @@ def _gathered_column(cut: Cut, entries: Entries, column: int, slot: int) -> Lowe
     )
 
 
-def lowest_of_each(scores: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Whether each entry is among its column's ``counts[j]`` lowest (score,
-    row), ties to the lower row, shape of ``scores``: one partition at every
-    count at once, no sort.
-
-    Examples
-    --------
-    >>> lowest_of_each(np.array([[0.3, 0.2], [0.1, 0.2], [0.3, 0.1]]), np.array([2, 1])).astype(int).tolist()
-    [[1, 0], [1, 0], [0, 1]]
-    """
-    n_rows = scores.shape[0]
-    if not n_rows:
-        return np.zeros(scores.shape, dtype=bool)
-    positions = np.clip(counts, 1, n_rows) - 1
-    kth = np.partition(scores, np.unique(positions), axis=0)[positions, np.arange(scores.shape[1])]
-    below = scores < kth
-    tied = scores == kth
-    room = positions + 1 - np.count_nonzero(below, axis=0)
-    chosen = below | (tied & (np.cumsum(tied, axis=0) <= room))
-    chosen[:, counts <= 0] = False
-    return chosen
-
-
 def lowest_of_columns(entries: Entries, counts: np.ndarray) -> Lowest:
     """Each column's ``counts[j]`` lowest entries, all columns at once: the
     gather of a cut with no rounds, vectorised for many cells of one chunk.
@@ -429,7 +406,10 @@ def lowest_of_columns(entries: Entries, counts: np.ndarray) -> Lowest:
     >>> found.cells.tolist(), found.indices.tolist()
     ([0, 1, 1], [6, 5, 6])
     """
-    chosen, columns = np.nonzero(lowest_of_each(entries.scores, counts))
+    rows = lowest_rows(entries.scores, int(counts.max(initial=0)))  # lowest first, so each column's head is its own
+    taken = np.arange(rows.shape[0])[:, None] < counts
+    columns = np.broadcast_to(np.arange(entries.cells.shape[0]), rows.shape)[taken]
+    chosen = rows[taken]
     return Lowest(
         entries.cells[columns],
         entries.scores[chosen, columns],
