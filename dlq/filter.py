@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -200,5 +201,5 @@ def filtered_scan(
         scores=scores,
         issues=step(attrgetter("indices"), ranked),
         mask=row_mask(issues, scores.chunks[0]),
-        issue_table=issue_table(MULTICLASS, labels, pred_probs, ranked),
+        issue_table_of=partial(issue_table, MULTICLASS, labels, pred_probs, ranked),
     )

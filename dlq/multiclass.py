@@ -138,7 +138,7 @@ def _scan(
         issues=search.issues,
         mask=search.mask,
         unnormalized_rows=search.unnormalized,
-        issue_table=issue_table(MULTICLASS, labels, pred_probs, search.ranked),
+        issue_table_of=partial(issue_table, MULTICLASS, labels, pred_probs, search.ranked),
         filling_a_store=partial(
             _scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method
         )

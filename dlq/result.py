@@ -185,7 +185,7 @@ class Scan:
         Multi-class: rows of pred_probs that do not sum to 1, counted in pass
         1; computing the scan warns about them.
     issue_table : Delayed
-        The issues' table (index, labels, the model's suggestion, score), in
+        (A property, built when asked for.) The issues' table (index, labels, the model's suggestion, score), in
         ranked order, from one more read of the data once the issues are
         known; pass it in ``extra`` to compute it with the scan.
     n_examples, n_classes : int
@@ -212,10 +212,14 @@ class Scan:
     mask: da.Array
     per_class_issues: Any = None
     unnormalized_rows: Delayed | None = None
-    issue_table: Delayed | None = None
+    issue_table_of: Callable[[], Delayed] | None = field(default=None, repr=False)
     filling_a_store: Callable[[ScanStore], Scan] | None = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     written: tuple[Any, ...] = field(default=(), repr=False)
+
+    @property
+    def issue_table(self) -> Delayed | None:
+        return None if self.issue_table_of is None else self.issue_table_of()
 
     def __post_init__(self) -> None:
         parts = dask.delayed(_result_parts, pure=True)(

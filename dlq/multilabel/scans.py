@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from dlq import _validation, aggregators, io
@@ -85,7 +86,7 @@ def scan(
             issues=search.issues,
             mask=search.mask,
             per_class_issues=step(issue_counts, search.per_problem),
-            issue_table=issue_table(ONE_VS_REST, labels, pred_probs, search.ranked),
+            issue_table_of=partial(issue_table, ONE_VS_REST, labels, pred_probs, search.ranked),
         )
     checked = in_memory_options(filter_by, frac_noise, min_examples_per_class, None, pred_probs.shape[1])
     search = per_class_search(labels, pred_probs, checked, filter_by)
@@ -114,6 +115,6 @@ def scan(
         issues=ranked.indices,
         mask=row_mask(issues, scores.chunks[0]),
         per_class_issues=step(issue_counts, search.per_problem),
-        issue_table=issue_table(ONE_VS_REST, labels, pred_probs, ranked),
+        issue_table_of=partial(issue_table, ONE_VS_REST, labels, pred_probs, ranked),
         extra={"per_class": search.per_problem},
     )
