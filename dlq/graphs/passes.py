@@ -19,8 +19,9 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
 from dlq.kernels import joint
+from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.problems import Problems
-from dlq.kernels.select import Entries, Lowest, chosen
+from dlq.kernels.select import chosen
 
 
 class Pass1(NamedTuple):

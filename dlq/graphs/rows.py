@@ -10,10 +10,8 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs.blocks import per_chunk, per_rows, reread, step, tree
+from dlq.kernels.lowest import KEPT_WHOLE, Lowest
 from dlq.kernels.problems import Problems
-from dlq.kernels.select import Lowest
-
-_KEPT_WHOLE = np.iinfo(np.int64).max
 
 
 def inside(indices: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -72,7 +70,7 @@ def take_rows(array: da.Array, indices: np.ndarray) -> da.Array:
 
 def _scored(indices: np.ndarray, scores: np.ndarray) -> Lowest:
     size = indices.shape[0]
-    return Lowest(np.zeros(size, np.int64), scores, indices, np.zeros(size, bool), np.full(size, _KEPT_WHOLE))
+    return Lowest(np.zeros(size, np.int64), scores, indices, np.zeros(size, bool), np.full(size, KEPT_WHOLE))
 
 
 def _scores_at(block: np.ndarray, indices: np.ndarray, block_info: dict | None = None) -> np.ndarray:

@@ -23,9 +23,10 @@ from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, reread, ste
 from dlq.graphs.passes import threshold_pass, validated_thresholds
 from dlq.graphs.rows import inside, mask_block, row_mask
 from dlq.kernels import multiclass, onevsrest
+from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
-from dlq.kernels.select import Entries, Lowest, chosen, first_histogram
+from dlq.kernels.select import chosen, first_histogram
 
 #: The multi-class search ranks all rows in one cell.
 _ONE_CELL = np.zeros(1, np.int64)
@@ -228,7 +229,7 @@ def _union_scores(found: onevsrest.BatchedPass, union: np.ndarray, start: int, s
     rows = inside(union, start, stop)
     scores = found.rank_scores[rows - start]
     size = rows.shape[0]
-    return Lowest(np.zeros(size, np.int64), scores, rows, np.zeros(size, bool), np.full(size, np.iinfo(np.int64).max))
+    return Lowest(np.zeros(size, np.int64), scores, rows, np.zeros(size, bool), np.full(size, KEPT_WHOLE))
 
 
 def multilabel_scan(

@@ -19,7 +19,8 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs.blocks import per_record, step, sum_arrays, tree
-from dlq.kernels.select import ROUNDS, Cut, Cutoffs, Lowest, gather, histogram
+from dlq.kernels.lowest import Lowest
+from dlq.kernels.select import ROUNDS, Cut, Cutoffs, gather, histogram
 
 #: ``over(function, args)``: the records ``function(entries, *args)`` of every chunk.
 EntriesMap = Callable[[Callable[..., Any], tuple], da.Array]

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from dlq.kernels.lowest import Lowest
 from dlq.kernels.multiclass import FLOATING_POINT_COMPARISON
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND
-from dlq.kernels.select import Lowest
 
 
 def per_problem(

@@ -14,8 +14,8 @@ import numpy as np
 
 from dlq.kernels import exact
 from dlq.kernels.checks import InvalidRows, RowsOffOne, invalid_probabilities
+from dlq.kernels.lowest import Entries, Lowest, lowest_of_columns, no_entries
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND
-from dlq.kernels.select import Entries, Lowest, lowest_of_columns, no_entries
 
 #: Slack used by cleanlab when comparing probabilities to thresholds.
 FLOATING_POINT_COMPARISON = 1e-6

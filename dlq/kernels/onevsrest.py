@@ -17,7 +17,7 @@ from dlq.kernels import exact
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scores_
 from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
-from dlq.kernels.select import Lowest, lowest_rows, no_entries
+from dlq.kernels.lowest import Lowest, lowest_rows, no_entries
 
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:

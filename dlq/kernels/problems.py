@@ -19,7 +19,7 @@ import numpy as np
 from dlq.kernels import multiclass, onevsrest
 from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
-from dlq.kernels.select import Lowest
+from dlq.kernels.lowest import Lowest
 
 
 class Problems(Protocol):

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+
+from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, lowest_rows, no_entries
 
 #: Bits of the order key resolved by each histogram round.
 BITS_PER_ROUND = 12
@@ -47,200 +48,6 @@ def order_keys(scores: np.ndarray) -> np.ndarray:
     """
     bits = (np.asarray(scores, dtype=np.float64) + 0.0).view(np.uint64)
     return np.where(bits >= _SIGN, ~bits, bits | _SIGN)
-
-
-@dataclass(frozen=True)
-class Entries:
-    """Scored entries of one chunk: ``scores[i, j]`` is the score of row
-    ``indices[i]`` in cell ``cells[j]``; ``indices`` may be the first of
-    contiguous rows instead, which holds no array per row.
-
-    ``agrees`` (broadcastable to ``scores``) tells whether each entry's
-    prediction agrees with its label; entries that agree are ranked like any
-    other but never reported as issues.
-    """
-
-    scores: np.ndarray
-    cells: np.ndarray
-    indices: np.ndarray | int
-    agrees: np.ndarray
-
-    def rows(self) -> np.ndarray:
-        """The index of every row.
-
-        Examples
-        --------
-        >>> Entries.of_column(np.array([0.5, 0.2]), 10).rows().tolist()
-        [10, 11]
-        """
-        if isinstance(self.indices, np.ndarray):
-            return self.indices
-        return np.arange(self.indices, self.indices + self.scores.shape[0])
-
-    @classmethod
-    def of_column(cls, scores: np.ndarray, offset: int, agrees: np.ndarray | None = None) -> Entries:
-        """The entries of one cell (number 0): a chunk's scores starting at row ``offset``.
-
-        Examples
-        --------
-        >>> Entries.of_column(np.array([0.5, 0.2]), 10).scores.shape
-        (2, 1)
-        """
-        return cls.of_columns(scores[:, None], offset, None if agrees is None else agrees[:, None])
-
-    @classmethod
-    def of_columns(cls, scores: np.ndarray, offset: int, agrees: np.ndarray | None = None) -> Entries:
-        """The entries of cells 0..c-1, one per column of ``scores`` (n, c).
-
-        Examples
-        --------
-        >>> Entries.of_columns(np.zeros((2, 3)), 0).cells.tolist()
-        [0, 1, 2]
-        """
-        n_cells = scores.shape[1]
-        agrees = np.zeros((1, 1), bool) if agrees is None else agrees
-        return cls(scores, np.arange(n_cells), offset, agrees)
-
-
-@dataclass(frozen=True)
-class Lowest:
-    """Entries in flat form, with the number of each cell's lowest worth keeping.
-
-    ``limits[e]`` is how many entries of ``cells[e]`` the selection keeps;
-    :meth:`merged` keeps that many of each cell, the lowest (score, index).
-    """
-
-    cells: np.ndarray
-    scores: np.ndarray
-    indices: np.ndarray
-    agrees: np.ndarray
-    limits: np.ndarray
-
-    def take(self, keep: np.ndarray) -> Lowest:
-        return Lowest(self.cells[keep], self.scores[keep], self.indices[keep], self.agrees[keep], self.limits[keep])
-
-    def ranked(self) -> Lowest:
-        """Sorted by cell, then score, then index.
-
-        Examples
-        --------
-        >>> found = Lowest(np.zeros(3, int), np.array([.2, .1, .2]), np.array([7, 3, 5]), np.zeros(3, bool),
-        ...                np.full(3, 3))
-        >>> found.ranked().indices.tolist()
-        [3, 5, 7]
-        """
-        return self.take(np.lexsort((self.indices, self.scores, self.cells)))
-
-    def per_cell(self, cells: np.ndarray) -> list[np.ndarray]:
-        """The indices of each of ``cells``, ranked.
-
-        Examples
-        --------
-        >>> found = Lowest(np.array([0, 2, 2]), np.zeros(3), np.array([4, 1, 3]), np.zeros(3, bool), np.ones(3))
-        >>> [rows.tolist() for rows in found.per_cell(np.array([0, 1, 2]))]
-        [[4], [], [1, 3]]
-        """
-        by_cell, starts, stops = _segments(self.cells)
-        found = {}
-        for start, stop in zip(starts, stops, strict=True):
-            rows = by_cell[start:stop]
-            found[int(self.cells[rows[0]])] = self.indices[rows[np.lexsort((self.indices[rows], self.scores[rows]))]]
-        empty = np.zeros(0, np.int64)
-        return [found.get(int(cell), empty) for cell in cells]
-
-    @staticmethod
-    def merged(parts: Sequence[Lowest]) -> Lowest:
-        """All of ``parts``, keeping each cell's ``limit`` lowest (score,
-        index), in no particular order: a cell with more entries than its
-        limit is cut by a partition, and only entries tied at the cut are
-        sorted, by index (see :meth:`ranked` for the order).
-
-        Examples
-        --------
-        >>> part = Lowest(np.array([0, 0, 1]), np.array([.3, .1, .2]), np.array([1, 2, 3]), np.zeros(3, bool),
-        ...               np.array([1, 1, 1]))
-        >>> Lowest.merged([part]).ranked().indices.tolist()
-        [2, 3]
-        """
-        together = Lowest(*(np.concatenate([getattr(part, name) for part in parts]) for name in _FIELDS))
-        by_cell, starts, stops = _segments(together.cells)
-        limits = together.limits[by_cell[starts]]
-        over = np.flatnonzero(stops - starts > limits)
-        if not over.size:
-            return together
-        keep = np.ones(together.cells.shape[0], dtype=bool)
-        for segment in over:
-            rows = by_cell[starts[segment] : stops[segment]]
-            keep[rows] = False
-            keep[rows[_lowest_positions(together.scores[rows], together.indices[rows], int(limits[segment]))]] = True
-        return together.take(keep)
-
-
-_FIELDS = ("cells", "scores", "indices", "agrees", "limits")
-
-
-def _segments(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The positions of ``cells`` grouped by cell (a stable sort, quick on
-    runs of equal cells), and where each cell's group starts and stops."""
-    by_cell = np.argsort(cells, kind="stable")
-    if not cells.size:
-        return by_cell, by_cell, by_cell
-    grouped = cells[by_cell]
-    starts = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]]))
-    return by_cell, starts, np.append(starts[1:], cells.shape[0])
-
-
-def _lowest_positions(scores: np.ndarray, indices: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` lowest (score, index), for ``k`` below the
-    number of entries: a partition finds the k-th score; only the entries
-    tied with it are sorted, by index."""
-    if k <= 0:
-        return np.zeros(0, np.intp)
-    kth = np.partition(scores, k - 1)[k - 1]
-    below = np.flatnonzero(scores < kth)
-    tied = np.flatnonzero(scores == kth)
-    tied = tied[np.argsort(indices[tied], kind="stable")[: k - below.shape[0]]]
-    return np.concatenate([below, tied])
-
-
-def no_entries(dtype: Any = np.float64) -> Lowest:
-    """An empty :class:`Lowest`."""
-    empty = np.zeros(0, np.int64)
-    return Lowest(empty, np.zeros(0, dtype), empty, np.zeros(0, bool), empty)
-
-
-def lowest_rows(scores: np.ndarray, depth: int, *, ordered: bool = True) -> np.ndarray:
-    """For each column, the rows of its ``depth`` lowest scores, ties to the
-    lower row, shape (depth, columns): the first ``depth`` rows of a stable
-    column sort, found by a partition and a sort of those rows only, lowest
-    first; with ``ordered=False``, the same rows in row order, unsorted.
-
-    Examples
-    --------
-    >>> lowest_rows(np.array([[0.3, 0.2], [0.1, 0.2], [0.3, 0.1], [0.2, 0.2]]), 2).tolist()
-    [[1, 2], [3, 0]]
-    """
-    n_rows, n_columns = scores.shape
-    depth = min(depth, n_rows)
-    if depth <= 0:
-        return np.zeros((0, n_columns), np.intp)
-    if depth == n_rows and not ordered:
-        return np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, n_columns))
-    if ordered and depth >= n_rows // 2:
-        return np.argsort(scores, axis=0, kind="stable")[:depth]
-    if depth == n_rows:
-        return np.argsort(scores, axis=0, kind="stable")
-    kth = np.partition(scores, depth - 1, axis=0)[depth - 1]
-    below = scores < kth
-    tied = scores == kth
-    room = depth - np.count_nonzero(below, axis=0)  # at least 1: kth is the depth-th lowest
-    chosen = below | (tied & (np.cumsum(tied, axis=0) <= room))
-    _, rows = np.nonzero(chosen.T)  # column by column, rows ascending: exactly depth per column
-    rows = rows.reshape(n_columns, depth)
-    if not ordered:
-        return rows.T
-    order = np.argsort(np.take_along_axis(scores.T, rows, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(rows, order, axis=1).T
 
 
 @dataclass(frozen=True)
@@ -369,7 +176,7 @@ def _lowest_of_each_column(
     found = []
     for j in range(columns.shape[0]):
         count = int(counts[j])
-        chosen = _lowest_positions(scores[j], rows, count) if count < rows.shape[0] else np.arange(rows.shape[0])
+        chosen = lowest_positions(scores[j], rows, count) if count < rows.shape[0] else np.arange(rows.shape[0])
         size = chosen.shape[0]
         found.append(
             Lowest(np.full(size, cells[j]), scores[j, chosen], rows[chosen], agrees[j, chosen], np.full(size, count))
@@ -392,30 +199,6 @@ def _gathered_column(cut: Cut, entries: Entries, column: int, slot: int) -> Lowe
         entries.rows()[chosen],
         agrees,
         np.full(size, cut.rank[slot] + 1),
-    )
-
-
-def lowest_of_columns(entries: Entries, counts: np.ndarray) -> Lowest:
-    """Each column's ``counts[j]`` lowest entries, all columns at once: the
-    gather of a cut with no rounds, vectorised for many cells of one chunk.
-
-    Examples
-    --------
-    >>> entries = Entries.of_columns(np.array([[0.3, 0.2], [0.1, 0.4]]), 5)
-    >>> found = lowest_of_columns(entries, np.array([1, 2])).ranked()
-    >>> found.cells.tolist(), found.indices.tolist()
-    ([0, 1, 1], [6, 5, 6])
-    """
-    rows = lowest_rows(entries.scores, int(counts.max(initial=0)))  # lowest first, so each column's head is its own
-    taken = np.arange(rows.shape[0])[:, None] < counts
-    columns = np.broadcast_to(np.arange(entries.cells.shape[0]), rows.shape)[taken]
-    chosen = rows[taken]
-    return Lowest(
-        entries.cells[columns],
-        entries.scores[chosen, columns],
-        entries.rows()[chosen],
-        np.broadcast_to(entries.agrees, entries.scores.shape)[chosen, columns],
-        counts[columns],
     )
 
 
@@ -514,11 +297,7 @@ def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Low
                 entries.scores[rows, columns],
                 entries.rows()[rows],
                 agrees[rows, columns],
-                np.full(rows.shape[0], _KEPT_WHOLE),
+                np.full(rows.shape[0], KEPT_WHOLE),
             )
         )
     return Lowest.merged(parts)
-
-
-#: The limit of a cell whose entries are all kept.
-_KEPT_WHOLE = np.iinfo(np.int64).max
