@@ -22,7 +22,7 @@ from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, reread, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
 from dlq.graphs.rows import inside, mask_block, row_mask
-from dlq.kernels import multiclass, onevsrest
+from dlq.kernels import multiclass, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
@@ -212,7 +212,7 @@ def multiclass_scan(
     )
 
 
-def _ranking_entries(found: onevsrest.BatchedPass, start: int, stop: int) -> list[Entries]:
+def _ranking_entries(found: subblocks.BatchedPass, start: int, stop: int) -> list[Entries]:
     return [Entries.of_columns(found.scores, start, found.agrees)]
 
 
@@ -225,7 +225,7 @@ def _issues_of(found: Lowest, cells: np.ndarray) -> list[np.ndarray]:
     return found.take(~found.agrees).per_cell(cells)
 
 
-def _union_scores(found: onevsrest.BatchedPass, union: np.ndarray, start: int, stop: int) -> Lowest:
+def _union_scores(found: subblocks.BatchedPass, union: np.ndarray, start: int, stop: int) -> Lowest:
     rows = inside(union, start, stop)
     scores = found.rank_scores[rows - start]
     size = rows.shape[0]
@@ -261,7 +261,7 @@ def multilabel_scan(
     if ranked_by is not None and rank_absent_class_threshold is not None:
         rank_thresholds = step(validated_thresholds, ONE_VS_REST, pass1.partials, rank_absent_class_threshold)
     records = per_chunk(
-        onevsrest.batched_pass,
+        subblocks.batched_pass,
         *reread(labels, pred_probs),
         pass1.thresholds,
         method,

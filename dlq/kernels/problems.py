@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dlq.kernels import multiclass, onevsrest
+from dlq.kernels import multiclass, onevsrest, subblocks
 from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
 from dlq.kernels.lowest import Lowest
@@ -178,10 +178,10 @@ class OneVsRest:
             return np.concatenate(
                 [
                     onevsrest.per_class_scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds)
-                    for rows in onevsrest.sub_blocks(*pred_probs.shape)
+                    for rows in subblocks.sub_blocks(*pred_probs.shape)
                 ]
             )
-        return onevsrest.aggregated_scores(
+        return subblocks.aggregated_scores(
             labels, pred_probs, method=method, thresholds=thresholds, aggregate=aggregate
         )
 

@@ -16,87 +16,18 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from dask.delayed import Delayed
 
 from dlq import _validation, aggregators, io
-from dlq._search import search
-from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
-from dlq.graphs import passes
-from dlq.graphs import scan as batched
-from dlq.graphs.blocks import step
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs.rows import take_rows
 from dlq.kernels import onevsrest
-from dlq.kernels.problems import ONE_VS_REST
-from dlq.kernels.select import ROUNDS
+from dlq.multilabel.searches import (
+    in_memory_options,
+    low_memory_search,
+    lowest_union,
+    per_class_search,
+)
 from dlq.scheduler import compute
-
-
-def issue_counts(per_class: list[np.ndarray]) -> np.ndarray:
-    """How many issues each class has."""
-    return np.array([issues.shape[0] for issues in per_class], dtype=np.int64)
-
-
-def batched_search(
-    labels: Any,
-    pred_probs: Any,
-    method: str,
-    ranked_by: str | None,
-    rank_adjust: bool,
-    rank_aggregate: Any = aggregators.CLEANLAB_DEFAULT,
-) -> batched.Batched:
-    """The batched search of every class (cleanlab's ``low_memory=True``), each
-    class's issues chosen by ``method``, ranked by ``ranked_by``."""
-    return batched.multilabel_scan(
-        labels,
-        pred_probs,
-        method=method,
-        absent_class_threshold=BATCHED_ABSENT_CLASS_THRESHOLD,
-        ranked_by=ranked_by,
-        rank_absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD if rank_adjust else None,
-        rank_aggregate=rank_aggregate,
-    )
-
-
-def per_class_search(labels: Any, pred_probs: Any, options: MultilabelFilterOptions, filter_by: str) -> passes.Issues:
-    """cleanlab.filter's ``filter_by`` on each of the K binary problems."""
-    removals = options.removals
-    return search(
-        ONE_VS_REST,
-        labels,
-        pred_probs,
-        filter_by=filter_by,
-        given_joint=None if options.given_joints is None else list(options.given_joints),
-        # cleanlab flags n_k examples labelled k in problem k, and none not labelled k
-        removals=None if removals is None else [np.array([count, 0]) for count in removals],
-        min_examples_per_class=options.min_examples_per_class,
-        frac_noise=options.frac_noise,
-    )
-
-
-def in_memory_options(
-    filter_by: str, frac_noise: float, min_examples_per_class: int, confident_joint: Any, num_classes: int
-) -> MultilabelFilterOptions:
-    """The checked options of an in-memory search with no ranking and no removals."""
-    return _validation.check_multilabel_filter_options(
-        return_indices_ranked_by=None,
-        rank_by_kwargs=None,
-        filter_by=filter_by,
-        frac_noise=frac_noise,
-        num_to_remove_per_class=None,
-        min_examples_per_class=min_examples_per_class,
-        confident_joint=confident_joint,
-        low_memory=False,
-        num_classes=num_classes,
-    )
-
-
-def union_of(per_class: list[np.ndarray]) -> np.ndarray:
-    """The examples with an issue in some class, sorted."""
-    return np.unique(np.concatenate([np.zeros(0, np.int64), *per_class]))
-
-
-def _union_size(per_class: list[np.ndarray]) -> np.ndarray:
-    return np.array([np.unique(np.concatenate(per_class)).shape[0]])
 
 
 def _rows(labels: Any, pred_probs: Any, rows: np.ndarray, n_jobs: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -118,27 +49,6 @@ def _multilabel_ranked(
 ) -> np.ndarray:
     per_class = onevsrest.per_class_scores(row_labels, row_probs, method=method, thresholds=thresholds)
     return _ranked(rows, aggregators.CLEANLAB_DEFAULT(per_class))
-
-
-def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions) -> Delayed:
-    """cleanlab's multi-label ``low_*`` search, lazily: the sorted indices of
-    the examples with the lowest multi-label self-confidence (EMA), as many
-    as have a ``confident_learning`` issue in some class."""
-    found = per_class_search(labels, pred_probs, options, "confident_learning")
-    lowest = passes.lowest_scores(
-        ONE_VS_REST,
-        labels,
-        pred_probs,
-        method="self_confidence",
-        counts=step(_union_size, found.per_problem),
-        rounds=ROUNDS,
-        aggregate=aggregators.CLEANLAB_DEFAULT,
-    )
-    return step(_sorted_first, lowest)
-
-
-def _sorted_first(per_cell: list[np.ndarray]) -> np.ndarray:
-    return np.sort(per_cell[0])
 
 
 def _lowest_multilabel_scores(
@@ -244,9 +154,7 @@ def find_label_issues(
         num_classes=pred_probs.shape[1],
     )
     if options.low_memory:
-        found = batched_search(
-            labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
-        )
+        found = low_memory_search(labels, pred_probs, options)
         result = found.mask if options.ranked_by is None else found.issues
         return compute(result, n_jobs=n_jobs, progress=verbose)[0]
     _validation.warn_if_joint_ignored(options.given_joints, filter_by, multi_label=True)
@@ -321,9 +229,7 @@ def find_multilabel_issues_per_class(
         num_classes=pred_probs.shape[1],
     )
     if options.low_memory:
-        found = batched_search(
-            labels, pred_probs, options.ranked_by or "self_confidence", options.ranked_by, options.rank_adjust
-        )
+        found = low_memory_search(labels, pred_probs, options)
         (per_class,) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
     else:
         _validation.warn_if_joint_ignored(options.given_joints, filter_by, multi_label=True)

@@ -10,7 +10,7 @@ from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import issue_table, ranked_at, row_mask
 from dlq.kernels.problems import ONE_VS_REST
-from dlq.multilabel.filter import (
+from dlq.multilabel.searches import (
     batched_search,
     in_memory_options,
     issue_counts,

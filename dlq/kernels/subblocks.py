@@ -1,0 +1,99 @@
+"""One-vs-rest arithmetic a sub-block of rows at a time, so that the (n, K)
+float64 temporaries stay in cache: the aggregated scores and what the batched
+search needs of a chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from dlq.kernels.onevsrest import binary_pass2, per_class_scores
+
+#: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
+#: so that the temporaries of the one-vs-rest arithmetic stay in cache.
+SUB_BLOCK_BYTES = 2**21
+
+
+def sub_blocks(n_rows: int, num_classes: int) -> list[slice]:
+    """Row slices of about :data:`SUB_BLOCK_BYTES` of (n, K) float64 each.
+
+    Examples
+    --------
+    >>> sub_blocks(5, 2**18)
+    [slice(0, 1, None), slice(1, 2, None), slice(2, 3, None), slice(3, 4, None), slice(4, 5, None)]
+    """
+    step = max(1, SUB_BLOCK_BYTES // (8 * max(num_classes, 1)))
+    return [slice(start, start + step) for start in range(0, n_rows, step)] or [slice(0, 0)]
+
+
+def aggregated_scores(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    *,
+    method: str,
+    thresholds: np.ndarray | None,
+    aggregate: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """``aggregate`` of :func:`per_class_scores`, one sub-block of rows at a time, shape (n,).
+
+    Examples
+    --------
+    >>> aggregated_scores(np.array([[0, 1]]), np.array([[0.1, 0.6]]), method="self_confidence", thresholds=None,
+    ...                   aggregate=lambda scores: scores.min(axis=1)).round(3).tolist()
+    [0.6]
+    """
+    return np.concatenate(
+        [
+            aggregate(per_class_scores(labels[rows], pred_probs[rows], method=method, thresholds=thresholds))
+            for rows in sub_blocks(*pred_probs.shape)
+        ]
+    )
+
+
+class BatchedPass(NamedTuple):
+    """What the batched search needs of a chunk's K binary problems."""
+
+    scores: np.ndarray  # (n, K) per-class scores under the search's method
+    agrees: np.ndarray  # (n, K)
+    prune: np.ndarray  # (K,) rows confidently predicted as the other side
+    rank_scores: np.ndarray | None  # (n,) the ranking's aggregated scores
+
+
+def batched_pass(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    thresholds: np.ndarray,
+    method: str,
+    rank_method: str | None,
+    rank_thresholds: np.ndarray | None,
+    rank_aggregate: Callable[[np.ndarray], np.ndarray],
+) -> BatchedPass:
+    """:func:`binary_pass2` of a chunk, one sub-block at a time, and the
+    ranking scores (``rank_method`` adjusted by ``rank_thresholds`` and
+    aggregated by ``rank_aggregate``) when ``rank_method`` is given.
+
+    Examples
+    --------
+    >>> found = batched_pass(np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5),
+    ...                      "self_confidence", None, None, None)
+    >>> found.prune.tolist()
+    [1]
+    """
+    parts = []
+    for rows in sub_blocks(*pred_probs.shape):
+        y, p = labels[rows], pred_probs[rows]
+        found = binary_pass2(y, p, thresholds, method=method)
+        rank_scores = None
+        if rank_method is not None:
+            same = rank_method == method and rank_thresholds is None
+            per_class = found.scores if same else per_class_scores(y, p, method=rank_method, thresholds=rank_thresholds)
+            rank_scores = rank_aggregate(per_class)
+        parts.append(BatchedPass(found.scores, found.agrees, found.prune, rank_scores))
+    return BatchedPass(
+        scores=np.concatenate([part.scores for part in parts]),
+        agrees=np.concatenate([part.agrees for part in parts]),
+        prune=np.sum([part.prune for part in parts], axis=0),
+        rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
+    )
