@@ -18,7 +18,6 @@ from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.kernels import joint
 from dlq.kernels.problems import Problems
-from dlq.kernels.select import ROUNDS
 
 
 def _sorted_each(per_problem: list[np.ndarray]) -> list[np.ndarray]:
@@ -43,9 +42,8 @@ def search(
     ``given_joint`` and ``removals`` are one value for all problems, or a
     list of one per problem (see :func:`dlq.kernels.joint.per_problem`). The
     ``low_*`` filters take each problem's k lowest scores, k its off-diagonal
-    count: with one problem by histogram rounds over its scores held in
-    memory; with many, every chunk keeps each problem's k lowest, merged in
-    a tree, since holding (N, K) scores would cost more.
+    count. Every selection is made in bounded memory, by histogram rounds
+    over the data read again (:func:`dlq.graphs.select.selection`).
     """
     absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
     if filter_by in ("confident_learning", "predicted_neq_given"):
@@ -59,7 +57,6 @@ def search(
             pred_probs,
             method=filter_by[len("low_") :],
             counts=step(joint.off_diagonal_issue_counts, joints.counts),
-            rounds=ROUNDS if problems.shape(pred_probs.shape[1])[0] == 1 else 0,
         )
         return passes.Issues(joints.thresholds, step(_sorted_each, lowest))
     cells_from = partial(

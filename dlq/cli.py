@@ -79,10 +79,8 @@ def _check_options(options: dict[str, Any]) -> None:
 
 def _opened_inputs(options: dict[str, Any]) -> tuple[da.Array, da.Array]:
     """The inputs the command was given, opened as aligned dask arrays."""
-    pred_probs = io.open_array(
-        io.open_source(options["pred_probs"], name="pred_probs"), name="pred_probs", chunk_rows=options["chunk_rows"]
-    )
-    io.check_pred_probs(pred_probs)
+    source = io.open_source(options["pred_probs"], name="pred_probs")
+    pred_probs = io.checked_pred_probs(io.open_array(source, name="pred_probs", chunk_rows=options["chunk_rows"]))
     multilabel = options["multilabel"]
     labels = io.open_source(options["labels"], name="labels", num_classes=pred_probs.shape[1], class_lists=multilabel)
     if multilabel:

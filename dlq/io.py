@@ -168,12 +168,29 @@ def refuse_query_planning() -> None:
         )
 
 
+def _with_known_chunk_sizes(array: da.Array, name: str) -> da.Array:
+    """``array`` with its row chunk sizes computed, which takes a pass over
+    its chunks (each is computed and only its length kept)."""
+    return array.compute_chunk_sizes()
+
+
+def _is_dask_dataframe(x: Any) -> bool:
+    return type(x).__module__.startswith("dask") and hasattr(x, "to_dask_array") and hasattr(x, "npartitions")
+
+
 def array_like(source: Any, *, name: str) -> Any:
     """``source`` as an object with shape, dtype and row slicing, nothing read:
-    paths are opened, dask, zarr, HDF5 and dlq's own arrays kept, anything
-    else converted by ``numpy.asarray``."""
+    paths are opened, dask, zarr, HDF5 and dlq's own arrays kept, a
+    dask.dataframe made an array with its partitions' lengths (which
+    Parquet's metadata usually tells), anything else converted by
+    ``numpy.asarray``. A dask array of unknown chunk sizes is the exception:
+    finding them computes its chunks once."""
     if isinstance(source, (str, os.PathLike)):
         return _open_path(os.fspath(source), name)
+    if _is_dask_dataframe(source):
+        return source.to_dask_array(lengths=True)
+    if isinstance(source, da.Array) and any(np.isnan(size) for axis in source.chunks for size in axis):
+        return _with_known_chunk_sizes(source, name)
     if isinstance(source, (da.Array, NpyFile, SparseRows, InMemoryArray)):
         return source
     if _is_zarr_array(source) or _is_h5py_dataset(source):
@@ -197,19 +214,23 @@ def _open_path(path: str, name: str) -> Any:
         ) from error
 
 
-def check_pred_probs(pred_probs: da.Array) -> None:
-    """Refuse pred_probs whose shape or dtype cannot be class probabilities."""
+def checked_pred_probs(pred_probs: da.Array) -> da.Array:
+    """pred_probs, refused if its shape or dtype cannot be class
+    probabilities; float16 is computed in float32, a chunk at a time."""
     if pred_probs.ndim != 2:
         raise ValueError(f"pred_probs must be 2-D with shape (N, K); got shape {pred_probs.shape}")
     if pred_probs.shape[0] == 0:
         raise ValueError("pred_probs has no rows: there is nothing to scan")
     if pred_probs.shape[1] < 2:
         raise ValueError(f"pred_probs must have at least 2 columns (classes); got shape {pred_probs.shape}")
+    if pred_probs.dtype == np.float16:
+        return pred_probs.astype(np.float32)
     if pred_probs.dtype not in (np.float32, np.float64):
         raise TypeError(
-            f"pred_probs must be float32 or float64; got dtype {pred_probs.dtype}. "
-            "Convert it with .astype('float32') or .astype('float64')"
+            f"pred_probs must be float16, float32 or float64; got dtype {pred_probs.dtype}. "
+            "Convert it with .astype('float32')"
         )
+    return pred_probs
 
 
 def check_labels(labels: Any, n_rows: int) -> None:
@@ -239,8 +260,7 @@ def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) 
     >>> y.chunks, p.chunks
     (((2, 1),), ((2, 1), (2,)))
     """
-    pred_probs = open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows)
-    check_pred_probs(pred_probs)
+    pred_probs = checked_pred_probs(open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows))
     labels = array_like(labels, name="labels")
     check_labels(labels, pred_probs.shape[0])
     # read in pred_probs' row chunks directly: a rechunk would read labels in
@@ -291,8 +311,7 @@ def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | No
     >>> y.compute().astype(int).tolist()
     [[0, 1, 0], [1, 0, 1]]
     """
-    pred_probs = open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows)
-    check_pred_probs(pred_probs)
+    pred_probs = checked_pred_probs(open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows))
     n_rows, num_classes = pred_probs.shape
     if _is_list_of_lists(labels):
         labels = _class_lists_to_rows(labels, num_classes)

@@ -53,7 +53,7 @@ def scan(
         zarr array, an h5py dataset, or a path to a ``.npy`` file or a zarr
         store (local or fsspec URL).
     pred_probs : array-like of float, shape (N, K)
-        Predicted class probabilities (float32 or float64), out of sample.
+        Predicted class probabilities (float16, float32 or float64), out of sample.
         Same kinds of input as ``labels``.
     method : {"self_confidence", "normalized_margin", "confidence_weighted_entropy"}
         Label quality score used to rank examples.

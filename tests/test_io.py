@@ -127,3 +127,45 @@ def test_npy_file_pickles_as_its_path(tmp_path):
     reader = io.NpyFile(tmp_path / "big.npy")
     assert len(pickle.dumps(reader)) < 1000
     assert pickle.loads(pickle.dumps(reader))[10:12].shape == (2, 100)
+
+
+def test_float16_pred_probs_are_computed_in_float32():
+    """float16 pred_probs give cleanlab's answers on the same values in
+    float32, scores as float32, though float16 rounding leaves values and
+    row sums a step off."""
+    from cleanlab.filter import find_label_issues as cl_filter
+    from cleanlab.rank import get_label_quality_scores as cl_scores
+
+    labels, pred_probs = noisy_classification(4000, 6, seed=33, dtype=np.float32)
+    half = pred_probs.astype(np.float16)
+    as_float32 = half.astype(np.float32)
+    assert (as_float32.max() > 1) or np.abs(as_float32.sum(axis=1) - 1).max() > 1e-4  # rounding shows
+    scores = dlq.get_label_quality_scores(labels, half)
+    assert scores.dtype == np.float32
+    np.testing.assert_array_equal(scores, cl_scores(labels, as_float32))
+    issues = dlq.find_label_issues(labels, da.from_array(half, chunks=(700, 6)), return_indices_ranked_by=None)
+    np.testing.assert_array_equal(np.asarray(issues), cl_filter(labels, as_float32))
+
+
+def test_unknown_chunk_sizes_are_computed_once():
+    labels, pred_probs = noisy_classification(3000, 4, seed=34, dtype=np.float32)
+    keep = np.arange(3000) % 7 != 3
+    unknown_probs = da.from_array(pred_probs, chunks=(500, 4))[da.from_array(keep, chunks=500)]
+    unknown_labels = da.from_array(labels, chunks=500)[da.from_array(keep, chunks=500)]
+    assert np.isnan(unknown_probs.shape[0])
+    found = dlq.scan(unknown_labels, unknown_probs).compute()
+    np.testing.assert_array_equal(found.issues, dlq.scan(labels[keep], pred_probs[keep]).compute().issues)
+
+
+def test_dask_dataframes_are_read_as_arrays():
+    import dask.dataframe as dd
+    import pandas as pd
+
+    labels, pred_probs = noisy_classification(3000, 4, seed=35, dtype=np.float32)
+    frame = dd.from_pandas(pd.DataFrame(pred_probs, columns=list("abcd")), npartitions=5)
+    series = dd.from_pandas(pd.Series(labels), npartitions=5)
+    assert np.isnan(frame.to_dask_array().shape[0])
+    found = dlq.find_label_issues(series, frame, return_indices_ranked_by=None)
+    np.testing.assert_array_equal(
+        np.asarray(found), dlq.find_label_issues(labels, pred_probs, return_indices_ranked_by=None)
+    )

@@ -118,30 +118,37 @@ def test_issue_counts():
     assert kernels.num_label_issues(counts, estimation_method="off_diagonal_calibrated") == 1
 
 
-def test_binary_cell_candidates_are_the_two_class_ones_of_each_problem():
-    """Each binary problem's candidates equal the two-class candidates of the
-    multi-class kernel (whose pruning matches cleanlab), on probabilities with
-    many ties: the same rows, lowest first, ties to the lower index."""
+def _flat(entries: list) -> list[tuple]:
+    """(cell, index, score, agrees) of every entry, sorted."""
+    found = []
+    for part in entries:
+        agrees = np.broadcast_to(part.agrees, part.scores.shape)
+        for row, index in enumerate(part.rows()):
+            for column, cell in enumerate(part.cells):
+                found.append((int(cell), int(index), float(part.scores[row, column]), bool(agrees[row, column])))
+    return sorted(found)
+
+
+def test_binary_cell_entries_are_the_two_class_ones_of_each_problem():
+    """Each binary problem's pruning entries equal the two-class entries of
+    the multi-class kernel (whose pruning matches cleanlab), on
+    probabilities with many ties; problems and cells with no count have none."""
     rng = np.random.default_rng(5)
     labels = (rng.random((500, 6)) < 0.3).astype(np.int8)
     pred_probs = np.round(rng.random((500, 6)), 1)  # eleven values: ties everywhere
-    counts = rng.integers(0, 60, size=(6, 2, 2))
+    counts = rng.integers(0, 3, size=(6, 2, 2))
     counts[2] = 0
-    found = onevsrest.pruning_candidates(labels, pred_probs, 1000, counts)
+    found = _flat(onevsrest.pruning_entries(labels, pred_probs, 1000, counts))
     for problem in range(6):
-        two_class = kernels.pruning_candidates(
+        two_class = kernels.pruning_entries(
             labels[:, problem].astype(np.int64),
             np.column_stack(onevsrest.binary_columns(pred_probs[:, problem])),
             1000,
             counts[problem],
         )
-        mine = found.cells // 4 == problem
-        ours = sorted(
-            zip(found.cells[mine] % 4, found.indices[mine], found.scores[mine], found.agrees[mine], strict=True)
-        )
-        theirs = sorted(zip(two_class.cells, two_class.indices, two_class.scores, two_class.agrees, strict=True))
-        assert ours == theirs, problem
-    assert not (found.cells // 4 == 2).any()
+        ours = [(cell % 4, *rest) for cell, *rest in found if cell // 4 == problem]
+        assert ours == _flat(two_class), problem
+        assert {cell for cell, *_ in ours} == set(np.flatnonzero(counts[problem]).tolist()), problem
 
 
 def test_lowest_rows_are_the_head_of_a_stable_column_sort():

@@ -31,9 +31,32 @@ def test_rounding_just_outside_0_and_1_is_accepted_but_not_more(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dlq.find_label_issues_batched(data.labels, pred_probs, verbose=False)
-    pred_probs[12] = [0, 0, 1 + 3e-6, 0]
+    pred_probs[12] = [0, 0, 1 + 2e-3, 0]
     with pytest.raises(ValueError, match="row 12 has a value above 1"):
         dlq.find_label_issues_batched(data.labels, pred_probs, verbose=False)
+
+
+@pytest.mark.parametrize(
+    "finder",
+    [
+        lambda y, p: dlq.find_label_issues_batched(y, p, verbose=False),
+        lambda y, p: dlq.find_label_issues(y, p),
+        lambda y, p: dlq.multilabel.find_label_issues(y[:, None] == np.arange(4), p, low_memory=True),
+    ],
+)
+def test_values_outside_0_and_1_by_float16_rounding_are_used_as_they_are_with_one_warning(data, finder):
+    """Probabilities quantized for storage (float16 steps are about 5e-4 below
+    1) can exceed 1 a little; they are used as cleanlab uses them, and one
+    warning counts the rows."""
+    pred_probs = data.pred_probs.copy()
+    pred_probs[[13, 40, 41]] = [1.0004, 0, 0, 0]
+    pred_probs[42] = [-0.0003, 1, 0, 0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        finder(data.labels, pred_probs)
+    notes = [str(w.message) for w in caught if "outside [0, 1]" in str(w.message)]
+    assert len(notes) == 1, notes
+    assert notes[0].startswith("4 rows of pred_probs") and "row 13, with 1.0004" in notes[0]
 
 
 def test_empty_data_is_refused():

@@ -9,10 +9,14 @@ from hypothesis import strategies as st
 from dlq.kernels import select
 
 
-def select_in_chunks(scores: np.ndarray, counts: np.ndarray, chunk_rows: int, rounds: int) -> list[np.ndarray]:
+def select_in_chunks(
+    scores: np.ndarray, counts: np.ndarray, chunk_rows: int, rounds: int, settled_by_split: bool = False
+) -> list[np.ndarray]:
     """For each column (cell) of ``scores``, the indices at or below its
     ``counts[c]``-th lowest (score, index), found chunk by chunk as the graphs
-    do: histograms summed per round, then a gather and the cut-offs."""
+    do: histograms summed per round, then a gather and the cut-offs, and a
+    last look at the entries; or (``settled_by_split``) one look that keeps
+    the entries below each cell's bin and gathers those in it."""
     chunks = [
         [select.Entries.of_columns(scores[start : start + chunk_rows], start)]
         for start in range(0, scores.shape[0], chunk_rows)
@@ -23,6 +27,11 @@ def select_in_chunks(scores: np.ndarray, counts: np.ndarray, chunk_rows: int, ro
         cut = cut.narrowed(np.sum([select.first_histogram(chunk, cells) for chunk in chunks], axis=0))
     for _ in range(rounds - 1):
         cut = cut.narrowed(np.sum([select.histogram(chunk, cut) for chunk in chunks], axis=0))
+    if settled_by_split:
+        parts = [select.split(chunk, cut, issues_only=False) for chunk in chunks]
+        below = select.Lowest.merged([part.below for part in parts])
+        found = select.selected(cut, below, select.Lowest.merged([part.gathered for part in parts]), False)
+        return [np.sort(rows) for rows in found.per_cell(cells)]
     gathered = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks])
     cutoffs = select.Cutoffs.of(cut, gathered)
     chosen = select.Lowest.merged([select.chosen(chunk, cutoffs, False) for chunk in chunks])
@@ -50,7 +59,7 @@ def make_scores(kind: str, n_rows: int, rng: np.random.Generator, dtype: type) -
     return scores.astype(dtype)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**16),
     kind=SCORES,
@@ -58,17 +67,21 @@ def make_scores(kind: str, n_rows: int, rng: np.random.Generator, dtype: type) -
     k_fractions=st.lists(st.floats(-0.1, 1.2), min_size=1, max_size=3),
     chunk_rows=st.integers(1, 1_000),
     dtype=st.sampled_from([np.float32, np.float64]),
-    rounds=st.sampled_from([0, 1, select.ROUNDS]),
+    rounds=st.sampled_from([0, 1, select.READ_ROUNDS, select.ROUNDS]),
+    settled_by_split=st.booleans(),
 )
-def test_the_selection_is_the_k_lowest_by_score_then_index(seed, kind, n_rows, k_fractions, chunk_rows, dtype, rounds):
-    """Every cell's selection, with any number of histogram rounds, is its k
-    lowest by (score, index); cells of one cut do not disturb each other."""
+def test_the_selection_is_the_k_lowest_by_score_then_index(
+    seed, kind, n_rows, k_fractions, chunk_rows, dtype, rounds, settled_by_split
+):
+    """Every cell's selection, with any number of histogram rounds and
+    either way of settling it, is its k lowest by (score, index); cells of
+    one cut do not disturb each other."""
     rng = np.random.default_rng(seed)
     scores = np.column_stack([make_scores(kind, n_rows, rng, dtype) for _ in k_fractions])
     if kind == "tiny" and dtype == np.float32:
         scores = scores.astype(np.float64)  # float32 cannot hold the tiny differences
     counts = np.array([int(fraction * n_rows) for fraction in k_fractions])
-    found = select_in_chunks(scores, counts, chunk_rows, rounds)
+    found = select_in_chunks(scores, counts, chunk_rows, rounds, settled_by_split)
     for column, k in enumerate(counts):
         assert np.array_equal(found[column], k_lowest(scores[:, column], k)), column
 
@@ -80,3 +93,18 @@ def test_order_keys_sort_as_the_scores():
     order = np.argsort(keys, kind="stable")
     assert np.all(np.diff(scores[order]) >= 0)
     assert keys[-1] == keys[-2]  # -0.0 and 0.0 are the same score
+
+
+def test_float32_keys_sort_as_the_scores_and_fill_the_leading_bits():
+    rng = np.random.default_rng(4)
+    scores = np.concatenate(
+        [rng.standard_normal(1000) * 10.0 ** rng.integers(-40, 38, 1000), [-0.0, 0.0, np.inf, -np.inf]]
+    ).astype(np.float32)
+    keys = select.order_keys(scores)
+    order = np.argsort(keys, kind="stable")
+    assert np.all(np.diff(scores[order]) >= 0)
+    assert keys[-3] == keys[-4]  # -0.0 and 0.0 are the same score
+    assert not np.any(keys & np.uint64(2**32 - 1))  # nothing in the trailing half
+    # the first round's 12 bits tell apart more float32 values than float64 keys do
+    first_round = len(np.unique(keys >> np.uint64(52)))
+    assert first_round > len(np.unique(select.order_keys(scores.astype(np.float64)) >> np.uint64(52)))

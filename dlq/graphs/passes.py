@@ -2,13 +2,14 @@
 
 Pass 1 sums threshold partials; the passes after it read the data again
 (:func:`~dlq.graphs.blocks.reread`) to score, count the confident joints,
-flag rows or keep pruning candidates. Every function returns lazy parts;
+flag rows or select the rows a pruning gives up. Every function returns lazy parts;
 values that cleanlab's functions differ on (a class no example is given,
 for one) are arguments.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -21,7 +22,7 @@ from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, su
 from dlq.kernels import joint
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.problems import Problems
-from dlq.kernels.select import chosen
+from dlq.kernels.select import READ_ROUNDS
 
 
 class Pass1(NamedTuple):
@@ -37,8 +38,12 @@ def _valid(partials: Any) -> Any:
 
 
 def validated_thresholds(problems: Problems, partials: Any, absent_class_threshold: float) -> np.ndarray:
-    """The thresholds from summed partials, after raising for the first invalid row, if any."""
-    return problems.thresholds(_valid(partials), absent_class_threshold=absent_class_threshold)
+    """The thresholds from summed partials, after raising for the first
+    invalid row, if any, and warning of rows rounded outside [0, 1]."""
+    note = _valid(partials).invalid.rounding_note()
+    if note is not None:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return problems.thresholds(partials, absent_class_threshold=absent_class_threshold)
 
 
 def threshold_pass(
@@ -203,6 +208,14 @@ def flagged(
     )
 
 
+def _cell_numbers(cells: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(cells)
+
+
+def _cell_counts(cells: np.ndarray) -> np.ndarray:
+    return cells.reshape(-1)[np.flatnonzero(cells)]
+
+
 def pruned(
     problems: Problems,
     labels: da.Array,
@@ -213,18 +226,22 @@ def pruned(
     by_class: bool,
     absent_class_threshold: float,
 ) -> Issues:
-    """cleanlab's pruning filters in each problem, in three reads: pass 1
-    computes the thresholds, pass 2 the confident joints; ``cells_from(counts,
-    label_counts)`` says how many examples each cell (P, C, C) gives up; pass
-    3 keeps, per chunk and cell, at most that many candidates, merged cell by
-    cell in a tree."""
+    """cleanlab's pruning filters in each problem: pass 1 computes the
+    thresholds, pass 2 the confident joints; ``cells_from(counts,
+    label_counts)`` says how many examples each cell (P, C, C) gives up, and
+    the selection finds them in :data:`~dlq.kernels.select.READ_ROUNDS`
+    histogram rounds and one more read, each making the cells' entries
+    again from the data."""
     joints = confident_joint(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
     cells = step(cells_from, joints.counts, joints.label_counts)
-    candidates = per_chunk(problems.pruning_candidates, *reread(labels, pred_probs), cells)
+    over = select.computed(labels, pred_probs, problems.pruning_entries, cells)
+    found = select.selection(
+        over, step(_cell_numbers, cells), step(_cell_counts, cells), rounds=READ_ROUNDS, issues_only=True
+    )
     num_problems, num_classes = problems.shape(pred_probs.shape[1])
     issues = step(
         joint.pruned,
-        tree(candidates, Lowest.merged),
+        found,
         by_noise_rate=by_noise_rate,
         by_class=by_class,
         num_problems=num_problems,
@@ -252,22 +269,16 @@ def lowest_scores(
     *,
     method: str,
     counts: Any,
-    rounds: int,
     aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Delayed:
     """The ``counts[c]`` lowest unadjusted scores of each column of scores
     (each problem, or the one aggregate), ranked, ties to the lower index,
-    from data already validated: a list of index arrays.
-
-    With ``rounds`` the selection takes that many histogram rounds over the
-    scores of one read, held in memory; with none, every chunk keeps each
-    column's lowest, merged in a tree.
+    from data already validated: a list of index arrays. The selection
+    takes :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds and one
+    more read, each scoring the data again.
     """
-    entries = per_chunk(_entries, labels, pred_probs, problems, method, aggregate)
     num_problems = problems.shape(pred_probs.shape[1])[0]
     cells = np.arange(1 if aggregate is not None else num_problems)
-    over = select.held(entries)
-    if not rounds:
-        return step(Lowest.per_cell, select.lowest(over, cells, counts), cells)
-    cutoffs = select.cutoffs(over, cells, counts, rounds=rounds)
-    return step(Lowest.per_cell, tree(over(chosen, (cutoffs, False)), Lowest.merged), cells)
+    over = select.computed(labels, pred_probs, _entries, problems, method, aggregate)
+    found = select.selection(over, cells, counts, rounds=READ_ROUNDS, issues_only=False)
+    return step(Lowest.per_cell, found, cells)

@@ -26,7 +26,7 @@ from dlq.kernels import multiclass, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
-from dlq.kernels.select import chosen, first_histogram
+from dlq.kernels.select import READ_ROUNDS, chosen, first_histogram
 
 #: The multi-class search ranks all rows in one cell.
 _ONE_CELL = np.zeros(1, np.int64)
@@ -212,17 +212,8 @@ def multiclass_scan(
     )
 
 
-def _ranking_entries(found: subblocks.BatchedPass, start: int, stop: int) -> list[Entries]:
-    return [Entries.of_columns(found.scores, start, found.agrees)]
-
-
 def _union(per_problem: list[np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate([np.zeros(0, np.int64), *per_problem]))
-
-
-def _issues_of(found: Lowest, cells: np.ndarray) -> list[np.ndarray]:
-    """Each class's issues among its lowest entries, worst first."""
-    return found.take(~found.agrees).per_cell(cells)
 
 
 def _union_scores(found: subblocks.BatchedPass, union: np.ndarray, start: int, stop: int) -> Lowest:
@@ -242,14 +233,14 @@ def multilabel_scan(
     rank_absent_class_threshold: float | None,
     rank_aggregate: Callable[[np.ndarray], np.ndarray],
 ) -> Batched:
-    """The batched search of every one-vs-rest problem, in two reads.
+    """The batched search of every one-vs-rest problem.
 
     Pass 1 computes each problem's thresholds (``absent_class_threshold`` for
-    a side no example has). Pass 2 scores every class by ``method`` (the
-    search's) and
-    counts each problem's off-diagonal issues; each class's issues are the
-    rows that disagree among its that many lowest scores (every chunk keeps
-    each class's lowest, merged in a tree). The issues of all classes are
+    a side no example has). Pass 2 counts each problem's off-diagonal
+    issues; each class's issues are the rows that disagree among its that
+    many lowest scores under ``method`` (the search's), selected in
+    :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds and one more
+    read, each scoring the data again. The issues of all classes are
     united and, given ``ranked_by``, ranked by the multi-label score under
     that method, adjusted by thresholds with ``rank_absent_class_threshold``
     for an absent side when that is given, aggregated by ``rank_aggregate``.
@@ -272,8 +263,9 @@ def multilabel_scan(
     )
     num_issues = tree(records, part="prune", combine=sum_arrays)
     cells = np.arange(num_classes)
-    entries = per_record(_ranking_entries, records, args=(), rows=rows)
-    per_problem = step(_issues_of, select.lowest(select.held(entries), cells, num_issues), cells)
+    over = select.computed(labels, pred_probs, subblocks.ranking_entries, pass1.thresholds, method)
+    found = select.selection(over, cells, num_issues, rounds=READ_ROUNDS, issues_only=True)
+    per_problem = step(Lowest.per_cell, found, cells)
     union = step(_union, per_problem)
     issues, ranked, scores = union, None, None
     if ranked_by is not None:

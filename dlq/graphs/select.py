@@ -3,10 +3,10 @@
 The arithmetic is :mod:`dlq.kernels.select`; this module strings its rounds
 together over the chunks. The entries are looked at once per round, through
 ``over(function, args)``: the records ``function(entries_of_the_chunk,
-*args)``, one per chunk. :func:`held` maps over entries kept in memory; a
-scan that wrote its scores to a store maps over them read back, so that each
-round reads its chunk and uses it in one task, and nothing is held between
-rounds.
+*args)``, one per chunk. :func:`held` maps over entries kept in memory;
+:func:`computed` makes them again from a read of the data in every round,
+so that nothing is held between rounds (as does a scan that wrote its scores
+to a store and reads them back).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import per_record, step, sum_arrays, tree
-from dlq.kernels.lowest import Lowest
-from dlq.kernels.select import ROUNDS, Cut, Cutoffs, gather, histogram
+from dlq.graphs.blocks import per_chunk, per_record, reread, step, sum_arrays, tree
+from dlq.kernels.lowest import Entries, Lowest
+from dlq.kernels.select import ROUNDS, Cut, Cutoffs, gather, histogram, selected, split
 
 #: ``over(function, args)``: the records ``function(entries, *args)`` of every chunk.
 EntriesMap = Callable[[Callable[..., Any], tuple], da.Array]
@@ -31,6 +31,33 @@ def held(entries: da.Array) -> EntriesMap:
 
     def over(function: Callable[..., Any], args: tuple) -> da.Array:
         return per_record(function, entries, args=args)
+
+    return over
+
+
+def _made_then(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    make_entries: Callable[..., list[Entries]],
+    n_make_args: int,
+    *args: Any,
+) -> Any:
+    make_args, (function, *function_args) = args[:n_make_args], args[n_make_args:]
+    return function(make_entries(labels, pred_probs, offset, *make_args), *function_args)
+
+
+def computed(
+    labels: da.Array, pred_probs: da.Array, make_entries: Callable[..., list[Entries]], *args: Any
+) -> EntriesMap:
+    """Map over the entries ``make_entries(labels, pred_probs, offset, *args)``
+    of every chunk, made again from a read of the data each time (``args``
+    may hold ``Delayed`` values)."""
+
+    def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
+        return per_chunk(
+            _made_then, *reread(labels, pred_probs), make_entries, len(args), *args, function, *function_args
+        )
 
     return over
 
@@ -65,8 +92,15 @@ def cutoffs(
     return step(Cutoffs.of, cut, gathered(over, cut))
 
 
-def lowest(over: EntriesMap, cells: np.ndarray, counts: Any) -> Delayed:
-    """Each cell's ``counts[c]`` lowest entries with no histogram rounds: every
-    chunk keeps that many of each cell, merged in a tree (a ranked :class:`Lowest`).
-    This looks at the entries once, where each round would cost a read."""
-    return gathered(over, step(Cut.first, cells, counts))
+def selection(over: EntriesMap, cells: Any, counts: Any, *, rounds: int, issues_only: bool) -> Delayed:
+    """Each cell's ``counts[c]`` lowest entries (only those whose prediction
+    disagrees with their label, with ``issues_only``), as a :class:`Lowest`:
+    ``rounds`` histogram rounds, then one more look at the entries keeps
+    those below their cell's bin and gathers the few in it, which settle
+    the cut-offs. Every look keeps a fixed amount per chunk and cell, or what
+    it selects; with no rounds, each chunk keeps each cell's ``counts[c]``
+    lowest, merged in a tree."""
+    cut = narrowed_cut(over, cells, counts, rounds=rounds)
+    parts = over(split, (cut, issues_only))
+    below = tree(parts, Lowest.merged, part="below")
+    return step(selected, cut, below, tree(parts, Lowest.merged, part="gathered"), issues_only)

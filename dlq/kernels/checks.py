@@ -16,8 +16,12 @@ from typing import Any
 
 import numpy as np
 
-#: How far outside [0, 1] a probability may lie (rounding) before it is refused.
+#: How far outside [0, 1] a probability may lie (rounding) unremarked.
 PROBABILITY_SLACK = 1e-6
+#: How far outside [0, 1] a probability may lie before it is refused: what
+#: storing probabilities at low precision leaves (float16 has steps of about
+#: 5e-4 below 1). Such rows are used as they are, and counted.
+ROUNDING_SLACK = 1e-3
 #: How far from 1 a multi-class row may sum before dlq warns.
 ROW_SUM_TOLERANCE = 1e-4
 
@@ -28,18 +32,45 @@ NO_ROW = np.iinfo(np.int64).max
 class InvalidRows:
     """The first invalid row of each kind, as ``(global row, error message)``.
 
-    ``(NO_ROW, "")`` means no invalid row of that kind.
+    ``(NO_ROW, "")`` means no invalid row of that kind. ``rounded`` counts
+    the rows with a probability outside [0, 1] by no more than rounding to
+    low precision leaves, which are valid, and ``first_rounded`` is the
+    first of them with its value furthest out.
     """
 
     label: tuple[int, str] = (NO_ROW, "")
     prob: tuple[int, str] = (NO_ROW, "")
+    rounded: int = 0
+    first_rounded: tuple[int, float] = (NO_ROW, 0.0)
 
     def __bool__(self) -> bool:
         """Whether any row is invalid."""
         return self.label[0] != NO_ROW or self.prob[0] != NO_ROW
 
     def __or__(self, other: InvalidRows) -> InvalidRows:
-        return InvalidRows(min(self.label, other.label), min(self.prob, other.prob))
+        return InvalidRows(
+            min(self.label, other.label),
+            min(self.prob, other.prob),
+            self.rounded + other.rounded,
+            min(self.first_rounded, other.first_rounded),
+        )
+
+    def rounding_note(self) -> str | None:
+        """What to tell of the rows outside [0, 1] by rounding, if there are any.
+
+        Examples
+        --------
+        >>> InvalidRows(rounded=2, first_rounded=(7, 1.0004)).rounding_note()[:50]
+        '2 rows of pred_probs hold values outside [0, 1] by'
+        """
+        if not self.rounded:
+            return None
+        row, value = self.first_rounded
+        return (
+            f"{self.rounded:,} rows of pred_probs hold values outside [0, 1] by up to {ROUNDING_SLACK} (the first "
+            f"is row {row}, with {value}), as storing probabilities at low precision such as float16 leaves them; "
+            "they are used as they are"
+        )
 
     @staticmethod
     def first_of(parts: Iterable[Any]) -> InvalidRows:
@@ -65,34 +96,43 @@ class InvalidRows:
 def _describe_prob_row(row: np.ndarray) -> str:
     if not np.isfinite(row).all():
         return "contains NaN or infinity"
-    if row.min() < -PROBABILITY_SLACK:
+    if row.min() < -ROUNDING_SLACK:
         return f"has a negative value ({row.min().item()})"
     return f"has a value above 1 ({row.max().item()})"
 
 
 def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
     """Find the first row of pred_probs that is not finite numbers in [0, 1]
-    (up to 1e-6 beyond either end, as rounding leaves them).
+    (up to 1e-3 beyond either end, as rounding to low precision leaves them;
+    rows beyond by more than 1e-6 are counted).
 
     Examples
     --------
     >>> invalid_probabilities(np.array([[0.5, 0.5], [0.5, 1.5]]), 10).prob[0]
     11
+    >>> invalid_probabilities(np.array([[0.5, 0.5], [0.0, 1.0005]]), 10).rounded
+    1
     """
     # min and max are NaN when NaN is present, so these comparisons catch it too;
     # whole-chunk reductions are much faster than row-wise ones, which run only
-    # when something is wrong
-    low, high = -PROBABILITY_SLACK, 1 + PROBABILITY_SLACK
-    if not pred_probs.size or (pred_probs.min() >= low and pred_probs.max() <= high):
+    # when something is out of range
+    if not pred_probs.size or (pred_probs.min() >= -PROBABILITY_SLACK and pred_probs.max() <= 1 + PROBABILITY_SLACK):
         return InvalidRows()
-    row = int(np.argmax(~((pred_probs.min(axis=1) >= low) & (pred_probs.max(axis=1) <= high))))
-    return InvalidRows(
-        prob=(
-            offset + row,
-            f"pred_probs must hold finite probabilities in [0, 1]; row {offset + row} "
-            f"{_describe_prob_row(pred_probs[row])}. Apply softmax to logits, or fix or drop that row",
+    lowest, highest = pred_probs.min(axis=1), pred_probs.max(axis=1)
+    inside = (lowest >= -ROUNDING_SLACK) & (highest <= 1 + ROUNDING_SLACK)
+    if not inside.all():
+        row = int(np.argmax(~inside))
+        return InvalidRows(
+            prob=(
+                offset + row,
+                f"pred_probs must hold finite probabilities in [0, 1]; row {offset + row} "
+                f"{_describe_prob_row(pred_probs[row])}. Apply softmax to logits, or fix or drop that row",
+            )
         )
-    )
+    rounded = (lowest < -PROBABILITY_SLACK) | (highest > 1 + PROBABILITY_SLACK)
+    row = int(np.argmax(rounded))
+    value = lowest[row] if lowest[row] < -PROBABILITY_SLACK else highest[row]
+    return InvalidRows(rounded=int(rounded.sum()), first_rounded=(offset + row, value.item()))
 
 
 @dataclass(frozen=True)

@@ -209,27 +209,3 @@ def lowest_rows(scores: np.ndarray, depth: int, *, ordered: bool = True) -> np.n
         return rows.T
     order = np.argsort(np.take_along_axis(scores.T, rows, axis=1), axis=1, kind="stable")
     return np.take_along_axis(rows, order, axis=1).T
-
-
-def lowest_of_columns(entries: Entries, counts: np.ndarray) -> Lowest:
-    """Each column's ``counts[j]`` lowest entries, all columns at once: the
-    gather of a cut with no rounds, vectorised for many cells of one chunk.
-
-    Examples
-    --------
-    >>> entries = Entries.of_columns(np.array([[0.3, 0.2], [0.1, 0.4]]), 5)
-    >>> found = lowest_of_columns(entries, np.array([1, 2])).ranked()
-    >>> found.cells.tolist(), found.indices.tolist()
-    ([0, 1, 1], [6, 5, 6])
-    """
-    rows = lowest_rows(entries.scores, int(counts.max(initial=0)))  # lowest first, so each column's head is its own
-    taken = np.arange(rows.shape[0])[:, None] < counts
-    columns = np.broadcast_to(np.arange(entries.cells.shape[0]), rows.shape)[taken]
-    chosen = rows[taken]
-    return Lowest(
-        entries.cells[columns],
-        entries.scores[chosen, columns],
-        entries.rows()[chosen],
-        np.broadcast_to(entries.agrees, entries.scores.shape)[chosen, columns],
-        counts[columns],
-    )

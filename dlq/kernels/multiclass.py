@@ -14,7 +14,7 @@ import numpy as np
 
 from dlq.kernels import exact
 from dlq.kernels.checks import InvalidRows, RowsOffOne, invalid_probabilities
-from dlq.kernels.lowest import Entries, Lowest, lowest_of_columns, no_entries
+from dlq.kernels.lowest import Entries
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND
 
 #: Slack used by cleanlab when comparing probabilities to thresholds.
@@ -309,33 +309,33 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     return (pred_probs.argmax(axis=1) != labels) & ~prediction_agrees(labels, pred_probs)
 
 
-def pruning_candidates(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
-    """A chunk's lowest entries of every cell of the confident joint with a
-    count: cell ``given * K + j`` ranks the rows given ``given`` by
-    ``p_given - p_j`` (the largest margin first) for j != given and by
-    ``p_given`` for j == given, and keeps ``cells[given, j]`` of them, ties to
-    the lower index; ``agrees`` tells whether each row's prediction, with 1e-6
-    added to the given label's probability, is the given label.
+def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> list[Entries]:
+    """A chunk's entries of every cell of the confident joint with a count
+    in ``cells`` (K, K): cell ``given * K + j`` ranks the rows given
+    ``given`` by ``p_given - p_j`` (the largest margin first) for j != given
+    and by ``p_given`` for j == given; ``agrees`` tells whether each row's
+    prediction, with 1e-6 added to the given label's probability, is the
+    given label.
 
     Examples
     --------
-    >>> labels, pred_probs = np.array([0, 0, 0]), np.array([[.6, .4], [.2, .8], [.4, .6]])
-    >>> pruning_candidates(labels, pred_probs, 10, np.array([[0, 1], [0, 0]])).indices.tolist()
-    [11]
+    >>> labels, pred_probs = np.array([0, 0, 1]), np.array([[.6, .4], [.2, .8], [.4, .6]])
+    >>> [entries] = pruning_entries(labels, pred_probs, 10, np.array([[0, 1], [0, 0]]))
+    >>> entries.cells.tolist(), entries.rows().tolist(), entries.scores[:, 0].round(1).tolist()
+    ([1], [10, 11], [0.2, -0.6])
     """
     num_classes = pred_probs.shape[1]
     agrees = prediction_agrees(labels, pred_probs)
     by_label = np.argsort(labels, kind="stable")
     starts = np.searchsorted(labels[by_label], np.arange(num_classes + 1))
-    parts = [no_entries(pred_probs.dtype)]
+    found = []
     for given in np.flatnonzero(cells.any(axis=1)):
         rows = by_label[starts[given] : starts[given + 1]]
         columns = np.flatnonzero(cells[given])
         given_probs = pred_probs[rows, given][:, None]
         scores = np.where(columns == given, given_probs, given_probs - pred_probs[np.ix_(rows, columns)])
-        entries = Entries(scores, given * num_classes + columns, rows + offset, agrees[rows][:, None])
-        parts.append(lowest_of_columns(entries, cells[given, columns]))
-    return Lowest.merged(parts)
+        found.append(Entries(scores, given * num_classes + columns, rows + offset, agrees[rows][:, None]))
+    return found
 
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:

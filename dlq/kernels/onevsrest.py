@@ -16,7 +16,7 @@ from dlq.kernels import exact
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scores_
 from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
-from dlq.kernels.lowest import Lowest, lowest_rows, no_entries
+from dlq.kernels.lowest import Entries
 
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
@@ -286,42 +286,32 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     return np.bincount(cells, minlength=num_classes * 6).reshape(num_classes, 3, 2).astype(np.int64)
 
 
-def pruning_candidates(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
-    """:func:`dlq.kernels.multiclass.pruning_candidates` of every binary
+def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> list[Entries]:
+    """:func:`dlq.kernels.multiclass.pruning_entries` of every binary
     problem with a count in ``cells`` (K, 2, 2); the cells of problem k are
-    numbered ``4 k + 2 given + class``.
+    numbered ``4 k + 2 given + class``, one per :class:`Entries`.
 
     Examples
     --------
     >>> labels, pred_probs = np.array([[0, 1], [0, 1]]), np.array([[0.7, 0.9], [0.4, 0.2]])
     >>> cells = np.array([[[0, 1], [0, 0]], [[0, 0], [0, 0]]])
-    >>> found = pruning_candidates(labels, pred_probs, 10, cells)
-    >>> found.cells.tolist(), found.indices.tolist()
-    ([1], [10])
+    >>> [entries] = pruning_entries(labels, pred_probs, 10, cells)
+    >>> entries.cells.tolist(), entries.rows().tolist()
+    ([1], [10, 11])
     """
-    # one contiguous row per problem; each cell's lowest in linear time
+    # one contiguous row per problem
     positive_label = np.ascontiguousarray(labels.T).astype(bool)
     negative, positive = binary_columns(np.ascontiguousarray(pred_probs.T))
     given = np.where(positive_label, positive, negative)
     noise_scores = given - np.where(positive_label, negative, positive)
     agrees = _agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
-    parts = [no_entries(pred_probs.dtype)]
+    found = []
     for problem, side, towards in np.argwhere(cells > 0):
         rows = np.flatnonzero(positive_label[problem] == side)
         scores = (given if side == towards else noise_scores)[problem, rows]
-        count = int(cells[problem, side, towards])
-        chosen = lowest_rows(scores[:, None], count)[:, 0]
-        size = chosen.shape[0]
-        parts.append(
-            Lowest(
-                np.full(size, 4 * problem + 2 * side + towards, dtype=np.int64),
-                scores[chosen],
-                rows[chosen] + offset,
-                agrees[problem, rows[chosen]],
-                np.full(size, count),
-            )
-        )
-    return Lowest.merged(parts)
+        cell = np.array([4 * problem + 2 * side + towards], dtype=np.int64)
+        found.append(Entries(scores[:, None], cell, rows + offset, agrees[problem, rows][:, None]))
+    return found
 
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:

@@ -19,7 +19,7 @@ import numpy as np
 from dlq.kernels import multiclass, onevsrest, subblocks
 from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
-from dlq.kernels.lowest import Lowest
+from dlq.kernels.lowest import Entries
 
 
 class Problems(Protocol):
@@ -67,8 +67,10 @@ class Problems(Protocol):
     def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
         """(n, P): off the joint's diagonal (with thresholds) or mispredicted (without), disagreeing."""
 
-    def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
-        """Each cell's lowest ``cells`` (P, C, C) entries of a chunk."""
+    def pruning_entries(
+        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray
+    ) -> list[Entries]:
+        """A chunk's entries of every cell with a count in ``cells`` (P, C, C)."""
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
         """The issue table's columns of some rows (their labels, the model's suggestion)."""
@@ -128,8 +130,10 @@ class MultiClass:
             return multiclass.mispredicted(labels, pred_probs)[:, None]
         return multiclass.off_diagonal(labels, pred_probs, thresholds)[:, None]
 
-    def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
-        return multiclass.pruning_candidates(labels, pred_probs, offset, cells[0])
+    def pruning_entries(
+        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray
+    ) -> list[Entries]:
+        return multiclass.pruning_entries(labels, pred_probs, offset, cells[0])
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
         return multiclass.issue_columns(labels, pred_probs)
@@ -196,8 +200,10 @@ class OneVsRest:
             return onevsrest.mispredicted(labels, pred_probs)
         return onevsrest.off_diagonal(labels, pred_probs, thresholds)
 
-    def pruning_candidates(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> Lowest:
-        return onevsrest.pruning_candidates(labels, pred_probs, offset, cells)
+    def pruning_entries(
+        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray
+    ) -> list[Entries]:
+        return onevsrest.pruning_entries(labels, pred_probs, offset, cells)
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
         return onevsrest.issue_columns(labels, pred_probs)

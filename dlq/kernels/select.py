@@ -21,7 +21,8 @@ Every step keeps a fixed amount per chunk and cell, or what it gathers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,24 +30,39 @@ from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, lo
 
 #: Bits of the order key resolved by each histogram round.
 BITS_PER_ROUND = 12
-#: Histogram rounds before the remaining entries are gathered.
+#: Histogram rounds before the remaining entries are gathered, when the
+#: entries are held in memory.
 ROUNDS = 3
+#: Histogram rounds when every round costs a read of the data: two resolve
+#: a float32 score's sign, exponent and 15 bits of mantissa, which leaves
+#: few entries in the bin of each cell's cut-off.
+READ_ROUNDS = 2
 
 _BINS = 2**BITS_PER_ROUND
 _KEY_BITS = 64
 _SIGN = np.uint64(1 << 63)
+_SIGN32 = np.uint32(1 << 31)
 
 
 def order_keys(scores: np.ndarray) -> np.ndarray:
-    """Unsigned integers in the order of the float scores (``-0.0`` as ``0.0``).
+    """Unsigned 64-bit integers in the order of the float scores (``-0.0``
+    as ``0.0``). float32 scores fill the leading 32 bits, so that the first
+    rounds resolve their bits rather than the zeros a float64 would pad them
+    with; a cell's scores all have one dtype, so their keys compare.
 
     Examples
     --------
     >>> scores = np.array([0.5, -2.0, 0.0, -0.0, 1e-300, np.inf])
     >>> np.argsort(order_keys(scores), kind="stable").tolist()
     [1, 2, 3, 4, 0, 5]
+    >>> np.argsort(order_keys(scores.astype(np.float32)), kind="stable").tolist()
+    [1, 2, 3, 4, 0, 5]
     """
-    bits = (np.asarray(scores, dtype=np.float64) + 0.0).view(np.uint64)
+    scores = np.asarray(scores)
+    if scores.dtype == np.float32:
+        bits32 = (scores + np.float32(0.0)).view(np.uint32)
+        return np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32).astype(np.uint64) << np.uint64(32)
+    bits = (scores.astype(np.float64) + 0.0).view(np.uint64)
     return np.where(bits >= _SIGN, ~bits, bits | _SIGN)
 
 
@@ -84,12 +100,17 @@ class Cut:
     def undecided(self) -> np.ndarray:
         return (self.rank >= 0) & ~self.everything
 
-    def slots(self, entries: Entries) -> tuple[np.ndarray, np.ndarray]:
-        """For each column of ``entries``: its cell's position in this cut, and whether that cell is undecided."""
+    def positions(self, entries: Entries) -> tuple[np.ndarray, np.ndarray]:
+        """For each column of ``entries``: its cell's position in this cut, and whether the cut has that cell."""
         if not self.cells.shape[0]:
             return np.zeros(entries.cells.shape, np.intp), np.zeros(entries.cells.shape, bool)
         slots = np.minimum(np.searchsorted(self.cells, entries.cells), self.cells.shape[0] - 1)
-        return slots, (self.cells[slots] == entries.cells) & self.undecided[slots]
+        return slots, self.cells[slots] == entries.cells
+
+    def slots(self, entries: Entries) -> tuple[np.ndarray, np.ndarray]:
+        """For each column of ``entries``: its cell's position in this cut, and whether that cell is undecided."""
+        slots, known = self.positions(entries)
+        return slots, known & self.undecided[slots]
 
     def matching(self, entries: Entries, slots: np.ndarray, keys: np.ndarray) -> np.ndarray:
         """Whether each key starts with its cell's prefix."""
@@ -250,14 +271,27 @@ class Cutoffs:
         ...                         np.zeros((1, 1), bool)))[:, 0].tolist()
         [True, False, True]
         """
+        return self.at_or_below(entries.cells, entries.scores, entries.rows()[:, None])
+
+    def at_or_below(self, cells: np.ndarray, scores: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        """Whether each (cell, score, index) is at or below its cell's
+        cut-off; the three arrays broadcast together.
+
+        Examples
+        --------
+        >>> cutoffs = Cutoffs(np.array([3]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
+        >>> cutoffs.at_or_below(np.array([3, 3, 4]), np.array([0.2, 0.1, 0.1]), np.array([6, 9, 1])).tolist()
+        [False, True, False]
+        """
+        shape = np.broadcast_shapes(np.shape(cells), np.shape(scores), np.shape(indices))
         if not self.cells.shape[0]:
-            return np.zeros(entries.scores.shape, dtype=bool)
-        slots = np.minimum(np.searchsorted(self.cells, entries.cells), self.cells.shape[0] - 1)
-        known = self.cells[slots] == entries.cells
+            return np.zeros(shape, dtype=bool)
+        slots = np.minimum(np.searchsorted(self.cells, cells), self.cells.shape[0] - 1)
+        known = self.cells[slots] == cells
         score, index = self.scores[slots], self.indices[slots]
-        below = (entries.scores < score) | ((entries.scores == score) & (entries.rows()[:, None] <= index))
+        below = (scores < score) | ((scores == score) & (indices <= index))
         chosen = np.where(self.everything[slots], True, below & ~self.nothing[slots])
-        return chosen & known
+        return np.broadcast_to(chosen & known, shape)
 
 
 def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> np.ndarray:
@@ -301,3 +335,76 @@ def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Low
             )
         )
     return Lowest.merged(parts)
+
+
+class Split(NamedTuple):
+    """A chunk's entries under a final :class:`Cut`: those selected outright,
+    and each undecided cell's lowest in the bin of its cut-off (a
+    :func:`gather`), among which the cut-off is found."""
+
+    below: Lowest
+    gathered: Lowest
+
+
+def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
+    """The entries whose keys fall below their cell's bin (all of a cell that
+    selects everything), kept whole (only those whose prediction disagrees
+    with their label, with ``issues_only``), and the :func:`gather` of the
+    bin: one look at the entries settles the selection.
+
+    Examples
+    --------
+    >>> chunk = [Entries.of_column(np.array([0.3, 0.1, 0.2, 0.1]), 0)]
+    >>> cut = Cut.first(np.array([0]), np.array([3]))
+    >>> cut = cut.narrowed(histogram(chunk, cut))
+    >>> found = split(chunk, cut, issues_only=False)
+    >>> sorted(found.below.indices.tolist()), sorted(found.gathered.indices.tolist())
+    ([1, 3], [2])
+    """
+    parts = [no_entries()]
+    for entries in chunk:
+        slots, known = cut.positions(entries)
+        columns = np.flatnonzero(known & (cut.undecided[slots] | cut.everything[slots]))
+        if not columns.size or not entries.scores.size:
+            continue
+        scores = entries.scores[:, columns]
+        slots = slots[columns]
+        below = np.broadcast_to(cut.everything[slots], scores.shape)
+        if cut.bits:
+            leading = order_keys(scores) >> np.uint64(_KEY_BITS - cut.bits)
+            below = below | (leading < cut.prefix[slots])
+        agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns]
+        rows, at = np.nonzero(below & ~agrees if issues_only else below)
+        parts.append(
+            Lowest(
+                entries.cells[columns][at],
+                scores[rows, at],
+                entries.rows()[rows],
+                agrees[rows, at],
+                np.full(rows.shape[0], KEPT_WHOLE),
+            )
+        )
+    return Split(Lowest.merged(parts), gather(chunk, cut))
+
+
+def selected(cut: Cut, below: Lowest, gathered: Lowest, issues_only: bool) -> Lowest:
+    """Every cell's selection from the :class:`Split` parts of all chunks,
+    merged: the entries below the cells' bins, and the gathered ones at or
+    below the cut-offs they settle.
+
+    Examples
+    --------
+    >>> chunks = [[Entries.of_column(np.array([0.3, 0.1]), 0)], [Entries.of_column(np.array([0.2, 0.1]), 2)]]
+    >>> cut = Cut.first(np.array([0]), np.array([3]))
+    >>> cut = cut.narrowed(sum(histogram(chunk, cut) for chunk in chunks))
+    >>> parts = [split(chunk, cut, issues_only=False) for chunk in chunks]
+    >>> found = selected(cut, Lowest.merged([part.below for part in parts]),
+    ...                  Lowest.merged([part.gathered for part in parts]), issues_only=False)
+    >>> sorted(found.indices.tolist())
+    [1, 2, 3]
+    """
+    chosen = Cutoffs.of(cut, gathered).at_or_below(gathered.cells, gathered.scores, gathered.indices)
+    if issues_only:
+        chosen = chosen & ~gathered.agrees
+    kept = gathered.take(chosen)
+    return Lowest.merged([below, replace(kept, limits=np.full(kept.cells.shape[0], KEPT_WHOLE))])

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlq.kernels.lowest import Entries
 from dlq.kernels.onevsrest import binary_pass2, per_class_scores
 
 #: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
@@ -53,10 +54,8 @@ def aggregated_scores(
 
 
 class BatchedPass(NamedTuple):
-    """What the batched search needs of a chunk's K binary problems."""
+    """What the batched search keeps of a chunk's K binary problems."""
 
-    scores: np.ndarray  # (n, K) per-class scores under the search's method
-    agrees: np.ndarray  # (n, K)
     prune: np.ndarray  # (K,) rows confidently predicted as the other side
     rank_scores: np.ndarray | None  # (n,) the ranking's aggregated scores
 
@@ -90,10 +89,30 @@ def batched_pass(
             same = rank_method == method and rank_thresholds is None
             per_class = found.scores if same else per_class_scores(y, p, method=rank_method, thresholds=rank_thresholds)
             rank_scores = rank_aggregate(per_class)
-        parts.append(BatchedPass(found.scores, found.agrees, found.prune, rank_scores))
+        parts.append(BatchedPass(found.prune, rank_scores))
     return BatchedPass(
-        scores=np.concatenate([part.scores for part in parts]),
-        agrees=np.concatenate([part.agrees for part in parts]),
         prune=np.sum([part.prune for part in parts], axis=0),
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
     )
+
+
+def ranking_entries(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, thresholds: np.ndarray, method: str
+) -> list[Entries]:
+    """The batched search's entries of a chunk: each class's scores under
+    ``method`` (cell k for class k) and whether each binary prediction agrees
+    with its label, one sub-block at a time.
+
+    Examples
+    --------
+    >>> [entries] = ranking_entries(np.array([[1], [0]]), np.array([[0.1], [0.2]]), 5, np.full((2, 1), 0.5),
+    ...                             "self_confidence")
+    >>> entries.scores[:, 0].round(3).tolist(), entries.agrees[:, 0].tolist(), entries.rows().tolist()
+    ([0.1, 0.8], [False, True], [5, 6])
+    """
+    parts = [
+        binary_pass2(labels[rows], pred_probs[rows], thresholds, method=method)
+        for rows in sub_blocks(*pred_probs.shape)
+    ]
+    scores = np.concatenate([part.scores for part in parts])
+    return [Entries.of_columns(scores, offset, np.concatenate([part.agrees for part in parts]))]

@@ -16,7 +16,6 @@ from dlq.graphs import passes
 from dlq.graphs import scan as batched
 from dlq.graphs.blocks import step
 from dlq.kernels.problems import ONE_VS_REST
-from dlq.kernels.select import ROUNDS
 
 
 def issue_counts(per_class: list[np.ndarray]) -> np.ndarray:
@@ -105,7 +104,6 @@ def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions)
         pred_probs,
         method="self_confidence",
         counts=step(_union_size, found.per_problem),
-        rounds=ROUNDS,
         aggregate=aggregators.CLEANLAB_DEFAULT,
     )
     return step(_sorted_first, lowest)
