@@ -149,15 +149,3 @@ def test_binary_cell_entries_are_the_two_class_ones_of_each_problem():
         ours = [(cell % 4, *rest) for cell, *rest in found if cell // 4 == problem]
         assert ours == _flat(two_class), problem
         assert {cell for cell, *_ in ours} == set(np.flatnonzero(counts[problem]).tolist()), problem
-
-
-def test_lowest_rows_are_the_head_of_a_stable_column_sort():
-    lowest_rows = select.lowest_rows
-    rng = np.random.default_rng(6)
-    for trial in range(2000):
-        n_rows, n_columns = int(rng.integers(1, 60)), int(rng.integers(1, 6))
-        scores = np.round(rng.random((n_rows, n_columns)) * rng.integers(1, 8)) * rng.choice([0.37, -1.0, 1.0])
-        scores[rng.random(scores.shape) < 0.1] = rng.choice([0.0, -0.0])  # signed zeros tie
-        depth = int(rng.integers(1, n_rows + 1))
-        expected = np.argsort(scores, axis=0, kind="stable")[:depth]
-        assert np.array_equal(lowest_rows(scores, depth), expected), trial

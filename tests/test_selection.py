@@ -24,9 +24,9 @@ def select_in_chunks(
     cells = np.arange(scores.shape[1])
     cut = select.Cut.first(cells, counts)
     if rounds:
-        cut = cut.narrowed(np.sum([select.first_histogram(chunk, cells) for chunk in chunks], axis=0))
+        cut = cut.narrowed(select.Histogram.summed([select.first_histogram(chunk, cells) for chunk in chunks]))
     for _ in range(rounds - 1):
-        cut = cut.narrowed(np.sum([select.histogram(chunk, cut) for chunk in chunks], axis=0))
+        cut = cut.narrowed(select.Histogram.summed([select.histogram(chunk, cut) for chunk in chunks]))
     if settled_by_split:
         parts = [select.split(chunk, cut, issues_only=False) for chunk in chunks]
         below = select.Lowest.merged([part.below for part in parts])

@@ -26,7 +26,7 @@ from dlq.kernels import multiclass, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
-from dlq.kernels.select import READ_ROUNDS, chosen, first_histogram
+from dlq.kernels.select import READ_ROUNDS, Histogram, chosen, first_histogram
 
 #: The multi-class search ranks all rows in one cell.
 _ONE_CELL = np.zeros(1, np.int64)
@@ -76,7 +76,7 @@ class Batched(NamedTuple):
 class _ChunkScan(NamedTuple):
     partials: Any  # pass-1 partials, when this read is also pass 1
     counts: Any  # issue count partials, or the mispredicted rows (one read)
-    histogram: np.ndarray  # the selection's first round
+    histogram: Histogram  # the selection's first round
     entries: list[Entries] | None  # scores and agreement; None when stored
 
 
@@ -183,7 +183,7 @@ def multiclass_scan(
             tree(records, part="counts", combine=sum_arrays),
             estimation_method=estimation_method,
         )
-    first = tree(records, part="histogram", combine=sum_arrays)
+    first = tree(records, part="histogram", combine=Histogram.summed)
     counts_per_cell = step(np.atleast_1d, num_issues)
     score_type = MULTICLASS.score_type(pred_probs.dtype, method, adjusted=adjust)
     if store is None:

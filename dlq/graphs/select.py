@@ -18,9 +18,9 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import per_chunk, per_record, reread, step, sum_arrays, tree
+from dlq.graphs.blocks import per_chunk, per_record, reread, step, tree
 from dlq.kernels.lowest import Entries, Lowest
-from dlq.kernels.select import ROUNDS, Cut, Cutoffs, gather, histogram, selected, split
+from dlq.kernels.select import ROUNDS, Cut, Cutoffs, Histogram, gather, histogram, selected, split
 
 #: ``over(function, args)``: the records ``function(entries, *args)`` of every chunk.
 EntriesMap = Callable[[Callable[..., Any], tuple], da.Array]
@@ -74,7 +74,7 @@ def narrowed_cut(
     if first_histogram is not None and rounds:
         cut, done = step(Cut.narrowed, cut, first_histogram), 1
     for _ in range(done, rounds):
-        cut = step(Cut.narrowed, cut, tree(over(histogram, (cut,)), sum_arrays))
+        cut = step(Cut.narrowed, cut, tree(over(histogram, (cut,)), Histogram.summed))
     return cut
 
 

@@ -175,37 +175,3 @@ def no_entries(dtype: Any = np.float64) -> Lowest:
     """An empty :class:`Lowest`."""
     empty = np.zeros(0, np.int64)
     return Lowest(empty, np.zeros(0, dtype), empty, np.zeros(0, bool), empty)
-
-
-def lowest_rows(scores: np.ndarray, depth: int, *, ordered: bool = True) -> np.ndarray:
-    """For each column, the rows of its ``depth`` lowest scores, ties to the
-    lower row, shape (depth, columns): the first ``depth`` rows of a stable
-    column sort, found by a partition and a sort of those rows only, lowest
-    first; with ``ordered=False``, the same rows in row order, unsorted.
-
-    Examples
-    --------
-    >>> lowest_rows(np.array([[0.3, 0.2], [0.1, 0.2], [0.3, 0.1], [0.2, 0.2]]), 2).tolist()
-    [[1, 2], [3, 0]]
-    """
-    n_rows, n_columns = scores.shape
-    depth = min(depth, n_rows)
-    if depth <= 0:
-        return np.zeros((0, n_columns), np.intp)
-    if depth == n_rows and not ordered:
-        return np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, n_columns))
-    if ordered and depth >= n_rows // 2:
-        return np.argsort(scores, axis=0, kind="stable")[:depth]
-    if depth == n_rows:
-        return np.argsort(scores, axis=0, kind="stable")
-    kth = np.partition(scores, depth - 1, axis=0)[depth - 1]
-    below = scores < kth
-    tied = scores == kth
-    room = depth - np.count_nonzero(below, axis=0)  # at least 1: kth is the depth-th lowest
-    chosen = below | (tied & (np.cumsum(tied, axis=0) <= room))
-    _, rows = np.nonzero(chosen.T)  # column by column, rows ascending: exactly depth per column
-    rows = rows.reshape(n_columns, depth)
-    if not ordered:
-        return rows.T
-    order = np.argsort(np.take_along_axis(scores.T, rows, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(rows, order, axis=1).T

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, lowest_rows, no_entries
+from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, no_entries
 
 #: Bits of the order key resolved by each histogram round.
 BITS_PER_ROUND = 12
@@ -118,7 +118,7 @@ class Cut:
             return np.ones(keys.shape, dtype=bool)
         return (keys >> np.uint64(_KEY_BITS - self.bits)) == self.prefix[slots]
 
-    def narrowed(self, histogram: np.ndarray) -> Cut:
+    def narrowed(self, histogram: Histogram) -> Cut:
         """The cut after a round whose summed histograms are ``histogram``.
 
         Examples
@@ -129,29 +129,72 @@ class Cut:
         >>> cut.bits, cut.rank.tolist()
         (12, [0])
         """
-        cumulative = np.cumsum(histogram, axis=1)
+        slots = np.arange(self.cells.shape[0])
+        cell_of, bin_of = np.divmod(histogram.bins, _BINS)
+        cumulative = np.cumsum(histogram.counts)
+        starts, stops = np.searchsorted(cell_of, slots), np.searchsorted(cell_of, slots, side="right")
+        before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)] if cumulative.size else 0, 0)
+        total = np.where(stops > starts, cumulative[np.maximum(stops - 1, 0)] if cumulative.size else 0, 0) - before
         undecided = self.undecided
-        everything = self.everything | (undecided & (self.bits == 0) & (self.rank >= cumulative[:, -1]))
-        position = np.count_nonzero(cumulative <= self.rank[:, None], axis=1)
-        below = np.where(position > 0, np.take_along_axis(cumulative, np.maximum(position - 1, 0)[:, None], 1)[:, 0], 0)
-        still = undecided & ~everything
-        prefix = np.where(still, (self.prefix << np.uint64(BITS_PER_ROUND)) | position.astype(np.uint64), self.prefix)
+        everything = self.everything | (undecided & (self.bits == 0) & (self.rank >= total))
+        still = undecided & ~everything & (total > self.rank)
+        # the first bin of the cell whose cumulative count passes its rank (counts are positive)
+        at = np.minimum(np.searchsorted(cumulative, before + self.rank, side="right"), max(cumulative.size - 1, 0))
+        below = np.where(at > starts, (cumulative[np.maximum(at - 1, 0)] if cumulative.size else 0) - before, 0)
+        position = bin_of[at].astype(np.uint64) if bin_of.size else np.zeros(slots.shape[0], np.uint64)
+        prefix = np.where(still, (self.prefix << np.uint64(BITS_PER_ROUND)) | position, self.prefix)
         return Cut(
             self.cells, np.where(still, self.rank - below, self.rank), prefix, self.bits + BITS_PER_ROUND, everything
         )
 
 
-def histogram(chunk: Sequence[Entries], cut: Cut) -> np.ndarray:
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of the entries in every (cell, bin) that has any: ``bins``
+    sorted, each ``slot * 4096 + bin`` for the cell's position in its cut.
+    Kept sparse, so that many cells cost what their entries fill.
+
+    Examples
+    --------
+    >>> parts = [Histogram(np.array([1, 4]), np.array([2, 1])), Histogram(np.array([4, 9]), np.array([3, 3]))]
+    >>> found = Histogram.summed(parts)
+    >>> found.bins.tolist(), found.counts.tolist()
+    ([1, 4, 9], [2, 4, 3])
+    """
+
+    bins: np.ndarray
+    counts: np.ndarray
+
+    @staticmethod
+    def of(bins: np.ndarray, size: int) -> Histogram:
+        """The histogram of flat bin numbers below ``size``."""
+        if size <= 4 * bins.shape[0] + 65536:
+            dense = np.bincount(bins, minlength=size)
+            found = np.flatnonzero(dense)
+            return Histogram(found, dense[found])
+        found, counts = np.unique(bins, return_counts=True)
+        return Histogram(found, counts)
+
+    @staticmethod
+    def summed(parts: Sequence[Histogram]) -> Histogram:
+        """The sum of several histograms (a combine for a tree)."""
+        bins = np.concatenate([np.zeros(0, np.int64), *(part.bins for part in parts)])
+        counts = np.concatenate([np.zeros(0, np.int64), *(part.counts for part in parts)])
+        found, inverse = np.unique(bins, return_inverse=True)
+        return Histogram(found, np.bincount(inverse, weights=counts, minlength=found.shape[0]).astype(np.int64))
+
+
+def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
     """Counts of the next key bits among each undecided cell's entries that
-    match its prefix, shape (cells, 4096); zeros for decided cells.
+    match its prefix.
 
     Examples
     --------
     >>> cut = Cut.first(np.array([0]), np.array([1]))
-    >>> int(histogram([Entries.of_column(np.array([0.1, 0.2, 0.2]), 0)], cut).sum())
+    >>> int(histogram([Entries.of_column(np.array([0.1, 0.2, 0.2]), 0)], cut).counts.sum())
     3
     """
-    counts = np.zeros(cut.cells.shape[0] * _BINS, dtype=np.int64)
+    parts = [Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))]
     shift = np.uint64(_KEY_BITS - cut.bits - BITS_PER_ROUND)
     for entries in chunk:
         slots, active = cut.slots(entries)
@@ -160,9 +203,12 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> np.ndarray:
         columns = np.flatnonzero(active)
         keys = order_keys(entries.scores[:, columns])
         matching = cut.matching(entries, slots[columns], keys)
-        bins = ((keys >> shift) & np.uint64(_BINS - 1)).astype(np.int64) + slots[columns] * _BINS
-        counts += np.bincount(bins[matching], minlength=counts.shape[0])
-    return counts.reshape(cut.cells.shape[0], _BINS)
+        # bins numbered by column here, so that the counts are dense; then by slot
+        bins = ((keys >> shift) & np.uint64(_BINS - 1)).astype(np.int64) + np.arange(columns.shape[0]) * _BINS
+        found = Histogram.of(bins[matching], columns.shape[0] * _BINS)
+        column, bin_ = np.divmod(found.bins, _BINS)
+        parts.append(Histogram(slots[columns][column] * _BINS + bin_, found.counts))
+    return parts[-1] if len(parts) == 2 else Histogram.summed(parts)
 
 
 def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
@@ -178,14 +224,30 @@ def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
     for entries in chunk:
         slots, active = cut.slots(entries)
         columns = np.flatnonzero(active)
-        if not cut.bits and columns.size:  # no prefix: each column's lowest, on contiguous columns
+        if not columns.size:
+            continue
+        if not cut.bits:  # no prefix: each column's lowest, on contiguous columns
             parts.extend(
                 _lowest_of_each_column(entries, columns, cut.cells[slots[columns]], cut.rank[slots[columns]] + 1)
             )
             continue
-        for column in columns:
-            parts.append(_gathered_column(cut, entries, column, slots[column]))
+        scores = entries.scores[:, columns]
+        matching = cut.matching(entries, slots[columns], order_keys(scores))
+        parts.append(_flat(entries, columns, scores, matching, cut.rank[slots[columns]] + 1))
     return Lowest.merged(parts)
+
+
+def _flat(entries: Entries, columns: np.ndarray, scores: np.ndarray, taken: np.ndarray, limits: Any) -> Lowest:
+    """The entries of ``columns`` where ``taken`` (rows by those columns), in flat form."""
+    rows, at = np.nonzero(taken)
+    agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns]
+    return Lowest(
+        entries.cells[columns][at],
+        scores[rows, at],
+        entries.rows()[rows],
+        agrees[rows, at],
+        np.broadcast_to(limits, (columns.shape[0],))[at],
+    )
 
 
 def _lowest_of_each_column(
@@ -203,24 +265,6 @@ def _lowest_of_each_column(
             Lowest(np.full(size, cells[j]), scores[j, chosen], rows[chosen], agrees[j, chosen], np.full(size, count))
         )
     return found
-
-
-def _gathered_column(cut: Cut, entries: Entries, column: int, slot: int) -> Lowest:
-    scores = entries.scores[:, column]
-    rows = np.flatnonzero(cut.matching(entries, slot, order_keys(scores))) if cut.bits else None
-    inside = scores if rows is None else scores[rows]
-    chosen = lowest_rows(inside[:, None], int(cut.rank[slot]) + 1)[:, 0]
-    if rows is not None:
-        chosen = rows[chosen]
-    agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[chosen, column]
-    size = chosen.shape[0]
-    return Lowest(
-        np.full(size, cut.cells[slot]),
-        scores[chosen],
-        entries.rows()[chosen],
-        agrees,
-        np.full(size, cut.rank[slot] + 1),
-    )
 
 
 @dataclass(frozen=True)
@@ -294,13 +338,13 @@ class Cutoffs:
         return np.broadcast_to(chosen & known, shape)
 
 
-def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> np.ndarray:
+def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> Histogram:
     """The first round's histogram of every one of ``cells``, which needs no
     count and so can be taken while the entries are made.
 
     Examples
     --------
-    >>> int(first_histogram([Entries.of_column(np.array([0.1, 0.2, 0.2]), 0)], np.array([0])).sum())
+    >>> int(first_histogram([Entries.of_column(np.array([0.1, 0.2, 0.2]), 0)], np.array([0])).counts.sum())
     3
     """
     return histogram(chunk, Cut.first(cells, np.ones(cells.shape[0], np.int64)))
@@ -361,30 +405,26 @@ def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
     >>> sorted(found.below.indices.tolist()), sorted(found.gathered.indices.tolist())
     ([1, 3], [2])
     """
-    parts = [no_entries()]
+    below_parts, gathered = [no_entries()], [no_entries()]
     for entries in chunk:
         slots, known = cut.positions(entries)
         columns = np.flatnonzero(known & (cut.undecided[slots] | cut.everything[slots]))
         if not columns.size or not entries.scores.size:
             continue
+        if not cut.bits:
+            gathered.append(gather([entries], cut))
         scores = entries.scores[:, columns]
         slots = slots[columns]
         below = np.broadcast_to(cut.everything[slots], scores.shape)
         if cut.bits:
             leading = order_keys(scores) >> np.uint64(_KEY_BITS - cut.bits)
             below = below | (leading < cut.prefix[slots])
-        agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns]
-        rows, at = np.nonzero(below & ~agrees if issues_only else below)
-        parts.append(
-            Lowest(
-                entries.cells[columns][at],
-                scores[rows, at],
-                entries.rows()[rows],
-                agrees[rows, at],
-                np.full(rows.shape[0], KEPT_WHOLE),
-            )
-        )
-    return Split(Lowest.merged(parts), gather(chunk, cut))
+            in_bin = (leading == cut.prefix[slots]) & cut.undecided[slots]
+            gathered.append(_flat(entries, columns, scores, in_bin, cut.rank[slots] + 1))
+        if issues_only:
+            below = below & ~np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns]
+        below_parts.append(_flat(entries, columns, scores, below, KEPT_WHOLE))
+    return Split(Lowest.merged(below_parts), Lowest.merged(gathered))
 
 
 def selected(cut: Cut, below: Lowest, gathered: Lowest, issues_only: bool) -> Lowest:
@@ -396,7 +436,7 @@ def selected(cut: Cut, below: Lowest, gathered: Lowest, issues_only: bool) -> Lo
     --------
     >>> chunks = [[Entries.of_column(np.array([0.3, 0.1]), 0)], [Entries.of_column(np.array([0.2, 0.1]), 2)]]
     >>> cut = Cut.first(np.array([0]), np.array([3]))
-    >>> cut = cut.narrowed(sum(histogram(chunk, cut) for chunk in chunks))
+    >>> cut = cut.narrowed(Histogram.summed([histogram(chunk, cut) for chunk in chunks]))
     >>> parts = [split(chunk, cut, issues_only=False) for chunk in chunks]
     >>> found = selected(cut, Lowest.merged([part.below for part in parts]),
     ...                  Lowest.merged([part.gathered for part in parts]), issues_only=False)
