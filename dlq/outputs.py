@@ -20,7 +20,10 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[
     only when the block finishes, so ``target`` appears whole or not at all.
 
     An existing ``target`` is refused unless ``overwrite``; it is then
-    replaced only after the new one is complete. The sibling is named
+    replaced only after the new one is complete. Without ``overwrite``, a
+    ``target`` that appears while the block runs (another run with the same
+    output, say) is kept, and FileExistsError raised: the rename into place
+    fails rather than replace it. The sibling is named
     ``.NAME.dlq-partial-PID-...``; one whose process is gone (killed before it
     could clean up) is removed by the next run.
 
@@ -49,20 +52,27 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[
             yield staging
             if interrupted():  # the interrupt may have been swallowed on its way up
                 raise KeyboardInterrupt
-            _replace(target, staging)
+            _replace(target, staging, overwrite=overwrite)
         finally:  # by name: an interrupt may come before mkdtemp has returned
             for leftover in target.parent.glob(f"{mine}*"):
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _replace(target: Path, staging: Path) -> None:
-    if target.exists():
+def _replace(target: Path, staging: Path, *, overwrite: bool) -> None:
+    if overwrite and target.exists():
         retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
         target.rename(retired / target.name)
-        staging.rename(target)
         shutil.rmtree(retired)
-    else:
+    try:
+        # a directory renamed onto a directory that holds anything fails, atomically
         staging.rename(target)
+    except OSError as error:
+        if not target.exists():
+            raise
+        raise FileExistsError(
+            f"{target} appeared while this run was writing it (another run with the same output?); "
+            "it was kept and this run's output discarded. Choose another --out or pass --overwrite"
+        ) from error
 
 
 @contextlib.contextmanager
