@@ -293,4 +293,3 @@ def test_how_often_the_data_are_read(finder, reads_per_chunk):
     assert reader.reads == reads_per_chunk * 6
     chunks = [(start, start + 500) for start in range(0, 3000, 500)]
     assert Counter(reader.rows_read) == dict.fromkeys(chunks, reads_per_chunk)
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,3 +109,22 @@ def test_float32_keys_sort_as_the_scores_and_fill_the_leading_bits():
     # the first round's 12 bits tell apart more float32 values than float64 keys do
     first_round = len(np.unique(keys >> np.uint64(52)))
     assert first_round > len(np.unique(select.order_keys(scores.astype(np.float64)) >> np.uint64(52)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_bins_score_bounds_hold_exactly_the_scores_whose_keys_share_its_prefix(dtype):
+    """Later rounds compare scores with a bin's bounds instead of making keys:
+    the two must agree for every score, infinities and both zeros included."""
+    rng = np.random.default_rng(9)
+    special = [-np.inf, np.inf, -0.0, 0.0, np.finfo(dtype).max, -np.finfo(dtype).max, np.finfo(dtype).tiny]
+    scores = np.concatenate([rng.standard_normal(3000) * 10.0 ** rng.integers(-30, 30, 3000), special])
+    scores = scores.astype(dtype)
+    keys = select.order_keys(scores)
+    for bits in (1, 8, 12, 24, 31, 32, 40):
+        prefixes = keys >> np.uint64(64 - bits)
+        slots = np.arange(scores.shape[0])
+        cut = select.Cut(slots, np.zeros_like(slots), prefixes[rng.permutation(slots.shape[0])], bits, slots < 0)
+        inside = cut.in_bins(scores, slots)
+        assert np.array_equal(inside, prefixes == cut.prefix), bits
+        own = select.Cut(slots, np.zeros_like(slots), prefixes, bits, slots < 0)
+        assert own.in_bins(scores, slots).all(), bits

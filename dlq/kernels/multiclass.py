@@ -330,10 +330,14 @@ def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cel
     starts = np.searchsorted(labels[by_label], np.arange(num_classes + 1))
     found = []
     for given in np.flatnonzero(cells.any(axis=1)):
+        # a label's rows at a time: temporaries of a few MiB are reused, where a
+        # whole chunk's would be fresh memory, page by page
         rows = by_label[starts[given] : starts[given + 1]]
         columns = np.flatnonzero(cells[given])
-        given_probs = pred_probs[rows, given][:, None]
-        scores = np.where(columns == given, given_probs, given_probs - pred_probs[np.ix_(rows, columns)])
+        probs = pred_probs[rows] if columns.shape[0] == num_classes else pred_probs[np.ix_(rows, columns)]
+        given_probs = pred_probs[rows, given]
+        scores = given_probs[:, None] - probs
+        scores[:, columns == given] = given_probs[:, None]
         found.append(Entries(scores, given * num_classes + columns, rows + offset, agrees[rows][:, None]))
     return found
 

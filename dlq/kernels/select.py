@@ -8,7 +8,7 @@ chunks' entries of that cell, ties going to the lower index.
 
 It works in rounds over the chunks. Scores map to unsigned 64-bit keys that
 sort as the scores do. Each round sums, over all chunks, a histogram of the
-next ``BITS_PER_ROUND`` (12) key bits among the entries that share the bits
+next key bits (8 in the first round, 16 after) among the entries that share the bits
 already found, and every cell picks the bin holding its k-th entry
 (:class:`Cut`). After the rounds the entries still sharing a cell's leading
 bits are few; they are gathered, lowest first (:class:`Lowest`), to settle
@@ -28,8 +28,11 @@ import numpy as np
 
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, no_entries
 
-#: Bits of the order key resolved by each histogram round.
-BITS_PER_ROUND = 12
+#: Bits of the order key resolved by the first histogram round.
+FIRST_ROUND_BITS = 8
+#: Bits resolved by each later round, which histograms only the entries in
+#: one bin of the round before.
+BITS_PER_ROUND = 16
 #: Histogram rounds before the remaining entries are gathered, when the
 #: entries are held in memory.
 ROUNDS = 3
@@ -38,7 +41,21 @@ ROUNDS = 3
 #: few entries in the bin of each cell's cut-off.
 READ_ROUNDS = 2
 
-_BINS = 2**BITS_PER_ROUND
+
+def round_bits(bits_known: int) -> int:
+    """Bits a round resolves after ``bits_known``: few in the first round, whose
+    histograms count every entry (a chunk's bins per cell are then cheap to
+    count densely), more in later ones, which count only the entries in a
+    cell's bin.
+
+    Examples
+    --------
+    >>> round_bits(0), round_bits(8)
+    (8, 16)
+    """
+    return FIRST_ROUND_BITS if bits_known == 0 else BITS_PER_ROUND
+
+
 _KEY_BITS = 64
 _SIGN = np.uint64(1 << 63)
 _SIGN32 = np.uint32(1 << 31)
@@ -64,6 +81,39 @@ def order_keys(scores: np.ndarray) -> np.ndarray:
         return np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32).astype(np.uint64) << np.uint64(32)
     bits = (scores.astype(np.float64) + 0.0).view(np.uint64)
     return np.where(bits >= _SIGN, ~bits, bits | _SIGN)
+
+
+def key_bits(scores: np.ndarray, start: int, width: int) -> np.ndarray:
+    """Bits ``start`` to ``start + width`` (from the most significant) of
+    the scores' :func:`order_keys`, as int64; in 32-bit arithmetic for
+    float32 scores, whose keys need no more.
+
+    Examples
+    --------
+    >>> scores = np.array([-1.0, 0.5, 2.0], np.float32)
+    >>> key_bits(scores, 0, 8).tolist() == (order_keys(scores) >> np.uint64(56)).astype(np.int64).tolist()
+    True
+    """
+    if scores.dtype == np.float32 and start + width <= 32:
+        bits32 = (scores + np.float32(0.0)).view(np.uint32)
+        keys32 = np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32)
+        return ((keys32 >> np.uint32(32 - start - width)) & np.uint32((1 << width) - 1)).astype(np.int64)
+    keys = order_keys(scores) >> np.uint64(_KEY_BITS - start - width)
+    return (keys & np.uint64((1 << width) - 1)).astype(np.int64)
+
+
+def _smallest_with_key(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The smallest score of ``dtype`` whose key is at least ``keys``: the
+    inverse of :func:`order_keys` where a key is a score's; -inf below the
+    keys of scores, and NaN above them, where there is none."""
+    if np.dtype(dtype) == np.float32:  # the first float32 key at or above: round the leading half up
+        above = (keys >> np.uint64(32)) + ((keys & np.uint64(2**32 - 1)) != 0)
+        keys32 = np.minimum(above, np.uint64(2**32 - 1)).astype(np.uint32)
+        scores = np.where(keys32 >= _SIGN32, keys32 ^ _SIGN32, ~keys32).view(np.float32)
+        scores = np.where(above > np.uint64(2**32 - 1), np.float32(np.nan), scores)
+    else:
+        scores = np.where(keys >= _SIGN, keys ^ _SIGN, ~keys).view(np.float64)
+    return np.where(np.isnan(scores) & (keys < _SIGN), -np.inf, scores).astype(scores.dtype)
 
 
 @dataclass(frozen=True)
@@ -112,11 +162,31 @@ class Cut:
         slots, known = self.positions(entries)
         return slots, known & self.undecided[slots]
 
-    def matching(self, entries: Entries, slots: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        """Whether each key starts with its cell's prefix."""
-        if not self.bits:
-            return np.ones(keys.shape, dtype=bool)
-        return (keys >> np.uint64(_KEY_BITS - self.bits)) == self.prefix[slots]
+    def bounds(self, slots: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """The scores of each cell's bin: a score of ``dtype`` has a key that
+        starts with the cell's prefix when ``low <= score`` and not
+        ``score >= high`` (``high`` is NaN for the last bin, which has no end),
+        so that the rounds after the first compare scores instead of making keys.
+
+        Examples
+        --------
+        >>> leading = order_keys(np.array([0.3])) >> np.uint64(56)
+        >>> cut = Cut(np.array([0]), np.array([0]), leading, 8, np.array([False]))
+        >>> low, high = cut.bounds(np.array([0]), np.float64)
+        >>> bool(low[0] <= 0.3 < high[0]), ((order_keys(np.append(low, high)) >> np.uint64(56)) - leading).tolist()
+        (True, [0, 1])
+        """
+        shift = np.uint64(_KEY_BITS - self.bits)
+        prefix = self.prefix[slots]
+        low = _smallest_with_key(prefix << shift, dtype)
+        last = prefix == (np.uint64(1) << np.uint64(self.bits)) - np.uint64(1)
+        high = _smallest_with_key(np.where(last, prefix, prefix + np.uint64(1)) << shift, dtype)
+        return low, np.where(last, np.nan, high).astype(dtype)  # NaN: no score is at or above it
+
+    def in_bins(self, scores: np.ndarray, slots: np.ndarray) -> np.ndarray:
+        """Whether each score (rows by cells ``slots``) is in its cell's bin."""
+        low, high = self.bounds(slots, scores.dtype)
+        return (scores >= low) & ~(scores >= high)
 
     def narrowed(self, histogram: Histogram) -> Cut:
         """The cut after a round whose summed histograms are ``histogram``.
@@ -127,10 +197,11 @@ class Cut:
         >>> cut = Cut.first(np.array([0]), np.array([2]))
         >>> cut = cut.narrowed(histogram(chunk, cut))
         >>> cut.bits, cut.rank.tolist()
-        (12, [0])
+        (8, [1])
         """
         slots = np.arange(self.cells.shape[0])
-        cell_of, bin_of = np.divmod(histogram.bins, _BINS)
+        width = round_bits(self.bits)
+        cell_of, bin_of = np.divmod(histogram.bins, 1 << width)
         cumulative = np.cumsum(histogram.counts)
         starts, stops = np.searchsorted(cell_of, slots), np.searchsorted(cell_of, slots, side="right")
         before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)] if cumulative.size else 0, 0)
@@ -142,16 +213,15 @@ class Cut:
         at = np.minimum(np.searchsorted(cumulative, before + self.rank, side="right"), max(cumulative.size - 1, 0))
         below = np.where(at > starts, (cumulative[np.maximum(at - 1, 0)] if cumulative.size else 0) - before, 0)
         position = bin_of[at].astype(np.uint64) if bin_of.size else np.zeros(slots.shape[0], np.uint64)
-        prefix = np.where(still, (self.prefix << np.uint64(BITS_PER_ROUND)) | position, self.prefix)
-        return Cut(
-            self.cells, np.where(still, self.rank - below, self.rank), prefix, self.bits + BITS_PER_ROUND, everything
-        )
+        prefix = np.where(still, (self.prefix << np.uint64(width)) | position, self.prefix)
+        return Cut(self.cells, np.where(still, self.rank - below, self.rank), prefix, self.bits + width, everything)
 
 
 @dataclass(frozen=True)
 class Histogram:
     """Counts of the entries in every (cell, bin) that has any: ``bins``
-    sorted, each ``slot * 4096 + bin`` for the cell's position in its cut.
+    sorted, each ``slot * 2**width + bin`` for the cell's position in its
+    cut and the round's width in bits.
     Kept sparse, so that many cells cost what their entries fill.
 
     Examples
@@ -195,19 +265,24 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
     3
     """
     parts = [Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))]
-    shift = np.uint64(_KEY_BITS - cut.bits - BITS_PER_ROUND)
+    width = round_bits(cut.bits)
+    bins_per_cell = 1 << width
     for entries in chunk:
         slots, active = cut.slots(entries)
         if not active.any() or not entries.scores.size:
             continue
         columns = np.flatnonzero(active)
-        keys = order_keys(entries.scores[:, columns])
-        matching = cut.matching(entries, slots[columns], keys)
+        scores = _columns(entries, columns)
         # bins numbered by column here, so that the counts are dense; then by slot
-        bins = ((keys >> shift) & np.uint64(_BINS - 1)).astype(np.int64) + np.arange(columns.shape[0]) * _BINS
-        found = Histogram.of(bins[matching], columns.shape[0] * _BINS)
-        column, bin_ = np.divmod(found.bins, _BINS)
-        parts.append(Histogram(slots[columns][column] * _BINS + bin_, found.counts))
+        at = np.arange(columns.shape[0])
+        if cut.bits:
+            rows, at = np.nonzero(cut.in_bins(scores, slots[columns]))
+            scores = scores[rows, at]
+        bins = key_bits(scores, cut.bits, width)
+        bins += at * bins_per_cell
+        found = Histogram.of(bins.reshape(-1), columns.shape[0] * bins_per_cell)
+        column, bin_ = np.divmod(found.bins, bins_per_cell)
+        parts.append(Histogram(slots[columns][column] * bins_per_cell + bin_, found.counts))
     return parts[-1] if len(parts) == 2 else Histogram.summed(parts)
 
 
@@ -231,21 +306,26 @@ def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
                 _lowest_of_each_column(entries, columns, cut.cells[slots[columns]], cut.rank[slots[columns]] + 1)
             )
             continue
-        scores = entries.scores[:, columns]
-        matching = cut.matching(entries, slots[columns], order_keys(scores))
-        parts.append(_flat(entries, columns, scores, matching, cut.rank[slots[columns]] + 1))
+        scores = _columns(entries, columns)
+        parts.append(_flat(entries, columns, scores, cut.in_bins(scores, slots[columns]), cut.rank[slots[columns]] + 1))
     return Lowest.merged(parts)
+
+
+def _columns(entries: Entries, columns: np.ndarray) -> np.ndarray:
+    """The scores of ``columns`` (ascending) of ``entries``, not copied when they are all."""
+    if columns.shape[0] == entries.scores.shape[1]:
+        return entries.scores
+    return entries.scores[:, columns]
 
 
 def _flat(entries: Entries, columns: np.ndarray, scores: np.ndarray, taken: np.ndarray, limits: Any) -> Lowest:
     """The entries of ``columns`` where ``taken`` (rows by those columns), in flat form."""
     rows, at = np.nonzero(taken)
-    agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns]
     return Lowest(
         entries.cells[columns][at],
         scores[rows, at],
         entries.rows()[rows],
-        agrees[rows, at],
+        np.broadcast_to(entries.agrees, entries.scores.shape)[rows, columns[at]],
         np.broadcast_to(limits, (columns.shape[0],))[at],
     )
 
@@ -398,7 +478,7 @@ def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
 
     Examples
     --------
-    >>> chunk = [Entries.of_column(np.array([0.3, 0.1, 0.2, 0.1]), 0)]
+    >>> chunk = [Entries.of_column(np.array([0.3, 1e-6, 0.2, 1e-6]), 0)]
     >>> cut = Cut.first(np.array([0]), np.array([3]))
     >>> cut = cut.narrowed(histogram(chunk, cut))
     >>> found = split(chunk, cut, issues_only=False)
@@ -413,16 +493,18 @@ def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
             continue
         if not cut.bits:
             gathered.append(gather([entries], cut))
-        scores = entries.scores[:, columns]
+        scores = _columns(entries, columns)
         slots = slots[columns]
         below = np.broadcast_to(cut.everything[slots], scores.shape)
         if cut.bits:
-            leading = order_keys(scores) >> np.uint64(_KEY_BITS - cut.bits)
-            below = below | (leading < cut.prefix[slots])
-            in_bin = (leading == cut.prefix[slots]) & cut.undecided[slots]
+            low, high = cut.bounds(slots, scores.dtype)
+            undecided = cut.undecided[slots]
+            below = below | ((scores < low) & undecided)
+            in_bin = (scores >= low) & ~(scores >= high) & undecided
             gathered.append(_flat(entries, columns, scores, in_bin, cut.rank[slots] + 1))
         if issues_only:
-            below = below & ~np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns]
+            agrees = entries.agrees if entries.agrees.shape[1] == 1 else entries.agrees[:, columns]
+            below = below & ~agrees
         below_parts.append(_flat(entries, columns, scores, below, KEPT_WHOLE))
     return Split(Lowest.merged(below_parts), Lowest.merged(gathered))
 
