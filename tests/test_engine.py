@@ -293,3 +293,48 @@ def test_how_often_the_data_are_read(finder, reads_per_chunk):
     assert reader.reads == reads_per_chunk * 6
     chunks = [(start, start + 500) for start in range(0, 3000, 500)]
     assert Counter(reader.rows_read) == dict.fromkeys(chunks, reads_per_chunk)
+
+
+def _ordering_peak(collection) -> int:
+    """Peak traced bytes of dask's ordering of a collection's graph, which
+    every scheduler runs (the distributed one in the scheduler's process)."""
+    import tracemalloc
+
+    from dask.order import order
+
+    graph = dict(collection.__dask_graph__())
+    tracemalloc.start()
+    order(graph)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("make", "multilabel"),
+    [
+        (lambda y, p: dlq.scan(y, p, adjust_pred_probs=True), False),
+        (lambda y, p: dlq.scan(y, p, filter_by="prune_by_noise_rate"), False),
+        (lambda y, p: dlq.multilabel.scan(y, p), True),
+    ],
+    ids=["batched", "filter", "multilabel"],
+)
+def test_ordering_a_graph_takes_memory_linear_in_its_chunks(make, multilabel):
+    """A pass that waits for a value of every chunk (thresholds, a cut) would,
+    reading its chunks as new roots of the graph, make dask's ordering hold a
+    set of all the roots for each of its tasks: memory as the square of the
+    chunks (700 MB for 800 chunks of a filter). Its reads wait for that value."""
+    rng = np.random.default_rng(1)
+    n_rows, n_classes = 16_000, 4
+    pred_probs = rng.random((n_rows, n_classes)).astype(np.float32)
+    labels = rng.integers(0, n_classes, n_rows)
+    if multilabel:
+        labels = labels[:, None] == np.arange(n_classes)
+    peaks = []
+    for n_chunks in (100, 400):
+        rows = n_rows // n_chunks
+        y = da.from_array(labels, chunks=(rows,) + labels.shape[1:])
+        p = da.from_array(pred_probs, chunks=(rows, n_classes))
+        peaks.append(_ordering_peak(make(y, p)))
+    assert peaks[1] < 6 * peaks[0], peaks  # 4x for linear growth, 16x for quadratic

@@ -11,8 +11,9 @@
 - :func:`step`: one task, by ``dask.delayed``.
 
 Independent reads of the same inputs are ``dask.graph_manipulation.clone``
-copies (:func:`reread`): without them a chunk read by pass 1 would be kept
-in memory until pass 2 has used it, the whole data set.
+copies (:func:`reread`), bound to the values they wait for: without them a
+chunk read by pass 1 would be kept in memory until pass 2 has used it, the
+whole data set.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import dask
 import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
-from dask.graph_manipulation import clone
+from dask.graph_manipulation import bind, clone
 
 #: Fan-in of every tree reduction.
 SPLIT_EVERY = 8
@@ -212,9 +213,20 @@ def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
     return dask.delayed(function, pure=True)(*args, **kwargs)
 
 
-def reread(*arrays: da.Array) -> tuple[da.Array, ...]:
-    """Copies of ``arrays`` whose chunks are read again, independently."""
-    return tuple(clone(*arrays))
+def reread(*arrays: da.Array, after: Sequence[Any] = ()) -> tuple[da.Array, ...]:
+    """Copies of ``arrays`` whose chunks are read again, independently, and
+    only once the dask values among ``after`` (what the reads' tasks need,
+    such as thresholds) are known.
+
+    Waiting for them costs nothing (the tasks could not run before) and
+    spares dask's ordering: a read that were a root of the graph next to
+    values that depend on every chunk would give each task its own set of
+    the graph's roots, memory that grows as the square of the chunks.
+    """
+    parents = [value for value in after if dask.is_dask_collection(value)]
+    if not parents:
+        return tuple(clone(*arrays))
+    return tuple(bind(arrays, parents))
 
 
 def sum_arrays(parts: list[np.ndarray]) -> np.ndarray:

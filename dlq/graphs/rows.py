@@ -119,7 +119,15 @@ def ranked_rows(
     """The rows ``indices`` (sorted; a ``Delayed`` array) ranked by their
     label quality scores, computed for those rows only, in a read of the data
     after ``indices`` are known: a ranked :class:`~dlq.kernels.select.Lowest`."""
-    records = per_chunk(_rows_scored, *reread(labels, pred_probs), problems, indices, method, thresholds, aggregate)
+    records = per_chunk(
+        _rows_scored,
+        *reread(labels, pred_probs, after=(indices, thresholds)),
+        problems,
+        indices,
+        method,
+        thresholds,
+        aggregate,
+    )
     return step(Lowest.ranked, tree(records, Lowest.merged))
 
 
@@ -154,5 +162,5 @@ def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, rank
     chunk gives the few columns of its own issues (never their K
     probabilities), and only those are gathered."""
     indices = step(np.sort, step(attrgetter("indices"), ranked))
-    records = per_chunk(_issue_columns, *reread(labels, pred_probs), problems, indices)
+    records = per_chunk(_issue_columns, *reread(labels, pred_probs, after=(indices,)), problems, indices)
     return step(_in_ranked_order, tree(records, _joined), ranked)

@@ -56,7 +56,13 @@ def computed(
 
     def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
         return per_chunk(
-            _made_then, *reread(labels, pred_probs), make_entries, len(args), *args, function, *function_args
+            _made_then,
+            *reread(labels, pred_probs, after=(*args, *function_args)),
+            make_entries,
+            len(args),
+            *args,
+            function,
+            *function_args,
         )
 
     return over
