@@ -334,7 +334,7 @@ def test_ordering_a_graph_takes_memory_linear_in_its_chunks(make, multilabel):
     peaks = []
     for n_chunks in (100, 400):
         rows = n_rows // n_chunks
-        y = da.from_array(labels, chunks=(rows,) + labels.shape[1:])
+        y = da.from_array(labels, chunks=(rows, *labels.shape[1:]))
         p = da.from_array(pred_probs, chunks=(rows, n_classes))
         peaks.append(_ordering_peak(make(y, p)))
     assert peaks[1] < 6 * peaks[0], peaks  # 4x for linear growth, 16x for quadratic
