@@ -118,14 +118,23 @@ def test_issue_counts():
     assert kernels.num_label_issues(counts, estimation_method="off_diagonal_calibrated") == 1
 
 
-def _flat(entries: list) -> list[tuple]:
-    """(cell, index, score, agrees) of every entry, sorted."""
+def _flat(entries: list, counts: np.ndarray) -> list[tuple]:
+    """(cell, index, score, agrees) of every entry of a cell with a count, sorted."""
     found = []
     for part in entries:
         agrees = np.broadcast_to(part.agrees, part.scores.shape)
+        cells = np.broadcast_to(part.cells, part.scores.shape)
         for row, index in enumerate(part.rows()):
-            for column, cell in enumerate(part.cells):
-                found.append((int(cell), int(index), float(part.scores[row, column]), bool(agrees[row, column])))
+            for column in range(part.scores.shape[1]):
+                if counts.reshape(-1)[cells[row, column]]:
+                    found.append(
+                        (
+                            int(cells[row, column]),
+                            int(index),
+                            float(part.scores[row, column]),
+                            bool(agrees[row, column]),
+                        )
+                    )
     return sorted(found)
 
 
@@ -138,7 +147,7 @@ def test_binary_cell_entries_are_the_two_class_ones_of_each_problem():
     pred_probs = np.round(rng.random((500, 6)), 1)  # eleven values: ties everywhere
     counts = rng.integers(0, 3, size=(6, 2, 2))
     counts[2] = 0
-    found = _flat(onevsrest.pruning_entries(labels, pred_probs, 1000, counts))
+    found = _flat(onevsrest.pruning_entries(labels, pred_probs, 1000, counts), counts)
     for problem in range(6):
         two_class = kernels.pruning_entries(
             labels[:, problem].astype(np.int64),
@@ -147,5 +156,5 @@ def test_binary_cell_entries_are_the_two_class_ones_of_each_problem():
             counts[problem],
         )
         ours = [(cell % 4, *rest) for cell, *rest in found if cell // 4 == problem]
-        assert ours == _flat(two_class), problem
+        assert ours == _flat(two_class, counts[problem]), problem
         assert {cell for cell, *_ in ours} == set(np.flatnonzero(counts[problem]).tolist()), problem

@@ -309,36 +309,47 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     return (pred_probs.argmax(axis=1) != labels) & ~prediction_agrees(labels, pred_probs)
 
 
+#: Entries (rows times classes) of each block of :func:`pruning_entries`.
+ENTRIES_PER_BLOCK = 2**16
+
+
 def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> list[Entries]:
-    """A chunk's entries of every cell of the confident joint with a count
-    in ``cells`` (K, K): cell ``given * K + j`` ranks the rows given
+    """A chunk's entries of the cells of the confident joint that have a
+    count in ``cells`` (K, K): cell ``given * K + j`` ranks the rows given
     ``given`` by ``p_given - p_j`` (the largest margin first) for j != given
     and by ``p_given`` for j == given; ``agrees`` tells whether each row's
     prediction, with 1e-6 added to the given label's probability, is the
-    given label.
+    given label. :class:`Entries` of every row and class (of the rows whose
+    label has a cell with a count, in label order), a block of rows each,
+    every entry's cell told by its row's label; entries of cells with no
+    count are there but select nothing.
 
     Examples
     --------
     >>> labels, pred_probs = np.array([0, 0, 1]), np.array([[.6, .4], [.2, .8], [.4, .6]])
     >>> [entries] = pruning_entries(labels, pred_probs, 10, np.array([[0, 1], [0, 0]]))
-    >>> entries.cells.tolist(), entries.rows().tolist(), entries.scores[:, 0].round(1).tolist()
-    ([1], [10, 11], [0.2, -0.6])
+    >>> entries.rows().tolist(), entries.cells.tolist(), entries.scores[:, 1].round(1).tolist()
+    ([10, 11], [[0, 1], [0, 1]], [0.2, -0.6])
     """
     num_classes = pred_probs.shape[1]
-    agrees = prediction_agrees(labels, pred_probs)
+    # rows by label (only of labels with a cell to fill): a block's cells are then
+    # few, and the histogram counts they add to stay in cache
     by_label = np.argsort(labels, kind="stable")
-    starts = np.searchsorted(labels[by_label], np.arange(num_classes + 1))
+    by_label = by_label[cells.any(axis=1)[labels[by_label]]]
+    cell_type = np.int32 if num_classes * num_classes < 2**31 else np.int64
+    columns = np.arange(num_classes, dtype=cell_type)
+    agrees = prediction_agrees(labels, pred_probs)[:, None]
+    step = max(1, ENTRIES_PER_BLOCK // num_classes)
     found = []
-    for given in np.flatnonzero(cells.any(axis=1)):
-        # a label's rows at a time: temporaries of a few MiB are reused, where a
-        # whole chunk's would be fresh memory, page by page
-        rows = by_label[starts[given] : starts[given + 1]]
-        columns = np.flatnonzero(cells[given])
-        probs = pred_probs[rows] if columns.shape[0] == num_classes else pred_probs[np.ix_(rows, columns)]
-        given_probs = pred_probs[rows, given]
+    for start in range(0, by_label.shape[0], step):  # blocks of rows, whose temporaries stay in cache
+        block = by_label[start : start + step]
+        given, probs = labels[block], pred_probs[block]
+        rows = np.arange(given.shape[0])
+        given_probs = probs[rows, given]
         scores = given_probs[:, None] - probs
-        scores[:, columns == given] = given_probs[:, None]
-        found.append(Entries(scores, given * num_classes + columns, rows + offset, agrees[rows][:, None]))
+        scores[rows, given] = given_probs
+        row_cells = given.astype(cell_type)[:, None] * cell_type(num_classes) + columns
+        found.append(Entries(scores, row_cells, block + offset, agrees[block]))
     return found
 
 

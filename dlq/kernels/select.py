@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -57,6 +58,8 @@ def round_bits(bits_known: int) -> int:
 
 
 _KEY_BITS = 64
+#: Cell numbers below this are looked up in a table (one int per number) rather than searched.
+_TABLE_LIMIT = 1 << 22
 _SIGN = np.uint64(1 << 63)
 _SIGN32 = np.uint32(1 << 31)
 
@@ -151,11 +154,30 @@ class Cut:
         return (self.rank >= 0) & ~self.everything
 
     def positions(self, entries: Entries) -> tuple[np.ndarray, np.ndarray]:
-        """For each column of ``entries``: its cell's position in this cut, and whether the cut has that cell."""
+        """For each entry's cell (``entries.cells``, per column or per entry):
+        its position in this cut, and whether the cut has that cell (where it
+        has not, the position is any)."""
+        cells = np.asarray(entries.cells)
         if not self.cells.shape[0]:
-            return np.zeros(entries.cells.shape, np.intp), np.zeros(entries.cells.shape, bool)
-        slots = np.minimum(np.searchsorted(self.cells, entries.cells), self.cells.shape[0] - 1)
-        return slots, self.cells[slots] == entries.cells
+            return np.zeros(cells.shape, np.intp), np.zeros(cells.shape, bool)
+        table = self._slot_table
+        if table is None:
+            slots = np.minimum(np.searchsorted(self.cells, cells), self.cells.shape[0] - 1)
+            return slots, self.cells[slots] == cells
+        # cell numbers are not negative; those past the table's end take its last entry, -1
+        slots = np.take(table, cells, mode="clip")
+        return slots, slots >= 0
+
+    @cached_property
+    def _slot_table(self) -> np.ndarray | None:
+        """Each cell number's position in the cut (-1 where it has none, and
+        one past the last number), when the numbers are few enough to look
+        them up rather than search."""
+        if not self.cells.shape[0] or self.cells[-1] >= _TABLE_LIMIT or self.cells[0] < 0:
+            return None
+        table = np.full(int(self.cells[-1]) + 2, -1, dtype=np.intp)
+        table[self.cells] = np.arange(self.cells.shape[0])
+        return table
 
     def slots(self, entries: Entries) -> tuple[np.ndarray, np.ndarray]:
         """For each column of ``entries``: its cell's position in this cut, and whether that cell is undecided."""
@@ -183,10 +205,34 @@ class Cut:
         high = _smallest_with_key(np.where(last, prefix, prefix + np.uint64(1)) << shift, dtype)
         return low, np.where(last, np.nan, high).astype(dtype)  # NaN: no score is at or above it
 
-    def in_bins(self, scores: np.ndarray, slots: np.ndarray) -> np.ndarray:
-        """Whether each score (rows by cells ``slots``) is in its cell's bin."""
-        low, high = self.bounds(slots, scores.dtype)
-        return (scores >= low) & ~(scores >= high)
+    def slot_bounds(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`bounds` of every cell of the cut, made once per dtype."""
+        name = f"_bounds_{np.dtype(dtype).name}"
+        if name not in self.__dict__:  # a frozen dataclass: cache as cached_property does
+            self.__dict__[name] = self.bounds(np.arange(self.cells.shape[0]), dtype)
+        return self.__dict__[name]
+
+    def entry_slots(self, entries: Entries) -> np.ndarray:
+        """Each entry's cell's position in this cut, or one past the last
+        (a slot of no cell) where the cut has not its cell."""
+        slots, known = self.positions(entries)
+        return np.where(known, slots, self.cells.shape[0])
+
+    def split_bounds(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """Per slot (and the slot of no cell, last): the scores below which
+        an entry is selected outright, and at or above which it is not looked
+        at, compared as ``~(score >= bound)`` so that a NaN bound holds every
+        score: a cell that selects everything has NaN for both, one that
+        selects nothing (and the slot of no cell) -inf for the second."""
+        name = f"_split_bounds_{np.dtype(dtype).name}"
+        if name not in self.__dict__:  # a frozen dataclass: cache as cached_property does
+            low, high = self.slot_bounds(dtype) if self.bits else (np.full(self.cells.shape[0], -np.inf),) * 2
+            if not self.bits:
+                high = np.full(self.cells.shape[0], np.nan)
+            low = np.where(self.everything, np.nan, low)
+            high = np.where(self.everything, np.nan, np.where(self.undecided, high, -np.inf))
+            self.__dict__[name] = (_appended(low.astype(dtype), -np.inf), _appended(high.astype(dtype), -np.inf))
+        return self.__dict__[name]
 
     def narrowed(self, histogram: Histogram) -> Cut:
         """The cut after a round whose summed histograms are ``histogram``.
@@ -264,26 +310,58 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
     >>> int(histogram([Entries.of_column(np.array([0.1, 0.2, 0.2]), 0)], cut).counts.sum())
     3
     """
-    parts = [Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))]
     width = round_bits(cut.bits)
     bins_per_cell = 1 << width
+    size = cut.cells.shape[0] * bins_per_cell
+    blocks = []
     for entries in chunk:
-        slots, active = cut.slots(entries)
-        if not active.any() or not entries.scores.size:
+        if not entries.scores.size:
             continue
-        columns = np.flatnonzero(active)
-        scores = _columns(entries, columns)
-        # bins numbered by column here, so that the counts are dense; then by slot
-        at = np.arange(columns.shape[0])
         if cut.bits:
-            rows, at = np.nonzero(cut.in_bins(scores, slots[columns]))
-            scores = scores[rows, at]
+            rows, columns, slots = _in_bins(entries, cut)
+            scores = entries.scores[rows, columns]
+        else:
+            slots, active = cut.slots(entries)
+            taken = np.broadcast_to(active, entries.scores.shape)
+            scores, slots = _taken(entries.scores, taken), _taken(np.broadcast_to(slots, entries.scores.shape), taken)
         bins = key_bits(scores, cut.bits, width)
-        bins += at * bins_per_cell
-        found = Histogram.of(bins.reshape(-1), columns.shape[0] * bins_per_cell)
-        column, bin_ = np.divmod(found.bins, bins_per_cell)
-        parts.append(Histogram(slots[columns][column] * bins_per_cell + bin_, found.counts))
-    return parts[-1] if len(parts) == 2 else Histogram.summed(parts)
+        bins += slots * bins_per_cell
+        blocks.append(bins)
+    if size <= 4 * sum(block.shape[0] for block in blocks) + 65536:  # dense counts cost less than sorting
+        counts = np.zeros(size, np.int64)
+        for block in blocks:
+            np.add.at(counts, block, 1)
+        found = np.flatnonzero(counts)
+        return Histogram(found, counts[found])
+    return Histogram.of(np.concatenate([np.zeros(0, np.int64), *blocks]), size)
+
+
+def _appended(values: np.ndarray, last: float) -> np.ndarray:
+    """``values`` and one more, ``last``, of their dtype (the slot of no cell)."""
+    out = np.empty(values.shape[0] + 1, dtype=values.dtype)
+    out[:-1], out[-1] = values, last
+    return out
+
+
+def _in_bins(entries: Entries, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, slots) of the entries in the bin of their cell, an
+    undecided one of ``cut`` (which has taken a round): first the few whose
+    score is below the bin's end, then those of them at or above its start."""
+    slots = np.broadcast_to(cut.entry_slots(entries), entries.scores.shape)
+    low, high = cut.slot_bounds(entries.scores.dtype)
+    high = np.where(cut.undecided, high, -np.inf)
+    at = np.flatnonzero(~(entries.scores >= _appended(high, -np.inf)[slots]))
+    rows, columns = np.divmod(at, entries.scores.shape[1])
+    slots = slots[rows, columns]
+    inside = entries.scores[rows, columns] >= _appended(low, np.inf)[slots]
+    return rows[inside], columns[inside], slots[inside]
+
+
+def _taken(values: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """``values[taken]``, flat; no copy beyond a flat view when all are taken."""
+    if taken.all():
+        return np.ascontiguousarray(values).reshape(-1)
+    return values[taken]
 
 
 def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
@@ -298,35 +376,38 @@ def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
     parts = [no_entries()]
     for entries in chunk:
         slots, active = cut.slots(entries)
-        columns = np.flatnonzero(active)
-        if not columns.size:
+        if not active.any():
             continue
-        if not cut.bits:  # no prefix: each column's lowest, on contiguous columns
+        if not cut.bits and np.ndim(entries.cells) == 1:  # no prefix: each column's lowest, on contiguous columns
+            columns = np.flatnonzero(active)
             parts.extend(
                 _lowest_of_each_column(entries, columns, cut.cells[slots[columns]], cut.rank[slots[columns]] + 1)
             )
             continue
-        scores = _columns(entries, columns)
-        parts.append(_flat(entries, columns, scores, cut.in_bins(scores, slots[columns]), cut.rank[slots[columns]] + 1))
+        if cut.bits:
+            rows, columns, slots = _in_bins(entries, cut)
+            parts.append(_flat_at(entries, rows, columns, cut.rank[slots] + 1))
+        else:
+            parts.append(_flat(entries, np.broadcast_to(active, entries.scores.shape), cut.rank[slots] + 1))
     return Lowest.merged(parts)
 
 
-def _columns(entries: Entries, columns: np.ndarray) -> np.ndarray:
-    """The scores of ``columns`` (ascending) of ``entries``, not copied when they are all."""
-    if columns.shape[0] == entries.scores.shape[1]:
-        return entries.scores
-    return entries.scores[:, columns]
+def _flat(entries: Entries, taken: np.ndarray, limits: Any) -> Lowest:
+    """The entries where ``taken`` (the shape of their scores), in flat form,
+    with ``limits`` (one, or one per cell of ``entries.cells``)."""
+    rows, columns = np.divmod(np.flatnonzero(taken), taken.shape[1]) if taken.ndim == 2 else np.nonzero(taken)
+    return _flat_at(entries, rows, columns, np.broadcast_to(limits, entries.scores.shape)[rows, columns])
 
 
-def _flat(entries: Entries, columns: np.ndarray, scores: np.ndarray, taken: np.ndarray, limits: Any) -> Lowest:
-    """The entries of ``columns`` where ``taken`` (rows by those columns), in flat form."""
-    rows, at = np.nonzero(taken)
+def _flat_at(entries: Entries, rows: np.ndarray, columns: np.ndarray, limits: Any) -> Lowest:
+    """The entries at ``(rows, columns)``, in flat form, with ``limits``."""
+    shape = entries.scores.shape
     return Lowest(
-        entries.cells[columns][at],
-        scores[rows, at],
+        np.broadcast_to(entries.cells, shape)[rows, columns],
+        entries.scores[rows, columns],
         entries.rows()[rows],
-        np.broadcast_to(entries.agrees, entries.scores.shape)[rows, columns[at]],
-        np.broadcast_to(limits, (columns.shape[0],))[at],
+        np.broadcast_to(entries.agrees, shape)[rows, columns],
+        np.broadcast_to(limits, rows.shape),
     )
 
 
@@ -445,19 +526,12 @@ def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Low
     for entries in chunk:
         if issues_only and entries.agrees.shape[1] == 1:  # one agreement per row: look only at the others
             others = np.flatnonzero(~entries.agrees[:, 0])
-            entries = Entries(entries.scores[others], entries.cells, entries.rows()[others], entries.agrees[others])
-        agrees = np.broadcast_to(entries.agrees, entries.scores.shape)
+            cells = entries.cells[others] if np.ndim(entries.cells) == 2 else entries.cells
+            entries = Entries(entries.scores[others], cells, entries.rows()[others], entries.agrees[others])
         selected = cutoffs.selects(entries)
-        rows, columns = np.nonzero(selected & ~agrees if issues_only else selected)
-        parts.append(
-            Lowest(
-                entries.cells[columns],
-                entries.scores[rows, columns],
-                entries.rows()[rows],
-                agrees[rows, columns],
-                np.full(rows.shape[0], KEPT_WHOLE),
-            )
-        )
+        if issues_only:
+            selected = selected & ~np.broadcast_to(entries.agrees, entries.scores.shape)
+        parts.append(_flat(entries, selected, KEPT_WHOLE))
     return Lowest.merged(parts)
 
 
@@ -486,26 +560,31 @@ def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
     ([1, 3], [2])
     """
     below_parts, gathered = [no_entries()], [no_entries()]
+    rank = _appended(cut.rank, -1) + 1
     for entries in chunk:
-        slots, known = cut.positions(entries)
-        columns = np.flatnonzero(known & (cut.undecided[slots] | cut.everything[slots]))
-        if not columns.size or not entries.scores.size:
+        if not entries.scores.size:
             continue
         if not cut.bits:
             gathered.append(gather([entries], cut))
-        scores = _columns(entries, columns)
-        slots = slots[columns]
-        below = np.broadcast_to(cut.everything[slots], scores.shape)
+        slots = np.broadcast_to(cut.entry_slots(entries), entries.scores.shape)
+        low, high = cut.split_bounds(entries.scores.dtype)
+        # few entries lie below their cell's bin or in it: find them, then look closer
+        at = np.flatnonzero(~(entries.scores >= high[slots]))
+        if not at.size:
+            continue
+        rows, columns = np.divmod(at, entries.scores.shape[1])
+        scores, slots = entries.scores[rows, columns], slots[rows, columns]
+        cells = np.broadcast_to(entries.cells, entries.scores.shape)[rows, columns]
+        agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[rows, columns]
+        indices = entries.rows()[rows]
+        below = ~(scores >= low[slots])
+        keep = below & ~agrees if issues_only else below
+        below_parts.append(
+            Lowest(cells[keep], scores[keep], indices[keep], agrees[keep], np.full(int(keep.sum()), KEPT_WHOLE))
+        )
         if cut.bits:
-            low, high = cut.bounds(slots, scores.dtype)
-            undecided = cut.undecided[slots]
-            below = below | ((scores < low) & undecided)
-            in_bin = (scores >= low) & ~(scores >= high) & undecided
-            gathered.append(_flat(entries, columns, scores, in_bin, cut.rank[slots] + 1))
-        if issues_only:
-            agrees = entries.agrees if entries.agrees.shape[1] == 1 else entries.agrees[:, columns]
-            below = below & ~agrees
-        below_parts.append(_flat(entries, columns, scores, below, KEPT_WHOLE))
+            inside = ~below
+            gathered.append(Lowest(cells[inside], scores[inside], indices[inside], agrees[inside], rank[slots[inside]]))
     return Split(Lowest.merged(below_parts), Lowest.merged(gathered))
 
 
