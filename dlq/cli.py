@@ -19,6 +19,7 @@ from dlq import _validation, io, outputs, report
 from dlq.multilabel.dataset import health_summary
 from dlq.multilabel.filter import PerClassIssues
 from dlq.result import Scan, ScanResult
+from dlq.table import IssueDigest
 
 
 @contextlib.contextmanager
@@ -133,12 +134,17 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     if not options["quiet"]:
         searched = "batched search" if options["filter_by"] is None else f"filter_by={options['filter_by']}"
         click.echo(f"scanning ({searched}): thresholds, scores, issues and outputs", err=True)
-    result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"], extra=extra, report=True)
-    table = result.extra["issue_table"]
-    report.write_issue_table(staging / "issues.parquet", table)
+    result = lazy.to_zarr(
+        staging / "scores.zarr",
+        progress=not options["quiet"],
+        extra=extra,
+        report=True,
+        issues_to=staging / "issues.parquet",
+    )
+    issues = result.extra["issue_digest"]
     per_class = result.extra.get("per_class_issues")
     if per_class is None:  # multi-class: issues by given label
-        per_class = np.bincount(np.asarray(table["given_label"], dtype=np.int64), minlength=result.n_classes)
+        per_class = issues.per_given_class
     facts = report.summary(
         result,
         inputs={"pred_probs": options["pred_probs"], "labels": options["labels"]},
@@ -147,25 +153,32 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     if options["filter_by"] is not None:  # the filters estimate no count apart from what they flag
         del facts["estimated_num_issues"]
     if options["multilabel"]:
-        facts["label_health"] = _label_health(result, table, labels, pred_probs, options)
+        facts["label_health"] = _label_health(result, issues, labels, pred_probs, options)
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
-    report.write_report(staging / "report.html", facts, result.extra["score_histogram"], per_class, table)
+    report.write_report(staging / "report.html", facts, result.extra["score_histogram"], per_class, issues)
     return facts
 
 
 _DEFAULT_FILTER = {"filter_by": "prune_by_noise_rate", "frac_noise": 1.0, "min_examples_per_class": 1}
 
 
+def _given_class(issues: IssueDigest, rows: np.ndarray, k: int) -> np.ndarray:
+    """Whether each of ``rows`` (issues) is given class ``k``."""
+    order = np.argsort(issues.index)
+    given = issues.given_labels.taken(order[np.searchsorted(issues.index[order], rows)])
+    seen = np.concatenate([[0], np.cumsum(given.values == k)])
+    return seen[given.offsets[1:]] > seen[given.offsets[:-1]]
+
+
 def _label_health(
-    result: ScanResult, table: dict[str, Any], labels: da.Array, pred_probs: da.Array, options: dict[str, Any]
+    result: ScanResult, issues: IssueDigest, labels: da.Array, pred_probs: da.Array, options: dict[str, Any]
 ) -> dict[str, Any]:
     """cleanlab's multi-label health summary, for summary.json: its score and
     its two tables as lists of rows. A scan under cleanlab's default filter
     has found each class's issues already; otherwise they are searched for."""
     if {name: options[name] for name in _DEFAULT_FILTER} == _DEFAULT_FILTER:
-        given = dict(zip(table["index"], table["given_labels"], strict=True))
         per_class = result.extra["per_class"]
-        labelled = [np.array([k in given[row] for row in rows], dtype=bool) for k, rows in enumerate(per_class)]
+        labelled = [_given_class(issues, rows, k) for k, rows in enumerate(per_class)]
         issues = PerClassIssues(result.n_examples, result.thresholds, per_class, labelled)
     else:
         if not options["quiet"]:

@@ -1,4 +1,4 @@
-"""What a scan leaves behind: the issue table, summary.json and report.html."""
+"""What a scan leaves behind for people: summary.json and report.html."""
 
 from __future__ import annotations
 
@@ -12,51 +12,7 @@ from typing import Any
 
 import numpy as np
 
-WORST_SHOWN = 20
-
-
-def issue_table(
-    result: Any, scores: np.ndarray, given: np.ndarray, pred_probs: np.ndarray, *, multilabel: bool
-) -> dict[str, Any]:
-    """Columns of the issue table, one row per issue in ranked order.
-
-    ``scores``, ``given`` and ``pred_probs`` are the rows at ``result.issues``.
-    Multi-class rows get the given and the predicted label; multi-label rows
-    the given classes and the suggested ones (those with probability above 1/2).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> table = issue_table(SimpleNamespace(issues=np.array([4])), np.array([0.1]), np.array([0]),
-    ...                     np.array([[0.1, 0.9]]), multilabel=False)
-    >>> table["given_label"], table["predicted_label"]
-    ([0], [1])
-    """
-    columns: dict[str, Any] = {"index": result.issues.tolist()}
-    if multilabel:
-        columns["given_labels"] = [np.flatnonzero(row).tolist() for row in given]
-        columns["suggested_labels"] = [np.flatnonzero(row > 0.5).tolist() for row in pred_probs]
-    else:
-        columns["given_label"] = given.tolist()
-        columns["predicted_label"] = pred_probs.argmax(axis=1).tolist() if len(pred_probs) else []
-    columns["score"] = scores.tolist()
-    return columns
-
-
-def write_issue_table(path: Path, columns: dict[str, Any]) -> None:
-    """Write the issue table as Parquet, with the same column types even when it is empty."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    types = {
-        "index": pa.int64(),
-        "given_label": pa.int64(),
-        "predicted_label": pa.int64(),
-        "given_labels": pa.list_(pa.int64()),
-        "suggested_labels": pa.list_(pa.int64()),
-        "score": pa.float64(),
-    }
-    pq.write_table(pa.table({name: pa.array(values, type=types[name]) for name, values in columns.items()}), path)
+from dlq.table import WORST_SHOWN, IssueDigest
 
 
 def versions() -> dict[str, str]:
@@ -149,12 +105,12 @@ def write_report(
     facts: dict[str, Any],
     histogram: tuple[np.ndarray, np.ndarray],
     per_class: np.ndarray,
-    table: dict[str, Any],
+    issues: IssueDigest,
 ) -> None:
     """Write report.html: one self-contained page with the summary, a score
     histogram with the issue cut-off, per-class issue counts and the worst examples."""
-    cutoff = max(table["score"]) if table["score"] else None
-    images = _figures(histogram, cutoff, per_class)
+    table = issues.worst
+    images = _figures(histogram, issues.highest_score, per_class)
     summary_rows = "".join(
         f"<tr><th>{html.escape(name)}</th><td>{html.escape(json.dumps(value))}</td></tr>"
         for name, value in facts.items()
@@ -163,7 +119,7 @@ def write_report(
     header = "".join(f"<th>{html.escape(name)}</th>" for name in table)
     worst = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(table[name][row]))}</td>" for name in table) + "</tr>"
-        for row in range(min(WORST_SHOWN, len(table["index"])))
+        for row in range(len(table["index"]))
     )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>dlq scan report</title>
@@ -173,7 +129,7 @@ th,td{{border:1px solid #ccc;padding:0.2em 0.6em;text-align:left}}</style></head
 <h2>Summary</h2><table>{summary_rows}</table>
 <h2>Scores</h2><img alt="histogram of label quality scores" src="data:image/png;base64,{images[0]}">
 <h2>Issues per class</h2><img alt="label issues per class" src="data:image/png;base64,{images[1]}">
-<h2>The {min(WORST_SHOWN, len(table["index"]))} worst examples</h2>
+<h2>The {len(table["index"])} worst examples</h2>
 <table><tr>{header}</tr>{worst}</table>
 {_health_section(facts.get("label_health"))}
 </body></html>

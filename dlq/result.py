@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,8 +16,10 @@ from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
 from dlq._validation.checks import warn_caller
+from dlq.graphs.blocks import step
 from dlq.graphs.scan import ScanStore
 from dlq.scheduler import compute
+from dlq.table import digest, write_parts
 
 
 def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
@@ -286,6 +289,7 @@ class Scan:
         overwrite: bool = False,
         extra: dict[str, Any] | None = None,
         report: bool = False,
+        issues_to: str | os.PathLike | None = None,
     ) -> ScanResult | Scan:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
         return the result. The data are read as by :meth:`compute`, and pass 2
@@ -310,10 +314,16 @@ class Scan:
             with the input), or other dask collections to compute in the same
             run; their computed values come back in ``ScanResult.extra``.
         report : bool
-            Also compute what a report shows: ``extra["issue_table"]`` (see
-            :attr:`issue_table`) and ``extra["score_histogram"]`` (counts and
-            edges of 50 bins of the scores over [0, 1]), from the scores as
-            written.
+            Also compute what a report shows: ``extra["issue_digest"]`` (a
+            :class:`dlq.table.IssueDigest`: the worst rows of the issue table
+            and its counts, made where the table is) and
+            ``extra["score_histogram"]`` (counts and edges of 50 bins of the
+            scores over [0, 1]), from the scores as written.
+        issues_to : str or path, optional
+            Write the ranked issue table (see :attr:`issue_table`) there, as
+            a directory of Parquet files written by the worker that holds
+            the table (see :func:`dlq.table.write_parts`); it never comes
+            back whole.
 
         Examples
         --------
@@ -342,8 +352,10 @@ class Scan:
             )
             written = {}
         others = {}
+        if issues_to is not None:
+            others["issue_digest"] = step(write_parts, scan.issue_table, os.fspath(issues_to), self.n_classes)
         if report:
-            others["issue_table"] = scan.issue_table
+            others.setdefault("issue_digest", step(digest, scan.issue_table, self.n_classes))
             others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
         for name, collection in (extra or {}).items():
             if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):

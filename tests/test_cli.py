@@ -477,3 +477,28 @@ def test_every_refusal_is_the_same_through_the_api_and_the_command(data, tmp_pat
         expect=2,
     )
     assert result.output.strip() == f"dlq: error: {refused.value}"
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_the_issue_table_is_written_in_ranked_parts_by_the_task_that_holds_it(
+    data, inputs, tmp_path, scheduler, monkeypatch, multilabel
+):
+    """issues.parquet is a directory of parts, worst first in name order, that
+    pandas reads whole; the command gets back only the worst rows and counts."""
+    import dlq.table
+
+    monkeypatch.setattr(dlq.table, "ROWS_PER_PART", 40)  # the cluster's workers are threads of this process
+    out = tmp_path / "out"
+    if multilabel:
+        arguments = (inputs / "ml_pred_probs.parquet", inputs / "ml_labels.zarr", "--multilabel")
+        found = dlq.multilabel.scan(data.ml_labels, data.ml_pred_probs).compute()
+    else:
+        arguments = (inputs / "pred_probs.npy", inputs / "labels.npy")
+        found = dlq.scan(data.labels, data.pred_probs).compute()
+    run("scan", *arguments, "--out", out, "--scheduler", scheduler, "--quiet")
+    parts = sorted(path.name for path in (out / "issues.parquet").iterdir())
+    assert len(parts) == -(-len(found.issues) // 40) > 2
+    assert parts[0] == "part-00000.parquet"
+    first = pd.read_parquet(out / "issues.parquet" / parts[0])["index"].tolist()
+    assert first == found.issues[:40].tolist()
+    assert pd.read_parquet(out / "issues.parquet")["index"].tolist() == found.issues.tolist()

@@ -94,19 +94,25 @@ def test_a_scan_is_a_dask_collection(data, computed):
 
 def test_to_zarr_without_computing_returns_a_collection_that_writes(data, tmp_path, computed):
     import dask
+    import pandas as pd
 
     writing = dlq.scan(data.labels, data.pred_probs, chunk_rows=1000).to_zarr(
-        str(tmp_path / "later.zarr"), compute=False, report=True
+        str(tmp_path / "later.zarr"), compute=False, report=True, issues_to=tmp_path / "issues.parquet"
     )
     stored = zarr.open_group(str(tmp_path / "later.zarr"), mode="r")
     assert not stored["is_label_issue"][:].any()  # created, not yet written
+    assert not (tmp_path / "issues.parquet").exists()
     (result,) = dask.compute(writing)
     assert np.array_equal(result.issues, computed.issues)
     assert np.array_equal(np.flatnonzero(stored["is_label_issue"][:]), np.sort(computed.issues))
-    table = result.extra["issue_table"]
-    assert table["index"] == computed.issues.tolist()
-    assert table["given_label"] == data.labels[computed.issues].tolist()
-    assert table["predicted_label"] == data.pred_probs[computed.issues].argmax(axis=1).tolist()
+    table = pd.read_parquet(tmp_path / "issues.parquet")  # written by the task that held the table
+    assert table["index"].tolist() == computed.issues.tolist()
+    assert table["given_label"].tolist() == data.labels[computed.issues].tolist()
+    assert table["predicted_label"].tolist() == data.pred_probs[computed.issues].argmax(axis=1).tolist()
+    digest = result.extra["issue_digest"]
+    assert digest.n_issues == len(computed.issues) and digest.worst["index"] == computed.issues[:20].tolist()
+    assert digest.per_given_class.tolist() == np.bincount(data.labels[computed.issues], minlength=4).tolist()
+    assert digest.highest_score == table["score"].max()
     counts, edges = result.extra["score_histogram"]
     assert counts.sum() == 4000 and edges[0] == 0.0 and edges[-1] == 1.0
 

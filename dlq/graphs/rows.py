@@ -10,6 +10,8 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs.blocks import per_chunk, per_rows, reread, step, tree
+from dlq.kernels import columns
+from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import KEPT_WHOLE, Lowest
 from dlq.kernels.problems import Problems
 
@@ -133,7 +135,7 @@ def ranked_rows(
 
 class _Columns(NamedTuple):
     indices: np.ndarray
-    columns: dict[str, list]
+    columns: Columns
 
 
 def _issue_columns(
@@ -144,23 +146,21 @@ def _issue_columns(
 
 
 def _joined(parts: list[_Columns]) -> _Columns:
-    names = parts[0].columns
     return _Columns(
-        np.concatenate([part.indices for part in parts]),
-        {name: [value for part in parts for value in part.columns[name]] for name in names},
+        np.concatenate([part.indices for part in parts]), columns.concatenated([part.columns for part in parts])
     )
 
 
-def _in_ranked_order(found: _Columns, ranked: Lowest) -> dict[str, list]:
+def _in_ranked_order(found: _Columns, ranked: Lowest) -> Columns:
     order = np.searchsorted(found.indices, ranked.indices)  # chunks come in order, each its rows in order
-    columns = {name: [values[i] for i in order] for name, values in found.columns.items()}
-    return {"index": ranked.indices.tolist(), **columns, "score": ranked.scores.tolist()}
+    return {"index": ranked.indices, **columns.taken(found.columns, order), "score": ranked.scores.astype(np.float64)}
 
 
 def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, ranked: Delayed) -> Delayed:
-    """The issue table's columns, one row per issue in ``ranked`` order: each
-    chunk gives the few columns of its own issues (never their K
-    probabilities), and only those are gathered."""
+    """The issue table's columns (arrays, and :class:`~dlq.kernels.columns.Lists`
+    of class indices), one row per issue in ``ranked`` order: each chunk
+    gives the few columns of its own issues (never their K probabilities),
+    and only those are gathered, a few bytes per issue."""
     indices = step(np.sort, step(attrgetter("indices"), ranked))
     records = per_chunk(_issue_columns, *reread(labels, pred_probs, after=(indices,)), problems, indices)
     return step(_in_ranked_order, tree(records, _joined), ranked)

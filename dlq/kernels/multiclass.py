@@ -14,6 +14,7 @@ import numpy as np
 
 from dlq.kernels import exact
 from dlq.kernels.checks import InvalidRows, RowsOffOne, invalid_probabilities
+from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import Entries
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND
 
@@ -353,12 +354,12 @@ def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cel
     return found
 
 
-def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
     """The issue table's columns of some rows: given and predicted label.
 
     Examples
     --------
-    >>> issue_columns(np.array([0]), np.array([[0.1, 0.9]]))
+    >>> {name: values.tolist() for name, values in issue_columns(np.array([0]), np.array([[0.1, 0.9]])).items()}
     {'given_label': [0], 'predicted_label': [1]}
     """
-    return {"given_label": labels.tolist(), "predicted_label": pred_probs.argmax(axis=1).tolist()}
+    return {"given_label": labels.astype(np.int64), "predicted_label": pred_probs.argmax(axis=1).astype(np.int64)}

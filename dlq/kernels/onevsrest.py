@@ -16,6 +16,7 @@ from dlq.kernels import exact
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scores_
 from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
+from dlq.kernels.columns import Columns, Lists
 from dlq.kernels.lowest import Entries
 
 
@@ -314,16 +315,14 @@ def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cel
     return found
 
 
-def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
     """The issue table's columns of some rows: the given classes and the
     suggested ones (probability above 1/2).
 
     Examples
     --------
-    >>> issue_columns(np.array([[1, 0, 1]]), np.array([[0.9, 0.7, 0.2]]))
+    >>> {name: values.to_lists() for name, values in issue_columns(np.array([[1, 0, 1]]),
+    ...                                                            np.array([[0.9, 0.7, 0.2]])).items()}
     {'given_labels': [[0, 2]], 'suggested_labels': [[0, 1]]}
     """
-    return {
-        "given_labels": [np.flatnonzero(row).tolist() for row in labels],
-        "suggested_labels": [np.flatnonzero(row > 0.5).tolist() for row in pred_probs],
-    }
+    return {"given_labels": Lists.of_rows(labels.astype(bool)), "suggested_labels": Lists.of_rows(pred_probs > 0.5)}

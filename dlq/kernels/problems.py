@@ -19,6 +19,7 @@ import numpy as np
 from dlq.kernels import multiclass, onevsrest, subblocks
 from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
+from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import Entries
 
 
@@ -72,7 +73,7 @@ class Problems(Protocol):
     ) -> list[Entries]:
         """A chunk's entries of every cell with a count in ``cells`` (P, C, C)."""
 
-    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         """The issue table's columns of some rows (their labels, the model's suggestion)."""
 
 
@@ -135,7 +136,7 @@ class MultiClass:
     ) -> list[Entries]:
         return multiclass.pruning_entries(labels, pred_probs, offset, cells[0])
 
-    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return multiclass.issue_columns(labels, pred_probs)
 
 
@@ -205,7 +206,7 @@ class OneVsRest:
     ) -> list[Entries]:
         return onevsrest.pruning_entries(labels, pred_probs, offset, cells)
 
-    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> dict[str, list]:
+    def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return onevsrest.issue_columns(labels, pred_probs)
 
 
