@@ -27,7 +27,7 @@ import dask
 import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
-from dask.graph_manipulation import bind, clone
+from dask.graph_manipulation import clone
 
 #: Fan-in of every tree reduction.
 SPLIT_EVERY = 8
@@ -214,19 +214,16 @@ def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
 
 
 def reread(*arrays: da.Array, after: Sequence[Any] = ()) -> tuple[da.Array, ...]:
-    """Copies of ``arrays`` whose chunks are read again, independently, and
-    only once the dask values among ``after`` (what the reads' tasks need,
-    such as thresholds) are known.
+    """Copies of ``arrays`` whose chunks are read again, independently, by
+    tasks that need the dask values among ``after`` (thresholds, say).
 
-    Waiting for them costs nothing (the tasks could not run before) and
-    spares dask's ordering: a read that were a root of the graph next to
-    values that depend on every chunk would give each task its own set of
-    the graph's roots, memory that grows as the square of the chunks.
+    The copies' reads are roots of the graph, as the originals' are. Bound
+    to ``after`` instead (``dask.graph_manipulation.bind``), dask's ordering
+    took less memory (a set of the graph's roots per task otherwise: memory
+    as the square of the chunks), but the threaded scheduler then read every
+    chunk of a pass before using the first, holding the whole data set.
     """
-    parents = [value for value in after if dask.is_dask_collection(value)]
-    if not parents:
-        return tuple(clone(*arrays))
-    return tuple(bind(arrays, parents))
+    return tuple(clone(*arrays))
 
 
 def sum_arrays(parts: list[np.ndarray]) -> np.ndarray:
