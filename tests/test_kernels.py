@@ -158,3 +158,22 @@ def test_binary_cell_entries_are_the_two_class_ones_of_each_problem():
         ours = [(cell % 4, *rest) for cell, *rest in found if cell // 4 == problem]
         assert ours == _flat(two_class, counts[problem]), problem
         assert {cell for cell, *_ in ours} == set(np.flatnonzero(counts[problem]).tolist()), problem
+
+
+def test_pruning_entries_come_in_blocks_of_rows_whatever_the_number_of_classes():
+    """A chunk's pruning entries are blocks of about ENTRIES_PER_BLOCK entries
+    in label order, not one per label: the selection's per-chunk work then
+    grows with the chunk's entries, not with the classes."""
+    rng = np.random.default_rng(8)
+    for num_classes in (3, 40):
+        labels = rng.integers(0, num_classes, 20_000)
+        pred_probs = rng.dirichlet(np.ones(num_classes), 20_000)
+        cells = np.ones((num_classes, num_classes), dtype=np.int64)
+        found = kernels.pruning_entries(labels, pred_probs, 0, cells)
+        rows_per_block = kernels.ENTRIES_PER_BLOCK // num_classes
+        assert len(found) == -(-20_000 // rows_per_block), num_classes
+        rows = np.concatenate([part.rows() for part in found])
+        assert np.array_equal(np.sort(rows), np.arange(20_000))
+        assert np.all(np.diff(labels[rows]) >= 0)  # label order, so a block's cells are few
+        first = found[0]
+        assert np.array_equal(first.cells, labels[first.rows()][:, None] * num_classes + np.arange(num_classes))
