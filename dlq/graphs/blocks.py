@@ -213,15 +213,14 @@ def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
     return dask.delayed(function, pure=True)(*args, **kwargs)
 
 
-def reread(*arrays: da.Array, after: Sequence[Any] = ()) -> tuple[da.Array, ...]:
-    """Copies of ``arrays`` whose chunks are read again, independently, by
-    tasks that need the dask values among ``after`` (thresholds, say).
+def reread(*arrays: da.Array) -> tuple[da.Array, ...]:
+    """Copies of ``arrays`` whose chunks are read again, independently.
 
     The copies' reads are roots of the graph, as the originals' are. Bound
-    to ``after`` instead (``dask.graph_manipulation.bind``), dask's ordering
-    took less memory (a set of the graph's roots per task otherwise: memory
-    as the square of the chunks), but the threaded scheduler then held
-    nearly every chunk of a pass read at once (190 of 200).
+    instead to the values their pass waits for (``dask.graph_manipulation.bind``),
+    dask's ordering took less memory (a set of the graph's roots per task
+    otherwise: memory as the square of the chunks), but the threaded
+    scheduler then held nearly every chunk of a pass read at once (190 of 200).
     """
     return tuple(clone(*arrays))
 

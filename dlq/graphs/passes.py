@@ -93,7 +93,7 @@ def scores(
             problems, labels, pred_probs, absent_class_threshold=adjust_absent_class_threshold
         ).thresholds
     if thresholds is not None:
-        labels, pred_probs = reread(labels, pred_probs, after=(thresholds,))
+        labels, pred_probs = reread(labels, pred_probs)
     records = per_chunk(_checked_scores, labels, pred_probs, problems, method, thresholds, aggregate)
     num_problems = problems.shape(pred_probs.shape[1])[0]
     width = None if aggregate is not None or num_problems == 1 else num_problems
@@ -143,9 +143,7 @@ def confident_joint(
             problems, labels, pred_probs, absent_class_threshold=absent_class_threshold
         )
         counts = tree(
-            per_chunk(
-                problems.joint_counts, *reread(labels, pred_probs, after=(thresholds,)), thresholds, offset=False
-            ),
+            per_chunk(problems.joint_counts, *reread(labels, pred_probs), thresholds, offset=False),
             sum_arrays,
         )
     else:
@@ -200,7 +198,7 @@ def flagged(
     disagrees with their label."""
     if off_diagonal:
         pass1 = threshold_pass(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
-        rows = per_chunk(_flags, *reread(labels, pred_probs, after=(pass1.thresholds,)), problems, pass1.thresholds)
+        rows = per_chunk(_flags, *reread(labels, pred_probs), problems, pass1.thresholds)
         return Issues(pass1.thresholds, tree(rows, _concatenated_per_problem))
     records = per_chunk(_flag_record, labels, pred_probs, problems)
     partials = tree(records, part="partials", combine=problems.combine_partials)

@@ -123,7 +123,7 @@ def ranked_rows(
     after ``indices`` are known: a ranked :class:`~dlq.kernels.select.Lowest`."""
     records = per_chunk(
         _rows_scored,
-        *reread(labels, pred_probs, after=(indices, thresholds)),
+        *reread(labels, pred_probs),
         problems,
         indices,
         method,
@@ -162,5 +162,5 @@ def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, rank
     gives the few columns of its own issues (never their K probabilities),
     and only those are gathered, a few bytes per issue."""
     indices = step(np.sort, step(attrgetter("indices"), ranked))
-    records = per_chunk(_issue_columns, *reread(labels, pred_probs, after=(indices,)), problems, indices)
+    records = per_chunk(_issue_columns, *reread(labels, pred_probs), problems, indices)
     return step(_in_ranked_order, tree(records, _joined), ranked)

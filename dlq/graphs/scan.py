@@ -177,9 +177,7 @@ def multiclass_scan(
         partials, thresholds = threshold_pass(
             MULTICLASS, labels, pred_probs, absent_class_threshold=absent_class_threshold
         )
-        records = per_chunk(
-            _scan_chunk, *reread(labels, pred_probs, after=(thresholds,)), method, thresholds, adjust, store
-        )
+        records = per_chunk(_scan_chunk, *reread(labels, pred_probs), method, thresholds, adjust, store)
         num_issues = step(
             multiclass.num_label_issues,
             tree(records, part="counts", combine=sum_arrays),
@@ -255,7 +253,7 @@ def multilabel_scan(
         rank_thresholds = step(validated_thresholds, ONE_VS_REST, pass1.partials, rank_absent_class_threshold)
     records = per_chunk(
         subblocks.batched_pass,
-        *reread(labels, pred_probs, after=(pass1.thresholds, rank_thresholds)),
+        *reread(labels, pred_probs),
         pass1.thresholds,
         method,
         ranked_by,

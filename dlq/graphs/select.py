@@ -57,7 +57,7 @@ def computed(
     def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
         return per_chunk(
             _made_then,
-            *reread(labels, pred_probs, after=(*args, *function_args)),
+            *reread(labels, pred_probs),
             make_entries,
             len(args),
             *args,
