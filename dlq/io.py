@@ -16,8 +16,12 @@ import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
 
+from dlq.graphs.blocks import read_by_its_tasks
+
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20
+#: Arrays in memory up to this size are read by the tasks that use their rows.
+IN_TASK_BYTES = 256 * 2**20
 #: Smallest chunk chosen when spreading a small array over the cores.
 MIN_CHUNK_BYTES = 2**20
 
@@ -141,7 +145,22 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
         chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)
     chunks = (chunk_rows, *tuple(source.shape[1:]))
-    return da.from_array(source, chunks=chunks, lock=_is_h5py_dataset(source), name=False)
+    array = da.from_array(source, chunks=chunks, lock=_is_h5py_dataset(source), name=False)
+    in_memory = isinstance(source, InMemoryArray)
+    if (
+        (in_memory and _nbytes(source) <= IN_TASK_BYTES)
+        or isinstance(source, (NpyFile, SparseRows))
+        or (_is_zarr_array(source))
+    ):
+        # later passes read these in the tasks that use the rows (a small array
+        # in memory, such as labels, goes to each worker once); a large one in
+        # memory is sliced without a copy, and HDF5 datasets do not travel
+        return read_by_its_tasks(array, source)
+    return array
+
+
+def _nbytes(source: Any) -> int:
+    return int(np.prod(source.shape, dtype=np.int64)) * source.dtype.itemsize
 
 
 #: The public pieces of dask.array that dlq's graphs are made of; dask's

@@ -293,3 +293,30 @@ def test_how_often_the_data_are_read(finder, reads_per_chunk):
     assert reader.reads == reads_per_chunk * 6
     chunks = [(start, start + 500) for start in range(0, 3000, 500)]
     assert Counter(reader.rows_read) == dict.fromkeys(chunks, reads_per_chunk)
+
+
+def test_later_passes_read_stored_rows_only_in_the_tasks_that_use_them(tmp_path):
+    """A pass after the first reads an .npy or zarr input inside its own
+    tasks: no chunk is read ahead, before the values the pass waits for are
+    known, to sit in memory. As separate read tasks, the threaded scheduler
+    ran them during the merges of the pass before: 44 MB held at once, more
+    than the whole 32 MB data set."""
+    from dask.callbacks import Callback
+
+    from dlq.io import NpyFile, open_array
+
+    labels, pred_probs = noisy_classification(400_000, 20, seed=9, dtype=np.float32)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    source = NpyFile(tmp_path / "pred_probs.npy")
+    chunk_bytes = max(open_array(source, name="pred_probs").chunks[0]) * 20 * 4
+    held = []
+
+    class Held(Callback):
+        def _posttask(self, key, result, dsk, state, id):
+            arrays = [value for value in state["cache"].values() if isinstance(value, np.ndarray)]
+            held.append(sum(value.nbytes for value in arrays if value.dtype != object))
+
+    with Held():
+        found = dlq.find_label_issues(labels, source, n_jobs=2)
+    assert found.sum() > 0
+    assert max(held) <= 2.5 * chunk_bytes, (max(held), chunk_bytes)

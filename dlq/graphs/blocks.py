@@ -19,6 +19,7 @@ whole data set.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -58,6 +59,88 @@ def _chunk_task(
     return _wrapped(kernel(labels, pred_probs, *offset, *args))
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A source that reads its own rows (``source[start:stop]``): a file, a
+    zarr or HDF5 array that an input array was opened from."""
+
+    source: Any
+    lock: Any = None
+
+
+def read_by_its_tasks(array: da.Array, source: Any, lock: Any = None) -> da.Array:
+    """Mark ``array`` (``da.from_array(source)``, as it is) as one whose later
+    passes may read ``source`` in the tasks that use the rows: see :func:`reread`."""
+    array._dlq_stored = (array.name, Stored(source, lock))
+    return array
+
+
+@dataclass(frozen=True)
+class Rereading:
+    """Rows a pass reads again from their source inside its own tasks."""
+
+    stored: Stored
+    name: str
+    chunks: tuple[tuple[int, ...], ...]
+    ndim: int
+
+    @property
+    def numblocks(self) -> tuple[int, ...]:
+        return tuple(len(sizes) for sizes in self.chunks)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(sum(sizes) for sizes in self.chunks)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.stored.source.dtype)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        item = (slice(start, stop),) + (slice(None),) * (self.ndim - 1)
+        if self.stored.lock is None:
+            return np.asarray(self.stored.source[item])
+        with self.stored.lock:
+            return np.asarray(self.stored.source[item])
+
+
+def _stored_of(array: Any) -> Stored | None:
+    marked = getattr(array, "_dlq_stored", None)
+    return marked[1] if marked is not None and marked[0] == array.name else None
+
+
+def _fused_task(
+    labels_source: Any,
+    pred_probs_source: Any,
+    *args: Any,
+    kernel: Callable[..., Any],
+    bounds: Sequence[int],
+    with_offset: bool,
+    block_info: dict | None = None,
+) -> np.ndarray:
+    chunk = block_info[None]["chunk-location"][0]
+    start, stop = bounds[chunk], bounds[chunk + 1]
+    offset = (start,) if with_offset else ()
+    return _wrapped(kernel(labels_source.rows(start, stop), pred_probs_source.rows(start, stop), *offset, *args))
+
+
+def _fused(kernel: Callable[..., Any], labels: Rereading, pred_probs: Rereading, args: tuple, offset: bool) -> da.Array:
+    """:func:`per_chunk` of rows read inside its tasks: each task reads its own
+    rows, so no chunk is read before the values its pass needs are known."""
+    sources = [dask.delayed(side, name=f"dlq-rows-{side.name}") for side in (labels, pred_probs)]
+    return da.map_blocks(
+        _fused_task,
+        *sources,
+        *args,
+        kernel=kernel,
+        bounds=np.cumsum((0, *pred_probs.chunks[0])).tolist(),
+        with_offset=offset,
+        chunks=((1,) * pred_probs.numblocks[0], (1,)),
+        dtype=object,
+        meta=_OBJECTS,
+    )
+
+
 def per_chunk(
     kernel: Callable[..., Any], labels: da.Array, pred_probs: da.Array, *args: Any, offset: bool = True
 ) -> da.Array:
@@ -71,6 +154,8 @@ def per_chunk(
     >>> records.compute()[:, 0].tolist()
     [(0, (2, 3)), (2, (2, 3)), (4, (1, 3))]
     """
+    if isinstance(labels, Rereading) and isinstance(pred_probs, Rereading):
+        return _fused(kernel, labels, pred_probs, args, offset)
     flat = labels.ndim == 1
     return da.map_blocks(
         _chunk_task,
@@ -213,15 +298,23 @@ def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
     return dask.delayed(function, pure=True)(*args, **kwargs)
 
 
-def reread(*arrays: da.Array) -> tuple[da.Array, ...]:
-    """Copies of ``arrays`` whose chunks are read again, independently.
+def reread(*arrays: da.Array) -> tuple[Any, ...]:
+    """The same rows, read again and independently by a later pass.
 
-    The copies' reads are roots of the graph, as the originals' are. Bound
-    instead to the values their pass waits for (``dask.graph_manipulation.bind``),
-    dask's ordering took less memory (a set of the graph's roots per task
-    otherwise: memory as the square of the chunks), but the threaded
-    scheduler then held nearly every chunk of a pass read at once (190 of 200).
+    Arrays opened from a source that reads its own rows (marked by
+    :func:`read_by_its_tasks`) are read inside the pass's own tasks: no read
+    is then a task of its own that could run before the values its pass
+    waits for (thresholds, a cut), holding its chunk, and dask's ordering
+    keeps its sets of roots shared. Other arrays are
+    ``dask.graph_manipulation.clone`` copies, whose reads are roots of the
+    graph; binding those to the values instead let the threaded scheduler
+    hold nearly every chunk of a pass read at once.
     """
+    stored = [_stored_of(array) for array in arrays]
+    if all(item is not None for item in stored):
+        return tuple(
+            Rereading(item, array.name, array.chunks, array.ndim) for item, array in zip(stored, arrays, strict=True)
+        )
     return tuple(clone(*arrays))
 
 
