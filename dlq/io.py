@@ -16,7 +16,7 @@ import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
 
-from dlq.graphs.blocks import read_by_its_tasks
+from dlq.graphs.blocks import read_by_its_tasks, stored_source
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20
@@ -243,7 +243,9 @@ def checked_pred_probs(pred_probs: da.Array) -> da.Array:
     if pred_probs.shape[1] < 2:
         raise ValueError(f"pred_probs must have at least 2 columns (classes); got shape {pred_probs.shape}")
     if pred_probs.dtype == np.float16:
-        return pred_probs.astype(np.float32)
+        stored = stored_source(pred_probs)
+        cast = pred_probs.astype(np.float32)
+        return cast if stored is None else read_by_its_tasks(cast, stored.source, dtype=np.float32)
     if pred_probs.dtype not in (np.float32, np.float64):
         raise TypeError(
             f"pred_probs must be float16, float32 or float64; got dtype {pred_probs.dtype}. "

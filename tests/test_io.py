@@ -169,3 +169,19 @@ def test_dask_dataframes_are_read_as_arrays():
     np.testing.assert_array_equal(
         np.asarray(found), dlq.find_label_issues(labels, pred_probs, return_indices_ranked_by=None)
     )
+
+
+def test_a_float16_npy_file_is_read_in_float32_by_every_pass(tmp_path):
+    """Stored float16 pred_probs are cast to float32 in the tasks that read
+    their rows, in every pass, and give cleanlab's answer on those values."""
+    from cleanlab.filter import find_label_issues as cl_filter
+
+    from dlq.graphs.blocks import stored_source
+
+    labels, pred_probs = noisy_classification(3000, 5, seed=36, dtype=np.float32)
+    half = pred_probs.astype(np.float16)
+    np.save(tmp_path / "pred_probs.npy", half)
+    opened = io.checked_pred_probs(io.open_array(str(tmp_path / "pred_probs.npy"), name="pred_probs"))
+    assert opened.dtype == np.float32 and stored_source(opened).dtype == np.float32
+    found = dlq.find_label_issues(labels, str(tmp_path / "pred_probs.npy"))
+    np.testing.assert_array_equal(found, cl_filter(labels, half.astype(np.float32)))

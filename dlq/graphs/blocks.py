@@ -65,14 +65,20 @@ class Stored:
     zarr or HDF5 array that an input array was opened from."""
 
     source: Any
-    lock: Any = None
+    dtype: Any = None  # what the rows are cast to, if anything
 
 
-def read_by_its_tasks(array: da.Array, source: Any, lock: Any = None) -> da.Array:
-    """Mark ``array`` (``da.from_array(source)``, as it is) as one whose later
-    passes may read ``source`` in the tasks that use the rows: see :func:`reread`."""
-    array._dlq_stored = (array.name, Stored(source, lock))
+def read_by_its_tasks(array: da.Array, source: Any, dtype: Any = None) -> da.Array:
+    """Mark ``array`` (``da.from_array(source)``, as it is, or cast to
+    ``dtype``) as one whose later passes may read ``source`` in the tasks
+    that use the rows: see :func:`reread`."""
+    array._dlq_stored = (array.name, Stored(source, dtype))
     return array
+
+
+def stored_source(array: da.Array) -> Stored | None:
+    """How ``array`` may be read by the tasks that use its rows, if it may."""
+    return _stored_of(array)
 
 
 @dataclass(frozen=True)
@@ -94,14 +100,12 @@ class Rereading:
 
     @property
     def dtype(self) -> np.dtype:
-        return np.dtype(self.stored.source.dtype)
+        return np.dtype(self.stored.dtype or self.stored.source.dtype)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         item = (slice(start, stop),) + (slice(None),) * (self.ndim - 1)
-        if self.stored.lock is None:
-            return np.asarray(self.stored.source[item])
-        with self.stored.lock:
-            return np.asarray(self.stored.source[item])
+        rows = np.asarray(self.stored.source[item])
+        return rows if self.stored.dtype is None else rows.astype(self.stored.dtype)
 
 
 def _stored_of(array: Any) -> Stored | None:
