@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dlq.kernels import select
+from dlq.kernels import select, settle
+from dlq.kernels.keys import order_keys
 
 
 def select_in_chunks(
@@ -29,13 +30,13 @@ def select_in_chunks(
     for _ in range(rounds - 1):
         cut = cut.narrowed(select.Histogram.summed([select.histogram(chunk, cut) for chunk in chunks]))
     if settled_by_split:
-        parts = [select.split(chunk, cut, issues_only=False) for chunk in chunks]
+        parts = [settle.split(chunk, cut, issues_only=False) for chunk in chunks]
         below = select.Lowest.merged([part.below for part in parts])
-        found = select.selected(cut, below, select.Lowest.merged([part.gathered for part in parts]), False)
+        found = settle.selected(cut, below, select.Lowest.merged([part.gathered for part in parts]), False)
         return [np.sort(rows) for rows in found.per_cell(cells)]
     gathered = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks])
-    cutoffs = select.Cutoffs.of(cut, gathered)
-    chosen = select.Lowest.merged([select.chosen(chunk, cutoffs, False) for chunk in chunks])
+    cutoffs = settle.Cutoffs.of(cut, gathered)
+    chosen = select.Lowest.merged([settle.chosen(chunk, cutoffs, False) for chunk in chunks])
     return [np.sort(rows) for rows in chosen.per_cell(cells)]
 
 
@@ -90,7 +91,7 @@ def test_the_selection_is_the_k_lowest_by_score_then_index(
 def test_order_keys_sort_as_the_scores():
     rng = np.random.default_rng(3)
     scores = np.concatenate([rng.standard_normal(1000) * 10.0 ** rng.integers(-300, 300, 1000), [-0.0, 0.0]])
-    keys = select.order_keys(scores)
+    keys = order_keys(scores)
     order = np.argsort(keys, kind="stable")
     assert np.all(np.diff(scores[order]) >= 0)
     assert keys[-1] == keys[-2]  # -0.0 and 0.0 are the same score
@@ -101,14 +102,14 @@ def test_float32_keys_sort_as_the_scores_and_fill_the_leading_bits():
     scores = np.concatenate(
         [rng.standard_normal(1000) * 10.0 ** rng.integers(-40, 38, 1000), [-0.0, 0.0, np.inf, -np.inf]]
     ).astype(np.float32)
-    keys = select.order_keys(scores)
+    keys = order_keys(scores)
     order = np.argsort(keys, kind="stable")
     assert np.all(np.diff(scores[order]) >= 0)
     assert keys[-3] == keys[-4]  # -0.0 and 0.0 are the same score
     assert not np.any(keys & np.uint64(2**32 - 1))  # nothing in the trailing half
     # the first round's 12 bits tell apart more float32 values than float64 keys do
     first_round = len(np.unique(keys >> np.uint64(52)))
-    assert first_round > len(np.unique(select.order_keys(scores.astype(np.float64)) >> np.uint64(52)))
+    assert first_round > len(np.unique(order_keys(scores.astype(np.float64)) >> np.uint64(52)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -119,7 +120,7 @@ def test_a_bins_score_bounds_hold_exactly_the_scores_whose_keys_share_its_prefix
     special = [-np.inf, np.inf, -0.0, 0.0, np.finfo(dtype).max, -np.finfo(dtype).max, np.finfo(dtype).tiny]
     scores = np.concatenate([rng.standard_normal(3000) * 10.0 ** rng.integers(-30, 30, 3000), special])
     scores = scores.astype(dtype)
-    keys = select.order_keys(scores)
+    keys = order_keys(scores)
     for bits in (1, 8, 12, 24, 31, 32, 40):
         prefixes = keys >> np.uint64(64 - bits)
         slots = np.arange(scores.shape[0])

@@ -26,7 +26,8 @@ from dlq.kernels import multiclass, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
-from dlq.kernels.select import READ_ROUNDS, Histogram, chosen, first_histogram
+from dlq.kernels.select import READ_ROUNDS, Histogram, first_histogram
+from dlq.kernels.settle import chosen
 
 #: The multi-class search ranks all rows in one cell.
 _ONE_CELL = np.zeros(1, np.int64)

@@ -20,7 +20,8 @@ from dask.delayed import Delayed
 
 from dlq.graphs.blocks import per_chunk, per_record, reread, step, tree
 from dlq.kernels.lowest import Entries, Lowest
-from dlq.kernels.select import ROUNDS, Cut, Cutoffs, Histogram, gather, histogram, selected, split
+from dlq.kernels.select import ROUNDS, Cut, Histogram, gather, histogram
+from dlq.kernels.settle import Cutoffs, selected, split
 
 #: ``over(function, args)``: the records ``function(entries, *args)`` of every chunk.
 EntriesMap = Callable[[Callable[..., Any], tuple], da.Array]
@@ -92,7 +93,7 @@ def gathered(over: EntriesMap, cut: Delayed) -> Delayed:
 def cutoffs(
     over: EntriesMap, cells: np.ndarray, counts: Any, *, rounds: int = ROUNDS, first_histogram: Delayed | None = None
 ) -> Delayed:
-    """The :class:`~dlq.kernels.select.Cutoffs` of every cell: the highest
+    """The :class:`~dlq.kernels.settle.Cutoffs` of every cell: the highest
     selected (score, index) of the ``counts[c]`` lowest of cell ``cells[c]``."""
     cut = narrowed_cut(over, cells, counts, rounds=rounds, first_histogram=first_histogram)
     return step(Cutoffs.of, cut, gathered(over, cut))

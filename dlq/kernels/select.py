@@ -21,19 +21,15 @@ Every step keeps a fixed amount per chunk and cell, or what it gathers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, no_entries
+from dlq.kernels.keys import KEY_BITS, key_bits, round_bits, smallest_with_key
+from dlq.kernels.lowest import Entries, Lowest, lowest_positions, no_entries
 
-#: Bits of the order key resolved by the first histogram round.
-FIRST_ROUND_BITS = 8
-#: Bits resolved by each later round, which histograms only the entries in
-#: one bin of the round before.
-BITS_PER_ROUND = 16
 #: Histogram rounds before the remaining entries are gathered, when the
 #: entries are held in memory.
 ROUNDS = 3
@@ -42,81 +38,8 @@ ROUNDS = 3
 #: few entries in the bin of each cell's cut-off.
 READ_ROUNDS = 2
 
-
-def round_bits(bits_known: int) -> int:
-    """Bits a round resolves after ``bits_known``: few in the first round, whose
-    histograms count every entry (a chunk's bins per cell are then cheap to
-    count densely), more in later ones, which count only the entries in a
-    cell's bin.
-
-    Examples
-    --------
-    >>> round_bits(0), round_bits(8)
-    (8, 16)
-    """
-    return FIRST_ROUND_BITS if bits_known == 0 else BITS_PER_ROUND
-
-
-_KEY_BITS = 64
 #: Cell numbers below this are looked up in a table (one int per number) rather than searched.
 _TABLE_LIMIT = 1 << 22
-_SIGN = np.uint64(1 << 63)
-_SIGN32 = np.uint32(1 << 31)
-
-
-def order_keys(scores: np.ndarray) -> np.ndarray:
-    """Unsigned 64-bit integers in the order of the float scores (``-0.0``
-    as ``0.0``). float32 scores fill the leading 32 bits, so that the first
-    rounds resolve their bits rather than the zeros a float64 would pad them
-    with; a cell's scores all have one dtype, so their keys compare.
-
-    Examples
-    --------
-    >>> scores = np.array([0.5, -2.0, 0.0, -0.0, 1e-300, np.inf])
-    >>> np.argsort(order_keys(scores), kind="stable").tolist()
-    [1, 2, 3, 4, 0, 5]
-    >>> np.argsort(order_keys(scores.astype(np.float32)), kind="stable").tolist()
-    [1, 2, 3, 4, 0, 5]
-    """
-    scores = np.asarray(scores)
-    if scores.dtype == np.float32:
-        bits32 = (scores + np.float32(0.0)).view(np.uint32)
-        return np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32).astype(np.uint64) << np.uint64(32)
-    bits = (scores.astype(np.float64) + 0.0).view(np.uint64)
-    return np.where(bits >= _SIGN, ~bits, bits | _SIGN)
-
-
-def key_bits(scores: np.ndarray, start: int, width: int) -> np.ndarray:
-    """Bits ``start`` to ``start + width`` (from the most significant) of
-    the scores' :func:`order_keys`, as int64; in 32-bit arithmetic for
-    float32 scores, whose keys need no more.
-
-    Examples
-    --------
-    >>> scores = np.array([-1.0, 0.5, 2.0], np.float32)
-    >>> key_bits(scores, 0, 8).tolist() == (order_keys(scores) >> np.uint64(56)).astype(np.int64).tolist()
-    True
-    """
-    if scores.dtype == np.float32 and start + width <= 32:
-        bits32 = (scores + np.float32(0.0)).view(np.uint32)
-        keys32 = np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32)
-        return ((keys32 >> np.uint32(32 - start - width)) & np.uint32((1 << width) - 1)).astype(np.int64)
-    keys = order_keys(scores) >> np.uint64(_KEY_BITS - start - width)
-    return (keys & np.uint64((1 << width) - 1)).astype(np.int64)
-
-
-def _smallest_with_key(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """The smallest score of ``dtype`` whose key is at least ``keys``: the
-    inverse of :func:`order_keys` where a key is a score's; -inf below the
-    keys of scores, and NaN above them, where there is none."""
-    if np.dtype(dtype) == np.float32:  # the first float32 key at or above: round the leading half up
-        above = (keys >> np.uint64(32)) + ((keys & np.uint64(2**32 - 1)) != 0)
-        keys32 = np.minimum(above, np.uint64(2**32 - 1)).astype(np.uint32)
-        scores = np.where(keys32 >= _SIGN32, keys32 ^ _SIGN32, ~keys32).view(np.float32)
-        scores = np.where(above > np.uint64(2**32 - 1), np.float32(np.nan), scores)
-    else:
-        scores = np.where(keys >= _SIGN, keys ^ _SIGN, ~keys).view(np.float64)
-    return np.where(np.isnan(scores) & (keys < _SIGN), -np.inf, scores).astype(scores.dtype)
 
 
 @dataclass(frozen=True)
@@ -192,17 +115,18 @@ class Cut:
 
         Examples
         --------
+        >>> from dlq.kernels.keys import order_keys
         >>> leading = order_keys(np.array([0.3])) >> np.uint64(56)
         >>> cut = Cut(np.array([0]), np.array([0]), leading, 8, np.array([False]))
         >>> low, high = cut.bounds(np.array([0]), np.float64)
         >>> bool(low[0] <= 0.3 < high[0]), ((order_keys(np.append(low, high)) >> np.uint64(56)) - leading).tolist()
         (True, [0, 1])
         """
-        shift = np.uint64(_KEY_BITS - self.bits)
+        shift = np.uint64(KEY_BITS - self.bits)
         prefix = self.prefix[slots]
-        low = _smallest_with_key(prefix << shift, dtype)
+        low = smallest_with_key(prefix << shift, dtype)
         last = prefix == (np.uint64(1) << np.uint64(self.bits)) - np.uint64(1)
-        high = _smallest_with_key(np.where(last, prefix, prefix + np.uint64(1)) << shift, dtype)
+        high = smallest_with_key(np.where(last, prefix, prefix + np.uint64(1)) << shift, dtype)
         return low, np.where(last, np.nan, high).astype(dtype)  # NaN: no score is at or above it
 
     def slot_bounds(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -231,7 +155,7 @@ class Cut:
                 high = np.full(self.cells.shape[0], np.nan)
             low = np.where(self.everything, np.nan, low)
             high = np.where(self.everything, np.nan, np.where(self.undecided, high, -np.inf))
-            self.__dict__[name] = (_appended(low.astype(dtype), -np.inf), _appended(high.astype(dtype), -np.inf))
+            self.__dict__[name] = (appended(low.astype(dtype), -np.inf), appended(high.astype(dtype), -np.inf))
         return self.__dict__[name]
 
     def narrowed(self, histogram: Histogram) -> Cut:
@@ -336,7 +260,7 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
     return Histogram.of(np.concatenate([np.zeros(0, np.int64), *blocks]), size)
 
 
-def _appended(values: np.ndarray, last: float) -> np.ndarray:
+def appended(values: np.ndarray, last: float) -> np.ndarray:
     """``values`` and one more, ``last``, of their dtype (the slot of no cell)."""
     out = np.empty(values.shape[0] + 1, dtype=values.dtype)
     out[:-1], out[-1] = values, last
@@ -350,10 +274,10 @@ def _in_bins(entries: Entries, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.nda
     slots = np.broadcast_to(cut.entry_slots(entries), entries.scores.shape)
     low, high = cut.slot_bounds(entries.scores.dtype)
     high = np.where(cut.undecided, high, -np.inf)
-    at = np.flatnonzero(~(entries.scores >= _appended(high, -np.inf)[slots]))
+    at = np.flatnonzero(~(entries.scores >= appended(high, -np.inf)[slots]))
     rows, columns = np.divmod(at, entries.scores.shape[1])
     slots = slots[rows, columns]
-    inside = entries.scores[rows, columns] >= _appended(low, np.inf)[slots]
+    inside = entries.scores[rows, columns] >= appended(low, np.inf)[slots]
     return rows[inside], columns[inside], slots[inside]
 
 
@@ -388,11 +312,11 @@ def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
             rows, columns, slots = _in_bins(entries, cut)
             parts.append(_flat_at(entries, rows, columns, cut.rank[slots] + 1))
         else:
-            parts.append(_flat(entries, np.broadcast_to(active, entries.scores.shape), cut.rank[slots] + 1))
+            parts.append(flat(entries, np.broadcast_to(active, entries.scores.shape), cut.rank[slots] + 1))
     return Lowest.merged(parts)
 
 
-def _flat(entries: Entries, taken: np.ndarray, limits: Any) -> Lowest:
+def flat(entries: Entries, taken: np.ndarray, limits: Any) -> Lowest:
     """The entries where ``taken`` (the shape of their scores), in flat form,
     with ``limits`` (one, or one per cell of ``entries.cells``)."""
     rows, columns = np.divmod(np.flatnonzero(taken), taken.shape[1]) if taken.ndim == 2 else np.nonzero(taken)
@@ -428,77 +352,6 @@ def _lowest_of_each_column(
     return found
 
 
-@dataclass(frozen=True)
-class Cutoffs:
-    """The highest selected (score, index) of each cell of a cut."""
-
-    cells: np.ndarray
-    scores: np.ndarray
-    indices: np.ndarray
-    everything: np.ndarray
-    nothing: np.ndarray
-
-    @classmethod
-    def of(cls, cut: Cut, gathered: Lowest) -> Cutoffs:
-        """The cut-offs from the final cut and the entries gathered under it.
-
-        A cell that gathered fewer entries than its rank asks for has fewer
-        entries than its count: it selects everything.
-
-        Examples
-        --------
-        >>> chunk = [Entries.of_column(np.array([0.3, 0.1, 0.2, 0.1]), 0)]
-        >>> cut = Cut.first(np.array([0]), np.array([3]))
-        >>> for _ in range(ROUNDS):
-        ...     cut = cut.narrowed(histogram(chunk, cut))
-        >>> cutoffs = Cutoffs.of(cut, gather(chunk, cut))
-        >>> cutoffs.scores.tolist(), cutoffs.indices.tolist()
-        ([0.2], [2])
-        """
-        gathered = gathered.ranked()
-        starts = np.searchsorted(gathered.cells, cut.cells)
-        sizes = np.searchsorted(gathered.cells, cut.cells, side="right") - starts
-        undecided = cut.undecided
-        everything = cut.everything | (undecided & (sizes <= cut.rank))
-        found = undecided & ~everything
-        at = np.where(found, starts + cut.rank, 0)
-        scores = np.where(found, gathered.scores[at] if gathered.scores.size else 0.0, 0.0)
-        indices = np.where(found, gathered.indices[at] if gathered.indices.size else 0, 0)
-        return cls(cut.cells, scores, indices, everything, cut.rank < 0)
-
-    def selects(self, entries: Entries) -> np.ndarray:
-        """Whether each entry is at or below its cell's cut-off, shape of ``entries.scores``.
-
-        Examples
-        --------
-        >>> cutoffs = Cutoffs(np.array([0]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
-        >>> cutoffs.selects(Entries(np.array([[0.2], [0.2], [0.1]]), np.array([0]), np.array([4, 6, 9]),
-        ...                         np.zeros((1, 1), bool)))[:, 0].tolist()
-        [True, False, True]
-        """
-        return self.at_or_below(entries.cells, entries.scores, entries.rows()[:, None])
-
-    def at_or_below(self, cells: np.ndarray, scores: np.ndarray, indices: np.ndarray) -> np.ndarray:
-        """Whether each (cell, score, index) is at or below its cell's
-        cut-off; the three arrays broadcast together.
-
-        Examples
-        --------
-        >>> cutoffs = Cutoffs(np.array([3]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
-        >>> cutoffs.at_or_below(np.array([3, 3, 4]), np.array([0.2, 0.1, 0.1]), np.array([6, 9, 1])).tolist()
-        [False, True, False]
-        """
-        shape = np.broadcast_shapes(np.shape(cells), np.shape(scores), np.shape(indices))
-        if not self.cells.shape[0]:
-            return np.zeros(shape, dtype=bool)
-        slots = np.minimum(np.searchsorted(self.cells, cells), self.cells.shape[0] - 1)
-        known = self.cells[slots] == cells
-        score, index = self.scores[slots], self.indices[slots]
-        below = (scores < score) | ((scores == score) & (indices <= index))
-        chosen = np.where(self.everything[slots], True, below & ~self.nothing[slots])
-        return np.broadcast_to(chosen & known, shape)
-
-
 def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> Histogram:
     """The first round's histogram of every one of ``cells``, which needs no
     count and so can be taken while the entries are made.
@@ -509,103 +362,3 @@ def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> Histogram:
     3
     """
     return histogram(chunk, Cut.first(cells, np.ones(cells.shape[0], np.int64)))
-
-
-def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Lowest:
-    """The entries at or below their cell's cut-off (only those whose
-    prediction disagrees with their label, with ``issues_only``).
-
-    Examples
-    --------
-    >>> cutoffs = Cutoffs(np.array([0]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
-    >>> entries = Entries.of_column(np.array([0.2, 0.1, 0.3]), 4, agrees=np.array([False, True, False]))
-    >>> chosen([entries], cutoffs, issues_only=True).indices.tolist()
-    [4]
-    """
-    parts = [no_entries()]
-    for entries in chunk:
-        if issues_only and entries.agrees.shape[1] == 1:  # one agreement per row: look only at the others
-            others = np.flatnonzero(~entries.agrees[:, 0])
-            cells = entries.cells[others] if np.ndim(entries.cells) == 2 else entries.cells
-            entries = Entries(entries.scores[others], cells, entries.rows()[others], entries.agrees[others])
-        selected = cutoffs.selects(entries)
-        if issues_only:
-            selected = selected & ~np.broadcast_to(entries.agrees, entries.scores.shape)
-        parts.append(_flat(entries, selected, KEPT_WHOLE))
-    return Lowest.merged(parts)
-
-
-class Split(NamedTuple):
-    """A chunk's entries under a final :class:`Cut`: those selected outright,
-    and each undecided cell's lowest in the bin of its cut-off (a
-    :func:`gather`), among which the cut-off is found."""
-
-    below: Lowest
-    gathered: Lowest
-
-
-def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
-    """The entries whose keys fall below their cell's bin (all of a cell that
-    selects everything), kept whole (only those whose prediction disagrees
-    with their label, with ``issues_only``), and the :func:`gather` of the
-    bin: one look at the entries settles the selection.
-
-    Examples
-    --------
-    >>> chunk = [Entries.of_column(np.array([0.3, 1e-6, 0.2, 1e-6]), 0)]
-    >>> cut = Cut.first(np.array([0]), np.array([3]))
-    >>> cut = cut.narrowed(histogram(chunk, cut))
-    >>> found = split(chunk, cut, issues_only=False)
-    >>> sorted(found.below.indices.tolist()), sorted(found.gathered.indices.tolist())
-    ([1, 3], [2])
-    """
-    below_parts, gathered = [no_entries()], [no_entries()]
-    rank = _appended(cut.rank, -1) + 1
-    for entries in chunk:
-        if not entries.scores.size:
-            continue
-        if not cut.bits:
-            gathered.append(gather([entries], cut))
-        slots = np.broadcast_to(cut.entry_slots(entries), entries.scores.shape)
-        low, high = cut.split_bounds(entries.scores.dtype)
-        # few entries lie below their cell's bin or in it: find them, then look closer
-        at = np.flatnonzero(~(entries.scores >= high[slots]))
-        if not at.size:
-            continue
-        rows, columns = np.divmod(at, entries.scores.shape[1])
-        scores, slots = entries.scores[rows, columns], slots[rows, columns]
-        cells = np.broadcast_to(entries.cells, entries.scores.shape)[rows, columns]
-        agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[rows, columns]
-        indices = entries.rows()[rows]
-        below = ~(scores >= low[slots])
-        keep = below & ~agrees if issues_only else below
-        below_parts.append(
-            Lowest(cells[keep], scores[keep], indices[keep], agrees[keep], np.full(int(keep.sum()), KEPT_WHOLE))
-        )
-        if cut.bits:
-            inside = ~below
-            gathered.append(Lowest(cells[inside], scores[inside], indices[inside], agrees[inside], rank[slots[inside]]))
-    return Split(Lowest.merged(below_parts), Lowest.merged(gathered))
-
-
-def selected(cut: Cut, below: Lowest, gathered: Lowest, issues_only: bool) -> Lowest:
-    """Every cell's selection from the :class:`Split` parts of all chunks,
-    merged: the entries below the cells' bins, and the gathered ones at or
-    below the cut-offs they settle.
-
-    Examples
-    --------
-    >>> chunks = [[Entries.of_column(np.array([0.3, 0.1]), 0)], [Entries.of_column(np.array([0.2, 0.1]), 2)]]
-    >>> cut = Cut.first(np.array([0]), np.array([3]))
-    >>> cut = cut.narrowed(Histogram.summed([histogram(chunk, cut) for chunk in chunks]))
-    >>> parts = [split(chunk, cut, issues_only=False) for chunk in chunks]
-    >>> found = selected(cut, Lowest.merged([part.below for part in parts]),
-    ...                  Lowest.merged([part.gathered for part in parts]), issues_only=False)
-    >>> sorted(found.indices.tolist())
-    [1, 2, 3]
-    """
-    chosen = Cutoffs.of(cut, gathered).at_or_below(gathered.cells, gathered.scores, gathered.indices)
-    if issues_only:
-        chosen = chosen & ~gathered.agrees
-    kept = gathered.take(chosen)
-    return Lowest.merged([below, replace(kept, limits=np.full(kept.cells.shape[0], KEPT_WHOLE))])

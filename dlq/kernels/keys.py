@@ -1,0 +1,88 @@
+"""Unsigned keys that sort as scores do, and what the selection's rounds read
+of them: a round's bits of every key, and the scores whose keys share a
+prefix (a bin), so that later rounds compare scores instead of making keys."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Bits of the order key resolved by the first histogram round.
+FIRST_ROUND_BITS = 8
+#: Bits resolved by each later round, which histograms only the entries in
+#: one bin of the round before.
+BITS_PER_ROUND = 16
+
+
+def round_bits(bits_known: int) -> int:
+    """Bits a round resolves after ``bits_known``: few in the first round, whose
+    histograms count every entry (a chunk's bins per cell are then cheap to
+    count densely), more in later ones, which count only the entries in a
+    cell's bin.
+
+    Examples
+    --------
+    >>> round_bits(0), round_bits(8)
+    (8, 16)
+    """
+    return FIRST_ROUND_BITS if bits_known == 0 else BITS_PER_ROUND
+
+
+#: Bits of every key.
+KEY_BITS = 64
+_SIGN = np.uint64(1 << 63)
+_SIGN32 = np.uint32(1 << 31)
+
+
+def order_keys(scores: np.ndarray) -> np.ndarray:
+    """Unsigned 64-bit integers in the order of the float scores (``-0.0``
+    as ``0.0``). float32 scores fill the leading 32 bits, so that the first
+    rounds resolve their bits rather than the zeros a float64 would pad them
+    with; a cell's scores all have one dtype, so their keys compare.
+
+    Examples
+    --------
+    >>> scores = np.array([0.5, -2.0, 0.0, -0.0, 1e-300, np.inf])
+    >>> np.argsort(order_keys(scores), kind="stable").tolist()
+    [1, 2, 3, 4, 0, 5]
+    >>> np.argsort(order_keys(scores.astype(np.float32)), kind="stable").tolist()
+    [1, 2, 3, 4, 0, 5]
+    """
+    scores = np.asarray(scores)
+    if scores.dtype == np.float32:
+        bits32 = (scores + np.float32(0.0)).view(np.uint32)
+        return np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32).astype(np.uint64) << np.uint64(32)
+    bits = (scores.astype(np.float64) + 0.0).view(np.uint64)
+    return np.where(bits >= _SIGN, ~bits, bits | _SIGN)
+
+
+def key_bits(scores: np.ndarray, start: int, width: int) -> np.ndarray:
+    """Bits ``start`` to ``start + width`` (from the most significant) of
+    the scores' :func:`order_keys`, as int64; in 32-bit arithmetic for
+    float32 scores, whose keys need no more.
+
+    Examples
+    --------
+    >>> scores = np.array([-1.0, 0.5, 2.0], np.float32)
+    >>> key_bits(scores, 0, 8).tolist() == (order_keys(scores) >> np.uint64(56)).astype(np.int64).tolist()
+    True
+    """
+    if scores.dtype == np.float32 and start + width <= 32:
+        bits32 = (scores + np.float32(0.0)).view(np.uint32)
+        keys32 = np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32)
+        return ((keys32 >> np.uint32(32 - start - width)) & np.uint32((1 << width) - 1)).astype(np.int64)
+    keys = order_keys(scores) >> np.uint64(KEY_BITS - start - width)
+    return (keys & np.uint64((1 << width) - 1)).astype(np.int64)
+
+
+def smallest_with_key(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The smallest score of ``dtype`` whose key is at least ``keys``: the
+    inverse of :func:`order_keys` where a key is a score's; -inf below the
+    keys of scores, and NaN above them, where there is none."""
+    if np.dtype(dtype) == np.float32:  # the first float32 key at or above: round the leading half up
+        above = (keys >> np.uint64(32)) + ((keys & np.uint64(2**32 - 1)) != 0)
+        keys32 = np.minimum(above, np.uint64(2**32 - 1)).astype(np.uint32)
+        scores = np.where(keys32 >= _SIGN32, keys32 ^ _SIGN32, ~keys32).view(np.float32)
+        scores = np.where(above > np.uint64(2**32 - 1), np.float32(np.nan), scores)
+    else:
+        scores = np.where(keys >= _SIGN, keys ^ _SIGN, ~keys).view(np.float64)
+    return np.where(np.isnan(scores) & (keys < _SIGN), -np.inf, scores).astype(scores.dtype)

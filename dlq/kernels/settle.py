@@ -1,0 +1,189 @@
+"""Settling a selection: each cell's cut-off from the entries gathered in
+its bin (:class:`Cutoffs`), and the entries at or below it, in a last look
+(:func:`chosen`) or in the same look that gathers (:func:`split`, then
+:func:`selected`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+
+from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, no_entries
+from dlq.kernels.select import Cut, appended, flat, gather
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """The highest selected (score, index) of each cell of a cut."""
+
+    cells: np.ndarray
+    scores: np.ndarray
+    indices: np.ndarray
+    everything: np.ndarray
+    nothing: np.ndarray
+
+    @classmethod
+    def of(cls, cut: Cut, gathered: Lowest) -> Cutoffs:
+        """The cut-offs from the final cut and the entries gathered under it.
+
+        A cell that gathered fewer entries than its rank asks for has fewer
+        entries than its count: it selects everything.
+
+        Examples
+        --------
+        >>> from dlq.kernels.select import ROUNDS, histogram
+        >>> chunk = [Entries.of_column(np.array([0.3, 0.1, 0.2, 0.1]), 0)]
+        >>> cut = Cut.first(np.array([0]), np.array([3]))
+        >>> for _ in range(ROUNDS):
+        ...     cut = cut.narrowed(histogram(chunk, cut))
+        >>> cutoffs = Cutoffs.of(cut, gather(chunk, cut))
+        >>> cutoffs.scores.tolist(), cutoffs.indices.tolist()
+        ([0.2], [2])
+        """
+        gathered = gathered.ranked()
+        starts = np.searchsorted(gathered.cells, cut.cells)
+        sizes = np.searchsorted(gathered.cells, cut.cells, side="right") - starts
+        undecided = cut.undecided
+        everything = cut.everything | (undecided & (sizes <= cut.rank))
+        found = undecided & ~everything
+        at = np.where(found, starts + cut.rank, 0)
+        scores = np.where(found, gathered.scores[at] if gathered.scores.size else 0.0, 0.0)
+        indices = np.where(found, gathered.indices[at] if gathered.indices.size else 0, 0)
+        return cls(cut.cells, scores, indices, everything, cut.rank < 0)
+
+    def selects(self, entries: Entries) -> np.ndarray:
+        """Whether each entry is at or below its cell's cut-off, shape of ``entries.scores``.
+
+        Examples
+        --------
+        >>> cutoffs = Cutoffs(np.array([0]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
+        >>> cutoffs.selects(Entries(np.array([[0.2], [0.2], [0.1]]), np.array([0]), np.array([4, 6, 9]),
+        ...                         np.zeros((1, 1), bool)))[:, 0].tolist()
+        [True, False, True]
+        """
+        return self.at_or_below(entries.cells, entries.scores, entries.rows()[:, None])
+
+    def at_or_below(self, cells: np.ndarray, scores: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        """Whether each (cell, score, index) is at or below its cell's
+        cut-off; the three arrays broadcast together.
+
+        Examples
+        --------
+        >>> cutoffs = Cutoffs(np.array([3]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
+        >>> cutoffs.at_or_below(np.array([3, 3, 4]), np.array([0.2, 0.1, 0.1]), np.array([6, 9, 1])).tolist()
+        [False, True, False]
+        """
+        shape = np.broadcast_shapes(np.shape(cells), np.shape(scores), np.shape(indices))
+        if not self.cells.shape[0]:
+            return np.zeros(shape, dtype=bool)
+        slots = np.minimum(np.searchsorted(self.cells, cells), self.cells.shape[0] - 1)
+        known = self.cells[slots] == cells
+        score, index = self.scores[slots], self.indices[slots]
+        below = (scores < score) | ((scores == score) & (indices <= index))
+        chosen = np.where(self.everything[slots], True, below & ~self.nothing[slots])
+        return np.broadcast_to(chosen & known, shape)
+
+
+def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Lowest:
+    """The entries at or below their cell's cut-off (only those whose
+    prediction disagrees with their label, with ``issues_only``).
+
+    Examples
+    --------
+    >>> cutoffs = Cutoffs(np.array([0]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
+    >>> entries = Entries.of_column(np.array([0.2, 0.1, 0.3]), 4, agrees=np.array([False, True, False]))
+    >>> chosen([entries], cutoffs, issues_only=True).indices.tolist()
+    [4]
+    """
+    parts = [no_entries()]
+    for entries in chunk:
+        if issues_only and entries.agrees.shape[1] == 1:  # one agreement per row: look only at the others
+            others = np.flatnonzero(~entries.agrees[:, 0])
+            cells = entries.cells[others] if np.ndim(entries.cells) == 2 else entries.cells
+            entries = Entries(entries.scores[others], cells, entries.rows()[others], entries.agrees[others])
+        selected = cutoffs.selects(entries)
+        if issues_only:
+            selected = selected & ~np.broadcast_to(entries.agrees, entries.scores.shape)
+        parts.append(flat(entries, selected, KEPT_WHOLE))
+    return Lowest.merged(parts)
+
+
+class Split(NamedTuple):
+    """A chunk's entries under a final :class:`Cut`: those selected outright,
+    and each undecided cell's lowest in the bin of its cut-off (a
+    :func:`gather`), among which the cut-off is found."""
+
+    below: Lowest
+    gathered: Lowest
+
+
+def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
+    """The entries whose keys fall below their cell's bin (all of a cell that
+    selects everything), kept whole (only those whose prediction disagrees
+    with their label, with ``issues_only``), and the :func:`gather` of the
+    bin: one look at the entries settles the selection.
+
+    Examples
+    --------
+    >>> from dlq.kernels.select import histogram
+    >>> chunk = [Entries.of_column(np.array([0.3, 1e-6, 0.2, 1e-6]), 0)]
+    >>> cut = Cut.first(np.array([0]), np.array([3]))
+    >>> cut = cut.narrowed(histogram(chunk, cut))
+    >>> found = split(chunk, cut, issues_only=False)
+    >>> sorted(found.below.indices.tolist()), sorted(found.gathered.indices.tolist())
+    ([1, 3], [2])
+    """
+    below_parts, gathered = [no_entries()], [no_entries()]
+    rank = appended(cut.rank, -1) + 1
+    for entries in chunk:
+        if not entries.scores.size:
+            continue
+        if not cut.bits:
+            gathered.append(gather([entries], cut))
+        slots = np.broadcast_to(cut.entry_slots(entries), entries.scores.shape)
+        low, high = cut.split_bounds(entries.scores.dtype)
+        # few entries lie below their cell's bin or in it: find them, then look closer
+        at = np.flatnonzero(~(entries.scores >= high[slots]))
+        if not at.size:
+            continue
+        rows, columns = np.divmod(at, entries.scores.shape[1])
+        scores, slots = entries.scores[rows, columns], slots[rows, columns]
+        cells = np.broadcast_to(entries.cells, entries.scores.shape)[rows, columns]
+        agrees = np.broadcast_to(entries.agrees, entries.scores.shape)[rows, columns]
+        indices = entries.rows()[rows]
+        below = ~(scores >= low[slots])
+        keep = below & ~agrees if issues_only else below
+        below_parts.append(
+            Lowest(cells[keep], scores[keep], indices[keep], agrees[keep], np.full(int(keep.sum()), KEPT_WHOLE))
+        )
+        if cut.bits:
+            inside = ~below
+            gathered.append(Lowest(cells[inside], scores[inside], indices[inside], agrees[inside], rank[slots[inside]]))
+    return Split(Lowest.merged(below_parts), Lowest.merged(gathered))
+
+
+def selected(cut: Cut, below: Lowest, gathered: Lowest, issues_only: bool) -> Lowest:
+    """Every cell's selection from the :class:`Split` parts of all chunks,
+    merged: the entries below the cells' bins, and the gathered ones at or
+    below the cut-offs they settle.
+
+    Examples
+    --------
+    >>> from dlq.kernels.select import Histogram, histogram
+    >>> chunks = [[Entries.of_column(np.array([0.3, 0.1]), 0)], [Entries.of_column(np.array([0.2, 0.1]), 2)]]
+    >>> cut = Cut.first(np.array([0]), np.array([3]))
+    >>> cut = cut.narrowed(Histogram.summed([histogram(chunk, cut) for chunk in chunks]))
+    >>> parts = [split(chunk, cut, issues_only=False) for chunk in chunks]
+    >>> found = selected(cut, Lowest.merged([part.below for part in parts]),
+    ...                  Lowest.merged([part.gathered for part in parts]), issues_only=False)
+    >>> sorted(found.indices.tolist())
+    [1, 2, 3]
+    """
+    chosen = Cutoffs.of(cut, gathered).at_or_below(gathered.cells, gathered.scores, gathered.indices)
+    if issues_only:
+        chosen = chosen & ~gathered.agrees
+    kept = gathered.take(chosen)
+    return Lowest.merged([below, replace(kept, limits=np.full(kept.cells.shape[0], KEPT_WHOLE))])
