@@ -240,7 +240,7 @@ def prune_cells(
 
 
 def pruned(
-    candidates: Lowest, *, by_noise_rate: bool, by_class: bool, num_problems: int, num_classes: int
+    selected: Lowest, *, by_noise_rate: bool, by_class: bool, num_problems: int, num_classes: int
 ) -> list[np.ndarray]:
     """Sorted indices flagged in each problem by its noise-rate cells, its
     class cells, or (both) by each, of examples whose prediction does not
@@ -254,16 +254,16 @@ def pruned(
     ...                                        num_classes=2)]
     [[10], [11]]
     """
-    problem, cell = np.divmod(candidates.cells, num_classes * num_classes)
+    problem, cell = np.divmod(selected.cells, num_classes * num_classes)
     given, towards = np.divmod(cell, num_classes)
-    issue = ~candidates.agrees
+    issue = ~selected.agrees
     found = []
     for p in range(num_problems):
         mine = (problem == p) & issue
         flagged = []
         if by_noise_rate:
-            flagged.append(np.unique(candidates.indices[mine & (given != towards)]))
+            flagged.append(np.unique(selected.indices[mine & (given != towards)]))
         if by_class:
-            flagged.append(np.unique(candidates.indices[mine & (given == towards)]))
+            flagged.append(np.unique(selected.indices[mine & (given == towards)]))
         found.append(np.intersect1d(flagged[0], flagged[-1]) if len(flagged) == 2 else flagged[0])
     return found

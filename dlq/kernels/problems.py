@@ -4,7 +4,7 @@ Multi-class data is one problem of K classes; multi-label data is K binary
 one-vs-rest problems, class k being the two-class problem ``[1 - p_k, p_k]``
 with label ``y_k``. Both are P problems of C classes each, (1, K) or (K, 2),
 and every graph of dlq is written once against :class:`Problems`: the pass-1
-partials and thresholds, the confident joints, the pruning candidates, the
+partials and thresholds, the confident joints, the pruning entries, the
 filters' flags and the scores. Per-problem results carry a leading axis of
 length P; cells of the joints are numbered ``(problem * C + given) * C + class``.
 """
