@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from functools import partial
 from typing import Any
 
 import dask.array as da
@@ -146,21 +145,13 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)
     chunks = (chunk_rows, *tuple(source.shape[1:]))
     array = da.from_array(source, chunks=chunks, lock=_is_h5py_dataset(source), name=False)
-    in_memory = isinstance(source, InMemoryArray)
-    if (
-        (in_memory and _nbytes(source) <= IN_TASK_BYTES)
-        or isinstance(source, (NpyFile, SparseRows))
-        or (_is_zarr_array(source))
-    ):
+    small = isinstance(source, InMemoryArray) and source.array.nbytes <= IN_TASK_BYTES
+    if small or isinstance(source, (NpyFile, SparseRows)) or _is_zarr_array(source):
         # later passes read these in the tasks that use the rows (a small array
         # in memory, such as labels, goes to each worker once); a large one in
         # memory is sliced without a copy, and HDF5 datasets do not travel
         return read_by_its_tasks(array, source)
     return array
-
-
-def _nbytes(source: Any) -> int:
-    return int(np.prod(source.shape, dtype=np.int64)) * source.dtype.itemsize
 
 
 #: The public pieces of dask.array that dlq's graphs are made of; dask's
@@ -187,12 +178,6 @@ def refuse_query_planning() -> None:
         )
 
 
-def _with_known_chunk_sizes(array: da.Array, name: str) -> da.Array:
-    """``array`` with its row chunk sizes computed, which takes a pass over
-    its chunks (each is computed and only its length kept)."""
-    return array.compute_chunk_sizes()
-
-
 def _is_dask_dataframe(x: Any) -> bool:
     return type(x).__module__.startswith("dask") and hasattr(x, "to_dask_array") and hasattr(x, "npartitions")
 
@@ -209,7 +194,7 @@ def array_like(source: Any, *, name: str) -> Any:
     if _is_dask_dataframe(source):
         return source.to_dask_array(lengths=True)
     if isinstance(source, da.Array) and any(np.isnan(size) for axis in source.chunks for size in axis):
-        return _with_known_chunk_sizes(source, name)
+        return source.compute_chunk_sizes()  # a pass over its chunks, keeping only their lengths
     if isinstance(source, (da.Array, NpyFile, SparseRows, InMemoryArray)):
         return source
     if _is_zarr_array(source) or _is_h5py_dataset(source):
@@ -289,7 +274,7 @@ def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) 
     return open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0]), pred_probs
 
 
-def _class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
+def class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
     first = next((row for row in labels if len(row)), [])
     if np.asarray(first).dtype == bool:
         raise TypeError(
@@ -335,7 +320,7 @@ def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | No
     pred_probs = checked_pred_probs(open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows))
     n_rows, num_classes = pred_probs.shape
     if _is_list_of_lists(labels):
-        labels = _class_lists_to_rows(labels, num_classes)
+        labels = class_lists_to_rows(labels, num_classes)
     elif hasattr(labels, "tocsr"):
         matrix = labels.tocsr(copy=True)
         matrix.eliminate_zeros()
@@ -382,41 +367,7 @@ def open_source(path: str, *, name: str, num_classes: int | None = None, class_l
             raise ValueError(f"{name}: {file!r} has no dataset {hdf5['dataset']!r}")
         return handle[hdf5["dataset"]]
     if path.rstrip("/").endswith(".parquet"):
-        return _read_parquet(path, name=name, num_classes=num_classes, class_lists=class_lists)
+        from dlq.parquet_inputs import read_parquet  # imports this module
+
+        return read_parquet(path, name=name, num_classes=num_classes, class_lists=class_lists)
     return path
-
-
-def _read_parquet(path: str, *, name: str, num_classes: int | None, class_lists: bool) -> da.Array:
-    import dask.dataframe as dd
-    from dask import delayed
-
-    frame = dd.read_parquet(path)
-    columns = list(frame.columns)
-    if len(columns) > 1:  # one float column per class
-        return frame.to_dask_array(lengths=True)
-    column = frame[columns[0]]
-    first = column.head(1)
-    if first.empty or not hasattr(first.iloc[0], "__len__"):
-        return column.to_dask_array(lengths=True)
-    lengths = column.map_partitions(len).compute().tolist()
-    if class_lists:
-        if num_classes is None:
-            raise ValueError(f"{name}: the number of classes is needed to read class lists")
-        convert, width, dtype = partial(_class_lists_block, num_classes=num_classes), num_classes, np.dtype(bool)
-    else:
-        convert, width, dtype = _stacked_rows, len(first.iloc[0]), np.dtype(np.asarray(first.iloc[0]).dtype)
-    blocks = [
-        da.from_delayed(delayed(convert)(part), shape=(n, width), dtype=dtype)
-        for part, n in zip(column.to_delayed(), lengths, strict=True)
-        if n
-    ]
-    return da.concatenate(blocks)
-
-
-def _stacked_rows(series: Any) -> np.ndarray:
-    return np.stack([np.asarray(row) for row in series])
-
-
-def _class_lists_block(series: Any, *, num_classes: int) -> np.ndarray:
-    rows = [list(row) for row in series]
-    return _class_lists_to_rows(rows, num_classes)[:, :]
