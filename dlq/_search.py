@@ -66,6 +66,7 @@ def search(
         min_examples_per_class=min_examples_per_class,
         frac_noise=frac_noise,
         num_to_remove_per_class=removals,
+        by_noise_rate=filter_by != "prune_by_class",
         by_class=filter_by != "prune_by_noise_rate",
     )
     return passes.pruned(

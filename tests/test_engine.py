@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlq
+from dlq.kernels import settle
 
 OPTIONS = [
     {"method": "self_confidence", "adjust_pred_probs": False, "estimation_method": "off_diagonal"},
@@ -320,3 +321,41 @@ def test_later_passes_read_stored_rows_only_in_the_tasks_that_use_them(tmp_path)
         found = dlq.find_label_issues(labels, source, n_jobs=2)
     assert found.sum() > 0
     assert max(held) <= 2.5 * chunk_bytes, (max(held), chunk_bytes)
+
+
+def _selection_work(monkeypatch, chunk_rows, filter_by):
+    """find_label_issues on 12,000 x 8 in chunks of ``chunk_rows``, on one
+    thread: its issues, the entries the selection's reads made in all, and
+    the entries its last read kept from all chunks."""
+    from dlq.graphs import select
+
+    made, kept = [], []
+
+    def counting_split(chunk, cut, issues_only):
+        made.append(sum(entries.scores.size for entries in chunk))
+        found = settle.split(chunk, cut, issues_only)
+        kept.append(found.below.indices.size + found.gathered.indices.size)
+        return found
+
+    monkeypatch.setattr(select, "split", counting_split)
+    labels, pred_probs = noisy_classification(12_000, 8, seed=40, dtype=np.float32)
+    issues = dlq.find_label_issues(
+        da.from_array(labels, chunks=chunk_rows),
+        da.from_array(pred_probs, chunks=(chunk_rows, 8)),
+        filter_by=filter_by,
+        n_jobs=1,
+    )
+    return issues, sum(made), sum(kept)
+
+
+@pytest.mark.parametrize("filter_by", ["prune_by_noise_rate", "prune_by_class"])
+def test_a_filters_work_and_what_it_keeps_do_not_grow_with_the_chunks(monkeypatch, filter_by):
+    """Cut in 4 or 240 chunks, the pruning's last read makes the same entries
+    (those below each cell's bound, a fraction of rows x classes) and keeps
+    about the issues from all chunks together, not each cell's count from
+    every chunk: the work per chunk does not grow with their number."""
+    issues, made, kept = _selection_work(monkeypatch, 3_000, filter_by)
+    many_issues, many_made, many_kept = _selection_work(monkeypatch, 50, filter_by)
+    assert np.array_equal(many_issues, issues) and many_made == made
+    assert made < 12_000 * 8 / 4  # the bounds spare most entries
+    assert kept <= 1.5 * issues.sum() and many_kept <= 1.5 * issues.sum() + 240

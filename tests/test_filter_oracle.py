@@ -127,3 +127,33 @@ def test_refusals():
     bad[210, 0] = 1.5
     with pytest.raises(ValueError, match="row 210"):
         dlq.find_label_issues(labels, bad)
+
+
+def _rows_beating_the_label(labels, pred_probs):
+    """(K, K) counts of the rows given k in which class j has a higher probability."""
+    num_classes = pred_probs.shape[1]
+    given = pred_probs[np.arange(labels.shape[0]), labels]
+    beats = pred_probs > given[:, None]
+    return np.array([beats[labels == k].sum(axis=0) for k in range(num_classes)])
+
+
+@pytest.mark.parametrize("filter_by", FILTERS)
+@pytest.mark.parametrize("chunk_rows", [None, 97])
+def test_cut_offs_beyond_the_rows_that_beat_their_label(filter_by, chunk_rows):
+    """A given joint that asks some cells for more rows than beat their
+    label (their cut-off is a margin of 0 or more, where rows whose label is
+    their prediction count too) and others for few: each pass makes entries
+    of every row of the first cells' labels and only the rows beaten by
+    another class of the others; the issues are cleanlab's either way."""
+    labels, pred_probs = noisy_classification(3_000, 6, seed=36, dtype=np.float32)
+    joint = cl_count.compute_confident_joint(labels, pred_probs, calibrate=False)
+    joint[0, 1:] = 200  # class 0 gives up more to each class than beat it there
+    joint[3, 4] = 120
+    beating = _rows_beating_the_label(labels, pred_probs)
+    assert (joint[0, 1:] > beating[0, 1:]).all() and joint[3, 4] > beating[3, 4]
+    assert (joint[1, 2:] <= beating[1, 2:]).all()  # and others fewer
+    expected = cleanlab_issues(labels, pred_probs, filter_by=filter_by, confident_joint=joint)
+    if chunk_rows is not None:
+        labels, pred_probs = da.from_array(labels, chunks=chunk_rows), da.from_array(pred_probs, chunks=(chunk_rows, 6))
+    found = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, confident_joint=joint)
+    assert expected.sum() > 100 and np.array_equal(found, expected)

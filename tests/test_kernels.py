@@ -13,7 +13,9 @@ from conftest import noisy_classification
 from dlq.kernels import exact, onevsrest, select
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
+from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts
 from dlq.kernels.checks import InvalidRows
+from dlq.kernels.select import Histogram
 
 
 def test_limbs_hold_values_to_2_pow_minus_52():
@@ -138,23 +140,29 @@ def _flat(entries: list, counts: np.ndarray) -> list[tuple]:
     return sorted(found)
 
 
-def test_binary_cell_entries_are_the_two_class_ones_of_each_problem():
-    """Each binary problem's pruning entries equal the two-class entries of
-    the multi-class kernel (whose pruning matches cleanlab), on
-    probabilities with many ties; problems and cells with no count have none."""
+@pytest.mark.parametrize("bounded", [False, True])
+def test_binary_cell_entries_are_the_two_class_ones_of_each_problem(bounded):
+    """Each binary problem's pruning entries (and its level counts, and so
+    its cells' bounds) equal the two-class ones of the multi-class kernel
+    (whose pruning matches cleanlab), on probabilities with many ties;
+    problems and cells with no count have none."""
     rng = np.random.default_rng(5)
     labels = (rng.random((500, 6)) < 0.3).astype(np.int8)
     pred_probs = np.round(rng.random((500, 6)), 1)  # eleven values: ties everywhere
     counts = rng.integers(0, 3, size=(6, 2, 2))
     counts[2] = 0
-    found = _flat(onevsrest.pruning_entries(labels, pred_probs, 1000, counts), counts)
+    unbounded = np.where(counts > 0, np.inf, -np.inf)
+    bounds = cut_bounds(counts, onevsrest.pruning_levels(labels, pred_probs)) if bounded else unbounded
+    assert bounded == bool(np.isfinite(bounds).any())
+    found = _flat(onevsrest.pruning_entries(labels, pred_probs, 1000, bounds), counts)
     for problem in range(6):
-        two_class = kernels.pruning_entries(
-            labels[:, problem].astype(np.int64),
-            np.column_stack(onevsrest.binary_columns(pred_probs[:, problem])),
-            1000,
-            counts[problem],
-        )
+        two_labels = labels[:, problem].astype(np.int64)
+        two_probs = np.column_stack(onevsrest.binary_columns(pred_probs[:, problem]))
+        two_bounds = unbounded[problem]
+        if bounded:
+            two_bounds = cut_bounds(counts[problem], kernels.pruning_levels(two_labels, two_probs))
+            assert np.array_equal(two_bounds, bounds[problem]), problem
+        two_class = kernels.pruning_entries(two_labels, two_probs, 1000, two_bounds)
         ours = [(cell % 4, *rest) for cell, *rest in found if cell // 4 == problem]
         assert ours == _flat(two_class, counts[problem]), problem
         assert {cell for cell, *_ in ours} == set(np.flatnonzero(counts[problem]).tolist()), problem
@@ -168,8 +176,8 @@ def test_pruning_entries_come_in_blocks_of_rows_whatever_the_number_of_classes()
     for num_classes in (3, 40):
         labels = rng.integers(0, num_classes, 20_000)
         pred_probs = rng.dirichlet(np.ones(num_classes), 20_000)
-        cells = np.ones((num_classes, num_classes), dtype=np.int64)
-        found = kernels.pruning_entries(labels, pred_probs, 0, cells)
+        unbounded = np.full((num_classes, num_classes), np.inf)
+        found = kernels.pruning_entries(labels, pred_probs, 0, unbounded)
         rows_per_block = kernels.ENTRIES_PER_BLOCK // num_classes
         assert len(found) == -(-20_000 // rows_per_block), num_classes
         rows = np.concatenate([part.rows() for part in found])
@@ -177,3 +185,19 @@ def test_pruning_entries_come_in_blocks_of_rows_whatever_the_number_of_classes()
         assert np.all(np.diff(labels[rows]) >= 0)  # label order, so a block's cells are few
         first = found[0]
         assert np.array_equal(first.cells, labels[first.rows()][:, None] * num_classes + np.arange(num_classes))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cut_bounds_are_the_deepest_levels_that_hold_each_cells_count(seed):
+    rng = np.random.default_rng(seed)
+    num_cells = 7
+    cells = rng.integers(0, num_cells, 2_000)
+    scores = np.where(rng.random(2_000) < 0.5, -(rng.random(2_000) ** 4), rng.random(2_000) ** 3).astype(np.float32)
+    halves = [level_counts(cells[:900], scores[:900], num_cells), level_counts(cells[900:], scores[900:], num_cells)]
+    wanted = rng.integers(0, 400, num_cells)
+    found = cut_bounds(wanted, Histogram.summed(halves))
+    for cell in range(num_cells):
+        mine = scores[cells == cell]
+        holding = [level for level in LEVELS if np.count_nonzero(mine < level) >= wanted[cell]]
+        expected = -np.inf if wanted[cell] == 0 else min(holding, default=np.inf)
+        assert found[cell] == expected, cell

@@ -20,9 +20,10 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
 from dlq.kernels import joint
+from dlq.kernels.bounds import cut_bounds
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.problems import Problems
-from dlq.kernels.select import READ_ROUNDS
+from dlq.kernels.select import READ_ROUNDS, Histogram
 
 
 class Pass1(NamedTuple):
@@ -103,25 +104,36 @@ def scores(
 
 class Joint(NamedTuple):
     """The confident joints' summed counts (P, C + 1, C) and label counts
-    (P, C), once the data are known valid, and the thresholds they used."""
+    (P, C), once the data are known valid, the thresholds they used, and
+    the entries below the pruning cells' levels, if asked for."""
 
     thresholds: Delayed
     counts: Delayed
     label_counts: Delayed
+    levels: Delayed | None
 
 
 class _JointRecord(NamedTuple):
     partials: Any
     counts: np.ndarray
+    levels: Histogram | None
 
 
 def _joint_record(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, thresholds: np.ndarray
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int | None,
+    problems: Problems,
+    thresholds: np.ndarray,
+    with_levels: bool,
 ) -> _JointRecord:
-    partials = problems.threshold_partials(labels, pred_probs, offset)
-    if partials.invalid:  # the validation will raise; count nothing
-        labels, pred_probs = labels[:0], pred_probs[:0]
-    return _JointRecord(partials, problems.joint_counts(labels, pred_probs, thresholds))
+    partials = None
+    if offset is not None:  # pass 1 and the counts in one read
+        partials = problems.threshold_partials(labels, pred_probs, offset)
+        if partials.invalid:  # the validation will raise; count nothing
+            labels, pred_probs = labels[:0], pred_probs[:0]
+    levels = problems.pruning_levels(labels, pred_probs) if with_levels else None
+    return _JointRecord(partials, problems.joint_counts(labels, pred_probs, thresholds), levels)
 
 
 def _label_counts(problems: Problems, partials: Any) -> np.ndarray:
@@ -135,22 +147,24 @@ def confident_joint(
     *,
     absent_class_threshold: float,
     thresholds: np.ndarray | None = None,
+    with_levels: bool = False,
 ) -> Joint:
-    """The confident joints' counts. With ``thresholds`` given the data are
-    read once; otherwise pass 1 computes them and pass 2 counts."""
+    """The confident joints' counts (and with ``with_levels``, the pruning's
+    :func:`~dlq.kernels.bounds.level_counts`). With ``thresholds`` given the
+    data are read once; otherwise pass 1 computes them and pass 2 counts."""
     if thresholds is None:
         partials, thresholds = threshold_pass(
             problems, labels, pred_probs, absent_class_threshold=absent_class_threshold
         )
-        counts = tree(
-            per_chunk(problems.joint_counts, *reread(labels, pred_probs), thresholds, offset=False),
-            sum_arrays,
+        records = per_chunk(
+            _joint_record, *reread(labels, pred_probs), None, problems, thresholds, with_levels, offset=False
         )
     else:
-        records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds)
+        records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds, with_levels)
         partials = tree(records, part="partials", combine=problems.combine_partials)
-        counts = tree(records, sum_arrays, part="counts")
-    return Joint(thresholds, counts, step(_label_counts, problems, partials))
+    counts = tree(records, sum_arrays, part="counts")
+    levels = tree(records, Histogram.summed, part="levels") if with_levels else None
+    return Joint(thresholds, counts, step(_label_counts, problems, partials), levels)
 
 
 class Issues(NamedTuple):
@@ -228,14 +242,17 @@ def pruned(
     absent_class_threshold: float,
 ) -> Issues:
     """cleanlab's pruning filters in each problem: pass 1 computes the
-    thresholds, pass 2 the confident joints; ``cells_from(counts,
-    label_counts)`` says how many examples each cell (P, C, C) gives up, and
-    the selection finds them in :data:`~dlq.kernels.select.READ_ROUNDS`
-    histogram rounds and one more read, each making the cells' entries
-    again from the data."""
-    joints = confident_joint(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
+    thresholds, pass 2 the confident joints and the entries below each
+    cell's levels; ``cells_from(counts, label_counts)`` says how many
+    examples each cell (P, C, C) gives up, and the selection finds them in
+    :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds and one more
+    read, each making again from the data the cells' entries below their
+    bound on the cut-off (:func:`~dlq.kernels.bounds.cut_bounds`)."""
+    joints = confident_joint(
+        problems, labels, pred_probs, absent_class_threshold=absent_class_threshold, with_levels=True
+    )
     cells = step(cells_from, joints.counts, joints.label_counts)
-    over = select.computed(labels, pred_probs, problems.pruning_entries, cells)
+    over = select.computed(labels, pred_probs, problems.pruning_entries, step(cut_bounds, cells, joints.levels))
     found = select.selection(
         over, step(_cell_numbers, cells), step(_cell_counts, cells), rounds=READ_ROUNDS, issues_only=True
     )

@@ -185,21 +185,28 @@ def prune_counts(
 
 
 def cells_to_prune(
-    prune_matrix: np.ndarray, label_counts: np.ndarray, *, min_examples_per_class: int, by_class: bool
+    prune_matrix: np.ndarray,
+    label_counts: np.ndarray,
+    *,
+    min_examples_per_class: int,
+    by_noise_rate: bool,
+    by_class: bool,
 ) -> np.ndarray:
     """How many examples each cell gives up, as a (K, K) array indexed
     (given label k, class j): for j != k, the examples given k with the
-    largest margin p_j - p_k; with ``by_class``, (k, k) counts the examples
+    largest margin p_j - p_k (none without ``by_noise_rate``, whose cells
+    would select for nothing); with ``by_class``, (k, k) counts the examples
     given k with the smallest p_k. Classes with no more than
     ``min_examples_per_class`` examples (and classes of one) give up none.
 
     Examples
     --------
-    >>> cells_to_prune(np.array([[8, 1], [2, 9]]), np.array([10, 10]), min_examples_per_class=1, by_class=True)
+    >>> cells_to_prune(np.array([[8, 1], [2, 9]]), np.array([10, 10]), min_examples_per_class=1, by_noise_rate=True,
+    ...                by_class=True)
     array([[2, 2],
            [1, 1]])
     """
-    cells = prune_matrix.T.astype(np.int64)
+    cells = prune_matrix.T.astype(np.int64) if by_noise_rate else np.zeros(prune_matrix.shape, np.int64)
     class_cells = label_counts - prune_matrix.diagonal() if by_class else np.zeros(label_counts.shape[0], np.int64)
     np.fill_diagonal(cells, np.maximum(class_cells, 0))
     cells = np.maximum(cells, 0)
@@ -215,6 +222,7 @@ def prune_cells(
     min_examples_per_class: int,
     frac_noise: float,
     num_to_remove_per_class: np.ndarray | None,
+    by_noise_rate: bool,
     by_class: bool,
 ) -> np.ndarray:
     """:func:`cells_to_prune` from summed :func:`confident_joint_counts` (or
@@ -224,7 +232,8 @@ def prune_cells(
     Examples
     --------
     >>> prune_cells(np.array([[8, 2], [1, 9], [2, 1]]), np.array([10, 10]), given_joint=None,
-    ...             min_examples_per_class=1, frac_noise=1.0, num_to_remove_per_class=None, by_class=False).tolist()
+    ...             min_examples_per_class=1, frac_noise=1.0, num_to_remove_per_class=None, by_noise_rate=True,
+    ...             by_class=False).tolist()
     [[0, 2], [1, 0]]
     """
     if given_joint is None:
@@ -236,7 +245,13 @@ def prune_cells(
         frac_noise=frac_noise,
         num_to_remove_per_class=num_to_remove_per_class,
     )
-    return cells_to_prune(prune_matrix, class_counts, min_examples_per_class=min_examples_per_class, by_class=by_class)
+    return cells_to_prune(
+        prune_matrix,
+        class_counts,
+        min_examples_per_class=min_examples_per_class,
+        by_noise_rate=by_noise_rate,
+        by_class=by_class,
+    )
 
 
 def pruned(

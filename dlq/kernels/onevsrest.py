@@ -12,12 +12,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlq.kernels import exact
+from dlq.kernels import bounds, exact
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scores_
 from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
 from dlq.kernels.columns import Columns, Lists
 from dlq.kernels.lowest import Entries
+from dlq.kernels.select import Histogram
 
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
@@ -287,18 +288,46 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     return np.bincount(cells, minlength=num_classes * 6).reshape(num_classes, 3, 2).astype(np.int64)
 
 
-def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray) -> list[Entries]:
+def pruning_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
+    """:func:`dlq.kernels.multiclass.pruning_levels` of every binary problem
+    (cells ``4 k + 2 given + class``).
+
+    Examples
+    --------
+    >>> counted = pruning_levels(np.array([[0, 1], [0, 1]]), np.array([[0.7, 0.9], [0.4, 0.2]]))
+    >>> (counted.bins // 33).tolist(), counted.counts.tolist()
+    ([0, 0, 1, 6, 7, 7], [1, 1, 1, 1, 1, 1])
+    """
+    num_classes = pred_probs.shape[1]
+    positive_label = labels.astype(bool)
+    negative, positive = binary_columns(pred_probs)
+    given = np.where(positive_label, positive, negative)
+    margins = given - np.where(positive_label, negative, positive)
+    beaten = margins < 0
+    side = positive_label.astype(np.int64)
+    first_cell = np.arange(num_classes) * 4
+    cells = np.concatenate([(first_cell + 2 * side + 1 - side)[beaten], (first_cell + 3 * side).reshape(-1)])
+    return bounds.level_counts(cells, np.concatenate([margins[beaten], given.reshape(-1)]), 4 * num_classes)
+
+
+def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray) -> list[Entries]:
     """:func:`dlq.kernels.multiclass.pruning_entries` of every binary
-    problem with a count in ``cells`` (K, 2, 2); the cells of problem k are
-    numbered ``4 k + 2 given + class``, one per :class:`Entries`.
+    problem whose cell selects something in ``cut_bounds`` (K, 2, 2): the
+    entries below the cell's bound; the cells of problem k are numbered
+    ``4 k + 2 given + class``, one per :class:`Entries`.
 
     Examples
     --------
     >>> labels, pred_probs = np.array([[0, 1], [0, 1]]), np.array([[0.7, 0.9], [0.4, 0.2]])
-    >>> cells = np.array([[[0, 1], [0, 0]], [[0, 0], [0, 0]]])
-    >>> [entries] = pruning_entries(labels, pred_probs, 10, cells)
+    >>> cut_bounds = np.full((2, 2, 2), -np.inf)
+    >>> cut_bounds[0, 0, 1] = np.inf
+    >>> [entries] = pruning_entries(labels, pred_probs, 10, cut_bounds)
     >>> entries.cells.tolist(), entries.rows().tolist()
     ([1], [10, 11])
+    >>> cut_bounds[0, 0, 1] = 0
+    >>> [entries] = pruning_entries(labels, pred_probs, 10, cut_bounds)
+    >>> entries.rows().tolist()
+    [10]
     """
     # one contiguous row per problem
     positive_label = np.ascontiguousarray(labels.T).astype(bool)
@@ -307,11 +336,11 @@ def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cel
     noise_scores = given - np.where(positive_label, negative, positive)
     agrees = _agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
     found = []
-    for problem, side, towards in np.argwhere(cells > 0):
-        rows = np.flatnonzero(positive_label[problem] == side)
-        scores = (given if side == towards else noise_scores)[problem, rows]
+    for problem, side, towards in np.argwhere(cut_bounds > -np.inf):
+        scores = (given if side == towards else noise_scores)[problem]
+        rows = np.flatnonzero((positive_label[problem] == side) & (scores < cut_bounds[problem, side, towards]))
         cell = np.array([4 * problem + 2 * side + towards], dtype=np.int64)
-        found.append(Entries(scores[:, None], cell, rows + offset, agrees[problem, rows][:, None]))
+        found.append(Entries(scores[rows, None], cell, rows + offset, agrees[problem, rows][:, None]))
     return found
 
 

@@ -21,6 +21,7 @@ from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
 from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import Entries
+from dlq.kernels.select import Histogram
 
 
 class Problems(Protocol):
@@ -68,10 +69,14 @@ class Problems(Protocol):
     def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
         """(n, P): off the joint's diagonal (with thresholds) or mispredicted (without), disagreeing."""
 
+    def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
+        """A chunk's entries below each pruning cell's levels (:mod:`dlq.kernels.bounds`)."""
+
     def pruning_entries(
-        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray
+        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
     ) -> list[Entries]:
-        """A chunk's entries of every cell with a count in ``cells`` (P, C, C)."""
+        """A chunk's entries of every cell that selects something, below its
+        bound in ``cut_bounds`` (P, C, C) (-inf where a cell selects nothing)."""
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         """The issue table's columns of some rows (their labels, the model's suggestion)."""
@@ -131,10 +136,13 @@ class MultiClass:
             return multiclass.mispredicted(labels, pred_probs)[:, None]
         return multiclass.off_diagonal(labels, pred_probs, thresholds)[:, None]
 
+    def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
+        return multiclass.pruning_levels(labels, pred_probs)
+
     def pruning_entries(
-        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray
+        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
     ) -> list[Entries]:
-        return multiclass.pruning_entries(labels, pred_probs, offset, cells[0])
+        return multiclass.pruning_entries(labels, pred_probs, offset, cut_bounds[0])
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return multiclass.issue_columns(labels, pred_probs)
@@ -201,10 +209,13 @@ class OneVsRest:
             return onevsrest.mispredicted(labels, pred_probs)
         return onevsrest.off_diagonal(labels, pred_probs, thresholds)
 
+    def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
+        return onevsrest.pruning_levels(labels, pred_probs)
+
     def pruning_entries(
-        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cells: np.ndarray
+        self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
     ) -> list[Entries]:
-        return onevsrest.pruning_entries(labels, pred_probs, offset, cells)
+        return onevsrest.pruning_entries(labels, pred_probs, offset, cut_bounds)
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return onevsrest.issue_columns(labels, pred_probs)

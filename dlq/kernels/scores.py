@@ -26,6 +26,20 @@ def adjust_pred_probs(pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndar
     return adjusted
 
 
+def at_columns(pred_probs: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``pred_probs[i, columns[i]]`` of every row i.
+
+    Examples
+    --------
+    >>> at_columns(np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([1, 1])).tolist()
+    [0.8, 0.4]
+    """
+    rows = np.arange(pred_probs.shape[0])
+    if pred_probs.flags.c_contiguous:  # a flat take is several times quicker than fancy indexing
+        return np.take(pred_probs, rows * pred_probs.shape[1] + columns)
+    return pred_probs[rows, columns]
+
+
 def self_confidence(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     """Probability of the given label.
 
@@ -34,7 +48,7 @@ def self_confidence(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     >>> self_confidence(np.array([1]), np.array([[0.2, 0.8]])).tolist()
     [0.8]
     """
-    return pred_probs[np.arange(pred_probs.shape[0]), labels]
+    return at_columns(pred_probs, labels)
 
 
 def normalized_margin(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:

@@ -1,0 +1,73 @@
+"""Upper bounds on the pruning's cut-offs, so that its reads skip the entries that cannot reach one.
+
+A pruning cell (given label, class) selects its k lowest scores: the margin
+``p_given - p_class`` off the diagonal, ``p_given`` on it. If at least k of
+a cell's entries score below some level, its cut-off does too, and no entry
+at or above that level can change it. The read that counts the confident
+joint also counts, per cell, the entries below each of :data:`LEVELS`
+(:func:`level_counts`): every row's diagonal entry, and off the diagonal
+only the entries that score below 0 (a class that beats the given one),
+which only rows whose prediction is not their label have. Counts off the
+diagonal above level 0 are then too low, which only makes a bound higher
+than it could be. :func:`cut_bounds` turns the counts into each cell's
+bound; the selection then makes entries only below it, which for most data
+are a few entries of the rows whose prediction is not their label.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlq.kernels.select import Histogram
+
+#: Levels of the scores, highest first: 1, 1/2, ..., 2**-15, 0, -2**-15, ..., -1/2.
+#: Each is exact in float32, so comparisons give the same answer in either dtype.
+LEVELS = np.concatenate([2.0 ** -np.arange(16), [0.0], -(2.0 ** -np.arange(15, 0, -1))])
+_ASCENDING_LEVELS = LEVELS[::-1]
+_BINS_PER_CELL = LEVELS.shape[0] + 1
+
+
+def level_counts(cells: np.ndarray, scores: np.ndarray, num_cells: int) -> Histogram:
+    """How many of the entries of each of ``num_cells`` cells score below
+    how many of :data:`LEVELS`: bin ``cell * (L + 1) + a`` counts the entries
+    of ``cell`` below the ``a`` highest levels. Summed over chunks with
+    :meth:`~dlq.kernels.select.Histogram.summed`.
+
+    Examples
+    --------
+    >>> counts = level_counts(np.array([0, 0, 1]), np.array([0.3, 1.0, -0.001]), 2)
+    >>> counts.bins.tolist(), counts.counts.tolist()
+    ([0, 2, 56], [1, 1, 1])
+    """
+    above = LEVELS.shape[0] - np.searchsorted(_ASCENDING_LEVELS, scores, side="right")
+    return Histogram.of(np.asarray(cells, np.int64) * _BINS_PER_CELL + above, num_cells * _BINS_PER_CELL)
+
+
+def cut_bounds(cells: np.ndarray, counted: Histogram) -> np.ndarray:
+    """Each cell's bound on its cut-off, the shape of ``cells`` (how many
+    entries each selects), float64: every one of a cell's ``cells`` lowest
+    entries scores below it, by the counts of :func:`level_counts`. -inf
+    for a cell that selects nothing, +inf where no level is known to hold
+    enough entries.
+
+    Examples
+    --------
+    >>> counted = level_counts(np.array([0, 0, 1, 1]), np.array([0.3, 0.2, -0.001, -0.4]), 3)
+    >>> cut_bounds(np.array([2, 1, 0]), counted).tolist()
+    [0.5, -0.25, -inf]
+    >>> cut_bounds(np.array([3, 3, 1]), counted).tolist()
+    [inf, inf, inf]
+    """
+    wanted = np.asarray(cells).reshape(-1)
+    bounds = np.where(wanted > 0, np.inf, -np.inf)
+    # walk each cell's bins deepest first: the first whose running count reaches
+    # the cell's count gives the deepest level holding enough entries
+    cell, above = np.divmod(counted.bins[::-1], _BINS_PER_CELL)
+    counts = counted.counts[::-1]
+    starts = np.flatnonzero(np.concatenate([[True], cell[1:] != cell[:-1]])) if cell.size else cell
+    running = np.cumsum(counts)
+    running -= np.repeat(running[starts] - counts[starts], np.diff(np.append(starts, cell.shape[0])))
+    enough = np.flatnonzero((running >= wanted[cell]) & (wanted[cell] > 0) & (above > 0))
+    first_cells, first = np.unique(cell[enough], return_index=True)
+    bounds[first_cells] = LEVELS[above[enough[first]] - 1]
+    return bounds.reshape(np.shape(cells))
