@@ -296,6 +296,25 @@ def test_how_often_the_data_are_read(finder, reads_per_chunk):
     assert Counter(reader.rows_read) == dict.fromkeys(chunks, reads_per_chunk)
 
 
+@pytest.mark.parametrize("filter_by", ["prune_by_noise_rate", "both"])
+def test_a_pruning_filter_reads_a_stored_input_three_times_when_its_entries_are_few(filter_by):
+    """Read inside its tasks, a stored input is read for the thresholds, the
+    joint and one look at the entries below the cells' bounds, which are
+    kept for the selection's rounds; when a cell has no bound (a given joint
+    asking more of class 0 than the rows that beat it), every round reads
+    the data again rather than keep every row of that class."""
+    from dlq.graphs.blocks import read_by_its_tasks
+
+    given, probs = data()
+    for confident_joint, reads_per_chunk in ((None, 3), (np.full((6, 6), 400), 5)):
+        reader = CountingReader(probs)
+        pred_probs = read_by_its_tasks(da.from_array(reader, chunks=(500, 6), asarray=True), reader)
+        reader.reads, reader.rows_read = 0, []
+        found = dlq.find_label_issues(given, pred_probs, filter_by=filter_by, confident_joint=confident_joint)
+        assert found.any()
+        assert Counter(reader.rows_read) == {(start, start + 500): reads_per_chunk for start in range(0, 3000, 500)}
+
+
 def test_later_passes_read_stored_rows_only_in_the_tasks_that_use_them(tmp_path):
     """A pass after the first reads an .npy or zarr input inside its own
     tasks: no chunk is read ahead, before the values the pass waits for are

@@ -128,10 +128,15 @@ def _fused_task(
     return _wrapped(kernel(labels_source.rows(start, stop), pred_probs_source.rows(start, stop), *offset, *args))
 
 
+def rows_source(rows: Rereading) -> Delayed:
+    """``rows`` as one named value of the graph, for the tasks that read from it."""
+    return dask.delayed(rows, name=f"dlq-rows-{rows.name}")
+
+
 def _fused(kernel: Callable[..., Any], labels: Rereading, pred_probs: Rereading, args: tuple, offset: bool) -> da.Array:
     """:func:`per_chunk` of rows read inside its tasks: each task reads its own
     rows, so no chunk is read before the values its pass needs are known."""
-    sources = [dask.delayed(side, name=f"dlq-rows-{side.name}") for side in (labels, pred_probs)]
+    sources = [rows_source(side) for side in (labels, pred_probs)]
     return da.map_blocks(
         _fused_task,
         *sources,

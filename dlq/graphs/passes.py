@@ -20,10 +20,10 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
 from dlq.kernels import joint
-from dlq.kernels.bounds import cut_bounds
+from dlq.kernels.bounds import cut_bounds, worth_keeping
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.problems import Problems
-from dlq.kernels.select import READ_ROUNDS, Histogram
+from dlq.kernels.select import READ_ROUNDS, Cut, Histogram
 
 
 class Pass1(NamedTuple):
@@ -246,15 +246,32 @@ def pruned(
     cell's levels; ``cells_from(counts, label_counts)`` says how many
     examples each cell (P, C, C) gives up, and the selection finds them in
     :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds and one more
-    read, each making again from the data the cells' entries below their
-    bound on the cut-off (:func:`~dlq.kernels.bounds.cut_bounds`)."""
+    look at the cells' entries below their bound on the cut-off
+    (:func:`~dlq.kernels.bounds.cut_bounds`). Inputs read inside the tasks
+    that use their rows are read once more for the entries, which are kept
+    if few (:func:`~dlq.kernels.bounds.worth_keeping`: three reads in all);
+    otherwise every look makes them again from a read of its own (five)."""
     joints = confident_joint(
         problems, labels, pred_probs, absent_class_threshold=absent_class_threshold, with_levels=True
     )
     cells = step(cells_from, joints.counts, joints.label_counts)
-    over = select.computed(labels, pred_probs, problems.pruning_entries, step(cut_bounds, cells, joints.levels))
+    numbers, counts = step(_cell_numbers, cells), step(_cell_counts, cells)
+    make_args = (problems.pruning_entries, step(cut_bounds, cells, joints.levels))
+    kept = select.kept(
+        labels,
+        pred_probs,
+        *make_args,
+        cut=step(Cut.first, numbers, counts),
+        keep=step(worth_keeping, cells, joints.levels),
+    )
+    over = select.computed(labels, pred_probs, *make_args) if kept is None else kept.over
     found = select.selection(
-        over, step(_cell_numbers, cells), step(_cell_counts, cells), rounds=READ_ROUNDS, issues_only=True
+        over,
+        numbers,
+        counts,
+        rounds=READ_ROUNDS,
+        issues_only=True,
+        first_histogram=None if kept is None else kept.first_histogram,
     )
     num_problems, num_classes = problems.shape(pred_probs.shape[1])
     issues = step(

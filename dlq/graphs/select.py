@@ -12,13 +12,13 @@ to a store and reads them back).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import per_chunk, per_record, reread, step, tree
+from dlq.graphs.blocks import Rereading, per_chunk, per_record, reread, rows_source, step, tree
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.select import ROUNDS, Cut, Histogram, gather, histogram
 from dlq.kernels.settle import Cutoffs, selected, split
@@ -69,6 +69,80 @@ def computed(
     return over
 
 
+class _FirstLook(NamedTuple):
+    histogram: Histogram
+    entries: list[Entries] | None
+
+
+def _first_look(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
+    make_entries: Callable[..., list[Entries]],
+    n_make_args: int,
+    *args: Any,
+) -> _FirstLook:
+    make_args, (cut, keep) = args[:n_make_args], args[n_make_args:]
+    entries = make_entries(labels, pred_probs, offset, *make_args)
+    return _FirstLook(histogram(entries, cut), entries if keep else None)
+
+
+def _kept_then(
+    first: _FirstLook,
+    labels: Rereading,
+    pred_probs: Rereading,
+    make_entries: Callable[..., list[Entries]],
+    n_make_args: int,
+    *args: Any,
+) -> Any:
+    *args, start, stop = args
+    make_args, (function, *function_args) = args[:n_make_args], args[n_make_args:]
+    entries = first.entries
+    if entries is None:
+        entries = make_entries(labels.rows(start, stop), pred_probs.rows(start, stop), start, *make_args)
+    return function(entries, *function_args)
+
+
+class Kept(NamedTuple):
+    """Entries looked at once and kept, if worth keeping: the map over them,
+    and the first round's summed histograms, taken by that look."""
+
+    over: EntriesMap
+    first_histogram: Delayed
+
+
+def kept(
+    labels: da.Array,
+    pred_probs: da.Array,
+    make_entries: Callable[..., list[Entries]],
+    *args: Any,
+    cut: Delayed,
+    keep: Delayed,
+) -> Kept | None:
+    """Map over the entries ``make_entries(labels, pred_probs, offset, *args)``
+    of every chunk, made by one read that also takes the first round's
+    histograms under ``cut`` (:meth:`Cut.first`), and kept in memory from
+    then on if ``keep`` (a ``Delayed`` bool, for entries known to be few),
+    or else made again by every later look from a read of its own. Only for
+    inputs read inside the tasks that use their rows (None otherwise: see
+    :func:`computed`), so that a look at kept entries reads nothing."""
+    sources = reread(labels, pred_probs)
+    if not all(isinstance(source, Rereading) for source in sources):
+        return None
+    firsts = per_chunk(_first_look, *sources, make_entries, len(args), *args, cut, keep)
+    readers = tuple(rows_source(source) for source in sources)
+
+    def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
+        return per_record(
+            _kept_then,
+            firsts,
+            args=(*readers, make_entries, len(args), *args, function, *function_args),
+            rows=pred_probs.chunks[0],
+        )
+
+    return Kept(over, tree(firsts, Histogram.summed, part="histogram"))
+
+
 def narrowed_cut(
     over: EntriesMap, cells: np.ndarray, counts: Any, *, rounds: int = ROUNDS, first_histogram: Delayed | None = None
 ) -> Delayed:
@@ -99,15 +173,24 @@ def cutoffs(
     return step(Cutoffs.of, cut, gathered(over, cut))
 
 
-def selection(over: EntriesMap, cells: Any, counts: Any, *, rounds: int, issues_only: bool) -> Delayed:
+def selection(
+    over: EntriesMap,
+    cells: Any,
+    counts: Any,
+    *,
+    rounds: int,
+    issues_only: bool,
+    first_histogram: Delayed | None = None,
+) -> Delayed:
     """Each cell's ``counts[c]`` lowest entries (only those whose prediction
     disagrees with their label, with ``issues_only``), as a :class:`Lowest`:
     ``rounds`` histogram rounds, then one more look at the entries keeps
     those below their cell's bin and gathers the few in it, which settle
     the cut-offs. Every look keeps a fixed amount per chunk and cell, or what
     it selects; with no rounds, each chunk keeps each cell's ``counts[c]``
-    lowest, merged in a tree."""
-    cut = narrowed_cut(over, cells, counts, rounds=rounds)
+    lowest, merged in a tree. ``first_histogram`` is the first round's, if
+    the look that made the entries took it."""
+    cut = narrowed_cut(over, cells, counts, rounds=rounds, first_histogram=first_histogram)
     parts = over(split, (cut, issues_only))
     below = tree(parts, Lowest.merged, part="below")
     return step(selected, cut, below, tree(parts, Lowest.merged, part="gathered"), issues_only)

@@ -43,6 +43,22 @@ def level_counts(cells: np.ndarray, scores: np.ndarray, num_cells: int) -> Histo
     return Histogram.of(np.asarray(cells, np.int64) * _BINS_PER_CELL + above, num_cells * _BINS_PER_CELL)
 
 
+def _deepest_levels(wanted: np.ndarray, counted: Histogram) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every cell that wants entries and has a level holding that many:
+    the cell, the deepest such level's position in :data:`LEVELS`, and how
+    many entries lie below it."""
+    # walk each cell's bins deepest first: the first whose running count reaches
+    # the cell's count gives the deepest level holding enough entries
+    cell, above = np.divmod(counted.bins[::-1], _BINS_PER_CELL)
+    counts = counted.counts[::-1]
+    starts = np.flatnonzero(np.concatenate([[True], cell[1:] != cell[:-1]])) if cell.size else cell
+    running = np.cumsum(counts)
+    running -= np.repeat(running[starts] - counts[starts], np.diff(np.append(starts, cell.shape[0])))
+    enough = np.flatnonzero((running >= wanted[cell]) & (wanted[cell] > 0) & (above > 0))
+    found, first = np.unique(cell[enough], return_index=True)
+    return found, above[enough[first]] - 1, running[enough[first]]
+
+
 def cut_bounds(cells: np.ndarray, counted: Histogram) -> np.ndarray:
     """Each cell's bound on its cut-off, the shape of ``cells`` (how many
     entries each selects), float64: every one of a cell's ``cells`` lowest
@@ -60,14 +76,41 @@ def cut_bounds(cells: np.ndarray, counted: Histogram) -> np.ndarray:
     """
     wanted = np.asarray(cells).reshape(-1)
     bounds = np.where(wanted > 0, np.inf, -np.inf)
-    # walk each cell's bins deepest first: the first whose running count reaches
-    # the cell's count gives the deepest level holding enough entries
-    cell, above = np.divmod(counted.bins[::-1], _BINS_PER_CELL)
-    counts = counted.counts[::-1]
-    starts = np.flatnonzero(np.concatenate([[True], cell[1:] != cell[:-1]])) if cell.size else cell
-    running = np.cumsum(counts)
-    running -= np.repeat(running[starts] - counts[starts], np.diff(np.append(starts, cell.shape[0])))
-    enough = np.flatnonzero((running >= wanted[cell]) & (wanted[cell] > 0) & (above > 0))
-    first_cells, first = np.unique(cell[enough], return_index=True)
-    bounds[first_cells] = LEVELS[above[enough[first]] - 1]
+    found, levels, _ = _deepest_levels(wanted, counted)
+    bounds[found] = LEVELS[levels]
     return bounds.reshape(np.shape(cells))
+
+
+def entries_below_bounds(cells: np.ndarray, counted: Histogram) -> float:
+    """How many entries score below their cell's :func:`cut_bounds` in all
+    (what the selection would hold), inf if a cell has no bound.
+
+    Examples
+    --------
+    >>> counted = level_counts(np.array([0, 0, 1, 1]), np.array([0.3, 0.2, -0.001, -0.4]), 3)
+    >>> entries_below_bounds(np.array([2, 1, 0]), counted), entries_below_bounds(np.array([3, 1, 0]), counted)
+    (3.0, inf)
+    """
+    wanted = np.asarray(cells).reshape(-1)
+    found, _, below = _deepest_levels(wanted, counted)
+    return float(below.sum()) if found.shape[0] == np.count_nonzero(wanted > 0) else np.inf
+
+
+#: Entries below their bounds are kept in memory between the selection's
+#: looks (instead of made again from a read of the data) when they number at
+#: most this many times what the cells select, plus :data:`KEPT_SLACK`: what
+#: is held then stays a few bytes per issue.
+KEPT_PER_SELECTED = 8
+KEPT_SLACK = 2**16
+
+
+def worth_keeping(cells: np.ndarray, counted: Histogram) -> bool:
+    """Whether the entries below every cell's bound are few enough to keep.
+
+    Examples
+    --------
+    >>> counted = level_counts(np.zeros(10**5, np.int64), np.linspace(-0.49, -0.26, 10**5), 1)
+    >>> worth_keeping(np.array([20_000]), counted), worth_keeping(np.array([10]), counted)  # all below -1/4
+    (True, False)
+    """
+    return bool(entries_below_bounds(cells, counted) <= KEPT_PER_SELECTED * np.sum(cells) + KEPT_SLACK)
