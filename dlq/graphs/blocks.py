@@ -163,6 +163,8 @@ def per_chunk(
     >>> records.compute()[:, 0].tolist()
     [(0, (2, 3)), (2, (2, 3)), (4, (1, 3))]
     """
+    if not isinstance(labels, Rereading) and _stored_of(labels) and _stored_of(pred_probs):
+        labels, pred_probs = reread(labels, pred_probs)  # read in the tasks that use the rows, pass 1 too
     if isinstance(labels, Rereading) and isinstance(pred_probs, Rereading):
         return _fused(kernel, labels, pred_probs, args, offset)
     flat = labels.ndim == 1
