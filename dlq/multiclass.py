@@ -17,7 +17,6 @@ from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLA
 from dlq.filter import filtered_scan
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
-from dlq.graphs.rows import issue_table
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
 from dlq.kernels.scores import label_quality_scores
@@ -138,7 +137,7 @@ def _scan(
         issues=search.issues,
         mask=search.mask,
         unnormalized_rows=search.unnormalized,
-        issue_table_of=partial(issue_table, MULTICLASS, labels, pred_probs, search.ranked),
+        issue_table_of=partial(batched.issue_table, search),
         filling_a_store=partial(
             _scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method
         )

@@ -272,6 +272,10 @@ def test_random_data_any_chunking_any_thread_count_same_answer(seed, n_rows, n_c
         (lambda y, p: dlq.scan(y, p, adjust_pred_probs=True).compute(), 2),
         (lambda y, p: dlq.scan(y, p, estimation_method="off_diagonal_calibrated").compute(), 2),
         (lambda y, p: dlq.scan(y, p).to_zarr(zarr.storage.MemoryStore()), 1),
+        # the issue table's columns come from the mispredicted rows each chunk's record keeps
+        (lambda y, p: dlq.scan(y, p).issue_table, 1),
+        (lambda y, p: dlq.scan(y, p, adjust_pred_probs=True).issue_table, 2),
+        (lambda y, p: dlq.scan(y, p).to_zarr(zarr.storage.MemoryStore(), report=True), 1),
         (lambda y, p: dlq.scan(y, p, adjust_pred_probs=True).to_zarr(zarr.storage.MemoryStore()), 2),
         (lambda y, p: dlq.get_label_quality_scores(y, p), 1),
         (lambda y, p: dlq.get_label_quality_scores(y, p, adjust_pred_probs=True), 2),

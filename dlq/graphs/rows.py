@@ -133,34 +133,47 @@ def ranked_rows(
     return step(Lowest.ranked, tree(records, Lowest.merged))
 
 
-class _Columns(NamedTuple):
+class RowColumns(NamedTuple):
+    """The issue table's columns of some rows (``indices``, sorted)."""
+
     indices: np.ndarray
     columns: Columns
 
 
 def _issue_columns(
     labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, indices: Any
-) -> _Columns:
+) -> RowColumns:
     rows = inside(indices, offset, offset + labels.shape[0]) - offset
-    return _Columns(rows + offset, problems.issue_columns(labels[rows], pred_probs[rows]))
+    return RowColumns(rows + offset, problems.issue_columns(labels[rows], pred_probs[rows]))
 
 
-def _joined(parts: list[_Columns]) -> _Columns:
-    return _Columns(
+def _joined(parts: list[RowColumns]) -> RowColumns:
+    return RowColumns(
         np.concatenate([part.indices for part in parts]), columns.concatenated([part.columns for part in parts])
     )
 
 
-def _in_ranked_order(found: _Columns, ranked: Lowest) -> Columns:
+def _in_ranked_order(found: RowColumns, ranked: Lowest) -> Columns:
     order = np.searchsorted(found.indices, ranked.indices)  # chunks come in order, each its rows in order
     return {"index": ranked.indices, **columns.taken(found.columns, order), "score": ranked.scores.astype(np.float64)}
+
+
+def sorted_indices(ranked: Delayed) -> Delayed:
+    """The indices of a ranked :class:`~dlq.kernels.lowest.Lowest`, sorted."""
+    return step(np.sort, step(attrgetter("indices"), ranked))
+
+
+def in_ranked_order(records: da.Array, ranked: Delayed) -> Delayed:
+    """The issue table from each chunk's :class:`RowColumns` of its issues,
+    gathered (a few bytes per issue) and put in ``ranked`` order, with the
+    scores."""
+    return step(_in_ranked_order, tree(records, _joined), ranked)
 
 
 def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, ranked: Delayed) -> Delayed:
     """The issue table's columns (arrays, and :class:`~dlq.kernels.columns.Lists`
     of class indices), one row per issue in ``ranked`` order: each chunk
     gives the few columns of its own issues (never their K probabilities),
-    and only those are gathered, a few bytes per issue."""
-    indices = step(np.sort, step(attrgetter("indices"), ranked))
-    records = per_chunk(_issue_columns, *reread(labels, pred_probs), problems, indices)
-    return step(_in_ranked_order, tree(records, _joined), ranked)
+    in a read of the data after the issues are known."""
+    records = per_chunk(_issue_columns, *reread(labels, pred_probs), problems, sorted_indices(ranked))
+    return in_ranked_order(records, ranked)

@@ -21,7 +21,7 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, reread, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
-from dlq.graphs.rows import inside, mask_block, row_mask
+from dlq.graphs.rows import RowColumns, in_ranked_order, inside, mask_block, row_mask, sorted_indices
 from dlq.kernels import multiclass, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
@@ -61,7 +61,9 @@ class Batched(NamedTuple):
     (``ranked`` the same with their scores, a :class:`Lowest`),
     ``scores`` the ranking's scores, ``mask`` True at the issues;
     ``unnormalized`` (multi-class) counts rows not summing to 1 and
-    ``per_problem`` (multi-label) holds each class's issues, worst first.
+    ``per_problem`` (multi-label) holds each class's issues, worst first;
+    ``records`` (multi-class) are the per-chunk records of the search's
+    read, for chunks of ``rows`` rows.
     """
 
     thresholds: Delayed
@@ -72,6 +74,8 @@ class Batched(NamedTuple):
     mask: da.Array
     unnormalized: Delayed | None = None
     per_problem: Delayed | None = None
+    records: da.Array | None = None
+    rows: tuple[int, ...] | None = None
 
 
 class _ChunkScan(NamedTuple):
@@ -79,6 +83,7 @@ class _ChunkScan(NamedTuple):
     counts: Any  # issue count partials, or the mispredicted rows (one read)
     histogram: Histogram  # the selection's first round
     entries: list[Entries] | None  # scores and agreement; None when stored
+    mispredicted: multiclass.Mispredicted  # the issue table's columns of any issue
 
 
 def _scan_chunk(
@@ -100,18 +105,31 @@ def _scan_chunk(
     scores = label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds if adjust else None)
     predicted = multiclass.predicted_class(pred_probs)
     agrees = multiclass.prediction_agrees(labels, pred_probs, predicted)
-    if thresholds is None:
-        counts = multiclass.Mispredicted.of(labels, predicted)
-    else:
+    mispredicted = multiclass.Mispredicted.of(labels, predicted)
+    counts = mispredicted
+    if thresholds is not None:
         counts = multiclass.issue_count_partials(labels, pred_probs, thresholds, predicted)
     entries = [Entries.of_column(scores, offset, agrees)]
     histogram = first_histogram(entries, _ONE_CELL)
     if store is None:
-        return _ChunkScan(partials, counts, histogram, entries)
+        return _ChunkScan(partials, counts, histogram, entries, mispredicted)
     rows = slice(offset, offset + scores.shape[0])
     store.scores[rows] = scores
     store.is_label_issue[rows] = ~agrees  # until the selection narrows it down
-    return _ChunkScan(partials, counts, histogram, None)
+    return _ChunkScan(partials, counts, histogram, None, mispredicted)
+
+
+def _issue_columns(record: _ChunkScan, indices: np.ndarray, start: int, stop: int) -> RowColumns:
+    rows = inside(indices, start, stop)
+    return RowColumns(rows, record.mispredicted.issue_columns(rows - start))
+
+
+def issue_table(search: Batched) -> Delayed:
+    """The issue table of a multi-class batched search (see
+    :func:`dlq.graphs.rows.issue_table`), from the mispredicted rows each
+    chunk's record keeps: the data are not read again."""
+    records = per_record(_issue_columns, search.records, args=(sorted_indices(search.ranked),), rows=search.rows)
+    return in_ranked_order(records, search.ranked)
 
 
 def _off_diagonal_counts(record: _ChunkScan, thresholds: np.ndarray) -> np.ndarray:
@@ -210,6 +228,8 @@ def multiclass_scan(
         scores=scores,
         mask=row_mask(indices, rows),
         unnormalized=step(attrgetter("unnormalized"), partials),
+        records=records,
+        rows=rows,
     )
 
 

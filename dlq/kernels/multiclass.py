@@ -178,9 +178,13 @@ def confidently_predicted(
 
 @dataclass(frozen=True)
 class Mispredicted:
-    """The rows of a chunk whose argmax class is not their label: all that the
-    off-diagonal issue count needs of them once the thresholds are known."""
+    """The rows of a chunk whose argmax class is not their label (their
+    positions in the chunk, labels, argmax classes and probabilities): all
+    that the off-diagonal issue count needs of them once the thresholds are
+    known, and the issue table's columns of any issue among them (every row
+    whose prediction disagrees with its label is one of them)."""
 
+    rows: np.ndarray
     labels: np.ndarray
     predicted_class: np.ndarray
     predicted_prob: np.ndarray
@@ -188,7 +192,28 @@ class Mispredicted:
     @classmethod
     def of(cls, labels: np.ndarray, predicted: tuple[np.ndarray, np.ndarray]) -> Mispredicted:
         rows = np.flatnonzero(predicted[0] != labels)
-        return cls(labels[rows].astype(np.int32), predicted[0][rows].astype(np.int32), predicted[1][rows])
+        return cls(
+            rows.astype(np.int32),
+            labels[rows].astype(np.int32),
+            predicted[0][rows].astype(np.int32),
+            predicted[1][rows],
+        )
+
+    def issue_columns(self, rows: np.ndarray) -> Columns:
+        """:func:`issue_columns` of the chunk's rows at positions ``rows``
+        (sorted), each of them mispredicted.
+
+        Examples
+        --------
+        >>> labels, pred_probs = np.array([0, 0, 1]), np.array([[.2, .8], [.9, .1], [.6, .4]])
+        >>> found = Mispredicted.of(labels, predicted_class(pred_probs)).issue_columns(np.array([2]))
+        >>> {name: values.tolist() for name, values in found.items()}
+        {'given_label': [1], 'predicted_label': [0]}
+        """
+        at = np.searchsorted(self.rows, rows)
+        if not np.array_equal(self.rows[np.minimum(at, self.rows.shape[0] - 1)], rows):
+            raise ValueError("issue_columns: a row is not among the chunk's mispredicted rows")
+        return labelled_columns(self.labels[at], self.predicted_class[at])
 
     def off_diagonal_counts(self, thresholds: np.ndarray) -> np.ndarray:
         """Per given class, the rows confidently predicted as another class:
@@ -422,4 +447,15 @@ def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
     >>> {name: values.tolist() for name, values in issue_columns(np.array([0]), np.array([[0.1, 0.9]])).items()}
     {'given_label': [0], 'predicted_label': [1]}
     """
-    return {"given_label": labels.astype(np.int64), "predicted_label": pred_probs.argmax(axis=1).astype(np.int64)}
+    return labelled_columns(labels, pred_probs.argmax(axis=1))
+
+
+def labelled_columns(labels: np.ndarray, predicted: np.ndarray) -> Columns:
+    """The issue table's columns of rows given ``labels`` and predicted ``predicted``.
+
+    Examples
+    --------
+    >>> labelled_columns(np.array([0]), np.array([1]))["predicted_label"].tolist()
+    [1]
+    """
+    return {"given_label": labels.astype(np.int64), "predicted_label": predicted.astype(np.int64)}
