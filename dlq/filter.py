@@ -43,8 +43,12 @@ def find_label_issues(
     or in all (``prune_by_class``: those given k with the smallest p_k);
     ``both`` flags what both flag. Examples whose prediction, with 1e-6 added
     to the given label's probability, is their label are never flagged. The
-    data are read three times: thresholds, joint, pruning; each chunk keeps
-    at most as many candidates per cell of the joint as that cell gives up.
+    data are read for the thresholds, then for the joint, which also bounds
+    each cell's cut-off, and then for the entries below the bounds: from a
+    stored input (a path, zarr, or an array in memory of up to 256 MiB)
+    they are kept for the selection's rounds when few (three reads in all);
+    otherwise each round reads again (five). Memory holds histograms, the
+    bounded entries and the issues, never a cell's candidates per chunk.
 
     Parameters
     ----------
