@@ -157,7 +157,6 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
 #: The public pieces of dask.array that dlq's graphs are made of; dask's
 #: query-planned arrays (``array.query-planning``) do not have them all yet.
 DASK_PIECES_NEEDED = (
-    "reduction(concatenate=False)",
     "Array.to_delayed",
     "graph_manipulation.clone",
     "Delayed arguments of map_blocks",

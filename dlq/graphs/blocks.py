@@ -6,8 +6,8 @@
   dask array of dtype object.
 - :func:`per_record`: a function of the records of each chunk (and of
   values computed once), by ``map_blocks`` again.
-- :func:`tree`: records reduced by ``da.reduction(concatenate=False)``,
-  ``SPLIT_EVERY`` at a time, to one value.
+- :func:`tree`: records reduced ``SPLIT_EVERY`` at a time, to one value,
+  by ``dask.delayed`` steps over the records' blocks.
 - :func:`step`: one task, by ``dask.delayed``.
 
 Independent reads of the same inputs are ``dask.graph_manipulation.clone``
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -270,19 +269,21 @@ def _unwrapped(block: np.ndarray) -> Any:
     return block.flat[0]
 
 
-def _first(block: np.ndarray, axis: Any, keepdims: bool, *, name: str | None) -> Any:
-    record = block.flat[0]
-    return record if name is None else getattr(record, name)
+def _leaves_combined(combine: Callable[[list[Any]], Any], part: str | None, *blocks: np.ndarray) -> Any:
+    records = [block.flat[0] for block in blocks]
+    return combine(records if part is None else [getattr(record, part) for record in records])
 
 
-def _combined(parts: Any, axis: Any, keepdims: bool, *, combine: Callable[[list[Any]], Any]) -> Any:
-    return combine(parts if isinstance(parts, list) else [parts])
+def _combined(combine: Callable[[list[Any]], Any], *values: Any) -> Any:
+    return combine(list(values))
 
 
 def tree(records: da.Array, combine: Callable[[list[Any]], Any], *, part: str | None = None) -> Delayed:
     """``combine`` applied to lists of records (or of their attribute
     ``part``), then to lists of its results, ``SPLIT_EVERY`` at a time, down
-    to one value; ``combine`` must be associative.
+    to one value; ``combine`` must be associative. The first level takes the
+    records themselves, so a tree adds no task per chunk beyond one per
+    ``SPLIT_EVERY`` chunks.
 
     Examples
     --------
@@ -290,18 +291,15 @@ def tree(records: da.Array, combine: Callable[[list[Any]], Any], *, part: str | 
     >>> tree(per_chunk(lambda y, p: int(y.sum()), labels, pred_probs, offset=False), sum).compute()
     10
     """
-    reduced = da.reduction(  # along the chunks only: the lists are then one level deep
-        records,
-        chunk=partial(_first, name=part),
-        axis=0,
-        combine=partial(_combined, combine=combine),
-        aggregate=partial(_combined, combine=combine),
-        concatenate=False,
-        split_every=SPLIT_EVERY,
-        dtype=object,
-        meta=np.empty((0,), dtype=object),
-    )
-    return reduced.to_delayed(optimize_graph=False).item()
+    blocks = list(records.to_delayed(optimize_graph=False).ravel())
+    level = [step(_leaves_combined, combine, part, *group) for group in _groups(blocks)]
+    while len(level) > 1:
+        level = [step(_combined, combine, *group) for group in _groups(level)]
+    return level[0]
+
+
+def _groups(items: list[Any]) -> list[list[Any]]:
+    return [items[start : start + SPLIT_EVERY] for start in range(0, len(items), SPLIT_EVERY)]
 
 
 def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
