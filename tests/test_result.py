@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import dask.array as da
 import numpy as np
 import pytest
 import zarr
@@ -134,3 +135,45 @@ def test_client_compute_of_a_scan(data, computed):
         with Client(cluster) as client:
             result = client.compute(dlq.scan(data.labels, data.pred_probs, chunk_rows=900)).result()
     assert np.array_equal(result.issues, computed.issues)
+
+
+def _arrays_in(value, depth=0):
+    """The numpy arrays in a task's result, looking into records a few levels deep."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        yield value
+    elif depth > 3:
+        return
+    elif isinstance(value, np.ndarray):
+        for item in value.flat:
+            yield from _arrays_in(item, depth + 1)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _arrays_in(item, depth + 1)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _arrays_in(item, depth + 1)
+    elif hasattr(value, "__dict__"):
+        yield from _arrays_in(vars(value), depth + 1)
+
+
+def test_no_task_gathers_the_issues_probabilities(tmp_path):
+    """Writing the issue table and the report's digest, as the command does,
+    no task's result holds the issues' rows of pred_probs (K wide, more rows
+    than a chunk): each chunk gives its issues' few columns only."""
+    from dask.callbacks import Callback
+
+    labels, pred_probs = noisy_classification(6_000, 7, seed=14, noise=0.4)
+    widest = []
+
+    class Widest(Callback):
+        def _posttask(self, key, result, dsk, state, id):
+            wide = [array.shape[0] for array in _arrays_in(result) if array.ndim == 2 and array.shape[1] == 7]
+            widest.append(max(wide, default=0))
+
+    # chunks made by tasks of their own (a copy each), whose results show what the walk sees
+    chunks = da.from_array(pred_probs, chunks=(500, 7)).map_blocks(np.copy)
+    scan = dlq.scan(da.from_array(labels, chunks=500), chunks)
+    with Widest():
+        result = scan.to_zarr(tmp_path / "scan.zarr", report=True, issues_to=tmp_path / "issues.parquet")
+    assert len(result.issues) > 3 * 500 and max(widest) == 500  # chunks of pred_probs, nothing wider
+    assert len(result.extra["issue_digest"].worst["index"]) == 20
