@@ -375,9 +375,7 @@ def test_demo(tmp_path, multilabel):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("options", "reads_per_chunk"), [([], 1), (["--adjust-pred-probs"], 2)])
-def test_the_command_reads_each_chunk_once_per_pass(
-    inputs, tmp_path, scheduler, monkeypatch, options, reads_per_chunk
-):
+def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler, monkeypatch, options, reads_per_chunk):
     """The whole command reads each chunk of the inputs once for the scan
     (both passes in one read) unless the scores need the thresholds first
     (adjusted pred_probs: twice); the issue table's labels and predictions
