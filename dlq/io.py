@@ -11,7 +11,6 @@ import os
 import re
 from typing import Any
 
-import dask
 import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
@@ -114,24 +113,6 @@ def _rows_per_chunk(shape: tuple[int, ...], itemsize: int, storage_rows: int | N
     return int(min(rows, max(shape[0], 1)))
 
 
-def _merged_chunks(array: da.Array) -> tuple[int, ...] | None:
-    """Row chunks joining a dask array's consecutive row chunks into about
-    as many rows as dlq would choose, when its chunks are at most half that
-    on average; None to keep them (or when dask's config sets
-    ``dlq.merge-small-chunks`` to False)."""
-    sizes = array.chunks[0]
-    target = _rows_per_chunk(array.shape, array.dtype.itemsize, None)
-    if not dask.config.get("dlq.merge-small-chunks", True) or 2 * array.shape[0] > target * len(sizes):
-        return None
-    merged, rows = [], 0
-    for size in sizes:
-        rows += size
-        if rows >= target:
-            merged.append(rows)
-            rows = 0
-    return (*merged, rows) if rows else tuple(merged)
-
-
 def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | None = None) -> da.Array:
     """Open ``source`` as a dask array chunked along rows only.
 
@@ -144,23 +125,18 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         What the array is called in error messages.
     chunk_rows : int or tuple of int, optional
         Rows per chunk, or the row chunks themselves. By default a dask array
-        keeps its chunks, unless they are small (its consecutive chunks are
-        then joined, whole, into about 16 MiB each: the work per chunk does
-        not grow with their number), an array stored in chunks (zarr, HDF5)
-        gets a multiple of its stored chunk, and anything else gets about
-        16 MiB per chunk.
+        keeps its chunks, an array stored in chunks (zarr, HDF5) gets a
+        multiple of its stored chunk, and anything else gets about 16 MiB per
+        chunk.
 
     Examples
     --------
     >>> open_array(np.zeros((10, 3)), name="pred_probs", chunk_rows=4).chunks
     ((4, 4, 2), (3,))
-    >>> open_array(da.zeros((200_000, 10), chunks=(1_000, 10)), name="pred_probs").chunks[0]
-    (50000, 50000, 50000, 50000)
     """
     refuse_query_planning()
     source = array_like(source, name=name)
     if isinstance(source, da.Array):
-        chunk_rows = _merged_chunks(source) if chunk_rows is None else chunk_rows
         array = source if chunk_rows is None else source.rechunk({0: chunk_rows})
         return array.rechunk({axis: -1 for axis in range(1, array.ndim)})
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import functools
 
-import dask
 import numpy as np
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def _small_chunks_kept():
-    """The tests cut their small data sets into small chunks on purpose, to
-    exercise many chunks; by default dlq would join them (see
-    ``dlq.io.open_array``), as it does in the tests that say so."""
-    with dask.config.set({"dlq.merge-small-chunks": False}):
-        yield
 
 
 def noisy_classification(

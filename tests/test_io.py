@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import dask
 import dask.array as da
 import h5py
 import numpy as np
@@ -186,22 +185,3 @@ def test_a_float16_npy_file_is_read_in_float32_by_every_pass(tmp_path):
     assert opened.dtype == np.float32 and stored_source(opened).dtype == np.float32
     found = dlq.find_label_issues(labels, str(tmp_path / "pred_probs.npy"))
     np.testing.assert_array_equal(found, cl_filter(labels, half.astype(np.float32)))
-
-
-def test_small_chunks_of_a_dask_array_are_joined_and_the_answer_kept():
-    """A dask array in many small chunks is worked on in about 16 MiB
-    chunks, each a run of whole input chunks, and gives the answer of its
-    own chunks; rows per chunk asked for are kept."""
-    labels, pred_probs = noisy_classification(120_000, 20, seed=16, dtype=np.float32)
-    small = da.from_array(labels, chunks=300), da.from_array(pred_probs, chunks=(300, 20))  # 400 chunks
-    kept = dlq.find_label_issues(*small)
-    with dask.config.set({"dlq.merge-small-chunks": True}):
-        opened_labels, opened_probs = io.open_inputs(*small)
-        assert opened_probs.numblocks[0] == 4 and opened_labels.chunks == opened_probs.chunks[:1]
-        assert all(rows % 300 == 0 for rows in opened_probs.chunks[0][:-1])
-        assert np.array_equal(dlq.find_label_issues(*small), kept)
-        assert io.open_inputs(*small, chunk_rows=300)[1].numblocks[0] == 400
-        scan = dlq.scan(*small)
-        assert scan.scores.numblocks[0] == 4 and np.array_equal(
-            scan.compute().issues, dlq.scan(*small, chunk_rows=300).compute().issues
-        )
