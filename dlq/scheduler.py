@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from typing import Any
 
 import dask
 import dask.array as da
+
+from dlq._validation.checks import warn_caller
 
 
 def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False) -> tuple[Any, ...]:
@@ -29,8 +32,14 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
         from dask.diagnostics import ProgressBar
 
         bar = ProgressBar()
-    with bar:
-        return dask.compute(*collections, scheduler="threads", num_workers=n_jobs, optimize_graph=False)
+    # a task's warning (rows rounded outside [0, 1], say) would point at dask's
+    # code in a worker thread: it is told again at the caller's line
+    with warnings.catch_warnings(record=True) as caught, bar:
+        warnings.simplefilter("always")
+        computed = dask.compute(*collections, scheduler="threads", num_workers=n_jobs, optimize_graph=False)
+    for warning in caught:
+        warn_caller(str(warning.message), warning.category)
+    return computed
 
 
 def _distributed_client() -> Any:

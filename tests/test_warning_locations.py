@@ -14,6 +14,7 @@ import dlq
 LABELS, PRED_PROBS = noisy_classification(300, 3, seed=5)
 MULTILABELS, MULTI_PROBS = noisy_multilabel(300, 3, seed=5)
 CLASS_LISTS = [np.flatnonzero(row).tolist() for row in MULTILABELS]
+ROUNDED = np.vstack([[1.0004, 0.0, 0.0], PRED_PROBS[1:]])  # float16 storage leaves such values
 
 CALLS = {
     "frac_noise": lambda: dlq.find_label_issues(LABELS, PRED_PROBS, filter_by="confident_learning", frac_noise=0.5),
@@ -39,6 +40,9 @@ CALLS = {
     "joints_of_a_row_filter": lambda: dlq.multilabel.find_label_issues(
         MULTILABELS, MULTI_PROBS, filter_by="confident_learning", confident_joint=np.ones((3, 2, 2), int)
     ),
+    # raised in a task of the thresholds, on a worker thread
+    "rounded_values_of_the_filter": lambda: dlq.find_label_issues(LABELS, ROUNDED),
+    "rounded_values_of_adjusted_scores": lambda: dlq.get_label_quality_scores(LABELS, ROUNDED, adjust_pred_probs=True),
     "joint_of_the_count": lambda: dlq.num_label_issues(LABELS, PRED_PROBS, confident_joint=np.ones((3, 3), int)),
     "multilabel_count": lambda: dlq.num_label_issues(
         CLASS_LISTS, MULTI_PROBS, multi_label=True, estimation_method="off_diagonal_calibrated"
