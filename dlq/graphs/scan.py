@@ -26,7 +26,7 @@ from dlq.kernels import multiclass, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
-from dlq.kernels.select import READ_ROUNDS, Histogram, first_histogram
+from dlq.kernels.select import READ_ROUNDS, Histogram, first_histogram, histogram
 from dlq.kernels.settle import chosen
 
 #: The multi-class search ranks all rows in one cell.
@@ -136,16 +136,19 @@ def _off_diagonal_counts(record: _ChunkScan, thresholds: np.ndarray) -> np.ndarr
     return record.counts.off_diagonal_counts(thresholds)
 
 
-def _stored_entries(store: ScanStore, start: int, stop: int) -> list[Entries]:
-    """The entries of rows ``start:stop`` read back from the store."""
-    return [Entries.of_column(store.scores[start:stop], start, ~store.is_label_issue[start:stop])]
+def _stored_entries(store: ScanStore, start: int, stop: int, *, agreement: bool = True) -> list[Entries]:
+    """The entries of rows ``start:stop`` read back from the store (their
+    scores only, without ``agreement``)."""
+    agrees = ~store.is_label_issue[start:stop] if agreement else None
+    return [Entries.of_column(store.scores[start:stop], start, agrees)]
 
 
 def _on_stored(written: Any, store: ScanStore, function: Callable[..., Any], *args_and_rows: Any) -> Any:
     """``function(entries, *args)`` of a chunk's entries read back from the
-    store, in one task (``written`` orders the read after the write)."""
+    store, in one task (``written`` orders the read after the write); a
+    histogram round counts scores, and reads no flags."""
     *args, start, stop = args_and_rows
-    return function(_stored_entries(store, start, stop), *args)
+    return function(_stored_entries(store, start, stop, agreement=function is not histogram), *args)
 
 
 def _stored_issues(written: Any, store: ScanStore, cutoffs: Any, start: int, stop: int) -> Lowest:
