@@ -151,11 +151,15 @@ def _on_stored(written: Any, store: ScanStore, function: Callable[..., Any], *ar
     return function(_stored_entries(store, start, stop, agreement=function is not histogram), *args)
 
 
-def _stored_issues(written: Any, store: ScanStore, cutoffs: Any, start: int, stop: int) -> Lowest:
-    """The issues among rows ``start:stop``, marked in the store as the only ones."""
-    issues = chosen(_stored_entries(store, start, stop), cutoffs, True)
-    store.is_label_issue[start:stop] = mask_block(issues.indices, start, stop)
-    return issues
+def _marked(written: Any, store: ScanStore, issues: Lowest, start: int, stop: int) -> int:
+    """Mark the issues among rows ``start:stop`` in the store as its only ones; how many."""
+    mask = mask_block(issues.indices, start, stop)
+    store.is_label_issue[start:stop] = mask
+    return int(mask.sum())
+
+
+def _ranked_once_marked(issues: Lowest, marked: int) -> Lowest:
+    return issues.ranked()
 
 
 def _stored_scores(written: Any, store: ScanStore, start: int, stop: int) -> np.ndarray:
@@ -211,17 +215,20 @@ def multiclass_scan(
     if store is None:
         entries = field(records, "entries")
         cutoffs = select.cutoffs(select.held(entries), _ONE_CELL, counts_per_cell, first_histogram=first)
-        issues = per_record(chosen, entries, args=(cutoffs, True))
+        ranked = step(Lowest.ranked, tree(per_record(chosen, entries, args=(cutoffs, True)), Lowest.merged))
         scores = as_rows(per_record(_chunk_scores, entries, args=(thresholds,)), rows, score_type)
     else:
 
         def read_back(function: Callable[..., Any], args: tuple) -> da.Array:
             return per_record(_on_stored, records, args=(store, function, *args), rows=rows)
 
-        cutoffs = select.cutoffs(read_back, _ONE_CELL, counts_per_cell, first_histogram=first)
-        issues = per_record(_stored_issues, records, args=(store, cutoffs), rows=rows)
+        # two rounds and a look that settles the issues, then one write of the marks
+        found = select.selection(
+            read_back, _ONE_CELL, counts_per_cell, rounds=READ_ROUNDS, issues_only=True, first_histogram=first
+        )
+        marked = tree(per_record(_marked, records, args=(store, found), rows=rows), sum)
+        ranked = step(_ranked_once_marked, found, marked)
         scores = as_rows(per_record(_stored_scores, records, args=(store,), rows=rows), rows, score_type)
-    ranked = step(Lowest.ranked, tree(issues, Lowest.merged))
     indices = step(attrgetter("indices"), ranked)
     return Batched(
         thresholds=thresholds,
