@@ -17,18 +17,20 @@ from dlq.kernels.problems import Problems
 
 
 def inside(indices: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Those of ``indices`` (global rows) from ``start`` to ``stop``.
+    """Those of ``indices`` (global rows, sorted) from ``start`` to ``stop``:
+    found by bisection, so that each chunk's look costs what it finds, not
+    what all chunks found.
 
     Examples
     --------
     >>> inside(np.array([1, 5, 9]), 4, 9).tolist()
     [5]
     """
-    return indices[(indices >= start) & (indices < stop)]
+    return indices[np.searchsorted(indices, start) : np.searchsorted(indices, stop)]
 
 
 def mask_block(indices: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Rows ``start`` to ``stop`` of a boolean mask True at ``indices``.
+    """Rows ``start`` to ``stop`` of a boolean mask True at ``indices`` (sorted).
 
     Examples
     --------
@@ -41,8 +43,9 @@ def mask_block(indices: np.ndarray, start: int, stop: int) -> np.ndarray:
 
 
 def row_mask(indices: Any, rows: tuple[int, ...]) -> da.Array:
-    """A lazy boolean array in row chunks ``rows``, True at ``indices`` (an array or a ``Delayed`` one)."""
-    return per_rows(mask_block, rows, bool, indices)
+    """A lazy boolean array in row chunks ``rows``, True at ``indices`` (an
+    array or a ``Delayed`` one, in any order: sorted once, here)."""
+    return per_rows(mask_block, rows, bool, step(np.sort, indices))
 
 
 def _rows_in_block(

@@ -151,9 +151,9 @@ def _on_stored(written: Any, store: ScanStore, function: Callable[..., Any], *ar
     return function(_stored_entries(store, start, stop, agreement=function is not histogram), *args)
 
 
-def _marked(written: Any, store: ScanStore, issues: Lowest, start: int, stop: int) -> int:
-    """Mark the issues among rows ``start:stop`` in the store as its only ones; how many."""
-    mask = mask_block(issues.indices, start, stop)
+def _marked(written: Any, store: ScanStore, issues: np.ndarray, start: int, stop: int) -> int:
+    """Mark the ``issues`` (sorted) among rows ``start:stop`` in the store as its only ones; how many."""
+    mask = mask_block(issues, start, stop)
     store.is_label_issue[start:stop] = mask
     return int(mask.sum())
 
@@ -226,7 +226,7 @@ def multiclass_scan(
         found = select.selection(
             read_back, _ONE_CELL, counts_per_cell, rounds=READ_ROUNDS, issues_only=True, first_histogram=first
         )
-        marked = tree(per_record(_marked, records, args=(store, found), rows=rows), sum)
+        marked = tree(per_record(_marked, records, args=(store, sorted_indices(found)), rows=rows), sum)
         ranked = step(_ranked_once_marked, found, marked)
         scores = as_rows(per_record(_stored_scores, records, args=(store,), rows=rows), rows, score_type)
     indices = step(attrgetter("indices"), ranked)
