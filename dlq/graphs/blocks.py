@@ -181,6 +181,50 @@ def per_chunk(
     )
 
 
+def _chunk_and_record_task(
+    record: np.ndarray,
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    *args: Any,
+    kernel: Callable[..., Any],
+    flat_labels: bool,
+    block_info: dict | None = None,
+) -> np.ndarray:
+    if flat_labels:
+        labels = labels[:, 0]
+    return _wrapped(kernel(record.flat[0], labels, pred_probs, block_info[1]["array-location"][0][0], *args))
+
+
+def per_chunk_and_record(
+    kernel: Callable[..., Any], records: da.Array, labels: da.Array, pred_probs: da.Array, *args: Any
+) -> da.Array:
+    """Records ``kernel(record, labels_chunk, pred_probs_chunk, row offset,
+    *args)``, one per row chunk, of each chunk's record in ``records`` (of
+    :func:`per_chunk`) and its rows (dask arrays); ``args`` may hold
+    ``Delayed`` values.
+
+    Examples
+    --------
+    >>> labels, pred_probs = da.from_array(np.arange(5), chunks=2), da.ones((5, 3), chunks=(2, 3))
+    >>> sizes = per_chunk(lambda y, p: len(y), labels, pred_probs, offset=False)
+    >>> per_chunk_and_record(lambda n, y, p, start: (n, start), sizes, labels, pred_probs).compute()[:, 0].tolist()
+    [(2, 0), (2, 2), (1, 4)]
+    """
+    flat = labels.ndim == 1
+    return da.map_blocks(
+        _chunk_and_record_task,
+        records,
+        labels[:, None] if flat else labels,
+        pred_probs,
+        *args,
+        kernel=kernel,
+        flat_labels=flat,
+        chunks=((1,) * pred_probs.numblocks[0], (1,)),
+        dtype=object,
+        meta=_OBJECTS,
+    )
+
+
 def _record_task(
     *records_and_args: Any, function: Callable[..., Any], n_records: int, bounds: Sequence[int] | None, block_info=None
 ) -> np.ndarray:

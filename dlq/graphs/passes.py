@@ -247,10 +247,11 @@ def pruned(
     examples each cell (P, C, C) gives up, and the selection finds them in
     :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds and one more
     look at the cells' entries below their bound on the cut-off
-    (:func:`~dlq.kernels.bounds.cut_bounds`). Inputs read inside the tasks
-    that use their rows are read once more for the entries, which are kept
-    if few (:func:`~dlq.kernels.bounds.worth_keeping`: three reads in all);
-    otherwise every look makes them again from a read of its own (five)."""
+    (:func:`~dlq.kernels.bounds.cut_bounds`). The entries are made in one
+    more read and kept if few (:func:`~dlq.kernels.bounds.worth_keeping`);
+    otherwise every look makes them again from a read of its own. Inputs
+    read inside the tasks that use their rows are then read three times in
+    all; others, five (``clone`` copies read by every look)."""
     joints = confident_joint(
         problems, labels, pred_probs, absent_class_threshold=absent_class_threshold, with_levels=True
     )
@@ -264,14 +265,8 @@ def pruned(
         cut=step(Cut.first, numbers, counts),
         keep=step(worth_keeping, cells, joints.levels),
     )
-    over = select.computed(labels, pred_probs, *make_args) if kept is None else kept.over
     found = select.selection(
-        over,
-        numbers,
-        counts,
-        rounds=READ_ROUNDS,
-        issues_only=True,
-        first_histogram=None if kept is None else kept.first_histogram,
+        kept.over, numbers, counts, rounds=READ_ROUNDS, issues_only=True, first_histogram=kept.first_histogram
     )
     num_problems, num_classes = problems.shape(pred_probs.shape[1])
     issues = step(

@@ -18,7 +18,7 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import Rereading, per_chunk, per_record, reread, rows_source, step, tree
+from dlq.graphs.blocks import Rereading, per_chunk, per_chunk_and_record, per_record, reread, rows_source, step, tree
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.select import ROUNDS, Cut, Histogram, gather, histogram
 from dlq.kernels.settle import Cutoffs, selected, split
@@ -87,20 +87,27 @@ def _first_look(
     return _FirstLook(histogram(entries, cut), entries if keep else None)
 
 
-def _kept_then(
+def _kept_or_made(
     first: _FirstLook,
-    labels: Rereading,
-    pred_probs: Rereading,
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    offset: int,
     make_entries: Callable[..., list[Entries]],
     n_make_args: int,
     *args: Any,
 ) -> Any:
-    *args, start, stop = args
     make_args, (function, *function_args) = args[:n_make_args], args[n_make_args:]
     entries = first.entries
     if entries is None:
-        entries = make_entries(labels.rows(start, stop), pred_probs.rows(start, stop), start, *make_args)
+        entries = make_entries(labels, pred_probs, offset, *make_args)
     return function(entries, *function_args)
+
+
+def _kept_then(first: _FirstLook, labels: Rereading, pred_probs: Rereading, *args: Any) -> Any:
+    *args, start, stop = args
+    if first.entries is not None:  # read nothing
+        return _kept_or_made(first, None, None, start, *args)
+    return _kept_or_made(first, labels.rows(start, stop), pred_probs.rows(start, stop), start, *args)
 
 
 class Kept(NamedTuple):
@@ -118,29 +125,36 @@ def kept(
     *args: Any,
     cut: Delayed,
     keep: Delayed,
-) -> Kept | None:
+) -> Kept:
     """Map over the entries ``make_entries(labels, pred_probs, offset, *args)``
     of every chunk, made by one read that also takes the first round's
     histograms under ``cut`` (:meth:`Cut.first`), and kept in memory from
     then on if ``keep`` (a ``Delayed`` bool, for entries known to be few),
-    or else made again by every later look from a read of its own. Only for
-    inputs read inside the tasks that use their rows (None otherwise: see
-    :func:`computed`), so that a look at kept entries reads nothing."""
+    or else made again by every later look from a read of its own. Inputs
+    read inside the tasks that use their rows are then not read again;
+    others (``clone`` copies) are, but their entries are not made again."""
     sources = reread(labels, pred_probs)
-    if not all(isinstance(source, Rereading) for source in sources):
-        return None
     firsts = per_chunk(_first_look, *sources, make_entries, len(args), *args, cut, keep)
-    readers = tuple(rows_source(source) for source in sources)
+    first_histogram = tree(firsts, Histogram.summed, part="histogram")
+    if all(isinstance(source, Rereading) for source in sources):
+        readers = tuple(rows_source(source) for source in sources)
 
-    def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
-        return per_record(
-            _kept_then,
-            firsts,
-            args=(*readers, make_entries, len(args), *args, function, *function_args),
-            rows=pred_probs.chunks[0],
+        def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
+            return per_record(
+                _kept_then,
+                firsts,
+                args=(*readers, make_entries, len(args), *args, function, *function_args),
+                rows=pred_probs.chunks[0],
+            )
+
+        return Kept(over, first_histogram)
+
+    def over_rows(function: Callable[..., Any], function_args: tuple) -> da.Array:
+        return per_chunk_and_record(
+            _kept_or_made, firsts, *reread(labels, pred_probs), make_entries, len(args), *args, function, *function_args
         )
 
-    return Kept(over, tree(firsts, Histogram.summed, part="histogram"))
+    return Kept(over_rows, first_histogram)
 
 
 def narrowed_cut(
