@@ -87,20 +87,14 @@ def _first_look(
     return _FirstLook(histogram(entries, cut), entries if keep else None)
 
 
-def _kept_or_made(
-    first: _FirstLook,
-    labels: np.ndarray,
-    pred_probs: np.ndarray,
-    offset: int,
-    make_entries: Callable[..., list[Entries]],
-    n_make_args: int,
-    *args: Any,
-) -> Any:
-    make_args, (function, *function_args) = args[:n_make_args], args[n_make_args:]
-    entries = first.entries
-    if entries is None:
-        entries = make_entries(labels, pred_probs, offset, *make_args)
-    return function(entries, *function_args)
+def _kept_or_made(first: _FirstLook, *made: Any) -> Any:
+    """``function(entries, *args)`` of the first look's entries if it kept
+    them, else of entries made as :func:`_made_then` makes them."""
+    if first.entries is None:
+        return _made_then(*made)
+    *_, n_make_args = made[:5]  # labels, pred_probs, offset, make_entries, how many arguments it takes
+    function, *function_args = made[5 + n_make_args :]
+    return function(first.entries, *function_args)
 
 
 def _kept_then(first: _FirstLook, labels: Rereading, pred_probs: Rereading, *args: Any) -> Any:
