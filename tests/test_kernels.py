@@ -10,7 +10,7 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq.kernels import exact, onevsrest, select
+from dlq.kernels import exact, onevsrest, pruning, select
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
 from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts
@@ -152,17 +152,17 @@ def test_binary_cell_entries_are_the_two_class_ones_of_each_problem(bounded):
     counts = rng.integers(0, 3, size=(6, 2, 2))
     counts[2] = 0
     unbounded = np.where(counts > 0, np.inf, -np.inf)
-    bounds = cut_bounds(counts, onevsrest.pruning_levels(labels, pred_probs)) if bounded else unbounded
+    bounds = cut_bounds(counts, pruning.one_vs_rest_levels(labels, pred_probs)) if bounded else unbounded
     assert bounded == bool(np.isfinite(bounds).any())
-    found = _flat(onevsrest.pruning_entries(labels, pred_probs, 1000, bounds), counts)
+    found = _flat(pruning.one_vs_rest_entries(labels, pred_probs, 1000, bounds), counts)
     for problem in range(6):
         two_labels = labels[:, problem].astype(np.int64)
         two_probs = np.column_stack(onevsrest.binary_columns(pred_probs[:, problem]))
         two_bounds = unbounded[problem]
         if bounded:
-            two_bounds = cut_bounds(counts[problem], kernels.pruning_levels(two_labels, two_probs))
+            two_bounds = cut_bounds(counts[problem], pruning.multiclass_levels(two_labels, two_probs))
             assert np.array_equal(two_bounds, bounds[problem]), problem
-        two_class = kernels.pruning_entries(two_labels, two_probs, 1000, two_bounds)
+        two_class = pruning.multiclass_entries(two_labels, two_probs, 1000, two_bounds)
         ours = [(cell % 4, *rest) for cell, *rest in found if cell // 4 == problem]
         assert ours == _flat(two_class, counts[problem]), problem
         assert {cell for cell, *_ in ours} == set(np.flatnonzero(counts[problem]).tolist()), problem
@@ -177,8 +177,8 @@ def test_pruning_entries_come_in_blocks_of_rows_whatever_the_number_of_classes()
         labels = rng.integers(0, num_classes, 20_000)
         pred_probs = rng.dirichlet(np.ones(num_classes), 20_000)
         unbounded = np.full((num_classes, num_classes), np.inf)
-        found = kernels.pruning_entries(labels, pred_probs, 0, unbounded)
-        rows_per_block = kernels.ENTRIES_PER_BLOCK // num_classes
+        found = pruning.multiclass_entries(labels, pred_probs, 0, unbounded)
+        rows_per_block = pruning.ENTRIES_PER_BLOCK // num_classes
         assert len(found) == -(-20_000 // rows_per_block), num_classes
         rows = np.concatenate([part.rows() for part in found])
         assert np.array_equal(np.sort(rows), np.arange(20_000))

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlq.kernels import bounds, exact
+from dlq.kernels import exact
 from dlq.kernels.checks import InvalidRows, RowsOffOne, invalid_probabilities
 from dlq.kernels.columns import Columns
-from dlq.kernels.lowest import Entries
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND, at_columns
-from dlq.kernels.select import Histogram
 
 #: Slack used by cleanlab when comparing probabilities to thresholds.
 FLOATING_POINT_COMPARISON = 1e-6
@@ -336,107 +334,6 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     [True, False]
     """
     return (pred_probs.argmax(axis=1) != labels) & ~prediction_agrees(labels, pred_probs)
-
-
-def pruning_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
-    """A chunk's :func:`dlq.kernels.bounds.level_counts` of the pruning cells
-    (cell ``given * K + j``): each row's diagonal entry (``p_given``), and
-    its entries off the diagonal that score below 0 (``p_given - p_j`` of
-    the classes j that beat the given one).
-
-    Examples
-    --------
-    >>> counted = pruning_levels(np.array([0, 0, 1]), np.array([[.6, .4], [.2, .8], [.4, .6]]))
-    >>> (counted.bins // 33).tolist(), counted.counts.tolist()
-    ([0, 0, 1, 3], [1, 1, 1, 1])
-    """
-    num_classes = pred_probs.shape[1]
-    given = at_columns(pred_probs, labels)
-    beaten = np.flatnonzero(predicted_class(pred_probs)[1] > given)
-    margins = given[beaten, None] - pred_probs[beaten]
-    at, columns = np.nonzero(margins < 0)
-    labels = labels.astype(np.int64)
-    cells = np.concatenate([labels[beaten[at]] * num_classes + columns, labels * (num_classes + 1)])
-    scores = np.concatenate([np.take(margins, at * num_classes + columns), given])
-    return bounds.level_counts(cells, scores, num_classes * num_classes)
-
-
-#: Entries (rows times classes) of each block of :func:`pruning_entries`.
-ENTRIES_PER_BLOCK = 2**16
-
-
-def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray) -> list[Entries]:
-    """A chunk's entries of the cells of the confident joint that select
-    something, below their bound on the cut-off (``cut_bounds`` (K, K), of
-    :func:`dlq.kernels.bounds.cut_bounds`: -inf where a cell selects
-    nothing). Cell ``given * K + j`` ranks the rows given ``given`` by
-    ``p_given - p_j`` (the largest margin first) for j != given and by
-    ``p_given`` for j == given; ``agrees`` tells whether each row's
-    prediction, with 1e-6 added to the given label's probability, is the
-    given label.
-
-    A label with a cell of no known bound gives :class:`Entries` of all its
-    rows and classes, a block of rows each, every entry's cell told by its
-    row's label (entries of cells that select nothing are there but select
-    nothing). The other labels' entries below their cells' bounds come last,
-    one entry a row: off the diagonal, the classes that beat the given one.
-
-    Examples
-    --------
-    >>> labels, pred_probs = np.array([0, 0, 1]), np.array([[.6, .4], [.2, .8], [.4, .6]])
-    >>> [entries] = pruning_entries(labels, pred_probs, 10, np.array([[-np.inf, np.inf], [-np.inf, -np.inf]]))
-    >>> entries.rows().tolist(), entries.cells.tolist(), entries.scores[:, 1].round(1).tolist()
-    ([10, 11], [[0, 1], [0, 1]], [0.2, -0.6])
-    >>> [entries] = pruning_entries(labels, pred_probs, 10, np.array([[-np.inf, 0], [-np.inf, -np.inf]]))
-    >>> entries.rows().tolist(), entries.cells[:, 0].tolist(), entries.scores[:, 0].round(1).tolist()
-    ([11], [1], [-0.6])
-    """
-    num_classes = pred_probs.shape[1]
-    active = cut_bounds > -np.inf
-    off_diagonal = active & ~np.eye(num_classes, dtype=bool)
-    unbounded = (off_diagonal & (cut_bounds == np.inf)).any(axis=1)
-    given = at_columns(pred_probs, labels)
-    predicted = predicted_class(pred_probs)
-    agrees = prediction_agrees(labels, pred_probs, predicted)
-    found = _all_entries(labels, pred_probs, offset, agrees, unbounded & active.any(axis=1))
-    # the other labels' bounds are levels (exact in pred_probs' dtype), at most 0 off the diagonal
-    level = cut_bounds.astype(pred_probs.dtype)
-    bounded = ~unbounded[labels]
-    candidates = np.flatnonzero(bounded & off_diagonal.any(axis=1)[labels] & (predicted[1] > given))
-    margins = given[candidates, None] - pred_probs[candidates]
-    at, columns = np.nonzero(margins < np.where(off_diagonal, level, -np.inf)[labels[candidates]])
-    low = np.flatnonzero(bounded & (given < np.diagonal(level)[labels]))
-    rows = np.concatenate([candidates[at], low])
-    scores = np.concatenate([np.take(margins, at * num_classes + columns), given[low]])
-    cells = labels[rows].astype(np.int64) * num_classes + np.concatenate([columns, labels[low]])
-    if rows.size:
-        found.append(Entries(scores[:, None], cells[:, None], rows + offset, agrees[rows][:, None]))
-    return found
-
-
-def _all_entries(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, agrees: np.ndarray, of_labels: np.ndarray
-) -> list[Entries]:
-    """Entries of every row and class of the rows given one of ``of_labels``
-    (a mask of classes), in label order, a block of rows each."""
-    num_classes = pred_probs.shape[1]
-    # rows by label: a block's cells are then few, and the histogram counts they add to stay in cache
-    by_label = np.argsort(labels, kind="stable")
-    by_label = by_label[of_labels[labels[by_label]]]
-    cell_type = np.int32 if num_classes * num_classes < 2**31 else np.int64
-    columns = np.arange(num_classes, dtype=cell_type)
-    step = max(1, ENTRIES_PER_BLOCK // num_classes)
-    found = []
-    for start in range(0, by_label.shape[0], step):  # blocks of rows, whose temporaries stay in cache
-        block = by_label[start : start + step]
-        given, probs = labels[block], pred_probs[block]
-        rows = np.arange(given.shape[0])
-        given_probs = probs[rows, given]
-        scores = given_probs[:, None] - probs
-        scores[rows, given] = given_probs
-        row_cells = given.astype(cell_type)[:, None] * cell_type(num_classes) + columns
-        found.append(Entries(scores, row_cells, block + offset, agrees[block, None]))
-    return found
 
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:

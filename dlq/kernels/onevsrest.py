@@ -12,13 +12,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlq.kernels import bounds, exact
+from dlq.kernels import exact
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scores_
 from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
 from dlq.kernels.columns import Columns, Lists
-from dlq.kernels.lowest import Entries
-from dlq.kernels.select import Histogram
 
 
 def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
@@ -201,11 +199,11 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     disagrees = predicted_positive != positive_label
     prune = np.count_nonzero((predicted_prob >= cutoff) & disagrees, axis=0).astype(np.int64)
     given = np.where(positive_label, positive, negative)
-    agrees = _agrees(positive_label, given, predicted_positive, predicted_prob)
+    agrees = prediction_agrees(positive_label, given, predicted_positive, predicted_prob)
     return BinaryPass2(_scores_from(given, negative, positive, positive_label, method), agrees, prune)
 
 
-def _agrees(
+def prediction_agrees(
     positive_label: np.ndarray, given: np.ndarray, predicted_positive: np.ndarray, predicted_prob: np.ndarray
 ) -> np.ndarray:
     """:func:`dlq.kernels.multiclass.prediction_agrees` of every binary problem: the
@@ -231,7 +229,7 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     positive_label = labels.astype(bool)
     negative, positive = binary_columns(pred_probs)
     given = np.where(positive_label, positive, negative)
-    return ~_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
+    return ~prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
 
 
 def _confident_guesses(
@@ -247,7 +245,7 @@ def _confident_guesses(
     guess = np.where(confident_negative & confident_positive, positive > negative, confident_positive)
     counted = confident_negative | confident_positive
     given = np.where(positive_label, positive, negative)
-    agrees = _agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
+    agrees = prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
     return guess, counted, counted & (guess != positive_label) & ~agrees
 
 
@@ -286,62 +284,6 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     side = labels.astype(np.int64)
     cells = np.concatenate([(column + side * 2 + guess)[counted], (column + 4 + side)[issues]])
     return np.bincount(cells, minlength=num_classes * 6).reshape(num_classes, 3, 2).astype(np.int64)
-
-
-def pruning_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
-    """:func:`dlq.kernels.multiclass.pruning_levels` of every binary problem
-    (cells ``4 k + 2 given + class``).
-
-    Examples
-    --------
-    >>> counted = pruning_levels(np.array([[0, 1], [0, 1]]), np.array([[0.7, 0.9], [0.4, 0.2]]))
-    >>> (counted.bins // 33).tolist(), counted.counts.tolist()
-    ([0, 0, 1, 6, 7, 7], [1, 1, 1, 1, 1, 1])
-    """
-    num_classes = pred_probs.shape[1]
-    positive_label = labels.astype(bool)
-    negative, positive = binary_columns(pred_probs)
-    given = np.where(positive_label, positive, negative)
-    margins = given - np.where(positive_label, negative, positive)
-    beaten = margins < 0
-    side = positive_label.astype(np.int64)
-    first_cell = np.arange(num_classes) * 4
-    cells = np.concatenate([(first_cell + 2 * side + 1 - side)[beaten], (first_cell + 3 * side).reshape(-1)])
-    return bounds.level_counts(cells, np.concatenate([margins[beaten], given.reshape(-1)]), 4 * num_classes)
-
-
-def pruning_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray) -> list[Entries]:
-    """:func:`dlq.kernels.multiclass.pruning_entries` of every binary
-    problem whose cell selects something in ``cut_bounds`` (K, 2, 2): the
-    entries below the cell's bound; the cells of problem k are numbered
-    ``4 k + 2 given + class``, one per :class:`Entries`.
-
-    Examples
-    --------
-    >>> labels, pred_probs = np.array([[0, 1], [0, 1]]), np.array([[0.7, 0.9], [0.4, 0.2]])
-    >>> cut_bounds = np.full((2, 2, 2), -np.inf)
-    >>> cut_bounds[0, 0, 1] = np.inf
-    >>> [entries] = pruning_entries(labels, pred_probs, 10, cut_bounds)
-    >>> entries.cells.tolist(), entries.rows().tolist()
-    ([1], [10, 11])
-    >>> cut_bounds[0, 0, 1] = 0
-    >>> [entries] = pruning_entries(labels, pred_probs, 10, cut_bounds)
-    >>> entries.rows().tolist()
-    [10]
-    """
-    # one contiguous row per problem
-    positive_label = np.ascontiguousarray(labels.T).astype(bool)
-    negative, positive = binary_columns(np.ascontiguousarray(pred_probs.T))
-    given = np.where(positive_label, positive, negative)
-    noise_scores = given - np.where(positive_label, negative, positive)
-    agrees = _agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
-    found = []
-    for problem, side, towards in np.argwhere(cut_bounds > -np.inf):
-        scores = (given if side == towards else noise_scores)[problem]
-        rows = np.flatnonzero((positive_label[problem] == side) & (scores < cut_bounds[problem, side, towards]))
-        cell = np.array([4 * problem + 2 * side + towards], dtype=np.int64)
-        found.append(Entries(scores[rows, None], cell, rows + offset, agrees[problem, rows][:, None]))
-    return found
 
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dlq.kernels import multiclass, onevsrest, subblocks
+from dlq.kernels import multiclass, onevsrest, pruning, subblocks
 from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
 from dlq.kernels.columns import Columns
@@ -137,12 +137,12 @@ class MultiClass:
         return multiclass.off_diagonal(labels, pred_probs, thresholds)[:, None]
 
     def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
-        return multiclass.pruning_levels(labels, pred_probs)
+        return pruning.multiclass_levels(labels, pred_probs)
 
     def pruning_entries(
         self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
     ) -> list[Entries]:
-        return multiclass.pruning_entries(labels, pred_probs, offset, cut_bounds[0])
+        return pruning.multiclass_entries(labels, pred_probs, offset, cut_bounds[0])
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return multiclass.issue_columns(labels, pred_probs)
@@ -210,12 +210,12 @@ class OneVsRest:
         return onevsrest.off_diagonal(labels, pred_probs, thresholds)
 
     def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
-        return onevsrest.pruning_levels(labels, pred_probs)
+        return pruning.one_vs_rest_levels(labels, pred_probs)
 
     def pruning_entries(
         self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
     ) -> list[Entries]:
-        return onevsrest.pruning_entries(labels, pred_probs, offset, cut_bounds)
+        return pruning.one_vs_rest_entries(labels, pred_probs, offset, cut_bounds)
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return onevsrest.issue_columns(labels, pred_probs)
