@@ -1,6 +1,6 @@
 """dlq at scale: time and peak memory against rows and against chunks, in fresh processes.
 
-    python benchmarks/scale.py --data /tmp/dlq-scale              # 1M, 4M and 20M rows x 50 (about 10 minutes)
+    python benchmarks/scale.py --data /tmp/dlq-scale              # 1M, 4M and 20M rows x 50 (several minutes)
     python benchmarks/scale.py --data /tmp/dlq-scale --rows 1000000 4000000   # a quicker look
 
 Writes each data set once (float32 softmax of N(0, 1) logits with the true

@@ -119,21 +119,26 @@ class _JointRecord(NamedTuple):
     levels: Histogram | None
 
 
+def _joint_counts(
+    labels: np.ndarray, pred_probs: np.ndarray, problems: Problems, thresholds: np.ndarray, with_levels: bool
+) -> _JointRecord:
+    levels = problems.pruning_levels(labels, pred_probs) if with_levels else None
+    return _JointRecord(None, problems.joint_counts(labels, pred_probs, thresholds), levels)
+
+
 def _joint_record(
     labels: np.ndarray,
     pred_probs: np.ndarray,
-    offset: int | None,
+    offset: int,
     problems: Problems,
     thresholds: np.ndarray,
     with_levels: bool,
 ) -> _JointRecord:
-    partials = None
-    if offset is not None:  # pass 1 and the counts in one read
-        partials = problems.threshold_partials(labels, pred_probs, offset)
-        if partials.invalid:  # the validation will raise; count nothing
-            labels, pred_probs = labels[:0], pred_probs[:0]
-    levels = problems.pruning_levels(labels, pred_probs) if with_levels else None
-    return _JointRecord(partials, problems.joint_counts(labels, pred_probs, thresholds), levels)
+    """Pass 1 and the counts in one read."""
+    partials = problems.threshold_partials(labels, pred_probs, offset)
+    if partials.invalid:  # the validation will raise; count nothing
+        labels, pred_probs = labels[:0], pred_probs[:0]
+    return _joint_counts(labels, pred_probs, problems, thresholds, with_levels)._replace(partials=partials)
 
 
 def _label_counts(problems: Problems, partials: Any) -> np.ndarray:
@@ -156,9 +161,7 @@ def confident_joint(
         partials, thresholds = threshold_pass(
             problems, labels, pred_probs, absent_class_threshold=absent_class_threshold
         )
-        records = per_chunk(
-            _joint_record, *reread(labels, pred_probs), None, problems, thresholds, with_levels, offset=False
-        )
+        records = per_chunk(_joint_counts, *reread(labels, pred_probs), problems, thresholds, with_levels, offset=False)
     else:
         records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds, with_levels)
         partials = tree(records, part="partials", combine=problems.combine_partials)
