@@ -11,11 +11,12 @@ import os
 import re
 from typing import Any
 
+import dask
 import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
 
-from dlq.graphs.blocks import read_by_its_tasks, stored_source
+from dlq.graphs.blocks import joined, joined_source, read_by_its_tasks, stored_source
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20
@@ -113,6 +114,40 @@ def _rows_per_chunk(shape: tuple[int, ...], itemsize: int, storage_rows: int | N
     return int(min(rows, max(shape[0], 1)))
 
 
+def _joined_rows(sizes: tuple[int, ...], target: int) -> tuple[int, ...]:
+    """Row chunks of about ``target`` rows made of runs of whole chunks ``sizes``.
+
+    Examples
+    --------
+    >>> _joined_rows((3, 3, 3, 3, 1), 5)
+    (6, 6, 1)
+    """
+    rows, run = [], 0
+    for size in sizes:
+        run += size
+        if run >= target:
+            rows.append(run)
+            run = 0
+    return (*rows, run) if run else tuple(rows)
+
+
+def _coarser(rows: tuple[int, ...], sizes: tuple[int, ...]) -> bool:
+    """Whether every boundary of the row chunks ``rows`` is one of ``sizes``'s."""
+    return set(np.cumsum(rows).tolist()) <= set(np.cumsum(sizes).tolist())
+
+
+def _dask_rows(array: da.Array, chunk_rows: int | tuple[int, ...] | None) -> da.Array:
+    sizes = array.chunks[0]
+    if chunk_rows is None:
+        target = _rows_per_chunk(array.shape, array.dtype.itemsize, None)
+        if not dask.config.get("dlq.join-small-chunks", True) or 2 * array.shape[0] > target * len(sizes):
+            return array
+        chunk_rows = _joined_rows(sizes, target)
+    if isinstance(chunk_rows, tuple) and chunk_rows != sizes and _coarser(chunk_rows, sizes):
+        return joined(array, chunk_rows)
+    return array.rechunk({0: chunk_rows})
+
+
 def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | None = None) -> da.Array:
     """Open ``source`` as a dask array chunked along rows only.
 
@@ -125,20 +160,23 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         What the array is called in error messages.
     chunk_rows : int or tuple of int, optional
         Rows per chunk, or the row chunks themselves. By default a dask array
-        keeps its chunks, an array stored in chunks (zarr, HDF5) gets a
-        multiple of its stored chunk, and anything else gets about 16 MiB per
-        chunk.
+        keeps its chunks, unless they hold less than half of about 16 MiB of
+        pred_probs on average: runs of them are then joined, whole, into
+        about that much (dask's config ``dlq.join-small-chunks: False``
+        keeps them); an array stored in chunks (zarr, HDF5) gets a multiple
+        of its stored chunk, and anything else about 16 MiB per chunk.
 
     Examples
     --------
     >>> open_array(np.zeros((10, 3)), name="pred_probs", chunk_rows=4).chunks
     ((4, 4, 2), (3,))
+    >>> open_array(da.zeros((200_000, 10), chunks=(1_000, 10)), name="pred_probs").chunks[0]
+    (50000, 50000, 50000, 50000)
     """
     refuse_query_planning()
     source = array_like(source, name=name)
     if isinstance(source, da.Array):
-        array = source if chunk_rows is None else source.rechunk({0: chunk_rows})
-        return array.rechunk({axis: -1 for axis in range(1, array.ndim)})
+        return _dask_rows(source.rechunk({axis: -1 for axis in range(1, source.ndim)}), chunk_rows)
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
     if chunk_rows is None:
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
@@ -227,7 +265,9 @@ def checked_pred_probs(pred_probs: da.Array) -> da.Array:
     if pred_probs.shape[1] < 2:
         raise ValueError(f"pred_probs must have at least 2 columns (classes); got shape {pred_probs.shape}")
     if pred_probs.dtype == np.float16:
-        stored = stored_source(pred_probs)
+        stored, joining = stored_source(pred_probs), joined_source(pred_probs)
+        if joining is not None:  # cast the chunks before joining them, as a later pass will
+            return joined(joining.source.astype(np.float32), joining.rows)
         cast = pred_probs.astype(np.float32)
         return cast if stored is None else read_by_its_tasks(cast, stored.source, dtype=np.float32)
     if pred_probs.dtype not in (np.float32, np.float64):

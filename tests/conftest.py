@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import functools
 
+import dask
 import numpy as np
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks_kept():
+    """The tests cut small data sets into small chunks on purpose, to
+    exercise many chunks; by default dlq joins a dask array's small chunks
+    (see ``dlq.io.open_array``), as the tests that say so check."""
+    with dask.config.set({"dlq.join-small-chunks": False}):
+        yield
 
 
 def noisy_classification(

@@ -382,3 +382,64 @@ def test_a_filters_work_and_what_it_keeps_do_not_grow_with_the_chunks(monkeypatc
     assert np.array_equal(many_issues, issues) and many_made == made
     assert made < 12_000 * 8 / 4  # the bounds spare most entries
     assert kept <= 1.5 * issues.sum() and many_kept <= 1.5 * issues.sum() + 240
+
+
+class _CopyingReader:
+    """An array-like whose every read is a copy, as from a file."""
+
+    def __init__(self, array):
+        self.array, self.shape, self.dtype, self.ndim = array, array.shape, array.dtype, array.ndim
+
+    def __getitem__(self, item):
+        return self.array[item].copy()
+
+
+def _joined_run(labels, pred_probs, n_chunks, finder):
+    """``finder`` on the data cut in ``n_chunks`` dask chunks, small chunks
+    joined: its answer, the tasks run by kind and the most ndarray bytes the
+    threaded scheduler held at once."""
+    from dask.callbacks import Callback
+    from dask.utils import key_split
+
+    rows = -(-labels.shape[0] // n_chunks)
+    kinds, held = Counter(), []
+
+    class Watched(Callback):
+        def _pretask(self, key, dsk, state):
+            kinds[key_split(key)] += 1
+
+        def _posttask(self, key, result, dsk, state, id):
+            arrays = [value for value in state["cache"].values() if isinstance(value, np.ndarray)]
+            held.append(sum(value.nbytes for value in arrays if value.dtype != object))
+
+    with dask.config.set({"dlq.join-small-chunks": True}), Watched():
+        found = finder(
+            da.from_array(_CopyingReader(labels), chunks=rows, asarray=True),
+            da.from_array(_CopyingReader(pred_probs), chunks=(rows, pred_probs.shape[1]), asarray=True),
+        )
+    return found, kinds, max(held)
+
+
+@pytest.mark.parametrize(
+    "finder",
+    [
+        lambda y, p: dlq.find_label_issues(y, p, n_jobs=2),
+        lambda y, p: dlq.find_label_issues_batched(y, p, n_jobs=2, verbose=False),
+    ],
+)
+def test_small_dask_chunks_are_joined_and_the_work_does_not_grow_with_them(finder):
+    """A dask array in 10 or 1,000 chunks is worked on in the same few runs
+    of them joined: the same answer as in memory, and beyond one read task
+    per chunk and pass (the caller's array's own), the same tasks. Each pass
+    joins its own reads: copies of the first pass's joined chunks ran ahead
+    of their passes and held every pass's rows at once."""
+    labels, pred_probs = noisy_classification(200_000, 4, seed=41, dtype=np.float32)
+    expected = finder(labels, pred_probs)
+    few, few_kinds, _ = _joined_run(labels, pred_probs, 10, finder)
+    many, many_kinds, many_held = _joined_run(labels, pred_probs, 1_000, finder)
+    np.testing.assert_array_equal(few, expected)
+    np.testing.assert_array_equal(many, expected)
+    assert many_held <= 1.5 * pred_probs.nbytes, (many_held, pred_probs.nbytes)  # not about 6x
+    reads = many_kinds.pop("array") / 1_000 / 2  # labels and pred_probs
+    assert reads == few_kinds.pop("array") / 10 / 2 and reads <= 5
+    assert sum(many_kinds.values()) <= 1.5 * sum(few_kinds.values()), (few_kinds, many_kinds)  # 4 runs, not 3

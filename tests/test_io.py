@@ -104,6 +104,29 @@ def test_dask_arrays_keep_their_chunks(data, expected):
     assert np.array_equal(np.sort(found), expected)
 
 
+def test_small_dask_chunks_are_joined_whole_with_the_labels_alike(data, expected):
+    """Runs of a dask array's small chunks are joined, never cut; labels in
+    chunks as small or smaller follow them, float16 is cast before joining,
+    and the issues stay cleanlab's."""
+    import dask
+
+    from dlq.graphs.blocks import joined_source
+
+    with dask.config.set({"dlq.join-small-chunks": True}):
+        for dtype in (np.float32, np.float16):
+            labels = da.from_array(data.labels, chunks=50)
+            pred_probs = da.from_array(data.pred_probs.astype(dtype), chunks=(300, 5))
+            opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+            assert len(opened_probs.chunks[0]) < 20 and opened_probs.dtype == np.float32
+            assert set(np.cumsum(opened_probs.chunks[0])) <= set(range(300, 6001, 300))
+            assert opened_labels.chunks[0] == opened_probs.chunks[0]
+            assert joined_source(opened_probs) is not None and joined_source(opened_labels) is not None
+        found = dlq.find_label_issues_batched(labels, da.from_array(data.pred_probs, chunks=(300, 5)), verbose=False)
+        assert np.array_equal(np.sort(found), expected)
+    uneven = io.open_inputs(da.from_array(data.labels, chunks=70), da.from_array(data.pred_probs, chunks=(300, 5)))
+    assert uneven[0].chunks[0] == uneven[1].chunks[0] and joined_source(uneven[0]) is None
+
+
 def test_unchunked_input_gets_about_16_mib_chunks():
     pred_probs = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(40_000_000, 2), strides=(0, 0))
     opened = io.open_array(pred_probs, name="pred_probs")
