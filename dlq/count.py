@@ -10,7 +10,7 @@ from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
-from dlq.kernels import joint
+from dlq.kernels import joint, sets
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.scheduler import computed_unless_lazy
 
@@ -163,7 +163,7 @@ def num_label_issues(
 
 
 def _union_size(per_class_issues: list[np.ndarray]) -> int:
-    return int(np.unique(np.concatenate(per_class_issues)).shape[0])
+    return int(sets.union(per_class_issues).shape[0])
 
 
 def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, estimation_method: str) -> Any:

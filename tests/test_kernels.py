@@ -10,7 +10,7 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq.kernels import exact, onevsrest, pruning, select
+from dlq.kernels import exact, onevsrest, pruning, select, sets
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
 from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts
@@ -201,3 +201,12 @@ def test_cut_bounds_are_the_deepest_levels_that_hold_each_cells_count(seed):
         holding = [level for level in LEVELS if np.count_nonzero(mine < level) >= wanted[cell]]
         expected = -np.inf if wanted[cell] == 0 else min(holding, default=np.inf)
         assert found[cell] == expected, cell
+
+
+@pytest.mark.parametrize("high", [1, 5, 10**9])
+def test_index_sets_are_numpys_unique_and_union(high):
+    rng = np.random.default_rng(high)
+    parts = [rng.integers(0, high, size) for size in (0, 1, 7, 1000)]
+    for part in parts:
+        np.testing.assert_array_equal(sets.unique(part), np.unique(part))
+    np.testing.assert_array_equal(sets.union(parts), np.unique(np.concatenate(parts)))

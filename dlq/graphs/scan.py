@@ -22,7 +22,7 @@ from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, reread, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
 from dlq.graphs.rows import RowColumns, in_ranked_order, inside, mask_block, row_mask, sorted_indices
-from dlq.kernels import multiclass, subblocks
+from dlq.kernels import multiclass, sets, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
@@ -244,7 +244,7 @@ def multiclass_scan(
 
 
 def _union(per_problem: list[np.ndarray]) -> np.ndarray:
-    return np.unique(np.concatenate([np.zeros(0, np.int64), *per_problem]))
+    return sets.union(per_problem)
 
 
 def _union_scores(found: subblocks.BatchedPass, union: np.ndarray, start: int, stop: int) -> Lowest:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dlq.kernels import sets
 from dlq.kernels.lowest import Lowest
 from dlq.kernels.multiclass import FLOATING_POINT_COMPARISON
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND
@@ -277,8 +278,8 @@ def pruned(
         mine = (problem == p) & issue
         flagged = []
         if by_noise_rate:
-            flagged.append(np.unique(selected.indices[mine & (given != towards)]))
+            flagged.append(sets.unique(selected.indices[mine & (given != towards)]))
         if by_class:
-            flagged.append(np.unique(selected.indices[mine & (given == towards)]))
-        found.append(np.intersect1d(flagged[0], flagged[-1]) if len(flagged) == 2 else flagged[0])
+            flagged.append(sets.unique(selected.indices[mine & (given == towards)]))
+        found.append(np.intersect1d(flagged[0], flagged[-1], assume_unique=True) if len(flagged) == 2 else flagged[0])
     return found

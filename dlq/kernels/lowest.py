@@ -131,6 +131,8 @@ class Lowest:
         [2, 3]
         """
         together = Lowest(*(np.concatenate([getattr(part, name) for part in parts]) for name in _FIELDS))
+        if together.cells.size <= together.limits.min(initial=KEPT_WHOLE):  # no cell can be over (kept whole)
+            return together
         by_cell, starts, stops = _segments(together.cells)
         limits = together.limits[by_cell[starts]]
         over = np.flatnonzero(stops - starts > limits)

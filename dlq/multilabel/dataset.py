@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dlq.kernels import sets
 from dlq.multilabel.filter import PerClassIssues, per_class_issues
 
 if TYPE_CHECKING:  # pandas is imported when a table is made: importing it costs some 60 MB
@@ -167,7 +168,7 @@ def overall_multilabel_health_score(
 
 
 def _health_score(found: PerClassIssues) -> float:
-    return 1.0 - np.unique(np.concatenate(found.issues)).shape[0] / found.n_examples
+    return 1.0 - sets.union(found.issues).shape[0] / found.n_examples
 
 
 def health_summary(

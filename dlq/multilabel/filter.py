@@ -20,7 +20,7 @@ import numpy as np
 from dlq import _validation, aggregators, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs.rows import take_rows
-from dlq.kernels import onevsrest
+from dlq.kernels import onevsrest, sets
 from dlq.multilabel.searches import (
     in_memory_options,
     low_memory_search,
@@ -163,7 +163,7 @@ def find_label_issues(
     else:
         found = per_class_search(labels, pred_probs, options, filter_by)
         thresholds, per_class = compute(found.thresholds, found.per_problem, n_jobs=n_jobs, progress=verbose)
-        issues = np.unique(np.concatenate(per_class))
+        issues = sets.union(per_class)
         if options.ranked_by is not None:
             row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
             rank_thresholds = thresholds if options.rank_adjust else None
@@ -261,7 +261,7 @@ def _ranked_per_class(
     n_jobs: int | None,
 ) -> list[np.ndarray]:
     """Each class's issues ranked by that class's binary score."""
-    union = np.unique(np.concatenate(per_class))
+    union = sets.union(per_class)
     row_labels, row_probs = _rows(labels, pred_probs, union, n_jobs)
     scores = onevsrest.per_class_scores(row_labels, row_probs, method=method, thresholds=thresholds)
     return [_ranked(issues, scores[np.searchsorted(union, issues), k]) for k, issues in enumerate(per_class)]
@@ -302,7 +302,7 @@ def per_class_issues(
     options = in_memory_options(filter_by, frac_noise, min_examples_per_class, confident_joint, pred_probs.shape[1])
     found = per_class_search(labels, pred_probs, options, filter_by)
     thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)
-    union = np.unique(np.concatenate(issues))
+    union = sets.union(issues)
     (union_labels,) = compute(take_rows(labels, union))
     labelled = [union_labels[np.searchsorted(union, rows), k].astype(bool) for k, rows in enumerate(issues)]
     return PerClassIssues(labels.shape[0], thresholds, issues, labelled)

@@ -15,6 +15,7 @@ from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLA
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
 from dlq.graphs.blocks import step
+from dlq.kernels import sets
 from dlq.kernels.problems import ONE_VS_REST
 
 
@@ -86,11 +87,11 @@ def in_memory_options(
 
 def union_of(per_class: list[np.ndarray]) -> np.ndarray:
     """The examples with an issue in some class, sorted."""
-    return np.unique(np.concatenate([np.zeros(0, np.int64), *per_class]))
+    return sets.union(per_class)
 
 
 def _union_size(per_class: list[np.ndarray]) -> np.ndarray:
-    return np.array([np.unique(np.concatenate(per_class)).shape[0]])
+    return np.array([sets.union(per_class).shape[0]])
 
 
 def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions) -> Delayed:
