@@ -59,3 +59,27 @@ def test_warnings_point_at_the_caller(call):
     assert ours
     for warning in ours:
         assert warning.filename == __file__, (str(warning.message), warning.filename, warning.lineno)
+
+
+@pytest.mark.slow
+def test_the_rounding_warning_reaches_the_session_from_a_cluster_worker():
+    """On a cluster the thresholds' task runs in a worker process: its
+    warning of rounded values is sent on to the client's session, not left
+    in the worker's log."""
+    import time
+
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        found = dlq.find_label_issues(LABELS, ROUNDED)
+        deadline = time.monotonic() + 10
+        while not any("outside [0, 1]" in str(warning.message) for warning in caught) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the event comes through the scheduler
+    np.testing.assert_array_equal(found, dlq.find_label_issues(LABELS, ROUNDED))
+    notes = [str(warning.message) for warning in caught if "outside [0, 1]" in str(warning.message)]
+    assert len(notes) == 1 and "1 row" in notes[0], notes

@@ -9,6 +9,7 @@ for one) are arguments.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -38,12 +39,23 @@ def _valid(partials: Any) -> Any:
     return partials
 
 
+def _warn_the_clients(message: str) -> None:
+    """Warn here, and on a dask.distributed worker also in the sessions of
+    its clients (distributed's ``warn``); distributed is not imported here
+    when nothing else has imported it: no cluster runs then."""
+    distributed = sys.modules.get("distributed")
+    if distributed is not None:
+        distributed.warn(message, UserWarning)
+    else:
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+
 def validated_thresholds(problems: Problems, partials: Any, absent_class_threshold: float) -> np.ndarray:
     """The thresholds from summed partials, after raising for the first
     invalid row, if any, and warning of rows rounded outside [0, 1]."""
     note = _valid(partials).invalid.rounding_note()
     if note is not None:
-        warnings.warn(note, UserWarning, stacklevel=2)
+        _warn_the_clients(note)
     return problems.thresholds(partials, absent_class_threshold=absent_class_threshold)
 
 

@@ -66,10 +66,10 @@ class InvalidRows:
         if not self.rounded:
             return None
         row, value = self.first_rounded
+        rows = "1 row of pred_probs holds" if self.rounded == 1 else f"{self.rounded:,} rows of pred_probs hold"
         return (
-            f"{self.rounded:,} rows of pred_probs hold values outside [0, 1] by up to {ROUNDING_SLACK} (the first "
-            f"is row {row}, with {value}), as storing probabilities at low precision such as float16 leaves them; "
-            "they are used as they are"
+            f"{rows} values outside [0, 1] by up to {ROUNDING_SLACK} (the first is row {row}, with {value}), "
+            "as storing probabilities at low precision such as float16 leaves them; they are used as they are"
         )
 
     @staticmethod
