@@ -157,7 +157,12 @@ def _joined(parts: list[RowColumns]) -> RowColumns:
 
 
 def _in_ranked_order(found: RowColumns, ranked: Lowest) -> Columns:
-    order = np.searchsorted(found.indices, ranked.indices)  # chunks come in order, each its rows in order
+    # found.indices are ranked.indices sorted (chunks come in order, each its
+    # rows in order): each issue's row there is its rank by index, an inverse
+    # permutation (0.12 s for 2.9 million issues; a binary search of each, 1.5 s)
+    by_index = np.argsort(ranked.indices)
+    order = np.empty_like(by_index)
+    order[by_index] = np.arange(by_index.shape[0])
     return {"index": ranked.indices, **columns.taken(found.columns, order), "score": ranked.scores.astype(np.float64)}
 
 
