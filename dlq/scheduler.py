@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import warnings
 from typing import Any
 
 import dask
 import dask.array as da
+import dask.threaded
 
 from dlq._validation.checks import warn_caller
 
@@ -23,7 +25,7 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
     gain nothing from them, and a key computed twice (pass 1 alone, then
     with pass 2) must be the same task both times.
     """
-    if dask.base.get_scheduler() is not None:
+    if _scheduler_chosen():
         if progress and _distributed_client() is not None:
             return _compute_with_distributed_progress(collections)
         return dask.compute(*collections, optimize_graph=False)
@@ -36,10 +38,21 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
     # code in a worker thread: it is told again at the caller's line
     with warnings.catch_warnings(record=True) as caught, bar:
         warnings.simplefilter("always")
-        computed = dask.compute(*collections, scheduler="threads", num_workers=n_jobs, optimize_graph=False)
+        # the threaded scheduler itself, not its name: dask would import
+        # distributed (0.1 s) to look for a client by that name
+        computed = dask.compute(*collections, scheduler=dask.threaded.get, num_workers=n_jobs, optimize_graph=False)
     for warning in caught:
         warn_caller(str(warning.message), warning.category)
     return computed
+
+
+def _scheduler_chosen() -> bool:
+    """Whether dask's config names a scheduler or a distributed client is
+    active; none can be when distributed has not been imported, and asking
+    dask would import it (0.1 s)."""
+    if dask.config.get("scheduler", None) is None and "distributed" not in sys.modules:
+        return False
+    return dask.base.get_scheduler() is not None
 
 
 def _distributed_client() -> Any:

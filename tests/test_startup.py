@@ -1,0 +1,33 @@
+"""What a script's first call pays: no import of dask.distributed when no cluster can be running."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+
+def test_no_call_imports_distributed_when_no_cluster_can_exist():
+    """Without distributed imported, no client can exist: dlq runs on local
+    threads without asking dask for one, which would import distributed (a
+    tenth of a second of every script's first call)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import dlq
+        rng = np.random.default_rng(0)
+        pred_probs = rng.dirichlet(np.ones(4), 2000).astype(np.float32)
+        labels = rng.integers(0, 4, 2000)
+        multilabels = rng.random((2000, 4)) < 0.3
+        dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
+        dlq.find_label_issues(labels, pred_probs)
+        dlq.get_label_quality_scores(labels, pred_probs, adjust_pred_probs=True)
+        dlq.scan(labels, pred_probs).compute()
+        dlq.multilabel.find_label_issues(multilabels, pred_probs)
+        dlq.multilabel.get_label_quality_scores(multilabels, pred_probs)
+        print("distributed" in sys.modules)
+        """
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False", found.stderr
