@@ -13,7 +13,7 @@ from conftest import noisy_classification
 from dlq.kernels import exact, onevsrest, pruning, select, sets
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
-from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts
+from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts, levels_above
 from dlq.kernels.checks import InvalidRows
 from dlq.kernels.select import Histogram
 
@@ -210,3 +210,24 @@ def test_index_sets_are_numpys_unique_and_union(high):
     for part in parts:
         np.testing.assert_array_equal(sets.unique(part), np.unique(part))
     np.testing.assert_array_equal(sets.union(parts), np.unique(np.concatenate(parts)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_levels_above_each_score_are_counted_as_by_comparing_with_every_level(dtype):
+    """The binary-exponent count agrees with counting the levels above each
+    score: at every level, one step to either side of it, at 0 and -0, and
+    at random scores of every magnitude in [-1, 1]."""
+    levels = LEVELS.astype(dtype)
+    rng = np.random.default_rng(3)
+    scores = np.concatenate(
+        [
+            levels,
+            np.nextafter(levels, dtype(2)),
+            np.nextafter(levels, dtype(-2)),
+            np.array([0.0, -0.0, 1.0, -1.0, 1e-30, -1e-30, 0.75, -0.75]),
+            rng.uniform(-1, 1, 20_000) * 2.0 ** -rng.integers(0, 24, 20_000),
+        ]
+    ).astype(dtype)
+    scores = scores[(scores >= -1) & (scores <= 1)]
+    expected = (LEVELS[None, :] > scores.astype(np.float64)[:, None]).sum(axis=1)
+    np.testing.assert_array_equal(levels_above(scores), expected)

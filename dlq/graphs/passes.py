@@ -134,8 +134,9 @@ class _JointRecord(NamedTuple):
 def _joint_counts(
     labels: np.ndarray, pred_probs: np.ndarray, problems: Problems, thresholds: np.ndarray, with_levels: bool
 ) -> _JointRecord:
-    levels = problems.pruning_levels(labels, pred_probs) if with_levels else None
-    return _JointRecord(None, problems.joint_counts(labels, pred_probs, thresholds), levels)
+    if with_levels:
+        return _JointRecord(None, *problems.joint_counts_and_levels(labels, pred_probs, thresholds))
+    return _JointRecord(None, problems.joint_counts(labels, pred_probs, thresholds), None)
 
 
 def _joint_record(

@@ -79,10 +79,10 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     >>> part.class_counts.tolist()
     [1, 2]
     """
-    n_rows, num_classes = pred_probs.shape
+    num_classes = pred_probs.shape[1]
     invalid = invalid_rows(labels, pred_probs, offset)
     valid_labels = np.where((labels < 0) | (labels >= num_classes), 0, labels)
-    given_prob = pred_probs[np.arange(n_rows), valid_labels]
+    given_prob = at_columns(pred_probs, valid_labels)
     return ThresholdPartials(
         limb_sums=exact.sums_by_group(np.where(np.isfinite(given_prob), given_prob, 0.0), valid_labels, num_classes),
         class_counts=np.bincount(valid_labels, minlength=num_classes).astype(np.int64),
@@ -281,15 +281,25 @@ def _guesses(pred_probs: np.ndarray, thresholds: np.ndarray, predicted: np.ndarr
     """Each row's confidently predicted class, and whether it has one (``predicted``: each row's argmax)."""
     confident = pred_probs >= thresholds - FLOATING_POINT_COMPARISON
     n_confident = np.count_nonzero(confident, axis=1)
-    return np.where(n_confident > 1, predicted, confident.argmax(axis=1)), n_confident > 0
+    # the one confident class of a row is its argmax, unless the argmax is below its threshold
+    guess = np.where(n_confident > 0, predicted, 0)
+    elsewhere = np.flatnonzero((n_confident == 1) & ~at_columns(confident, predicted))
+    guess[elsewhere] = confident[elsewhere].argmax(axis=1)
+    return guess, n_confident > 0
 
 
-def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def confident_joint_counts(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    thresholds: np.ndarray,
+    predicted: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Per-chunk counts of the confident joint and of its off-diagonal rows
     whose prediction disagrees with their label, as one (K + 1, K) array: rows
     0..K-1 are the (given, confident) counts, row K counts the off-diagonal
     examples per given label whose argmax, with 1e-6 added to the given
-    label's probability, is not the given label.
+    label's probability, is not the given label. ``predicted`` is
+    :func:`predicted_class` of pred_probs, when already at hand.
 
     Examples
     --------
@@ -299,7 +309,7 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     [[1, 1], [1, 1], [1, 1]]
     """
     num_classes = pred_probs.shape[1]
-    predicted = predicted_class(pred_probs)
+    predicted = predicted or predicted_class(pred_probs)
     guess, counted = _guesses(pred_probs, thresholds, predicted[0])
     joint = np.bincount(labels[counted] * num_classes + guess[counted], minlength=num_classes * num_classes)
     off_diagonal_ = counted & (guess != labels) & ~prediction_agrees(labels, pred_probs, predicted)

@@ -69,8 +69,11 @@ class Problems(Protocol):
     def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
         """(n, P): off the joint's diagonal (with thresholds) or mispredicted (without), disagreeing."""
 
-    def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
-        """A chunk's entries below each pruning cell's levels (:mod:`dlq.kernels.bounds`)."""
+    def joint_counts_and_levels(
+        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+    ) -> tuple[np.ndarray, Histogram]:
+        """:meth:`joint_counts`, and the chunk's entries below each pruning
+        cell's levels (:mod:`dlq.kernels.bounds`), sharing what both need."""
 
     def pruning_entries(
         self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
@@ -136,8 +139,14 @@ class MultiClass:
             return multiclass.mispredicted(labels, pred_probs)[:, None]
         return multiclass.off_diagonal(labels, pred_probs, thresholds)[:, None]
 
-    def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
-        return pruning.multiclass_levels(labels, pred_probs)
+    def joint_counts_and_levels(
+        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+    ) -> tuple[np.ndarray, Histogram]:
+        predicted = multiclass.predicted_class(pred_probs)
+        return (
+            multiclass.confident_joint_counts(labels, pred_probs, thresholds, predicted)[None],
+            pruning.multiclass_levels(labels, pred_probs, predicted),
+        )
 
     def pruning_entries(
         self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
@@ -209,8 +218,10 @@ class OneVsRest:
             return onevsrest.mispredicted(labels, pred_probs)
         return onevsrest.off_diagonal(labels, pred_probs, thresholds)
 
-    def pruning_levels(self, labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
-        return pruning.one_vs_rest_levels(labels, pred_probs)
+    def joint_counts_and_levels(
+        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+    ) -> tuple[np.ndarray, Histogram]:
+        return self.joint_counts(labels, pred_probs, thresholds), pruning.one_vs_rest_levels(labels, pred_probs)
 
     def pruning_entries(
         self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray

@@ -17,11 +17,15 @@ from dlq.kernels.scores import at_columns
 from dlq.kernels.select import Histogram
 
 
-def multiclass_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
+def multiclass_levels(
+    labels: np.ndarray, pred_probs: np.ndarray, predicted: tuple[np.ndarray, np.ndarray] | None = None
+) -> Histogram:
     """A chunk's :func:`dlq.kernels.bounds.level_counts` of the pruning cells
     (cell ``given * K + j``): each row's diagonal entry (``p_given``), and
     its entries off the diagonal that score below 0 (``p_given - p_j`` of
-    the classes j that beat the given one).
+    the classes j that beat the given one); ``predicted`` is
+    :func:`dlq.kernels.multiclass.predicted_class` of pred_probs, when
+    already at hand.
 
     Examples
     --------
@@ -31,7 +35,7 @@ def multiclass_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
     """
     num_classes = pred_probs.shape[1]
     given = at_columns(pred_probs, labels)
-    beaten = np.flatnonzero(multiclass.predicted_class(pred_probs)[1] > given)
+    beaten = np.flatnonzero((predicted or multiclass.predicted_class(pred_probs))[1] > given)
     margins = given[beaten, None] - pred_probs[beaten]
     at, columns = np.nonzero(margins < 0)
     labels = labels.astype(np.int64)
