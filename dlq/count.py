@@ -27,6 +27,7 @@ def compute_confident_joint(
     thresholds: Any = None,
     calibrate: bool = True,
     multi_label: bool = False,
+    return_indices_of_off_diagonals: bool = False,
 ) -> Any:
     """The K x K confident joint of given and confidently predicted labels.
 
@@ -53,12 +54,18 @@ def compute_confident_joint(
         Multi-label data (labels as lists of class indices, a sparse matrix
         or a binary (N, K) array): the (K, 2, 2) joints of the K one-vs-rest
         problems, each computed as above with its own thresholds.
+    return_indices_of_off_diagonals : bool
+        Also return the examples counted off the joint's diagonal (confident
+        in a class other than their label, whatever their prediction), in
+        the same read: sorted indices, or for multi-label data a list of
+        them, one per class's problem.
 
     Returns
     -------
     ndarray of int, shape (K, K) or (K, 2, 2)
         Rows are given labels, columns the confidently predicted ones; a
-        lazy ``Delayed`` when an input is a dask array.
+        lazy ``Delayed`` when an input is a dask array. With
+        ``return_indices_of_off_diagonals``, the tuple ``(joint, indices)``.
 
     Examples
     --------
@@ -67,14 +74,23 @@ def compute_confident_joint(
     >>> pred_probs = np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]])
     >>> dlq.compute_confident_joint(labels, pred_probs, calibrate=False).tolist()
     [[2, 1], [1, 2]]
+    >>> dlq.compute_confident_joint(labels, pred_probs, return_indices_of_off_diagonals=True)[1].tolist()
+    [2, 5]
     """
+    with_rows = bool(return_indices_of_off_diagonals)
     if multi_label:
         _validation.check_multilabel_thresholds(thresholds)
         opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
         joints = passes.confident_joint(
-            ONE_VS_REST, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
+            ONE_VS_REST,
+            opened_labels,
+            opened_probs,
+            absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+            with_off_diagonal_rows=with_rows,
         )
         result = step(joint.per_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
+        if with_rows:
+            result = step(tuple, [result, joints.off_diagonal_rows])
         return computed_unless_lazy(result, labels, pred_probs)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
     checked = _validation.check_thresholds(thresholds, opened_probs.shape[1])
@@ -84,9 +100,16 @@ def compute_confident_joint(
         opened_probs,
         thresholds=checked,
         absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+        with_off_diagonal_rows=with_rows,
     )
     result = step(_of_the_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
+    if with_rows:
+        result = step(_with_the_rows, result, joints.off_diagonal_rows)
     return computed_unless_lazy(result, labels, pred_probs)
+
+
+def _with_the_rows(confident_joint: np.ndarray, per_problem: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return confident_joint, per_problem[0]
 
 
 def _issue_count(
@@ -143,7 +166,9 @@ def num_label_issues(
     >>> dlq.num_label_issues(labels, pred_probs)
     2
     """
-    _validation.check_choice(estimation_method, _validation.COUNT_ESTIMATION_METHODS, "estimation_method")
+    _validation.check_choice(
+        estimation_method, _validation.COUNT_ESTIMATION_METHODS, "estimation_method", kind="estimation method"
+    )
     if multi_label:
         return _multilabel_issue_count(labels, pred_probs, confident_joint, estimation_method)
     opened_labels, opened_probs = io.open_inputs(labels, pred_probs)

@@ -85,7 +85,9 @@ def scan(
     [1]
     """
     _validation.check_score_method(method, adjust_pred_probs)
-    _validation.check_choice(estimation_method, _validation.BATCHED_ESTIMATION_METHODS, "estimation_method")
+    _validation.check_choice(
+        estimation_method, _validation.BATCHED_ESTIMATION_METHODS, "estimation_method", kind="estimation method"
+    )
     _validation.check_search_options(
         filter_by=filter_by,
         frac_noise=frac_noise,

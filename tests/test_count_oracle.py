@@ -80,7 +80,7 @@ def test_chunking_never_changes_the_joint(chunk_rows):
 
 def test_refusals_and_warnings():
     labels, pred_probs = noisy_classification(200, 3, seed=23)
-    with pytest.raises(ValueError, match="needs a confident_joint"):
+    with pytest.raises(ValueError, match="you need to provide pre-calculated"):
         dlq.num_label_issues(labels, pred_probs, estimation_method="off_diagonal_custom")
     with pytest.raises(ValueError, match="must be 3 x 3"):
         dlq.num_label_issues(labels, pred_probs, confident_joint=np.eye(2), estimation_method="off_diagonal_custom")
@@ -143,3 +143,51 @@ def test_multilabel_confident_joints_match_cleanlab(calibrate):
             calibrate=calibrate,
         )
         assert np.array_equal(lazy.compute(), expected)
+
+
+def test_indices_of_off_diagonals_match_cleanlab(real_data):
+    """``return_indices_of_off_diagonals``: cleanlab's tuple, the joint and
+    the examples counted off its diagonal, multi-class (random and real
+    data, computed and given thresholds, in chunks) and multi-label (one
+    array per class); False gives the joint alone."""
+    cases = [*random_cases(), *real_data.values()]
+    for labels, pred_probs in cases:
+        for options in ({}, {"calibrate": False}, {"thresholds": np.full(pred_probs.shape[1], 0.3)}):
+            joint, indices = cl_count.compute_confident_joint(
+                labels, pred_probs, return_indices_of_off_diagonals=True, **options
+            )
+            found_joint, found = dlq.compute_confident_joint(
+                labels, pred_probs, return_indices_of_off_diagonals=True, **options
+            )
+            np.testing.assert_array_equal(found_joint, joint)
+            np.testing.assert_array_equal(found, indices)
+            assert indices.size > 0
+    labels, pred_probs = cases[0]
+    assert np.array_equal(
+        dlq.compute_confident_joint(labels, pred_probs, return_indices_of_off_diagonals=False),
+        cl_count.compute_confident_joint(labels, pred_probs),
+    )
+    lazy_joint, lazy_indices = dlq.compute_confident_joint(
+        da.from_array(labels, chunks=333),
+        da.from_array(pred_probs, chunks=(333, -1)),
+        return_indices_of_off_diagonals=True,
+    ).compute()
+    expected_joint, expected_indices = cl_count.compute_confident_joint(
+        labels, pred_probs, return_indices_of_off_diagonals=True
+    )
+    np.testing.assert_array_equal(lazy_joint, expected_joint)
+    np.testing.assert_array_equal(lazy_indices, expected_indices)
+    for seed in range(3):
+        labels, pred_probs = multilabel_case(seed, n_classes=3 + seed)
+        lists = [np.flatnonzero(row).tolist() for row in labels]
+        joints, per_class = cl_count.compute_confident_joint(
+            lists, pred_probs, multi_label=True, return_indices_of_off_diagonals=True
+        )
+        found_joints, found_per_class = dlq.compute_confident_joint(
+            lists, pred_probs, multi_label=True, return_indices_of_off_diagonals=True
+        )
+        np.testing.assert_array_equal(found_joints, joints)
+        assert len(found_per_class) == len(per_class) == 3 + seed
+        for found, expected in zip(found_per_class, per_class, strict=True):
+            np.testing.assert_array_equal(found, expected)
+        assert any(expected.size for expected in per_class)

@@ -108,10 +108,10 @@ def test_confident_learning_ignores_a_given_joint_with_a_warning():
 def test_refusals():
     labels, pred_probs = noisy_classification(300, 3, seed=36)
     cases = [
-        ({"filter_by": "predicted_neq_given", "num_to_remove_per_class": [1, 1, 1]}, "only supported by"),
+        ({"filter_by": "predicted_neq_given", "num_to_remove_per_class": [1, 1, 1]}, "not supported"),
         ({"filter_by": "prune"}, "filter_by must be one of"),
         ({"frac_noise": 1.5}, "frac_noise must be between 0 and 1"),
-        ({"num_to_remove_per_class": [1, 2]}, "num_to_remove_per_class must be 3 non-negative integers"),
+        ({"num_to_remove_per_class": [1, 2]}, "num_to_remove_per_class must be a non-negative integer, or 3 of them"),
         ({"confident_joint": np.eye(2)}, "confident_joint must be 3 x 3"),
         ({"return_indices_ranked_by": "margin"}, "method must be one of"),
         ({"return_indices_ranked_by": "self_confidence", "rank_by_kwargs": {"alpha": 1}}, "unsupported keys"),
@@ -157,3 +157,36 @@ def test_cut_offs_beyond_the_rows_that_beat_their_label(filter_by, chunk_rows):
         labels, pred_probs = da.from_array(labels, chunks=chunk_rows), da.from_array(pred_probs, chunks=(chunk_rows, 6))
     found = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, confident_joint=joint)
     assert expected.sum() > 100 and np.array_equal(found, expected)
+
+
+@pytest.mark.parametrize("filter_by", ["prune_by_noise_rate", "prune_by_class", "both"])
+def test_one_number_to_remove_stands_for_every_class(filter_by):
+    """``num_to_remove_per_class=5`` removes 5 of every class, as cleanlab
+    takes a plain number (its own tests rely on it)."""
+    labels, pred_probs = noisy_classification(2_000, 4, seed=47)
+    expected = cl_filter.find_label_issues(labels, pred_probs, filter_by=filter_by, num_to_remove_per_class=5)
+    found = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, num_to_remove_per_class=5)
+    np.testing.assert_array_equal(found, expected)
+    assert found.any()
+    same = dlq.find_label_issues(labels, pred_probs, filter_by=filter_by, num_to_remove_per_class=[5] * 4)
+    np.testing.assert_array_equal(found, same)
+
+
+def test_refusals_that_cleanlab_also_makes_carry_its_words():
+    """cleanlab's tests look for these phrases in its refusals; dlq's own
+    sentences contain them, and both refuse with a ValueError."""
+    labels, pred_probs = noisy_classification(300, 3, seed=36)
+    cases = [
+        ("num_label_issues", {"estimation_method": "not_a_method"}, "not a valid estimation method"),
+        ("num_label_issues", {"estimation_method": "off_diagonal_custom"}, "you need to provide pre-calculated"),
+        (
+            "find_label_issues",
+            {"filter_by": "confident_learning", "num_to_remove_per_class": [1, 1, 1]},
+            "not supported",
+        ),
+    ]
+    for name, options, phrase in cases:
+        theirs = getattr(cl_count if name == "num_label_issues" else cl_filter, name)
+        for function in (theirs, getattr(dlq, name)):
+            with pytest.raises(ValueError, match=phrase):
+                function(labels, pred_probs, **options)

@@ -39,7 +39,7 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float, np.number))
 
 
-def check_choice(value: Any, choices: tuple[str, ...], name: str) -> None:
+def check_choice(value: Any, choices: tuple[str, ...], name: str, *, kind: str | None = None) -> None:
     """Check that the option ``name`` is one of ``choices``.
 
     Parameters
@@ -50,6 +50,9 @@ def check_choice(value: Any, choices: tuple[str, ...], name: str) -> None:
         The accepted values.
     name : str
         The option's name, for the message.
+    kind : str, optional
+        What the values are, for a message that begins "... is not a valid
+        {kind}" (as cleanlab's does for estimation methods).
 
     Raises
     ------
@@ -64,9 +67,16 @@ def check_choice(value: Any, choices: tuple[str, ...], name: str) -> None:
     Traceback (most recent call last):
     ...
     ValueError: estimation_method must be one of off_diagonal, off_diagonal_calibrated; got 'diagonal'
+    >>> check_choice("diagonal", BATCHED_ESTIMATION_METHODS, "estimation_method", kind="estimation method")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'diagonal' is not a valid estimation method: estimation_method must be one of off_diagonal, ...
     """
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+        expected = f"{name} must be one of {', '.join(choices)}"
+        if kind is None:
+            raise ValueError(f"{expected}; got {value!r}")
+        raise ValueError(f"{value!r} is not a valid {kind}: {expected}")
 
 
 def check_score_method(method: Any, adjust_pred_probs: bool) -> None:

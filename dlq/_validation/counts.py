@@ -109,11 +109,14 @@ def check_count_joint(confident_joint: Any, estimation_method: str, num_classes:
     >>> check_count_joint(None, "off_diagonal_custom", 2)
     Traceback (most recent call last):
     ...
-    ValueError: estimation_method='off_diagonal_custom' needs a confident_joint (K x K counts)
+    ValueError: estimation_method='off_diagonal_custom' counts from a confident_joint of yours: you need to ...
     """
     if estimation_method == "off_diagonal_custom":
         if confident_joint is None:
-            raise ValueError("estimation_method='off_diagonal_custom' needs a confident_joint (K x K counts)")
+            raise ValueError(
+                "estimation_method='off_diagonal_custom' counts from a confident_joint of yours: "
+                "you need to provide pre-calculated K x K counts as confident_joint"
+            )
         return check_confident_joint(confident_joint, num_classes)
     if confident_joint is not None:
         warn_caller(

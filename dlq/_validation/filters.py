@@ -29,8 +29,8 @@ def check_filter_options(
         One of :data:`FILTERS`.
     frac_noise : float
         In [0, 1]; ignored (with a warning) unless 1 by the :data:`ROW_FILTERS`.
-    num_to_remove_per_class : array-like of int, shape (K,), or None
-        Only with the :data:`PRUNING_FILTERS`.
+    num_to_remove_per_class : int, array-like of int, shape (K,), or None
+        Only with the :data:`PRUNING_FILTERS`; one integer stands for every class.
     min_examples_per_class : int
         Any integer.
     num_classes : int
@@ -65,7 +65,10 @@ def check_filter_options(
     """
     check_choice(filter_by, FILTERS, "filter_by")
     if filter_by in ROW_FILTERS and num_to_remove_per_class is not None:
-        raise ValueError(f"num_to_remove_per_class is only supported by {', '.join(PRUNING_FILTERS)}")
+        raise ValueError(
+            f"num_to_remove_per_class is not supported by filter_by={filter_by!r}; "
+            f"only {', '.join(PRUNING_FILTERS)} remove a number of examples per class"
+        )
     if filter_by in ROW_FILTERS and frac_noise != 1.0:
         warn_caller(f"frac_noise is ignored by filter_by={filter_by!r}")
     if not 0.0 <= frac_noise <= 1.0:
@@ -75,9 +78,11 @@ def check_filter_options(
     if num_to_remove_per_class is None:
         return None
     counts = np.asarray(num_to_remove_per_class)
+    if counts.ndim == 0 and counts.dtype.kind in "iu":  # one number for every class, as cleanlab takes it
+        counts = np.full(num_classes, counts)
     if counts.shape != (num_classes,) or counts.dtype.kind not in "iu" or (counts < 0).any():
         raise ValueError(
-            f"num_to_remove_per_class must be {num_classes} non-negative integers, one per class; "
+            f"num_to_remove_per_class must be a non-negative integer, or {num_classes} of them, one per class; "
             f"got {num_to_remove_per_class!r}"
         )
     return counts

@@ -117,41 +117,50 @@ def scores(
 class Joint(NamedTuple):
     """The confident joints' summed counts (P, C + 1, C) and label counts
     (P, C), once the data are known valid, the thresholds they used, and
-    the entries below the pruning cells' levels, if asked for."""
+    if asked for, the entries below the pruning cells' levels and each
+    problem's rows counted off its joint's diagonal (sorted indices)."""
 
     thresholds: Delayed
     counts: Delayed
     label_counts: Delayed
     levels: Delayed | None
+    off_diagonal_rows: Delayed | None = None
 
 
 class _JointRecord(NamedTuple):
     partials: Any
     counts: np.ndarray
     levels: Histogram | None
+    rows: list[np.ndarray] | None
 
 
 def _joint_counts(
-    labels: np.ndarray, pred_probs: np.ndarray, problems: Problems, thresholds: np.ndarray, with_levels: bool
-) -> _JointRecord:
-    if with_levels:
-        return _JointRecord(None, *problems.joint_counts_and_levels(labels, pred_probs, thresholds))
-    return _JointRecord(None, problems.joint_counts(labels, pred_probs, thresholds), None)
-
-
-def _joint_record(
     labels: np.ndarray,
     pred_probs: np.ndarray,
     offset: int,
     problems: Problems,
     thresholds: np.ndarray,
     with_levels: bool,
+    with_rows: bool,
 ) -> _JointRecord:
-    """Pass 1 and the counts in one read."""
+    if with_levels:
+        counts, levels = problems.joint_counts_and_levels(labels, pred_probs, thresholds)
+    else:
+        counts, levels = problems.joint_counts(labels, pred_probs, thresholds), None
+    rows = None
+    if with_rows:
+        rows = _flagged_rows(problems.off_joint_diagonal(labels, pred_probs, thresholds), offset)
+    return _JointRecord(None, counts, levels, rows)
+
+
+def _joint_record(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, *counting: Any
+) -> _JointRecord:
+    """Pass 1 and the counts (:func:`_joint_counts` of ``counting``) in one read."""
     partials = problems.threshold_partials(labels, pred_probs, offset)
     if partials.invalid:  # the validation will raise; count nothing
         labels, pred_probs = labels[:0], pred_probs[:0]
-    return _joint_counts(labels, pred_probs, problems, thresholds, with_levels)._replace(partials=partials)
+    return _joint_counts(labels, pred_probs, offset, problems, *counting)._replace(partials=partials)
 
 
 def _label_counts(problems: Problems, partials: Any) -> np.ndarray:
@@ -166,21 +175,27 @@ def confident_joint(
     absent_class_threshold: float,
     thresholds: np.ndarray | None = None,
     with_levels: bool = False,
+    with_off_diagonal_rows: bool = False,
 ) -> Joint:
     """The confident joints' counts (and with ``with_levels``, the pruning's
-    :func:`~dlq.kernels.bounds.level_counts`). With ``thresholds`` given the
-    data are read once; otherwise pass 1 computes them and pass 2 counts."""
+    :func:`~dlq.kernels.bounds.level_counts`; with ``with_off_diagonal_rows``,
+    the rows counted off each joint's diagonal). With ``thresholds`` given
+    the data are read once; otherwise pass 1 computes them and pass 2 counts."""
+    extra = (with_levels, with_off_diagonal_rows)
     if thresholds is None:
         partials, thresholds = threshold_pass(
             problems, labels, pred_probs, absent_class_threshold=absent_class_threshold
         )
-        records = per_chunk(_joint_counts, *reread(labels, pred_probs), problems, thresholds, with_levels, offset=False)
+        records = per_chunk(_joint_counts, *reread(labels, pred_probs), problems, thresholds, *extra)
     else:
-        records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds, with_levels)
+        records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds, *extra)
         partials = tree(records, part="partials", combine=problems.combine_partials)
     counts = tree(records, sum_arrays, part="counts")
     levels = tree(records, Histogram.summed, part="levels") if with_levels else None
-    return Joint(thresholds, counts, step(_label_counts, problems, partials), levels)
+    rows = None
+    if with_off_diagonal_rows:
+        rows = step(_after_validation, partials, tree(records, part="rows", combine=_concatenated_per_problem))
+    return Joint(thresholds, counts, step(_label_counts, problems, partials), levels, rows)
 
 
 class Issues(NamedTuple):

@@ -317,6 +317,22 @@ def confident_joint_counts(
     return np.vstack([joint.reshape(num_classes, num_classes), issues]).astype(np.int64)
 
 
+def off_joint_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Whether each row is counted off the confident joint's diagonal:
+    confident in some class, and that class is not its label (whatever its
+    prediction).
+
+    Examples
+    --------
+    >>> labels = np.array([0, 0, 1, 1])
+    >>> pred_probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.45, 0.55]])
+    >>> off_joint_diagonal(labels, pred_probs, np.array([0.6, 0.6])).tolist()
+    [False, True, False, False]
+    """
+    guess, counted = _guesses(pred_probs, thresholds, predicted_class(pred_probs)[0])
+    return counted & (guess != labels)
+
+
 def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Whether each row is off the confident joint's diagonal (confident in
     some class, and that class is not the label) with a prediction that

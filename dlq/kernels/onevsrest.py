@@ -249,6 +249,19 @@ def _confident_guesses(
     return guess, counted, counted & (guess != positive_label) & ~agrees
 
 
+def off_joint_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Whether each binary problem is counted off its confident joint's
+    diagonal (confident in a side that is not its label), shape (n, K).
+
+    Examples
+    --------
+    >>> off_joint_diagonal(np.array([[1, 0]]), np.array([[0.45, 0.4]]), np.full((2, 2), 0.5)).tolist()
+    [[True, False]]
+    """
+    guess, counted, _ = _confident_guesses(labels, pred_probs, thresholds)
+    return counted & (guess != labels.astype(bool))
+
+
 def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Whether each binary problem is off its confident joint's diagonal and
     its prediction disagrees with its label: cleanlab's ``confident_learning``

@@ -69,6 +69,9 @@ class Problems(Protocol):
     def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
         """(n, P): off the joint's diagonal (with thresholds) or mispredicted (without), disagreeing."""
 
+    def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        """(n, P): counted off the confident joint's diagonal, whatever the prediction."""
+
     def joint_counts_and_levels(
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
     ) -> tuple[np.ndarray, Histogram]:
@@ -138,6 +141,9 @@ class MultiClass:
         if thresholds is None:
             return multiclass.mispredicted(labels, pred_probs)[:, None]
         return multiclass.off_diagonal(labels, pred_probs, thresholds)[:, None]
+
+    def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        return multiclass.off_joint_diagonal(labels, pred_probs, thresholds)[:, None]
 
     def joint_counts_and_levels(
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
@@ -217,6 +223,9 @@ class OneVsRest:
         if thresholds is None:
             return onevsrest.mispredicted(labels, pred_probs)
         return onevsrest.off_diagonal(labels, pred_probs, thresholds)
+
+    def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+        return onevsrest.off_joint_diagonal(labels, pred_probs, thresholds)
 
     def joint_counts_and_levels(
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
