@@ -14,9 +14,11 @@ from dlq._search import search
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import issue_table, ranked_at, ranked_rows, row_mask
-from dlq.kernels.problems import MULTICLASS
+from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.result import Scan
-from dlq.scheduler import compute
+from dlq.scheduler import compute, computed_unless_lazy
+
+__all__ = ["find_label_issues", "find_predicted_neq_given"]
 
 
 def find_label_issues(
@@ -154,6 +156,39 @@ def find_label_issues(
     )
     (ranked,) = compute(ranked, n_jobs=n_jobs, progress=verbose)
     return ranked.indices
+
+
+def find_predicted_neq_given(labels: Any, pred_probs: Any, *, multi_label: bool = False) -> Any:
+    """Whether each example's predicted class (its argmax, the first on
+    ties) is not its given label, as cleanlab.filter's function of that name:
+    without the 1e-6 allowance that ``find_label_issues(...,
+    filter_by="predicted_neq_given")`` adds. One read.
+
+    Parameters
+    ----------
+    labels, pred_probs : array-like
+        As for :func:`find_label_issues`.
+    multi_label : bool
+        Multi-label data (labels as lists of classes, a sparse matrix or a
+        binary (N, K) array): whether some class's one-vs-rest argmax is not
+        its label.
+
+    Returns
+    -------
+    ndarray of bool, shape (N,)
+        A lazy dask array when an input is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> find_predicted_neq_given(np.array([0, 1, 1]), np.array([[0.9, 0.1], [0.6, 0.4], [0.5, 0.5]])).tolist()
+    [False, True, True]
+    """
+    if multi_label:
+        opened, problems = io.open_multilabel_inputs(labels, pred_probs), ONE_VS_REST
+    else:
+        opened, problems = io.open_inputs(labels, pred_probs), MULTICLASS
+    return computed_unless_lazy(passes.predicted_neq_given(problems, *opened), labels, pred_probs)
 
 
 def _only_problem(per_problem: list[np.ndarray]) -> np.ndarray:

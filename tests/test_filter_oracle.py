@@ -190,3 +190,27 @@ def test_refusals_that_cleanlab_also_makes_carry_its_words():
         for function in (theirs, getattr(dlq, name)):
             with pytest.raises(ValueError, match=phrase):
                 function(labels, pred_probs, **options)
+
+
+def test_predicted_neq_given_is_cleanlabs(real_data):
+    """cleanlab.filter.find_predicted_neq_given: the argmax against the given
+    label, with no 1e-6 allowance (ties go to the first class), multi-class
+    on random and real data and in chunks, and multi-label."""
+    from test_count_oracle import multilabel_case
+
+    tied_labels, tied_probs = noisy_classification(2_000, 4, seed=48)
+    tied_probs[:4] = [0.5, 0.5, 0.0, 0.0]  # ties, given the first class or the second
+    tied_labels[:4] = [0, 1, 0, 1]
+    for labels, pred_probs in [(tied_labels, tied_probs), *real_data.values()]:
+        expected = cl_filter.find_predicted_neq_given(labels, pred_probs)
+        np.testing.assert_array_equal(dlq.filter.find_predicted_neq_given(labels, pred_probs), expected)
+        assert expected.any()
+    lazy = dlq.filter.find_predicted_neq_given(da.from_array(labels, chunks=100), da.from_array(pred_probs, chunks=100))
+    np.testing.assert_array_equal(lazy.compute(), expected)
+    for seed in (0, 2, 4):  # cleanlab refuses a class no example has (odd seeds)
+        binary, pred_probs = multilabel_case(seed, n_classes=3 + seed)
+        lists = [np.flatnonzero(row).tolist() for row in binary]
+        expected = cl_filter.find_predicted_neq_given(lists, pred_probs, multi_label=True)
+        found = dlq.filter.find_predicted_neq_given(lists, pred_probs, multi_label=True)
+        np.testing.assert_array_equal(found, expected)
+        assert expected.any() and not expected.all()

@@ -114,6 +114,20 @@ def scores(
     return as_rows(records, pred_probs.chunks[0], dtype if aggregate is None else np.float64, width)
 
 
+def _checked_predicted_neq_given(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems
+) -> np.ndarray:
+    problems.invalid_rows(labels, pred_probs, offset).raise_if_any()
+    return problems.predicted_neq_given(labels, pred_probs).any(axis=1)
+
+
+def predicted_neq_given(problems: Problems, labels: da.Array, pred_probs: da.Array) -> da.Array:
+    """Whether each example's argmax in some problem is not its label (a
+    row-chunked boolean array, in one read that also checks the data)."""
+    records = per_chunk(_checked_predicted_neq_given, labels, pred_probs, problems)
+    return as_rows(records, pred_probs.chunks[0], bool)
+
+
 class Joint(NamedTuple):
     """The confident joints' summed counts (P, C + 1, C) and label counts
     (P, C), once the data are known valid, the thresholds they used, and

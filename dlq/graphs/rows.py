@@ -9,7 +9,7 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import per_chunk, per_rows, reread, step, tree
+from dlq.graphs.blocks import concatenated, per_chunk, per_rows, reread, step, tree
 from dlq.kernels import columns
 from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import KEPT_WHOLE, Lowest
@@ -185,3 +185,49 @@ def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, rank
     in a read of the data after the issues are known."""
     records = per_chunk(_issue_columns, *reread(labels, pred_probs), problems, sorted_indices(ranked))
     return in_ranked_order(records, ranked)
+
+
+def _true_rows(block: np.ndarray, block_info: dict | None = None) -> np.ndarray:
+    box = np.empty(1, dtype=object)
+    box[0] = np.flatnonzero(block) + block_info[0]["array-location"][0][0]
+    return box
+
+
+def true_rows(mask: da.Array) -> Delayed:
+    """The rows where a row-chunked boolean array is True, sorted: a
+    ``Delayed`` array, concatenated in a tree.
+
+    Examples
+    --------
+    >>> true_rows(da.from_array(np.array([True, False, True, True]), chunks=3)).compute().tolist()
+    [0, 2, 3]
+    """
+    records = mask.map_blocks(_true_rows, chunks=((1,) * mask.numblocks[0],), dtype=object, meta=np.empty((0,), object))
+    return tree(records, concatenated)
+
+
+def _lowest_of_block(block: np.ndarray, count: int, block_info: dict | None = None) -> np.ndarray:
+    start = block_info[0]["array-location"][0][0]
+    size = block.shape[0]
+    every = Lowest(
+        np.zeros(size, np.int64), block, np.arange(start, start + size), np.zeros(size, bool), np.full(size, count)
+    )
+    box = np.empty(1, dtype=object)
+    box[0] = Lowest.merged([every])  # each chunk keeps its count lowest
+    return box
+
+
+def lowest_rows(scores: da.Array, count: int) -> Delayed:
+    """The rows of the ``count`` lowest of row-chunked ``scores``, lowest
+    first, ties to the lower row: a ranked :class:`~dlq.kernels.lowest.Lowest`.
+    Each chunk keeps its ``count`` lowest; merges keep the lowest of those.
+
+    Examples
+    --------
+    >>> lowest_rows(da.from_array(np.array([0.5, 0.1, 0.3, 0.1]), chunks=2), 3).compute().indices.tolist()
+    [1, 3, 2]
+    """
+    records = scores.map_blocks(
+        _lowest_of_block, count, chunks=((1,) * scores.numblocks[0],), dtype=object, meta=np.empty((0,), object)
+    )
+    return step(Lowest.ranked, tree(records, Lowest.merged))

@@ -350,6 +350,17 @@ def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     return counted & (guess != labels) & ~prediction_agrees(labels, pred_probs, predicted)
 
 
+def predicted_neq_given(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Whether each row's argmax (the first on ties) is not its label.
+
+    Examples
+    --------
+    >>> predicted_neq_given(np.array([0, 1]), np.array([[0.4, 0.6], [0.5, 0.5]])).tolist()
+    [True, True]
+    """
+    return predicted_class(pred_probs)[0] != labels
+
+
 def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     """Whether each row's argmax is not its label, even with 1e-6 added to
     the label's probability: cleanlab's ``predicted_neq_given`` filter.

@@ -217,6 +217,19 @@ def prediction_agrees(
     )
 
 
+def predicted_neq_given(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Whether each binary problem's argmax (the negative side on a tie) is
+    not its label, shape (n, K).
+
+    Examples
+    --------
+    >>> predicted_neq_given(np.array([[1, 0]]), np.array([[0.5, 0.6]])).tolist()
+    [[True, True]]
+    """
+    negative, positive = binary_columns(pred_probs)
+    return (positive > negative) != labels.astype(bool)
+
+
 def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     """Whether each binary problem's argmax is not its label, even with 1e-6
     added to the label's side: cleanlab's ``predicted_neq_given``, shape (n, K).

@@ -72,6 +72,9 @@ class Problems(Protocol):
     def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
         """(n, P): counted off the confident joint's diagonal, whatever the prediction."""
 
+    def predicted_neq_given(self, labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+        """(n, P): the problem's argmax is not the label."""
+
     def joint_counts_and_levels(
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
     ) -> tuple[np.ndarray, Histogram]:
@@ -144,6 +147,9 @@ class MultiClass:
 
     def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
         return multiclass.off_joint_diagonal(labels, pred_probs, thresholds)[:, None]
+
+    def predicted_neq_given(self, labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+        return multiclass.predicted_neq_given(labels, pred_probs)[:, None]
 
     def joint_counts_and_levels(
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
@@ -226,6 +232,9 @@ class OneVsRest:
 
     def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
         return onevsrest.off_joint_diagonal(labels, pred_probs, thresholds)
+
+    def predicted_neq_given(self, labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+        return onevsrest.predicted_neq_given(labels, pred_probs)
 
     def joint_counts_and_levels(
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray

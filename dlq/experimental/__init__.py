@@ -1,0 +1,1 @@
+"""Where cleanlab keeps its batched functions: ``cleanlab.experimental`` becomes ``dlq.experimental``."""
