@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import dask.array as da
 import numpy as np
+from dask.delayed import Delayed
 
 from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
-from dlq.kernels import joint, sets
+from dlq.kernels import health, joint, sets
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.scheduler import computed_unless_lazy
 
-
-def _of_the_problem(function: Any, counts: np.ndarray, label_counts: np.ndarray, **options: Any) -> Any:
-    """``function`` of multi-class data's one problem (the graphs count P problems)."""
-    return function(counts[0], label_counts[0], **options)
+__all__ = [
+    "calibrate_confident_joint",
+    "compute_confident_joint",
+    "estimate_joint",
+    "get_confident_thresholds",
+    "num_label_issues",
+]
 
 
 def compute_confident_joint(
@@ -102,7 +107,7 @@ def compute_confident_joint(
         absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
         with_off_diagonal_rows=with_rows,
     )
-    result = step(_of_the_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
+    result = step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
     if with_rows:
         result = step(_with_the_rows, result, joints.off_diagonal_rows)
     return computed_unless_lazy(result, labels, pred_probs)
@@ -177,7 +182,7 @@ def num_label_issues(
         MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
     )
     count = step(
-        _of_the_problem,
+        joint.of_one_problem,
         _issue_count,
         joints.counts,
         joints.label_counts,
@@ -202,3 +207,123 @@ def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, 
         absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
     return computed_unless_lazy(step(_union_size, flags.per_problem), labels, pred_probs)
+
+
+def get_confident_thresholds(labels: Any, pred_probs: Any, multi_label: bool = False) -> Any:
+    """Each class's confident threshold: the mean predicted probability of
+    the class over the examples given it (2 for a class no example is
+    given), at least 2e-6; exact to the last bit whatever the chunking. One
+    read.
+
+    Parameters
+    ----------
+    labels, pred_probs : array-like
+        As for :func:`compute_confident_joint`.
+    multi_label : bool
+        Multi-label data: shape (K, 2), each class's one-vs-rest thresholds
+        of its negative and positive side.
+
+    Returns
+    -------
+    ndarray of float, shape (K,) or (K, 2)
+        A lazy ``Delayed`` when an input is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> get_confident_thresholds(np.array([0, 0, 1]), np.array([[0.75, 0.25], [0.25, 0.75], [0.5, 0.5]])).tolist()
+    [0.5, 0.5]
+    """
+    if multi_label:
+        opened, problems = io.open_multilabel_inputs(labels, pred_probs), ONE_VS_REST
+    else:
+        opened, problems = io.open_inputs(labels, pred_probs), MULTICLASS
+    found = passes.threshold_pass(problems, *opened, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
+    return computed_unless_lazy(step(np.transpose, found.thresholds), labels, pred_probs)
+
+
+def calibrate_confident_joint(confident_joint: Any, labels: Any, *, multi_label: bool = False) -> Any:
+    """A confident joint with each row scaled to the number of examples
+    given its label, the whole to the number of examples, then rounded
+    keeping row sums, as :func:`compute_confident_joint` calibrates its own.
+    One read of the labels.
+
+    Parameters
+    ----------
+    confident_joint : array-like of int, shape (K, K), or (K, 2, 2) with ``multi_label``
+    labels : array-like
+        Given labels (any kind :func:`dlq.scan` reads; for ``multi_label``,
+        lists of classes, a sparse matrix or a binary (N, K) array).
+    multi_label : bool
+        Calibrate each class's one-vs-rest joint to its own label counts.
+
+    Returns
+    -------
+    ndarray of int
+        A lazy ``Delayed`` when ``labels`` is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> calibrate_confident_joint(np.array([[3, 1], [1, 1]]), np.array([0] * 8 + [1] * 2)).tolist()
+    [[6, 2], [1, 1]]
+    """
+    given = np.asarray(confident_joint)
+    if multi_label:
+        binary = io.open_multilabel_labels(labels, given.shape[0])
+        positives = binary.astype(np.int64).sum(axis=0)
+        counts = da.stack([binary.shape[0] - positives, positives], axis=1)
+        result = step(_per_class_calibrated, given, counts)
+    else:
+        opened = io.open_array(io.array_like(labels, name="labels"), name="labels")
+        io.check_labels(opened, opened.shape[0])
+        result = step(joint.calibrated, given, da.bincount(opened, minlength=given.shape[0]))
+    return computed_unless_lazy(result, labels)
+
+
+def _per_class_calibrated(confident_joints: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
+    pairs = zip(confident_joints, label_counts, strict=True)
+    return np.stack([joint.calibrated(each, counts) for each, counts in pairs])
+
+
+def estimate_joint(labels: Any, pred_probs: Any, *, confident_joint: Any = None, multi_label: bool = False) -> Any:
+    """The joint distribution of given and true labels: the calibrated
+    confident joint (computed, or ``confident_joint`` calibrated to the
+    labels), divided by its sum.
+
+    For multi-label data, each class's (2, 2) joint; as cleanlab does, a
+    computed joint is calibrated to each class's label counts once more.
+
+    Returns
+    -------
+    ndarray of float, shape (K, K) or (K, 2, 2)
+        A lazy ``Delayed`` when an input is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = np.array([0, 0, 0, 1, 1, 1])
+    >>> pred_probs = np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]])
+    >>> (estimate_joint(labels, pred_probs) * 6).round().tolist()
+    [[2.0, 1.0], [1.0, 2.0]]
+    """
+    if multi_label:
+        if confident_joint is None:
+            confident_joint = compute_confident_joint(labels, pred_probs, multi_label=True)
+        calibrated = calibrate_confident_joint(confident_joint, labels, multi_label=True)
+        return (
+            step(_per_class_normalized, calibrated)
+            if isinstance(calibrated, Delayed)
+            else _per_class_normalized(calibrated)
+        )
+    if confident_joint is None:
+        calibrated = compute_confident_joint(labels, pred_probs)
+    elif labels is not None:
+        calibrated = calibrate_confident_joint(confident_joint, labels)
+    else:
+        calibrated = np.asarray(confident_joint)
+    return step(health.normalized, calibrated) if isinstance(calibrated, Delayed) else health.normalized(calibrated)
+
+
+def _per_class_normalized(confident_joints: np.ndarray) -> np.ndarray:
+    return np.stack([health.normalized(each) for each in confident_joints])

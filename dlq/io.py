@@ -358,23 +358,39 @@ def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | No
     """
     pred_probs = checked_pred_probs(open_array(pred_probs, name="pred_probs", chunk_rows=chunk_rows))
     n_rows, num_classes = pred_probs.shape
+    return open_multilabel_labels(labels, num_classes, n_rows=n_rows, chunk_rows=pred_probs.chunks[0]), pred_probs
+
+
+def open_multilabel_labels(
+    labels: Any, num_classes: int, *, n_rows: int | None = None, chunk_rows: tuple[int, ...] | None = None
+) -> da.Array:
+    """Open multi-label labels of ``num_classes`` classes (and ``n_rows``
+    rows, when known) as a binary (N, K) dask array, in row chunks
+    ``chunk_rows`` if given; see :func:`open_multilabel_inputs`.
+
+    Examples
+    --------
+    >>> open_multilabel_labels([[1], [0, 2]], 3).compute().astype(int).tolist()
+    [[0, 1, 0], [1, 0, 1]]
+    """
     if _is_list_of_lists(labels):
         labels = class_lists_to_rows(labels, num_classes)
     elif hasattr(labels, "tocsr"):
         matrix = labels.tocsr(copy=True)
         matrix.eliminate_zeros()
-        if matrix.shape != (n_rows, num_classes):
-            raise ValueError(f"labels has shape {matrix.shape} but pred_probs has shape {pred_probs.shape}")
+        if matrix.shape != (matrix.shape[0] if n_rows is None else n_rows, num_classes):
+            raise ValueError(f"labels has shape {matrix.shape}; pred_probs has {n_rows} rows of {num_classes} classes")
         labels = SparseRows(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), num_classes)
     labels = array_like(labels, name="labels")
-    if labels.shape != pred_probs.shape:
+    expected = (labels.shape[0] if n_rows is None else n_rows, num_classes)
+    if labels.shape != expected:
         raise ValueError(
-            f"multi-label labels must be class-index lists or a binary array of pred_probs' shape {pred_probs.shape}; "
+            f"multi-label labels must be class-index lists or a binary array of pred_probs' shape {expected}; "
             f"got shape {labels.shape}"
         )
     if labels.dtype.kind not in "biu":
         raise TypeError(f"multi-label labels must be binary indicators (bool or integers); got dtype {labels.dtype}")
-    return open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0]), pred_probs
+    return open_array(labels, name="labels", chunk_rows=chunk_rows)
 
 
 _HDF5_PATH = re.compile(r"^(?P<file>.+\.(h5|hdf5|he5|nc)):(?P<dataset>/.*)$")

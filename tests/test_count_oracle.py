@@ -191,3 +191,49 @@ def test_indices_of_off_diagonals_match_cleanlab(real_data):
         for found, expected in zip(found_per_class, per_class, strict=True):
             np.testing.assert_array_equal(found, expected)
         assert any(expected.size for expected in per_class)
+
+
+def test_thresholds_calibration_and_joint_estimates_are_cleanlabs(real_data):
+    """get_confident_thresholds (correctly rounded means: cleanlab's
+    np.mean may differ in the last bit), calibrate_confident_joint and
+    estimate_joint (computed, or from a given confident joint, with or
+    without labels), multi-class and multi-label, in memory and in chunks."""
+    for labels, pred_probs in [*random_cases(), *real_data.values()]:
+        np.testing.assert_allclose(
+            dlq.count.get_confident_thresholds(labels, pred_probs),
+            cl_count.get_confident_thresholds(labels, pred_probs),
+            rtol=1e-15,
+        )
+        given = cl_count.compute_confident_joint(labels, pred_probs, calibrate=False)
+        np.testing.assert_array_equal(
+            dlq.count.calibrate_confident_joint(given, labels), cl_count.calibrate_confident_joint(given, labels)
+        )
+        for options in ({}, {"confident_joint": given}):
+            np.testing.assert_array_equal(
+                dlq.count.estimate_joint(labels, pred_probs, **options),
+                cl_count.estimate_joint(labels, pred_probs, **options),
+            )
+        np.testing.assert_array_equal(
+            dlq.count.estimate_joint(None, None, confident_joint=given),
+            cl_count.estimate_joint(None, None, confident_joint=given),
+        )
+    lazy = dlq.count.estimate_joint(da.from_array(labels, chunks=100), da.from_array(pred_probs, chunks=(100, -1)))
+    np.testing.assert_array_equal(lazy.compute(), cl_count.estimate_joint(labels, pred_probs))
+    for seed in (0, 2):
+        binary, pred_probs = multilabel_case(seed, n_classes=3 + seed)
+        lists = [np.flatnonzero(row).tolist() for row in binary]
+        np.testing.assert_allclose(
+            dlq.count.get_confident_thresholds(lists, pred_probs, multi_label=True),
+            cl_count.get_confident_thresholds(lists, pred_probs, multi_label=True),
+            rtol=1e-15,
+        )
+        given = cl_count.compute_confident_joint(lists, pred_probs, multi_label=True, calibrate=False)
+        np.testing.assert_array_equal(
+            dlq.count.calibrate_confident_joint(given, lists, multi_label=True),
+            cl_count.calibrate_confident_joint(given, lists, multi_label=True),
+        )
+        for options in ({}, {"confident_joint": given}):
+            np.testing.assert_array_equal(
+                dlq.count.estimate_joint(lists, pred_probs, multi_label=True, **options),
+                cl_count.estimate_joint(lists, pred_probs, multi_label=True, **options),
+            )

@@ -9,7 +9,6 @@ from cleanlab import filter as cl_filter
 from cleanlab import rank as cl_rank
 from conftest import noisy_classification
 
-import dlq
 from dlq import rank
 
 PER_LABEL = [
@@ -95,14 +94,3 @@ def test_ordering_refuses_bad_input():
         rank.order_label_issues(mask, labels, bad)
     with pytest.raises(ValueError, match="method must be one of"):
         rank.order_label_issues(mask, labels, pred_probs, rank_by="margin")
-
-
-def test_the_module_offers_what_cleanlab_rank_offers_under_the_same_signatures():
-    import inspect
-
-    for name in rank.__all__:
-        ours, theirs = inspect.signature(getattr(rank, name)), inspect.signature(getattr(cl_rank, name))
-        assert list(ours.parameters) == list(theirs.parameters), name
-        for parameter in ours.parameters.values():
-            assert parameter.kind == theirs.parameters[parameter.name].kind, (name, parameter.name)
-    assert rank.get_label_quality_scores is dlq.get_label_quality_scores

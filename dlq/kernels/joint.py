@@ -46,6 +46,19 @@ def per_problem(
     )
 
 
+def of_one_problem(function: Callable[..., Any], counts: np.ndarray, label_counts: np.ndarray, **options: Any) -> Any:
+    """``function(counts[0], label_counts[0], **options)``: multi-class data's
+    one problem (the graphs count P problems).
+
+    Examples
+    --------
+    >>> counts = np.array([[[3, 1], [0, 0], [0, 0]]])
+    >>> of_one_problem(confident_joint, counts, np.array([[4, 1]]), calibrate=False).tolist()
+    [[3, 1], [0, 1]]
+    """
+    return function(counts[0], label_counts[0], **options)
+
+
 def round_preserving_row_sums(matrix: np.ndarray) -> np.ndarray:
     """Round each row to integers whose sum is the row's rounded sum.
 

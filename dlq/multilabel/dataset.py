@@ -16,6 +16,13 @@ import numpy as np
 from dlq.kernels import sets
 from dlq.multilabel.filter import PerClassIssues, per_class_issues
 
+__all__ = [
+    "common_multilabel_issues",
+    "multilabel_health_summary",
+    "overall_multilabel_health_score",
+    "rank_classes_by_multilabel_quality",
+]
+
 if TYPE_CHECKING:  # pandas is imported when a table is made: importing it costs some 60 MB
     import pandas as pd
 

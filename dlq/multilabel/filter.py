@@ -29,6 +29,8 @@ from dlq.multilabel.searches import (
 )
 from dlq.scheduler import compute
 
+__all__ = ["find_label_issues", "find_multilabel_issues_per_class"]
+
 
 def _rows(labels: Any, pred_probs: Any, rows: np.ndarray, n_jobs: int | None) -> tuple[np.ndarray, np.ndarray]:
     """The rows ``rows`` of labels and pred_probs, read block by block."""
@@ -71,7 +73,6 @@ def _lowest_multilabel_scores(
 def find_label_issues(
     labels: Any,
     pred_probs: Any,
-    *,
     return_indices_ranked_by: str | None = None,
     rank_by_kwargs: dict = {},  # noqa: B006 - cleanlab's signature; never modified
     filter_by: str = "prune_by_noise_rate",

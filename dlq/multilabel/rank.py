@@ -16,6 +16,8 @@ from dlq.graphs import passes
 from dlq.kernels.problems import ONE_VS_REST
 from dlq.scheduler import computed_unless_lazy
 
+__all__ = ["get_label_quality_scores", "get_label_quality_scores_per_class"]
+
 
 def get_label_quality_scores(
     labels: Any,
