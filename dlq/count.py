@@ -12,7 +12,7 @@ from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
-from dlq.kernels import health, joint, sets
+from dlq.kernels import health, joint, latent, sets
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.scheduler import computed_unless_lazy
 
@@ -20,6 +20,8 @@ __all__ = [
     "calibrate_confident_joint",
     "compute_confident_joint",
     "estimate_joint",
+    "estimate_latent",
+    "estimate_py_and_noise_matrices_from_probabilities",
     "get_confident_thresholds",
     "num_label_issues",
 ]
@@ -97,20 +99,24 @@ def compute_confident_joint(
         if with_rows:
             result = step(tuple, [result, joints.off_diagonal_rows])
         return computed_unless_lazy(result, labels, pred_probs)
-    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
-    checked = _validation.check_thresholds(thresholds, opened_probs.shape[1])
-    joints = passes.confident_joint(
-        MULTICLASS,
-        opened_labels,
-        opened_probs,
-        thresholds=checked,
-        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
-        with_off_diagonal_rows=with_rows,
-    )
+    joints = _multiclass_joint(labels, pred_probs, thresholds, with_off_diagonal_rows=with_rows)
     result = step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
     if with_rows:
         result = step(_with_the_rows, result, joints.off_diagonal_rows)
     return computed_unless_lazy(result, labels, pred_probs)
+
+
+def _multiclass_joint(labels: Any, pred_probs: Any, thresholds: Any, *, with_off_diagonal_rows: bool = False) -> Any:
+    """The confident joint's graph of multi-class inputs (with ``thresholds``, if given, read once)."""
+    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    return passes.confident_joint(
+        MULTICLASS,
+        opened_labels,
+        opened_probs,
+        thresholds=_validation.check_thresholds(thresholds, opened_probs.shape[1]),
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+        with_off_diagonal_rows=with_off_diagonal_rows,
+    )
 
 
 def _with_the_rows(confident_joint: np.ndarray, per_problem: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -327,3 +333,89 @@ def estimate_joint(labels: Any, pred_probs: Any, *, confident_joint: Any = None,
 
 def _per_class_normalized(confident_joints: np.ndarray) -> np.ndarray:
     return np.stack([health.normalized(each) for each in confident_joints])
+
+
+def estimate_latent(
+    confident_joint: Any, labels: Any, *, py_method: str = "cnt", converge_latent_estimates: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The prior of the true labels ``py``, the noise matrix (P(given label
+    i | true label j) at (i, j)) and the inverse noise matrix (P(true label j
+    | given label i) at (j, i)) of a confident joint, as cleanlab estimates
+    them. One read of the labels, for their counts.
+
+    Parameters
+    ----------
+    confident_joint : array-like of int, shape (K, K)
+    labels : array-like of int, shape (N,)
+        Any kind :func:`dlq.scan` reads.
+    py_method : {"cnt", "eqn", "marginal", "marginal_ps"}
+        How the prior is estimated (see :func:`dlq.kernels.latent.prior`).
+    converge_latent_estimates : bool
+        Refine the three until they agree with each other.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(py, noise_matrix, inverse_noise_matrix)``; a lazy ``Delayed``
+        of it when ``labels`` is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> py, noise, inverse = estimate_latent(np.array([[8, 2], [0, 10]]), np.array([0] * 10 + [1] * 10))
+    >>> py.tolist()
+    [0.4, 0.6]
+    """
+    _validation.check_choice(py_method, latent.PRIOR_METHODS, "py_method")
+    given = np.asarray(confident_joint)
+    opened = io.open_array(io.array_like(labels, name="labels"), name="labels")
+    io.check_labels(opened, opened.shape[0])
+    counts = da.bincount(opened, minlength=given.shape[0])
+    result = step(latent.latent, given, counts, method=py_method, converge=bool(converge_latent_estimates))
+    return computed_unless_lazy(result, labels)
+
+
+def estimate_py_and_noise_matrices_from_probabilities(
+    labels: Any,
+    pred_probs: Any,
+    *,
+    thresholds: Any = None,
+    converge_latent_estimates: bool = True,
+    py_method: str = "cnt",
+    calibrate: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`estimate_latent` of the confident joint of ``labels`` and
+    ``pred_probs`` (:func:`compute_confident_joint`, with ``thresholds`` and
+    ``calibrate``), from the same reads: ``(py, noise_matrix,
+    inverse_noise_matrix, confident_joint)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = np.array([0, 0, 0, 1, 1, 1])
+    >>> pred_probs = np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]])
+    >>> estimate_py_and_noise_matrices_from_probabilities(labels, pred_probs)[3].tolist()
+    [[2, 1], [1, 2]]
+    """
+    _validation.check_choice(py_method, latent.PRIOR_METHODS, "py_method")
+    joints = _multiclass_joint(labels, pred_probs, thresholds)
+    result = step(
+        _latent_of_the_joint,
+        joints.counts,
+        joints.label_counts,
+        calibrate=calibrate,
+        method=py_method,
+        converge=bool(converge_latent_estimates),
+    )
+    return computed_unless_lazy(result, labels, pred_probs)
+
+
+def _latent_of_the_joint(
+    counts: np.ndarray, label_counts: np.ndarray, *, calibrate: bool, method: str, converge: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    confident_joint = joint.of_one_problem(joint.confident_joint, counts, label_counts, calibrate=calibrate)
+    if not calibrate:
+        # cleanlab's uncalibrated joint is a transposed, column-major array, and numpy
+        # sums its columns in another order: the same layout gives the same bits
+        confident_joint = np.asfortranarray(confident_joint)
+    return (*latent.latent(confident_joint, label_counts[0], method=method, converge=converge), confident_joint)

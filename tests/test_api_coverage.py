@@ -26,8 +26,6 @@ LEFT_OUT = {
         "estimate_py_noise_matrices_and_cv_pred_proba": "trains a model",
         "estimate_cv_predicted_probabilities": "trains a model",
         "estimate_noise_matrices": "trains a model",
-        "estimate_latent": "not yet",
-        "estimate_py_and_noise_matrices_from_probabilities": "not yet",
     },
     "cleanlab.rank": {"get_label_quality_ensemble_scores": "not yet"},
     "cleanlab.filter": {"find_label_issues_using_argmax_confusion_matrix": "not yet"},

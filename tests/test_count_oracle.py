@@ -237,3 +237,34 @@ def test_thresholds_calibration_and_joint_estimates_are_cleanlabs(real_data):
                 dlq.count.estimate_joint(lists, pred_probs, multi_label=True, **options),
                 cl_count.estimate_joint(lists, pred_probs, multi_label=True, **options),
             )
+
+
+@pytest.mark.parametrize("py_method", ["cnt", "eqn", "marginal", "marginal_ps"])
+def test_latent_estimates_are_cleanlabs_to_the_bit(real_data, py_method):
+    """estimate_latent (with and without converging) and
+    estimate_py_and_noise_matrices_from_probabilities (computed or given
+    thresholds, calibrated or not): cleanlab's arrays, equal to the bit."""
+    for labels, pred_probs in [*random_cases(), *real_data.values()]:
+        given = cl_count.compute_confident_joint(labels, pred_probs)
+        try:
+            cl_count.estimate_latent(given, labels, py_method=py_method)
+        except np.linalg.LinAlgError:  # 'eqn' of a singular noise matrix: a clear refusal instead
+            with pytest.raises(ValueError, match="is singular"):
+                dlq.count.estimate_latent(given, labels, py_method=py_method)
+            continue
+        for converge in (False, True):
+            expected = cl_count.estimate_latent(given, labels, py_method=py_method, converge_latent_estimates=converge)
+            found = dlq.count.estimate_latent(given, labels, py_method=py_method, converge_latent_estimates=converge)
+            for ours, theirs in zip(found, expected, strict=True):
+                np.testing.assert_array_equal(ours, theirs)
+        for options in ({}, {"calibrate": False}, {"thresholds": np.full(pred_probs.shape[1], 0.3)}):
+            expected = cl_count.estimate_py_and_noise_matrices_from_probabilities(
+                labels, pred_probs, py_method=py_method, **options
+            )
+            found = dlq.count.estimate_py_and_noise_matrices_from_probabilities(
+                labels, pred_probs, py_method=py_method, **options
+            )
+            for ours, theirs in zip(found, expected, strict=True):
+                np.testing.assert_array_equal(ours, theirs)
+    with pytest.raises(ValueError, match="py_method must be one of"):
+        dlq.count.estimate_latent(given, labels, py_method="counts")
