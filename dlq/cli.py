@@ -89,6 +89,52 @@ def _opened_inputs(options: dict[str, Any]) -> tuple[da.Array, da.Array]:
     return io.open_inputs(labels, pred_probs)
 
 
+def _class_names(options: dict[str, Any], num_classes: int) -> list[str] | None:
+    """The names --class-names gives (a file of one name a line, or a comma
+    list), else those stored with pred_probs (a zarr array's ``class_names``
+    attribute, or a Parquet file's ``class_names`` schema metadata, a JSON
+    list); refused unless there is one per class."""
+    given = options.get("class_names")
+    if given is None:
+        names = _stored_class_names(options["pred_probs"])
+        source = "the class_names stored with pred_probs"
+    elif Path(given).is_file():
+        names = [line.strip() for line in Path(given).read_text(encoding="utf-8").splitlines() if line.strip()]
+        source = f"--class-names file {given}"
+    else:
+        names, source = [name.strip() for name in given.split(",")], "--class-names"
+    if names is not None and len(names) != num_classes:
+        raise click.UsageError(f"{source} holds {len(names)} names, but pred_probs has {num_classes} classes")
+    return names
+
+
+def _stored_class_names(path: str) -> list[str] | None:
+    if path.rstrip("/").endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        stored = (pq.read_schema(path).metadata or {}).get(b"class_names")
+        return None if stored is None else [str(name) for name in json.loads(stored)]
+    if path.endswith(".npy") or ":" in Path(path).name:
+        return None
+    import zarr
+
+    try:
+        stored = zarr.open_array(path, mode="r").attrs.get("class_names")
+    except Exception:  # not a zarr array: other inputs say so when they are opened
+        return None
+    return None if stored is None else [str(name) for name in stored]
+
+
+def _opened_ids(options: dict[str, Any], pred_probs: da.Array) -> da.Array | None:
+    """The examples' ids --ids gives, in pred_probs' row chunks; refused unless one per row."""
+    if options.get("ids") is None:
+        return None
+    ids = io.array_like(io.open_source(options["ids"], name="ids"), name="ids")
+    if ids.shape != pred_probs.shape[:1]:
+        raise click.UsageError(f"--ids holds shape {ids.shape}, but pred_probs has {pred_probs.shape[0]} rows")
+    return io.open_array(ids, name="ids", chunk_rows=pred_probs.chunks[0])
+
+
 def _aggregator(options: dict[str, Any]) -> dict[str, Any]:
     if options["aggregator"] == "ema":
         return {"method": "exponential_moving_average", "alpha": options["alpha"]}
@@ -123,6 +169,7 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     in one run, then write the table, the summary and the report."""
     start = time.perf_counter()
     labels, pred_probs = _opened_inputs(options)
+    class_names, ids = _class_names(options, pred_probs.shape[1]), _opened_ids(options, pred_probs)
     lazy = _lazy_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
@@ -140,6 +187,8 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         extra=extra,
         report=True,
         issues_to=staging / "issues.parquet",
+        class_names=class_names,
+        ids=ids,
     )
     issues = result.extra["issue_digest"]
     per_class = result.extra.get("per_class_issues")
@@ -269,6 +318,15 @@ def main() -> None:
 )
 @click.option(
     "--per-class", is_flag=True, help="Multi-label: also write the (N, K) per-class scores (one more read of the data)."
+)
+@click.option(
+    "--class-names",
+    help="Class names: a text file of one name a line, or a comma-separated list (default: a class_names "
+    "attribute stored with pred_probs, if any).",
+)
+@click.option(
+    "--ids",
+    help="An id of every example (.npy, zarr, FILE.h5:/dataset or Parquet), carried into issues.parquet.",
 )
 @click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk (default: about 16 MiB of pred_probs).")
 @click.option(

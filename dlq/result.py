@@ -7,6 +7,7 @@ import html
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import dask
@@ -17,9 +18,10 @@ from dask.delayed import Delayed
 
 from dlq._validation.checks import warn_caller
 from dlq.graphs.blocks import step
+from dlq.graphs.rows import values_at
 from dlq.graphs.scan import ScanStore
 from dlq.scheduler import compute
-from dlq.table import digest, write_parts
+from dlq.table import digest, labelled, write_parts
 
 
 def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
@@ -290,6 +292,8 @@ class Scan:
         extra: dict[str, Any] | None = None,
         report: bool = False,
         issues_to: str | os.PathLike | None = None,
+        class_names: Any = None,
+        ids: da.Array | None = None,
     ) -> ScanResult | Scan:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
         return the result. The data are read as by :meth:`compute`, and pass 2
@@ -324,6 +328,12 @@ class Scan:
             a directory of Parquet files written by the worker that holds
             the table (see :func:`dlq.table.write_parts`); it never comes
             back whole.
+        class_names : sequence of str, optional
+            The K class names: the issue table (multi-class) gets columns
+            ``given_label_name`` and ``suggested_label_name``.
+        ids : dask array, shape (N,), optional
+            An id of every example (integers or text), in the rows' chunks:
+            the issue table gets column ``id``, each chunk giving its issues'.
 
         Examples
         --------
@@ -352,10 +362,14 @@ class Scan:
             )
             written = {}
         others = {}
+        table = scan.issue_table
+        if table is not None and (class_names is not None or ids is not None):
+            ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
+            table = step(labelled, table, class_names, ids_of_issues)
         if issues_to is not None:
-            others["issue_digest"] = step(write_parts, scan.issue_table, os.fspath(issues_to), self.n_classes)
+            others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), self.n_classes)
         if report:
-            others.setdefault("issue_digest", step(digest, scan.issue_table, self.n_classes))
+            others.setdefault("issue_digest", step(digest, table, self.n_classes))
             others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
         for name, collection in (extra or {}).items():
             if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):

@@ -60,6 +60,32 @@ def digest(table: Columns, num_classes: int) -> IssueDigest:
     )
 
 
+def labelled(table: Columns, class_names: Any, ids: np.ndarray | None) -> Columns:
+    """``table`` with each issue's ``id`` (after ``index``) and, for
+    multi-class data, the names of its given and suggested (predicted) labels.
+
+    Examples
+    --------
+    >>> table = {"index": np.array([4, 1]), "given_label": np.array([1, 0]), "predicted_label": np.array([0, 1]),
+    ...          "score": np.array([0.1, 0.3])}
+    >>> found = labelled(table, ["cat", "dog"], np.array(["img4.png", "img1.png"]))
+    >>> list(found)
+    ['index', 'id', 'given_label', 'predicted_label', 'given_label_name', 'suggested_label_name', 'score']
+    >>> found["suggested_label_name"].tolist()
+    ['cat', 'dog']
+    """
+    named = {}
+    for name, values in table.items():
+        if name == "score" and class_names is not None and "given_label" in table:
+            names = np.asarray(class_names, dtype=object)
+            named["given_label_name"] = names[table["given_label"]]
+            named["suggested_label_name"] = names[table["predicted_label"]]
+        named[name] = values
+        if name == "index" and ids is not None:
+            named["id"] = ids
+    return named
+
+
 def _arrow_table(table: Columns, rows: slice) -> Any:
     import pyarrow as pa
 
@@ -70,8 +96,12 @@ def _arrow_table(table: Columns, rows: slice) -> Any:
             arrays[name] = pa.ListArray.from_arrays(
                 pa.array(part.offsets, pa.int32()), pa.array(part.values, pa.int64())
             )
-        else:
-            arrays[name] = pa.array(values[rows], pa.float64() if name == "score" else pa.int64())
+        elif values.dtype.kind in "iub":
+            arrays[name] = pa.array(values[rows], pa.int64())
+        elif values.dtype.kind == "f":
+            arrays[name] = pa.array(values[rows], pa.float64())
+        else:  # names and ids given as text
+            arrays[name] = pa.array(values[rows].tolist(), pa.string())
     return pa.table(arrays)
 
 

@@ -59,6 +59,12 @@ def run(*arguments, expect=0):
     return result
 
 
+def scan_npy(inputs, out, scheduler, *extra, expect=0):
+    """``dlq scan`` of the .npy inputs into ``out`` on the test cluster."""
+    npy = (inputs / "pred_probs.npy", inputs / "labels.npy")
+    return run("scan", *npy, "--out", out, "--scheduler", scheduler, "--quiet", *extra, expect=expect)
+
+
 def read_outputs(out):
     return (
         pq.read_table(out / "issues.parquet").to_pydict(),
@@ -277,28 +283,18 @@ def test_existing_output_is_refused_then_replaced_with_overwrite(inputs, tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    refused = run(
-        "scan",
-        inputs / "pred_probs.npy",
-        inputs / "labels.npy",
-        "--out",
+    refused = scan_npy(
+        inputs,
         out,
-        "--scheduler",
         scheduler,
-        "--quiet",
         expect=2,
     )
     assert refused.output.strip().count("\n") == 0 and "already exists" in refused.output
     assert (out / "keep.txt").exists()
-    run(
-        "scan",
-        inputs / "pred_probs.npy",
-        inputs / "labels.npy",
-        "--out",
+    scan_npy(
+        inputs,
         out,
-        "--scheduler",
         scheduler,
-        "--quiet",
         "--overwrite",
     )
     assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
@@ -500,3 +496,63 @@ def test_the_issue_table_is_written_in_ranked_parts_by_the_task_that_holds_it(
     first = pd.read_parquet(out / "issues.parquet" / parts[0])["index"].tolist()
     assert first == found.issues[:40].tolist()
     assert pd.read_parquet(out / "issues.parquet")["index"].tolist() == found.issues.tolist()
+
+
+@pytest.mark.parametrize("names_from", ["list", "file", "zarr attribute"])
+def test_class_names_and_ids_flow_into_the_issue_table_and_the_report(data, inputs, tmp_path, scheduler, names_from):
+    """--class-names (a comma list, a file of lines, or the class_names
+    attribute of a pred_probs zarr store) and --ids (one per row, text)
+    become issues.parquet's given_label_name, suggested_label_name and id,
+    each issue's own, and show in the report's worst rows."""
+    names = ["ant", "bee", "cat", "dog", "eel"]
+    ids = np.array([f"photo-{row:04d}.jpg" for row in range(3000)])
+    np.save(tmp_path / "ids.npy", ids)
+    pred_probs, extra = inputs / "pred_probs.npy", []
+    if names_from == "list":
+        extra = ["--class-names", ",".join(names)]
+    elif names_from == "file":
+        (tmp_path / "names.txt").write_text("\n".join(names) + "\n")
+        extra = ["--class-names", tmp_path / "names.txt"]
+    else:
+        stored = zarr.create_array(store=str(tmp_path / "named.zarr"), data=data.pred_probs, chunks=(700, 5))
+        stored.attrs["class_names"] = names
+        pred_probs = tmp_path / "named.zarr"
+    out = tmp_path / "out"
+    run(
+        "scan",
+        pred_probs,
+        inputs / "labels.npy",
+        "--out",
+        out,
+        "--scheduler",
+        scheduler,
+        "--quiet",
+        "--ids",
+        tmp_path / "ids.npy",
+        *extra,
+    )
+    table, _, _, page = read_outputs(out)
+    assert len(table["index"]) > 0
+    assert table["id"] == ids[table["index"]].tolist()
+    assert table["given_label_name"] == [names[k] for k in table["given_label"]]
+    assert table["suggested_label_name"] == [names[k] for k in table["predicted_label"]]
+    worst = table["index"][0]
+    assert f"<td>{ids[worst]}</td>" in page and f"<td>{names[data.labels[worst]]}</td>" in page
+
+
+def test_names_and_ids_that_do_not_match_are_refused_before_any_read(inputs, tmp_path, scheduler):
+    np.save(tmp_path / "ids.npy", np.arange(2999))
+    for extra, message in (
+        (["--class-names", "a,b,c"], "holds 3 names, but pred_probs has 5 classes"),
+        (["--ids", tmp_path / "ids.npy"], "--ids holds shape (2999,), but pred_probs has 3000 rows"),
+    ):
+        out = tmp_path / "refused"
+        result = scan_npy(
+            inputs,
+            out,
+            scheduler,
+            *extra,
+            expect=2,
+        )
+        assert message in result.output
+        assert not out.exists()

@@ -156,14 +156,56 @@ def _joined(parts: list[RowColumns]) -> RowColumns:
     )
 
 
+def _positions_when_sorted(indices: np.ndarray) -> np.ndarray:
+    """Where each of ``indices`` (distinct) stands once they are sorted: an
+    inverse permutation (0.12 s for 2.9 million; a binary search of each, 1.5 s).
+
+    Examples
+    --------
+    >>> _positions_when_sorted(np.array([7, 2, 5])).tolist()
+    [2, 0, 1]
+    """
+    by_index = np.argsort(indices)
+    positions = np.empty_like(by_index)
+    positions[by_index] = np.arange(by_index.shape[0])
+    return positions
+
+
 def _in_ranked_order(found: RowColumns, ranked: Lowest) -> Columns:
-    # found.indices are ranked.indices sorted (chunks come in order, each its
-    # rows in order): each issue's row there is its rank by index, an inverse
-    # permutation (0.12 s for 2.9 million issues; a binary search of each, 1.5 s)
-    by_index = np.argsort(ranked.indices)
-    order = np.empty_like(by_index)
-    order[by_index] = np.arange(by_index.shape[0])
+    # found.indices are ranked.indices sorted (chunks come in order, each its rows in order)
+    order = _positions_when_sorted(ranked.indices)
     return {"index": ranked.indices, **columns.taken(found.columns, order), "score": ranked.scores.astype(np.float64)}
+
+
+def _values_of_block(block: np.ndarray, indices: np.ndarray, block_info: dict | None = None) -> np.ndarray:
+    start, stop = block_info[0]["array-location"][0]
+    box = np.empty(1, dtype=object)
+    box[0] = block[inside(indices, start, stop) - start]
+    return box
+
+
+def _in_the_order_of(sorted_values: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    return sorted_values[_positions_when_sorted(indices)]
+
+
+def values_at(array: da.Array, indices: Any) -> Delayed:
+    """``array[indices]`` of a row-chunked 1-D array, in the order of
+    ``indices`` (distinct; a ``Delayed`` array): each chunk gives the values
+    of its own rows, a few per issue, never the whole array.
+
+    Examples
+    --------
+    >>> values_at(da.from_array(np.array(list("abcdef")), chunks=4), np.array([5, 0, 2])).compute().tolist()
+    ['f', 'a', 'c']
+    """
+    records = array.map_blocks(
+        _values_of_block,
+        step(np.sort, indices),
+        chunks=((1,) * array.numblocks[0],),
+        dtype=object,
+        meta=np.empty((0,), object),
+    )
+    return step(_in_the_order_of, tree(records, concatenated), indices)
 
 
 def sorted_indices(ranked: Delayed) -> Delayed:
