@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import html
 import io as bytes_io
-import json
 import platform
 from pathlib import Path
 from typing import Any
@@ -87,6 +86,28 @@ def _shown(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _readable(value: Any) -> str:
+    """A summary value as HTML for people: numbers formatted, a mapping as
+    ``name = value`` lines, a list comma-separated, nothing as JSON.
+
+    Examples
+    --------
+    >>> _readable({"method": "self_confidence", "alpha": 0.8}), _readable(1234567), _readable(0.000123456)
+    ('method = self_confidence<br>alpha = 0.8', '1,234,567', '0.000123')
+    """
+    if isinstance(value, dict):
+        return "<br>".join(f"{html.escape(str(name))} = {_readable(item)}" for name, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_readable(item) for item in value)
+    if isinstance(value, bool) or value is None:
+        return html.escape(str(value))
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.3g}"
+    return html.escape(str(value))
+
+
 def _health_section(health: dict[str, Any] | None) -> str:
     """The multi-label health summary, as cleanlab's multilabel_health_summary gives it."""
     if health is None:
@@ -112,7 +133,7 @@ def write_report(
     table = issues.worst
     images = _figures(histogram, issues.highest_score, per_class)
     summary_rows = "".join(
-        f"<tr><th>{html.escape(name)}</th><td>{html.escape(json.dumps(value))}</td></tr>"
+        f"<tr><th>{html.escape(name.replace('_', ' '))}</th><td>{_readable(value)}</td></tr>"
         for name, value in facts.items()
         if name not in ("thresholds", "label_health")
     )

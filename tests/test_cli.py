@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import h5py
@@ -556,3 +557,49 @@ def test_names_and_ids_that_do_not_match_are_refused_before_any_read(inputs, tmp
         )
         assert message in result.output
         assert not out.exists()
+
+
+class _Page(HTMLParser):
+    """A report page's tables (rows of cells, the header row's cells tagged) and images."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.images, self._cell = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("th", "td"):
+            self._cell = [tag, ""]
+        elif tag == "img":
+            self.images.append(dict(attrs)["src"])
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._cell is not None:
+            self.tables[-1][-1].append(tuple(self._cell))
+            self._cell = None
+
+
+def test_the_report_reads_as_tables_and_images_without_json(data, inputs, tmp_path, scheduler):
+    """The report parses as HTML: every table starts with a header cell, the
+    summary shows options as ``name = value`` and numbers formatted (no
+    JSON), and every image is a PNG that decodes."""
+    import base64
+
+    out = tmp_path / "out"
+    scan_npy(inputs, out, scheduler, "--method", "normalized_margin")
+    page = _Page()
+    page.feed((out / "report.html").read_text())
+    assert len(page.tables) >= 2 and all(table and table[0][0][0] == "th" for table in page.tables)
+    summary = {row[0][1]: row[1][1] for row in page.tables[0]}
+    assert summary["n examples"] == "3,000" and "method = normalized_margin" in summary["options"]
+    assert not any(mark in value for value in summary.values() for mark in ("{", '"', "&quot;"))
+    assert len(page.images) == 2
+    for image in page.images:
+        assert base64.b64decode(image.split(",", 1)[1]).startswith(b"\x89PNG")
