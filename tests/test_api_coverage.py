@@ -28,7 +28,6 @@ LEFT_OUT = {
         "estimate_noise_matrices": "trains a model",
     },
     "cleanlab.rank": {"get_label_quality_ensemble_scores": "not yet"},
-    "cleanlab.filter": {"find_label_issues_using_argmax_confusion_matrix": "not yet"},
     "cleanlab.experimental.label_issues_batched": {"split_arr": "a helper of cleanlab's batches"},
 }
 

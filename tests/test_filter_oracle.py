@@ -214,3 +214,24 @@ def test_predicted_neq_given_is_cleanlabs(real_data):
         found = dlq.filter.find_predicted_neq_given(lists, pred_probs, multi_label=True)
         np.testing.assert_array_equal(found, expected)
         assert expected.any() and not expected.all()
+
+
+@pytest.mark.parametrize("filter_by", ["prune_by_noise_rate", "prune_by_class", "both"])
+@pytest.mark.parametrize("calibrate", [True, False])
+def test_pruning_by_the_argmax_confusion_matrix_is_cleanlabs(real_data, filter_by, calibrate):
+    for labels, pred_probs in [noisy_classification(2_000, 5, seed=49), *real_data.values()]:
+        expected = cl_filter.find_label_issues_using_argmax_confusion_matrix(
+            labels, pred_probs, calibrate=calibrate, filter_by=filter_by
+        )
+        found = dlq.filter.find_label_issues_using_argmax_confusion_matrix(
+            labels, pred_probs, calibrate=calibrate, filter_by=filter_by
+        )
+        np.testing.assert_array_equal(found, expected)
+        assert expected.any()
+
+
+def test_pruning_by_the_argmax_confusion_matrix_refuses_bad_rows_by_number():
+    labels, pred_probs = noisy_classification(500, 3, seed=50)
+    pred_probs[123] = np.nan
+    with pytest.raises(ValueError, match="row 123"):
+        dlq.filter.find_label_issues_using_argmax_confusion_matrix(labels, pred_probs)

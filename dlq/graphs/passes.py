@@ -20,10 +20,10 @@ from dask.delayed import Delayed
 
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
-from dlq.kernels import joint
+from dlq.kernels import joint, multiclass
 from dlq.kernels.bounds import cut_bounds, worth_keeping
 from dlq.kernels.lowest import Entries, Lowest
-from dlq.kernels.problems import Problems
+from dlq.kernels.problems import MULTICLASS, Problems
 from dlq.kernels.select import READ_ROUNDS, Cut, Histogram
 
 
@@ -126,6 +126,17 @@ def predicted_neq_given(problems: Problems, labels: da.Array, pred_probs: da.Arr
     row-chunked boolean array, in one read that also checks the data)."""
     records = per_chunk(_checked_predicted_neq_given, labels, pred_probs, problems)
     return as_rows(records, pred_probs.chunks[0], bool)
+
+
+def _checked_confusion(labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems) -> np.ndarray:
+    problems.invalid_rows(labels, pred_probs, offset).raise_if_any()
+    return multiclass.argmax_confusion_counts(labels, pred_probs)
+
+
+def argmax_confusion(labels: da.Array, pred_probs: da.Array) -> Delayed:
+    """Multi-class data's counts of (given label, argmax class), (K, K), in
+    one read that also checks the data."""
+    return tree(per_chunk(_checked_confusion, labels, pred_probs, MULTICLASS), sum_arrays)
 
 
 class Joint(NamedTuple):

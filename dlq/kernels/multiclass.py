@@ -350,6 +350,19 @@ def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     return counted & (guess != labels) & ~prediction_agrees(labels, pred_probs, predicted)
 
 
+def argmax_confusion_counts(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """A chunk's counts of (given label, argmax class), shape (K, K).
+
+    Examples
+    --------
+    >>> argmax_confusion_counts(np.array([0, 0, 1]), np.array([[0.9, 0.1], [0.4, 0.6], [0.3, 0.7]])).tolist()
+    [[1, 1], [0, 1]]
+    """
+    num_classes = pred_probs.shape[1]
+    cells = labels.astype(np.int64) * num_classes + predicted_class(pred_probs)[0]
+    return np.bincount(cells, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
 def predicted_neq_given(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     """Whether each row's argmax (the first on ties) is not its label.
 
