@@ -15,16 +15,19 @@ import numpy as np
 
 from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq._validation.checks import warn_caller
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
+from dlq.graphs.ensemble import ensemble_scores
 from dlq.graphs.rows import lowest_rows, ranked_rows, true_rows
 from dlq.kernels.problems import MULTICLASS
 from dlq.multiclass import get_label_quality_scores
-from dlq.scheduler import computed_unless_lazy
+from dlq.scheduler import compute, computed_unless_lazy
 
 __all__ = [
     "find_top_issues",
     "get_confidence_weighted_entropy_for_each_label",
+    "get_label_quality_ensemble_scores",
     "get_label_quality_scores",
     "get_normalized_margin_for_each_label",
     "get_self_confidence_for_each_label",
@@ -154,6 +157,118 @@ def order_label_issues(
         thresholds=pass1.thresholds if adjust else None,
     )
     return computed_unless_lazy(step(attrgetter("indices"), ranked), label_issues_mask, labels, pred_probs)
+
+
+#: How the members of an ensemble may be weighted.
+ENSEMBLE_WEIGHTINGS = ("uniform", "accuracy", "log_loss_search", "custom")
+#: The temperatures the log-loss weighting tries.
+LOG_LOSS_SEARCH_TEMPERATURES = [1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 2e2]
+
+
+def get_label_quality_ensemble_scores(
+    labels: Any,
+    pred_probs_list: list,
+    *,
+    method: str = "self_confidence",
+    adjust_pred_probs: bool = False,
+    weight_ensemble_members_by: str = "accuracy",
+    custom_weights: Any = None,
+    log_loss_search_T_values: list[float] = LOG_LOSS_SEARCH_TEMPERATURES,
+    verbose: bool = True,
+) -> Any:
+    """Label quality scores from several models' pred_probs: each model's
+    scores under ``method``, combined by a weighted average.
+
+    Each pred_probs is read once (twice when adjusted, for its thresholds).
+    Weights by accuracy, or by log loss (``exp(-t * log loss)`` for the
+    ``t`` in ``log_loss_search_T_values`` whose weighted average of pred_probs
+    has the lowest log loss), are known only after every row is read: until
+    then each model's scores and its probability of each given label are
+    kept, a few bytes a row and model.
+
+    Parameters
+    ----------
+    labels : array-like of int, shape (N,)
+    pred_probs_list : list of array-like, each shape (N, K)
+        Any input kinds :func:`dlq.scan` reads, in any mix.
+    method, adjust_pred_probs
+        As for :func:`get_label_quality_scores`.
+    weight_ensemble_members_by : {"uniform", "accuracy", "log_loss_search", "custom"}
+    custom_weights : array-like of float, shape (len(pred_probs_list),), optional
+        For ``"custom"`` only.
+    log_loss_search_T_values : list of float
+    verbose : bool
+        Print the weighting and the weights.
+
+    Returns
+    -------
+    ndarray of float, shape (N,)
+        A lazy dask array when an input is a dask array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels = np.array([0, 1])
+    >>> first, second = np.array([[0.9, 0.1], [0.6, 0.4]]), np.array([[0.7, 0.3], [0.2, 0.8]])
+    >>> get_label_quality_ensemble_scores(labels, [first, second], weight_ensemble_members_by="uniform",
+    ...                                   verbose=False).round(2).tolist()
+    [0.8, 0.6]
+    """
+    if not isinstance(pred_probs_list, list):
+        raise TypeError(f"pred_probs_list must be a list of pred_probs arrays; got {type(pred_probs_list).__name__}")
+    if not pred_probs_list:
+        raise ValueError("pred_probs_list is empty: give the pred_probs of at least one model")
+    _validation.check_choice(
+        weight_ensemble_members_by, ENSEMBLE_WEIGHTINGS, "weight_ensemble_members_by", kind="weighting method"
+    )
+    _validation.check_score_method(method, adjust_pred_probs)
+    if custom_weights is not None and weight_ensemble_members_by != "custom":
+        raise ValueError('custom_weights are used only with weight_ensemble_members_by="custom"')
+    weights = None
+    if weight_ensemble_members_by == "custom":
+        weights = np.asarray(custom_weights, dtype=np.float64) if custom_weights is not None else None
+        if weights is None or weights.shape != (len(pred_probs_list),):
+            raise ValueError(
+                f"weight_ensemble_members_by='custom' needs custom_weights, one per model "
+                f"({len(pred_probs_list)}); got {custom_weights!r}"
+            )
+    if len(pred_probs_list) == 1:
+        warn_caller("pred_probs_list holds one model's pred_probs: get_label_quality_scores gives the same scores")
+    opened_labels, first = io.open_inputs(labels, pred_probs_list[0])
+    members = [first, *(_aligned_member(pred_probs, first, m) for m, pred_probs in enumerate(pred_probs_list[1:], 1))]
+    thresholds = [
+        passes.threshold_pass(
+            MULTICLASS, opened_labels, pred_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
+        ).thresholds
+        if adjust_pred_probs
+        else None
+        for pred_probs in members
+    ]
+    found = ensemble_scores(
+        opened_labels,
+        members,
+        method=method,
+        thresholds=thresholds,
+        weighting=weight_ensemble_members_by,
+        custom_weights=weights,
+        temperatures=list(log_loss_search_T_values),
+    )
+    if any(isinstance(x, da.Array) for x in (labels, *pred_probs_list)):
+        return found.scores  # lazy in, lazy out: the weights are known when it is computed
+    scores, weights = compute(found.scores, found.weights)
+    if verbose:
+        shown = np.round(np.asarray(weights, dtype=np.float64), 4).tolist()
+        print(f"ensemble of {len(members)} models weighted by {weight_ensemble_members_by}: weights {shown}")
+    return scores
+
+
+def _aligned_member(pred_probs: Any, first: da.Array, position: int) -> da.Array:
+    """A member's pred_probs in the first member's row chunks, refused unless of its shape."""
+    name = f"pred_probs_list[{position}]"
+    shape = io.array_like(pred_probs, name=name).shape
+    if shape != first.shape:
+        raise ValueError(f"{name} has shape {shape}; every model's pred_probs must have shape {first.shape}")
+    return io.checked_pred_probs(io.open_array(pred_probs, name=name, chunk_rows=first.chunks[0]))
 
 
 def _once_valid(thresholds: np.ndarray, rows: np.ndarray) -> np.ndarray:

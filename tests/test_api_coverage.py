@@ -27,7 +27,6 @@ LEFT_OUT = {
         "estimate_cv_predicted_probabilities": "trains a model",
         "estimate_noise_matrices": "trains a model",
     },
-    "cleanlab.rank": {"get_label_quality_ensemble_scores": "not yet"},
     "cleanlab.experimental.label_issues_batched": {"split_arr": "a helper of cleanlab's batches"},
 }
 

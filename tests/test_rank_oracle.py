@@ -94,3 +94,69 @@ def test_ordering_refuses_bad_input():
         rank.order_label_issues(mask, labels, bad)
     with pytest.raises(ValueError, match="method must be one of"):
         rank.order_label_issues(mask, labels, pred_probs, rank_by="margin")
+
+
+def _members(labels, pred_probs, count, seed):
+    """``count`` models' pred_probs: the given ones, sharpened and blurred by turns."""
+    rng = np.random.default_rng(seed)
+    members = [pred_probs]
+    for m in range(1, count):
+        logits = np.log(np.clip(pred_probs, 1e-12, None)) * (0.5 + m) + rng.normal(0, 0.3, pred_probs.shape)
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        members.append((exp / exp.sum(axis=1, keepdims=True)).astype(pred_probs.dtype))
+    return members
+
+
+@pytest.mark.parametrize("weighting", ["uniform", "accuracy", "custom", "log_loss_search"])
+@pytest.mark.parametrize(("method", "adjust"), [("self_confidence", False), ("normalized_margin", True)])
+def test_ensemble_scores_are_cleanlabs(real_data, weighting, method, adjust):
+    """Exact for uniform, accuracy and custom weights of unadjusted scores;
+    adjusted scores use thresholds rounded once from exact sums (cleanlab's
+    np.mean can differ in the last bit), and the log-loss search sums each
+    member's log loss chunk by chunk (cleanlab in one numpy sum): those
+    agree to about 1e-12."""
+    cases = [noisy_classification(2_000, 4, seed=55), noisy_classification(1_000, 3, seed=56, dtype=np.float32)]
+    for labels, pred_probs in [*cases, real_data["digits"]]:
+        members = _members(labels, pred_probs, 3, seed=57)
+        options = {
+            "method": method,
+            "adjust_pred_probs": adjust,
+            "weight_ensemble_members_by": weighting,
+            "custom_weights": np.array([0.5, 0.3, 0.2]) if weighting == "custom" else None,
+            "verbose": False,
+        }
+        expected = cl_rank.get_label_quality_ensemble_scores(labels, members, **options)
+        found = rank.get_label_quality_ensemble_scores(labels, members, **options)
+        if adjust and pred_probs.dtype == np.float32:  # dlq adjusts float32 in float64, as its get_label_quality_scores
+            np.testing.assert_allclose(found, expected, rtol=1e-5, atol=1e-7)
+        elif weighting == "log_loss_search" or adjust:
+            assert found.dtype == expected.dtype
+            np.testing.assert_allclose(found, expected, rtol=1e-12)
+        else:
+            assert found.dtype == expected.dtype
+            np.testing.assert_array_equal(found, expected)
+    lazy = rank.get_label_quality_ensemble_scores(
+        da.from_array(labels, chunks=300), [da.from_array(m, chunks=(300, -1)) for m in members], **options
+    )
+    np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-12)
+
+
+def test_ensemble_refusals_and_words(capsys):
+    labels, pred_probs = noisy_classification(300, 3, seed=58)
+    members = _members(labels, pred_probs, 2, seed=59)
+    with pytest.raises(TypeError, match="must be a list"):
+        rank.get_label_quality_ensemble_scores(labels, tuple(members))
+    with pytest.raises(ValueError, match="is empty"):
+        rank.get_label_quality_ensemble_scores(labels, [])
+    with pytest.raises(ValueError, match="not a valid weighting method"):
+        rank.get_label_quality_ensemble_scores(labels, members, weight_ensemble_members_by="median")
+    with pytest.raises(ValueError, match="custom_weights are used only"):
+        rank.get_label_quality_ensemble_scores(labels, members, custom_weights=[0.5, 0.5])
+    with pytest.raises(ValueError, match="needs custom_weights, one per model"):
+        rank.get_label_quality_ensemble_scores(labels, members, weight_ensemble_members_by="custom")
+    with pytest.raises(ValueError, match=r"pred_probs_list\[1\] has shape"):
+        rank.get_label_quality_ensemble_scores(labels, [pred_probs, pred_probs[:10]])
+    with pytest.warns(UserWarning, match="holds one model"):
+        rank.get_label_quality_ensemble_scores(labels, [pred_probs], verbose=False)
+    rank.get_label_quality_ensemble_scores(labels, members)
+    assert "weighted by accuracy: weights" in capsys.readouterr().out
