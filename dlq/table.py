@@ -61,8 +61,10 @@ def digest(table: Columns, num_classes: int) -> IssueDigest:
 
 
 def labelled(table: Columns, class_names: Any, ids: np.ndarray | None) -> Columns:
-    """``table`` with each issue's ``id`` (after ``index``) and, for
-    multi-class data, the names of its given and suggested (predicted) labels.
+    """``table`` with each issue's ``id`` (after ``index``) and the names of
+    its given and suggested (predicted) labels: ``given_label_name`` and
+    ``suggested_label_name``, or for multi-label data lists of them,
+    ``given_label_names`` and ``suggested_label_names``.
 
     Examples
     --------
@@ -76,10 +78,14 @@ def labelled(table: Columns, class_names: Any, ids: np.ndarray | None) -> Column
     """
     named = {}
     for name, values in table.items():
-        if name == "score" and class_names is not None and "given_label" in table:
+        if name == "score" and class_names is not None:
             names = np.asarray(class_names, dtype=object)
-            named["given_label_name"] = names[table["given_label"]]
-            named["suggested_label_name"] = names[table["predicted_label"]]
+            if "given_label" in table:
+                named["given_label_name"] = names[table["given_label"]]
+                named["suggested_label_name"] = names[table["predicted_label"]]
+            else:  # multi-label: lists of classes
+                for classes in ("given_labels", "suggested_labels"):
+                    named[f"{classes[:-1]}_names"] = Lists(table[classes].offsets, names[table[classes].values])
         named[name] = values
         if name == "index" and ids is not None:
             named["id"] = ids
@@ -93,9 +99,9 @@ def _arrow_table(table: Columns, rows: slice) -> Any:
     for name, values in table.items():
         if isinstance(values, Lists):
             part = values.taken(np.arange(rows.start, rows.stop))
-            arrays[name] = pa.ListArray.from_arrays(
-                pa.array(part.offsets, pa.int32()), pa.array(part.values, pa.int64())
-            )
+            text = part.values.dtype.kind not in "iu"  # class names
+            values = pa.array(part.values.tolist(), pa.string()) if text else pa.array(part.values, pa.int64())
+            arrays[name] = pa.ListArray.from_arrays(pa.array(part.offsets, pa.int32()), values)
         elif values.dtype.kind in "iub":
             arrays[name] = pa.array(values[rows], pa.int64())
         elif values.dtype.kind == "f":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections import Counter
 from html.parser import HTMLParser
@@ -603,3 +604,16 @@ def test_the_report_reads_as_tables_and_images_without_json(data, inputs, tmp_pa
     assert len(page.images) == 2
     for image in page.images:
         assert base64.b64decode(image.split(",", 1)[1]).startswith(b"\x89PNG")
+
+
+def test_multilabel_issue_tables_name_the_classes_of_each_list(data, inputs, tmp_path, scheduler):
+    names = ["red", "green", "blue", "gold"]
+    out = tmp_path / "out"
+    run("scan", inputs / "ml_pred_probs.parquet", inputs / "ml_labels.zarr", "--multilabel", "--out", out,
+        "--scheduler", scheduler, "--quiet", "--class-names", ",".join(names))  # fmt: skip
+    table, _, _, page = read_outputs(out)
+    assert len(table["index"]) > 0
+    assert table["given_label_names"] == [[names[k] for k in row] for row in table["given_labels"]]
+    assert table["suggested_label_names"] == [[names[k] for k in row] for row in table["suggested_labels"]]
+    assert any(table["given_label_names"])
+    assert html.escape(str(table["given_label_names"][0])) in page  # the worst example's classes, by name
