@@ -178,6 +178,9 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         )
     if lazy.per_class_issues is not None:
         extra["per_class_issues"] = lazy.per_class_issues
+    if not options["multilabel"]:
+        # the class views of the report: the confident joint under the written scan's thresholds
+        extra["confident_joint"] = lambda scan: dlq.count.confident_joint_under(labels, pred_probs, scan.thresholds)
     if not options["quiet"]:
         searched = "batched search" if options["filter_by"] is None else f"filter_by={options['filter_by']}"
         click.echo(f"scanning ({searched}): thresholds, scores, issues and outputs", err=True)
@@ -204,7 +207,10 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     if options["multilabel"]:
         facts["label_health"] = _label_health(result, issues, labels, pred_probs, options)
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
-    report.write_report(staging / "report.html", facts, result.extra["score_histogram"], per_class, issues)
+    views = None
+    if "confident_joint" in result.extra:
+        views = report.class_views(result.extra["confident_joint"], result.n_examples, class_names)
+    report.write_report(staging / "report.html", facts, result.extra["score_histogram"], per_class, issues, views)
     return facts
 
 

@@ -11,7 +11,7 @@ from dask.delayed import Delayed
 from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import reread, step
 from dlq.kernels import health, joint, latent, sets
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.scheduler import computed_unless_lazy
@@ -419,3 +419,31 @@ def _latent_of_the_joint(
         # sums its columns in another order: the same layout gives the same bits
         confident_joint = np.asfortranarray(confident_joint)
     return (*latent.latent(confident_joint, label_counts[0], method=method, converge=converge), confident_joint)
+
+
+def confident_joint_under(labels: da.Array, pred_probs: da.Array, thresholds: Any) -> Delayed:
+    """The calibrated confident joint of opened multi-class inputs under
+    ``thresholds`` computed elsewhere (a scan's, a ``Delayed`` array), a
+    class no example is given at threshold 2 as :func:`compute_confident_joint`
+    has it: one read more than the scan, for the data-set views of its report.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> labels = da.from_array(np.array([0, 0, 0, 1, 1, 1]), chunks=3)
+    >>> pred_probs = da.from_array(np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]]), chunks=3)
+    >>> confident_joint_under(labels, pred_probs, np.array([2 / 3, 2 / 3])).compute().tolist()
+    [[2, 1], [1, 2]]
+    """
+    counts = da.bincount(labels, minlength=pred_probs.shape[1])
+    joints = passes.confident_joint(
+        MULTICLASS,
+        *reread(labels, pred_probs),
+        thresholds=step(_absent_classes_at_two, thresholds, counts),
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+    )
+    return step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=True)
+
+
+def _absent_classes_at_two(thresholds: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
+    return np.where(label_counts == 0, IN_MEMORY_ABSENT_CLASS_THRESHOLD, thresholds)

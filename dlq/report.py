@@ -121,15 +121,80 @@ def _health_section(health: dict[str, Any] | None) -> str:
     )
 
 
+#: Class pairs shown in a report, most confused first.
+PAIRS_SHOWN = 10
+#: Classes up to which the heatmap names its rows and columns.
+NAMED_TICKS = 30
+
+
+def class_views(confident_joint: np.ndarray, n_examples: int, class_names: Any = None) -> dict[str, Any]:
+    """What a multi-class report shows of the classes: cleanlab's table of
+    classes by label quality and of the most confused pairs (from the
+    calibrated confident joint), and the joint normalized per given class.
+
+    Examples
+    --------
+    >>> views = class_views(np.array([[8, 2], [1, 9]]), 20, ["cat", "dog"])
+    >>> views["classes"][0]["Class Name"], views["given_vs_suggested"].round(2).tolist()
+    ('cat', [[0.8, 0.2], [0.1, 0.9]])
+    """
+    from dlq.dataset import find_overlapping_classes, rank_classes_by_label_quality
+
+    joint = np.asarray(confident_joint) / max(float(np.sum(confident_joint)), 1e-100)
+    shares = confident_joint / np.clip(confident_joint.sum(axis=1, keepdims=True), 1, None)
+    names = [str(name) for name in class_names] if class_names is not None else None
+    classes = rank_classes_by_label_quality(joint=joint, num_examples=n_examples, class_names=names)
+    pairs = find_overlapping_classes(joint=joint, num_examples=n_examples, class_names=names)
+    return {
+        "classes": classes.to_dict("records"),
+        "pairs": pairs.head(PAIRS_SHOWN).to_dict("records"),
+        "given_vs_suggested": shares,
+        "names": names,
+    }
+
+
+def _heatmap(shares: np.ndarray, names: list[str] | None) -> str:
+    from matplotlib.figure import Figure
+
+    size = min(3 + 0.25 * shares.shape[0], 12)
+    figure = Figure(figsize=(size + 1, size))
+    axes = figure.subplots()
+    shown = axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    figure.colorbar(shown, ax=axes, label="share of the examples given the row's class")
+    axes.set(xlabel="suggested class (confident joint)", ylabel="given class", title="Given vs suggested class")
+    if shares.shape[0] <= NAMED_TICKS:
+        labels = names or [str(k) for k in range(shares.shape[0])]
+        axes.set_xticks(range(shares.shape[0]), labels, rotation=90)
+        axes.set_yticks(range(shares.shape[0]), labels)
+    return _png(figure)
+
+
+def _class_section(views: dict[str, Any] | None) -> str:
+    if views is None:
+        return ""
+    heatmap = _heatmap(views["given_vs_suggested"], views["names"])
+    return (
+        "<h2>Classes by label quality</h2><p>Estimated from the calibrated confident joint, noisiest first "
+        "(as cleanlab.dataset.rank_classes_by_label_quality).</p>"
+        f"{_html_rows(views['classes'])}"
+        f'<h2>Given vs suggested class</h2><img alt="heatmap of given vs suggested class" '
+        f'src="data:image/png;base64,{heatmap}">'
+        f"<h2>The {PAIRS_SHOWN} most confused class pairs</h2>{_html_rows(views['pairs'])}"
+    )
+
+
 def write_report(
     path: Path,
     facts: dict[str, Any],
     histogram: tuple[np.ndarray, np.ndarray],
     per_class: np.ndarray,
     issues: IssueDigest,
+    views: dict[str, Any] | None = None,
 ) -> None:
     """Write report.html: one self-contained page with the summary, a score
-    histogram with the issue cut-off, per-class issue counts and the worst examples."""
+    histogram with the issue cut-off, per-class issue counts, the worst
+    examples and, given :func:`class_views` (multi-class), the class table, the
+    heatmap of given vs suggested class and the most confused pairs."""
     table = issues.worst
     images = _figures(histogram, issues.highest_score, per_class)
     summary_rows = "".join(
@@ -152,6 +217,7 @@ th,td{{border:1px solid #ccc;padding:0.2em 0.6em;text-align:left}}</style></head
 <h2>Issues per class</h2><img alt="label issues per class" src="data:image/png;base64,{images[1]}">
 <h2>The {len(table["index"])} worst examples</h2>
 <table><tr>{header}</tr>{worst}</table>
+{_class_section(views)}
 {_health_section(facts.get("label_health"))}
 </body></html>
 """

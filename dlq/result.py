@@ -316,7 +316,10 @@ class Scan:
         extra : dict, optional
             More dask arrays to write into the group by name (rows aligned
             with the input), or other dask collections to compute in the same
-            run; their computed values come back in ``ScanResult.extra``.
+            run, or functions of the writing scan that return one (what
+            depends on the scan's thresholds: this scan's graph is rebuilt to
+            fill the store); their computed values come back in
+            ``ScanResult.extra``.
         report : bool
             Also compute what a report shows: ``extra["issue_digest"]`` (a
             :class:`dlq.table.IssueDigest`: the worst rows of the issue table
@@ -372,6 +375,8 @@ class Scan:
             others.setdefault("issue_digest", step(digest, table, self.n_classes))
             others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
         for name, collection in (extra or {}).items():
+            if callable(collection) and not dask.is_dask_collection(collection):  # a function of the writing scan
+                collection = collection(scan)
             if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):
                 written[name] = collection
             else:

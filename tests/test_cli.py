@@ -151,7 +151,7 @@ def test_multiclass_scan_of_every_input_form(data, inputs, tmp_path, scheduler, 
     assert summary["n_examples"] == 3000 and summary["n_classes"] == 5 and summary["n_issues"] == len(expected)
     assert summary["options"]["estimation_method"] == "off_diagonal_calibrated" and summary["elapsed_seconds"] > 0
     assert set(summary["versions"]) >= {"dlq", "dask", "numpy"}
-    assert page.count("data:image/png;base64,") == 2 and f"<td>{expected[0]}</td>" in page
+    assert page.count("data:image/png;base64,") == 3 and f"<td>{expected[0]}</td>" in page  # with the heatmap
 
 
 @pytest.mark.slow
@@ -377,8 +377,11 @@ def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler,
     """The whole command reads each chunk of the inputs once for the scan
     (both passes in one read) unless the scores need the thresholds first
     (adjusted pred_probs: twice); the issue table's labels and predictions
-    come from what the scan kept of the mispredicted rows. Counted at the
-    zarr arrays' reads, on the in-process cluster."""
+    come from what the scan kept of the mispredicted rows. The report's
+    class views take one more read, for the confident joint under the
+    scan's thresholds, and the labels one more still, to count them (a
+    class no example is given has threshold 2 there). Counted at the zarr
+    arrays' reads, on the in-process cluster."""
     reads = []
     inputs_folder = str(inputs)
     read = zarr.Array.__getitem__
@@ -396,7 +399,8 @@ def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler,
         "--chunk-rows", 700, "--quiet", *options,
     )  # fmt: skip
     chunks = [(start, min(start + 700, 3000)) for start in range(0, 3000, 700)]  # 3000 rows in chunks of 700
-    expected = {(name, *rows): reads_per_chunk for name in ("labels.zarr", "pred_probs.zarr") for rows in chunks}
+    more = {"labels.zarr": 2, "pred_probs.zarr": 1}  # the report's confident joint, and the labels' counts
+    expected = {(name, *rows): reads_per_chunk + more[name] for name in more for rows in chunks}
     assert Counter(reads) == expected
 
 
@@ -601,7 +605,16 @@ def test_the_report_reads_as_tables_and_images_without_json(data, inputs, tmp_pa
     summary = {row[0][1]: row[1][1] for row in page.tables[0]}
     assert summary["n examples"] == "3,000" and "method = normalized_margin" in summary["options"]
     assert not any(mark in value for value in summary.values() for mark in ("{", '"', "&quot;"))
-    assert len(page.images) == 2
+    assert len(page.images) == 3  # scores, issues per class, given vs suggested class
+    from cleanlab.dataset import find_overlapping_classes, rank_classes_by_label_quality
+
+    classes = next(table for table in page.tables if table[0][0][1] == "Class Index")
+    expected = rank_classes_by_label_quality(data.labels, data.pred_probs)
+    assert [int(row[0][1]) for row in classes[1:]] == expected["Class Index"].tolist()
+    assert [int(row[1][1]) for row in classes[1:]] == expected["Label Issues"].tolist()
+    pairs = next(table for table in page.tables if table[0][0][1] == "Class Index A")
+    top = find_overlapping_classes(data.labels, data.pred_probs).head(len(pairs) - 1)
+    assert [int(row[2][1]) for row in pairs[1:]] == top["Num Overlapping Examples"].tolist()
     for image in page.images:
         assert base64.b64decode(image.split(",", 1)[1]).startswith(b"\x89PNG")
 
