@@ -72,6 +72,8 @@ def _check_options(options: dict[str, Any]) -> None:
         if options[name] != default:
             kind = "without --multilabel" if options["multilabel"] else "with --multilabel"
             raise click.UsageError(f"{_flag(name)} applies only {kind}")
+    if options["multilabel"] and options.get("no_class_views"):
+        raise click.UsageError("--no-class-views applies only without --multilabel")
     filtering = options["filter_by"] is not None
     for name, default in (_MULTICLASS_ONLY if filtering else _FILTER_ONLY).items():
         if options[name] != default:
@@ -178,7 +180,7 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         )
     if lazy.per_class_issues is not None:
         extra["per_class_issues"] = lazy.per_class_issues
-    if not options["multilabel"]:
+    if not options["multilabel"] and not options.get("no_class_views"):
         # the class views of the report: the confident joint under the written scan's thresholds
         extra["confident_joint"] = lambda scan: dlq.count.confident_joint_under(labels, pred_probs, scan.thresholds)
     if not options["quiet"]:
@@ -333,6 +335,12 @@ def main() -> None:
 @click.option(
     "--ids",
     help="An id of every example (.npy, zarr, FILE.h5:/dataset or Parquet), carried into issues.parquet.",
+)
+@click.option(
+    "--no-class-views",
+    is_flag=True,
+    help="Leave the class table, the given-vs-suggested heatmap and the confused pairs out of the report "
+    "(they take one more read of the data).",
 )
 @click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk (default: about 16 MiB of pred_probs).")
 @click.option(

@@ -372,7 +372,9 @@ def test_demo(tmp_path, multilabel):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("options", "reads_per_chunk"), [([], 1), (["--adjust-pred-probs"], 2)])
+@pytest.mark.parametrize(
+    ("options", "reads_per_chunk"), [([], 1), (["--adjust-pred-probs"], 2), (["--no-class-views"], 1)]
+)
 def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler, monkeypatch, options, reads_per_chunk):
     """The whole command reads each chunk of the inputs once for the scan
     (both passes in one read) unless the scores need the thresholds first
@@ -400,6 +402,8 @@ def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler,
     )  # fmt: skip
     chunks = [(start, min(start + 700, 3000)) for start in range(0, 3000, 700)]  # 3000 rows in chunks of 700
     more = {"labels.zarr": 2, "pred_probs.zarr": 1}  # the report's confident joint, and the labels' counts
+    if "--no-class-views" in options:
+        more = dict.fromkeys(more, 0)
     expected = {(name, *rows): reads_per_chunk + more[name] for name in more for rows in chunks}
     assert Counter(reads) == expected
 
@@ -408,6 +412,7 @@ def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler,
     ("extra", "message"),
     [
         (["--per-class"], "--per-class applies only with --multilabel"),
+        (["--multilabel", "--no-class-views"], "--no-class-views applies only without --multilabel"),
         (["--aggregator", "softmin"], "--aggregator applies only with --multilabel"),
         (["--alpha", "0.5"], "--alpha applies only with --multilabel"),
         (["--multilabel", "--estimation-method", "off_diagonal_calibrated"], "applies only without --multilabel"),
