@@ -265,7 +265,8 @@ class Scan:
         ----------
         n_jobs : int, optional
             Threads for the local scheduler when no distributed client is
-            active; all cores when None.
+            active; all cores when None, but one (no thread pool) for data
+            in one chunk, which leave nothing to run in parallel.
         progress : bool
             Show a progress bar.
 
@@ -277,6 +278,8 @@ class Scan:
         >>> result.issues.tolist(), result.num_issues
         ([1], 1)
         """
+        if n_jobs is None and self.scores.numblocks[0] == 1:
+            n_jobs = 1
         (result,) = compute(self, n_jobs=n_jobs, progress=progress)
         result.warn()
         return result

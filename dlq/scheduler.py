@@ -9,6 +9,7 @@ from typing import Any
 
 import dask
 import dask.array as da
+import dask.local
 import dask.threaded
 
 from dlq._validation.checks import warn_caller
@@ -19,7 +20,8 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
 
     An active ``distributed.Client`` (or a scheduler set in dask's config) is
     used as it is; otherwise the local threaded scheduler runs with ``n_jobs``
-    threads (all cores when None).
+    threads (all cores when None), or dask's synchronous scheduler in this
+    thread when ``n_jobs`` is 1 (no pool to start and feed).
 
     Graphs are computed as built, without dask's optimisations: dlq's layers
     gain nothing from them, and a key computed twice (pass 1 alone, then
@@ -40,7 +42,10 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
         warnings.simplefilter("always")
         # the threaded scheduler itself, not its name: dask would import
         # distributed (0.1 s) to look for a client by that name
-        computed = dask.compute(*collections, scheduler=dask.threaded.get, num_workers=n_jobs, optimize_graph=False)
+        if n_jobs == 1:
+            computed = dask.compute(*collections, scheduler=dask.local.get_sync, optimize_graph=False)
+        else:
+            computed = dask.compute(*collections, scheduler=dask.threaded.get, num_workers=n_jobs, optimize_graph=False)
     for warning in caught:
         warn_caller(str(warning.message), warning.category)
     return computed

@@ -31,3 +31,30 @@ def test_no_call_imports_distributed_when_no_cluster_can_exist():
     )
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False", found.stderr
+
+
+def test_data_in_one_chunk_run_in_this_thread_and_more_chunks_on_the_pool(monkeypatch):
+    """A scan of one chunk has nothing to run in parallel: dask's synchronous
+    scheduler runs it in the caller's thread, with no pool to start; more
+    chunks (or n_jobs > 1 asked for) go to the thread pool."""
+    import dask.threaded
+    import numpy as np
+
+    import dlq
+
+    pooled = []
+    pool = dask.threaded.get
+
+    def counted(*args, **kwargs):
+        pooled.append(True)
+        return pool(*args, **kwargs)
+
+    monkeypatch.setattr(dask.threaded, "get", counted)
+    rng = np.random.default_rng(1)
+    pred_probs = rng.dirichlet(np.ones(4), 3000).astype(np.float32)
+    labels = rng.integers(0, 4, 3000)
+    one_chunk = dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
+    assert not pooled
+    many_chunks = dlq.find_label_issues_batched(labels, pred_probs, batch_size=500, verbose=False)
+    assert pooled
+    np.testing.assert_array_equal(one_chunk, many_chunks)
