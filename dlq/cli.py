@@ -15,7 +15,7 @@ import dask.array as da
 import numpy as np
 
 import dlq
-from dlq import _validation, io, outputs, report
+from dlq import _validation, command_inputs, dataset, io, outputs, report
 from dlq.multilabel.dataset import health_summary
 from dlq.multilabel.filter import PerClassIssues
 from dlq.result import Scan, ScanResult
@@ -80,63 +80,6 @@ def _check_options(options: dict[str, Any]) -> None:
             raise click.UsageError(f"{_flag(name)} applies only {'without' if filtering else 'with'} --filter-by")
 
 
-def _opened_inputs(options: dict[str, Any]) -> tuple[da.Array, da.Array]:
-    """The inputs the command was given, opened as aligned dask arrays."""
-    source = io.open_source(options["pred_probs"], name="pred_probs")
-    pred_probs = io.checked_pred_probs(io.open_array(source, name="pred_probs", chunk_rows=options["chunk_rows"]))
-    multilabel = options["multilabel"]
-    labels = io.open_source(options["labels"], name="labels", num_classes=pred_probs.shape[1], class_lists=multilabel)
-    if multilabel:
-        return io.open_multilabel_inputs(labels, pred_probs)
-    return io.open_inputs(labels, pred_probs)
-
-
-def _class_names(options: dict[str, Any], num_classes: int) -> list[str] | None:
-    """The names --class-names gives (a file of one name a line, or a comma
-    list), else those stored with pred_probs (a zarr array's ``class_names``
-    attribute, or a Parquet file's ``class_names`` schema metadata, a JSON
-    list); refused unless there is one per class."""
-    given = options.get("class_names")
-    if given is None:
-        names = _stored_class_names(options["pred_probs"])
-        source = "the class_names stored with pred_probs"
-    elif Path(given).is_file():
-        names = [line.strip() for line in Path(given).read_text(encoding="utf-8").splitlines() if line.strip()]
-        source = f"--class-names file {given}"
-    else:
-        names, source = [name.strip() for name in given.split(",")], "--class-names"
-    if names is not None and len(names) != num_classes:
-        raise click.UsageError(f"{source} holds {len(names)} names, but pred_probs has {num_classes} classes")
-    return names
-
-
-def _stored_class_names(path: str) -> list[str] | None:
-    if path.rstrip("/").endswith(".parquet"):
-        import pyarrow.parquet as pq
-
-        stored = (pq.read_schema(path).metadata or {}).get(b"class_names")
-        return None if stored is None else [str(name) for name in json.loads(stored)]
-    if path.endswith(".npy") or ":" in Path(path).name:
-        return None
-    import zarr
-
-    try:
-        stored = zarr.open_array(path, mode="r").attrs.get("class_names")
-    except Exception:  # not a zarr array: other inputs say so when they are opened
-        return None
-    return None if stored is None else [str(name) for name in stored]
-
-
-def _opened_ids(options: dict[str, Any], pred_probs: da.Array) -> da.Array | None:
-    """The examples' ids --ids gives, in pred_probs' row chunks; refused unless one per row."""
-    if options.get("ids") is None:
-        return None
-    ids = io.array_like(io.open_source(options["ids"], name="ids"), name="ids")
-    if ids.shape != pred_probs.shape[:1]:
-        raise click.UsageError(f"--ids holds shape {ids.shape}, but pred_probs has {pred_probs.shape[0]} rows")
-    return io.open_array(ids, name="ids", chunk_rows=pred_probs.chunks[0])
-
-
 def _aggregator(options: dict[str, Any]) -> dict[str, Any]:
     if options["aggregator"] == "ema":
         return {"method": "exponential_moving_average", "alpha": options["alpha"]}
@@ -170,8 +113,11 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     """Open the inputs, build the scan, write it with what the report needs
     in one run, then write the table, the summary and the report."""
     start = time.perf_counter()
-    labels, pred_probs = _opened_inputs(options)
-    class_names, ids = _class_names(options, pred_probs.shape[1]), _opened_ids(options, pred_probs)
+    labels, pred_probs = command_inputs.opened_inputs(options)
+    class_names, ids = (
+        command_inputs.class_names(options, pred_probs.shape[1]),
+        command_inputs.opened_ids(options, pred_probs),
+    )
     lazy = _lazy_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
@@ -182,7 +128,7 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         extra["per_class_issues"] = lazy.per_class_issues
     if not options["multilabel"] and not options.get("no_class_views"):
         # the class views of the report: the confident joint under the written scan's thresholds
-        extra["confident_joint"] = lambda scan: dlq.count.confident_joint_under(labels, pred_probs, scan.thresholds)
+        extra["confident_joint"] = lambda scan: dataset.confident_joint_under(labels, pred_probs, scan.thresholds)
     if not options["quiet"]:
         searched = "batched search" if options["filter_by"] is None else f"filter_by={options['filter_by']}"
         click.echo(f"scanning ({searched}): thresholds, scores, issues and outputs", err=True)

@@ -9,11 +9,13 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq import _validation, io
+from dlq._joints import label_counts, multiclass_joint
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
-from dlq.graphs.blocks import reread, step
-from dlq.kernels import health, joint, latent, sets
+from dlq.graphs.blocks import step
+from dlq.kernels import health, joint, sets
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
+from dlq.noise_matrices import estimate_latent, estimate_py_and_noise_matrices_from_probabilities
 from dlq.scheduler import computed_unless_lazy
 
 __all__ = [
@@ -99,24 +101,11 @@ def compute_confident_joint(
         if with_rows:
             result = step(tuple, [result, joints.off_diagonal_rows])
         return computed_unless_lazy(result, labels, pred_probs)
-    joints = _multiclass_joint(labels, pred_probs, thresholds, with_off_diagonal_rows=with_rows)
+    joints = multiclass_joint(labels, pred_probs, thresholds, with_off_diagonal_rows=with_rows)
     result = step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
     if with_rows:
         result = step(_with_the_rows, result, joints.off_diagonal_rows)
     return computed_unless_lazy(result, labels, pred_probs)
-
-
-def _multiclass_joint(labels: Any, pred_probs: Any, thresholds: Any, *, with_off_diagonal_rows: bool = False) -> Any:
-    """The confident joint's graph of multi-class inputs (with ``thresholds``, if given, read once)."""
-    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
-    return passes.confident_joint(
-        MULTICLASS,
-        opened_labels,
-        opened_probs,
-        thresholds=_validation.check_thresholds(thresholds, opened_probs.shape[1]),
-        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
-        with_off_diagonal_rows=with_off_diagonal_rows,
-    )
 
 
 def _with_the_rows(confident_joint: np.ndarray, per_problem: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -279,17 +268,10 @@ def calibrate_confident_joint(confident_joint: Any, labels: Any, *, multi_label:
         binary = io.open_multilabel_labels(labels, given.shape[0])
         positives = binary.astype(np.int64).sum(axis=0)
         counts = da.stack([binary.shape[0] - positives, positives], axis=1)
-        result = step(_per_class_calibrated, given, counts)
+        result = step(joint.per_problem, joint.calibrated, given, counts)
     else:
-        opened = io.open_array(io.array_like(labels, name="labels"), name="labels")
-        io.check_labels(opened, opened.shape[0])
-        result = step(joint.calibrated, given, da.bincount(opened, minlength=given.shape[0]))
+        result = step(joint.calibrated, given, label_counts(labels, given.shape[0]))
     return computed_unless_lazy(result, labels)
-
-
-def _per_class_calibrated(confident_joints: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
-    pairs = zip(confident_joints, label_counts, strict=True)
-    return np.stack([joint.calibrated(each, counts) for each, counts in pairs])
 
 
 def estimate_joint(labels: Any, pred_probs: Any, *, confident_joint: Any = None, multi_label: bool = False) -> Any:
@@ -317,133 +299,10 @@ def estimate_joint(labels: Any, pred_probs: Any, *, confident_joint: Any = None,
         if confident_joint is None:
             confident_joint = compute_confident_joint(labels, pred_probs, multi_label=True)
         calibrated = calibrate_confident_joint(confident_joint, labels, multi_label=True)
-        return (
-            step(_per_class_normalized, calibrated)
-            if isinstance(calibrated, Delayed)
-            else _per_class_normalized(calibrated)
-        )
-    if confident_joint is None:
+    elif confident_joint is None:
         calibrated = compute_confident_joint(labels, pred_probs)
     elif labels is not None:
         calibrated = calibrate_confident_joint(confident_joint, labels)
     else:
         calibrated = np.asarray(confident_joint)
     return step(health.normalized, calibrated) if isinstance(calibrated, Delayed) else health.normalized(calibrated)
-
-
-def _per_class_normalized(confident_joints: np.ndarray) -> np.ndarray:
-    return np.stack([health.normalized(each) for each in confident_joints])
-
-
-def estimate_latent(
-    confident_joint: Any, labels: Any, *, py_method: str = "cnt", converge_latent_estimates: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The prior of the true labels ``py``, the noise matrix (P(given label
-    i | true label j) at (i, j)) and the inverse noise matrix (P(true label j
-    | given label i) at (j, i)) of a confident joint, as cleanlab estimates
-    them. One read of the labels, for their counts.
-
-    Parameters
-    ----------
-    confident_joint : array-like of int, shape (K, K)
-    labels : array-like of int, shape (N,)
-        Any kind :func:`dlq.scan` reads.
-    py_method : {"cnt", "eqn", "marginal", "marginal_ps"}
-        How the prior is estimated (see :func:`dlq.kernels.latent.prior`).
-    converge_latent_estimates : bool
-        Refine the three until they agree with each other.
-
-    Returns
-    -------
-    tuple of ndarray
-        ``(py, noise_matrix, inverse_noise_matrix)``; a lazy ``Delayed``
-        of it when ``labels`` is a dask array.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> py, noise, inverse = estimate_latent(np.array([[8, 2], [0, 10]]), np.array([0] * 10 + [1] * 10))
-    >>> py.tolist()
-    [0.4, 0.6]
-    """
-    _validation.check_choice(py_method, latent.PRIOR_METHODS, "py_method")
-    given = np.asarray(confident_joint)
-    opened = io.open_array(io.array_like(labels, name="labels"), name="labels")
-    io.check_labels(opened, opened.shape[0])
-    counts = da.bincount(opened, minlength=given.shape[0])
-    result = step(latent.latent, given, counts, method=py_method, converge=bool(converge_latent_estimates))
-    return computed_unless_lazy(result, labels)
-
-
-def estimate_py_and_noise_matrices_from_probabilities(
-    labels: Any,
-    pred_probs: Any,
-    *,
-    thresholds: Any = None,
-    converge_latent_estimates: bool = True,
-    py_method: str = "cnt",
-    calibrate: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`estimate_latent` of the confident joint of ``labels`` and
-    ``pred_probs`` (:func:`compute_confident_joint`, with ``thresholds`` and
-    ``calibrate``), from the same reads: ``(py, noise_matrix,
-    inverse_noise_matrix, confident_joint)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> labels = np.array([0, 0, 0, 1, 1, 1])
-    >>> pred_probs = np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]])
-    >>> estimate_py_and_noise_matrices_from_probabilities(labels, pred_probs)[3].tolist()
-    [[2, 1], [1, 2]]
-    """
-    _validation.check_choice(py_method, latent.PRIOR_METHODS, "py_method")
-    joints = _multiclass_joint(labels, pred_probs, thresholds)
-    result = step(
-        _latent_of_the_joint,
-        joints.counts,
-        joints.label_counts,
-        calibrate=calibrate,
-        method=py_method,
-        converge=bool(converge_latent_estimates),
-    )
-    return computed_unless_lazy(result, labels, pred_probs)
-
-
-def _latent_of_the_joint(
-    counts: np.ndarray, label_counts: np.ndarray, *, calibrate: bool, method: str, converge: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    confident_joint = joint.of_one_problem(joint.confident_joint, counts, label_counts, calibrate=calibrate)
-    if not calibrate:
-        # cleanlab's uncalibrated joint is a transposed, column-major array, and numpy
-        # sums its columns in another order: the same layout gives the same bits
-        confident_joint = np.asfortranarray(confident_joint)
-    return (*latent.latent(confident_joint, label_counts[0], method=method, converge=converge), confident_joint)
-
-
-def confident_joint_under(labels: da.Array, pred_probs: da.Array, thresholds: Any) -> Delayed:
-    """The calibrated confident joint of opened multi-class inputs under
-    ``thresholds`` computed elsewhere (a scan's, a ``Delayed`` array), a
-    class no example is given at threshold 2 as :func:`compute_confident_joint`
-    has it: one read more than the scan, for the data-set views of its report.
-
-    Examples
-    --------
-    >>> import dask.array as da, numpy as np
-    >>> labels = da.from_array(np.array([0, 0, 0, 1, 1, 1]), chunks=3)
-    >>> pred_probs = da.from_array(np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]]), chunks=3)
-    >>> confident_joint_under(labels, pred_probs, np.array([2 / 3, 2 / 3])).compute().tolist()
-    [[2, 1], [1, 2]]
-    """
-    counts = da.bincount(labels, minlength=pred_probs.shape[1])
-    joints = passes.confident_joint(
-        MULTICLASS,
-        *reread(labels, pred_probs),
-        thresholds=step(_absent_classes_at_two, thresholds, counts),
-        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
-    )
-    return step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=True)
-
-
-def _absent_classes_at_two(thresholds: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
-    return np.where(label_counts == 0, IN_MEMORY_ABSENT_CLASS_THRESHOLD, thresholds)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import dask.array as da
 import numpy as np
 import pandas as pd
 from dask.base import is_dask_collection
+from dask.delayed import Delayed
 
 from dlq import count, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import reread, step
 from dlq.kernels import health, joint
 from dlq.kernels.problems import MULTICLASS
 from dlq.scheduler import compute
@@ -243,3 +245,31 @@ def _joint_and_issue_count(labels: Any, pred_probs: Any) -> tuple[np.ndarray, in
     issues = step(joint.of_one_problem, joint.off_diagonal_issue_count, joints.counts, joints.label_counts)
     calibrated, issues = compute(calibrated, issues)
     return health.normalized(calibrated), int(issues)
+
+
+def confident_joint_under(labels: da.Array, pred_probs: da.Array, thresholds: Any) -> Delayed:
+    """The calibrated confident joint of opened multi-class inputs under
+    ``thresholds`` computed elsewhere (a scan's, a ``Delayed`` array), a
+    class no example is given at threshold 2 as :func:`compute_confident_joint`
+    has it: one read more than the scan, for the data-set views of its report.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> labels = da.from_array(np.array([0, 0, 0, 1, 1, 1]), chunks=3)
+    >>> pred_probs = da.from_array(np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]]), chunks=3)
+    >>> confident_joint_under(labels, pred_probs, np.array([2 / 3, 2 / 3])).compute().tolist()
+    [[2, 1], [1, 2]]
+    """
+    counts = da.bincount(labels, minlength=pred_probs.shape[1])  # checked by the scan's thresholds, which come first
+    joints = passes.confident_joint(
+        MULTICLASS,
+        *reread(labels, pred_probs),
+        thresholds=step(_absent_classes_at_two, thresholds, counts),
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+    )
+    return step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=True)
+
+
+def _absent_classes_at_two(thresholds: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
+    return np.where(label_counts == 0, IN_MEMORY_ABSENT_CLASS_THRESHOLD, thresholds)

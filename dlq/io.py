@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from typing import Any
 
 import dask
@@ -16,7 +15,8 @@ import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
 
-from dlq.graphs.blocks import joined, joined_source, read_by_its_tasks, stored_source
+from dlq.graphs.blocks import read_by_its_tasks, stored_source
+from dlq.graphs.joins import coarser, joined, joined_rows, joined_source
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20
@@ -114,36 +114,14 @@ def _rows_per_chunk(shape: tuple[int, ...], itemsize: int, storage_rows: int | N
     return int(min(rows, max(shape[0], 1)))
 
 
-def _joined_rows(sizes: tuple[int, ...], target: int) -> tuple[int, ...]:
-    """Row chunks of about ``target`` rows made of runs of whole chunks ``sizes``.
-
-    Examples
-    --------
-    >>> _joined_rows((3, 3, 3, 3, 1), 5)
-    (6, 6, 1)
-    """
-    rows, run = [], 0
-    for size in sizes:
-        run += size
-        if run >= target:
-            rows.append(run)
-            run = 0
-    return (*rows, run) if run else tuple(rows)
-
-
-def _coarser(rows: tuple[int, ...], sizes: tuple[int, ...]) -> bool:
-    """Whether every boundary of the row chunks ``rows`` is one of ``sizes``'s."""
-    return set(np.cumsum(rows).tolist()) <= set(np.cumsum(sizes).tolist())
-
-
 def _dask_rows(array: da.Array, chunk_rows: int | tuple[int, ...] | None) -> da.Array:
     sizes = array.chunks[0]
     if chunk_rows is None:
         target = _rows_per_chunk(array.shape, array.dtype.itemsize, None)
         if not dask.config.get("dlq.join-small-chunks", True) or 2 * array.shape[0] > target * len(sizes):
             return array
-        chunk_rows = _joined_rows(sizes, target)
-    if isinstance(chunk_rows, tuple) and chunk_rows != sizes and _coarser(chunk_rows, sizes):
+        chunk_rows = joined_rows(sizes, target)
+    if isinstance(chunk_rows, tuple) and chunk_rows != sizes and coarser(chunk_rows, sizes):
         return joined(array, chunk_rows)
     return array.rechunk({0: chunk_rows})
 
@@ -391,38 +369,3 @@ def open_multilabel_labels(
     if labels.dtype.kind not in "biu":
         raise TypeError(f"multi-label labels must be binary indicators (bool or integers); got dtype {labels.dtype}")
     return open_array(labels, name="labels", chunk_rows=chunk_rows)
-
-
-_HDF5_PATH = re.compile(r"^(?P<file>.+\.(h5|hdf5|he5|nc)):(?P<dataset>/.*)$")
-
-
-def open_source(path: str, *, name: str, num_classes: int | None = None, class_lists: bool = False) -> Any:
-    """Open a command-line input path as something :func:`open_array` reads.
-
-    ``FILE.h5:/dataset`` is an HDF5 dataset; a path ending in ``.parquet`` is
-    read with dask.dataframe, a column at a time and never whole; ``.npy`` is
-    memory-mapped; anything else is a zarr store path or fsspec URL.
-    ``num_classes`` and ``class_lists`` tell how to read a Parquet column of
-    lists: multi-label class lists into binary (N, K) rows, or probabilities.
-
-    Examples
-    --------
-    >>> open_source("pred_probs.npy", name="pred_probs")
-    'pred_probs.npy'
-    """
-    hdf5 = _HDF5_PATH.match(path)
-    if hdf5:
-        import h5py
-
-        file = hdf5["file"]
-        if not os.path.exists(file):
-            raise FileNotFoundError(f"{name}: no such HDF5 file: {file!r}")
-        handle = h5py.File(file, "r")
-        if hdf5["dataset"] not in handle:
-            raise ValueError(f"{name}: {file!r} has no dataset {hdf5['dataset']!r}")
-        return handle[hdf5["dataset"]]
-    if path.rstrip("/").endswith(".parquet"):
-        from dlq.parquet_inputs import read_parquet  # imports this module
-
-        return read_parquet(path, name=name, num_classes=num_classes, class_lists=class_lists)
-    return path

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from dlq.count import estimate_joint
+from dlq.dataset import find_overlapping_classes, rank_classes_by_label_quality
 from dlq.table import WORST_SHOWN, IssueDigest
 
 
@@ -138,9 +140,7 @@ def class_views(confident_joint: np.ndarray, n_examples: int, class_names: Any =
     >>> views["classes"][0]["Class Name"], views["given_vs_suggested"].round(2).tolist()
     ('cat', [[0.8, 0.2], [0.1, 0.9]])
     """
-    from dlq.dataset import find_overlapping_classes, rank_classes_by_label_quality
-
-    joint = np.asarray(confident_joint) / max(float(np.sum(confident_joint)), 1e-100)
+    joint = estimate_joint(None, None, confident_joint=confident_joint)
     shares = confident_joint / np.clip(confident_joint.sum(axis=1, keepdims=True), 1, None)
     names = [str(name) for name in class_names] if class_names is not None else None
     classes = rank_classes_by_label_quality(joint=joint, num_examples=n_examples, class_names=names)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,22 +19,9 @@ from dlq._validation.checks import warn_caller
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import values_at
 from dlq.graphs.scan import ScanStore
+from dlq.html_summary import html_table, preview
 from dlq.scheduler import compute
 from dlq.table import digest, labelled, write_parts
-
-
-def _html_table(title: str, rows: list[tuple[str, Any]]) -> str:
-    cells = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
-        f"<td style='text-align:left'>{html.escape(str(value))}</td></tr>"
-        for name, value in rows
-    )
-    return f"<div><strong>{html.escape(title)}</strong><table>{cells}</table></div>"
-
-
-def _preview(values: np.ndarray, limit: int = 10) -> str:
-    shown = ", ".join(str(v) for v in values[:limit].tolist())
-    return f"[{shown}{', ...' if values.shape[0] > limit else ''}] ({values.shape[0]} in all)"
 
 
 def _store_block(block: np.ndarray, target: Any, block_info: dict | None = None) -> np.ndarray:
@@ -114,10 +100,10 @@ class ScanResult:
             ("classes", self.n_classes),
             ("estimated issues", f"{self.num_issues:,}"),
             ("label issues found", f"{self.issues.shape[0]:,}"),
-            ("worst first", _preview(self.issues)),
+            ("worst first", preview(self.issues)),
             *self.options.items(),
         ]
-        return _html_table("dlq scan result", rows)
+        return html_table("dlq scan result", rows)
 
 
 def _result_parts(
@@ -404,4 +390,4 @@ class Scan:
 
     def _repr_html_(self) -> str:
         rows = [("examples", f"{self.n_examples:,}"), ("classes", self.n_classes), ("chunks", self.scores.numblocks[0])]
-        return _html_table("dlq scan (lazy; call .compute())", rows + list(self.options.items()))
+        return html_table("dlq scan (lazy; call .compute())", rows + list(self.options.items()))

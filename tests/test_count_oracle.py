@@ -268,3 +268,10 @@ def test_latent_estimates_are_cleanlabs_to_the_bit(real_data, py_method):
                 np.testing.assert_array_equal(ours, theirs)
     with pytest.raises(ValueError, match="py_method must be one of"):
         dlq.count.estimate_latent(given, labels, py_method="counts")
+
+
+def test_labels_outside_the_joints_classes_are_refused_by_name():
+    given = np.array([[3, 1], [1, 3]])
+    for function in (dlq.count.calibrate_confident_joint, dlq.count.estimate_latent):
+        with pytest.raises(ValueError, match=r"labels must be class indices in 0\.\.1; some label is 2"):
+            function(given, np.array([0, 1, 2, 1]))

@@ -110,7 +110,7 @@ def test_small_dask_chunks_are_joined_whole_with_the_labels_alike(data, expected
     and the issues stay cleanlab's."""
     import dask
 
-    from dlq.graphs.blocks import joined_source
+    from dlq.graphs.joins import joined_source
 
     with dask.config.set({"dlq.join-small-chunks": True}):
         for dtype in (np.float32, np.float16):

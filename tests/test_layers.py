@@ -41,7 +41,7 @@ def test_graphs_import_dask_kernels_and_graphs_only():
                 assert name.startswith(("dlq.kernels", "dlq.graphs")), (path.name, name)
 
 
-@pytest.mark.parametrize("tool", ["cli.py", "report.py", "demo.py"])
+@pytest.mark.parametrize("tool", ["cli.py", "command_inputs.py", "report.py", "demo.py"])
 def test_the_tools_use_the_public_api_io_and_report_only(tool):
     for name in imports_of(PACKAGE / tool):
         if name.startswith("dlq."):

@@ -30,6 +30,8 @@ import numpy as np
 from dask.delayed import Delayed
 from dask.graph_manipulation import clone
 
+from dlq.graphs.joins import joined, joined_source
+
 #: Fan-in of every tree reduction.
 SPLIT_EVERY = 8
 
@@ -79,40 +81,6 @@ def read_by_its_tasks(array: da.Array, source: Any, dtype: Any = None) -> da.Arr
 def stored_source(array: da.Array) -> Stored | None:
     """How ``array`` may be read by the tasks that use its rows, if it may."""
     return _stored_of(array)
-
-
-@dataclass(frozen=True)
-class Joined:
-    """Runs of consecutive whole row chunks of ``source`` joined into ``rows``."""
-
-    source: da.Array
-    rows: tuple[int, ...]
-
-
-def joined(source: da.Array, rows: tuple[int, ...]) -> da.Array:
-    """``source`` with runs of its consecutive row chunks joined, whole, into
-    the row chunks ``rows`` (each boundary of ``rows`` one of ``source``'s).
-
-    A later pass (:func:`reread`) joins its own copies of ``source``'s chunks
-    again instead of copying the joined ones: those copies read their rows
-    themselves, as roots of the graph, which the threaded scheduler ran
-    ahead of the values their pass waits for, holding every pass's joined
-    chunks at once (4.8 GB for 0.8 GB of pred_probs read five times).
-
-    Examples
-    --------
-    >>> joined(da.ones((5, 3), chunks=(1, 3)), (2, 3)).chunks
-    ((2, 3), (3,))
-    """
-    array = source.rechunk({0: rows})
-    array._dlq_joined = (array.name, Joined(source, rows))
-    return array
-
-
-def joined_source(array: da.Array) -> Joined | None:
-    """The array and the joining that :func:`joined` made ``array`` of, if it did."""
-    marked = getattr(array, "_dlq_joined", None)
-    return marked[1] if marked is not None and marked[0] == array.name else None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dask.delayed import Delayed
 
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
-from dlq.kernels import joint, multiclass
+from dlq.kernels import joint
 from dlq.kernels.bounds import cut_bounds, worth_keeping
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, Problems
@@ -130,7 +130,7 @@ def predicted_neq_given(problems: Problems, labels: da.Array, pred_probs: da.Arr
 
 def _checked_confusion(labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems) -> np.ndarray:
     problems.invalid_rows(labels, pred_probs, offset).raise_if_any()
-    return multiclass.argmax_confusion_counts(labels, pred_probs)
+    return joint.argmax_confusion_counts(labels, pred_probs)
 
 
 def argmax_confusion(labels: da.Array, pred_probs: da.Array) -> Delayed:

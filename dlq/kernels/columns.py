@@ -83,3 +83,14 @@ def concatenated(parts: Sequence[Columns]) -> Columns:
 def taken(columns: Columns, rows: np.ndarray) -> Columns:
     """The rows ``rows`` of a table, in that order."""
     return {name: values.taken(rows) if isinstance(values, Lists) else values[rows] for name, values in columns.items()}
+
+
+def labelled_columns(labels: np.ndarray, predicted: np.ndarray) -> Columns:
+    """The issue table's columns of rows given ``labels`` and predicted ``predicted``.
+
+    Examples
+    --------
+    >>> labelled_columns(np.array([0]), np.array([1]))["predicted_label"].tolist()
+    [1]
+    """
+    return {"given_label": labels.astype(np.int64), "predicted_label": predicted.astype(np.int64)}

@@ -66,11 +66,15 @@ def class_pairs(joint: np.ndarray, num_examples: int, *, asymmetric: bool) -> di
 
 
 def normalized(confident_joint: np.ndarray) -> np.ndarray:
-    """A (calibrated) confident joint as probabilities summing to 1.
+    """A (calibrated) confident joint as probabilities summing to 1, or each
+    of a stack of them (P, C, C).
 
     Examples
     --------
     >>> normalized(np.array([[3, 1], [0, 4]])).tolist()
     [[0.375, 0.125], [0.0, 0.5]]
+    >>> normalized(np.array([[[1, 1], [0, 2]], [[2, 0], [0, 2]]]))[:, 0, 0].tolist()
+    [0.25, 0.5]
     """
-    return confident_joint / np.clip(float(np.sum(confident_joint)), 1e-100, None)
+    totals = np.sum(confident_joint, axis=(-2, -1), keepdims=True).astype(np.float64)
+    return confident_joint / np.clip(totals, 1e-100, None)

@@ -18,7 +18,7 @@ import numpy as np
 
 from dlq.kernels import sets
 from dlq.kernels.lowest import Lowest
-from dlq.kernels.multiclass import FLOATING_POINT_COMPARISON
+from dlq.kernels.multiclass import FLOATING_POINT_COMPARISON, predicted_class
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND
 
 
@@ -296,3 +296,16 @@ def pruned(
             flagged.append(sets.unique(selected.indices[mine & (given == towards)]))
         found.append(np.intersect1d(flagged[0], flagged[-1], assume_unique=True) if len(flagged) == 2 else flagged[0])
     return found
+
+
+def argmax_confusion_counts(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """A chunk's counts of (given label, argmax class), shape (K, K).
+
+    Examples
+    --------
+    >>> argmax_confusion_counts(np.array([0, 0, 1]), np.array([[0.9, 0.1], [0.4, 0.6], [0.3, 0.7]])).tolist()
+    [[1, 1], [0, 1]]
+    """
+    num_classes = pred_probs.shape[1]
+    cells = labels.astype(np.int64) * num_classes + predicted_class(pred_probs)[0]
+    return np.bincount(cells, minlength=num_classes * num_classes).reshape(num_classes, num_classes)

@@ -14,7 +14,7 @@ import numpy as np
 
 from dlq.kernels import exact
 from dlq.kernels.checks import InvalidRows, RowsOffOne, invalid_probabilities
-from dlq.kernels.columns import Columns
+from dlq.kernels.columns import Columns, labelled_columns
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND, at_columns
 
 #: Slack used by cleanlab when comparing probabilities to thresholds.
@@ -317,10 +317,16 @@ def confident_joint_counts(
     return np.vstack([joint.reshape(num_classes, num_classes), issues]).astype(np.int64)
 
 
-def off_joint_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def off_joint_diagonal(
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    thresholds: np.ndarray,
+    predicted: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Whether each row is counted off the confident joint's diagonal:
     confident in some class, and that class is not its label (whatever its
-    prediction).
+    prediction). ``predicted`` is :func:`predicted_class` of pred_probs,
+    when already at hand.
 
     Examples
     --------
@@ -329,7 +335,7 @@ def off_joint_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: n
     >>> off_joint_diagonal(labels, pred_probs, np.array([0.6, 0.6])).tolist()
     [False, True, False, False]
     """
-    guess, counted = _guesses(pred_probs, thresholds, predicted_class(pred_probs)[0])
+    guess, counted = _guesses(pred_probs, thresholds, (predicted or predicted_class(pred_probs))[0])
     return counted & (guess != labels)
 
 
@@ -346,21 +352,9 @@ def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     [False, True, False, True]
     """
     predicted = predicted_class(pred_probs)
-    guess, counted = _guesses(pred_probs, thresholds, predicted[0])
-    return counted & (guess != labels) & ~prediction_agrees(labels, pred_probs, predicted)
-
-
-def argmax_confusion_counts(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
-    """A chunk's counts of (given label, argmax class), shape (K, K).
-
-    Examples
-    --------
-    >>> argmax_confusion_counts(np.array([0, 0, 1]), np.array([[0.9, 0.1], [0.4, 0.6], [0.3, 0.7]])).tolist()
-    [[1, 1], [0, 1]]
-    """
-    num_classes = pred_probs.shape[1]
-    cells = labels.astype(np.int64) * num_classes + predicted_class(pred_probs)[0]
-    return np.bincount(cells, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    return off_joint_diagonal(labels, pred_probs, thresholds, predicted) & ~prediction_agrees(
+        labels, pred_probs, predicted
+    )
 
 
 def predicted_neq_given(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
@@ -383,7 +377,7 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     >>> mispredicted(np.array([0, 1]), np.array([[0.4, 0.6], [0.3, 0.7]])).tolist()
     [True, False]
     """
-    return (pred_probs.argmax(axis=1) != labels) & ~prediction_agrees(labels, pred_probs)
+    return ~prediction_agrees(labels, pred_probs)  # a row that disagrees is never predicted as its label
 
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
@@ -395,14 +389,3 @@ def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
     {'given_label': [0], 'predicted_label': [1]}
     """
     return labelled_columns(labels, pred_probs.argmax(axis=1))
-
-
-def labelled_columns(labels: np.ndarray, predicted: np.ndarray) -> Columns:
-    """The issue table's columns of rows given ``labels`` and predicted ``predicted``.
-
-    Examples
-    --------
-    >>> labelled_columns(np.array([0]), np.array([1]))["predicted_label"].tolist()
-    [1]
-    """
-    return {"given_label": labels.astype(np.int64), "predicted_label": predicted.astype(np.int64)}
