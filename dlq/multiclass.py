@@ -17,6 +17,7 @@ from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLA
 from dlq.filter import filtered_scan
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
+from dlq.graphs.blocks import lazily
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
 from dlq.kernels.scores import label_quality_scores
@@ -24,6 +25,7 @@ from dlq.result import Scan
 from dlq.scheduler import compute, computed_unless_lazy
 
 
+@lazily
 def scan(
     labels: Any,
     pred_probs: Any,
@@ -184,7 +186,8 @@ def find_label_issues_batched(
         Threads used when no ``distributed.Client`` is active. None means all
         cores (cleanlab's default is 1).
     verbose : bool
-        Show a progress bar.
+        Show a progress bar (not for data in one chunk, worked on at once
+        in this thread).
     quality_score_kwargs : dict, optional
         ``method`` and ``adjust_pred_probs`` of the label quality score.
     num_issue_kwargs : dict, optional
@@ -214,7 +217,8 @@ def find_label_issues_batched(
     if batch_size is not None:
         _validation.check_integer(batch_size, "batch_size", minimum=1)
     chunk_rows = None if isinstance(pred_probs, da.Array) else batch_size
-    lazy = scan(labels, pred_probs, chunk_rows=chunk_rows, **scoring, **estimation)
+    # the scan's own function, worked on in process when the data are in one chunk
+    lazy = scan.__wrapped__(labels, pred_probs, chunk_rows=chunk_rows, **scoring, **estimation)
     if return_mask:
         (mask,) = compute(lazy.mask, n_jobs=n_jobs, progress=verbose)
         return mask

@@ -15,9 +15,9 @@ import numpy as np
 
 from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
-from dlq._validation.checks import warn_caller
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
+from dlq.graphs.caller import warn_caller
 from dlq.graphs.ensemble import ensemble_scores
 from dlq.graphs.rows import lowest_rows, ranked_rows, true_rows
 from dlq.kernels.problems import MULTICLASS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable
@@ -15,8 +16,8 @@ import numpy as np
 from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
-from dlq._validation.checks import warn_caller
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import is_lazy, lazy_graphs, step
+from dlq.graphs.caller import warn_caller
 from dlq.graphs.rows import values_at
 from dlq.graphs.scan import ScanStore
 from dlq.html_summary import html_table, preview
@@ -210,10 +211,15 @@ class Scan:
 
     @property
     def issue_table(self) -> Delayed | None:
-        return None if self.issue_table_of is None else self.issue_table_of()
+        if self.issue_table_of is None:
+            return None
+        with lazy_graphs() if is_lazy(self._parts) else contextlib.nullcontext():
+            return self.issue_table_of()
 
     def __post_init__(self) -> None:
-        parts = dask.delayed(_result_parts, pure=True)(
+        # computed at once when every part is (data in one chunk, worked on in process)
+        parts = step(
+            _result_parts,
             self.issues,
             self.num_issues,
             self.thresholds,
@@ -227,7 +233,7 @@ class Scan:
         object.__setattr__(self, "_parts", parts)
 
     def __dask_graph__(self) -> Any:
-        return self._parts.__dask_graph__()
+        return self._parts.__dask_graph__() if is_lazy(self._parts) else None
 
     def __dask_keys__(self) -> list:
         return [self._parts.key]
@@ -239,7 +245,7 @@ class Scan:
         return _finished, ()
 
     def __dask_tokenize__(self) -> Any:
-        return self._parts.key
+        return self._parts.key if is_lazy(self._parts) else id(self)
 
     __dask_optimize__ = staticmethod(_as_built)
     __dask_scheduler__ = staticmethod(dask.threaded.get)
@@ -264,9 +270,12 @@ class Scan:
         >>> result.issues.tolist(), result.num_issues
         ([1], 1)
         """
-        if n_jobs is None and self.scores.numblocks[0] == 1:
-            n_jobs = 1
-        (result,) = compute(self, n_jobs=n_jobs, progress=progress)
+        if not is_lazy(self._parts):
+            result = self._parts
+        else:
+            if n_jobs is None and self.scores.numblocks[0] == 1:
+                n_jobs = 1
+            (result,) = compute(self, n_jobs=n_jobs, progress=progress)
         result.warn()
         return result
 
@@ -338,51 +347,52 @@ class Scan:
         """
         import zarr
 
-        group = zarr.open_group(store, mode="w" if overwrite else "w-")
-        chunk = max(self.scores.chunks[0])
-        scan, written = self, {"scores": self.scores, "is_label_issue": self.mask}
-        if self.filling_a_store is not None:
-            # pass 2 writes scores and candidate flags itself, and the selection
-            # reads them back: no memory is held per row between the two
-            scan = self.filling_a_store(
-                ScanStore(
-                    *(
-                        group.create_array(name, shape=(self.n_examples,), dtype=dtype, chunks=(chunk,))
-                        for name, dtype in (("scores", self.scores.dtype), ("is_label_issue", bool))
+        with lazy_graphs():  # a written scan is built whole, even of data in one chunk
+            group = zarr.open_group(store, mode="w" if overwrite else "w-")
+            chunk = max(self.scores.chunks[0])
+            scan, written = self, {"scores": self.scores, "is_label_issue": self.mask}
+            if self.filling_a_store is not None:
+                # pass 2 writes scores and candidate flags itself, and the selection
+                # reads them back: no memory is held per row between the two
+                scan = self.filling_a_store(
+                    ScanStore(
+                        *(
+                            group.create_array(name, shape=(self.n_examples,), dtype=dtype, chunks=(chunk,))
+                            for name, dtype in (("scores", self.scores.dtype), ("is_label_issue", bool))
+                        )
                     )
                 )
+                written = {}
+            others = {}
+            table = scan.issue_table
+            if table is not None and (class_names is not None or ids is not None):
+                ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
+                table = step(labelled, table, class_names, ids_of_issues)
+            if issues_to is not None:
+                others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), self.n_classes)
+            if report:
+                others.setdefault("issue_digest", step(digest, table, self.n_classes))
+                others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
+            for name, collection in (extra or {}).items():
+                if callable(collection) and not dask.is_dask_collection(collection):  # a function of the writing scan
+                    collection = collection(scan)
+                if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):
+                    written[name] = collection
+                else:
+                    others[name] = collection
+            sources = [
+                array.rechunk({0: chunk, **{axis: -1 for axis in range(1, array.ndim)}}) for array in written.values()
+            ]
+            targets = [
+                group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=array.chunksize)
+                for name, array in zip(written, sources, strict=True)
+            ]
+            # every source chunk covers whole zarr chunks, so writes never overlap
+            writes = tuple(
+                source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
+                for source, target in zip(sources, targets, strict=True)
             )
-            written = {}
-        others = {}
-        table = scan.issue_table
-        if table is not None and (class_names is not None or ids is not None):
-            ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
-            table = step(labelled, table, class_names, ids_of_issues)
-        if issues_to is not None:
-            others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), self.n_classes)
-        if report:
-            others.setdefault("issue_digest", step(digest, table, self.n_classes))
-            others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
-        for name, collection in (extra or {}).items():
-            if callable(collection) and not dask.is_dask_collection(collection):  # a function of the writing scan
-                collection = collection(scan)
-            if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):
-                written[name] = collection
-            else:
-                others[name] = collection
-        sources = [
-            array.rechunk({0: chunk, **{axis: -1 for axis in range(1, array.ndim)}}) for array in written.values()
-        ]
-        targets = [
-            group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=array.chunksize)
-            for name, array in zip(written, sources, strict=True)
-        ]
-        # every source chunk covers whole zarr chunks, so writes never overlap
-        writes = tuple(
-            source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
-            for source, target in zip(sources, targets, strict=True)
-        )
-        writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
+            writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
         return writing.compute(n_jobs=n_jobs, progress=progress) if compute else writing
 
     def __repr__(self) -> str:

@@ -12,7 +12,7 @@ import dask.array as da
 import dask.local
 import dask.threaded
 
-from dlq._validation.checks import warn_caller
+from dlq.graphs.caller import warn_caller
 
 
 def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False) -> tuple[Any, ...]:

@@ -69,7 +69,7 @@ def test_no_issues_when_labels_agree_with_predictions(data):
 
 
 def test_verbose_shows_a_progress_bar_and_quiet_does_not(data, capsys):
-    dlq.find_label_issues_batched(data.labels, data.pred_probs, verbose=True)
+    dlq.find_label_issues_batched(data.labels, data.pred_probs, batch_size=1000, verbose=True)
     assert "100% Completed" in capsys.readouterr().out
     dlq.find_label_issues_batched(data.labels, data.pred_probs, verbose=False)
     assert capsys.readouterr().out == ""

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from dlq._validation.checks import warn_caller
 from dlq._validation.filters import check_confident_joint
+from dlq.graphs.caller import warn_caller
 
 
 def check_thresholds(thresholds: Any, num_classes: int) -> np.ndarray | None:

@@ -8,8 +8,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq._validation.checks import _is_integer, check_choice, check_ranking, warn_caller
+from dlq._validation.checks import _is_integer, check_choice, check_ranking
 from dlq._validation.constants import _UNUSED_WITH_LOW_MEMORY, FILTERS, PRUNING_FILTERS, ROW_FILTERS
+from dlq.graphs.caller import warn_caller
 
 
 def check_filter_options(

@@ -15,11 +15,22 @@ copies (:func:`reread`): without them a chunk read by pass 1 would be kept
 in memory until pass 2 has used it, the whole data set. A dask array in
 small chunks is worked on in runs of them joined (:func:`joined`), so that
 the tasks a chunk costs do not grow with their number.
+
+Data in one chunk that dlq reads itself (:func:`read_by_its_tasks`) are
+worked on *in process*: each shape, given computed values, computes at
+once and returns what computing its graph would give (records as an
+object array, a ``step`` as its value), with no graph to build and
+schedule. :func:`lazy_graphs` turns this off while a lazy result (a
+:class:`~dlq.result.Scan`) is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import contextvars
+import functools
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -40,10 +51,71 @@ SPLIT_EVERY = 8
 _OBJECTS = np.empty((0, 0), dtype=object)
 
 
+_BUILDING_LAZILY = contextvars.ContextVar("dlq_building_lazily", default=False)
+
+
+@contextlib.contextmanager
+def lazy_graphs() -> Iterator[None]:
+    """Build graphs, even of data in one chunk that could be worked on in
+    process: for what is returned lazy (a scan, say)."""
+    token = _BUILDING_LAZILY.set(True)
+    try:
+        yield
+    finally:
+        _BUILDING_LAZILY.reset(token)
+
+
+def lazily(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` under :func:`lazy_graphs` (as it is: ``__wrapped__``)."""
+
+    @functools.wraps(function)
+    def built_lazily(*args: Any, **kwargs: Any) -> Any:
+        with lazy_graphs():
+            return function(*args, **kwargs)
+
+    return built_lazily
+
+
+def is_lazy(value: Any) -> bool:
+    """Whether ``value`` is, or holds in a list, tuple or dict, a dask collection.
+
+    Examples
+    --------
+    >>> is_lazy([1, (2, da.ones(3))]), is_lazy({"a": np.ones(3)})
+    (True, False)
+    """
+    if dask.is_dask_collection(value):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(is_lazy(item) for item in value)
+    if isinstance(value, dict):
+        return any(is_lazy(item) for item in value.values())
+    return False
+
+
+def _now(*values: Any) -> bool:
+    """Whether to compute at once: no graph is asked for and none of ``values`` is lazy."""
+    return not _BUILDING_LAZILY.get() and not is_lazy(values)
+
+
 def _wrapped(record: Any) -> np.ndarray:
     box = np.empty((1, 1), dtype=object)
     box[0, 0] = record
     return box
+
+
+def _records(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
+    """Records of the given shape, (n_chunks, 1) or (n_chunks,), holding ``values``."""
+    box = np.empty(shape, dtype=object)
+    flat = box.reshape(-1)
+    for position, value in enumerate(values):
+        flat[position] = value
+    return box
+
+
+def _each(records: np.ndarray) -> list[Any]:
+    """The values of computed records, one per chunk."""
+    return list(records.reshape(-1))
 
 
 def _chunk_task(
@@ -130,8 +202,11 @@ def _fused_task(
     return _wrapped(kernel(labels_source.rows(start, stop), pred_probs_source.rows(start, stop), *offset, *args))
 
 
-def rows_source(rows: Rereading) -> Delayed:
-    """``rows`` as one named value of the graph, for the tasks that read from it."""
+def rows_source(rows: Rereading, *users: Any) -> Any:
+    """``rows`` as one named value of the graph, for the tasks that read from
+    it; ``rows`` itself when its ``users`` are computed in process."""
+    if users and _now(*users):
+        return rows
     return dask.delayed(rows, name=f"dlq-rows-{rows.name}")
 
 
@@ -152,6 +227,30 @@ def _fused(kernel: Callable[..., Any], labels: Rereading, pred_probs: Rereading,
     )
 
 
+def rows_in_hand(array: Any) -> np.ndarray | None:
+    """All of ``array``'s rows, when the work is done in process and they
+    are computed, or one chunk that dlq reads itself (read now); else None."""
+    if _BUILDING_LAZILY.get():
+        return None
+    if isinstance(array, np.ndarray):
+        return array
+    if not isinstance(array, Rereading):
+        stored = _stored_of(array)
+        if stored is None:
+            return None
+        array = Rereading(stored, array.name, array.chunks, array.ndim)
+    return array.rows(0, array.shape[0]) if array.numblocks[0] == 1 else None
+
+
+def _whole_rows(labels: Any, pred_probs: Any, args: tuple) -> tuple[np.ndarray, np.ndarray] | None:
+    """Labels' and pred_probs' rows, read now, when both are in hand
+    (:func:`rows_in_hand`) and ``args`` are computed; else None."""
+    if is_lazy(args):
+        return None
+    label_rows, probability_rows = rows_in_hand(labels), rows_in_hand(pred_probs)
+    return None if label_rows is None or probability_rows is None else (label_rows, probability_rows)
+
+
 def per_chunk(
     kernel: Callable[..., Any], labels: da.Array, pred_probs: da.Array, *args: Any, offset: bool = True
 ) -> da.Array:
@@ -167,6 +266,9 @@ def per_chunk(
     """
     if not isinstance(labels, Rereading) and _stored_of(labels) and _stored_of(pred_probs):
         labels, pred_probs = reread(labels, pred_probs)  # read in the tasks that use the rows, pass 1 too
+    whole = _whole_rows(labels, pred_probs, args)
+    if whole is not None:
+        return _wrapped(kernel(*whole, *((0,) if offset else ()), *args))
     if isinstance(labels, Rereading) and isinstance(pred_probs, Rereading):
         return _fused(kernel, labels, pred_probs, args, offset)
     flat = labels.ndim == 1
@@ -213,6 +315,10 @@ def per_chunk_and_record(
     >>> per_chunk_and_record(lambda n, y, p, start: (n, start), sizes, labels, pred_probs).compute()[:, 0].tolist()
     [(2, 0), (2, 2), (1, 4)]
     """
+    if not is_lazy(records):
+        whole = _whole_rows(*reread(labels, pred_probs), args)
+        if whole is not None:
+            return _wrapped(kernel(_each(records)[0], *whole, 0, *args))
     flat = labels.ndim == 1
     return da.map_blocks(
         _chunk_and_record_task,
@@ -255,6 +361,13 @@ def per_record(
     [(20, 0), (20, 2), (10, 4)]
     """
     bounds = None if rows is None else np.cumsum((0, *rows)).tolist()
+    if _now(records, args):
+        each = [_each(record) for record in records]
+        values = [
+            function(*chunk_records, *args, *(() if bounds is None else (bounds[chunk], bounds[chunk + 1])))
+            for chunk, chunk_records in enumerate(zip(*each, strict=True))
+        ]
+        return _records(values, records[0].shape)
     return da.map_blocks(
         _record_task,
         *records,
@@ -281,12 +394,47 @@ def per_rows(
 
     Examples
     --------
-    >>> per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).compute().tolist()
+    >>> per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).tolist()  # in process
+    [0, 2, 4, 6, 8]
+    >>> with lazy_graphs():
+    ...     per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).compute().tolist()
     [0, 2, 4, 6, 8]
     """
     chunks = (rows,) if width is None else (rows, (width,))
+    if _now(args):
+        bounds = np.cumsum((0, *rows)).tolist()
+        return _joined_rows([function(*args, start, stop) for start, stop in itertools.pairwise(bounds)])
     return da.map_blocks(
         _rows_task, *args, function=function, chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(chunks), dtype)
+    )
+
+
+def _block_task(block: np.ndarray, *args: Any, function: Callable[..., Any], block_info=None) -> np.ndarray:
+    box = np.empty(1, dtype=object)
+    box[0] = function(block, block_info[0]["array-location"][0][0], *args)
+    return box
+
+
+def per_block(function: Callable[..., Any], array: Any, *args: Any) -> Any:
+    """Records ``function(block, first_row, *args)``, one per row chunk of
+    ``array``, in an (n_chunks,) array; ``args`` may hold ``Delayed`` values.
+    A computed ``array`` is one block.
+
+    Examples
+    --------
+    >>> per_block(lambda block, start: (start, int(block.sum())), da.arange(5, chunks=2)).compute().tolist()
+    [(0, 1), (2, 5), (4, 4)]
+    """
+    rows = None if is_lazy(args) else rows_in_hand(array)
+    if rows is not None:
+        return _records([function(rows, 0, *args)], (1,))
+    return array.map_blocks(
+        _block_task,
+        *args,
+        function=function,
+        chunks=((1,) * array.numblocks[0],),
+        dtype=object,
+        meta=np.empty((0,), object),
     )
 
 
@@ -305,11 +453,18 @@ def as_rows(records: da.Array, rows: tuple[int, ...], dtype: Any, width: int | N
     >>> as_rows(per_chunk(lambda y, p: y * 2, labels, pred_probs, offset=False), (2, 2, 1), int).compute().tolist()
     [0, 2, 4, 6, 8]
     """
+    if _now(records):
+        return _joined_rows(_each(records))
     if width is None:
         meta = np.empty((0,), dtype)
         return da.map_blocks(_unwrapped, records, chunks=(rows,), drop_axis=1, dtype=dtype, meta=meta)
     meta = np.empty((0, 0), dtype)
     return da.map_blocks(_unwrapped, records, chunks=(rows, (width,)), dtype=dtype, meta=meta)
+
+
+def _joined_rows(blocks: list[np.ndarray]) -> np.ndarray:
+    """Row blocks as one array, as computing their dask array would give it."""
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
 
 
 def _unwrapped(block: np.ndarray) -> Any:
@@ -338,6 +493,13 @@ def tree(records: da.Array, combine: Callable[[list[Any]], Any], *, part: str | 
     >>> tree(per_chunk(lambda y, p: int(y.sum()), labels, pred_probs, offset=False), sum).compute()
     10
     """
+    if _now(records):
+        values = _each(records)
+        parts = values if part is None else [getattr(value, part) for value in values]
+        level = [combine(group) for group in _groups(parts)]
+        while len(level) > 1:
+            level = [combine(group) for group in _groups(level)]
+        return level[0]
     blocks = list(records.to_delayed(optimize_graph=False).ravel())
     level = [step(_leaves_combined, combine, part, *group) for group in _groups(blocks)]
     while len(level) > 1:
@@ -351,6 +513,8 @@ def _groups(items: list[Any]) -> list[list[Any]]:
 
 def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
     """One task, ``function(*args, **kwargs)``, after the ``Delayed`` among them."""
+    if _now(args, kwargs):
+        return function(*args, **kwargs)
     return dask.delayed(function, pure=True)(*args, **kwargs)
 
 

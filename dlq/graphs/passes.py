@@ -10,7 +10,6 @@ for one) are arguments.
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -20,6 +19,7 @@ from dask.delayed import Delayed
 
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
+from dlq.graphs.caller import warn_caller
 from dlq.kernels import joint
 from dlq.kernels.bounds import cut_bounds, worth_keeping
 from dlq.kernels.lowest import Entries, Lowest
@@ -42,12 +42,22 @@ def _valid(partials: Any) -> Any:
 def _warn_the_clients(message: str) -> None:
     """Warn here, and on a dask.distributed worker also in the sessions of
     its clients (distributed's ``warn``); distributed is not imported here
-    when nothing else has imported it: no cluster runs then."""
+    when nothing else has imported it: no cluster runs then. Elsewhere the
+    warning points at the caller's line (a local scheduler's thread has no
+    caller: :func:`dlq.scheduler.compute` warns again at its own)."""
     distributed = sys.modules.get("distributed")
-    if distributed is not None:
+    if distributed is not None and _on_a_worker(distributed):
         distributed.warn(message, UserWarning)
     else:
-        warnings.warn(message, UserWarning, stacklevel=3)
+        warn_caller(message)
+
+
+def _on_a_worker(distributed: Any) -> bool:
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return False
+    return True
 
 
 def validated_thresholds(problems: Problems, partials: Any, absent_class_threshold: float) -> np.ndarray:

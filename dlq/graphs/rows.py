@@ -9,7 +9,7 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import concatenated, per_chunk, per_rows, reread, step, tree
+from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_rows, reread, rows_in_hand, step, tree
 from dlq.kernels import columns
 from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import KEPT_WHOLE, Lowest
@@ -56,7 +56,8 @@ def _rows_in_block(
 
 
 def take_rows(array: da.Array, indices: np.ndarray) -> da.Array:
-    """The given rows (sorted, unique) of a row-chunked array, block by block.
+    """The given rows (sorted, unique) of a row-chunked array, block by block
+    (at once, when its rows are in hand: :func:`~dlq.graphs.blocks.rows_in_hand`).
 
     Unlike fancy indexing, this leaves the input's tasks as they are, so keys
     already computed by an earlier pass stay the same tasks.
@@ -66,6 +67,9 @@ def take_rows(array: da.Array, indices: np.ndarray) -> da.Array:
     >>> take_rows(da.arange(10, chunks=4), np.array([1, 5, 9])).compute().tolist()
     [1, 5, 9]
     """
+    in_hand = rows_in_hand(array)
+    if in_hand is not None:
+        return in_hand[indices]
     bounds = np.cumsum((0, *array.chunks[0]))
     counts = tuple(np.diff(np.searchsorted(indices, bounds)).tolist())
     return array.map_blocks(
@@ -78,22 +82,16 @@ def _scored(indices: np.ndarray, scores: np.ndarray) -> Lowest:
     return Lowest(np.zeros(size, np.int64), scores, indices, np.zeros(size, bool), np.full(size, KEPT_WHOLE))
 
 
-def _scores_at(block: np.ndarray, indices: np.ndarray, block_info: dict | None = None) -> np.ndarray:
-    start, stop = block_info[0]["array-location"][0]
-    rows = inside(indices, start, stop)
-    box = np.empty(1, dtype=object)
-    box[0] = _scored(rows, block[rows - start])
-    return box
+def _scores_at(block: np.ndarray, start: int, indices: np.ndarray) -> Lowest:
+    rows = inside(indices, start, start + block.shape[0])
+    return _scored(rows, block[rows - start])
 
 
 def ranked_at(scores: da.Array, indices: Any) -> Delayed:
     """The rows ``indices`` (sorted; a ``Delayed`` array) ranked by ``scores``
     (a row-chunked array), lowest first, ties to the lower index: a ranked
     :class:`~dlq.kernels.select.Lowest` holding their scores."""
-    records = scores.map_blocks(
-        _scores_at, indices, chunks=((1,) * scores.numblocks[0],), dtype=object, meta=np.empty((0,), object)
-    )
-    return step(Lowest.ranked, tree(records, Lowest.merged))
+    return step(Lowest.ranked, tree(per_block(_scores_at, scores, indices), Lowest.merged))
 
 
 def _rows_scored(
@@ -177,11 +175,8 @@ def _in_ranked_order(found: RowColumns, ranked: Lowest) -> Columns:
     return {"index": ranked.indices, **columns.taken(found.columns, order), "score": ranked.scores.astype(np.float64)}
 
 
-def _values_of_block(block: np.ndarray, indices: np.ndarray, block_info: dict | None = None) -> np.ndarray:
-    start, stop = block_info[0]["array-location"][0]
-    box = np.empty(1, dtype=object)
-    box[0] = block[inside(indices, start, stop) - start]
-    return box
+def _values_of_block(block: np.ndarray, start: int, indices: np.ndarray) -> np.ndarray:
+    return block[inside(indices, start, start + block.shape[0]) - start]
 
 
 def _in_the_order_of(sorted_values: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -198,13 +193,7 @@ def values_at(array: da.Array, indices: Any) -> Delayed:
     >>> values_at(da.from_array(np.array(list("abcdef")), chunks=4), np.array([5, 0, 2])).compute().tolist()
     ['f', 'a', 'c']
     """
-    records = array.map_blocks(
-        _values_of_block,
-        step(np.sort, indices),
-        chunks=((1,) * array.numblocks[0],),
-        dtype=object,
-        meta=np.empty((0,), object),
-    )
+    records = per_block(_values_of_block, array, step(np.sort, indices))
     return step(_in_the_order_of, tree(records, concatenated), indices)
 
 
@@ -229,10 +218,8 @@ def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, rank
     return in_ranked_order(records, ranked)
 
 
-def _true_rows(block: np.ndarray, block_info: dict | None = None) -> np.ndarray:
-    box = np.empty(1, dtype=object)
-    box[0] = np.flatnonzero(block) + block_info[0]["array-location"][0][0]
-    return box
+def _true_rows(block: np.ndarray, start: int) -> np.ndarray:
+    return np.flatnonzero(block) + start
 
 
 def true_rows(mask: da.Array) -> Delayed:
@@ -244,19 +231,15 @@ def true_rows(mask: da.Array) -> Delayed:
     >>> true_rows(da.from_array(np.array([True, False, True, True]), chunks=3)).compute().tolist()
     [0, 2, 3]
     """
-    records = mask.map_blocks(_true_rows, chunks=((1,) * mask.numblocks[0],), dtype=object, meta=np.empty((0,), object))
-    return tree(records, concatenated)
+    return tree(per_block(_true_rows, mask), concatenated)
 
 
-def _lowest_of_block(block: np.ndarray, count: int, block_info: dict | None = None) -> np.ndarray:
-    start = block_info[0]["array-location"][0][0]
+def _lowest_of_block(block: np.ndarray, start: int, count: int) -> Lowest:
     size = block.shape[0]
     every = Lowest(
         np.zeros(size, np.int64), block, np.arange(start, start + size), np.zeros(size, bool), np.full(size, count)
     )
-    box = np.empty(1, dtype=object)
-    box[0] = Lowest.merged([every])  # each chunk keeps its count lowest
-    return box
+    return Lowest.merged([every])  # each chunk keeps its count lowest
 
 
 def lowest_rows(scores: da.Array, count: int) -> Delayed:
@@ -269,7 +252,4 @@ def lowest_rows(scores: da.Array, count: int) -> Delayed:
     >>> lowest_rows(da.from_array(np.array([0.5, 0.1, 0.3, 0.1]), chunks=2), 3).compute().indices.tolist()
     [1, 3, 2]
     """
-    records = scores.map_blocks(
-        _lowest_of_block, count, chunks=((1,) * scores.numblocks[0],), dtype=object, meta=np.empty((0,), object)
-    )
-    return step(Lowest.ranked, tree(records, Lowest.merged))
+    return step(Lowest.ranked, tree(per_block(_lowest_of_block, scores, count), Lowest.merged))

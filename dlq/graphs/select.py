@@ -131,7 +131,7 @@ def kept(
     firsts = per_chunk(_first_look, *sources, make_entries, len(args), *args, cut, keep)
     first_histogram = tree(firsts, Histogram.summed, part="histogram")
     if all(isinstance(source, Rereading) for source in sources):
-        readers = tuple(rows_source(source) for source in sources)
+        readers = tuple(rows_source(source, firsts) for source in sources)
 
         def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
             return per_record(
