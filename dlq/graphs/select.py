@@ -18,7 +18,17 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import Rereading, per_chunk, per_chunk_and_record, per_record, reread, rows_source, step, tree
+from dlq.graphs.blocks import (
+    Rereading,
+    is_lazy,
+    per_chunk,
+    per_chunk_and_record,
+    per_record,
+    reread,
+    rows_source,
+    step,
+    tree,
+)
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.select import ROUNDS, Cut, Histogram, gather, histogram
 from dlq.kernels.settle import Cutoffs, selected, split
@@ -162,8 +172,15 @@ def narrowed_cut(
     done = 0
     if first_histogram is not None and rounds:
         cut, done = step(Cut.narrowed, cut, first_histogram), 1
+        if not is_lazy(first_histogram):
+            return cut
     for _ in range(done, rounds):
-        cut = step(Cut.narrowed, cut, tree(over(histogram, (cut,)), Histogram.summed))
+        summed = tree(over(histogram, (cut,)), Histogram.summed)
+        cut = step(Cut.narrowed, cut, summed)
+        if not is_lazy(summed):
+            # the entries are in hand (worked on in process): a look gathers
+            # what further rounds would narrow, without their passes
+            break
     return cut
 
 
