@@ -10,7 +10,7 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq.kernels import exact, onevsrest, pruning, select, sets
+from dlq.kernels import exact, onevsrest, pruning, rowwise, select, sets
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
 from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts, levels_above
@@ -231,3 +231,34 @@ def test_levels_above_each_score_are_counted_as_by_comparing_with_every_level(dt
     scores = scores[(scores >= -1) & (scores <= 1)]
     expected = (LEVELS[None, :] > scores.astype(np.float64)[:, None]).sum(axis=1)
     np.testing.assert_array_equal(levels_above(scores), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_classes", [2, 7, 300])
+def test_a_summary_taken_in_blocks_is_the_whole_chunks_numpy_to_the_bit(dtype, n_classes, monkeypatch):
+    labels, pred_probs = noisy_classification(5000, n_classes, seed=n_classes, dtype=dtype)
+    pred_probs[17] = pred_probs[17][::-1]  # ties and extremes in some rows
+    pred_probs[18, : n_classes // 2] = pred_probs[18].max()
+    monkeypatch.setattr(rowwise, "BLOCK_BYTES", 999 * pred_probs.itemsize)  # blocks of rows that are not a divisor
+    rows = rowwise.summarized(pred_probs, labels, predicted=True)
+    assert rows.sums.dtype == pred_probs.dtype
+    np.testing.assert_array_equal(rows.sums, np.einsum("ij->i", pred_probs), strict=True)
+    np.testing.assert_array_equal(rows.predicted, pred_probs.argmax(axis=1), strict=True)
+    np.testing.assert_array_equal(rows.predicted_prob, pred_probs.max(axis=1), strict=True)
+    np.testing.assert_array_equal(rows.given_prob, pred_probs[np.arange(5000), labels], strict=True)
+    assert (rows.lowest, rows.highest) == (pred_probs.min(), pred_probs.max())
+    assert rows.lowest.dtype == rows.highest.dtype == pred_probs.dtype
+    plain = rowwise.summarized(pred_probs)
+    assert plain.predicted is None and plain.given_prob is None and plain.highest == pred_probs.max()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1.5, -0.5])
+def test_a_summary_in_blocks_finds_the_same_first_bad_row(bad, monkeypatch):
+    labels, pred_probs = noisy_classification(3000, 5, seed=1)
+    pred_probs[2222, 3] = bad
+    monkeypatch.setattr(rowwise, "BLOCK_BYTES", 100 * pred_probs.itemsize * 5)
+    for predicted in (False, True):
+        rows = kernels.summarized_rows(labels, pred_probs, predicted=predicted)
+        found = kernels.invalid_rows(labels, pred_probs, 40, rows)
+        assert found == kernels.invalid_rows(labels, pred_probs, 40)
+        assert found.prob[0] == 2262

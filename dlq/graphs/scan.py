@@ -98,13 +98,17 @@ def _scan_chunk(
     """A chunk's part of the multi-class search; without ``thresholds`` this
     read is pass 1 too, and keeps the mispredicted rows to count them later."""
     partials = None
+    rows = multiclass.summarized_rows(labels, pred_probs, predicted=True)  # one pass over the rows
     if thresholds is None:
-        partials = multiclass.threshold_partials(labels, pred_probs, offset)
+        partials = multiclass.threshold_partials(labels, pred_probs, offset, rows)
         if partials.invalid:  # the thresholds will raise; score nothing, but keep every part well formed
             labels, pred_probs = labels[:0], pred_probs[:0]
-    scores = label_quality_scores(labels, pred_probs, method=method, thresholds=thresholds if adjust else None)
-    predicted = multiclass.predicted_class(pred_probs)
-    agrees = multiclass.prediction_agrees(labels, pred_probs, predicted)
+            rows = multiclass.summarized_rows(labels, pred_probs, predicted=True)
+    scores = label_quality_scores(
+        labels, pred_probs, method=method, thresholds=thresholds if adjust else None, given_prob=rows.given_prob
+    )
+    predicted = (rows.predicted, rows.predicted_prob)
+    agrees = multiclass.prediction_agrees(labels, pred_probs, predicted, rows.given_prob)
     mispredicted = multiclass.Mispredicted.of(labels, predicted)
     counts = mispredicted
     if thresholds is not None:

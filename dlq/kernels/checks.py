@@ -101,10 +101,11 @@ def _describe_prob_row(row: np.ndarray) -> str:
     return f"has a value above 1 ({row.max().item()})"
 
 
-def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
+def invalid_probabilities(pred_probs: np.ndarray, offset: int, extremes: tuple[Any, Any] | None = None) -> InvalidRows:
     """Find the first row of pred_probs that is not finite numbers in [0, 1]
     (up to 1e-3 beyond either end, as rounding to low precision leaves them;
-    rows beyond by more than 1e-6 are counted).
+    rows beyond by more than 1e-6 are counted). ``extremes`` are
+    pred_probs' smallest and largest values, if known.
 
     Examples
     --------
@@ -116,7 +117,10 @@ def invalid_probabilities(pred_probs: np.ndarray, offset: int) -> InvalidRows:
     # min and max are NaN when NaN is present, so these comparisons catch it too;
     # whole-chunk reductions are much faster than row-wise ones, which run only
     # when something is out of range
-    if not pred_probs.size or (pred_probs.min() >= -PROBABILITY_SLACK and pred_probs.max() <= 1 + PROBABILITY_SLACK):
+    if not pred_probs.size:
+        return InvalidRows()
+    lowest, highest = extremes or (pred_probs.min(), pred_probs.max())
+    if lowest >= -PROBABILITY_SLACK and highest <= 1 + PROBABILITY_SLACK:
         return InvalidRows()
     lowest, highest = pred_probs.min(axis=1), pred_probs.max(axis=1)
     inside = (lowest >= -ROUNDING_SLACK) & (highest <= 1 + ROUNDING_SLACK)
@@ -144,15 +148,17 @@ class RowsOffOne:
     first_sum: float = 1.0
 
     @staticmethod
-    def of(pred_probs: np.ndarray, offset: int) -> RowsOffOne:
-        """Count the rows of ``pred_probs`` whose sum is more than 1e-4 from 1.
+    def of(pred_probs: np.ndarray, offset: int, sums: np.ndarray | None = None) -> RowsOffOne:
+        """Count the rows of ``pred_probs`` whose sum is more than 1e-4 from
+        1 (``sums``: the row sums, if known).
 
         Examples
         --------
         >>> RowsOffOne.of(np.array([[0.5, 0.5], [0.5, 0.6]]), 7)
         RowsOffOne(count=1, first_row=8, first_sum=1.1)
         """
-        sums = np.einsum("ij->i", pred_probs)  # several times faster than sum(axis=1), and per row
+        if sums is None:
+            sums = np.einsum("ij->i", pred_probs)  # several times faster than sum(axis=1), and per row
         off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
         if not off.any():
             return RowsOffOne()

@@ -15,6 +15,7 @@ import numpy as np
 from dlq.kernels import exact
 from dlq.kernels.checks import InvalidRows, RowsOffOne, invalid_probabilities
 from dlq.kernels.columns import Columns, labelled_columns
+from dlq.kernels.rowwise import RowSummary, summarized
 from dlq.kernels.scores import CLIPPING_LOWER_BOUND, at_columns
 
 #: Slack used by cleanlab when comparing probabilities to thresholds.
@@ -23,9 +24,12 @@ FLOATING_POINT_COMPARISON = 1e-6
 THRESHOLD_LOWER_BOUND = 2 * FLOATING_POINT_COMPARISON
 
 
-def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
+def invalid_rows(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, rows: RowSummary | None = None
+) -> InvalidRows:
     """Find the first row with a label outside ``[0, K)`` and the first with a
-    probability that is not a finite number in [0, 1].
+    probability that is not a finite number in [0, 1] (``rows``: the
+    chunk's :class:`~dlq.kernels.rowwise.RowSummary`, if at hand).
 
     Examples
     --------
@@ -33,7 +37,7 @@ def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> Inv
     11
     """
     num_classes = pred_probs.shape[1]
-    found = invalid_probabilities(pred_probs, offset)
+    found = invalid_probabilities(pred_probs, offset, None if rows is None else (rows.lowest, rows.highest))
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         row = int(np.argmax((labels < 0) | (labels >= num_classes)))
         message = (
@@ -67,8 +71,25 @@ class ThresholdPartials:
     unnormalized: RowsOffOne
 
 
-def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> ThresholdPartials:
-    """Pass-1 partials of one chunk: class sums, class counts and validation.
+def summarized_rows(labels: np.ndarray, pred_probs: np.ndarray, *, predicted: bool = False) -> RowSummary:
+    """The chunk's :class:`~dlq.kernels.rowwise.RowSummary`: given-label
+    probabilities (at class 0 for a label outside the classes, which
+    :func:`invalid_rows` reports), and each row's argmax if ``predicted``.
+
+    Examples
+    --------
+    >>> summarized_rows(np.array([1, 7]), np.array([[.2, .8], [.6, .4]])).given_prob.tolist()
+    [0.8, 0.6]
+    """
+    valid_labels = np.where((labels < 0) | (labels >= pred_probs.shape[1]), 0, labels)
+    return summarized(pred_probs, valid_labels, predicted=predicted)
+
+
+def threshold_partials(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, rows: RowSummary | None = None
+) -> ThresholdPartials:
+    """Pass-1 partials of one chunk: class sums, class counts and validation
+    (``rows``: the chunk's :func:`summarized_rows`, if at hand).
 
     Invalid rows do not raise here; they are reported in ``invalid`` so that
     the error can name the first bad row of the whole data set.
@@ -80,14 +101,14 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     [1, 2]
     """
     num_classes = pred_probs.shape[1]
-    invalid = invalid_rows(labels, pred_probs, offset)
     valid_labels = np.where((labels < 0) | (labels >= num_classes), 0, labels)
-    given_prob = at_columns(pred_probs, valid_labels)
+    rows = rows or summarized(pred_probs, valid_labels)
+    given_prob = rows.given_prob
     return ThresholdPartials(
         limb_sums=exact.sums_by_group(np.where(np.isfinite(given_prob), given_prob, 0.0), valid_labels, num_classes),
         class_counts=np.bincount(valid_labels, minlength=num_classes).astype(np.int64),
-        invalid=invalid,
-        unnormalized=RowsOffOne.of(pred_probs, offset),
+        invalid=invalid_rows(labels, pred_probs, offset, rows),
+        unnormalized=RowsOffOne.of(pred_probs, offset, rows.sums),
     )
 
 
@@ -255,13 +276,17 @@ def num_label_issues(count_partials: np.ndarray, *, estimation_method: str) -> i
 
 
 def prediction_agrees(
-    labels: np.ndarray, pred_probs: np.ndarray, predicted: tuple[np.ndarray, np.ndarray] | None = None
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    predicted: tuple[np.ndarray, np.ndarray] | None = None,
+    given_prob: np.ndarray | None = None,
 ) -> np.ndarray:
     """Whether argmax picks the given label once 1e-6 is added to its probability.
 
     The addition happens in the input's dtype and ties go to the lower class,
     as a row-wise ``argmax`` after the addition would decide. ``predicted`` is
-    :func:`predicted_class` of pred_probs, when already at hand.
+    :func:`predicted_class` of pred_probs, and ``given_prob`` each row's
+    probability of its label, when already at hand.
 
     Examples
     --------
@@ -269,7 +294,8 @@ def prediction_agrees(
     [True, False]
     """
     predicted_class_, predicted_prob = predicted or predicted_class(pred_probs)
-    bumped = at_columns(pred_probs, labels) + pred_probs.dtype.type(FLOATING_POINT_COMPARISON)
+    given_prob = at_columns(pred_probs, labels) if given_prob is None else given_prob
+    bumped = given_prob + pred_probs.dtype.type(FLOATING_POINT_COMPARISON)
     return (
         (predicted_class_ == labels)
         | (bumped > predicted_prob)

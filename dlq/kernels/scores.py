@@ -127,8 +127,10 @@ def label_quality_scores(
     *,
     method: str,
     thresholds: np.ndarray | None = None,
+    given_prob: np.ndarray | None = None,
 ) -> np.ndarray:
     """Label quality score of every row; adjusted by ``thresholds`` if given.
+    ``given_prob`` is each row's probability of its label, when at hand.
 
     Examples
     --------
@@ -137,4 +139,6 @@ def label_quality_scores(
     """
     if thresholds is not None:
         pred_probs = adjust_pred_probs(pred_probs, thresholds)
+    elif given_prob is not None and method == "self_confidence":
+        return given_prob
     return _SCORERS[method](labels, pred_probs)
