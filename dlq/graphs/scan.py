@@ -274,10 +274,11 @@ def multilabel_scan(
 
     Pass 1 computes each problem's thresholds (``absent_class_threshold`` for
     a side no example has). Pass 2 counts each problem's off-diagonal
-    issues; each class's issues are the rows that disagree among its that
-    many lowest scores under ``method`` (the search's), selected in
-    :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds and one more
-    read, each scoring the data again. The issues of all classes are
+    issues and takes the selection's first histogram round; each class's
+    issues are the rows that disagree among its that many lowest scores
+    under ``method`` (the search's), selected in
+    :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds (the first
+    from pass 2) and one more read, each later one scoring the data again. The issues of all classes are
     united and, given ``ranked_by``, ranked by the multi-label score under
     that method, adjusted by thresholds with ``rank_absent_class_threshold``
     for an absent side when that is given, aggregated by ``rank_aggregate``.
@@ -301,7 +302,8 @@ def multilabel_scan(
     num_issues = tree(records, part="prune", combine=sum_arrays)
     cells = np.arange(num_classes)
     over = select.computed(labels, pred_probs, subblocks.ranking_entries, pass1.thresholds, method)
-    found = select.selection(over, cells, num_issues, rounds=READ_ROUNDS, issues_only=True)
+    first = tree(records, part="histogram", combine=Histogram.summed)
+    found = select.selection(over, cells, num_issues, rounds=READ_ROUNDS, issues_only=True, first_histogram=first)
     per_problem = step(Lowest.per_cell, found, cells)
     union = step(_union, per_problem)
     issues, ranked, scores = union, None, None

@@ -243,18 +243,18 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
             continue
         if cut.bits:
             rows, columns, slots = _in_bins(entries, cut)
-            scores = entries.scores[rows, columns]
-        else:
+            bins = key_bits(entries.scores[rows, columns], cut.bits, width)
+            bins += slots * bins_per_cell
+        else:  # every entry of the undecided cells, binned in the scores' shape
             slots, active = cut.slots(entries)
-            taken = np.broadcast_to(active, entries.scores.shape)
-            scores, slots = _taken(entries.scores, taken), _taken(np.broadcast_to(slots, entries.scores.shape), taken)
-        bins = key_bits(scores, cut.bits, width)
-        bins += slots * bins_per_cell
+            bins = key_bits(entries.scores, cut.bits, width)
+            bins += slots * bins_per_cell
+            bins = _taken(bins, np.broadcast_to(active, entries.scores.shape))
         blocks.append(bins)
     if size <= 4 * sum(block.shape[0] for block in blocks) + 65536:  # dense counts cost less than sorting
         counts = np.zeros(size, np.int64)
         for block in blocks:
-            np.add.at(counts, block, 1)
+            counts += np.bincount(block, minlength=size)
         found = np.flatnonzero(counts)
         return Histogram(found, counts[found])
     return Histogram.of(np.concatenate([np.zeros(0, np.int64), *blocks]), size)
@@ -271,12 +271,12 @@ def _in_bins(entries: Entries, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.nda
     """(rows, columns, slots) of the entries in the bin of their cell, an
     undecided one of ``cut`` (which has taken a round): first the few whose
     score is below the bin's end, then those of them at or above its start."""
-    slots = np.broadcast_to(cut.entry_slots(entries), entries.scores.shape)
+    slots = cut.entry_slots(entries)  # the shape of the cells: often one per column
     low, high = cut.slot_bounds(entries.scores.dtype)
     high = np.where(cut.undecided, high, -np.inf)
     at = np.flatnonzero(~(entries.scores >= appended(high, -np.inf)[slots]))
     rows, columns = np.divmod(at, entries.scores.shape[1])
-    slots = slots[rows, columns]
+    slots = np.broadcast_to(slots, entries.scores.shape)[rows, columns]
     inside = entries.scores[rows, columns] >= appended(low, np.inf)[slots]
     return rows[inside], columns[inside], slots[inside]
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from dlq.kernels.lowest import Entries
 from dlq.kernels.onevsrest import binary_pass2, per_class_scores
+from dlq.kernels.select import Histogram, first_histogram
 
 #: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
 #: so that the temporaries of the one-vs-rest arithmetic stay in cache.
@@ -58,6 +59,7 @@ class BatchedPass(NamedTuple):
 
     prune: np.ndarray  # (K,) rows confidently predicted as the other side
     rank_scores: np.ndarray | None  # (n,) the ranking's aggregated scores
+    histogram: Histogram | None = None  # the selection's first round over the K classes' scores
 
 
 def batched_pass(
@@ -69,21 +71,26 @@ def batched_pass(
     rank_thresholds: np.ndarray | None,
     rank_aggregate: Callable[[np.ndarray], np.ndarray],
 ) -> BatchedPass:
-    """:func:`binary_pass2` of a chunk, one sub-block at a time, and the
-    ranking scores (``rank_method`` adjusted by ``rank_thresholds`` and
-    aggregated by ``rank_aggregate``) when ``rank_method`` is given.
+    """:func:`binary_pass2` of a chunk, one sub-block at a time: each
+    class's count of rows confidently predicted as the other side, the
+    selection's first histogram of each class's scores under ``method``
+    (the entries of :func:`ranking_entries`), and the ranking scores
+    (``rank_method`` adjusted by ``rank_thresholds`` and aggregated by
+    ``rank_aggregate``) when ``rank_method`` is given.
 
     Examples
     --------
     >>> found = batched_pass(np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5),
     ...                      "self_confidence", None, None, None)
-    >>> found.prune.tolist()
-    [1]
+    >>> found.prune.tolist(), int(found.histogram.counts.sum())
+    ([1], 2)
     """
-    parts = []
+    parts, histograms = [], []
+    cells = np.arange(pred_probs.shape[1])
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
         found = binary_pass2(y, p, thresholds, method=method)
+        histograms.append(first_histogram([Entries.of_columns(found.scores, 0, found.agrees)], cells))
         rank_scores = None
         if rank_method is not None:
             same = rank_method == method and rank_thresholds is None
@@ -93,6 +100,7 @@ def batched_pass(
     return BatchedPass(
         prune=np.sum([part.prune for part in parts], axis=0),
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
+        histogram=Histogram.summed(histograms),
     )
 
 
