@@ -10,7 +10,7 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq.kernels import exact, onevsrest, pruning, rowwise, select, sets
+from dlq.kernels import exact, lowest, onevsrest, pruning, rowwise, select, sets
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
 from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts, levels_above
@@ -262,3 +262,19 @@ def test_a_summary_in_blocks_finds_the_same_first_bad_row(bad, monkeypatch):
         found = kernels.invalid_rows(labels, pred_probs, 40, rows)
         assert found == kernels.invalid_rows(labels, pred_probs, 40)
         assert found.prob[0] == 2262
+
+
+def test_ranked_order_is_lexsorts_on_ties_signed_zeros_cells_and_huge_indices():
+    rng = np.random.default_rng(11)
+    for trial in range(400):
+        n = int(rng.integers(0, 400))
+        cells = rng.integers(0, rng.integers(1, 6), n)
+        distinct = rng.random(int(rng.integers(1, 40))) - (0.5 if trial % 5 == 0 else 0.0)
+        scores = rng.choice(distinct, n).astype(np.float32 if trial % 2 else np.float64)
+        scores[rng.random(n) < 0.1] = -0.0
+        if trial % 13 == 0 and n:
+            scores[0] = np.nan
+        indices = rng.permutation(10**6)[:n] * (10**13 if trial % 9 == 0 else 1)  # too large to pack: lexsort
+        np.testing.assert_array_equal(
+            lowest.ranked_order(cells, scores, indices), np.lexsort((indices, scores, cells)), strict=False
+        )

@@ -239,7 +239,15 @@ class OneVsRest:
     def joint_counts_and_levels(
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
     ) -> tuple[np.ndarray, Histogram]:
-        return self.joint_counts(labels, pred_probs, thresholds), pruning.one_vs_rest_levels(labels, pred_probs)
+        # a sub-block at a time, so that the (n, K) temporaries of both stay in cache
+        joints, levels = zip(
+            *(
+                (self.joint_counts(y, p, thresholds), pruning.one_vs_rest_levels(y, p))
+                for y, p in ((labels[rows], pred_probs[rows]) for rows in subblocks.sub_blocks(*pred_probs.shape))
+            ),
+            strict=True,
+        )
+        return np.sum(joints, axis=0), Histogram.summed(levels)
 
     def pruning_entries(
         self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray

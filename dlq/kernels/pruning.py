@@ -167,16 +167,19 @@ def one_vs_rest_entries(
     >>> entries.rows().tolist()
     [10]
     """
-    # one contiguous row per problem
-    positive_label = np.ascontiguousarray(labels.T).astype(bool)
-    negative, positive = onevsrest.binary_columns(np.ascontiguousarray(pred_probs.T))
-    given = np.where(positive_label, positive, negative)
-    noise_scores = given - np.where(positive_label, negative, positive)
-    agrees = onevsrest.prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
+    # one contiguous row per problem, worked on a problem at a time (its temporaries stay in cache)
+    positive_labels = np.ascontiguousarray(labels.T).astype(bool)
+    problem_probs = np.ascontiguousarray(pred_probs.T)
     found = []
-    for problem, side, towards in np.argwhere(cut_bounds > -np.inf):
-        scores = (given if side == towards else noise_scores)[problem]
-        rows = np.flatnonzero((positive_label[problem] == side) & (scores < cut_bounds[problem, side, towards]))
-        cell = np.array([4 * problem + 2 * side + towards], dtype=np.int64)
-        found.append(Entries(scores[rows, None], cell, rows + offset, agrees[problem, rows][:, None]))
+    for problem in np.flatnonzero((cut_bounds > -np.inf).any(axis=(1, 2))):
+        positive_label = positive_labels[problem]
+        negative, positive = onevsrest.binary_columns(problem_probs[problem])
+        given = np.where(positive_label, positive, negative)
+        noise_scores = given - np.where(positive_label, negative, positive)
+        agrees = onevsrest.prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
+        for side, towards in np.argwhere(cut_bounds[problem] > -np.inf):
+            scores = given if side == towards else noise_scores
+            rows = np.flatnonzero((positive_label == side) & (scores < cut_bounds[problem, side, towards]))
+            cell = np.array([4 * problem + 2 * side + towards], dtype=np.int64)
+            found.append(Entries(scores[rows, None], cell, rows + offset, agrees[rows][:, None]))
     return found
