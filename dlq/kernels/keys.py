@@ -6,25 +6,34 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Bits of the order key resolved by the first histogram round.
-FIRST_ROUND_BITS = 8
+#: Bits of the order key resolved by the first histogram round: sign,
+#: exponent and the leading bits of the mantissa, which tell apart the
+#: scores of one binade (label quality scores crowd into [1/2, 1), where
+#: the first 8 bits of a key are all the same) ...
+FIRST_ROUND_BITS = 16
+#: ... unless the cut has so many cells that their bins would be costly to
+#: count densely: then 8.
+FEW_FIRST_ROUND_BITS = 8
+#: The most bins a first round of :data:`FIRST_ROUND_BITS` counts, over all its cells.
+MOST_FIRST_ROUND_BINS = 2**22
 #: Bits resolved by each later round, which histograms only the entries in
 #: one bin of the round before.
 BITS_PER_ROUND = 16
 
 
-def round_bits(bits_known: int) -> int:
-    """Bits a round resolves after ``bits_known``: few in the first round, whose
-    histograms count every entry (a chunk's bins per cell are then cheap to
-    count densely), more in later ones, which count only the entries in a
-    cell's bin.
+def round_bits(bits_known: int, n_cells: int) -> int:
+    """Bits a round resolves after ``bits_known``, for a cut of ``n_cells``
+    cells: the first round's histograms count every entry, densely when
+    their bins are few; later ones count only the entries in a cell's bin.
 
     Examples
     --------
-    >>> round_bits(0), round_bits(8)
-    (8, 16)
+    >>> round_bits(0, 50), round_bits(0, 10_000), round_bits(16, 50)
+    (16, 8, 16)
     """
-    return FIRST_ROUND_BITS if bits_known == 0 else BITS_PER_ROUND
+    if bits_known:
+        return BITS_PER_ROUND
+    return FIRST_ROUND_BITS if n_cells << FIRST_ROUND_BITS <= MOST_FIRST_ROUND_BINS else FEW_FIRST_ROUND_BITS
 
 
 #: Bits of every key.

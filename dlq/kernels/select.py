@@ -167,10 +167,10 @@ class Cut:
         >>> cut = Cut.first(np.array([0]), np.array([2]))
         >>> cut = cut.narrowed(histogram(chunk, cut))
         >>> cut.bits, cut.rank.tolist()
-        (8, [1])
+        (16, [0])
         """
         slots = np.arange(self.cells.shape[0])
-        width = round_bits(self.bits)
+        width = round_bits(self.bits, self.cells.shape[0])
         cell_of, bin_of = np.divmod(histogram.bins, 1 << width)
         cumulative = np.cumsum(histogram.counts)
         starts, stops = np.searchsorted(cell_of, slots), np.searchsorted(cell_of, slots, side="right")
@@ -234,7 +234,7 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
     >>> int(histogram([Entries.of_column(np.array([0.1, 0.2, 0.2]), 0)], cut).counts.sum())
     3
     """
-    width = round_bits(cut.bits)
+    width = round_bits(cut.bits, cut.cells.shape[0])
     bins_per_cell = 1 << width
     size = cut.cells.shape[0] * bins_per_cell
     blocks = []
@@ -252,8 +252,10 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
             bins = _taken(bins, np.broadcast_to(active, entries.scores.shape))
         blocks.append(bins)
     if size <= 4 * sum(block.shape[0] for block in blocks) + 65536:  # dense counts cost less than sorting
-        counts = np.zeros(size, np.int64)
-        for block in blocks:
+        if not blocks:
+            return Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        counts = np.bincount(blocks[0], minlength=size)
+        for block in blocks[1:]:
             counts += np.bincount(block, minlength=size)
         found = np.flatnonzero(counts)
         return Histogram(found, counts[found])

@@ -85,12 +85,11 @@ def batched_pass(
     >>> found.prune.tolist(), int(found.histogram.counts.sum())
     ([1], 2)
     """
-    parts, histograms = [], []
-    cells = np.arange(pred_probs.shape[1])
+    parts, entries = [], []
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
         found = binary_pass2(y, p, thresholds, method=method)
-        histograms.append(first_histogram([Entries.of_columns(found.scores, 0, found.agrees)], cells))
+        entries.append(Entries.of_columns(found.scores, 0, found.agrees))
         rank_scores = None
         if rank_method is not None:
             same = rank_method == method and rank_thresholds is None
@@ -100,7 +99,7 @@ def batched_pass(
     return BatchedPass(
         prune=np.sum([part.prune for part in parts], axis=0),
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
-        histogram=Histogram.summed(histograms),
+        histogram=first_histogram(entries, np.arange(pred_probs.shape[1])),  # counted once for the chunk
     )
 
 
