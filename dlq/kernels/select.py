@@ -235,31 +235,39 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
     3
     """
     width = round_bits(cut.bits, cut.cells.shape[0])
-    bins_per_cell = 1 << width
-    size = cut.cells.shape[0] * bins_per_cell
-    blocks = []
+    n_slots = cut.cells.shape[0]
+    pieces = []  # (the round's bits of each entry, its slot, which entries count)
     for entries in chunk:
         if not entries.scores.size:
             continue
         if cut.bits:
             rows, columns, slots = _in_bins(entries, cut)
-            bins = key_bits(entries.scores[rows, columns], cut.bits, width)
-            bins += slots * bins_per_cell
-        else:  # every entry of the undecided cells, binned in the scores' shape
+            pieces.append((key_bits(entries.scores[rows, columns], cut.bits, width), slots, None))
+        else:  # every entry of the undecided cells, in the scores' shape
             slots, active = cut.slots(entries)
-            bins = key_bits(entries.scores, cut.bits, width)
-            bins += slots * bins_per_cell
-            bins = _taken(bins, np.broadcast_to(active, entries.scores.shape))
-        blocks.append(bins)
-    if size <= 4 * sum(block.shape[0] for block in blocks) + 65536:  # dense counts cost less than sorting
-        if not blocks:
-            return Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))
-        counts = np.bincount(blocks[0], minlength=size)
-        for block in blocks[1:]:
-            counts += np.bincount(block, minlength=size)
-        found = np.flatnonzero(counts)
-        return Histogram(found, counts[found])
-    return Histogram.of(np.concatenate([np.zeros(0, np.int64), *blocks]), size)
+            taken = np.broadcast_to(active, entries.scores.shape)
+            pieces.append((key_bits(entries.scores, cut.bits, width), slots, taken))
+    pieces = [piece for piece in pieces if piece[0].size]
+    if not pieces:
+        return Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    # the bins from the lowest found to the highest, in every cell: counted densely when few
+    low = min(int(bits.min()) for bits, _, _ in pieces)
+    span = max(int(bits.max()) for bits, _, _ in pieces) - low + 1
+    dense = n_slots * span <= 4 * sum(bits.size for bits, _, _ in pieces) + 65536
+    span, low = (span, low) if dense else (1 << width, 0)
+    blocks = []
+    for bits, slots, taken in pieces:
+        bins = bits - low if low else bits
+        bins += slots * span
+        blocks.append(bins if taken is None else _taken(bins, taken))
+    if not dense:
+        return Histogram.of(np.concatenate(blocks), n_slots * span)
+    counts = np.bincount(blocks[0], minlength=n_slots * span)
+    for block in blocks[1:]:
+        counts += np.bincount(block, minlength=n_slots * span)
+    found = np.flatnonzero(counts)
+    slots, offsets = np.divmod(found, span)
+    return Histogram((slots << width) + offsets + low, counts[found])
 
 
 def appended(values: np.ndarray, last: float) -> np.ndarray:
