@@ -8,28 +8,35 @@ columns of a chunk together, with no loop over classes or rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from dlq.kernels import exact
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scores_
-from dlq.kernels.checks import NO_ROW, InvalidRows, invalid_probabilities
+from dlq.kernels.checks import InvalidRows, invalid_probabilities
 from dlq.kernels.columns import Columns, Lists
+from dlq.kernels.rowwise import block_rows
 
 
-def invalid_rows(labels: np.ndarray, pred_probs: np.ndarray, offset: int) -> InvalidRows:
+def invalid_rows(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, extremes: tuple[Any, Any, Any, Any] | None = None
+) -> InvalidRows:
     """Find the first row whose labels are not all 0 or 1, and the first row of
-    pred_probs that is not finite numbers in [0, 1].
+    pred_probs that is not finite numbers in [0, 1] (``extremes``: the
+    smallest and largest probability and label, if known).
 
     Examples
     --------
     >>> invalid_rows(np.array([[0, 1], [2, 0]]), np.full((2, 2), 0.5), 5).label[0]
     6
     """
-    found = invalid_probabilities(pred_probs, offset)
-    if labels.size and (labels.min() < 0 or labels.max() > 1):
+    lowest, highest, lowest_label, highest_label = extremes or (None,) * 4
+    found = invalid_probabilities(pred_probs, offset, None if extremes is None else (lowest, highest))
+    if extremes is None and labels.size:
+        lowest_label, highest_label = labels.min(), labels.max()
+    if labels.size and (lowest_label < 0 or highest_label > 1):
         row = int(np.argmax(((labels < 0) | (labels > 1)).any(axis=1)))
         message = (
             f"multi-label labels given as an (N, K) array must hold only 0 and 1; row {offset + row} is "
@@ -68,15 +75,33 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     >>> part.counts.tolist()
     [[1, 2], [1, 0]]
     """
-    invalid = invalid_rows(labels, pred_probs, offset)
-    if invalid.prob[0] != NO_ROW:  # the scan stops with an error; keep the sums quiet until then
-        pred_probs = np.where(np.isfinite(pred_probs), pred_probs, 0.0)
-    positive = labels.astype(bool)
-    n_positive = positive.sum(axis=0)
+    # a block of rows at a time, so that its checks, counts and sums read it from cache
+    n_rows, num_classes = pred_probs.shape
+    limb_sums = np.zeros((2, num_classes, exact.LIMBS), np.int64)
+    n_positive = np.zeros(num_classes, np.int64)
+    extremes = []
+    step = block_rows(pred_probs)
+    for start in range(0, n_rows, step):
+        values, given = pred_probs[start : start + step], labels[start : start + step]
+        extremes.append((values.min(), values.max(), given.min(), given.max()))
+        if not np.isfinite(extremes[-1][:2]).all():  # the scan stops with an error; keep the sums quiet until then
+            values = np.where(np.isfinite(values), values, 0.0)
+        positive = given.astype(bool)
+        n_positive += positive.sum(axis=0)
+        limb_sums += exact.column_sums_by_mask(values, positive)
+    bounds = None  # in each array's dtype, so that the checks compare as they would the whole chunk's
+    if n_rows:
+        lows, highs, label_lows, label_highs = zip(*extremes, strict=True)
+        bounds = (
+            np.array(lows, pred_probs.dtype).min(),
+            np.array(highs, pred_probs.dtype).max(),
+            np.array(label_lows, labels.dtype).min(),
+            np.array(label_highs, labels.dtype).max(),
+        )
     return ThresholdPartials(
-        limb_sums=exact.column_sums_by_mask(pred_probs, positive),
-        counts=np.stack([positive.shape[0] - n_positive, n_positive]).astype(np.int64),
-        invalid=invalid,
+        limb_sums=limb_sums,
+        counts=np.stack([n_rows - n_positive, n_positive]).astype(np.int64),
+        invalid=invalid_rows(labels, pred_probs, offset, bounds),
     )
 
 
