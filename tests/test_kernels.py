@@ -278,3 +278,24 @@ def test_ranked_order_is_lexsorts_on_ties_signed_zeros_cells_and_huge_indices():
         np.testing.assert_array_equal(
             lowest.ranked_order(cells, scores, indices), np.lexsort((indices, scores, cells)), strict=False
         )
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1.5, -0.5, "label"])
+def test_multilabel_pass_1_in_blocks_finds_the_first_bad_row_and_sums_as_one_block(bad, monkeypatch):
+    rng = np.random.default_rng(4)
+    labels, pred_probs = (rng.random((3000, 4)) < 0.3).astype(np.int8), rng.random((3000, 4))
+    if bad == "label":
+        labels[2222, 1] = 2
+    else:
+        pred_probs[2222, 3] = bad
+    whole = onevsrest.threshold_partials(labels, pred_probs, 40)
+    monkeypatch.setattr(rowwise, "BLOCK_BYTES", 70 * pred_probs.itemsize * 4)
+    blocks = onevsrest.threshold_partials(labels, pred_probs, 40)
+    assert blocks.invalid == whole.invalid and (whole.invalid.label[0] == 2262 or whole.invalid.prob[0] == 2262)
+    np.testing.assert_array_equal(blocks.counts, whole.counts)
+    fine = np.where(np.isfinite(pred_probs), pred_probs, 0.0)
+    exact_sums = onevsrest.threshold_partials(labels, fine, 40).limb_sums
+    for partials in (blocks, whole):
+        assert [exact.to_fraction(limbs) for limbs in partials.limb_sums.reshape(-1, 2)] == [
+            exact.to_fraction(limbs) for limbs in exact_sums.reshape(-1, 2)
+        ]
