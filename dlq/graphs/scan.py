@@ -301,7 +301,7 @@ def multilabel_scan(
     )
     num_issues = tree(records, part="prune", combine=sum_arrays)
     cells = np.arange(num_classes)
-    over = select.computed(labels, pred_probs, subblocks.ranking_entries, pass1.thresholds, method)
+    over = select.computed(labels, pred_probs, subblocks.ranking_entries, method)
     first = tree(records, part="histogram", combine=Histogram.summed)
     found = select.selection(over, cells, num_issues, rounds=READ_ROUNDS, issues_only=True, first_histogram=first)
     per_problem = step(Lowest.per_cell, found, cells)

@@ -216,16 +216,37 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     >>> found.scores[:, 0].round(3).tolist(), found.agrees[:, 0].tolist(), found.prune.tolist()
     ([0.1, 0.8], [False, True], [1])
     """
+    scores, agrees, (positive_label, predicted_positive, predicted_prob) = scores_and_agreement(
+        labels, pred_probs, method=method
+    )
+    cutoff = np.where(predicted_positive, thresholds[1], thresholds[0]) - kernels.FLOATING_POINT_COMPARISON
+    disagrees = predicted_positive != positive_label
+    prune = np.count_nonzero((predicted_prob >= cutoff) & disagrees, axis=0).astype(np.int64)
+    return BinaryPass2(scores, agrees, prune)
+
+
+def scores_and_agreement(
+    labels: np.ndarray, pred_probs: np.ndarray, *, method: str
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The ``scores`` and ``agrees`` of :func:`binary_pass2`, which need no
+    thresholds, and the (n, K) sides they came from: each label as a bool,
+    whether the positive side is predicted, and its probability.
+
+    Examples
+    --------
+    >>> labels, pred_probs = np.array([[1], [0]]), np.array([[0.1], [0.2]])
+    >>> scores, agrees, _ = scores_and_agreement(labels, pred_probs, method="self_confidence")
+    >>> scores[:, 0].round(3).tolist(), agrees[:, 0].tolist()
+    ([0.1, 0.8], [False, True])
+    """
     positive_label = labels.astype(bool)
     negative, positive = binary_columns(pred_probs)
     predicted_positive = positive > negative  # argmax of (1 - p, p); ties go to the negative side
     predicted_prob = np.maximum(positive, negative)
-    cutoff = np.where(predicted_positive, thresholds[1], thresholds[0]) - kernels.FLOATING_POINT_COMPARISON
-    disagrees = predicted_positive != positive_label
-    prune = np.count_nonzero((predicted_prob >= cutoff) & disagrees, axis=0).astype(np.int64)
     given = np.where(positive_label, positive, negative)
     agrees = prediction_agrees(positive_label, given, predicted_positive, predicted_prob)
-    return BinaryPass2(_scores_from(given, negative, positive, positive_label, method), agrees, prune)
+    scores = _scores_from(given, negative, positive, positive_label, method)
+    return scores, agrees, (positive_label, predicted_positive, predicted_prob)
 
 
 def prediction_agrees(

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dlq.kernels.lowest import Entries
-from dlq.kernels.onevsrest import binary_pass2, per_class_scores
+from dlq.kernels.onevsrest import binary_pass2, per_class_scores, scores_and_agreement
 from dlq.kernels.select import Histogram, first_histogram
 
 #: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
@@ -103,23 +103,22 @@ def batched_pass(
     )
 
 
-def ranking_entries(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, thresholds: np.ndarray, method: str
-) -> list[Entries]:
+def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> list[Entries]:
     """The batched search's entries of a chunk: each class's scores under
     ``method`` (cell k for class k) and whether each binary prediction agrees
     with its label, one sub-block at a time.
 
     Examples
     --------
-    >>> [entries] = ranking_entries(np.array([[1], [0]]), np.array([[0.1], [0.2]]), 5, np.full((2, 1), 0.5),
-    ...                             "self_confidence")
+    >>> [entries] = ranking_entries(np.array([[1], [0]]), np.array([[0.1], [0.2]]), 5, "self_confidence")
     >>> entries.scores[:, 0].round(3).tolist(), entries.agrees[:, 0].tolist(), entries.rows().tolist()
     ([0.1, 0.8], [False, True], [5, 6])
     """
     parts = [
-        binary_pass2(labels[rows], pred_probs[rows], thresholds, method=method)
-        for rows in sub_blocks(*pred_probs.shape)
+        scores_and_agreement(labels[rows], pred_probs[rows], method=method) for rows in sub_blocks(*pred_probs.shape)
     ]
-    scores = np.concatenate([part.scores for part in parts])
-    return [Entries.of_columns(scores, offset, np.concatenate([part.agrees for part in parts]))]
+    return [
+        Entries.of_columns(
+            np.concatenate([part[0] for part in parts]), offset, np.concatenate([part[1] for part in parts])
+        )
+    ]
