@@ -19,7 +19,8 @@ from dask.delayed import Delayed
 from dlq import count, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
-from dlq.graphs.blocks import reread, step
+from dlq.graphs.blocks import step
+from dlq.graphs.sources import reread
 from dlq.kernels import health, joint
 from dlq.kernels.problems import MULTICLASS
 from dlq.scheduler import compute

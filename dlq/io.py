@@ -16,8 +16,8 @@ import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
 
-from dlq.graphs.blocks import read_by_its_tasks, stored_source
 from dlq.graphs.joins import coarser, joined, joined_rows, joined_source
+from dlq.graphs.sources import read_by_its_tasks, stored_source
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20

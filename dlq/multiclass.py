@@ -17,7 +17,7 @@ from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLA
 from dlq.filter import filtered_scan
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
-from dlq.graphs.blocks import lazily
+from dlq.graphs.inprocess import lazily
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.problems import MULTICLASS
 from dlq.kernels.scores import label_quality_scores

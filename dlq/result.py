@@ -16,8 +16,9 @@ import numpy as np
 from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import is_lazy, lazy_graphs, step
+from dlq.graphs.blocks import step
 from dlq.graphs.caller import warn_caller
+from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.rows import values_at
 from dlq.graphs.scan import ScanStore
 from dlq.html_summary import html_table, preview

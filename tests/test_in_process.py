@@ -22,7 +22,7 @@ import dlq.multilabel
 import dlq.multilabel.dataset
 import dlq.multilabel.rank
 import dlq.rank
-from dlq.graphs.blocks import lazy_graphs
+from dlq.graphs.inprocess import lazy_graphs
 
 LABELS, PRED_PROBS = noisy_classification(3000, 6, seed=5, noise=0.25)
 FLOAT32 = PRED_PROBS.astype(np.float32)

@@ -199,7 +199,7 @@ def test_a_float16_npy_file_is_read_in_float32_by_every_pass(tmp_path):
     their rows, in every pass, and give cleanlab's answer on those values."""
     from cleanlab.filter import find_label_issues as cl_filter
 
-    from dlq.graphs.blocks import stored_source
+    from dlq.graphs.sources import stored_source
 
     labels, pred_probs = noisy_classification(3000, 5, seed=36, dtype=np.float32)
     half = pred_probs.astype(np.float16)

@@ -10,28 +10,19 @@
   by ``dask.delayed`` steps over the records' blocks.
 - :func:`step`: one task, by ``dask.delayed``.
 
-Independent reads of the same inputs are ``dask.graph_manipulation.clone``
-copies (:func:`reread`): without them a chunk read by pass 1 would be kept
-in memory until pass 2 has used it, the whole data set. A dask array in
-small chunks is worked on in runs of them joined (:func:`joined`), so that
-the tasks a chunk costs do not grow with their number.
+Independent reads of the same inputs are made by
+:func:`dlq.graphs.sources.reread`: without them a chunk read by pass 1
+would be kept in memory until pass 2 has used it, the whole data set.
 
-Data in one chunk that dlq reads itself (:func:`read_by_its_tasks`) are
-worked on *in process*: each shape, given computed values, computes at
-once and returns what computing its graph would give (records as an
-object array, a ``step`` as its value), with no graph to build and
-schedule. :func:`lazy_graphs` turns this off while a lazy result (a
-:class:`~dlq.result.Scan`) is built.
+Data in one chunk that dlq reads itself are worked on in process (see
+:mod:`dlq.graphs.inprocess`): each shape, given computed values, computes
+at once and returns what computing its graph would give.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import functools
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -39,9 +30,9 @@ import dask
 import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
-from dask.graph_manipulation import clone
 
-from dlq.graphs.joins import joined, joined_source
+from dlq.graphs.inprocess import computes_now, is_lazy
+from dlq.graphs.sources import Rereading, reread, rows_in_hand, rows_source, stored_of
 
 #: Fan-in of every tree reduction.
 SPLIT_EVERY = 8
@@ -49,53 +40,6 @@ SPLIT_EVERY = 8
 #: Records form an (n_chunks, 1) array of dtype object: two-dimensional like
 #: pred_probs, so that mapping a kernel over both concatenates no blocks.
 _OBJECTS = np.empty((0, 0), dtype=object)
-
-
-_BUILDING_LAZILY = contextvars.ContextVar("dlq_building_lazily", default=False)
-
-
-@contextlib.contextmanager
-def lazy_graphs() -> Iterator[None]:
-    """Build graphs, even of data in one chunk that could be worked on in
-    process: for what is returned lazy (a scan, say)."""
-    token = _BUILDING_LAZILY.set(True)
-    try:
-        yield
-    finally:
-        _BUILDING_LAZILY.reset(token)
-
-
-def lazily(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` under :func:`lazy_graphs` (as it is: ``__wrapped__``)."""
-
-    @functools.wraps(function)
-    def built_lazily(*args: Any, **kwargs: Any) -> Any:
-        with lazy_graphs():
-            return function(*args, **kwargs)
-
-    return built_lazily
-
-
-def is_lazy(value: Any) -> bool:
-    """Whether ``value`` is, or holds in a list, tuple or dict, a dask collection.
-
-    Examples
-    --------
-    >>> is_lazy([1, (2, da.ones(3))]), is_lazy({"a": np.ones(3)})
-    (True, False)
-    """
-    if dask.is_dask_collection(value):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(is_lazy(item) for item in value)
-    if isinstance(value, dict):
-        return any(is_lazy(item) for item in value.values())
-    return False
-
-
-def _now(*values: Any) -> bool:
-    """Whether to compute at once: no graph is asked for and none of ``values`` is lazy."""
-    return not _BUILDING_LAZILY.get() and not is_lazy(values)
 
 
 def _wrapped(record: Any) -> np.ndarray:
@@ -133,60 +77,6 @@ def _chunk_task(
     return _wrapped(kernel(labels, pred_probs, *offset, *args))
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A source that reads its own rows (``source[start:stop]``): a file, a
-    zarr or HDF5 array that an input array was opened from."""
-
-    source: Any
-    dtype: Any = None  # what the rows are cast to, if anything
-
-
-def read_by_its_tasks(array: da.Array, source: Any, dtype: Any = None) -> da.Array:
-    """Mark ``array`` (``da.from_array(source)``, as it is, or cast to
-    ``dtype``) as one whose later passes may read ``source`` in the tasks
-    that use the rows: see :func:`reread`."""
-    array._dlq_stored = (array.name, Stored(source, dtype))
-    return array
-
-
-def stored_source(array: da.Array) -> Stored | None:
-    """How ``array`` may be read by the tasks that use its rows, if it may."""
-    return _stored_of(array)
-
-
-@dataclass(frozen=True)
-class Rereading:
-    """Rows a pass reads again from their source inside its own tasks."""
-
-    stored: Stored
-    name: str
-    chunks: tuple[tuple[int, ...], ...]
-    ndim: int
-
-    @property
-    def numblocks(self) -> tuple[int, ...]:
-        return tuple(len(sizes) for sizes in self.chunks)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(sum(sizes) for sizes in self.chunks)
-
-    @property
-    def dtype(self) -> np.dtype:
-        return np.dtype(self.stored.dtype or self.stored.source.dtype)
-
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        item = (slice(start, stop),) + (slice(None),) * (self.ndim - 1)
-        rows = np.asarray(self.stored.source[item])
-        return rows if self.stored.dtype is None else rows.astype(self.stored.dtype)
-
-
-def _stored_of(array: Any) -> Stored | None:
-    marked = getattr(array, "_dlq_stored", None)
-    return marked[1] if marked is not None and marked[0] == array.name else None
-
-
 def _fused_task(
     labels_source: Any,
     pred_probs_source: Any,
@@ -200,14 +90,6 @@ def _fused_task(
     start, stop = bounds[chunk], bounds[chunk + 1]
     offset = (start,) if with_offset else ()
     return _wrapped(kernel(labels_source.rows(start, stop), pred_probs_source.rows(start, stop), *offset, *args))
-
-
-def rows_source(rows: Rereading, *users: Any) -> Any:
-    """``rows`` as one named value of the graph, for the tasks that read from
-    it; ``rows`` itself when its ``users`` are computed in process."""
-    if users and _now(*users):
-        return rows
-    return dask.delayed(rows, name=f"dlq-rows-{rows.name}")
 
 
 def _fused(kernel: Callable[..., Any], labels: Rereading, pred_probs: Rereading, args: tuple, offset: bool) -> da.Array:
@@ -225,21 +107,6 @@ def _fused(kernel: Callable[..., Any], labels: Rereading, pred_probs: Rereading,
         dtype=object,
         meta=_OBJECTS,
     )
-
-
-def rows_in_hand(array: Any) -> np.ndarray | None:
-    """All of ``array``'s rows, when the work is done in process and they
-    are computed, or one chunk that dlq reads itself (read now); else None."""
-    if _BUILDING_LAZILY.get():
-        return None
-    if isinstance(array, np.ndarray):
-        return array
-    if not isinstance(array, Rereading):
-        stored = _stored_of(array)
-        if stored is None:
-            return None
-        array = Rereading(stored, array.name, array.chunks, array.ndim)
-    return array.rows(0, array.shape[0]) if array.numblocks[0] == 1 else None
 
 
 def _whole_rows(labels: Any, pred_probs: Any, args: tuple) -> tuple[np.ndarray, np.ndarray] | None:
@@ -264,7 +131,7 @@ def per_chunk(
     >>> records.compute()[:, 0].tolist()
     [(0, (2, 3)), (2, (2, 3)), (4, (1, 3))]
     """
-    if not isinstance(labels, Rereading) and _stored_of(labels) and _stored_of(pred_probs):
+    if not isinstance(labels, Rereading) and stored_of(labels) and stored_of(pred_probs):
         labels, pred_probs = reread(labels, pred_probs)  # read in the tasks that use the rows, pass 1 too
     whole = _whole_rows(labels, pred_probs, args)
     if whole is not None:
@@ -361,7 +228,7 @@ def per_record(
     [(20, 0), (20, 2), (10, 4)]
     """
     bounds = None if rows is None else np.cumsum((0, *rows)).tolist()
-    if _now(records, args):
+    if computes_now(records, args):
         each = [_each(record) for record in records]
         values = [
             function(*chunk_records, *args, *(() if bounds is None else (bounds[chunk], bounds[chunk + 1])))
@@ -396,12 +263,13 @@ def per_rows(
     --------
     >>> per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).tolist()  # in process
     [0, 2, 4, 6, 8]
+    >>> from dlq.graphs.inprocess import lazy_graphs
     >>> with lazy_graphs():
     ...     per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).compute().tolist()
     [0, 2, 4, 6, 8]
     """
     chunks = (rows,) if width is None else (rows, (width,))
-    if _now(args):
+    if computes_now(args):
         bounds = np.cumsum((0, *rows)).tolist()
         return _joined_rows([function(*args, start, stop) for start, stop in itertools.pairwise(bounds)])
     return da.map_blocks(
@@ -453,7 +321,7 @@ def as_rows(records: da.Array, rows: tuple[int, ...], dtype: Any, width: int | N
     >>> as_rows(per_chunk(lambda y, p: y * 2, labels, pred_probs, offset=False), (2, 2, 1), int).compute().tolist()
     [0, 2, 4, 6, 8]
     """
-    if _now(records):
+    if computes_now(records):
         return _joined_rows(_each(records))
     if width is None:
         meta = np.empty((0,), dtype)
@@ -493,7 +361,7 @@ def tree(records: da.Array, combine: Callable[[list[Any]], Any], *, part: str | 
     >>> tree(per_chunk(lambda y, p: int(y.sum()), labels, pred_probs, offset=False), sum).compute()
     10
     """
-    if _now(records):
+    if computes_now(records):
         values = _each(records)
         parts = values if part is None else [getattr(value, part) for value in values]
         level = [combine(group) for group in _groups(parts)]
@@ -513,35 +381,9 @@ def _groups(items: list[Any]) -> list[list[Any]]:
 
 def step(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Delayed:
     """One task, ``function(*args, **kwargs)``, after the ``Delayed`` among them."""
-    if _now(args, kwargs):
+    if computes_now(args, kwargs):
         return function(*args, **kwargs)
     return dask.delayed(function, pure=True)(*args, **kwargs)
-
-
-def reread(*arrays: da.Array) -> tuple[Any, ...]:
-    """The same rows, read again and independently by a later pass.
-
-    Arrays opened from a source that reads its own rows (marked by
-    :func:`read_by_its_tasks`) are read inside the pass's own tasks: no read
-    is then a task of its own that could run before the values its pass
-    waits for (thresholds, a cut), holding its chunk, and dask's ordering
-    keeps its sets of roots shared. Other arrays are
-    ``dask.graph_manipulation.clone`` copies, whose reads are roots of the
-    graph; binding those to the values instead let the threaded scheduler
-    hold nearly every chunk of a pass read at once. Arrays of joined chunks
-    (:func:`joined`) are joined again from copies of their chunks.
-    """
-    stored = [_stored_of(array) for array in arrays]
-    if all(item is not None for item in stored):
-        return tuple(
-            Rereading(item, array.name, array.chunks, array.ndim) for item, array in zip(stored, arrays, strict=True)
-        )
-    joinings = [joined_source(array) for array in arrays]
-    sources = [array if joining is None else joining.source for array, joining in zip(arrays, joinings, strict=True)]
-    return tuple(
-        copy if joining is None else joined(copy, joining.rows)
-        for copy, joining in zip(clone(*sources), joinings, strict=True)
-    )
 
 
 def sum_arrays(parts: list[np.ndarray]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Runs of a dask array's small row chunks joined into bigger ones, and the
 mark that lets a later pass join its own copies of them (see
-:func:`dlq.graphs.blocks.reread`)."""
+:func:`dlq.graphs.sources.reread`)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def joined(source: da.Array, rows: tuple[int, ...]) -> da.Array:
     """``source`` with runs of its consecutive row chunks joined, whole, into
     the row chunks ``rows`` (each boundary of ``rows`` one of ``source``'s).
 
-    A later pass (:func:`reread`) joins its own copies of ``source``'s chunks
+    A later pass (:func:`dlq.graphs.sources.reread`) joins its own copies of ``source``'s chunks
     again instead of copying the joined ones: those copies read their rows
     themselves, as roots of the graph, which the threaded scheduler ran
     ahead of the values their pass waits for, holding every pass's joined

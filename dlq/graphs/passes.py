@@ -1,7 +1,7 @@
 """The passes over the data, written once for any :class:`~dlq.kernels.problems.Problems`.
 
 Pass 1 sums threshold partials; the passes after it read the data again
-(:func:`~dlq.graphs.blocks.reread`) to score, count the confident joints,
+(:func:`~dlq.graphs.sources.reread`) to score, count the confident joints,
 flag rows or select the rows a pruning gives up. Every function returns lazy parts;
 values that cleanlab's functions differ on (a class no example is given,
 for one) are arguments.
@@ -18,8 +18,9 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs import select
-from dlq.graphs.blocks import as_rows, concatenated, per_chunk, reread, step, sum_arrays, tree
+from dlq.graphs.blocks import as_rows, concatenated, per_chunk, step, sum_arrays, tree
 from dlq.graphs.caller import warn_caller
+from dlq.graphs.sources import reread
 from dlq.kernels import joint
 from dlq.kernels.bounds import cut_bounds, worth_keeping
 from dlq.kernels.lowest import Entries, Lowest

@@ -9,7 +9,8 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_rows, reread, rows_in_hand, step, tree
+from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_rows, step, tree
+from dlq.graphs.sources import reread, rows_in_hand
 from dlq.kernels import columns
 from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import KEPT_WHOLE, Lowest
@@ -57,7 +58,7 @@ def _rows_in_block(
 
 def take_rows(array: da.Array, indices: np.ndarray) -> da.Array:
     """The given rows (sorted, unique) of a row-chunked array, block by block
-    (at once, when its rows are in hand: :func:`~dlq.graphs.blocks.rows_in_hand`).
+    (at once, when its rows are in hand: :func:`~dlq.graphs.sources.rows_in_hand`).
 
     Unlike fancy indexing, this leaves the input's tasks as they are, so keys
     already computed by an earlier pass stay the same tasks.

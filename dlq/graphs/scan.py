@@ -19,9 +19,10 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs import select
-from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, reread, step, sum_arrays, tree
+from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
 from dlq.graphs.rows import RowColumns, in_ranked_order, inside, mask_block, row_mask, sorted_indices
+from dlq.graphs.sources import reread
 from dlq.kernels import multiclass, sets, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST

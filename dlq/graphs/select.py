@@ -18,17 +18,9 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq.graphs.blocks import (
-    Rereading,
-    is_lazy,
-    per_chunk,
-    per_chunk_and_record,
-    per_record,
-    reread,
-    rows_source,
-    step,
-    tree,
-)
+from dlq.graphs.blocks import per_chunk, per_chunk_and_record, per_record, step, tree
+from dlq.graphs.inprocess import is_lazy
+from dlq.graphs.sources import Rereading, reread, rows_source
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.select import ROUNDS, Cut, Histogram, gather, histogram
 from dlq.kernels.settle import Cutoffs, selected, split

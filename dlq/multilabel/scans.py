@@ -7,7 +7,8 @@ from typing import Any
 
 from dlq import _validation, aggregators, io
 from dlq.graphs import passes
-from dlq.graphs.blocks import lazily, step
+from dlq.graphs.blocks import step
+from dlq.graphs.inprocess import lazily
 from dlq.graphs.rows import issue_table, ranked_at, row_mask
 from dlq.kernels.problems import ONE_VS_REST
 from dlq.multilabel.searches import (
