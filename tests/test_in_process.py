@@ -4,6 +4,7 @@ every answer is the one the graph would compute, to the bit."""
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import dask
 import dask.array as da
@@ -41,6 +42,9 @@ CALLS = {
     "find_label_issues_batched mask": lambda: dlq.find_label_issues_batched(
         LABELS, FLOAT32, verbose=False, return_mask=True
     ),
+    "find_label_issues_batched float16": lambda: dlq.find_label_issues_batched(
+        LABELS, PRED_PROBS.astype(np.float16), verbose=False
+    ),
     "get_label_quality_scores": lambda: dlq.get_label_quality_scores(LABELS, FLOAT32),
     "get_label_quality_scores adjusted": lambda: dlq.get_label_quality_scores(
         LABELS, PRED_PROBS, method="confidence_weighted_entropy"
@@ -75,6 +79,9 @@ CALLS = {
     ),
     "multilabel issues low_memory": lambda: dlq.multilabel.find_label_issues(
         CLASS_LISTS, MULTILABEL_PROBS, low_memory=True
+    ),
+    "multilabel issues, binary labels, float32": lambda: dlq.multilabel.find_label_issues(
+        BINARY, MULTILABEL_PROBS.astype(np.float32), filter_by="both"
     ),
     "multilabel per-class scores": lambda: dlq.multilabel.rank.get_label_quality_scores_per_class(
         CLASS_LISTS, MULTILABEL_PROBS
@@ -119,11 +126,17 @@ def no_scheduler():
 
 @pytest.mark.parametrize("name", list(CALLS))
 def test_one_chunk_runs_in_process_and_equals_the_graph(name):
-    with lazy_graphs():
+    with lazy_graphs(), warnings.catch_warnings(record=True) as graph_warnings:
+        warnings.simplefilter("always")
         from_the_graph = CALLS[name]()
-    with no_scheduler():
+    with no_scheduler(), warnings.catch_warnings(record=True) as in_process_warnings:
+        warnings.simplefilter("always")
         in_process = CALLS[name]()
     assert_identical(in_process, from_the_graph)
+    said = [
+        [(str(caught.message), caught.filename) for caught in found] for found in (graph_warnings, in_process_warnings)
+    ]
+    assert said[0] == said[1]  # the same warnings, pointing at the same caller
 
 
 def test_the_graph_of_the_comparison_is_scheduled():
