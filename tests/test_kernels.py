@@ -299,3 +299,20 @@ def test_multilabel_pass_1_in_blocks_finds_the_first_bad_row_and_sums_as_one_blo
         assert [exact.to_fraction(limbs) for limbs in partials.limb_sums.reshape(-1, 2)] == [
             exact.to_fraction(limbs) for limbs in exact_sums.reshape(-1, 2)
         ]
+
+
+def test_summed_histograms_add_counts_of_equal_bins_whether_bins_are_few_or_spread():
+    rng = np.random.default_rng(12)
+    for trial in range(300):
+        parts = []
+        for _ in range(int(rng.integers(1, 6))):
+            bins = np.unique(rng.integers(0, 60 if trial % 2 else 10**12, int(rng.integers(0, 30))))
+            parts.append(Histogram(bins, rng.integers(1, 10**6, bins.size)))
+        bins = np.concatenate([np.zeros(0, np.int64), *(part.bins for part in parts)])
+        counts = np.concatenate([np.zeros(0, np.int64), *(part.counts for part in parts)])
+        found, inverse = np.unique(bins, return_inverse=True)
+        summed = Histogram.summed(parts)
+        np.testing.assert_array_equal(summed.bins, found, strict=True)
+        np.testing.assert_array_equal(
+            summed.counts, np.bincount(inverse, weights=counts, minlength=found.size).astype(np.int64)
+        )
