@@ -63,7 +63,7 @@ def is_lazy(value: Any) -> bool:
 
 def computes_now(*values: Any) -> bool:
     """Whether to compute at once: no graph is asked for and none of ``values`` is lazy."""
-    return not _BUILDING_LAZILY.get() and not is_lazy(values)
+    return not building_lazily() and not is_lazy(values)
 
 
 def building_lazily() -> bool:
