@@ -21,6 +21,9 @@ from dlq.graphs.sources import read_by_its_tasks, stored_source
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20
+#: ... and when it is an array in memory already, whose chunks are views:
+#: a task then holds its chunk's temporaries only, a few bytes a row.
+IN_MEMORY_CHUNK_BYTES = 64 * 2**20
 #: Arrays in memory up to this size are read by the tasks that use their rows.
 IN_TASK_BYTES = 256 * 2**20
 #: Smallest chunk chosen when spreading a small array over the cores.
@@ -104,9 +107,11 @@ def _is_zarr_array(x: Any) -> bool:
     return type(x).__module__.startswith("zarr") and hasattr(x, "chunks")
 
 
-def _rows_per_chunk(shape: tuple[int, ...], itemsize: int, storage_rows: int | None) -> int:
+def _rows_per_chunk(
+    shape: tuple[int, ...], itemsize: int, storage_rows: int | None, target_bytes: int = TARGET_CHUNK_BYTES
+) -> int:
     row_bytes = max(1, int(np.prod(shape[1:], dtype=np.int64)) * itemsize)
-    rows = max(1, TARGET_CHUNK_BYTES // row_bytes)
+    rows = max(1, target_bytes // row_bytes)
     # an array of less than a few full chunks is still spread over every core
     spread = -(-shape[0] // (2 * (os.cpu_count() or 1)))
     rows = min(rows, max(spread, MIN_CHUNK_BYTES // row_bytes, 1))
@@ -143,7 +148,10 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         pred_probs on average: runs of them are then joined, whole, into
         about that much (dask's config ``dlq.join-small-chunks: False``
         keeps them); an array stored in chunks (zarr, HDF5) gets a multiple
-        of its stored chunk, and anything else about 16 MiB per chunk.
+        of its stored chunk, an array in memory about 64 MiB per chunk
+        (views: a task holds only its chunk's temporaries), and anything
+        else about 16 MiB per chunk; fewer rows spread a small array over
+        every core.
 
     Examples
     --------
@@ -159,7 +167,9 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
     if chunk_rows is None:
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
-        chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows)
+        in_memory = isinstance(source, InMemoryArray)
+        target = IN_MEMORY_CHUNK_BYTES if in_memory else TARGET_CHUNK_BYTES
+        chunk_rows = _rows_per_chunk(source.shape, source.dtype.itemsize, storage_rows, target)
     chunks = (chunk_rows, *tuple(source.shape[1:]))
     one_chunk = len(chunk_rows) == 1 if isinstance(chunk_rows, tuple) else chunk_rows >= source.shape[0]
     if isinstance(source, InMemoryArray) and one_chunk:

@@ -64,8 +64,8 @@ def scan(
     estimation_method : {"off_diagonal", "off_diagonal_calibrated"}
         How the number of label issues is estimated.
     chunk_rows : int, optional
-        Rows per chunk. By default dask inputs keep their chunks and others
-        get about 16 MiB of pred_probs per chunk.
+        Rows per chunk. By default dask inputs keep their chunks, arrays in
+        memory get about 64 MiB of pred_probs per chunk and files about 16 MiB.
     filter_by : str, optional
         Search as :func:`dlq.find_label_issues` does with this filter
         (``frac_noise`` and ``min_examples_per_class`` as there) instead of
@@ -179,8 +179,9 @@ def find_label_issues_batched(
     batch_size : int, optional
         Rows per chunk for inputs that are not dask arrays (a dask array keeps
         its own chunks). Memory use grows with it; the answer does not. None
-        (the default) picks chunks of about 16 MiB, a multiple of a zarr or
-        HDF5 store's chunks; cleanlab's default of 10,000 rows would make
+        (the default) picks chunks of about 64 MiB of an array in memory and
+        16 MiB of a file, a multiple of a zarr or HDF5 store's chunks;
+        cleanlab's default of 10,000 rows would make
         tasks so small that scheduling them outweighs their work.
     n_jobs : int, optional
         Threads used when no ``distributed.Client`` is active. None means all

@@ -127,10 +127,11 @@ def test_small_dask_chunks_are_joined_whole_with_the_labels_alike(data, expected
     assert uneven[0].chunks[0] == uneven[1].chunks[0] and joined_source(uneven[0]) is None
 
 
-def test_unchunked_input_gets_about_16_mib_chunks():
+def test_unchunked_input_gets_chunks_of_16_mib_from_a_file_and_64_mib_in_memory(tmp_path):
     pred_probs = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(40_000_000, 2), strides=(0, 0))
-    opened = io.open_array(pred_probs, name="pred_probs")
-    assert opened.chunks[0][0] * 2 * 4 == 16 * 2**20
+    assert io.open_array(pred_probs, name="pred_probs").chunks[0][0] * 2 * 4 == 64 * 2**20
+    np.save(tmp_path / "pred_probs.npy", np.zeros((300_000, 64), np.float32))  # more rows than 4 chunks
+    assert io.open_array(str(tmp_path / "pred_probs.npy"), name="pred_probs").chunks[0][0] * 64 * 4 == 16 * 2**20
 
 
 def test_inputs_are_not_modified():
