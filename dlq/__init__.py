@@ -7,7 +7,8 @@ confident learning as Dask graphs over chunked arrays.
 from dlq import _allocator, multilabel
 from dlq.count import compute_confident_joint, num_label_issues
 from dlq.filter import find_label_issues
-from dlq.multiclass import LabelInspector, find_label_issues_batched, get_label_quality_scores, scan
+from dlq.label_inspector import LabelInspector
+from dlq.multiclass import find_label_issues_batched, get_label_quality_scores, scan
 from dlq.result import Scan, ScanResult
 
 __version__ = "0.1.0"

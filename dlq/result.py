@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 from collections.abc import Callable
@@ -31,14 +30,6 @@ def _store_block(block: np.ndarray, target: Any, block_info: dict | None = None)
     optimise the graph, and re-run inputs already computed under other task specs)."""
     target[tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])] = block
     return np.ones((1,) * block.ndim, dtype=bool)
-
-
-def _warn_unnormalized(rows: Any) -> None:
-    if rows.count:
-        warn_caller(
-            f"{rows.count:,} rows of pred_probs do not sum to 1 (the first is row {rows.first_row}, summing to "
-            f"{rows.first_sum}); confident learning expects predicted class probabilities, such as softmax outputs"
-        )
 
 
 @dataclass(frozen=True)
@@ -80,8 +71,12 @@ class ScanResult:
         """Warn of the rows of pred_probs that do not sum to 1, if any
         (:meth:`Scan.compute` does; computed by ``dask.compute`` or a client,
         the result warns when asked)."""
-        if self.unnormalized_rows is not None:
-            _warn_unnormalized(self.unnormalized_rows)
+        rows = self.unnormalized_rows
+        if rows is not None and rows.count:
+            warn_caller(
+                f"{rows.count:,} rows of pred_probs do not sum to 1 (the first is row {rows.first_row}, summing to "
+                f"{rows.first_sum}); confident learning expects predicted class probabilities, such as softmax outputs"
+            )
 
     def mask(self) -> np.ndarray:
         """Boolean array of length N, True at the issues.
@@ -214,7 +209,7 @@ class Scan:
     def issue_table(self) -> Delayed | None:
         if self.issue_table_of is None:
             return None
-        with lazy_graphs() if is_lazy(self._parts) else contextlib.nullcontext():
+        with lazy_graphs():  # a Delayed, even of data in one chunk
             return self.issue_table_of()
 
     def __post_init__(self) -> None:

@@ -25,6 +25,7 @@ from dlq.graphs.rows import RowColumns, in_ranked_order, inside, mask_block, row
 from dlq.graphs.sources import reread
 from dlq.kernels import multiclass, sets, subblocks
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
+from dlq.kernels.mispredicted import Mispredicted
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
 from dlq.kernels.select import READ_ROUNDS, Histogram, first_histogram, histogram
@@ -84,7 +85,7 @@ class _ChunkScan(NamedTuple):
     counts: Any  # issue count partials, or the mispredicted rows (one read)
     histogram: Histogram  # the selection's first round
     entries: list[Entries] | None  # scores and agreement; None when stored
-    mispredicted: multiclass.Mispredicted  # the issue table's columns of any issue
+    mispredicted: Mispredicted  # the issue table's columns of any issue
 
 
 def _scan_chunk(
@@ -110,7 +111,7 @@ def _scan_chunk(
     )
     predicted = (rows.predicted, rows.predicted_prob)
     agrees = multiclass.prediction_agrees(labels, pred_probs, predicted, rows.given_prob)
-    mispredicted = multiclass.Mispredicted.of(labels, predicted)
+    mispredicted = Mispredicted.of(labels, predicted)
     counts = mispredicted
     if thresholds is not None:
         counts = multiclass.issue_count_partials(labels, pred_probs, thresholds, predicted)

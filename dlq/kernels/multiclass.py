@@ -81,8 +81,12 @@ def summarized_rows(labels: np.ndarray, pred_probs: np.ndarray, *, predicted: bo
     >>> summarized_rows(np.array([1, 7]), np.array([[.2, .8], [.6, .4]])).given_prob.tolist()
     [0.8, 0.6]
     """
-    valid_labels = np.where((labels < 0) | (labels >= pred_probs.shape[1]), 0, labels)
-    return summarized(pred_probs, valid_labels, predicted=predicted)
+    return summarized(pred_probs, _in_classes(labels, pred_probs.shape[1]), predicted=predicted)
+
+
+def _in_classes(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """``labels``, with class 0 for a label outside the classes (reported by :func:`invalid_rows`)."""
+    return np.where((labels < 0) | (labels >= num_classes), 0, labels)
 
 
 def threshold_partials(
@@ -101,7 +105,7 @@ def threshold_partials(
     [1, 2]
     """
     num_classes = pred_probs.shape[1]
-    valid_labels = np.where((labels < 0) | (labels >= num_classes), 0, labels)
+    valid_labels = _in_classes(labels, num_classes)
     rows = rows or summarized(pred_probs, valid_labels)
     given_prob = rows.given_prob
     return ThresholdPartials(
@@ -193,59 +197,6 @@ def confidently_predicted(
     [True, False]
     """
     return predicted_prob >= (thresholds - FLOATING_POINT_COMPARISON)[predicted_class_]
-
-
-@dataclass(frozen=True)
-class Mispredicted:
-    """The rows of a chunk whose argmax class is not their label (their
-    positions in the chunk, labels, argmax classes and probabilities): all
-    that the off-diagonal issue count needs of them once the thresholds are
-    known, and the issue table's columns of any issue among them (every row
-    whose prediction disagrees with its label is one of them)."""
-
-    rows: np.ndarray
-    labels: np.ndarray
-    predicted_class: np.ndarray
-    predicted_prob: np.ndarray
-
-    @classmethod
-    def of(cls, labels: np.ndarray, predicted: tuple[np.ndarray, np.ndarray]) -> Mispredicted:
-        rows = np.flatnonzero(predicted[0] != labels)
-        return cls(
-            rows.astype(np.int32),
-            labels[rows].astype(np.int32),
-            predicted[0][rows].astype(np.int32),
-            predicted[1][rows],
-        )
-
-    def issue_columns(self, rows: np.ndarray) -> Columns:
-        """:func:`issue_columns` of the chunk's rows at positions ``rows``
-        (sorted), each of them mispredicted.
-
-        Examples
-        --------
-        >>> labels, pred_probs = np.array([0, 0, 1]), np.array([[.2, .8], [.9, .1], [.6, .4]])
-        >>> found = Mispredicted.of(labels, predicted_class(pred_probs)).issue_columns(np.array([2]))
-        >>> {name: values.tolist() for name, values in found.items()}
-        {'given_label': [1], 'predicted_label': [0]}
-        """
-        at = np.searchsorted(self.rows, rows)
-        if not np.array_equal(self.rows[np.minimum(at, self.rows.shape[0] - 1)], rows):
-            raise ValueError("issue_columns: a row is not among the chunk's mispredicted rows")
-        return labelled_columns(self.labels[at], self.predicted_class[at])
-
-    def off_diagonal_counts(self, thresholds: np.ndarray) -> np.ndarray:
-        """Per given class, the rows confidently predicted as another class:
-        row 0 of :func:`issue_count_partials`.
-
-        Examples
-        --------
-        >>> labels, pred_probs = np.array([0, 0, 1]), np.array([[.2, .8], [.9, .1], [.6, .4]])
-        >>> Mispredicted.of(labels, predicted_class(pred_probs)).off_diagonal_counts(np.array([.5, .5])).tolist()
-        [1, 1]
-        """
-        confident = confidently_predicted(self.predicted_class, self.predicted_prob, thresholds)
-        return np.bincount(self.labels[confident], minlength=thresholds.shape[0]).astype(np.int64)
 
 
 def num_off_diagonal_issues(off_diagonal_counts: np.ndarray) -> int:
