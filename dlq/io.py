@@ -92,10 +92,13 @@ class SparseRows:
     def __getitem__(self, item: tuple[slice, slice]) -> np.ndarray:
         rows, columns = item
         start, stop, _ = rows.indices(self.shape[0])
-        dense = np.zeros((stop - start, self.shape[1]), dtype=bool)
+        num_classes = self.shape[1]
+        dense = np.zeros((stop - start, num_classes), dtype=bool)
         lengths = np.diff(self.indptr[start : stop + 1])
-        owner = np.repeat(np.arange(stop - start), lengths)
-        dense[owner, self.indices[self.indptr[start] : self.indptr[stop]]] = True
+        # flat positions: each index plus its row's start in the flat dense array
+        positions = np.repeat(np.arange(0, (stop - start) * num_classes, num_classes), lengths)
+        positions += self.indices[self.indptr[start] : self.indptr[stop]]
+        dense.reshape(-1)[positions] = True
         return dense[:, columns]
 
 
@@ -324,12 +327,14 @@ def class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
         )
     lengths = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
     indptr = np.concatenate([[0], np.cumsum(lengths)])
-    try:
-        indices = np.fromiter(itertools.chain.from_iterable(labels), dtype=np.int64, count=int(indptr[-1]))
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            "multi-label labels given as lists must hold integer class indices, e.g. [[1], [0, 2]]"
-        ) from error
+    indices = _small_class_indices(labels, num_classes) if num_classes <= 256 else None
+    if indices is None:
+        try:
+            indices = np.fromiter(itertools.chain.from_iterable(labels), dtype=np.int64, count=int(indptr[-1]))
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                "multi-label labels given as lists must hold integer class indices, e.g. [[1], [0, 2]]"
+            ) from error
     bad = (indices < 0) | (indices >= num_classes)
     if bad.any():
         row = int(np.searchsorted(indptr, np.argmax(bad), side="right") - 1)
@@ -338,6 +343,16 @@ def class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
             f"columns); labels[{row}] is {list(labels[row])}. Fix or drop that row"
         )
     return SparseRows(indptr, indices, num_classes)
+
+
+def _small_class_indices(labels: Any, num_classes: int) -> np.ndarray | None:
+    """The class indices of all rows as bytes (uint8), when every one is an
+    integer in 0..255; else None. ``bytearray`` of the flattened lists runs
+    in one C loop, about twice as quick as ``np.fromiter``."""
+    try:
+        return np.frombuffer(bytearray(itertools.chain.from_iterable(labels)), np.uint8)
+    except (TypeError, ValueError):  # not all small integers: np.fromiter makes the error
+        return None
 
 
 def _is_list_of_lists(labels: Any) -> bool:

@@ -209,3 +209,19 @@ def test_a_float16_npy_file_is_read_in_float32_by_every_pass(tmp_path):
     assert opened.dtype == np.float32 and stored_source(opened).dtype == np.float32
     found = dlq.find_label_issues(labels, str(tmp_path / "pred_probs.npy"))
     np.testing.assert_array_equal(found, cl_filter(labels, half.astype(np.float32)))
+
+
+@pytest.mark.parametrize("num_classes", [3, 256, 257, 1000])
+def test_class_index_lists_become_the_same_binary_rows_in_any_form(num_classes):
+    """Lists of small indices are read as bytes, others by np.fromiter: the rows are the same."""
+    rng = np.random.default_rng(num_classes)
+    binary = rng.random((500, num_classes)) < 3 / num_classes
+    binary[7] = False  # an example with no class
+    lists = [np.flatnonzero(row).tolist() for row in binary]
+    as_numpy = [np.flatnonzero(row) for row in binary]
+    as_tuples = [tuple(row) for row in lists]
+    for labels in (lists, as_numpy, as_tuples):
+        opened = io.open_multilabel_labels(labels, num_classes, chunk_rows=(123, 377))
+        assert np.array_equal(opened.compute(), binary)
+    assert lists == [np.flatnonzero(row).tolist() for row in binary]
+

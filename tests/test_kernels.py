@@ -33,6 +33,19 @@ def test_limbs_hold_values_to_2_pow_minus_52():
     assert not sums[0].any()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_sums_by_mask_are_the_exact_sums_of_the_cut_values(dtype):
+    rng = np.random.default_rng(4)
+    values = rng.random((3000, 3)).astype(dtype)  # more rows than one integer sum takes
+    values[:5] = [[0.0, 1.0, np.nextafter(dtype(1), dtype(0))]] * 5
+    mask = rng.random(values.shape) < 0.3
+    sums = exact.column_sums_by_mask(values, mask)
+    for side, selected in enumerate((~mask, mask)):
+        for column in range(3):
+            cut = [int(Fraction(float(v)) * 2**52) for v in values[selected[:, column], column]]
+            assert exact.to_fraction(sums[side, column]) == Fraction(sum(cut), 2**52)
+
+
 def test_threshold_partials_add_up_in_any_grouping():
     labels, pred_probs = noisy_classification(1000, 4, seed=1)
     whole = kernels.threshold_partials(labels, pred_probs, 0)

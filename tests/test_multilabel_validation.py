@@ -95,13 +95,15 @@ def test_options_without_effect_warn_as_cleanlab_does(data, kwargs, message, ref
     ("make_labels", "error", "message"),
     [
         (lambda labels: [[0], [7]] + [[1]] * 598, ValueError, r"labels\[1\] is \[7\]"),
+        (lambda labels: [[0], [300]] + [[1]] * 598, ValueError, r"labels\[1\] is \[300\]"),
+        (lambda labels: [[0], [1], [2, -1]] + [[1]] * 597, ValueError, r"labels\[2\] is \[2, -1\]"),
         (lambda labels: [[0], ["cat"]] + [[1]] * 598, TypeError, "integer class indices"),
         (lambda labels: [row.astype(bool).tolist() for row in labels], TypeError, "got rows of booleans"),
         (lambda labels: np.where(np.arange(600)[:, None] == 321, 2, labels), ValueError, "row 321 is"),
         (lambda labels: labels[:, :3], ValueError, r"shape \(600, 4\)"),
         (lambda labels: labels.astype(float), TypeError, "binary indicators"),
     ],
-    ids=["class out of range", "not an integer", "boolean lists", "a 2 in binary rows", "short rows", "float rows"],
+    ids=["class out of range", "class past a byte", "negative class", "not an integer", "boolean lists", "a 2 in binary rows", "short rows", "float rows"],
 )
 def test_bad_labels(data, make_labels, error, message):
     labels = make_labels(data.labels)

@@ -18,10 +18,12 @@ import numpy as np
 LIMB_BITS = 26
 LIMBS = 2
 # Limb sums are added in float64, exactly while the total stays below 2**53;
-# each limb is at most 2**26, so at most 2**26 rows at a time. Column sums
-# also go by sub-blocks of about 2 MiB, to keep temporaries in cache.
+# each limb is at most 2**26, so at most 2**26 rows at a time.
 _ROWS_PER_STEP = 2**26
-_VALUES_PER_SUB_BLOCK = 2**18
+# Integer counts of 2**-52 of values in [0, 1] sum in int64 without overflow
+# over 2**10 rows (at most 2**62).
+_ROWS_PER_INTEGER_SUM = 2**10
+_LOW_LIMB = 2**LIMB_BITS - 1
 
 
 def limb_levels(values: np.ndarray) -> Iterator[np.ndarray]:
@@ -62,6 +64,10 @@ def column_sums_by_mask(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Limb sums of each column of ``values`` (N, K) over the rows where
     ``mask`` (N, K) is False and where it is True, shape (2, K, 2).
 
+    Each value is cut to an integer count of 2**-52 (as :func:`limb_levels`
+    cuts it) and summed in int64 over :data:`_ROWS_PER_INTEGER_SUM` rows at a
+    time, exactly, before the sum is split into its two limbs.
+
     Examples
     --------
     >>> sums = column_sums_by_mask(np.array([[0.25], [0.75], [0.5]]), np.array([[True], [True], [False]]))
@@ -69,15 +75,14 @@ def column_sums_by_mask(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     array([0.5, 0.5])
     """
     out = np.zeros((2, values.shape[1], LIMBS), dtype=np.int64)
-    step = max(1, _VALUES_PER_SUB_BLOCK // max(values.shape[1], 1))
-    for start in range(0, values.shape[0], step):
-        rows = slice(start, start + step)
-        selected = mask[rows]
-        for j, level in enumerate(limb_levels(values[rows])):
-            total = level.sum(axis=0)
-            positive = np.where(selected, level, 0.0).sum(axis=0)
-            out[0, :, j] += (total - positive).astype(np.int64)
-            out[1, :, j] += positive.astype(np.int64)
+    for start in range(0, values.shape[0], _ROWS_PER_INTEGER_SUM):
+        rows = slice(start, start + _ROWS_PER_INTEGER_SUM)
+        units = np.multiply(values[rows], float(2 ** (LIMB_BITS * LIMBS)), dtype=np.float64).astype(np.int64)
+        total = units.sum(axis=0)
+        positive = np.where(mask[rows], units, 0).sum(axis=0)
+        for side, sums in enumerate((total - positive, positive)):
+            out[side, :, 0] += sums >> LIMB_BITS
+            out[side, :, 1] += sums & _LOW_LIMB
     return out
 
 

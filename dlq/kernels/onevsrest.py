@@ -84,8 +84,8 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     for start in range(0, n_rows, step):
         values, given = pred_probs[start : start + step], labels[start : start + step]
         extremes.append((values.min(), values.max(), given.min(), given.max()))
-        if not np.isfinite(extremes[-1][:2]).all():  # the scan stops with an error; keep the sums quiet until then
-            values = np.where(np.isfinite(values), values, 0.0)
+        if not 0 <= extremes[-1][0] <= extremes[-1][1] <= 1:  # the scan stops with an error; keep the sums quiet
+            values = np.clip(np.where(np.isfinite(values), values, 0.0), 0.0, 1.0)
         positive = given.astype(bool)
         n_positive += positive.sum(axis=0)
         limb_sums += exact.column_sums_by_mask(values, positive)
