@@ -224,4 +224,3 @@ def test_class_index_lists_become_the_same_binary_rows_in_any_form(num_classes):
         opened = io.open_multilabel_labels(labels, num_classes, chunk_rows=(123, 377))
         assert np.array_equal(opened.compute(), binary)
     assert lists == [np.flatnonzero(row).tolist() for row in binary]
-

@@ -163,3 +163,28 @@ def test_multilabel_scan_and_its_lazy_parts():
     per_class = dlq.multilabel.find_multilabel_issues_per_class(labels, pred_probs, low_memory=True)
     assert np.array_equal(lazy.per_class_issues.compute(), per_class.sum(axis=0))
     assert result.thresholds.shape == (2, 4) and result.thresholds[1, 1] == 2e-6  # class 1 never given
+
+
+@pytest.mark.parametrize("n_classes", [6, 70])  # first selection rounds of 16 and of 8 bits
+@pytest.mark.parametrize("grid", [None, 20])
+def test_chunked_low_memory_issues_match_cleanlab(n_classes, grid):
+    """Several chunks, so that the selection settles across them in the
+    rounds its graph takes. On a coarse grid of probabilities many scores
+    tie, which cleanlab breaks arbitrarily: there the answer is that of the
+    data in one chunk, which is worked on with no rounds."""
+    labels, pred_probs = noisy_multilabel(1500, n_classes, seed=n_classes)
+    if grid is not None:
+        pred_probs = np.round(pred_probs * grid) / grid
+    kwargs = {"low_memory": True, "return_indices_ranked_by": "self_confidence"}
+    expected = (
+        cleanlab_issues(labels, pred_probs, return_indices_ranked_by="self_confidence")
+        if grid is None
+        else dlq.multilabel.find_label_issues(labels, pred_probs, **kwargs)
+    )
+    assert len(expected) > 100
+    for chunk_rows in (400, 173):
+        chunks = (chunk_rows, n_classes)
+        ours = dlq.multilabel.find_label_issues(
+            da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=chunks), **kwargs
+        )
+        assert np.array_equal(np.asarray(ours), expected)

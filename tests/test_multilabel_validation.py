@@ -103,7 +103,16 @@ def test_options_without_effect_warn_as_cleanlab_does(data, kwargs, message, ref
         (lambda labels: labels[:, :3], ValueError, r"shape \(600, 4\)"),
         (lambda labels: labels.astype(float), TypeError, "binary indicators"),
     ],
-    ids=["class out of range", "class past a byte", "negative class", "not an integer", "boolean lists", "a 2 in binary rows", "short rows", "float rows"],
+    ids=[
+        "class out of range",
+        "class past a byte",
+        "negative class",
+        "not an integer",
+        "boolean lists",
+        "a 2 in binary rows",
+        "short rows",
+        "float rows",
+    ],
 )
 def test_bad_labels(data, make_labels, error, message):
     labels = make_labels(data.labels)

@@ -24,6 +24,7 @@ from dlq.graphs.passes import threshold_pass, validated_thresholds
 from dlq.graphs.rows import RowColumns, in_ranked_order, inside, mask_block, row_mask, sorted_indices
 from dlq.graphs.sources import reread
 from dlq.kernels import multiclass, sets, subblocks
+from dlq.kernels.keys import FIRST_ROUND_BITS, round_bits
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.mispredicted import Mispredicted
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
@@ -278,9 +279,11 @@ def multilabel_scan(
     a side no example has). Pass 2 counts each problem's off-diagonal
     issues and takes the selection's first histogram round; each class's
     issues are the rows that disagree among its that many lowest scores
-    under ``method`` (the search's), selected in
-    :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds (the first
-    from pass 2) and one more read, each later one scoring the data again. The issues of all classes are
+    under ``method`` (the search's), selected by the first histogram round
+    (taken in pass 2) and one more read that scores the data again; with
+    more than 64 classes, whose first round resolves only 8 bits, one more
+    round and read come between (:data:`~dlq.kernels.select.READ_ROUNDS`
+    rounds in all). The issues of all classes are
     united and, given ``ranked_by``, ranked by the multi-label score under
     that method, adjusted by thresholds with ``rank_absent_class_threshold``
     for an absent side when that is given, aggregated by ``rank_aggregate``.
@@ -305,7 +308,10 @@ def multilabel_scan(
     cells = np.arange(num_classes)
     over = select.computed(labels, pred_probs, subblocks.ranking_entries, method)
     first = tree(records, part="histogram", combine=Histogram.summed)
-    found = select.selection(over, cells, num_issues, rounds=READ_ROUNDS, issues_only=True, first_histogram=first)
+    # a first round of 16 bits leaves few entries in each class's bin: the
+    # look that settles the selection sorts them, which costs less than a read
+    rounds = 1 if round_bits(0, num_classes) == FIRST_ROUND_BITS else READ_ROUNDS
+    found = select.selection(over, cells, num_issues, rounds=rounds, issues_only=True, first_histogram=first)
     per_problem = step(Lowest.per_cell, found, cells)
     union = step(_union, per_problem)
     issues, ranked, scores = union, None, None
