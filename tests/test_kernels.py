@@ -13,7 +13,7 @@ from conftest import noisy_classification
 from dlq.kernels import exact, lowest, onevsrest, pruning, rowwise, select, sets
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
-from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts, levels_above
+from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts, levels_above, probability_levels
 from dlq.kernels.checks import InvalidRows
 from dlq.kernels.select import Histogram
 
@@ -244,6 +244,24 @@ def test_levels_above_each_score_are_counted_as_by_comparing_with_every_level(dt
     scores = scores[(scores >= -1) & (scores <= 1)]
     expected = (LEVELS[None, :] > scores.astype(np.float64)[:, None]).sum(axis=1)
     np.testing.assert_array_equal(levels_above(scores), expected)
+    probabilities = np.concatenate([scores[scores >= 0], [np.finfo(dtype).smallest_subnormal]]).astype(dtype)
+    np.testing.assert_array_equal(probability_levels(probabilities), levels_above(probabilities))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_joints_are_the_two_class_joints_of_each_problem(dtype):
+    """On probabilities with many ties and thresholds on the grid."""
+    rng = np.random.default_rng(6)
+    labels = (rng.random((700, 5)) < 0.3).astype(np.int8)
+    pred_probs = (np.round(rng.random((700, 5)) * 8) / 8).astype(dtype)
+    thresholds = np.round(rng.random((2, 5)) * 8) / 8
+    joints = onevsrest.confident_joint_counts(labels, pred_probs, thresholds)
+    for problem in range(5):
+        two_probs = np.column_stack(onevsrest.binary_columns(pred_probs[:, problem]))
+        expected = kernels.confident_joint_counts(
+            labels[:, problem].astype(np.int64), two_probs, thresholds[:, problem]
+        )
+        assert np.array_equal(joints[problem], expected), problem
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

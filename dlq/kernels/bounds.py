@@ -24,7 +24,7 @@ from dlq.kernels.select import Histogram
 #: Each is exact in float32, so comparisons give the same answer in either dtype.
 LEVELS = np.concatenate([2.0 ** -np.arange(16), [0.0], -(2.0 ** -np.arange(15, 0, -1))])
 _POSITIVE_LEVELS = 16
-_BINS_PER_CELL = LEVELS.shape[0] + 1
+BINS_PER_CELL = LEVELS.shape[0] + 1
 
 
 def level_counts(cells: np.ndarray, scores: np.ndarray, num_cells: int) -> Histogram:
@@ -39,7 +39,7 @@ def level_counts(cells: np.ndarray, scores: np.ndarray, num_cells: int) -> Histo
     >>> counts.bins.tolist(), counts.counts.tolist()
     ([0, 2, 56], [1, 1, 1])
     """
-    return Histogram.of(np.asarray(cells, np.int64) * _BINS_PER_CELL + levels_above(scores), num_cells * _BINS_PER_CELL)
+    return Histogram.of(np.asarray(cells, np.int64) * BINS_PER_CELL + levels_above(scores), num_cells * BINS_PER_CELL)
 
 
 def levels_above(scores: np.ndarray) -> np.ndarray:
@@ -63,13 +63,31 @@ def levels_above(scores: np.ndarray) -> np.ndarray:
     return np.where(scores > 0, positive, np.where(scores < 0, negative, _POSITIVE_LEVELS))
 
 
+def probability_levels(probabilities: np.ndarray) -> np.ndarray:
+    """:func:`levels_above` of scores in [0, 1] (float32 or float64), from
+    their exponent bits alone: ``2**e * 1.f`` lies below ``-e`` of the
+    levels, clipped to [0, 16], which also counts 0 and subnormals as below
+    the 16 positive levels.
+
+    Examples
+    --------
+    >>> probability_levels(np.array([1.0, 0.75, 0.5, 0.0, -0.0, 2.0**-20])).tolist()
+    [0, 1, 1, 16, 16, 16]
+    """
+    if probabilities.dtype == np.float32:
+        exponents = 127 - (probabilities.view(np.int32) >> 23).astype(np.int64)
+    else:
+        exponents = 1023 - (probabilities.view(np.int64) >> 52)
+    return np.clip(exponents, 0, _POSITIVE_LEVELS, out=exponents)
+
+
 def _deepest_levels(wanted: np.ndarray, counted: Histogram) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For every cell that wants entries and has a level holding that many:
     the cell, the deepest such level's position in :data:`LEVELS`, and how
     many entries lie below it."""
     # walk each cell's bins deepest first: the first whose running count reaches
     # the cell's count gives the deepest level holding enough entries
-    cell, above = np.divmod(counted.bins[::-1], _BINS_PER_CELL)
+    cell, above = np.divmod(counted.bins[::-1], BINS_PER_CELL)
     counts = counted.counts[::-1]
     starts = np.flatnonzero(np.concatenate([[True], cell[1:] != cell[:-1]])) if cell.size else cell
     running = np.cumsum(counts)

@@ -351,11 +351,23 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     [[1, 1], [0, 1], [1, 0]]
     """
     guess, counted, issues = _confident_guesses(labels, pred_probs, thresholds)
-    num_classes = pred_probs.shape[1]
-    column = np.arange(num_classes) * 6
-    side = labels.astype(np.int64)
-    cells = np.concatenate([(column + side * 2 + guess)[counted], (column + 4 + side)[issues]])
-    return np.bincount(cells, minlength=num_classes * 6).reshape(num_classes, 3, 2).astype(np.int64)
+    positive_label = labels.astype(bool)
+    counted_positive = counted & positive_label
+    guessed_positive = counted & guess
+    both = counted_positive & guess
+    # column counts of a few (n, K) masks; each cell follows by inclusion and exclusion
+    n_counted, n_labelled, n_guessed, n_both, n_issues, n_positive_issues = (
+        np.count_nonzero(mask, axis=0).astype(np.int64)
+        for mask in (counted, counted_positive, guessed_positive, both, issues, issues & positive_label)
+    )
+    joint = np.empty((pred_probs.shape[1], 3, 2), np.int64)
+    joint[:, 0, 0] = n_counted - n_labelled - n_guessed + n_both
+    joint[:, 0, 1] = n_guessed - n_both
+    joint[:, 1, 0] = n_labelled - n_both
+    joint[:, 1, 1] = n_both
+    joint[:, 2, 0] = n_issues - n_positive_issues
+    joint[:, 2, 1] = n_positive_issues
+    return joint
 
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlq.kernels import multiclass, onevsrest
-from dlq.kernels.bounds import level_counts
+from dlq.kernels.bounds import BINS_PER_CELL, level_counts, probability_levels
 from dlq.kernels.lowest import Entries
 from dlq.kernels.scores import at_columns
 from dlq.kernels.select import Histogram
@@ -139,11 +139,14 @@ def one_vs_rest_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
     negative, positive = onevsrest.binary_columns(pred_probs)
     given = np.where(positive_label, positive, negative)
     margins = given - np.where(positive_label, negative, positive)
-    beaten = margins < 0
-    side = positive_label.astype(np.int64)
-    first_cell = np.arange(num_classes) * 4
-    cells = np.concatenate([(first_cell + 2 * side + 1 - side)[beaten], (first_cell + 3 * side).reshape(-1)])
-    return level_counts(cells, np.concatenate([margins[beaten], given.reshape(-1)]), 4 * num_classes)
+    rows, problems = np.nonzero(margins < 0)  # off the diagonal: the few entries whose other side wins
+    side = positive_label[rows, problems]
+    off_diagonal = level_counts(4 * problems + 1 + side, margins[rows, problems], 4 * num_classes)
+    # on it, every entry: a probability, whose levels follow from its exponent
+    diagonal_bins = probability_levels(given)
+    diagonal_bins += np.arange(num_classes) * (4 * BINS_PER_CELL)
+    diagonal_bins += positive_label * (3 * BINS_PER_CELL)
+    return Histogram.summed([off_diagonal, Histogram.of(diagonal_bins.reshape(-1), 4 * num_classes * BINS_PER_CELL)])
 
 
 def one_vs_rest_entries(
