@@ -13,19 +13,23 @@ the graphs in :mod:`dlq.graphs`.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from dlq import _validation, aggregators, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
-from dlq.graphs.rows import take_rows
+from dlq.graphs.blocks import step
+from dlq.graphs.rows import ranked_rows, take_rows
 from dlq.kernels import onevsrest, sets
+from dlq.kernels.problems import ONE_VS_REST
 from dlq.multilabel.searches import (
     in_memory_options,
     low_memory_search,
     lowest_union,
     per_class_search,
+    union_of,
 )
 from dlq.scheduler import compute
 
@@ -163,12 +167,19 @@ def find_label_issues(
         issues = _lowest_multilabel_scores(labels, pred_probs, options, n_jobs, verbose)
     else:
         found = per_class_search(labels, pred_probs, options, filter_by)
-        thresholds, per_class = compute(found.thresholds, found.per_problem, n_jobs=n_jobs, progress=verbose)
+        if options.ranked_by is not None:  # each chunk scores its own issue rows
+            ranked = ranked_rows(
+                ONE_VS_REST,
+                labels,
+                pred_probs,
+                step(union_of, found.per_problem),
+                method=options.ranked_by,
+                thresholds=found.thresholds if options.rank_adjust else None,
+                aggregate=aggregators.CLEANLAB_DEFAULT,
+            )
+            return compute(step(attrgetter("indices"), ranked), n_jobs=n_jobs, progress=verbose)[0]
+        (per_class,) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
         issues = sets.union(per_class)
-        if options.ranked_by is not None:
-            row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
-            rank_thresholds = thresholds if options.rank_adjust else None
-            issues = _multilabel_ranked(issues, row_labels, row_probs, options.ranked_by, rank_thresholds)
     if options.ranked_by is not None:
         return issues
     mask = np.zeros(labels.shape[0], dtype=bool)
