@@ -291,19 +291,41 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     return ~prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
 
 
+class Sides(NamedTuple):
+    """The two sides of every binary problem of some rows, each (n, K): the
+    labels as bools, ``1 - p`` and ``p``, and the given side's probability."""
+
+    positive_label: np.ndarray
+    negative: np.ndarray
+    positive: np.ndarray
+    given: np.ndarray
+
+    @classmethod
+    def of(cls, labels: np.ndarray, pred_probs: np.ndarray) -> Sides:
+        """The sides of ``labels`` (n, K) and ``pred_probs`` (n, K), unadjusted.
+
+        Examples
+        --------
+        >>> Sides.of(np.array([[1, 0]]), np.array([[0.75, 0.25]])).given.tolist()
+        [[0.75, 0.75]]
+        """
+        positive_label = labels.astype(bool)
+        negative, positive = binary_columns(pred_probs)
+        return cls(positive_label, negative, positive, np.where(positive_label, positive, negative))
+
+
 def _confident_guesses(
-    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, sides: Sides | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each binary problem's confident guess (True for the positive side),
     whether it has one, and whether it is off the diagonal with a prediction
-    that disagrees with the label, each (n, K)."""
-    positive_label = labels.astype(bool)
-    negative, positive = binary_columns(pred_probs)
+    that disagrees with the label, each (n, K); ``sides`` are :meth:`Sides.of`
+    the rows, when at hand."""
+    positive_label, negative, positive, given = sides or Sides.of(labels, pred_probs)
     confident_negative = negative >= thresholds[0] - kernels.FLOATING_POINT_COMPARISON
     confident_positive = positive >= thresholds[1] - kernels.FLOATING_POINT_COMPARISON
     guess = np.where(confident_negative & confident_positive, positive > negative, confident_positive)
     counted = confident_negative | confident_positive
-    given = np.where(positive_label, positive, negative)
     agrees = prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
     return guess, counted, counted & (guess != positive_label) & ~agrees
 
@@ -334,7 +356,9 @@ def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     return _confident_guesses(labels, pred_probs, thresholds)[2]
 
 
-def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def confident_joint_counts(
+    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, sides: Sides | None = None
+) -> np.ndarray:
     """Per-chunk counts of the K binary confident joints, shape (K, 3, 2), each
     laid out as :func:`dlq.kernels.multiclass.confident_joint_counts` lays out a two-class
     joint: entry (k, y, g) counts the rows with ``y_k = y`` confidently
@@ -342,7 +366,8 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     ``1 - p_k`` or ``p_k``, reaches its threshold less 1e-6; when both are,
     the larger, the negative side on a tie; rows confident in neither are not
     counted); entry (k, 2, y) counts those of them off the diagonal whose
-    prediction disagrees with their label.
+    prediction disagrees with their label. ``sides`` are :meth:`Sides.of`
+    the rows, when at hand.
 
     Examples
     --------
@@ -350,8 +375,9 @@ def confident_joint_counts(labels: np.ndarray, pred_probs: np.ndarray, threshold
     >>> confident_joint_counts(labels, pred_probs, np.array([[0.5], [0.5]]))[0].tolist()
     [[1, 1], [0, 1], [1, 0]]
     """
-    guess, counted, issues = _confident_guesses(labels, pred_probs, thresholds)
-    positive_label = labels.astype(bool)
+    sides = sides or Sides.of(labels, pred_probs)
+    guess, counted, issues = _confident_guesses(labels, pred_probs, thresholds, sides)
+    positive_label = sides.positive_label
     counted_positive = counted & positive_label
     guessed_positive = counted & guess
     both = counted_positive & guess

@@ -240,13 +240,12 @@ class OneVsRest:
         self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
     ) -> tuple[np.ndarray, Histogram]:
         # a sub-block at a time, so that the (n, K) temporaries of both stay in cache
-        joints, levels = zip(
-            *(
-                (self.joint_counts(y, p, thresholds), pruning.one_vs_rest_levels(y, p))
-                for y, p in ((labels[rows], pred_probs[rows]) for rows in subblocks.sub_blocks(*pred_probs.shape))
-            ),
-            strict=True,
-        )
+        joints, levels = [], []
+        for rows in subblocks.sub_blocks(*pred_probs.shape):
+            y, p = labels[rows], pred_probs[rows]
+            sides = onevsrest.Sides.of(y, p)
+            joints.append(onevsrest.confident_joint_counts(y, p, thresholds, sides))
+            levels.append(pruning.one_vs_rest_levels(y, p, sides))
         return np.sum(joints, axis=0), Histogram.summed(levels)
 
     def pruning_entries(

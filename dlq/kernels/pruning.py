@@ -124,9 +124,10 @@ def _every_entry_of(
     return found
 
 
-def one_vs_rest_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
+def one_vs_rest_levels(labels: np.ndarray, pred_probs: np.ndarray, sides: onevsrest.Sides | None = None) -> Histogram:
     """:func:`multiclass_levels` of every binary problem
-    (cells ``4 k + 2 given + class``).
+    (cells ``4 k + 2 given + class``); ``sides`` are
+    :meth:`~dlq.kernels.onevsrest.Sides.of` the rows, when at hand.
 
     Examples
     --------
@@ -135,9 +136,7 @@ def one_vs_rest_levels(labels: np.ndarray, pred_probs: np.ndarray) -> Histogram:
     ([0, 0, 1, 6, 7, 7], [1, 1, 1, 1, 1, 1])
     """
     num_classes = pred_probs.shape[1]
-    positive_label = labels.astype(bool)
-    negative, positive = onevsrest.binary_columns(pred_probs)
-    given = np.where(positive_label, positive, negative)
+    positive_label, negative, positive, given = sides or onevsrest.Sides.of(labels, pred_probs)
     margins = given - np.where(positive_label, negative, positive)
     rows, problems = np.nonzero(margins < 0)  # off the diagonal: the few entries whose other side wins
     side = positive_label[rows, problems]
