@@ -10,7 +10,7 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq.kernels import exact, lowest, onevsrest, pruning, rowwise, select, sets
+from dlq.kernels import exact, keys, lowest, onevsrest, pruning, rowwise, select, sets
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
 from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts, levels_above, probability_levels
@@ -347,3 +347,19 @@ def test_summed_histograms_add_counts_of_equal_bins_whether_bins_are_few_or_spre
         np.testing.assert_array_equal(
             summed.counts, np.bincount(inverse, weights=counts, minlength=found.size).astype(np.int64)
         )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("start", "width"), [(0, 8), (0, 16), (16, 16), (8, 16)])
+def test_key_bits_are_those_of_the_order_keys(dtype, start, width):
+    """Whatever the sign: non-negative scores only, and with negative ones,
+    -0.0, infinities and subnormals."""
+    rng = np.random.default_rng(width + start)
+    special = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, 5e-324, -5e-324, 1e-300, -1e-300])
+    random = rng.random(5000) * 2.0 ** -rng.integers(0, 60, 5000)
+    for scores in (random, np.concatenate([random, -random, special])):
+        scores = scores.astype(dtype)
+        expected = (keys.order_keys(scores) >> np.uint64(64 - start - width)) & np.uint64((1 << width) - 1)
+        found = keys.key_bits(scores, start, width)
+        assert found.dtype == np.int64
+        np.testing.assert_array_equal(found, expected.astype(np.int64))

@@ -79,8 +79,24 @@ def key_bits(scores: np.ndarray, start: int, width: int) -> np.ndarray:
         bits32 = (scores + np.float32(0.0)).view(np.uint32)
         keys32 = np.where(bits32 >= _SIGN32, ~bits32, bits32 | _SIGN32)
         return ((keys32 >> np.uint32(32 - start - width)) & np.uint32((1 << width) - 1)).astype(np.int64)
+    if scores.dtype == np.float64 and start == 0:
+        return _leading_key_bits(scores, width)
     keys = order_keys(scores) >> np.uint64(KEY_BITS - start - width)
     return (keys & np.uint64((1 << width) - 1)).astype(np.int64)
+
+
+def _leading_key_bits(scores: np.ndarray, width: int) -> np.ndarray:
+    """:func:`key_bits` from bit 0 of float64 scores, from the leading bits
+    of each score shifted with its sign: a key sets the sign bit of a
+    non-negative score and flips every bit of a negative one. In place on
+    one array, where scores are not negative (the common case)."""
+    leading = np.add(scores, 0.0).view(np.int64)  # -0.0 as 0.0
+    np.right_shift(leading, KEY_BITS - width, out=leading)  # sign-extended: negative for negative scores
+    half = 1 << (width - 1)
+    if leading.size and leading.min() < 0:
+        return np.where(leading >= 0, leading + half, -1 - leading)
+    leading += half
+    return leading
 
 
 def smallest_with_key(keys: np.ndarray, dtype: np.dtype) -> np.ndarray:
