@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import warnings
+from timeit import default_timer
 from typing import Any
 
 import dask
@@ -33,9 +35,7 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
         return dask.compute(*collections, optimize_graph=False)
     bar: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     if progress:
-        from dask.diagnostics import ProgressBar
-
-        bar = ProgressBar()
+        bar = _progress_bar()
     # a task's warning (rows rounded outside [0, 1], say) would point at dask's
     # code in a worker thread: it is told again at the caller's line
     with warnings.catch_warnings(record=True) as caught, bar:
@@ -49,6 +49,32 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
     for warning in caught:
         warn_caller(str(warning.message), warning.category)
     return computed
+
+
+def _progress_bar() -> Any:
+    """dask's text progress bar, whose end does not wait out its refresh
+    interval: dask's bar joins a thread that redraws it every 0.1 s, asleep
+    for up to that long after the last task (about half of a 0.1 s call)."""
+    from dask.diagnostics import ProgressBar
+
+    class PromptProgressBar(ProgressBar):
+        def _start(self, dsk: Any) -> None:
+            self._ended = threading.Event()
+            super()._start(dsk)
+
+        def _timer_func(self) -> None:
+            while self._running:
+                elapsed = default_timer() - self._start_time
+                if elapsed > self._minimum:
+                    self._update_bar(elapsed)
+                self._ended.wait(self._dt)  # where dask's bar sleeps
+
+        def _finish(self, dsk: Any, state: Any, errored: bool) -> None:
+            self._running = False
+            self._ended.set()
+            super()._finish(dsk, state, errored)
+
+    return PromptProgressBar()
 
 
 def _scheduler_chosen() -> bool:

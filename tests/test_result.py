@@ -68,9 +68,14 @@ def test_no_issues_when_labels_agree_with_predictions(data):
     assert result.issues.shape == (0,)
 
 
-def test_verbose_shows_a_progress_bar_and_quiet_does_not(data, capsys):
+def test_verbose_shows_a_progress_bar_and_quiet_does_not(data, capsys, monkeypatch):
+    import dask.diagnostics.progress
+
+    slept = []  # dask's own bar sleeps between redraws, and its end waits for that sleep to pass
+    monkeypatch.setattr(dask.diagnostics.progress.time, "sleep", slept.append)
     dlq.find_label_issues_batched(data.labels, data.pred_probs, batch_size=1000, verbose=True)
     assert "100% Completed" in capsys.readouterr().out
+    assert slept == []
     dlq.find_label_issues_batched(data.labels, data.pred_probs, verbose=False)
     assert capsys.readouterr().out == ""
 
