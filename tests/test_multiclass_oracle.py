@@ -180,3 +180,22 @@ def test_default_chunking_matches_cleanlab_default_batches():
     theirs = cl_batched.find_label_issues_batched(labels, pred_probs, n_jobs=1, verbose=False)
     assert ours.size > 0
     assert_same_issues(ours, theirs, cleanlab_scores(labels, pred_probs, 10_000, {}))
+
+
+@pytest.mark.filterwarnings("ignore:.*do not sum to 1")  # rounded rows
+@pytest.mark.parametrize("quality", QUALITY_OPTIONS[:2])
+def test_tied_scores_give_one_answer_for_every_batch_size(quality):
+    """On a coarse grid of probabilities many scores tie at the cut-off; the
+    selection settles them by index whatever the chunks (cleanlab's own
+    order among ties is arbitrary, so the reference is dlq on one chunk)."""
+    labels, pred_probs = noisy_classification(4000, 4, seed=11)
+    pred_probs = np.round(pred_probs * 10) / 10
+    one_chunk = dlq.find_label_issues_batched(
+        labels, pred_probs, batch_size=4000, verbose=False, quality_score_kwargs=quality
+    )
+    assert len(one_chunk) > 200
+    for batch_size in (333, 1000, 2500):
+        found = dlq.find_label_issues_batched(
+            labels, pred_probs, batch_size=batch_size, verbose=False, quality_score_kwargs=quality
+        )
+        assert np.array_equal(found, one_chunk), batch_size

@@ -221,9 +221,9 @@ def multiclass_scan(
     score_type = MULTICLASS.score_type(pred_probs.dtype, method, adjusted=adjust)
     if store is None:
         entries = field(records, "entries")
-        cutoffs = select.cutoffs(
-            select.held(entries), _ONE_CELL, counts_per_cell, rounds=READ_ROUNDS, first_histogram=first
-        )
+        # the first round (16 bits for one cell) leaves few held entries in the
+        # cut's bin: gathering them costs less than a round over every chunk
+        cutoffs = select.cutoffs(select.held(entries), _ONE_CELL, counts_per_cell, rounds=1, first_histogram=first)
         ranked = step(Lowest.ranked, tree(per_record(chosen, entries, args=(cutoffs, True)), Lowest.merged))
         scores = as_rows(per_record(_chunk_scores, entries, args=(thresholds,)), rows, score_type)
     else:
