@@ -279,7 +279,8 @@ def test_random_data_any_chunking_any_thread_count_same_answer(seed, n_rows, n_c
         (lambda y, p: dlq.scan(y, p, adjust_pred_probs=True).to_zarr(zarr.storage.MemoryStore()), 2),
         (lambda y, p: dlq.get_label_quality_scores(y, p), 1),
         (lambda y, p: dlq.get_label_quality_scores(y, p, adjust_pred_probs=True), 2),
-        # pass 1, pass 2 (which takes the first histogram round, of 16 bits) and the read that settles
+        # pass 1, pass 2 (which takes the first histogram round, of 16 bits, and keeps the lowest entries)
+        # and the look that settles, whose tasks take a dask array's chunks as inputs, kept entries or not
         (lambda y, p: dlq.multilabel.find_label_issues(y[:, None] == da.arange(6), p, low_memory=True), 3),
         # pass 1, pass 2, two histogram rounds and the read that settles the selection
         (lambda y, p: dlq.find_label_issues(y, p), 5),

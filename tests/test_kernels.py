@@ -363,3 +363,26 @@ def test_key_bits_are_those_of_the_order_keys(dtype, start, width):
         found = keys.key_bits(scores, start, width)
         assert found.dtype == np.int64
         np.testing.assert_array_equal(found, expected.astype(np.int64))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bounds_within_keep_each_cells_lowest_whole_bins_within_its_budget(seed):
+    """Below each cell's bound lie at most its budget of entries, and one
+    more bin would pass the budget (or no entry is above the bound)."""
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.random((400, 4)) ** 3, 3 + seed % 3)  # ties and crowded bins
+    chunk = [select.Entries.of_columns(scores, 0)]
+    first = select.first_histogram(chunk, np.arange(4))
+    budgets = rng.integers(0, 450, 4)
+    bounds = select.bounds_within(first, budgets, np.float64)
+    for cell in range(4):
+        column = scores[:, cell]
+        kept = np.count_nonzero(column < bounds[cell])
+        assert kept <= budgets[cell]
+        if np.isinf(bounds[cell]) and bounds[cell] > 0:
+            assert kept == 400
+            continue
+        # the next bin up would not fit: the lowest entry at or above the bound ends it
+        next_bin = keys.key_bits(np.array([column[column >= bounds[cell]].min()]), 0, 16)[0]
+        in_next = np.count_nonzero(keys.key_bits(column, 0, 16) <= next_bin)
+        assert in_next > budgets[cell]

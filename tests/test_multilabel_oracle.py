@@ -188,3 +188,27 @@ def test_chunked_low_memory_issues_match_cleanlab(n_classes, grid):
             da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=chunks), **kwargs
         )
         assert np.array_equal(np.asarray(ours), expected)
+
+
+@pytest.mark.parametrize("clean_first_chunk", [False, True])
+def test_low_memory_search_reads_again_only_where_kept_entries_fall_short(monkeypatch, clean_first_chunk):
+    """Pass 2 keeps each class's lowest entries of a chunk, up to a few
+    times its issues; the look that settles the selection uses them and
+    reads no chunk whose kept entries hold what it needs. A chunk of labels
+    that agree with the model has no issues and keeps nothing: that chunk,
+    and only that one, is read again."""
+    from dlq.kernels import subblocks
+
+    labels, pred_probs = noisy_multilabel(2000, 5, seed=8)
+    if clean_first_chunk:
+        labels[:400] = pred_probs[:400] > 0.5
+    made = []
+    original = subblocks.ranking_entries
+    monkeypatch.setattr(
+        subblocks, "ranking_entries", lambda y, p, offset, *args: made.append(offset) or original(y, p, offset, *args)
+    )
+    found = dlq.multilabel.scan(labels, pred_probs, chunk_rows=400).compute()
+    assert made == ([0] if clean_first_chunk else [])
+    theirs = np.flatnonzero(cleanlab_issues(labels, pred_probs))
+    assert len(theirs) > 100
+    assert np.array_equal(np.sort(found.issues), theirs)

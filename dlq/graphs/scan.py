@@ -280,10 +280,13 @@ def multilabel_scan(
     issues and takes the selection's first histogram round; each class's
     issues are the rows that disagree among its that many lowest scores
     under ``method`` (the search's), selected by the first histogram round
-    (taken in pass 2) and one more read that scores the data again; with
-    more than 64 classes, whose first round resolves only 8 bits, one more
-    round and read come between (:data:`~dlq.kernels.select.READ_ROUNDS`
-    rounds in all). The issues of all classes are
+    (taken in pass 2) and one more look at the entries; with more than 64
+    classes, whose first round resolves only 8 bits, one more round comes
+    between (:data:`~dlq.kernels.select.READ_ROUNDS` rounds in all). Pass 2
+    keeps each class's lowest entries of its chunk, up to
+    :data:`~dlq.kernels.subblocks.KEPT_PER_ISSUE` times the chunk's issues;
+    a later look reads a chunk again, scoring it anew, only where those
+    fall short of what the cut needs. The issues of all classes are
     united and, given ``ranked_by``, ranked by the multi-label score under
     that method, adjusted by thresholds with ``rank_absent_class_threshold``
     for an absent side when that is given, aggregated by ``rank_aggregate``.
@@ -302,11 +305,11 @@ def multilabel_scan(
         ranked_by,
         rank_thresholds,
         rank_aggregate,
-        offset=False,
     )
     num_issues = tree(records, part="prune", combine=sum_arrays)
     cells = np.arange(num_classes)
-    over = select.computed(labels, pred_probs, subblocks.ranking_entries, method)
+    # later looks use the entries that pass 2 kept, when few, and read again where they were not enough
+    over = select.kept_or_read(records, labels, pred_probs, subblocks.ranking_entries, method)
     first = tree(records, part="histogram", combine=Histogram.summed)
     # a first round of 16 bits leaves few entries in each class's bin: the
     # look that settles the selection sorts them, which costs less than a read

@@ -89,19 +89,31 @@ def _first_look(
     return _FirstLook(histogram(entries, cut), entries if keep else None)
 
 
-def _kept_or_made(first: _FirstLook, *made: Any) -> Any:
-    """``function(entries, *args)`` of the first look's entries if it kept
-    them, else of entries made as :func:`_made_then` makes them."""
+def _kept_for(first: Any, function_args: tuple) -> bool:
+    """Whether the first look kept what ``function(entries, cut, ...)``
+    needs: all it made, or all below its ``kept_below``, where the cut
+    needs no entry at or above that."""
     if first.entries is None:
-        return _made_then(*made)
+        return False
+    bounds = getattr(first, "kept_below", None)
+    return bounds is None or function_args[0].within(bounds, first.entries[0].scores.dtype)
+
+
+def _kept_or_made(first: Any, *made: Any) -> Any:
+    """``function(entries, *args)`` of the first look's entries if it kept
+    what they need (:func:`_kept_for`), else of entries made as
+    :func:`_made_then` makes them."""
     *_, n_make_args = made[:5]  # labels, pred_probs, offset, make_entries, how many arguments it takes
     function, *function_args = made[5 + n_make_args :]
+    if not _kept_for(first, function_args):
+        return _made_then(*made)
     return function(first.entries, *function_args)
 
 
-def _kept_then(first: _FirstLook, labels: Rereading, pred_probs: Rereading, *args: Any) -> Any:
+def _kept_then(first: Any, labels: Rereading, pred_probs: Rereading, *args: Any) -> Any:
     *args, start, stop = args
-    if first.entries is not None:  # read nothing
+    *_, n_make_args = args[:2]  # make_entries, how many arguments it takes
+    if _kept_for(first, tuple(args[3 + n_make_args :])):  # read nothing
         return _kept_or_made(first, None, None, start, *args)
     return _kept_or_made(first, labels.rows(start, stop), pred_probs.rows(start, stop), start, *args)
 
@@ -131,7 +143,22 @@ def kept(
     others (``clone`` copies) are, but their entries are not made again."""
     sources = reread(labels, pred_probs)
     firsts = per_chunk(_first_look, *sources, make_entries, len(args), *args, cut, keep)
-    first_histogram = tree(firsts, Histogram.summed, part="histogram")
+    return Kept(
+        kept_or_read(firsts, labels, pred_probs, make_entries, *args), tree(firsts, Histogram.summed, part="histogram")
+    )
+
+
+def kept_or_read(
+    firsts: da.Array, labels: da.Array, pred_probs: da.Array, make_entries: Callable[..., list[Entries]], *args: Any
+) -> EntriesMap:
+    """Map over the entries that the records ``firsts`` (one per chunk) kept
+    (their ``entries``: all the chunk's, or all below their ``kept_below``
+    when that is all a look needs), else over entries made again by
+    ``make_entries(labels, pred_probs, offset, *args)`` from a read. Inputs
+    read inside the tasks that use their rows are then not read where the
+    entries were kept; others (``clone`` copies) are, but their entries are
+    not made again."""
+    sources = reread(labels, pred_probs)
     if all(isinstance(source, Rereading) for source in sources):
         readers = tuple(rows_source(source, firsts) for source in sources)
 
@@ -143,14 +170,14 @@ def kept(
                 rows=pred_probs.chunks[0],
             )
 
-        return Kept(over, first_histogram)
+        return over
 
     def over_rows(function: Callable[..., Any], function_args: tuple) -> da.Array:
         return per_chunk_and_record(
             _kept_or_made, firsts, *reread(labels, pred_probs), make_entries, len(args), *args, function, *function_args
         )
 
-    return Kept(over_rows, first_histogram)
+    return over_rows
 
 
 def narrowed_cut(

@@ -136,6 +136,27 @@ class Cut:
             self.__dict__[name] = self.bounds(np.arange(self.cells.shape[0]), dtype)
         return self.__dict__[name]
 
+    def within(self, bounds: np.ndarray, dtype: np.dtype) -> bool:
+        """Whether every entry that a later look at scores of ``dtype``
+        needs scores below its cell's bound (``bounds`` by cell number): no
+        cell selects everything, and the bin of every undecided cell ends at
+        or below its bound.
+
+        Examples
+        --------
+        >>> cut = Cut.first(np.array([0]), np.array([1]))
+        >>> cut.within(np.array([0.5]), np.float64)  # no round yet: every entry may be needed
+        False
+        >>> cut = cut.narrowed(histogram([Entries.of_column(np.array([0.1, 0.7]), 0)], cut))
+        >>> cut.within(np.array([0.5]), np.float64), cut.within(np.array([0.1]), np.float64)
+        (True, False)
+        """
+        undecided = self.undecided
+        if self.everything.any() or (undecided.any() and not self.bits):
+            return False
+        _, high = self.slot_bounds(dtype)
+        return bool(np.all(high[undecided] <= bounds[self.cells[undecided]]))  # a NaN end (the last bin) is not
+
     def entry_slots(self, entries: Entries) -> np.ndarray:
         """Each entry's cell's position in this cut, or one past the last
         (a slot of no cell) where the cut has not its cell."""
@@ -369,6 +390,34 @@ def _lowest_of_each_column(
             Lowest(np.full(size, cells[j]), scores[j, chosen], rows[chosen], agrees[j, chosen], np.full(size, count))
         )
     return found
+
+
+def bounds_within(first: Histogram, budgets: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """For the first round's histogram of cells 0..C-1 (:func:`first_histogram`),
+    each cell's score below which lie its lowest bins, as many as hold at
+    most ``budgets[c]`` entries together: -inf where its first bin holds
+    more, inf where all its bins fit.
+
+    Examples
+    --------
+    >>> counted = first_histogram([Entries.of_column(np.array([0.1, 0.2, 0.2, 0.7]), 0)], np.array([0]))
+    >>> [bounds_within(counted, np.array([budget]), np.float64)[0].item() for budget in (0, 1, 3, 4)]
+    [-inf, 0.1015625, 0.203125, inf]
+    """
+    n_cells = budgets.shape[0]
+    width = round_bits(0, n_cells)
+    cells, bins = np.divmod(first.bins, 1 << width)
+    cumulative = np.cumsum(first.counts)
+    starts = np.searchsorted(cells, np.arange(n_cells))
+    before = np.concatenate([[0], cumulative])[starts]
+    # each cell's bins in order: those within its budget are a prefix
+    n_within = np.bincount(cells[cumulative - before[cells] <= budgets[cells]], minlength=n_cells)
+    every = n_within == np.bincount(cells, minlength=n_cells)
+    bounds = np.where(every, np.inf, -np.inf)
+    some = np.flatnonzero((n_within > 0) & ~every)
+    last_bins = bins[starts[some] + n_within[some] - 1].astype(np.uint64)
+    bounds[some] = smallest_with_key((last_bins + np.uint64(1)) << np.uint64(KEY_BITS - width), dtype)
+    return bounds
 
 
 def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> Histogram:

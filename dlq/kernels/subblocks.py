@@ -11,7 +11,7 @@ import numpy as np
 
 from dlq.kernels.lowest import Entries
 from dlq.kernels.onevsrest import binary_pass2, per_class_scores, scores_and_agreement
-from dlq.kernels.select import Histogram, first_histogram
+from dlq.kernels.select import Histogram, bounds_within, first_histogram
 
 #: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
 #: so that the temporaries of the one-vs-rest arithmetic stay in cache.
@@ -54,17 +54,26 @@ def aggregated_scores(
     )
 
 
+#: The batched search keeps each class's lowest entries of a chunk, in whole
+#: bins of the selection's first round, up to this many times the chunk's
+#: issues of that class: what is held stays a few bytes per issue.
+KEPT_PER_ISSUE = 8
+
+
 class BatchedPass(NamedTuple):
     """What the batched search keeps of a chunk's K binary problems."""
 
     prune: np.ndarray  # (K,) rows confidently predicted as the other side
     rank_scores: np.ndarray | None  # (n,) the ranking's aggregated scores
     histogram: Histogram | None = None  # the selection's first round over the K classes' scores
+    entries: list[Entries] | None = None  # every entry scoring below its class's ``kept_below``
+    kept_below: np.ndarray | None = None  # (K,)
 
 
 def batched_pass(
     labels: np.ndarray,
     pred_probs: np.ndarray,
+    offset: int,
     thresholds: np.ndarray,
     method: str,
     rank_method: str | None,
@@ -76,31 +85,46 @@ def batched_pass(
     selection's first histogram of each class's scores under ``method``
     (the entries of :func:`ranking_entries`), and the ranking scores
     (``rank_method`` adjusted by ``rank_thresholds`` and aggregated by
-    ``rank_aggregate``) when ``rank_method`` is given.
+    ``rank_aggregate``) when ``rank_method`` is given. The entries scoring
+    below :data:`KEEP_BELOW` are kept (rows from ``offset``) when few
+    against the chunk's issues of each class, :data:`KEPT_PER_ISSUE`.
 
     Examples
     --------
-    >>> found = batched_pass(np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5),
+    >>> found = batched_pass(np.array([[1], [0]]), np.array([[0.1], [0.2]]), 5, np.full((2, 1), 0.5),
     ...                      "self_confidence", None, None, None)
-    >>> found.prune.tolist(), int(found.histogram.counts.sum())
-    ([1], 2)
+    >>> found.prune.tolist(), int(found.histogram.counts.sum()), found.entries[0].rows().tolist()
+    ([1], 2, [5, 6])
     """
     parts, entries = [], []
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
         found = binary_pass2(y, p, thresholds, method=method)
-        entries.append(Entries.of_columns(found.scores, 0, found.agrees))
+        entries.append(Entries.of_columns(found.scores, rows.start + offset, found.agrees))
         rank_scores = None
         if rank_method is not None:
             same = rank_method == method and rank_thresholds is None
             per_class = found.scores if same else per_class_scores(y, p, method=rank_method, thresholds=rank_thresholds)
             rank_scores = rank_aggregate(per_class)
         parts.append(BatchedPass(found.prune, rank_scores))
+    prune = np.sum([part.prune for part in parts], axis=0)
+    histogram = first_histogram(entries, np.arange(pred_probs.shape[1]))  # counted once for the chunk
+    kept_below = bounds_within(histogram, KEPT_PER_ISSUE * prune, np.dtype(np.float64))
     return BatchedPass(
-        prune=np.sum([part.prune for part in parts], axis=0),
+        prune=prune,
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
-        histogram=first_histogram(entries, np.arange(pred_probs.shape[1])),  # counted once for the chunk
+        histogram=histogram,
+        entries=[_entries_below(part, kept_below) for part in entries],
+        kept_below=kept_below,
     )
+
+
+def _entries_below(entries: Entries, bounds: np.ndarray) -> Entries:
+    """The entries of one cell per column (class) that score below their class's bound, one cell per entry."""
+    flat = np.flatnonzero(entries.scores < bounds)
+    rows, classes = np.divmod(flat, entries.scores.shape[1])
+    scores, agrees = entries.scores.reshape(-1)[flat, None], entries.agrees.reshape(-1)[flat, None]
+    return Entries(scores, classes[:, None], entries.rows()[rows], agrees)
 
 
 def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> list[Entries]:
