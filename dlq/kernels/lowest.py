@@ -108,13 +108,11 @@ class Lowest:
         >>> [rows.tolist() for rows in found.per_cell(np.array([0, 1, 2]))]
         [[4], [], [1, 3]]
         """
-        by_cell, starts, stops = _segments(self.cells)
-        found = {}
-        for start, stop in zip(starts, stops, strict=True):
-            rows = by_cell[start:stop]
-            found[int(self.cells[rows[0]])] = self.indices[rows[np.lexsort((self.indices[rows], self.scores[rows]))]]
-        empty = np.zeros(0, np.int64)
-        return [found.get(int(cell), empty) for cell in cells]
+        order = ranked_order(self.cells, self.scores, self.indices)  # one sort, then each cell's run
+        ranked_cells, ranked_indices = self.cells[order], self.indices[order]
+        starts = np.searchsorted(ranked_cells, cells)
+        stops = np.searchsorted(ranked_cells, cells, side="right")
+        return [ranked_indices[start:stop] for start, stop in zip(starts.tolist(), stops.tolist(), strict=True)]
 
     @staticmethod
     def merged(parts: Sequence[Lowest]) -> Lowest:
