@@ -153,8 +153,8 @@ def one_vs_rest_entries(
 ) -> list[Entries]:
     """:func:`multiclass_entries` of every binary
     problem whose cell selects something in ``cut_bounds`` (K, 2, 2): the
-    entries below the cell's bound; the cells of problem k are numbered
-    ``4 k + 2 given + class``, one per :class:`Entries`.
+    entries below the cell's bound, in one :class:`Entries` with a cell for
+    each (the cells of problem k are numbered ``4 k + 2 given + class``).
 
     Examples
     --------
@@ -162,8 +162,8 @@ def one_vs_rest_entries(
     >>> cut_bounds = np.full((2, 2, 2), -np.inf)
     >>> cut_bounds[0, 0, 1] = np.inf
     >>> [entries] = one_vs_rest_entries(labels, pred_probs, 10, cut_bounds)
-    >>> entries.cells.tolist(), entries.rows().tolist()
-    ([1], [10, 11])
+    >>> entries.cells[:, 0].tolist(), entries.rows().tolist()
+    ([1, 1], [10, 11])
     >>> cut_bounds[0, 0, 1] = 0
     >>> [entries] = one_vs_rest_entries(labels, pred_probs, 10, cut_bounds)
     >>> entries.rows().tolist()
@@ -182,6 +182,13 @@ def one_vs_rest_entries(
         for side, towards in np.argwhere(cut_bounds[problem] > -np.inf):
             scores = given if side == towards else noise_scores
             rows = np.flatnonzero((positive_label == side) & (scores < cut_bounds[problem, side, towards]))
-            cell = np.array([4 * problem + 2 * side + towards], dtype=np.int64)
-            found.append(Entries(scores[rows, None], cell, rows + offset, agrees[rows][:, None]))
-    return found
+            found.append((4 * problem + 2 * side + towards, scores[rows], rows + offset, agrees[rows]))
+    if not found:
+        return []
+    # one set of entries, a cell for each, so that the selection's looks work on few arrays
+    cells, scores, rows, agrees = zip(*found, strict=True)
+    sizes = [part.shape[0] for part in rows]
+    cells = np.repeat(np.array(cells, dtype=np.int64), sizes)
+    return [
+        Entries(np.concatenate(scores)[:, None], cells[:, None], np.concatenate(rows), np.concatenate(agrees)[:, None])
+    ]
