@@ -49,11 +49,12 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
     """
     _validation.check_aggregator_axis(axis)
     _validation.check_temperature(temperature)
-    exponents = (1 - scores) / temperature
-    exponents -= exponents.max(axis=1, keepdims=True)
-    weights = np.exp(exponents)
+    weights = (1 - scores) / temperature  # the exponents, then the weights, in place
+    weights -= weights.max(axis=1, keepdims=True)
+    np.exp(weights, out=weights)
     weights /= weights.sum(axis=1, keepdims=True)
-    return (scores * weights).sum(axis=1)
+    weights *= scores
+    return weights.sum(axis=1)
 
 
 #: cleanlab's multi-label scorer aggregates by default, and ranks issues, with this.

@@ -386,3 +386,20 @@ def test_bounds_within_keep_each_cells_lowest_whole_bins_within_its_budget(seed)
         next_bin = keys.key_bits(np.array([column[column >= bounds[cell]].min()]), 0, 16)[0]
         in_next = np.count_nonzero(keys.key_bits(column, 0, 16) <= next_bin)
         assert in_next > budgets[cell]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adjusted_binary_columns_are_the_written_out_formula_to_the_bit(dtype):
+    """Worked in place, they stay the arithmetic written out, in float64 as
+    the thresholds are."""
+    rng = np.random.default_rng(2)
+    pred_probs = rng.random((300, 6)).astype(dtype)
+    thresholds = rng.random((2, 6)) * 0.5 + 0.2
+    negative, positive = onevsrest.binary_columns(pred_probs, thresholds)
+    shift = thresholds.max(axis=0)
+    expected_negative = (1 - pred_probs) - thresholds[0] + shift
+    expected_positive = pred_probs - thresholds[1] + shift
+    total = expected_negative + expected_positive
+    assert negative.dtype == positive.dtype == np.float64
+    np.testing.assert_array_equal(negative, expected_negative / total)
+    np.testing.assert_array_equal(positive, expected_positive / total)

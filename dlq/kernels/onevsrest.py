@@ -152,12 +152,15 @@ def binary_columns(pred_probs: np.ndarray, thresholds: np.ndarray | None = None)
     ([[0.25, 0.5]], [[0.75, 0.5]])
     """
     negative, positive = 1 - pred_probs, pred_probs
-    if thresholds is not None:
+    if thresholds is not None:  # in place once made (float64, as the thresholds), in the order written out
         shift = thresholds.max(axis=0)
-        negative = negative - thresholds[0] + shift
-        positive = positive - thresholds[1] + shift
+        negative = negative - thresholds[0]
+        negative += shift
+        positive = positive - thresholds[1]
+        positive += shift
         total = negative + positive
-        negative, positive = negative / total, positive / total
+        negative /= total
+        positive /= total
     return negative, positive
 
 
