@@ -185,8 +185,9 @@ def _scores_from(
     if method == "self_confidence":
         scores = given
     elif method == "normalized_margin":
-        other = np.where(positive_label, negative, positive)
-        scores = (given - other + 1) / 2
+        scores = given - np.where(positive_label, negative, positive)
+        scores += 1
+        scores /= 2
     else:
         entropy = -(scores_.xlogx(negative) + scores_.xlogx(positive)) / np.log(2)
         scores = scores_.entropy_weighted_score(given, entropy)
@@ -222,7 +223,8 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     scores, agrees, (positive_label, predicted_positive, predicted_prob) = scores_and_agreement(
         labels, pred_probs, method=method
     )
-    cutoff = np.where(predicted_positive, thresholds[1], thresholds[0]) - kernels.FLOATING_POINT_COMPARISON
+    cutoff = np.where(predicted_positive, thresholds[1], thresholds[0])
+    cutoff -= kernels.FLOATING_POINT_COMPARISON
     disagrees = predicted_positive != positive_label
     prune = np.count_nonzero((predicted_prob >= cutoff) & disagrees, axis=0).astype(np.int64)
     return BinaryPass2(scores, agrees, prune)
@@ -259,11 +261,12 @@ def prediction_agrees(
     given side wins argmax once 1e-6 is added to it if it is larger, or equal
     and the lower column (the negative side)."""
     bumped = given + given.dtype.type(kernels.FLOATING_POINT_COMPARISON)
-    return (
-        (predicted_positive == positive_label)
-        | (bumped > predicted_prob)
-        | ((bumped == predicted_prob) & ~positive_label)
-    )
+    agrees = predicted_positive == positive_label
+    agrees |= bumped > predicted_prob
+    ties = bumped == predicted_prob
+    ties &= ~positive_label
+    agrees |= ties
+    return agrees
 
 
 def predicted_neq_given(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
