@@ -287,7 +287,9 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
     span, low = (span, low) if dense else (1 << width, 0)
     blocks = []
     for bits, slots, taken in pieces:
-        bins = bits - low if low else bits
+        bins = bits  # a round's own array: shifted in place
+        if low:
+            bins -= low
         bins += slots * span
         blocks.append(bins if taken is None else _taken(bins, taken))
     if not dense:
