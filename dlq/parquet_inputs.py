@@ -8,7 +8,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from dlq.io import class_lists_to_rows
+from dlq.class_lists import class_lists_to_rows
 
 
 def read_parquet(path: str, *, name: str, num_classes: int | None, class_lists: bool) -> da.Array:

@@ -10,10 +10,10 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq.kernels import exact, keys, lowest, onevsrest, pruning, rowwise, select, sets
+from dlq.kernels import binary_joints, exact, keys, lowest, onevsrest, pruning, rowwise, select, sets, settle
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
-from dlq.kernels.bounds import LEVELS, cut_bounds, level_counts, levels_above, probability_levels
+from dlq.kernels.bounds import LEVELS, bounds_within, cut_bounds, level_counts, levels_above, probability_levels
 from dlq.kernels.checks import InvalidRows
 from dlq.kernels.select import Histogram
 
@@ -100,7 +100,7 @@ def test_merged_keeps_a_stable_sort_prefix_of_each_cell():
     cells = rng.integers(0, 3, 500)
     for k in (0, 1, 37, 499, 500, 800):
         limits = np.array([k, k // 2, 0])[cells]
-        kept = select.Lowest.merged([select.Lowest(cells, scores, indices, agrees, limits)]).ranked()
+        kept = lowest.Lowest.merged([lowest.Lowest(cells, scores, indices, agrees, limits)]).ranked()
         for cell, limit in enumerate((k, k // 2, 0)):
             mine = cells == cell
             order = np.lexsort((indices[mine], scores[mine]))[:limit]
@@ -113,8 +113,8 @@ def test_merged_gathers_equal_the_lowest_of_everything():
     scores = rng.integers(0, 10, (300, 2)).astype(float)
     cut = select.Cut.first(np.array([0, 1]), np.array([40, 7]))
     chunks = [[select.Entries.of_columns(scores[a:b], a)] for a, b in [(0, 100), (100, 250), (250, 300)]]
-    merged = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks]).ranked()
-    whole = select.gather([select.Entries.of_columns(scores, 0)], cut).ranked()
+    merged = lowest.Lowest.merged([settle.gather(chunk, cut) for chunk in chunks]).ranked()
+    whole = settle.gather([select.Entries.of_columns(scores, 0)], cut).ranked()
     assert np.array_equal(merged.indices, whole.indices)
     for cell, k in enumerate((40, 7)):
         expected = np.lexsort((np.arange(300), scores[:, cell]))[:k]
@@ -255,7 +255,7 @@ def test_binary_joints_are_the_two_class_joints_of_each_problem(dtype):
     labels = (rng.random((700, 5)) < 0.3).astype(np.int8)
     pred_probs = (np.round(rng.random((700, 5)) * 8) / 8).astype(dtype)
     thresholds = np.round(rng.random((2, 5)) * 8) / 8
-    joints = onevsrest.confident_joint_counts(labels, pred_probs, thresholds)
+    joints = binary_joints.confident_joint_counts(labels, pred_probs, thresholds)
     for problem in range(5):
         two_probs = np.column_stack(onevsrest.binary_columns(pred_probs[:, problem]))
         expected = kernels.confident_joint_counts(
@@ -374,7 +374,7 @@ def test_bounds_within_keep_each_cells_lowest_whole_bins_within_its_budget(seed)
     chunk = [select.Entries.of_columns(scores, 0)]
     first = select.first_histogram(chunk, np.arange(4))
     budgets = rng.integers(0, 450, 4)
-    bounds = select.bounds_within(first, budgets, np.float64)
+    bounds = bounds_within(first, budgets, np.float64)
     for cell in range(4):
         column = scores[:, cell]
         kept = np.count_nonzero(column < bounds[cell])

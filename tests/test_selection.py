@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dlq.kernels import select, settle
+from dlq.kernels import lowest, select, settle
 from dlq.kernels.keys import order_keys
 
 
@@ -31,12 +31,12 @@ def select_in_chunks(
         cut = cut.narrowed(select.Histogram.summed([select.histogram(chunk, cut) for chunk in chunks]))
     if settled_by_split:
         parts = [settle.split(chunk, cut, issues_only=False) for chunk in chunks]
-        below = select.Lowest.merged([part.below for part in parts])
-        found = settle.selected(cut, below, select.Lowest.merged([part.gathered for part in parts]), False)
+        below = lowest.Lowest.merged([part.below for part in parts])
+        found = settle.selected(cut, below, lowest.Lowest.merged([part.gathered for part in parts]), False)
         return [np.sort(rows) for rows in found.per_cell(cells)]
-    gathered = select.Lowest.merged([select.gather(chunk, cut) for chunk in chunks])
+    gathered = lowest.Lowest.merged([settle.gather(chunk, cut) for chunk in chunks])
     cutoffs = settle.Cutoffs.of(cut, gathered)
-    chosen = select.Lowest.merged([settle.chosen(chunk, cutoffs, False) for chunk in chunks])
+    chosen = lowest.Lowest.merged([settle.chosen(chunk, cutoffs, False) for chunk in chunks])
     return [np.sort(rows) for rows in chosen.per_cell(cells)]
 
 

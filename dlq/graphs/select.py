@@ -22,8 +22,8 @@ from dlq.graphs.blocks import per_chunk, per_chunk_and_record, per_record, step,
 from dlq.graphs.inprocess import is_lazy
 from dlq.graphs.sources import Rereading, reread, rows_source
 from dlq.kernels.lowest import Entries, Lowest
-from dlq.kernels.select import ROUNDS, Cut, Histogram, gather, histogram
-from dlq.kernels.settle import Cutoffs, selected, split
+from dlq.kernels.select import ROUNDS, Cut, Histogram, histogram
+from dlq.kernels.settle import Cutoffs, gather, selected, split
 
 #: ``over(function, args)``: the records ``function(entries, *args)`` of every chunk.
 EntriesMap = Callable[[Callable[..., Any], tuple], da.Array]
@@ -74,6 +74,7 @@ def computed(
 class _FirstLook(NamedTuple):
     histogram: Histogram
     entries: list[Entries] | None
+    kept_below: np.ndarray | None = None  # all the entries made are kept
 
 
 def _first_look(
@@ -90,13 +91,13 @@ def _first_look(
 
 
 def _kept_for(first: Any, function_args: tuple) -> bool:
-    """Whether the first look kept what ``function(entries, cut, ...)``
-    needs: all it made, or all below its ``kept_below``, where the cut
-    needs no entry at or above that."""
+    """Whether the first look (a :class:`_FirstLook`, or a record with the
+    same ``entries`` and ``kept_below``) kept what ``function(entries, cut,
+    ...)`` needs: all it made, or all below its ``kept_below``, where the
+    cut needs no entry at or above that."""
     if first.entries is None:
         return False
-    bounds = getattr(first, "kept_below", None)
-    return bounds is None or function_args[0].within(bounds, first.entries[0].scores.dtype)
+    return first.kept_below is None or function_args[0].within(first.kept_below, first.entries[0].scores.dtype)
 
 
 def _kept_or_made(first: Any, *made: Any) -> Any:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlq.kernels.keys import KEY_BITS, round_bits, smallest_with_key
 from dlq.kernels.select import Histogram
 
 #: Levels of the scores, highest first: 1, 1/2, ..., 2**-15, 0, -2**-15, ..., -1/2.
@@ -132,6 +133,36 @@ def entries_below_bounds(cells: np.ndarray, counted: Histogram) -> float:
     wanted = np.asarray(cells).reshape(-1)
     found, _, below = _deepest_levels(wanted, counted)
     return float(below.sum()) if found.shape[0] == np.count_nonzero(wanted > 0) else np.inf
+
+
+def bounds_within(first: Histogram, budgets: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """For the first round's histogram of cells 0..C-1 (:func:`first_histogram`),
+    each cell's score below which lie its lowest bins, as many as hold at
+    most ``budgets[c]`` entries together: -inf where its first bin holds
+    more, inf where all its bins fit.
+
+    Examples
+    --------
+    >>> from dlq.kernels.lowest import Entries
+    >>> from dlq.kernels.select import first_histogram
+    >>> counted = first_histogram([Entries.of_column(np.array([0.1, 0.2, 0.2, 0.7]), 0)], np.array([0]))
+    >>> [bounds_within(counted, np.array([budget]), np.float64)[0].item() for budget in (0, 1, 3, 4)]
+    [-inf, 0.1015625, 0.203125, inf]
+    """
+    n_cells = budgets.shape[0]
+    width = round_bits(0, n_cells)
+    cells, bins = np.divmod(first.bins, 1 << width)
+    cumulative = np.cumsum(first.counts)
+    starts = np.searchsorted(cells, np.arange(n_cells))
+    before = np.concatenate([[0], cumulative])[starts]
+    # each cell's bins in order: those within its budget are a prefix
+    n_within = np.bincount(cells[cumulative - before[cells] <= budgets[cells]], minlength=n_cells)
+    every = n_within == np.bincount(cells, minlength=n_cells)
+    bounds = np.where(every, np.inf, -np.inf)
+    some = np.flatnonzero((n_within > 0) & ~every)
+    last_bins = bins[starts[some] + n_within[some] - 1].astype(np.uint64)
+    bounds[some] = smallest_with_key((last_bins + np.uint64(1)) << np.uint64(KEY_BITS - width), dtype)
+    return bounds
 
 
 #: Entries below their bounds are kept in memory between the selection's

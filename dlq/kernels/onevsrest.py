@@ -164,6 +164,41 @@ def binary_columns(pred_probs: np.ndarray, thresholds: np.ndarray | None = None)
     return negative, positive
 
 
+class Sides(NamedTuple):
+    """The two sides of every binary problem of some rows, each (n, K): the
+    labels as bools, ``1 - p`` and ``p`` (adjusted, if by thresholds), and
+    the given side's probability."""
+
+    positive_label: np.ndarray
+    negative: np.ndarray
+    positive: np.ndarray
+    given: np.ndarray
+
+    @classmethod
+    def of(cls, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None = None) -> Sides:
+        """The sides of ``labels`` (n, K) and ``pred_probs`` (n, K), adjusted
+        by the (2, K) ``thresholds`` if given (:func:`binary_columns`).
+
+        Examples
+        --------
+        >>> Sides.of(np.array([[1, 0]]), np.array([[0.75, 0.25]])).given.tolist()
+        [[0.75, 0.75]]
+        """
+        positive_label = labels.astype(bool)
+        negative, positive = binary_columns(pred_probs, thresholds)
+        return cls(positive_label, negative, positive, np.where(positive_label, positive, negative))
+
+    def margins(self) -> np.ndarray:
+        """The given side's probability less the other side's."""
+        return self.given - np.where(self.positive_label, self.negative, self.positive)
+
+    def agrees(self) -> np.ndarray:
+        """:func:`prediction_agrees` of every entry."""
+        return prediction_agrees(
+            self.positive_label, self.given, self.positive > self.negative, np.maximum(self.positive, self.negative)
+        )
+
+
 def per_class_scores(
     labels: np.ndarray, pred_probs: np.ndarray, *, method: str, thresholds: np.ndarray | None = None
 ) -> np.ndarray:
@@ -174,23 +209,19 @@ def per_class_scores(
     >>> per_class_scores(np.array([[0, 1, 0]]), np.array([[0.1, 0.9, 0.1]]), method="self_confidence").round(3).tolist()
     [[0.9, 0.9, 0.9]]
     """
-    positive_label = labels.astype(bool)
-    negative, positive = binary_columns(pred_probs, thresholds)
-    return _scores_from(np.where(positive_label, positive, negative), negative, positive, positive_label, method)
+    return _scores_from(Sides.of(labels, pred_probs, thresholds), method)
 
 
-def _scores_from(
-    given: np.ndarray, negative: np.ndarray, positive: np.ndarray, positive_label: np.ndarray, method: str
-) -> np.ndarray:
+def _scores_from(sides: Sides, method: str) -> np.ndarray:
     if method == "self_confidence":
-        scores = given
+        scores = sides.given
     elif method == "normalized_margin":
-        scores = given - np.where(positive_label, negative, positive)
+        scores = sides.margins()
         scores += 1
         scores /= 2
     else:
-        entropy = -(scores_.xlogx(negative) + scores_.xlogx(positive)) / np.log(2)
-        scores = scores_.entropy_weighted_score(given, entropy)
+        entropy = -(scores_.xlogx(sides.negative) + scores_.xlogx(sides.positive)) / np.log(2)
+        scores = scores_.entropy_weighted_score(sides.given, entropy)
     return np.asarray(scores, dtype=np.float64)
 
 
@@ -244,14 +275,11 @@ def scores_and_agreement(
     >>> scores[:, 0].round(3).tolist(), agrees[:, 0].tolist()
     ([0.1, 0.8], [False, True])
     """
-    positive_label = labels.astype(bool)
-    negative, positive = binary_columns(pred_probs)
-    predicted_positive = positive > negative  # argmax of (1 - p, p); ties go to the negative side
-    predicted_prob = np.maximum(positive, negative)
-    given = np.where(positive_label, positive, negative)
-    agrees = prediction_agrees(positive_label, given, predicted_positive, predicted_prob)
-    scores = _scores_from(given, negative, positive, positive_label, method)
-    return scores, agrees, (positive_label, predicted_positive, predicted_prob)
+    sides = Sides.of(labels, pred_probs)
+    predicted_positive = sides.positive > sides.negative  # argmax of (1 - p, p); ties go to the negative side
+    predicted_prob = np.maximum(sides.positive, sides.negative)
+    agrees = prediction_agrees(sides.positive_label, sides.given, predicted_positive, predicted_prob)
+    return _scores_from(sides, method), agrees, (sides.positive_label, predicted_positive, predicted_prob)
 
 
 def prediction_agrees(
@@ -291,115 +319,7 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
     >>> mispredicted(np.array([[1, 0]]), np.array([[0.2, 0.4]])).tolist()
     [[True, False]]
     """
-    positive_label = labels.astype(bool)
-    negative, positive = binary_columns(pred_probs)
-    given = np.where(positive_label, positive, negative)
-    return ~prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
-
-
-class Sides(NamedTuple):
-    """The two sides of every binary problem of some rows, each (n, K): the
-    labels as bools, ``1 - p`` and ``p``, and the given side's probability."""
-
-    positive_label: np.ndarray
-    negative: np.ndarray
-    positive: np.ndarray
-    given: np.ndarray
-
-    @classmethod
-    def of(cls, labels: np.ndarray, pred_probs: np.ndarray) -> Sides:
-        """The sides of ``labels`` (n, K) and ``pred_probs`` (n, K), unadjusted.
-
-        Examples
-        --------
-        >>> Sides.of(np.array([[1, 0]]), np.array([[0.75, 0.25]])).given.tolist()
-        [[0.75, 0.75]]
-        """
-        positive_label = labels.astype(bool)
-        negative, positive = binary_columns(pred_probs)
-        return cls(positive_label, negative, positive, np.where(positive_label, positive, negative))
-
-
-def _confident_guesses(
-    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, sides: Sides | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each binary problem's confident guess (True for the positive side),
-    whether it has one, and whether it is off the diagonal with a prediction
-    that disagrees with the label, each (n, K); ``sides`` are :meth:`Sides.of`
-    the rows, when at hand."""
-    positive_label, negative, positive, given = sides or Sides.of(labels, pred_probs)
-    confident_negative = negative >= thresholds[0] - kernels.FLOATING_POINT_COMPARISON
-    confident_positive = positive >= thresholds[1] - kernels.FLOATING_POINT_COMPARISON
-    guess = np.where(confident_negative & confident_positive, positive > negative, confident_positive)
-    counted = confident_negative | confident_positive
-    agrees = prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
-    return guess, counted, counted & (guess != positive_label) & ~agrees
-
-
-def off_joint_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Whether each binary problem is counted off its confident joint's
-    diagonal (confident in a side that is not its label), shape (n, K).
-
-    Examples
-    --------
-    >>> off_joint_diagonal(np.array([[1, 0]]), np.array([[0.45, 0.4]]), np.full((2, 2), 0.5)).tolist()
-    [[True, False]]
-    """
-    guess, counted, _ = _confident_guesses(labels, pred_probs, thresholds)
-    return counted & (guess != labels.astype(bool))
-
-
-def off_diagonal(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Whether each binary problem is off its confident joint's diagonal and
-    its prediction disagrees with its label: cleanlab's ``confident_learning``
-    filter, shape (n, K).
-
-    Examples
-    --------
-    >>> off_diagonal(np.array([[1, 0]]), np.array([[0.2, 0.4]]), np.full((2, 2), 0.5)).tolist()
-    [[True, False]]
-    """
-    return _confident_guesses(labels, pred_probs, thresholds)[2]
-
-
-def confident_joint_counts(
-    labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, sides: Sides | None = None
-) -> np.ndarray:
-    """Per-chunk counts of the K binary confident joints, shape (K, 3, 2), each
-    laid out as :func:`dlq.kernels.multiclass.confident_joint_counts` lays out a two-class
-    joint: entry (k, y, g) counts the rows with ``y_k = y`` confidently
-    predicted ``g`` in problem k (a side is confident when its probability,
-    ``1 - p_k`` or ``p_k``, reaches its threshold less 1e-6; when both are,
-    the larger, the negative side on a tie; rows confident in neither are not
-    counted); entry (k, 2, y) counts those of them off the diagonal whose
-    prediction disagrees with their label. ``sides`` are :meth:`Sides.of`
-    the rows, when at hand.
-
-    Examples
-    --------
-    >>> labels, pred_probs = np.array([[1], [0], [0]]), np.array([[0.9], [0.8], [0.1]])
-    >>> confident_joint_counts(labels, pred_probs, np.array([[0.5], [0.5]]))[0].tolist()
-    [[1, 1], [0, 1], [1, 0]]
-    """
-    sides = sides or Sides.of(labels, pred_probs)
-    guess, counted, issues = _confident_guesses(labels, pred_probs, thresholds, sides)
-    positive_label = sides.positive_label
-    counted_positive = counted & positive_label
-    guessed_positive = counted & guess
-    both = counted_positive & guess
-    # column counts of a few (n, K) masks; each cell follows by inclusion and exclusion
-    n_counted, n_labelled, n_guessed, n_both, n_issues, n_positive_issues = (
-        np.count_nonzero(mask, axis=0).astype(np.int64)
-        for mask in (counted, counted_positive, guessed_positive, both, issues, issues & positive_label)
-    )
-    joint = np.empty((pred_probs.shape[1], 3, 2), np.int64)
-    joint[:, 0, 0] = n_counted - n_labelled - n_guessed + n_both
-    joint[:, 0, 1] = n_guessed - n_both
-    joint[:, 1, 0] = n_labelled - n_both
-    joint[:, 1, 1] = n_both
-    joint[:, 2, 0] = n_issues - n_positive_issues
-    joint[:, 2, 1] = n_positive_issues
-    return joint
+    return ~Sides.of(labels, pred_probs).agrees()
 
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:

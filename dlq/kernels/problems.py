@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dlq.kernels import multiclass, onevsrest, pruning, subblocks
+from dlq.kernels import binary_joints, multiclass, onevsrest, pruning, subblocks
 from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
 from dlq.kernels.columns import Columns
@@ -223,15 +223,15 @@ class OneVsRest:
         return np.dtype(np.float64)
 
     def joint_counts(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-        return onevsrest.confident_joint_counts(labels, pred_probs, thresholds)
+        return binary_joints.confident_joint_counts(labels, pred_probs, thresholds)
 
     def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
         if thresholds is None:
             return onevsrest.mispredicted(labels, pred_probs)
-        return onevsrest.off_diagonal(labels, pred_probs, thresholds)
+        return binary_joints.off_diagonal(labels, pred_probs, thresholds)
 
     def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-        return onevsrest.off_joint_diagonal(labels, pred_probs, thresholds)
+        return binary_joints.off_joint_diagonal(labels, pred_probs, thresholds)
 
     def predicted_neq_given(self, labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
         return onevsrest.predicted_neq_given(labels, pred_probs)
@@ -244,7 +244,7 @@ class OneVsRest:
         for rows in subblocks.sub_blocks(*pred_probs.shape):
             y, p = labels[rows], pred_probs[rows]
             sides = onevsrest.Sides.of(y, p)
-            joints.append(onevsrest.confident_joint_counts(y, p, thresholds, sides))
+            joints.append(binary_joints.confident_joint_counts(y, p, thresholds, sides))
             levels.append(pruning.one_vs_rest_levels(y, p, sides))
         return np.sum(joints, axis=0), Histogram.summed(levels)
 

@@ -136,8 +136,8 @@ def one_vs_rest_levels(labels: np.ndarray, pred_probs: np.ndarray, sides: onevsr
     ([0, 0, 1, 6, 7, 7], [1, 1, 1, 1, 1, 1])
     """
     num_classes = pred_probs.shape[1]
-    positive_label, negative, positive, given = sides or onevsrest.Sides.of(labels, pred_probs)
-    margins = given - np.where(positive_label, negative, positive)
+    sides = sides or onevsrest.Sides.of(labels, pred_probs)
+    positive_label, given, margins = sides.positive_label, sides.given, sides.margins()
     rows, problems = np.nonzero(margins < 0)  # off the diagonal: the few entries whose other side wins
     side = positive_label[rows, problems]
     off_diagonal = level_counts(4 * problems + 1 + side, margins[rows, problems], 4 * num_classes)
@@ -170,15 +170,12 @@ def one_vs_rest_entries(
     [10]
     """
     # one contiguous row per problem, worked on a problem at a time (its temporaries stay in cache)
-    positive_labels = np.ascontiguousarray(labels.T).astype(bool)
+    positive_labels = np.ascontiguousarray(labels.T)
     problem_probs = np.ascontiguousarray(pred_probs.T)
     found = []
     for problem in np.flatnonzero((cut_bounds > -np.inf).any(axis=(1, 2))):
-        positive_label = positive_labels[problem]
-        negative, positive = onevsrest.binary_columns(problem_probs[problem])
-        given = np.where(positive_label, positive, negative)
-        noise_scores = given - np.where(positive_label, negative, positive)
-        agrees = onevsrest.prediction_agrees(positive_label, given, positive > negative, np.maximum(positive, negative))
+        sides = onevsrest.Sides.of(positive_labels[problem], problem_probs[problem])
+        positive_label, given, noise_scores, agrees = sides.positive_label, sides.given, sides.margins(), sides.agrees()
         for side, towards in np.argwhere(cut_bounds[problem] > -np.inf):
             scores = given if side == towards else noise_scores
             rows = np.flatnonzero((positive_label == side) & (scores < cut_bounds[problem, side, towards]))

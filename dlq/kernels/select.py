@@ -23,12 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
 from dlq.kernels.keys import KEY_BITS, key_bits, round_bits, smallest_with_key
-from dlq.kernels.lowest import Entries, Lowest, lowest_positions, no_entries
+from dlq.kernels.lowest import Entries
 
 #: Histogram rounds before the remaining entries are gathered, when the
 #: entries are held in memory.
@@ -271,7 +270,7 @@ def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
         if not entries.scores.size:
             continue
         if cut.bits:
-            rows, columns, slots = _in_bins(entries, cut)
+            rows, columns, slots = in_bins(entries, cut)
             pieces.append((key_bits(entries.scores[rows, columns], cut.bits, width), slots, None))
         else:  # every entry of the undecided cells, in the scores' shape
             slots, active = cut.slots(entries)
@@ -309,7 +308,7 @@ def appended(values: np.ndarray, last: float) -> np.ndarray:
     return out
 
 
-def _in_bins(entries: Entries, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def in_bins(entries: Entries, cut: Cut) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, columns, slots) of the entries in the bin of their cell, an
     undecided one of ``cut`` (which has taken a round): first the few whose
     score is below the bin's end, then those of them at or above its start."""
@@ -328,98 +327,6 @@ def _taken(values: np.ndarray, taken: np.ndarray) -> np.ndarray:
     if taken.all():
         return np.ascontiguousarray(values).reshape(-1)
     return values[taken]
-
-
-def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
-    """Each undecided cell's lowest ``rank + 1`` entries among those matching its prefix.
-
-    Examples
-    --------
-    >>> cut = Cut.first(np.array([0]), np.array([2]))
-    >>> gather([Entries.of_column(np.array([0.3, 0.1, 0.2]), 10)], cut).ranked().indices.tolist()
-    [11, 12]
-    """
-    parts = [no_entries()]
-    for entries in chunk:
-        slots, active = cut.slots(entries)
-        if not active.any():
-            continue
-        if not cut.bits and np.ndim(entries.cells) == 1:  # no prefix: each column's lowest, on contiguous columns
-            columns = np.flatnonzero(active)
-            parts.extend(
-                _lowest_of_each_column(entries, columns, cut.cells[slots[columns]], cut.rank[slots[columns]] + 1)
-            )
-            continue
-        if cut.bits:
-            rows, columns, slots = _in_bins(entries, cut)
-            parts.append(_flat_at(entries, rows, columns, cut.rank[slots] + 1))
-        else:
-            parts.append(flat(entries, np.broadcast_to(active, entries.scores.shape), cut.rank[slots] + 1))
-    return Lowest.merged(parts)
-
-
-def flat(entries: Entries, taken: np.ndarray, limits: Any) -> Lowest:
-    """The entries where ``taken`` (the shape of their scores), in flat form,
-    with ``limits`` (one, or one per cell of ``entries.cells``)."""
-    rows, columns = np.divmod(np.flatnonzero(taken), taken.shape[1]) if taken.ndim == 2 else np.nonzero(taken)
-    return _flat_at(entries, rows, columns, np.broadcast_to(limits, entries.scores.shape)[rows, columns])
-
-
-def _flat_at(entries: Entries, rows: np.ndarray, columns: np.ndarray, limits: Any) -> Lowest:
-    """The entries at ``(rows, columns)``, in flat form, with ``limits``."""
-    shape = entries.scores.shape
-    return Lowest(
-        np.broadcast_to(entries.cells, shape)[rows, columns],
-        entries.scores[rows, columns],
-        entries.rows()[rows],
-        np.broadcast_to(entries.agrees, shape)[rows, columns],
-        np.broadcast_to(limits, rows.shape),
-    )
-
-
-def _lowest_of_each_column(
-    entries: Entries, columns: np.ndarray, cells: np.ndarray, counts: np.ndarray
-) -> list[Lowest]:
-    scores = np.ascontiguousarray(entries.scores[:, columns].T)
-    agrees = np.ascontiguousarray(np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns].T)
-    rows = entries.rows()
-    found = []
-    for j in range(columns.shape[0]):
-        count = int(counts[j])
-        chosen = lowest_positions(scores[j], rows, count) if count < rows.shape[0] else np.arange(rows.shape[0])
-        size = chosen.shape[0]
-        found.append(
-            Lowest(np.full(size, cells[j]), scores[j, chosen], rows[chosen], agrees[j, chosen], np.full(size, count))
-        )
-    return found
-
-
-def bounds_within(first: Histogram, budgets: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """For the first round's histogram of cells 0..C-1 (:func:`first_histogram`),
-    each cell's score below which lie its lowest bins, as many as hold at
-    most ``budgets[c]`` entries together: -inf where its first bin holds
-    more, inf where all its bins fit.
-
-    Examples
-    --------
-    >>> counted = first_histogram([Entries.of_column(np.array([0.1, 0.2, 0.2, 0.7]), 0)], np.array([0]))
-    >>> [bounds_within(counted, np.array([budget]), np.float64)[0].item() for budget in (0, 1, 3, 4)]
-    [-inf, 0.1015625, 0.203125, inf]
-    """
-    n_cells = budgets.shape[0]
-    width = round_bits(0, n_cells)
-    cells, bins = np.divmod(first.bins, 1 << width)
-    cumulative = np.cumsum(first.counts)
-    starts = np.searchsorted(cells, np.arange(n_cells))
-    before = np.concatenate([[0], cumulative])[starts]
-    # each cell's bins in order: those within its budget are a prefix
-    n_within = np.bincount(cells[cumulative - before[cells] <= budgets[cells]], minlength=n_cells)
-    every = n_within == np.bincount(cells, minlength=n_cells)
-    bounds = np.where(every, np.inf, -np.inf)
-    some = np.flatnonzero((n_within > 0) & ~every)
-    last_bins = bins[starts[some] + n_within[some] - 1].astype(np.uint64)
-    bounds[some] = smallest_with_key((last_bins + np.uint64(1)) << np.uint64(KEY_BITS - width), dtype)
-    return bounds
 
 
 def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> Histogram:

@@ -1,5 +1,5 @@
-"""Settling a selection: each cell's cut-off from the entries gathered in
-its bin (:class:`Cutoffs`), and the entries at or below it, in a last look
+"""Settling a selection: the entries in each cell's bin, gathered
+(:func:`gather`), each cell's cut-off from them (:class:`Cutoffs`), and the entries at or below it, in a last look
 (:func:`chosen`) or in the same look that gathers (:func:`split`, then
 :func:`selected`)."""
 
@@ -7,12 +7,76 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, no_entries
-from dlq.kernels.select import Cut, appended, flat, gather
+from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, no_entries
+from dlq.kernels.select import Cut, appended, in_bins
+
+
+def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
+    """Each undecided cell's lowest ``rank + 1`` entries among those matching its prefix.
+
+    Examples
+    --------
+    >>> cut = Cut.first(np.array([0]), np.array([2]))
+    >>> gather([Entries.of_column(np.array([0.3, 0.1, 0.2]), 10)], cut).ranked().indices.tolist()
+    [11, 12]
+    """
+    parts = [no_entries()]
+    for entries in chunk:
+        slots, active = cut.slots(entries)
+        if not active.any():
+            continue
+        if not cut.bits and np.ndim(entries.cells) == 1:  # no prefix: each column's lowest, on contiguous columns
+            columns = np.flatnonzero(active)
+            parts.extend(
+                _lowest_of_each_column(entries, columns, cut.cells[slots[columns]], cut.rank[slots[columns]] + 1)
+            )
+            continue
+        if cut.bits:
+            rows, columns, slots = in_bins(entries, cut)
+            parts.append(_flat_at(entries, rows, columns, cut.rank[slots] + 1))
+        else:
+            parts.append(flat(entries, np.broadcast_to(active, entries.scores.shape), cut.rank[slots] + 1))
+    return Lowest.merged(parts)
+
+
+def flat(entries: Entries, taken: np.ndarray, limits: Any) -> Lowest:
+    """The entries where ``taken`` (the shape of their scores), in flat form,
+    with ``limits`` (one, or one per cell of ``entries.cells``)."""
+    rows, columns = np.divmod(np.flatnonzero(taken), taken.shape[1]) if taken.ndim == 2 else np.nonzero(taken)
+    return _flat_at(entries, rows, columns, np.broadcast_to(limits, entries.scores.shape)[rows, columns])
+
+
+def _flat_at(entries: Entries, rows: np.ndarray, columns: np.ndarray, limits: Any) -> Lowest:
+    """The entries at ``(rows, columns)``, in flat form, with ``limits``."""
+    shape = entries.scores.shape
+    return Lowest(
+        np.broadcast_to(entries.cells, shape)[rows, columns],
+        entries.scores[rows, columns],
+        entries.rows()[rows],
+        np.broadcast_to(entries.agrees, shape)[rows, columns],
+        np.broadcast_to(limits, rows.shape),
+    )
+
+
+def _lowest_of_each_column(
+    entries: Entries, columns: np.ndarray, cells: np.ndarray, counts: np.ndarray
+) -> list[Lowest]:
+    scores = np.ascontiguousarray(entries.scores[:, columns].T)
+    agrees = np.ascontiguousarray(np.broadcast_to(entries.agrees, entries.scores.shape)[:, columns].T)
+    rows = entries.rows()
+    found = []
+    for j in range(columns.shape[0]):
+        count = int(counts[j])
+        chosen = lowest_positions(scores[j], rows, count) if count < rows.shape[0] else np.arange(rows.shape[0])
+        size = chosen.shape[0]
+        found.append(
+            Lowest(np.full(size, cells[j]), scores[j, chosen], rows[chosen], agrees[j, chosen], np.full(size, count))
+        )
+    return found
 
 
 @dataclass(frozen=True)

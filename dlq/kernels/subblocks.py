@@ -9,9 +9,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlq.kernels.bounds import bounds_within
 from dlq.kernels.lowest import Entries
 from dlq.kernels.onevsrest import binary_pass2, per_class_scores, scores_and_agreement
-from dlq.kernels.select import Histogram, bounds_within, first_histogram
+from dlq.kernels.select import Histogram, first_histogram
 
 #: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
 #: so that the temporaries of the one-vs-rest arithmetic stay in cache.
@@ -85,9 +86,10 @@ def batched_pass(
     selection's first histogram of each class's scores under ``method``
     (the entries of :func:`ranking_entries`), and the ranking scores
     (``rank_method`` adjusted by ``rank_thresholds`` and aggregated by
-    ``rank_aggregate``) when ``rank_method`` is given. The entries scoring
-    below :data:`KEEP_BELOW` are kept (rows from ``offset``) when few
-    against the chunk's issues of each class, :data:`KEPT_PER_ISSUE`.
+    ``rank_aggregate``) when ``rank_method`` is given. Each class's lowest
+    entries (rows from ``offset``) are kept in whole bins of that histogram,
+    up to :data:`KEPT_PER_ISSUE` times the chunk's issues of the class
+    (:func:`~dlq.kernels.bounds.bounds_within`).
 
     Examples
     --------
@@ -109,7 +111,7 @@ def batched_pass(
         parts.append(BatchedPass(found.prune, rank_scores))
     prune = np.sum([part.prune for part in parts], axis=0)
     histogram = first_histogram(entries, np.arange(pred_probs.shape[1]))  # counted once for the chunk
-    kept_below = bounds_within(histogram, KEPT_PER_ISSUE * prune, np.dtype(np.float64))
+    kept_below = bounds_within(histogram, KEPT_PER_ISSUE * prune, entries[0].scores.dtype)
     return BatchedPass(
         prune=prune,
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
