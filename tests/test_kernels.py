@@ -28,19 +28,22 @@ def test_limbs_hold_values_to_2_pow_minus_52():
     on_grid = np.round(values * 2.0**52) / 2.0**52  # multiples of 2**-52 are held exactly
     grid_limbs = np.stack(list(exact.limb_levels(on_grid)), axis=1).astype(np.int64)
     assert all(exact.to_fraction(row) == Fraction(float(v)) for v, row in zip(on_grid, grid_limbs, strict=True))
-    sums = exact.column_sums_by_mask(np.stack([on_grid, on_grid[::-1]], axis=1), np.ones((len(values), 2), bool))
+    both_ways = np.stack([on_grid, on_grid[::-1]], axis=1)
+    sums, counts = exact.column_sums_by_mask(both_ways, np.ones((len(values), 2), bool))
     assert exact.to_fraction(sums[1, 0]) == exact.to_fraction(sums[1, 1]) == sum(Fraction(float(v)) for v in on_grid)
     assert not sums[0].any()
+    assert counts.tolist() == [[0, 0], [len(values), len(values)]]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_column_sums_by_mask_are_the_exact_sums_of_the_cut_values(dtype):
     rng = np.random.default_rng(4)
-    values = rng.random((3000, 3)).astype(dtype)  # more rows than one integer sum takes
+    values = rng.random((3000, 3)).astype(dtype)
     values[:5] = [[0.0, 1.0, np.nextafter(dtype(1), dtype(0))]] * 5
     mask = rng.random(values.shape) < 0.3
-    sums = exact.column_sums_by_mask(values, mask)
+    sums, counts = exact.column_sums_by_mask(values, mask)
     for side, selected in enumerate((~mask, mask)):
+        assert counts[side].tolist() == selected.sum(axis=0).tolist()
         for column in range(3):
             cut = [int(Fraction(float(v)) * 2**52) for v in values[selected[:, column], column]]
             assert exact.to_fraction(sums[side, column]) == Fraction(sum(cut), 2**52)
@@ -403,3 +406,22 @@ def test_adjusted_binary_columns_are_the_written_out_formula_to_the_bit(dtype):
     assert negative.dtype == positive.dtype == np.float64
     np.testing.assert_array_equal(negative, expected_negative / total)
     np.testing.assert_array_equal(positive, expected_positive / total)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_sides_and_margins_are_the_chosen_sides_bit_for_bit(dtype):
+    rng = np.random.default_rng(8)
+    pred_probs = (np.round(rng.random((2000, 6)) * 8) / 8).astype(dtype)  # ties between the sides at 0.5
+    pred_probs[:3] = [0.0, 1.0, 0.5, 0.0, 1.0, 0.5]
+    labels = rng.random(pred_probs.shape) < 0.4
+    thresholds = np.round(np.stack([rng.random(6), rng.random(6)]) * 4) / 4
+    for adjust in (None, thresholds):
+        negative, positive = onevsrest.binary_columns(pred_probs, adjust)
+        given = np.where(labels, positive, negative)
+        margins = given - np.where(labels, negative, positive)
+        sides = onevsrest.Sides.of(labels, pred_probs, adjust)
+        assert sides.given.dtype == given.dtype and sides.given.tobytes() == given.tobytes()
+        assert sides.margins().tobytes() == margins.tobytes()  # a tie's margin is +0.0, as a difference
+        normalized = onevsrest.per_class_scores(labels, pred_probs, method="normalized_margin", thresholds=adjust)
+        assert normalized.tobytes() == np.asarray((margins + 1) / 2, np.float64).tobytes()
+    assert onevsrest.given_side(labels, pred_probs).tobytes() == np.where(labels, pred_probs, 1 - pred_probs).tobytes()

@@ -20,10 +20,6 @@ LIMBS = 2
 # Limb sums are added in float64, exactly while the total stays below 2**53;
 # each limb is at most 2**26, so at most 2**26 rows at a time.
 _ROWS_PER_STEP = 2**26
-# Integer counts of 2**-52 of values in [0, 1] sum in int64 without overflow
-# over 2**10 rows (at most 2**62).
-_ROWS_PER_INTEGER_SUM = 2**10
-_LOW_LIMB = 2**LIMB_BITS - 1
 
 
 def limb_levels(values: np.ndarray) -> Iterator[np.ndarray]:
@@ -60,30 +56,35 @@ def sums_by_group(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.n
     return out
 
 
-def column_sums_by_mask(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def column_sums_by_mask(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Limb sums of each column of ``values`` (N, K) over the rows where
-    ``mask`` (N, K) is False and where it is True, shape (2, K, 2).
+    ``mask`` (N, K) is False and where it is True, shape (2, K, 2), and the
+    number of those rows, (2, K).
 
-    Each value is cut to an integer count of 2**-52 (as :func:`limb_levels`
-    cuts it) and summed in int64 over :data:`_ROWS_PER_INTEGER_SUM` rows at a
-    time, exactly, before the sum is split into its two limbs.
+    The limbs (:func:`limb_levels`) are integers below 2**26 held as
+    floats, so every partial sum of up to 2**26 rows is an integer below
+    2**53: exact in float64 whatever the order. That lets the masked sums
+    be products with the mask (``einsum``), a few long numpy calls instead
+    of many short ones (which two threads would take turns on).
 
     Examples
     --------
-    >>> sums = column_sums_by_mask(np.array([[0.25], [0.75], [0.5]]), np.array([[True], [True], [False]]))
-    >>> means(sums.reshape(2, 2), np.array([1, 2]), absent=9.0)
+    >>> sums, counts = column_sums_by_mask(np.array([[0.25], [0.75], [0.5]]), np.array([[True], [True], [False]]))
+    >>> means(sums.reshape(2, 2), counts.reshape(2), absent=9.0)
     array([0.5, 0.5])
     """
     out = np.zeros((2, values.shape[1], LIMBS), dtype=np.int64)
-    for start in range(0, values.shape[0], _ROWS_PER_INTEGER_SUM):
-        rows = slice(start, start + _ROWS_PER_INTEGER_SUM)
-        units = np.multiply(values[rows], float(2 ** (LIMB_BITS * LIMBS)), dtype=np.float64).astype(np.int64)
-        total = units.sum(axis=0)
-        positive = np.where(mask[rows], units, 0).sum(axis=0)
-        for side, sums in enumerate((total - positive, positive)):
-            out[side, :, 0] += sums >> LIMB_BITS
-            out[side, :, 1] += sums & _LOW_LIMB
-    return out
+    counts = np.zeros((2, values.shape[1]), dtype=np.int64)
+    for start in range(0, values.shape[0], _ROWS_PER_STEP):
+        rows = slice(start, start + _ROWS_PER_STEP)
+        weights = mask[rows].astype(np.float64)
+        positive = weights.sum(axis=0).astype(np.int64)
+        counts += [weights.shape[0] - positive, positive]
+        for j, level in enumerate(limb_levels(values[rows])):
+            masked = np.einsum("ij,ij->j", level, weights)
+            out[1, :, j] += masked.astype(np.int64)
+            out[0, :, j] += (level.sum(axis=0) - masked).astype(np.int64)
+    return out, counts
 
 
 def to_fraction(limb_sum: np.ndarray) -> Fraction:

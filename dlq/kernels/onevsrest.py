@@ -78,7 +78,7 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
     # a block of rows at a time, so that its checks, counts and sums read it from cache
     n_rows, num_classes = pred_probs.shape
     limb_sums = np.zeros((2, num_classes, exact.LIMBS), np.int64)
-    n_positive = np.zeros(num_classes, np.int64)
+    counts = np.zeros((2, num_classes), np.int64)
     extremes = []
     step = block_rows(pred_probs)
     for start in range(0, n_rows, step):
@@ -86,9 +86,9 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
         extremes.append((values.min(), values.max(), given.min(), given.max()))
         if not 0 <= extremes[-1][0] <= extremes[-1][1] <= 1:  # the scan stops with an error; keep the sums quiet
             values = np.clip(np.where(np.isfinite(values), values, 0.0), 0.0, 1.0)
-        positive = given.astype(bool)
-        n_positive += positive.sum(axis=0)
-        limb_sums += exact.column_sums_by_mask(values, positive)
+        block_sums, block_counts = exact.column_sums_by_mask(values, given.astype(bool))
+        limb_sums += block_sums
+        counts += block_counts
     bounds = None  # in each array's dtype, so that the checks compare as they would the whole chunk's
     if n_rows:
         lows, highs, label_lows, label_highs = zip(*extremes, strict=True)
@@ -100,7 +100,7 @@ def threshold_partials(labels: np.ndarray, pred_probs: np.ndarray, offset: int) 
         )
     return ThresholdPartials(
         limb_sums=limb_sums,
-        counts=np.stack([n_rows - n_positive, n_positive]).astype(np.int64),
+        counts=counts,
         invalid=invalid_rows(labels, pred_probs, offset, bounds),
     )
 
@@ -186,17 +186,69 @@ class Sides(NamedTuple):
         """
         positive_label = labels.astype(bool)
         negative, positive = binary_columns(pred_probs, thresholds)
-        return cls(positive_label, negative, positive, np.where(positive_label, positive, negative))
+        if thresholds is None:
+            given = given_side(positive_label, pred_probs)
+        else:
+            given = np.where(positive_label, positive, negative)
+        return cls(positive_label, negative, positive, given)
 
     def margins(self) -> np.ndarray:
         """The given side's probability less the other side's."""
-        return self.given - np.where(self.positive_label, self.negative, self.positive)
+        margins = _half_margins(self.positive_label, self.negative, self.positive)
+        margins *= 2
+        margins += 0.0  # a tie's -0.0 made +0.0, as a difference of equal sides is
+        return margins
 
     def agrees(self) -> np.ndarray:
         """:func:`prediction_agrees` of every entry."""
         return prediction_agrees(
             self.positive_label, self.given, self.positive > self.negative, np.maximum(self.positive, self.negative)
         )
+
+
+def given_side(positive_label: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """The probability of each entry's given side, ``p`` or ``1 - p``, for
+    ``pred_probs`` in [0, 1] and ``positive_label`` as bools.
+
+    Computed as ``|not_positive - p|``: ``1 - p`` where the negative side is
+    given, ``|-p| = p`` where the positive one is, the same values as
+    choosing between ``p`` and ``1 - p`` in a third of the time (``-0.0``
+    comes out as ``0.0``).
+
+    Examples
+    --------
+    >>> given_side(np.array([[True, False]]), np.array([[0.75, 0.75]])).tolist()
+    [[0.75, 0.25]]
+    """
+    given = np.subtract(~positive_label, pred_probs, dtype=pred_probs.dtype)
+    return np.abs(given, out=given)
+
+
+def normalized_margins(positive_label: np.ndarray, negative: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """``(given - other + 1) / 2`` of every binary problem, from its two
+    sides (floating point) and its labels as bools.
+
+    Examples
+    --------
+    >>> normalized_margins(np.array([[True, False]]), np.array([[0.25, 0.25]]), np.array([[0.75, 0.75]])).tolist()
+    [[0.75, 0.25]]
+    """
+    scores = _half_margins(positive_label, negative, positive)
+    scores += 0.5
+    return scores
+
+
+def _half_margins(positive_label: np.ndarray, negative: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """``(given - other) / 2``, computed as ``(positive - negative) * (+-1/2)``.
+
+    The given side less the other is ``positive - negative`` or its exact
+    negation, and no margin of probabilities in [0, 1] is subnormal, so
+    halving it is exact: the same bits as choosing the sides first, in less
+    than half the time (a choice between two arrays costs several
+    subtractions)."""
+    halves = positive - negative
+    halves *= np.subtract(positive_label, 0.5, dtype=halves.dtype)  # +1/2 where the positive side is given
+    return halves
 
 
 def per_class_scores(
@@ -209,6 +261,11 @@ def per_class_scores(
     >>> per_class_scores(np.array([[0, 1, 0]]), np.array([[0.1, 0.9, 0.1]]), method="self_confidence").round(3).tolist()
     [[0.9, 0.9, 0.9]]
     """
+    if method == "normalized_margin":  # needs neither side chosen
+        positive_label = labels.astype(bool)
+        return np.asarray(normalized_margins(positive_label, *binary_columns(pred_probs, thresholds)), np.float64)
+    if method == "self_confidence" and thresholds is None:  # needs only the given side
+        return np.asarray(given_side(labels.astype(bool), pred_probs), np.float64)
     return _scores_from(Sides.of(labels, pred_probs, thresholds), method)
 
 
@@ -216,9 +273,7 @@ def _scores_from(sides: Sides, method: str) -> np.ndarray:
     if method == "self_confidence":
         scores = sides.given
     elif method == "normalized_margin":
-        scores = sides.margins()
-        scores += 1
-        scores /= 2
+        scores = normalized_margins(sides.positive_label, sides.negative, sides.positive)
     else:
         entropy = -(scores_.xlogx(sides.negative) + scores_.xlogx(sides.positive)) / np.log(2)
         scores = scores_.entropy_weighted_score(sides.given, entropy)
