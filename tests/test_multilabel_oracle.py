@@ -190,25 +190,66 @@ def test_chunked_low_memory_issues_match_cleanlab(n_classes, grid):
         assert np.array_equal(np.asarray(ours), expected)
 
 
-@pytest.mark.parametrize("clean_first_chunk", [False, True])
-def test_low_memory_search_reads_again_only_where_kept_entries_fall_short(monkeypatch, clean_first_chunk):
-    """Pass 2 keeps each class's lowest entries of a chunk, up to a few
-    times its issues; the look that settles the selection uses them and
-    reads no chunk whose kept entries hold what it needs. A chunk of labels
-    that agree with the model has no issues and keeps nothing: that chunk,
-    and only that one, is read again."""
+@pytest.mark.parametrize("first_chunk", ["noisy", "clean", "uncertain"])
+def test_low_memory_search_reads_again_only_where_kept_entries_fall_short(monkeypatch, first_chunk):
+    """Pass 2 keeps each class's lowest entries of a chunk that may be
+    issues (those scoring at most 1/2), up to a few times its issues; the
+    look that settles the selection uses them and reads no chunk whose kept
+    entries hold what it needs. A chunk of labels that agree with the model
+    has no such entry, so nothing to read. A chunk of uncertain predictions
+    (near 1/2) has many, but no issue, so it keeps none: that chunk, and
+    only that one, is read again."""
     from dlq.kernels import subblocks
 
     labels, pred_probs = noisy_multilabel(2000, 5, seed=8)
-    if clean_first_chunk:
+    if first_chunk == "clean":
         labels[:400] = pred_probs[:400] > 0.5
+    if first_chunk == "uncertain":
+        pred_probs[:400] = 0.5 + np.random.default_rng(1).uniform(-0.04, 0.04, (400, 5))
     made = []
     original = subblocks.ranking_entries
     monkeypatch.setattr(
         subblocks, "ranking_entries", lambda y, p, offset, *args: made.append(offset) or original(y, p, offset, *args)
     )
     found = dlq.multilabel.scan(labels, pred_probs, chunk_rows=400).compute()
-    assert made == ([0] if clean_first_chunk else [])
+    assert made == ([0] if first_chunk == "uncertain" else [])
     theirs = np.flatnonzero(cleanlab_issues(labels, pred_probs))
     assert len(theirs) > 100
     assert np.array_equal(np.sort(found.issues), theirs)
+
+
+@pytest.mark.parametrize("method", ["self_confidence", "normalized_margin"])
+def test_low_memory_search_looks_at_no_entry_above_one_half_and_loses_nothing(monkeypatch, method):
+    """An issue's score is at most 1/2 under these methods, so the batched
+    search drops higher entries as it makes them. Here class 0's cut falls
+    on ties at exactly 1/2 (rows labelled 1 with p = 1/2 are confident: the
+    negative side's threshold is about 0.4), with entries just above 1/2 in
+    the same first histogram bin: the answer, at every chunking, is that of
+    the search that keeps every entry."""
+    from dlq.kernels import subblocks
+
+    rng = np.random.default_rng(3)
+    labels, pred_probs = noisy_multilabel(1200, 3, seed=3)
+    kind = rng.integers(0, 3, 1200)  # class 0: labelled 0 with p near 0.6, labelled 1 with p 1/2 or 0.9
+    labels[:, 0] = kind > 0
+    pred_probs[:, 0] = np.where(kind == 0, rng.uniform(0.48, 0.62, 1200), np.where(kind == 1, 0.5, 0.9))
+    kwargs = {"low_memory": True, "return_indices_ranked_by": method}
+    every_entry = {}
+    with monkeypatch.context() as patched:
+        patched.setattr(subblocks, "ISSUE_SCORE_CEILING", {})
+        for chunk_rows in (1200, 300, 173):
+            chunks = (chunk_rows, 3)
+            every_entry[chunk_rows] = dlq.multilabel.find_label_issues(
+                da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=chunks), **kwargs
+            )
+    # the ties are confident issues, more than the entries below them: the cut is among them
+    assert dlq.multilabel.scan(labels, pred_probs).compute().thresholds[0, 0] < 0.5
+    assert np.count_nonzero((kind == 0) & (pred_probs[:, 0] > 0.5)) < np.count_nonzero(kind == 1)
+    assert np.any((kind == 0) & (pred_probs[:, 0] < 0.5) & (pred_probs[:, 0] > 0.46875))  # 1 - p in [1/2, 17/32)
+    for chunk_rows, expected in every_entry.items():
+        chunks = (chunk_rows, 3)
+        ours = dlq.multilabel.find_label_issues(
+            da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=chunks), **kwargs
+        )
+        assert np.array_equal(ours, expected)
+        assert np.array_equal(ours, every_entry[1200])

@@ -309,11 +309,16 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     scores, agrees, (positive_label, predicted_positive, predicted_prob) = scores_and_agreement(
         labels, pred_probs, method=method
     )
-    cutoff = np.where(predicted_positive, thresholds[1], thresholds[0])
-    cutoff -= kernels.FLOATING_POINT_COMPARISON
-    disagrees = predicted_positive != positive_label
-    prune = np.count_nonzero((predicted_prob >= cutoff) & disagrees, axis=0).astype(np.int64)
-    return BinaryPass2(scores, agrees, prune)
+    # confident: at or above the predicted side's threshold, less 1e-6 (compared a side at a time,
+    # not against thresholds chosen per entry, whose choice costs more than both comparisons)
+    negative_cutoff, positive_cutoff = thresholds - kernels.FLOATING_POINT_COMPARISON
+    confident = predicted_prob >= positive_cutoff
+    confident &= predicted_positive
+    confident_negative = predicted_prob >= negative_cutoff
+    confident_negative &= ~predicted_positive
+    confident |= confident_negative
+    confident &= predicted_positive != positive_label
+    return BinaryPass2(scores, agrees, np.count_nonzero(confident, axis=0).astype(np.int64))
 
 
 def scores_and_agreement(

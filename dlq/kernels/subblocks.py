@@ -55,6 +55,12 @@ def aggregated_scores(
     )
 
 
+#: Under these methods, an entry whose binary prediction is not its label
+#: scores at most 1/2: its given side is the less likely. A class's issues
+#: are its lowest-scoring entries, no more than it has such entries, so they
+#: all score at most 1/2, and the batched search looks at no entry above.
+ISSUE_SCORE_CEILING = {"self_confidence": 0.5, "normalized_margin": 0.5}
+
 #: The batched search keeps each class's lowest entries of a chunk, in whole
 #: bins of the selection's first round, up to this many times the chunk's
 #: issues of that class: what is held stays a few bytes per issue.
@@ -86,9 +92,10 @@ def batched_pass(
     selection's first histogram of each class's scores under ``method``
     (the entries of :func:`ranking_entries`), and the ranking scores
     (``rank_method`` adjusted by ``rank_thresholds`` and aggregated by
-    ``rank_aggregate``) when ``rank_method`` is given. Each class's lowest
-    entries (rows from ``offset``) are kept in whole bins of that histogram,
-    up to :data:`KEPT_PER_ISSUE` times the chunk's issues of the class
+    ``rank_aggregate``) when ``rank_method`` is given. The histogram counts
+    the entries that may be issues (:func:`ranking_entries`); each class's
+    lowest of those (rows from ``offset``) are kept in whole bins of it, up
+    to :data:`KEPT_PER_ISSUE` times the chunk's issues of the class
     (:func:`~dlq.kernels.bounds.bounds_within`).
 
     Examples
@@ -96,13 +103,13 @@ def batched_pass(
     >>> found = batched_pass(np.array([[1], [0]]), np.array([[0.1], [0.2]]), 5, np.full((2, 1), 0.5),
     ...                      "self_confidence", None, None, None)
     >>> found.prune.tolist(), int(found.histogram.counts.sum()), found.entries[0].rows().tolist()
-    ([1], 2, [5, 6])
+    ([1], 1, [5])
     """
     parts, entries = [], []
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
         found = binary_pass2(y, p, thresholds, method=method)
-        entries.append(Entries.of_columns(found.scores, rows.start + offset, found.agrees))
+        entries.append(_candidates(Entries.of_columns(found.scores, rows.start + offset, found.agrees), method))
         rank_scores = None
         if rank_method is not None:
             same = rank_method == method and rank_thresholds is None
@@ -116,35 +123,57 @@ def batched_pass(
         prune=prune,
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
         histogram=histogram,
-        entries=[_entries_below(part, kept_below) for part in entries],
+        entries=[_joined([_entries_below(part, kept_below) for part in entries])],
         kept_below=kept_below,
     )
 
 
+def _candidates(entries: Entries, method: str) -> Entries:
+    """The entries that may be issues under ``method``: those at most its
+    :data:`ISSUE_SCORE_CEILING` (one cell per entry), or all."""
+    ceiling = ISSUE_SCORE_CEILING.get(method)
+    return entries if ceiling is None else _entries_below(entries, np.nextafter(ceiling, np.inf))
+
+
 def _entries_below(entries: Entries, bounds: np.ndarray) -> Entries:
-    """The entries of one cell per column (class) that score below their class's bound, one cell per entry."""
+    """The entries that score below their class's bound, one cell (class) per
+    entry; of one cell per column, or already of one cell per entry."""
+    if entries.cells.ndim == 2:
+        kept = np.flatnonzero(entries.scores[:, 0] < bounds[entries.cells[:, 0]])
+        return Entries(entries.scores[kept], entries.cells[kept], entries.rows()[kept], entries.agrees[kept])
     flat = np.flatnonzero(entries.scores < bounds)
     rows, classes = np.divmod(flat, entries.scores.shape[1])
     scores, agrees = entries.scores.reshape(-1)[flat, None], entries.agrees.reshape(-1)[flat, None]
     return Entries(scores, classes[:, None], entries.rows()[rows], agrees)
 
 
+def _joined(parts: list[Entries]) -> Entries:
+    """Entries of one cell per entry, in one."""
+    return Entries(
+        *(np.concatenate([getattr(part, field) for part in parts]) for field in Entries.__dataclass_fields__)
+    )
+
+
 def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> list[Entries]:
     """The batched search's entries of a chunk: each class's scores under
     ``method`` (cell k for class k) and whether each binary prediction agrees
-    with its label, one sub-block at a time.
+    with its label, one sub-block at a time; only those at most the method's
+    :data:`ISSUE_SCORE_CEILING`, if it has one.
 
     Examples
     --------
-    >>> [entries] = ranking_entries(np.array([[1], [0]]), np.array([[0.1], [0.2]]), 5, "self_confidence")
-    >>> entries.scores[:, 0].round(3).tolist(), entries.agrees[:, 0].tolist(), entries.rows().tolist()
-    ([0.1, 0.8], [False, True], [5, 6])
+    >>> labels, pred_probs = np.array([[1], [0]]), np.array([[0.1], [0.2]])
+    >>> [entries] = ranking_entries(labels, pred_probs, 5, "confidence_weighted_entropy")
+    >>> entries.rows().tolist(), entries.agrees[:, 0].tolist()
+    ([5, 6], [False, True])
+    >>> [entries] = ranking_entries(labels, pred_probs, 5, "self_confidence")  # 0.8 is no issue's score
+    >>> entries.scores[:, 0].round(3).tolist(), entries.rows().tolist()
+    ([0.1], [5])
     """
     parts = [
         scores_and_agreement(labels[rows], pred_probs[rows], method=method) for rows in sub_blocks(*pred_probs.shape)
     ]
-    return [
-        Entries.of_columns(
-            np.concatenate([part[0] for part in parts]), offset, np.concatenate([part[1] for part in parts])
-        )
-    ]
+    entries = Entries.of_columns(
+        np.concatenate([part[0] for part in parts]), offset, np.concatenate([part[1] for part in parts])
+    )
+    return [_candidates(entries, method)]
