@@ -20,8 +20,9 @@ def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None
 
     The smallest score has weight ``alpha``, the next ``alpha * (1 - alpha)``,
     and so on; the largest ``(1 - alpha) ** (K - 1)``. ``alpha=None`` means
-    ``2 / (K + 1)``. One sort per row, then a weighted sum per row (not a
-    matrix product, whose rounding can depend on how many rows a chunk has).
+    ``2 / (K + 1)``. One sort per row, then a dot product per row
+    (``np.vecdot``: each row on its own, so that its rounding depends on
+    nothing but the row, as a matrix product's may on the rows beside it).
 
     Examples
     --------
@@ -34,7 +35,7 @@ def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None
     _validation.check_alpha(alpha)
     weights = alpha * (1 - alpha) ** np.arange(num_classes, dtype=np.float64)
     weights[-1] = (1 - alpha) ** (num_classes - 1)
-    return (np.sort(scores, axis=1) * weights).sum(axis=1)
+    return np.vecdot(np.sort(scores, axis=1), weights)
 
 
 def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> np.ndarray:
@@ -53,8 +54,7 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
     weights -= weights.max(axis=1, keepdims=True)
     np.exp(weights, out=weights)
     weights /= weights.sum(axis=1, keepdims=True)
-    weights *= scores
-    return weights.sum(axis=1)
+    return np.vecdot(weights, scores)  # a dot product per row, as in the moving average
 
 
 #: cleanlab's multi-label scorer aggregates by default, and ranks issues, with this.

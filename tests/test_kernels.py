@@ -10,6 +10,7 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
+from dlq import aggregators
 from dlq.kernels import binary_joints, exact, keys, lowest, onevsrest, pruning, rowwise, select, sets, settle
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
@@ -425,3 +426,18 @@ def test_binary_sides_and_margins_are_the_chosen_sides_bit_for_bit(dtype):
         normalized = onevsrest.per_class_scores(labels, pred_probs, method="normalized_margin", thresholds=adjust)
         assert normalized.tobytes() == np.asarray((margins + 1) / 2, np.float64).tobytes()
     assert onevsrest.given_side(labels, pred_probs).tobytes() == np.where(labels, pred_probs, 1 - pred_probs).tobytes()
+
+
+@pytest.mark.parametrize("num_classes", [5, 37, 50])  # below, between and at whole blocks of a dot product
+def test_an_aggregate_of_a_row_depends_on_that_row_alone(num_classes):
+    """Each row's sum is a dot product of its own (np.vecdot): the same bits
+    wherever the row sits, in any block of rows, at any memory alignment."""
+    scores = np.random.default_rng(9).random((300, num_classes))
+    shifted = np.empty(scores.size + 1)[1:].reshape(scores.shape)  # 8 bytes off the allocation's alignment
+    shifted[...] = scores
+    for aggregate in (aggregators.exponential_moving_average, aggregators.softmin, aggregators.CLEANLAB_DEFAULT):
+        whole = aggregate(scores)
+        assert np.array_equal(aggregate(shifted), whole)
+        for start, stop in [(1, 300), (7, 133), (299, 300)]:
+            assert np.array_equal(aggregate(scores[start:stop]), whole[start:stop])
+            assert np.array_equal(aggregate(shifted[start:stop]), whole[start:stop])
