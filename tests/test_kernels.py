@@ -185,6 +185,30 @@ def test_binary_cell_entries_are_the_two_class_ones_of_each_problem(bounded):
         assert {cell for cell, *_ in ours} == set(np.flatnonzero(counts[problem]).tolist()), problem
 
 
+def test_level_counts_of_one_kind_of_cell_are_those_cells_of_every_cell():
+    """A filter that prunes only off the joint's diagonal (by noise rate) or
+    only on it (by class) counts the levels of those cells alone, the same
+    as when every cell is counted."""
+    rng = np.random.default_rng(6)
+    multi_labels = (rng.random((500, 6)) < 0.3).astype(np.int8)
+    multi_probs = np.round(rng.random((500, 6)), 1)
+    labels, pred_probs = noisy_classification(500, 4, seed=6)
+    for levels_of in (
+        lambda cells: pruning.one_vs_rest_levels(multi_labels, multi_probs, cells=cells),
+        lambda cells: pruning.multiclass_levels(labels, pred_probs, cells=cells),
+    ):
+        every = levels_of(pruning.EVERY_CELL)
+        for cells in (pruning.LevelsOf(off_diagonal=True, diagonal=False), pruning.LevelsOf(False, True)):
+            ours = levels_of(cells)
+            assert ours.counts.sum() > 0
+            assert set(ours.bins.tolist()) < set(every.bins.tolist())
+            lookup = dict(zip(every.bins.tolist(), every.counts.tolist(), strict=True))
+            assert all(lookup[b] == c for b, c in zip(ours.bins.tolist(), ours.counts.tolist(), strict=True))
+        off, on = (levels_of(pruning.LevelsOf(True, False)), levels_of(pruning.LevelsOf(False, True)))
+        assert not set(off.bins.tolist()) & set(on.bins.tolist())
+        assert off.counts.sum() + on.counts.sum() == every.counts.sum()
+
+
 def test_pruning_entries_come_in_blocks_of_rows_whatever_the_number_of_classes():
     """A chunk's pruning entries are blocks of about ENTRIES_PER_BLOCK entries
     in label order, not one per label: the selection's per-chunk work then

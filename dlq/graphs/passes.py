@@ -25,6 +25,7 @@ from dlq.kernels import joint
 from dlq.kernels.bounds import cut_bounds, worth_keeping
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.problems import MULTICLASS, Problems
+from dlq.kernels.pruning import LevelsOf
 from dlq.kernels.select import READ_ROUNDS, Cut, Histogram
 
 
@@ -176,11 +177,11 @@ def _joint_counts(
     offset: int,
     problems: Problems,
     thresholds: np.ndarray,
-    with_levels: bool,
+    levels_of: LevelsOf | None,
     with_rows: bool,
 ) -> _JointRecord:
-    if with_levels:
-        counts, levels = problems.joint_counts_and_levels(labels, pred_probs, thresholds)
+    if levels_of is not None:
+        counts, levels = problems.joint_counts_and_levels(labels, pred_probs, thresholds, levels_of)
     else:
         counts, levels = problems.joint_counts(labels, pred_probs, thresholds), None
     rows = None
@@ -210,14 +211,15 @@ def confident_joint(
     *,
     absent_class_threshold: float,
     thresholds: np.ndarray | None = None,
-    with_levels: bool = False,
+    levels_of: LevelsOf | None = None,
     with_off_diagonal_rows: bool = False,
 ) -> Joint:
-    """The confident joints' counts (and with ``with_levels``, the pruning's
-    :func:`~dlq.kernels.bounds.level_counts`; with ``with_off_diagonal_rows``,
-    the rows counted off each joint's diagonal). With ``thresholds`` given
-    the data are read once; otherwise pass 1 computes them and pass 2 counts."""
-    extra = (with_levels, with_off_diagonal_rows)
+    """The confident joints' counts (and given ``levels_of``, the pruning's
+    :func:`~dlq.kernels.bounds.level_counts` of those cells; with
+    ``with_off_diagonal_rows``, the rows counted off each joint's diagonal).
+    With ``thresholds`` given the data are read once; otherwise pass 1
+    computes them and pass 2 counts."""
+    extra = (levels_of, with_off_diagonal_rows)
     if thresholds is None:
         partials, thresholds = threshold_pass(
             problems, labels, pred_probs, absent_class_threshold=absent_class_threshold
@@ -227,7 +229,7 @@ def confident_joint(
         records = per_chunk(_joint_record, labels, pred_probs, problems, thresholds, *extra)
         partials = tree(records, part="partials", combine=problems.combine_partials)
     counts = tree(records, sum_arrays, part="counts")
-    levels = tree(records, Histogram.summed, part="levels") if with_levels else None
+    levels = None if levels_of is None else tree(records, Histogram.summed, part="levels")
     rows = None
     if with_off_diagonal_rows:
         rows = step(_after_validation, partials, tree(records, part="rows", combine=_concatenated_per_problem))
@@ -320,7 +322,11 @@ def pruned(
     read inside the tasks that use their rows are then read three times in
     all; others, five (``clone`` copies read by every look)."""
     joints = confident_joint(
-        problems, labels, pred_probs, absent_class_threshold=absent_class_threshold, with_levels=True
+        problems,
+        labels,
+        pred_probs,
+        absent_class_threshold=absent_class_threshold,
+        levels_of=LevelsOf(off_diagonal=by_noise_rate, diagonal=by_class),
     )
     cells = step(cells_from, joints.counts, joints.label_counts)
     numbers, counts = step(_cell_numbers, cells), step(_cell_counts, cells)

@@ -9,6 +9,7 @@ import numpy as np
 
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.onevsrest import Sides
+from dlq.kernels.sets import column_counts
 
 
 def _confident_guesses(sides: Sides, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -18,7 +19,10 @@ def _confident_guesses(sides: Sides, thresholds: np.ndarray) -> tuple[np.ndarray
     positive_label, negative, positive, _ = sides
     confident_negative = negative >= thresholds[0] - kernels.FLOATING_POINT_COMPARISON
     confident_positive = positive >= thresholds[1] - kernels.FLOATING_POINT_COMPARISON
-    guess = np.where(confident_negative & confident_positive, positive > negative, confident_positive)
+    # where both sides are confident, the larger: a choice made of bytes (np.where between bools is slower)
+    guess = ~confident_negative
+    guess |= positive > negative
+    guess &= confident_positive
     counted = confident_negative | confident_positive
     return guess, counted, counted & (guess != positive_label) & ~sides.agrees()
 
@@ -76,7 +80,7 @@ def confident_joint_counts(
     both = counted_positive & guess
     # column counts of a few (n, K) masks; each cell follows by inclusion and exclusion
     n_counted, n_labelled, n_guessed, n_both, n_issues, n_positive_issues = (
-        np.count_nonzero(mask, axis=0).astype(np.int64)
+        column_counts(mask)
         for mask in (counted, counted_positive, guessed_positive, both, issues, issues & positive_label)
     )
     joint = np.empty((pred_probs.shape[1], 3, 2), np.int64)

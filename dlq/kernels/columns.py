@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlq.kernels.sets import true_positions
+
 #: An issue table: its columns by name, each an array or :class:`Lists`, one row per issue.
 Columns = dict[str, "np.ndarray | Lists"]
 
@@ -29,7 +31,7 @@ class Lists:
         >>> Lists.of_rows(np.array([[True, False, True], [False, False, False]])).to_lists()
         [[0, 2], []]
         """
-        rows, columns = np.nonzero(flags)
+        rows, columns = true_positions(flags)
         counts = np.bincount(rows, minlength=flags.shape[0])
         return cls(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), columns.astype(np.int64))
 

@@ -18,6 +18,7 @@ from dlq.kernels import scores as scores_
 from dlq.kernels.checks import InvalidRows, invalid_probabilities
 from dlq.kernels.columns import Columns, Lists
 from dlq.kernels.rowwise import block_rows
+from dlq.kernels.sets import column_counts
 
 
 def invalid_rows(
@@ -318,7 +319,7 @@ def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndar
     confident_negative &= ~predicted_positive
     confident |= confident_negative
     confident &= predicted_positive != positive_label
-    return BinaryPass2(scores, agrees, np.count_nonzero(confident, axis=0).astype(np.int64))
+    return BinaryPass2(scores, agrees, column_counts(confident))
 
 
 def scores_and_agreement(

@@ -76,10 +76,11 @@ class Problems(Protocol):
         """(n, P): the problem's argmax is not the label."""
 
     def joint_counts_and_levels(
-        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, cells: pruning.LevelsOf
     ) -> tuple[np.ndarray, Histogram]:
         """:meth:`joint_counts`, and the chunk's entries below each pruning
-        cell's levels (:mod:`dlq.kernels.bounds`), sharing what both need."""
+        cell's levels (:mod:`dlq.kernels.bounds`) of the kinds of ``cells``,
+        sharing what both need."""
 
     def pruning_entries(
         self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, cut_bounds: np.ndarray
@@ -152,12 +153,12 @@ class MultiClass:
         return multiclass.predicted_neq_given(labels, pred_probs)[:, None]
 
     def joint_counts_and_levels(
-        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, cells: pruning.LevelsOf
     ) -> tuple[np.ndarray, Histogram]:
         predicted = multiclass.predicted_class(pred_probs)
         return (
             multiclass.confident_joint_counts(labels, pred_probs, thresholds, predicted)[None],
-            pruning.multiclass_levels(labels, pred_probs, predicted),
+            pruning.multiclass_levels(labels, pred_probs, predicted, cells),
         )
 
     def pruning_entries(
@@ -237,7 +238,7 @@ class OneVsRest:
         return onevsrest.predicted_neq_given(labels, pred_probs)
 
     def joint_counts_and_levels(
-        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray
+        self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, cells: pruning.LevelsOf
     ) -> tuple[np.ndarray, Histogram]:
         # a sub-block at a time, so that the (n, K) temporaries of both stay in cache
         joints, levels = [], []
@@ -245,7 +246,7 @@ class OneVsRest:
             y, p = labels[rows], pred_probs[rows]
             sides = onevsrest.Sides.of(y, p)
             joints.append(binary_joints.confident_joint_counts(y, p, thresholds, sides))
-            levels.append(pruning.one_vs_rest_levels(y, p, sides))
+            levels.append(pruning.one_vs_rest_levels(y, p, sides, cells))
         return np.sum(joints, axis=0), Histogram.summed(levels)
 
     def pruning_entries(

@@ -8,6 +8,8 @@ one-vs-rest problems ``4 k + 2 given + class``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from dlq.kernels import multiclass, onevsrest
@@ -15,17 +17,35 @@ from dlq.kernels.bounds import BINS_PER_CELL, level_counts, probability_levels
 from dlq.kernels.lowest import Entries
 from dlq.kernels.scores import at_columns
 from dlq.kernels.select import Histogram
+from dlq.kernels.sets import true_positions
+
+
+class LevelsOf(NamedTuple):
+    """Which pruning cells a chunk's level counts cover: those off the
+    confident joint's diagonal (pruned by noise rate) and those on it
+    (pruned by class). A filter that prunes no cell of a kind needs no
+    levels of it."""
+
+    off_diagonal: bool = True
+    diagonal: bool = True
+
+
+#: The levels of every pruning cell.
+EVERY_CELL = LevelsOf()
 
 
 def multiclass_levels(
-    labels: np.ndarray, pred_probs: np.ndarray, predicted: tuple[np.ndarray, np.ndarray] | None = None
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    predicted: tuple[np.ndarray, np.ndarray] | None = None,
+    cells: LevelsOf = EVERY_CELL,
 ) -> Histogram:
     """A chunk's :func:`dlq.kernels.bounds.level_counts` of the pruning cells
     (cell ``given * K + j``): each row's diagonal entry (``p_given``), and
     its entries off the diagonal that score below 0 (``p_given - p_j`` of
-    the classes j that beat the given one); ``predicted`` is
-    :func:`dlq.kernels.multiclass.predicted_class` of pred_probs, when
-    already at hand.
+    the classes j that beat the given one), of the kinds of ``cells``;
+    ``predicted`` is :func:`dlq.kernels.multiclass.predicted_class` of
+    pred_probs, when already at hand.
 
     Examples
     --------
@@ -35,13 +55,18 @@ def multiclass_levels(
     """
     num_classes = pred_probs.shape[1]
     given = at_columns(pred_probs, labels)
-    beaten = np.flatnonzero((predicted or multiclass.predicted_class(pred_probs))[1] > given)
-    margins = given[beaten, None] - pred_probs[beaten]
-    at, columns = np.nonzero(margins < 0)
     labels = labels.astype(np.int64)
-    cells = np.concatenate([labels[beaten[at]] * num_classes + columns, labels * (num_classes + 1)])
-    scores = np.concatenate([np.take(margins, at * num_classes + columns), given])
-    return level_counts(cells, scores, num_classes * num_classes)
+    numbers, scores = [np.zeros(0, np.int64)], [np.zeros(0, given.dtype)]
+    if cells.off_diagonal:
+        beaten = np.flatnonzero((predicted or multiclass.predicted_class(pred_probs))[1] > given)
+        margins = given[beaten, None] - pred_probs[beaten]
+        at, columns = true_positions(margins < 0)
+        numbers.append(labels[beaten[at]] * num_classes + columns)
+        scores.append(np.take(margins, at * num_classes + columns))
+    if cells.diagonal:
+        numbers.append(labels * (num_classes + 1))
+        scores.append(given)
+    return level_counts(np.concatenate(numbers), np.concatenate(scores), num_classes * num_classes)
 
 
 #: Entries (rows times classes) of each block of :func:`multiclass_entries`.
@@ -89,7 +114,7 @@ def multiclass_entries(
     bounded = ~unbounded[labels]
     candidates = np.flatnonzero(bounded & off_diagonal.any(axis=1)[labels] & (predicted[1] > given))
     margins = given[candidates, None] - pred_probs[candidates]
-    at, columns = np.nonzero(margins < np.where(off_diagonal, level, -np.inf)[labels[candidates]])
+    at, columns = true_positions(margins < np.where(off_diagonal, level, -np.inf)[labels[candidates]])
     low = np.flatnonzero(bounded & (given < np.diagonal(level)[labels]))
     rows = np.concatenate([candidates[at], low])
     scores = np.concatenate([np.take(margins, at * num_classes + columns), given[low]])
@@ -124,10 +149,12 @@ def _every_entry_of(
     return found
 
 
-def one_vs_rest_levels(labels: np.ndarray, pred_probs: np.ndarray, sides: onevsrest.Sides | None = None) -> Histogram:
+def one_vs_rest_levels(
+    labels: np.ndarray, pred_probs: np.ndarray, sides: onevsrest.Sides | None = None, cells: LevelsOf = EVERY_CELL
+) -> Histogram:
     """:func:`multiclass_levels` of every binary problem
-    (cells ``4 k + 2 given + class``); ``sides`` are
-    :meth:`~dlq.kernels.onevsrest.Sides.of` the rows, when at hand.
+    (cells ``4 k + 2 given + class``), of the kinds of ``cells``; ``sides``
+    are :meth:`~dlq.kernels.onevsrest.Sides.of` the rows, when at hand.
 
     Examples
     --------
@@ -137,15 +164,18 @@ def one_vs_rest_levels(labels: np.ndarray, pred_probs: np.ndarray, sides: onevsr
     """
     num_classes = pred_probs.shape[1]
     sides = sides or onevsrest.Sides.of(labels, pred_probs)
-    positive_label, given, margins = sides.positive_label, sides.given, sides.margins()
-    rows, problems = np.nonzero(margins < 0)  # off the diagonal: the few entries whose other side wins
-    side = positive_label[rows, problems]
-    off_diagonal = level_counts(4 * problems + 1 + side, margins[rows, problems], 4 * num_classes)
-    # on it, every entry: a probability, whose levels follow from its exponent
-    diagonal_bins = probability_levels(given)
-    diagonal_bins += np.arange(num_classes) * (4 * BINS_PER_CELL)
-    diagonal_bins += positive_label * (3 * BINS_PER_CELL)
-    return Histogram.summed([off_diagonal, Histogram.of(diagonal_bins.reshape(-1), 4 * num_classes * BINS_PER_CELL)])
+    counted = [Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))]
+    if cells.off_diagonal:  # the few entries whose other side wins
+        margins = sides.margins()
+        rows, problems = true_positions(margins < 0)
+        side = sides.positive_label[rows, problems]
+        counted.append(level_counts(4 * problems + 1 + side, margins[rows, problems], 4 * num_classes))
+    if cells.diagonal:  # every entry: a probability, whose levels follow from its exponent
+        diagonal_bins = probability_levels(sides.given)
+        diagonal_bins += np.arange(num_classes) * (4 * BINS_PER_CELL)
+        diagonal_bins += sides.positive_label * (3 * BINS_PER_CELL)
+        counted.append(Histogram.of(diagonal_bins.reshape(-1), 4 * num_classes * BINS_PER_CELL))
+    return Histogram.summed(counted)
 
 
 def one_vs_rest_entries(

@@ -13,6 +13,7 @@ import numpy as np
 
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest, lowest_positions, no_entries
 from dlq.kernels.select import Cut, appended, in_bins
+from dlq.kernels.sets import true_positions
 
 
 def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
@@ -46,7 +47,7 @@ def gather(chunk: Sequence[Entries], cut: Cut) -> Lowest:
 def flat(entries: Entries, taken: np.ndarray, limits: Any) -> Lowest:
     """The entries where ``taken`` (the shape of their scores), in flat form,
     with ``limits`` (one, or one per cell of ``entries.cells``)."""
-    rows, columns = np.divmod(np.flatnonzero(taken), taken.shape[1]) if taken.ndim == 2 else np.nonzero(taken)
+    rows, columns = true_positions(taken) if taken.ndim == 2 else np.nonzero(taken)
     return _flat_at(entries, rows, columns, np.broadcast_to(limits, entries.scores.shape)[rows, columns])
 
 
