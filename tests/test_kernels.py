@@ -465,3 +465,29 @@ def test_an_aggregate_of_a_row_depends_on_that_row_alone(num_classes):
         for start, stop in [(1, 300), (7, 133), (299, 300)]:
             assert np.array_equal(aggregate(scores[start:stop]), whole[start:stop])
             assert np.array_equal(aggregate(shifted[start:stop]), whole[start:stop])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("method", ["self_confidence", "normalized_margin"])
+def test_issue_candidates_are_the_entries_of_every_entry_at_most_one_half(dtype, method):
+    """The batched search's candidates (scores at most 1/2), their agreement
+    and the issue counts, worked out on the candidates alone, are those of
+    every entry, bit for bit, on probabilities with ties at 1/2 and at the
+    thresholds; and every entry that counts as an issue is a candidate."""
+    from dlq.kernels import candidates
+
+    rng = np.random.default_rng(7)
+    pred_probs = (np.round(rng.random((3000, 7)) * 8) / 8).astype(dtype)
+    labels = rng.random(pred_probs.shape) < 0.4
+    thresholds = np.round(np.stack([rng.random(7), rng.random(7)]) * 8) / 8
+    found = candidates.issue_candidates(labels, pred_probs, 100, method, thresholds)
+    every = onevsrest.binary_pass2(labels, pred_probs, thresholds, method=method)
+    assert found.scores.tobytes() == every.scores.tobytes()
+    assert np.array_equal(found.prune, every.prune) and found.prune.sum() > 0
+    rows, classes = np.nonzero(every.scores <= 0.5)
+    assert found.entries.rows().tolist() == (rows + 100).tolist()
+    assert found.entries.cells[:, 0].tolist() == classes.tolist()
+    assert found.entries.scores[:, 0].tobytes() == every.scores[rows, classes].tobytes()
+    assert found.entries.agrees[:, 0].tolist() == every.agrees[rows, classes].tolist()
+    issues = ~every.agrees
+    assert np.all(every.scores[issues] <= 0.5)

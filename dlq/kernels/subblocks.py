@@ -10,6 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dlq.kernels.bounds import bounds_within
+from dlq.kernels.candidates import ISSUE_SCORE_CEILING, issue_candidates
 from dlq.kernels.lowest import Entries
 from dlq.kernels.onevsrest import binary_pass2, per_class_scores, scores_and_agreement
 from dlq.kernels.select import Histogram, first_histogram
@@ -54,12 +55,6 @@ def aggregated_scores(
         ]
     )
 
-
-#: Under these methods, an entry whose binary prediction is not its label
-#: scores at most 1/2: its given side is the less likely. A class's issues
-#: are its lowest-scoring entries, no more than it has such entries, so they
-#: all score at most 1/2, and the batched search looks at no entry above.
-ISSUE_SCORE_CEILING = {"self_confidence": 0.5, "normalized_margin": 0.5}
 
 #: The batched search keeps each class's lowest entries of a chunk, in whole
 #: bins of the selection's first round, up to this many times the chunk's
@@ -108,8 +103,12 @@ def batched_pass(
     parts, entries = [], []
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
-        found = binary_pass2(y, p, thresholds, method=method)
-        entries.append(_candidates(Entries.of_columns(found.scores, rows.start + offset, found.agrees), method))
+        if method in ISSUE_SCORE_CEILING:
+            found = issue_candidates(y, p, rows.start + offset, method, thresholds)
+            entries.append(found.entries)
+        else:
+            found = binary_pass2(y, p, thresholds, method=method)
+            entries.append(Entries.of_columns(found.scores, rows.start + offset, found.agrees))
         rank_scores = None
         if rank_method is not None:
             same = rank_method == method and rank_thresholds is None
@@ -126,13 +125,6 @@ def batched_pass(
         entries=[_joined([_entries_below(part, kept_below) for part in entries])],
         kept_below=kept_below,
     )
-
-
-def _candidates(entries: Entries, method: str) -> Entries:
-    """The entries that may be issues under ``method``: those at most its
-    :data:`ISSUE_SCORE_CEILING` (one cell per entry), or all."""
-    ceiling = ISSUE_SCORE_CEILING.get(method)
-    return entries if ceiling is None else _entries_below(entries, np.nextafter(ceiling, np.inf))
 
 
 def _entries_below(entries: Entries, bounds: np.ndarray) -> Entries:
@@ -158,7 +150,7 @@ def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, met
     """The batched search's entries of a chunk: each class's scores under
     ``method`` (cell k for class k) and whether each binary prediction agrees
     with its label, one sub-block at a time; only those at most the method's
-    :data:`ISSUE_SCORE_CEILING`, if it has one.
+    :data:`~dlq.kernels.candidates.ISSUE_SCORE_CEILING`, if it has one.
 
     Examples
     --------
@@ -170,10 +162,20 @@ def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, met
     >>> entries.scores[:, 0].round(3).tolist(), entries.rows().tolist()
     ([0.1], [5])
     """
+    if method in ISSUE_SCORE_CEILING:
+        return [
+            _joined(
+                [
+                    issue_candidates(labels[rows], pred_probs[rows], rows.start + offset, method).entries
+                    for rows in sub_blocks(*pred_probs.shape)
+                ]
+            )
+        ]
     parts = [
         scores_and_agreement(labels[rows], pred_probs[rows], method=method) for rows in sub_blocks(*pred_probs.shape)
     ]
-    entries = Entries.of_columns(
-        np.concatenate([part[0] for part in parts]), offset, np.concatenate([part[1] for part in parts])
-    )
-    return [_candidates(entries, method)]
+    return [
+        Entries.of_columns(
+            np.concatenate([part[0] for part in parts]), offset, np.concatenate([part[1] for part in parts])
+        )
+    ]

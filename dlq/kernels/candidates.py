@@ -1,0 +1,72 @@
+"""The entries of K binary problems that may be issues of the batched
+multi-label search, and the issue counts that only they decide.
+
+Under self-confidence and the normalized margin, an entry whose binary
+prediction is not its label scores at most 1/2: its given side is the less
+likely one. A class's issues are its lowest-scoring entries, no more than
+it has such entries, so they all score at most 1/2. The search looks at no
+entry above, and what it asks of an entry beyond its score (its prediction,
+whether that agrees with the label, whether it is confident) is worked out
+for those few entries only, each as it would be among all.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from dlq.kernels import multiclass as kernels
+from dlq.kernels.lowest import Entries
+from dlq.kernels.onevsrest import binary_columns, given_side, normalized_margins, prediction_agrees
+
+#: The highest score an issue can have, by method.
+ISSUE_SCORE_CEILING = {"self_confidence": 0.5, "normalized_margin": 0.5}
+
+
+class Candidates(NamedTuple):
+    """What the batched search takes of some rows under a method with a ceiling."""
+
+    entries: Entries  # those at most the ceiling, one cell (class) per entry
+    scores: np.ndarray  # (n, K) every entry's score, float64
+    prune: np.ndarray | None  # (K,) rows confidently predicted as the other side, given thresholds
+
+
+def issue_candidates(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str, thresholds: np.ndarray | None = None
+) -> Candidates:
+    """The entries of ``labels`` and ``pred_probs`` (n, K) that score at most
+    ``method``'s :data:`ISSUE_SCORE_CEILING`, with rows from ``offset`` and
+    whether their prediction agrees with their label; every entry's score;
+    and given the (2, K) ``thresholds``, each class's count of rows
+    confidently predicted as the side that is not their label (each such
+    entry is a candidate, so these are the counts of every entry).
+
+    Examples
+    --------
+    >>> labels, pred_probs = np.array([[1], [0]]), np.array([[0.1], [0.2]])
+    >>> found = issue_candidates(labels, pred_probs, 5, "self_confidence", np.full((2, 1), 0.5))
+    >>> found.entries.rows().tolist(), found.entries.agrees[:, 0].tolist(), found.prune.tolist()
+    ([5], [False], [1])
+    """
+    positive_label = labels.astype(bool)
+    if method == "self_confidence":
+        scores = np.asarray(given_side(positive_label, pred_probs), np.float64)
+    else:
+        scores = np.asarray(normalized_margins(positive_label, *binary_columns(pred_probs)), np.float64)
+    flat = np.flatnonzero(scores <= ISSUE_SCORE_CEILING[method])
+    rows, classes = np.divmod(flat, pred_probs.shape[1])
+    # the candidates' sides, each worked out as among all entries (elementwise, the same values)
+    label, positive = positive_label.reshape(-1)[flat], pred_probs.reshape(-1)[flat]
+    negative = 1 - positive
+    predicted_positive = positive > negative  # ties go to the negative side
+    predicted_prob = np.maximum(positive, negative)
+    agrees = prediction_agrees(label, given_side(label, positive), predicted_positive, predicted_prob)
+    prune = None
+    if thresholds is not None:
+        cutoffs = thresholds - kernels.FLOATING_POINT_COMPARISON
+        confident = predicted_prob >= np.where(predicted_positive, cutoffs[1][classes], cutoffs[0][classes])
+        confident &= predicted_positive != label
+        prune = np.bincount(classes[confident], minlength=pred_probs.shape[1]).astype(np.int64)
+    entries = Entries(scores.reshape(-1)[flat, None], classes[:, None], rows + offset, agrees[:, None])
+    return Candidates(entries, scores, prune)
