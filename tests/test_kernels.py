@@ -480,14 +480,21 @@ def test_issue_candidates_are_the_entries_of_every_entry_at_most_one_half(dtype,
     pred_probs = (np.round(rng.random((3000, 7)) * 8) / 8).astype(dtype)
     labels = rng.random(pred_probs.shape) < 0.4
     thresholds = np.round(np.stack([rng.random(7), rng.random(7)]) * 8) / 8
-    found = candidates.issue_candidates(labels, pred_probs, 100, method, thresholds)
+    found = candidates.issue_candidates(labels, pred_probs, method, thresholds)
     every = onevsrest.binary_pass2(labels, pred_probs, thresholds, method=method)
     assert found.scores.tobytes() == every.scores.tobytes()
     assert np.array_equal(found.prune, every.prune) and found.prune.sum() > 0
     rows, classes = np.nonzero(every.scores <= 0.5)
-    assert found.entries.rows().tolist() == (rows + 100).tolist()
-    assert found.entries.cells[:, 0].tolist() == classes.tolist()
-    assert found.entries.scores[:, 0].tobytes() == every.scores[rows, classes].tobytes()
-    assert found.entries.agrees[:, 0].tolist() == every.agrees[rows, classes].tolist()
+    for held in (found, found.held()):  # as made, and as kept until a chunk's bounds are known
+        entries = held.entries(100, 7)
+        assert entries.rows().tolist() == (rows + 100).tolist()
+        assert entries.cells[:, 0].tolist() == classes.tolist()
+        assert entries.scores[:, 0].tobytes() == every.scores[rows, classes].tobytes()
+        assert entries.agrees[:, 0].tolist() == every.agrees[rows, classes].tolist()
+    bounds = np.linspace(0.1, 0.5, 7)
+    below = found.held().entries(100, 7, bounds)
+    taken = every.scores[rows, classes] < bounds[classes]
+    assert below.rows().tolist() == (rows[taken] + 100).tolist()
+    assert below.cells[:, 0].tolist() == classes[taken].tolist()
     issues = ~every.agrees
     assert np.all(every.scores[issues] <= 0.5)

@@ -27,27 +27,51 @@ ISSUE_SCORE_CEILING = {"self_confidence": 0.5, "normalized_margin": 0.5}
 class Candidates(NamedTuple):
     """What the batched search takes of some rows under a method with a ceiling."""
 
-    entries: Entries  # those at most the ceiling, one cell (class) per entry
-    scores: np.ndarray  # (n, K) every entry's score, float64
+    flat: np.ndarray  # the candidates' positions among the rows' (n, K) entries, in row order
+    entry_scores: np.ndarray  # their scores, float64
+    agrees: np.ndarray  # whether their prediction agrees with their label
+    scores: np.ndarray | None  # (n, K) every entry's score, float64
     prune: np.ndarray | None  # (K,) rows confidently predicted as the other side, given thresholds
+
+    def held(self) -> Candidates:
+        """The candidates alone, 13 bytes each (positions in 32 bits: a
+        sub-block has fewer entries), to keep until a chunk's bounds are known."""
+        return self._replace(flat=self.flat.astype(np.int32), scores=None)
+
+    def entries(self, first_row: int, num_classes: int, bounds: np.ndarray | None = None) -> Entries:
+        """The candidates, or those scoring below their class's ``bounds``,
+        as entries of one cell (class) each, rows from ``first_row``.
+
+        Examples
+        --------
+        >>> found = issue_candidates(np.array([[1, 0]]), np.array([[0.1, 0.2]]), "self_confidence")
+        >>> found.entries(7, 2).rows().tolist(), found.entries(7, 2, np.array([0.05, 1.0])).rows().tolist()
+        ([7], [])
+        """
+        rows, classes = np.divmod(self.flat.astype(np.int64), num_classes)
+        scores, agrees = self.entry_scores, self.agrees
+        if bounds is not None:
+            kept = np.flatnonzero(scores < bounds[classes])
+            rows, classes, scores, agrees = rows[kept], classes[kept], scores[kept], agrees[kept]
+        return Entries(scores[:, None], classes[:, None], rows + first_row, agrees[:, None])
 
 
 def issue_candidates(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str, thresholds: np.ndarray | None = None
+    labels: np.ndarray, pred_probs: np.ndarray, method: str, thresholds: np.ndarray | None = None
 ) -> Candidates:
     """The entries of ``labels`` and ``pred_probs`` (n, K) that score at most
-    ``method``'s :data:`ISSUE_SCORE_CEILING`, with rows from ``offset`` and
-    whether their prediction agrees with their label; every entry's score;
-    and given the (2, K) ``thresholds``, each class's count of rows
-    confidently predicted as the side that is not their label (each such
-    entry is a candidate, so these are the counts of every entry).
+    ``method``'s :data:`ISSUE_SCORE_CEILING`, and whether their prediction
+    agrees with their label; every entry's score; and given the (2, K)
+    ``thresholds``, each class's count of rows confidently predicted as the
+    side that is not their label (each such entry is a candidate, so these
+    are the counts of every entry).
 
     Examples
     --------
     >>> labels, pred_probs = np.array([[1], [0]]), np.array([[0.1], [0.2]])
-    >>> found = issue_candidates(labels, pred_probs, 5, "self_confidence", np.full((2, 1), 0.5))
-    >>> found.entries.rows().tolist(), found.entries.agrees[:, 0].tolist(), found.prune.tolist()
-    ([5], [False], [1])
+    >>> found = issue_candidates(labels, pred_probs, "self_confidence", np.full((2, 1), 0.5))
+    >>> found.flat.tolist(), found.agrees.tolist(), found.prune.tolist()
+    ([0], [False], [1])
     """
     positive_label = labels.astype(bool)
     if method == "self_confidence":
@@ -55,7 +79,7 @@ def issue_candidates(
     else:
         scores = np.asarray(normalized_margins(positive_label, *binary_columns(pred_probs)), np.float64)
     flat = np.flatnonzero(scores <= ISSUE_SCORE_CEILING[method])
-    rows, classes = np.divmod(flat, pred_probs.shape[1])
+    classes = flat % pred_probs.shape[1]
     # the candidates' sides, each worked out as among all entries (elementwise, the same values)
     label, positive = positive_label.reshape(-1)[flat], pred_probs.reshape(-1)[flat]
     negative = 1 - positive
@@ -68,5 +92,4 @@ def issue_candidates(
         confident = predicted_prob >= np.where(predicted_positive, cutoffs[1][classes], cutoffs[0][classes])
         confident &= predicted_positive != label
         prune = np.bincount(classes[confident], minlength=pred_probs.shape[1]).astype(np.int64)
-    entries = Entries(scores.reshape(-1)[flat, None], classes[:, None], rows + offset, agrees[:, None])
-    return Candidates(entries, scores, prune)
+    return Candidates(flat, scores.reshape(-1)[flat], agrees, scores, prune)

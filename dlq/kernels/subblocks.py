@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dlq.kernels.bounds import bounds_within
-from dlq.kernels.candidates import ISSUE_SCORE_CEILING, issue_candidates
+from dlq.kernels.candidates import ISSUE_SCORE_CEILING, Candidates, issue_candidates
 from dlq.kernels.lowest import Entries
 from dlq.kernels.onevsrest import binary_pass2, per_class_scores, scores_and_agreement
 from dlq.kernels.select import Histogram, first_histogram
@@ -100,15 +100,20 @@ def batched_pass(
     >>> found.prune.tolist(), int(found.histogram.counts.sum()), found.entries[0].rows().tolist()
     ([1], 1, [5])
     """
-    parts, entries = [], []
+    num_classes = pred_probs.shape[1]
+    classes = np.arange(num_classes)
+    parts, histograms, held = [], [], []  # held: each sub-block's first row and what it keeps until the bounds
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
+        first_row = rows.start + offset
         if method in ISSUE_SCORE_CEILING:
-            found = issue_candidates(y, p, rows.start + offset, method, thresholds)
-            entries.append(found.entries)
+            found = issue_candidates(y, p, method, thresholds)
+            histograms.append(first_histogram([found.entries(first_row, num_classes)], classes))
+            held.append((first_row, found.held()))
         else:
             found = binary_pass2(y, p, thresholds, method=method)
-            entries.append(Entries.of_columns(found.scores, rows.start + offset, found.agrees))
+            held.append((first_row, Entries.of_columns(found.scores, first_row, found.agrees)))
+            histograms.append(first_histogram([held[-1][1]], classes))
         rank_scores = None
         if rank_method is not None:
             same = rank_method == method and rank_thresholds is None
@@ -116,23 +121,25 @@ def batched_pass(
             rank_scores = rank_aggregate(per_class)
         parts.append(BatchedPass(found.prune, rank_scores))
     prune = np.sum([part.prune for part in parts], axis=0)
-    histogram = first_histogram(entries, np.arange(pred_probs.shape[1]))  # counted once for the chunk
-    kept_below = bounds_within(histogram, KEPT_PER_ISSUE * prune, entries[0].scores.dtype)
+    histogram = Histogram.summed(histograms)
+    kept_below = bounds_within(histogram, KEPT_PER_ISSUE * prune, np.dtype(np.float64))
+    kept = [
+        part.entries(first_row, num_classes, kept_below)
+        if isinstance(part, Candidates)
+        else _entries_below(part, kept_below)
+        for first_row, part in held
+    ]
     return BatchedPass(
         prune=prune,
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
         histogram=histogram,
-        entries=[_joined([_entries_below(part, kept_below) for part in entries])],
+        entries=[_joined(kept)],
         kept_below=kept_below,
     )
 
 
 def _entries_below(entries: Entries, bounds: np.ndarray) -> Entries:
-    """The entries that score below their class's bound, one cell (class) per
-    entry; of one cell per column, or already of one cell per entry."""
-    if entries.cells.ndim == 2:
-        kept = np.flatnonzero(entries.scores[:, 0] < bounds[entries.cells[:, 0]])
-        return Entries(entries.scores[kept], entries.cells[kept], entries.rows()[kept], entries.agrees[kept])
+    """The entries of one cell per column (class) that score below their class's bound, one cell per entry."""
     flat = np.flatnonzero(entries.scores < bounds)
     rows, classes = np.divmod(flat, entries.scores.shape[1])
     scores, agrees = entries.scores.reshape(-1)[flat, None], entries.agrees.reshape(-1)[flat, None]
@@ -166,7 +173,9 @@ def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, met
         return [
             _joined(
                 [
-                    issue_candidates(labels[rows], pred_probs[rows], rows.start + offset, method).entries
+                    issue_candidates(labels[rows], pred_probs[rows], method).entries(
+                        rows.start + offset, pred_probs.shape[1]
+                    )
                     for rows in sub_blocks(*pred_probs.shape)
                 ]
             )
