@@ -468,12 +468,13 @@ def test_an_aggregate_of_a_row_depends_on_that_row_alone(num_classes):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("method", ["self_confidence", "normalized_margin"])
+@pytest.mark.parametrize("method", ["self_confidence", "normalized_margin", "confidence_weighted_entropy"])
 def test_issue_candidates_are_the_entries_of_every_entry_at_most_one_half(dtype, method):
-    """The batched search's candidates (scores at most 1/2), their agreement
-    and the issue counts, worked out on the candidates alone, are those of
-    every entry, bit for bit, on probabilities with ties at 1/2 and at the
-    thresholds; and every entry that counts as an issue is a candidate."""
+    """The batched search's candidates (scores at most 1/2, or every entry
+    under a method without that ceiling), their agreement and the issue
+    counts, worked out on the candidates alone, are those of every entry,
+    bit for bit, on probabilities with ties at 1/2 and at the thresholds;
+    and every entry that counts as an issue is a candidate."""
     from dlq.kernels import candidates
 
     rng = np.random.default_rng(7)
@@ -481,20 +482,28 @@ def test_issue_candidates_are_the_entries_of_every_entry_at_most_one_half(dtype,
     labels = rng.random(pred_probs.shape) < 0.4
     thresholds = np.round(np.stack([rng.random(7), rng.random(7)]) * 8) / 8
     found = candidates.issue_candidates(labels, pred_probs, method, thresholds)
-    every = onevsrest.binary_pass2(labels, pred_probs, thresholds, method=method)
-    assert found.scores.tobytes() == every.scores.tobytes()
-    assert np.array_equal(found.prune, every.prune) and found.prune.sum() > 0
-    rows, classes = np.nonzero(every.scores <= 0.5)
+    # every entry, as written out: the sides chosen per entry, the cut-off chosen per entry
+    sides = onevsrest.Sides.of(labels, pred_probs)
+    scores = onevsrest.per_class_scores(labels, pred_probs, method=method)
+    agrees = sides.agrees()
+    predicted_positive = sides.positive > sides.negative
+    cutoff = np.where(predicted_positive, thresholds[1], thresholds[0]) - 1e-6
+    issues = (np.maximum(sides.positive, sides.negative) >= cutoff) & (predicted_positive != labels)
+    assert found.scores.tobytes() == scores.tobytes()
+    assert found.prune.tolist() == np.count_nonzero(issues, axis=0).tolist() and found.prune.sum() > 0
+    if method == "confidence_weighted_entropy":  # no ceiling: every entry is a candidate
+        rows, classes = (index.reshape(-1) for index in np.indices(scores.shape))
+    else:
+        rows, classes = np.nonzero(scores <= 0.5)
+        assert np.all(scores[~agrees] <= 0.5)  # every issue is a candidate
     for held in (found, found.held()):  # as made, and as kept until a chunk's bounds are known
         entries = held.entries(100, 7)
         assert entries.rows().tolist() == (rows + 100).tolist()
         assert entries.cells[:, 0].tolist() == classes.tolist()
-        assert entries.scores[:, 0].tobytes() == every.scores[rows, classes].tobytes()
-        assert entries.agrees[:, 0].tolist() == every.agrees[rows, classes].tolist()
+        assert entries.scores[:, 0].tobytes() == scores[rows, classes].tobytes()
+        assert entries.agrees[:, 0].tolist() == agrees[rows, classes].tolist()
     bounds = np.linspace(0.1, 0.5, 7)
     below = found.held().entries(100, 7, bounds)
-    taken = every.scores[rows, classes] < bounds[classes]
+    taken = scores[rows, classes] < bounds[classes]
     assert below.rows().tolist() == (rows[taken] + 100).tolist()
     assert below.cells[:, 0].tolist() == classes[taken].tolist()
-    issues = ~every.agrees
-    assert np.all(every.scores[issues] <= 0.5)

@@ -226,7 +226,7 @@ def test_low_memory_search_looks_at_no_entry_above_one_half_and_loses_nothing(mo
     negative side's threshold is about 0.4), with entries just above 1/2 in
     the same first histogram bin: the answer, at every chunking, is that of
     the search that keeps every entry."""
-    from dlq.kernels import subblocks
+    from dlq.kernels import candidates
 
     rng = np.random.default_rng(3)
     labels, pred_probs = noisy_multilabel(1200, 3, seed=3)
@@ -236,7 +236,7 @@ def test_low_memory_search_looks_at_no_entry_above_one_half_and_loses_nothing(mo
     kwargs = {"low_memory": True, "return_indices_ranked_by": method}
     every_entry = {}
     with monkeypatch.context() as patched:
-        patched.setattr(subblocks, "ISSUE_SCORE_CEILING", {})
+        patched.setattr(candidates, "ISSUE_SCORE_CEILING", {})
         for chunk_rows in (1200, 300, 173):
             chunks = (chunk_rows, 3)
             every_entry[chunk_rows] = dlq.multilabel.find_label_issues(

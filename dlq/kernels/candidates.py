@@ -18,14 +18,14 @@ import numpy as np
 
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.lowest import Entries
-from dlq.kernels.onevsrest import binary_columns, given_side, normalized_margins, prediction_agrees
+from dlq.kernels.onevsrest import given_side, per_class_scores, prediction_agrees
 
 #: The highest score an issue can have, by method.
 ISSUE_SCORE_CEILING = {"self_confidence": 0.5, "normalized_margin": 0.5}
 
 
 class Candidates(NamedTuple):
-    """What the batched search takes of some rows under a method with a ceiling."""
+    """What the batched search takes of some rows: the entries that may be issues."""
 
     flat: np.ndarray  # the candidates' positions among the rows' (n, K) entries, in row order
     entry_scores: np.ndarray  # their scores, float64
@@ -60,11 +60,11 @@ def issue_candidates(
     labels: np.ndarray, pred_probs: np.ndarray, method: str, thresholds: np.ndarray | None = None
 ) -> Candidates:
     """The entries of ``labels`` and ``pred_probs`` (n, K) that score at most
-    ``method``'s :data:`ISSUE_SCORE_CEILING`, and whether their prediction
-    agrees with their label; every entry's score; and given the (2, K)
-    ``thresholds``, each class's count of rows confidently predicted as the
-    side that is not their label (each such entry is a candidate, so these
-    are the counts of every entry).
+    ``method``'s :data:`ISSUE_SCORE_CEILING` (every entry, under a method
+    without one), and whether their prediction agrees with their label;
+    every entry's score; and given the (2, K) ``thresholds``, each class's
+    count of rows confidently predicted as the side that is not their label
+    (each such entry is a candidate, so these are the counts of every entry).
 
     Examples
     --------
@@ -72,24 +72,30 @@ def issue_candidates(
     >>> found = issue_candidates(labels, pred_probs, "self_confidence", np.full((2, 1), 0.5))
     >>> found.flat.tolist(), found.agrees.tolist(), found.prune.tolist()
     ([0], [False], [1])
+    >>> issue_candidates(labels, pred_probs, "confidence_weighted_entropy").flat.tolist()
+    [0, 1]
     """
+    num_classes = pred_probs.shape[1]
     positive_label = labels.astype(bool)
-    if method == "self_confidence":
-        scores = np.asarray(given_side(positive_label, pred_probs), np.float64)
-    else:
-        scores = np.asarray(normalized_margins(positive_label, *binary_columns(pred_probs)), np.float64)
-    flat = np.flatnonzero(scores <= ISSUE_SCORE_CEILING[method])
-    classes = flat % pred_probs.shape[1]
+    scores = per_class_scores(positive_label, pred_probs, method=method)
+    ceiling = ISSUE_SCORE_CEILING.get(method)
+    flat = np.arange(scores.size) if ceiling is None else np.flatnonzero(scores <= ceiling)
     # the candidates' sides, each worked out as among all entries (elementwise, the same values)
-    label, positive = positive_label.reshape(-1)[flat], pred_probs.reshape(-1)[flat]
+    taken = slice(None) if ceiling is None else flat  # every entry: flat views, no copies
+    label, positive = positive_label.reshape(-1)[taken], pred_probs.reshape(-1)[taken]
     negative = 1 - positive
     predicted_positive = positive > negative  # ties go to the negative side
     predicted_prob = np.maximum(positive, negative)
     agrees = prediction_agrees(label, given_side(label, positive), predicted_positive, predicted_prob)
     prune = None
-    if thresholds is not None:
-        cutoffs = thresholds - kernels.FLOATING_POINT_COMPARISON
-        confident = predicted_prob >= np.where(predicted_positive, cutoffs[1][classes], cutoffs[0][classes])
+    if thresholds is not None:  # confident: at or above the predicted side's threshold, less 1e-6
+        classes = flat % num_classes
+        negative_cutoff, positive_cutoff = (thresholds - kernels.FLOATING_POINT_COMPARISON)[:, classes]
+        confident = predicted_prob >= positive_cutoff
+        confident &= predicted_positive
+        confident_negative = predicted_prob >= negative_cutoff
+        confident_negative &= ~predicted_positive
+        confident |= confident_negative
         confident &= predicted_positive != label
-        prune = np.bincount(classes[confident], minlength=pred_probs.shape[1]).astype(np.int64)
-    return Candidates(flat, scores.reshape(-1)[flat], agrees, scores, prune)
+        prune = np.bincount(classes[confident], minlength=num_classes).astype(np.int64)
+    return Candidates(flat, scores.reshape(-1)[taken], agrees, scores, prune)

@@ -18,7 +18,6 @@ from dlq.kernels import scores as scores_
 from dlq.kernels.checks import InvalidRows, invalid_probabilities
 from dlq.kernels.columns import Columns, Lists
 from dlq.kernels.rowwise import block_rows
-from dlq.kernels.sets import column_counts
 
 
 def invalid_rows(
@@ -279,68 +278,6 @@ def _scores_from(sides: Sides, method: str) -> np.ndarray:
         entropy = -(scores_.xlogx(sides.negative) + scores_.xlogx(sides.positive)) / np.log(2)
         scores = scores_.entropy_weighted_score(sides.given, entropy)
     return np.asarray(scores, dtype=np.float64)
-
-
-class BinaryPass2(NamedTuple):
-    """Pass-2 results of the K binary problems of one chunk."""
-
-    scores: np.ndarray
-    agrees: np.ndarray
-    prune: np.ndarray
-
-
-def binary_pass2(labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray, *, method: str) -> BinaryPass2:
-    """Everything pass 2 of the one-vs-rest issue search needs from a chunk.
-
-    ``scores`` (n, K) are the per-class scores under ``method``; ``agrees``
-    (n, K) tells whether each binary prediction agrees with its label once
-    1e-6 is added to the given side; ``prune`` (K,) counts the rows
-    confidently predicted as the other side. These are
-    :func:`dlq.kernels.scores.label_quality_scores`, :func:`dlq.kernels.multiclass.prediction_agrees`
-    and the off-diagonal count of :func:`dlq.kernels.multiclass.issue_count_partials`,
-    for K two-column problems at once.
-
-    Examples
-    --------
-    >>> labels, pred_probs, thresholds = np.array([[1], [0]]), np.array([[0.1], [0.2]]), np.full((2, 1), 0.5)
-    >>> found = binary_pass2(labels, pred_probs, thresholds, method="self_confidence")
-    >>> found.scores[:, 0].round(3).tolist(), found.agrees[:, 0].tolist(), found.prune.tolist()
-    ([0.1, 0.8], [False, True], [1])
-    """
-    scores, agrees, (positive_label, predicted_positive, predicted_prob) = scores_and_agreement(
-        labels, pred_probs, method=method
-    )
-    # confident: at or above the predicted side's threshold, less 1e-6 (compared a side at a time,
-    # not against thresholds chosen per entry, whose choice costs more than both comparisons)
-    negative_cutoff, positive_cutoff = thresholds - kernels.FLOATING_POINT_COMPARISON
-    confident = predicted_prob >= positive_cutoff
-    confident &= predicted_positive
-    confident_negative = predicted_prob >= negative_cutoff
-    confident_negative &= ~predicted_positive
-    confident |= confident_negative
-    confident &= predicted_positive != positive_label
-    return BinaryPass2(scores, agrees, column_counts(confident))
-
-
-def scores_and_agreement(
-    labels: np.ndarray, pred_probs: np.ndarray, *, method: str
-) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The ``scores`` and ``agrees`` of :func:`binary_pass2`, which need no
-    thresholds, and the (n, K) sides they came from: each label as a bool,
-    whether the positive side is predicted, and its probability.
-
-    Examples
-    --------
-    >>> labels, pred_probs = np.array([[1], [0]]), np.array([[0.1], [0.2]])
-    >>> scores, agrees, _ = scores_and_agreement(labels, pred_probs, method="self_confidence")
-    >>> scores[:, 0].round(3).tolist(), agrees[:, 0].tolist()
-    ([0.1, 0.8], [False, True])
-    """
-    sides = Sides.of(labels, pred_probs)
-    predicted_positive = sides.positive > sides.negative  # argmax of (1 - p, p); ties go to the negative side
-    predicted_prob = np.maximum(sides.positive, sides.negative)
-    agrees = prediction_agrees(sides.positive_label, sides.given, predicted_positive, predicted_prob)
-    return _scores_from(sides, method), agrees, (sides.positive_label, predicted_positive, predicted_prob)
 
 
 def prediction_agrees(

@@ -10,9 +10,9 @@ from typing import NamedTuple
 import numpy as np
 
 from dlq.kernels.bounds import bounds_within
-from dlq.kernels.candidates import ISSUE_SCORE_CEILING, Candidates, issue_candidates
+from dlq.kernels.candidates import issue_candidates
 from dlq.kernels.lowest import Entries
-from dlq.kernels.onevsrest import binary_pass2, per_class_scores, scores_and_agreement
+from dlq.kernels.onevsrest import per_class_scores
 from dlq.kernels.select import Histogram, first_histogram
 
 #: Rows of a chunk are processed this many bytes of (n, K) float64 at a time,
@@ -82,7 +82,7 @@ def batched_pass(
     rank_thresholds: np.ndarray | None,
     rank_aggregate: Callable[[np.ndarray], np.ndarray],
 ) -> BatchedPass:
-    """:func:`binary_pass2` of a chunk, one sub-block at a time: each
+    """Pass 2 of the batched search over a chunk, one sub-block at a time: each
     class's count of rows confidently predicted as the other side, the
     selection's first histogram of each class's scores under ``method``
     (the entries of :func:`ranking_entries`), and the ranking scores
@@ -102,18 +102,13 @@ def batched_pass(
     """
     num_classes = pred_probs.shape[1]
     classes = np.arange(num_classes)
-    parts, histograms, held = [], [], []  # held: each sub-block's first row and what it keeps until the bounds
+    parts, histograms, held = [], [], []  # held: each sub-block's first row and its candidates, until the bounds
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
         first_row = rows.start + offset
-        if method in ISSUE_SCORE_CEILING:
-            found = issue_candidates(y, p, method, thresholds)
-            histograms.append(first_histogram([found.entries(first_row, num_classes)], classes))
-            held.append((first_row, found.held()))
-        else:
-            found = binary_pass2(y, p, thresholds, method=method)
-            held.append((first_row, Entries.of_columns(found.scores, first_row, found.agrees)))
-            histograms.append(first_histogram([held[-1][1]], classes))
+        found = issue_candidates(y, p, method, thresholds)
+        histograms.append(first_histogram([found.entries(first_row, num_classes)], classes))
+        held.append((first_row, found.held()))
         rank_scores = None
         if rank_method is not None:
             same = rank_method == method and rank_thresholds is None
@@ -123,12 +118,7 @@ def batched_pass(
     prune = np.sum([part.prune for part in parts], axis=0)
     histogram = Histogram.summed(histograms)
     kept_below = bounds_within(histogram, KEPT_PER_ISSUE * prune, np.dtype(np.float64))
-    kept = [
-        part.entries(first_row, num_classes, kept_below)
-        if isinstance(part, Candidates)
-        else _entries_below(part, kept_below)
-        for first_row, part in held
-    ]
+    kept = [part.entries(first_row, num_classes, kept_below) for first_row, part in held]
     return BatchedPass(
         prune=prune,
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
@@ -136,14 +126,6 @@ def batched_pass(
         entries=[_joined(kept)],
         kept_below=kept_below,
     )
-
-
-def _entries_below(entries: Entries, bounds: np.ndarray) -> Entries:
-    """The entries of one cell per column (class) that score below their class's bound, one cell per entry."""
-    flat = np.flatnonzero(entries.scores < bounds)
-    rows, classes = np.divmod(flat, entries.scores.shape[1])
-    scores, agrees = entries.scores.reshape(-1)[flat, None], entries.agrees.reshape(-1)[flat, None]
-    return Entries(scores, classes[:, None], entries.rows()[rows], agrees)
 
 
 def _joined(parts: list[Entries]) -> Entries:
@@ -169,22 +151,13 @@ def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, met
     >>> entries.scores[:, 0].round(3).tolist(), entries.rows().tolist()
     ([0.1], [5])
     """
-    if method in ISSUE_SCORE_CEILING:
-        return [
-            _joined(
-                [
-                    issue_candidates(labels[rows], pred_probs[rows], method).entries(
-                        rows.start + offset, pred_probs.shape[1]
-                    )
-                    for rows in sub_blocks(*pred_probs.shape)
-                ]
-            )
-        ]
-    parts = [
-        scores_and_agreement(labels[rows], pred_probs[rows], method=method) for rows in sub_blocks(*pred_probs.shape)
-    ]
     return [
-        Entries.of_columns(
-            np.concatenate([part[0] for part in parts]), offset, np.concatenate([part[1] for part in parts])
+        _joined(
+            [
+                issue_candidates(labels[rows], pred_probs[rows], method).entries(
+                    rows.start + offset, pred_probs.shape[1]
+                )
+                for rows in sub_blocks(*pred_probs.shape)
+            ]
         )
     ]
