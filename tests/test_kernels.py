@@ -497,13 +497,13 @@ def test_issue_candidates_are_the_entries_of_every_entry_at_most_one_half(dtype,
         rows, classes = np.nonzero(scores <= 0.5)
         assert np.all(scores[~agrees] <= 0.5)  # every issue is a candidate
     for held in (found, found.held()):  # as made, and as kept until a chunk's bounds are known
-        entries = held.entries(100, 7)
+        entries = held.entries(100)
         assert entries.rows().tolist() == (rows + 100).tolist()
         assert entries.cells[:, 0].tolist() == classes.tolist()
         assert entries.scores[:, 0].tobytes() == scores[rows, classes].tobytes()
         assert entries.agrees[:, 0].tolist() == agrees[rows, classes].tolist()
     bounds = np.linspace(0.1, 0.5, 7)
-    below = found.held().entries(100, 7, bounds)
+    below = found.held().entries(100, bounds)
     taken = scores[rows, classes] < bounds[classes]
     assert below.rows().tolist() == (rows[taken] + 100).tolist()
     assert below.cells[:, 0].tolist() == classes[taken].tolist()

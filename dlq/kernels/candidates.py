@@ -27,33 +27,34 @@ ISSUE_SCORE_CEILING = {"self_confidence": 0.5, "normalized_margin": 0.5}
 class Candidates(NamedTuple):
     """What the batched search takes of some rows: the entries that may be issues."""
 
-    flat: np.ndarray  # the candidates' positions among the rows' (n, K) entries, in row order
+    rows: np.ndarray  # each candidate's row among the rows given
+    classes: np.ndarray  # and its class
     entry_scores: np.ndarray  # their scores, float64
     agrees: np.ndarray  # whether their prediction agrees with their label
     scores: np.ndarray | None  # (n, K) every entry's score, float64
     prune: np.ndarray | None  # (K,) rows confidently predicted as the other side, given thresholds
 
     def held(self) -> Candidates:
-        """The candidates alone, 13 bytes each (positions in 32 bits: a
-        sub-block has fewer entries), to keep until a chunk's bounds are known."""
-        return self._replace(flat=self.flat.astype(np.int32), scores=None)
+        """The candidates alone, 17 bytes each (rows and classes in 32 bits:
+        a sub-block has fewer rows), to keep until a chunk's bounds are known."""
+        return self._replace(rows=self.rows.astype(np.int32), classes=self.classes.astype(np.int32), scores=None)
 
-    def entries(self, first_row: int, num_classes: int, bounds: np.ndarray | None = None) -> Entries:
+    def entries(self, first_row: int, bounds: np.ndarray | None = None) -> Entries:
         """The candidates, or those scoring below their class's ``bounds``,
         as entries of one cell (class) each, rows from ``first_row``.
 
         Examples
         --------
         >>> found = issue_candidates(np.array([[1, 0]]), np.array([[0.1, 0.2]]), "self_confidence")
-        >>> found.entries(7, 2).rows().tolist(), found.entries(7, 2, np.array([0.05, 1.0])).rows().tolist()
+        >>> found.entries(7).rows().tolist(), found.entries(7, np.array([0.05, 1.0])).rows().tolist()
         ([7], [])
         """
-        rows, classes = np.divmod(self.flat.astype(np.int64), num_classes)
-        scores, agrees = self.entry_scores, self.agrees
+        rows, classes, scores, agrees = self.rows, self.classes, self.entry_scores, self.agrees
         if bounds is not None:
             kept = np.flatnonzero(scores < bounds[classes])
             rows, classes, scores, agrees = rows[kept], classes[kept], scores[kept], agrees[kept]
-        return Entries(scores[:, None], classes[:, None], rows + first_row, agrees[:, None])
+        cells = classes.astype(np.int64)[:, None]
+        return Entries(scores[:, None], cells, rows.astype(np.int64) + first_row, agrees[:, None])
 
 
 def issue_candidates(
@@ -70,9 +71,9 @@ def issue_candidates(
     --------
     >>> labels, pred_probs = np.array([[1], [0]]), np.array([[0.1], [0.2]])
     >>> found = issue_candidates(labels, pred_probs, "self_confidence", np.full((2, 1), 0.5))
-    >>> found.flat.tolist(), found.agrees.tolist(), found.prune.tolist()
+    >>> found.rows.tolist(), found.agrees.tolist(), found.prune.tolist()
     ([0], [False], [1])
-    >>> issue_candidates(labels, pred_probs, "confidence_weighted_entropy").flat.tolist()
+    >>> issue_candidates(labels, pred_probs, "confidence_weighted_entropy").rows.tolist()
     [0, 1]
     """
     num_classes = pred_probs.shape[1]
@@ -80,6 +81,7 @@ def issue_candidates(
     scores = per_class_scores(positive_label, pred_probs, method=method)
     ceiling = ISSUE_SCORE_CEILING.get(method)
     flat = np.arange(scores.size) if ceiling is None else np.flatnonzero(scores <= ceiling)
+    rows, classes = np.divmod(flat, num_classes)
     # the candidates' sides, each worked out as among all entries (elementwise, the same values)
     taken = slice(None) if ceiling is None else flat  # every entry: flat views, no copies
     label, positive = positive_label.reshape(-1)[taken], pred_probs.reshape(-1)[taken]
@@ -89,8 +91,7 @@ def issue_candidates(
     agrees = prediction_agrees(label, given_side(label, positive), predicted_positive, predicted_prob)
     prune = None
     if thresholds is not None:  # confident: at or above the predicted side's threshold, less 1e-6
-        classes = flat % num_classes
-        negative_cutoff, positive_cutoff = (thresholds - kernels.FLOATING_POINT_COMPARISON)[:, classes]
+        negative_cutoff, positive_cutoff = (side[classes] for side in thresholds - kernels.FLOATING_POINT_COMPARISON)
         confident = predicted_prob >= positive_cutoff
         confident &= predicted_positive
         confident_negative = predicted_prob >= negative_cutoff
@@ -98,4 +99,4 @@ def issue_candidates(
         confident |= confident_negative
         confident &= predicted_positive != label
         prune = np.bincount(classes[confident], minlength=num_classes).astype(np.int64)
-    return Candidates(flat, scores.reshape(-1)[taken], agrees, scores, prune)
+    return Candidates(rows, classes, scores.reshape(-1)[taken], agrees, scores, prune)

@@ -20,7 +20,7 @@ Every step keeps a fixed amount per chunk and cell, or what it gathers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -253,7 +253,7 @@ class Histogram:
         return Histogram(bins[starts], np.add.reduceat(counts[order], starts))
 
 
-def histogram(chunk: Sequence[Entries], cut: Cut) -> Histogram:
+def histogram(chunk: Iterable[Entries], cut: Cut) -> Histogram:
     """Counts of the next key bits among each undecided cell's entries that
     match its prefix.
 
@@ -329,7 +329,7 @@ def _taken(values: np.ndarray, taken: np.ndarray) -> np.ndarray:
     return values[taken]
 
 
-def first_histogram(chunk: Sequence[Entries], cells: np.ndarray) -> Histogram:
+def first_histogram(chunk: Iterable[Entries], cells: np.ndarray) -> Histogram:
     """The first round's histogram of every one of ``cells``, which needs no
     count and so can be taken while the entries are made.
 

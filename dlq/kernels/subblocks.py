@@ -102,12 +102,11 @@ def batched_pass(
     """
     num_classes = pred_probs.shape[1]
     classes = np.arange(num_classes)
-    parts, histograms, held = [], [], []  # held: each sub-block's first row and its candidates, until the bounds
+    parts, held = [], []  # held: each sub-block's first row and its candidates, until the bounds
     for rows in sub_blocks(*pred_probs.shape):
         y, p = labels[rows], pred_probs[rows]
         first_row = rows.start + offset
         found = issue_candidates(y, p, method, thresholds)
-        histograms.append(first_histogram([found.entries(first_row, num_classes)], classes))
         held.append((first_row, found.held()))
         rank_scores = None
         if rank_method is not None:
@@ -116,9 +115,10 @@ def batched_pass(
             rank_scores = rank_aggregate(per_class)
         parts.append(BatchedPass(found.prune, rank_scores))
     prune = np.sum([part.prune for part in parts], axis=0)
-    histogram = Histogram.summed(histograms)
+    # one histogram of the chunk, its entries made a sub-block at a time as it takes them
+    histogram = first_histogram((part.entries(first_row) for first_row, part in held), classes)
     kept_below = bounds_within(histogram, KEPT_PER_ISSUE * prune, np.dtype(np.float64))
-    kept = [part.entries(first_row, num_classes, kept_below) for first_row, part in held]
+    kept = [part.entries(first_row, kept_below) for first_row, part in held]
     return BatchedPass(
         prune=prune,
         rank_scores=None if rank_method is None else np.concatenate([part.rank_scores for part in parts]),
@@ -151,13 +151,8 @@ def ranking_entries(labels: np.ndarray, pred_probs: np.ndarray, offset: int, met
     >>> entries.scores[:, 0].round(3).tolist(), entries.rows().tolist()
     ([0.1], [5])
     """
-    return [
-        _joined(
-            [
-                issue_candidates(labels[rows], pred_probs[rows], method).entries(
-                    rows.start + offset, pred_probs.shape[1]
-                )
-                for rows in sub_blocks(*pred_probs.shape)
-            ]
-        )
+    parts = [
+        issue_candidates(labels[rows], pred_probs[rows], method).entries(rows.start + offset)
+        for rows in sub_blocks(*pred_probs.shape)
     ]
+    return [_joined(parts)]
