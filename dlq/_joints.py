@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import dask.array as da
@@ -11,7 +13,8 @@ from dask.delayed import Delayed
 from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import per_block, step, tree
+from dlq.kernels import multiclass as multiclass_kernels
 from dlq.kernels.problems import MULTICLASS
 
 
@@ -35,15 +38,36 @@ def label_counts(labels: Any, num_classes: int) -> Delayed:
 
     Examples
     --------
-    >>> label_counts(np.array([0, 2, 2]), 3).compute().tolist()
+    >>> label_counts(np.array([0, 2, 2]), 3).tolist()  # in memory: computed at once
+    [1, 0, 2]
+    >>> label_counts(da.from_array(np.array([0, 2, 2]), chunks=2), 3).compute().tolist()
     [1, 0, 2]
     """
     opened = io.open_array(io.array_like(labels, name="labels"), name="labels")
     io.check_labels(opened, opened.shape[0])
-    return step(_within_classes, da.bincount(opened, minlength=num_classes), num_classes)
+    return counts_of_classes(opened, num_classes, of_pred_probs=False)
 
 
-def _within_classes(counts: np.ndarray, num_classes: int) -> np.ndarray:
-    if counts.shape[0] > num_classes:
-        raise ValueError(f"labels must be class indices in 0..{num_classes - 1}; some label is {counts.shape[0] - 1}")
-    return counts
+def counts_of_classes(labels: da.Array, num_classes: int, *, of_pred_probs: bool = True) -> Delayed:
+    """How many of opened ``labels`` are each of ``num_classes`` classes;
+    refused at compute time, naming the first row, if a label is outside
+    ``0..num_classes-1`` (such labels are not counted, so no count fails
+    on them before the refusal); ``of_pred_probs`` says whether the classes
+    are pred_probs' columns, for the message.
+
+    Examples
+    --------
+    >>> counts_of_classes(da.from_array(np.array([0, 2, 2]), chunks=2), 3).compute().tolist()
+    [1, 0, 2]
+    >>> counts_of_classes(da.from_array(np.array([0, 1, -1]), chunks=2), 3).compute()
+    Traceback (most recent call last):
+    ...
+    ValueError: labels must be class indices in 0..2 (pred_probs has 3 columns); labels[2] is -1. ...
+    """
+    per_chunk = per_block(multiclass_kernels.label_counts, labels, num_classes, of_pred_probs)
+    return step(_checked_counts, tree(per_chunk, functools.partial(functools.reduce, operator.or_)))
+
+
+def _checked_counts(counted: multiclass_kernels.LabelCounts) -> np.ndarray:
+    counted.invalid.raise_if_any()
+    return counted.counts

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,46 +13,12 @@ import dask.array as da
 import numpy as np
 
 import dlq
-from dlq import _validation, command_inputs, dataset, io, outputs, report
+from dlq import _validation, command_inputs, dataset, io, locations, outputs, report
+from dlq.cluster import dask_client
 from dlq.multilabel.dataset import health_summary
 from dlq.multilabel.filter import PerClassIssues
 from dlq.result import Scan, ScanResult
 from dlq.table import IssueDigest
-
-
-@contextlib.contextmanager
-def dask_client(
-    scheduler: str | None,
-    scheduler_file: str | None,
-    *,
-    workers: int | None,
-    threads_per_worker: int | None,
-    memory_limit: str | None,
-    quiet: bool,
-) -> Iterator[Any]:
-    """Connect to an existing cluster (left running), or start a LocalCluster
-    sized to this machine (shut down at the end)."""
-    from distributed import Client, LocalCluster
-
-    if scheduler or scheduler_file:
-        client = (
-            Client(scheduler, scheduler_file=scheduler_file) if scheduler else Client(scheduler_file=scheduler_file)
-        )
-        if not quiet:
-            click.echo(f"connected to {client.scheduler.address}; dashboard: {client.dashboard_link}", err=True)
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    options = {"n_workers": workers, "threads_per_worker": threads_per_worker}
-    if memory_limit:
-        options["memory_limit"] = memory_limit
-    with LocalCluster(**{k: v for k, v in options.items() if v is not None}) as cluster, Client(cluster) as client:
-        if not quiet:
-            click.echo(f"local cluster of {len(cluster.workers)} workers; dashboard: {client.dashboard_link}", err=True)
-        yield client
-
 
 _MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
 _MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
@@ -104,9 +68,28 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
     directory is cleaned up after an error or an interrupt: otherwise tasks
     still running on workers could write into it after its removal.
     """
+    refuse_output_over_inputs(options)
     with outputs.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
-        with dask_client(options.get("scheduler"), options.get("scheduler_file"), quiet=options["quiet"], **cluster):
+        with dask_client(
+            options.get("scheduler"),
+            options.get("scheduler_file"),
+            quiet=options["quiet"],
+            debug=options.get("debug", False),
+            **cluster,
+        ):
             return _run_scan(options, staging)
+
+
+def refuse_output_over_inputs(options: dict[str, Any]) -> None:
+    """Refuse an ``--out`` that is, lies inside, or contains any input the
+    command was given (paths resolved through symlinks, URLs by scheme and
+    prefix), before anything is read or written."""
+    inputs = [(name, options[name]) for name in ("pred_probs", "labels", "ids") if options.get(name)]
+    names = options.get("class_names")
+    if names and Path(names).is_file():
+        inputs.append(("--class-names", names))
+    located = [(name, locations.location_of(path)) for name, path in inputs]
+    locations.refuse_overlap(locations.location_of(options["out"]), located, what="--out")
 
 
 def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
@@ -147,7 +130,7 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         per_class = issues.per_given_class
     facts = report.summary(
         result,
-        inputs={"pred_probs": options["pred_probs"], "labels": options["labels"]},
+        inputs=options.get("shown_inputs") or {"pred_probs": options["pred_probs"], "labels": options["labels"]},
         seconds=time.perf_counter() - start,
     )
     if options["filter_by"] is not None:  # the filters estimate no count apart from what they flag
@@ -197,6 +180,9 @@ class _Command(click.Command):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # an option refused after parsing: one line, as any refusal
+            click.echo(f"dlq: error: {error.format_message()}", err=True)
+            ctx.exit(2)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
@@ -205,7 +191,8 @@ class _Command(click.Command):
         except Exception as error:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"dlq: error: {error}", err=True)
+            message = str(error) or f"{type(error).__name__} (run again with --debug to see where)"
+            click.echo(f"dlq: error: {message}", err=True)
             ctx.exit(2)
 
 
@@ -223,7 +210,7 @@ def main() -> None:
 @main.command(cls=_Command)
 @click.argument("pred_probs")
 @click.argument("labels")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output directory to create.")
+@click.option("--out", required=True, type=click.Path(), help="Output directory to create.")
 @click.option("--multilabel", is_flag=True, help="Labels are sets of classes (lists, or a binary (N, K) array).")
 @click.option(
     "--method",
@@ -345,39 +332,41 @@ def demo(multilabel: bool, rows: int, out: str, overwrite: bool, quiet: bool, de
     """
     from dlq import demo as demo_data
 
-    data = Path(out) / "data"
-    if Path(out).exists() and not overwrite:
-        raise FileExistsError(f"{out} already exists; choose another --out or pass --overwrite")
-    flipped = demo_data.write_dataset(data, rows=rows, multilabel=multilabel)
-    options = {
-        "pred_probs": str(data / "pred_probs.zarr"),
-        "labels": str(data / "labels.zarr"),
-        "out": str(Path(out) / "scan"),
-        "multilabel": multilabel,
-        "method": "self_confidence",
-        "adjust_pred_probs": False,
-        "aggregator": "ema",
-        "alpha": 0.8,
-        "temperature": 0.1,
-        "estimation_method": "off_diagonal",
-        "filter_by": None,
-        "frac_noise": 1.0,
-        "min_examples_per_class": 1,
-        "per_class": False,
-        "chunk_rows": None,
-        "overwrite": True,
-        "quiet": quiet,
-    }
-    facts = _scan_on_cluster(options, workers=None, threads_per_worker=None, memory_limit=None)
-    import pyarrow.parquet as pq
+    final = Path(out)
+    with outputs.atomic_directory(final, overwrite=overwrite) as staging:
+        data = staging / "data"
+        flipped = demo_data.write_dataset(data, rows=rows, multilabel=multilabel)
+        options = {
+            "pred_probs": str(data / "pred_probs.zarr"),
+            "labels": str(data / "labels.zarr"),
+            "shown_inputs": {name: str(final / "data" / f"{name}.zarr") for name in ("pred_probs", "labels")},
+            "out": str(staging / "scan"),
+            "multilabel": multilabel,
+            "method": "self_confidence",
+            "adjust_pred_probs": False,
+            "aggregator": "ema",
+            "alpha": 0.8,
+            "temperature": 0.1,
+            "estimation_method": "off_diagonal",
+            "filter_by": None,
+            "frac_noise": 1.0,
+            "min_examples_per_class": 1,
+            "per_class": False,
+            "chunk_rows": None,
+            "overwrite": False,
+            "quiet": quiet,
+            "debug": debug,
+        }
+        facts = _scan_on_cluster(options, workers=None, threads_per_worker=None, memory_limit=None)
+        import pyarrow.parquet as pq
 
-    found = np.zeros(rows, dtype=bool)
-    found[pq.read_table(Path(out) / "scan" / "issues.parquet", columns=["index"])["index"].to_numpy()] = True
+        found = np.zeros(rows, dtype=bool)
+        found[pq.read_table(staging / "scan" / "issues.parquet", columns=["index"])["index"].to_numpy()] = True
     hits = int((found & flipped).sum())
     click.echo(f"{rows:,} examples, {int(flipped.sum()):,} labels flipped on purpose")
     click.echo(f"dlq found {int(found.sum()):,} label issues in {facts['elapsed_seconds']:.1f} s")
     click.echo(f"precision {hits / max(int(found.sum()), 1):.3f}, recall {hits / max(int(flipped.sum()), 1):.3f}")
-    click.echo(f"report: {Path(out) / 'scan' / 'report.html'}")
+    click.echo(f"report: {final / 'scan' / 'report.html'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

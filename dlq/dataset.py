@@ -17,6 +17,7 @@ from dask.base import is_dask_collection
 from dask.delayed import Delayed
 
 from dlq import count, io
+from dlq._joints import counts_of_classes
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
@@ -262,7 +263,7 @@ def confident_joint_under(labels: da.Array, pred_probs: da.Array, thresholds: An
     >>> confident_joint_under(labels, pred_probs, np.array([2 / 3, 2 / 3])).compute().tolist()
     [[2, 1], [1, 2]]
     """
-    counts = da.bincount(labels, minlength=pred_probs.shape[1])  # checked by the scan's thresholds, which come first
+    counts = counts_of_classes(labels, pred_probs.shape[1])
     joints = passes.confident_joint(
         MULTICLASS,
         *reread(labels, pred_probs),

@@ -1,31 +1,51 @@
-"""Outputs that appear whole or not at all: a directory filled in a staging
-sibling and renamed into place, whatever interrupts the run."""
+"""Outputs that appear whole or not at all, and replace only what dlq wrote:
+a directory filled in a staging sibling and renamed into place, whatever
+interrupts the run; a zarr group marked as dlq's, filled a block at a time."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+#: The file that marks a directory as an output dlq published, listing what it wrote.
+MANIFEST = ".dlq-output.json"
+
 
 @contextlib.contextmanager
-def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[Path]:
+def atomic_directory(target: str | os.PathLike, *, overwrite: bool, name: str = "--out") -> Iterator[Path]:
     """Yield a temporary sibling of ``target`` to fill; rename it into place
     only when the block finishes, so ``target`` appears whole or not at all.
 
-    An existing ``target`` is refused unless ``overwrite``; it is then
-    replaced only after the new one is complete. Without ``overwrite``, a
-    ``target`` that appears while the block runs (another run with the same
-    output, say) is kept, and FileExistsError raised: the rename into place
-    fails rather than replace it. The sibling is named
-    ``.NAME.dlq-partial-PID-...``; one whose process is gone (killed before it
-    could clean up) is removed by the next run.
+    The published directory holds a manifest (:data:`MANIFEST`) of what dlq
+    wrote. An existing ``target`` is refused unless ``overwrite``, and even
+    then unless it is an output dlq published and holds nothing else (never
+    the current directory or one of its parents); it is replaced only after
+    the new one is complete. A ``target`` that appears while the block runs
+    (another run with the same output, say) is kept, and FileExistsError
+    raised, unless it too may be replaced. Parent folders that did not
+    exist are created, and removed again if the run fails. The sibling is
+    named ``.NAME.dlq-partial-PID-...``; one whose process is gone (killed
+    before it could clean up) is removed by the next run.
+
+    Parameters
+    ----------
+    target : path
+        The directory to publish.
+    overwrite : bool
+        Whether an earlier output of dlq there may be replaced.
+    name : str
+        What the target is called in messages (an option or argument).
 
     Examples
     --------
@@ -34,32 +54,112 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool) -> Iterator[
     >>> with atomic_directory(target, overwrite=False) as folder:
     ...     _ = (folder / "a.txt").write_text("done")
     >>> sorted(p.name for p in target.iterdir())
-    ['a.txt']
+    ['.dlq-output.json', 'a.txt']
     """
-    target = Path(target)
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"{target} already exists; choose another --out or pass --overwrite")
+    target = Path(os.path.abspath(target))
+    refuse_unreplaceable(target, overwrite=overwrite, name=name)
+    created = _missing_parents(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{target.name}.dlq-partial-"
     for leftover in target.parent.glob(f"{prefix}*"):  # left by a run that was killed
         owner = leftover.name[len(prefix) :].split("-")[0]
         if owner.isdigit() and not _process_alive(int(owner)):
             shutil.rmtree(leftover, ignore_errors=True)
-    mine = f"{prefix}{os.getpid()}-"
+    mine = f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}-"  # this call's own, even within one process
+    published = False
     with _interrupts_recorded() as interrupted:
         try:
             staging = Path(tempfile.mkdtemp(prefix=mine, dir=target.parent))
             yield staging
             if interrupted():  # the interrupt may have been swallowed on its way up
                 raise KeyboardInterrupt
-            _replace(target, staging, overwrite=overwrite)
+            _write_manifest(staging)
+            _replace(target, staging, overwrite=overwrite, name=name)
+            published = True
         finally:  # by name: an interrupt may come before mkdtemp has returned
             for leftover in target.parent.glob(f"{mine}*"):
                 shutil.rmtree(leftover, ignore_errors=True)
+            if not published:
+                _remove_empty(created)
 
 
-def _replace(target: Path, staging: Path, *, overwrite: bool) -> None:
-    if overwrite and target.exists():
+def refuse_unreplaceable(target: str | os.PathLike, *, overwrite: bool, name: str = "--out") -> None:
+    """Refuse ``target`` as an output directory if it exists and may not be
+    replaced: without ``overwrite``, or when dlq did not publish it (no
+    manifest, or anything in it that the manifest does not list), or when it
+    is the current directory or one of its parents.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> refuse_unreplaceable(tempfile.mkdtemp(), overwrite=True)
+    Traceback (most recent call last):
+    ...
+    FileExistsError: --out ... exists and is not an output of dlq (it has no .dlq-output.json): ...
+    """
+    target = Path(os.path.abspath(target))
+    if not (target.exists() or target.is_symlink()):
+        return
+    if not overwrite:
+        raise FileExistsError(
+            f"{name} {target} already exists; choose another, or pass --overwrite to replace an earlier output of dlq"
+        )
+    cwd = Path.cwd().resolve()
+    if target.resolve() == cwd or target.resolve() in cwd.parents:
+        raise FileExistsError(f"{name} {target} is the current directory or one of its parents; dlq never replaces it")
+    if target.is_symlink() or not target.is_dir():
+        raise FileExistsError(f"{name} {target} exists and is not a directory dlq published; dlq never replaces it")
+    written = _manifest_entries(target / MANIFEST)
+    if written is None:
+        raise FileExistsError(
+            f"{name} {target} exists and is not an output of dlq (it has no {MANIFEST}): dlq replaces only what it "
+            "published itself; choose another, or remove it yourself"
+        )
+    others = sorted(entry.name for entry in target.iterdir() if entry.name not in written and entry.name != MANIFEST)
+    if others:
+        raise FileExistsError(
+            f"{name} {target} holds {others[0]!r}, which dlq did not write there; dlq replaces only what it "
+            "published itself; move that away, or choose another"
+        )
+
+
+def _write_manifest(folder: Path) -> None:
+    import dlq
+
+    entries = sorted(entry.name for entry in folder.iterdir())
+    manifest = {"written_by": "dlq", "version": dlq.__version__, "entries": entries}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _manifest_entries(path: Path) -> set[str] | None:
+    """What the manifest at ``path`` says dlq wrote; None if there is no
+    manifest of dlq's there."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("written_by") != "dlq":
+        return None
+    entries = manifest.get("entries")
+    return {entry for entry in entries if isinstance(entry, str)} if isinstance(entries, list) else None
+
+
+def _missing_parents(target: Path) -> list[Path]:
+    """The ancestors of ``target`` that do not exist, deepest first."""
+    return [parent for parent in target.parents if not parent.exists()]
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:  # not empty any more (or already gone): not ours to remove
+            return
+
+
+def _replace(target: Path, staging: Path, *, overwrite: bool, name: str) -> None:
+    if overwrite and (target.exists() or target.is_symlink()):
+        refuse_unreplaceable(target, overwrite=True, name=name)  # it may have appeared while this run wrote
         retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
         target.rename(retired / target.name)
         shutil.rmtree(retired)
@@ -71,7 +171,7 @@ def _replace(target: Path, staging: Path, *, overwrite: bool) -> None:
             raise
         raise FileExistsError(
             f"{target} appeared while this run was writing it (another run with the same output?); "
-            "it was kept and this run's output discarded. Choose another --out or pass --overwrite"
+            f"it was kept and this run's output discarded. Choose another {name} or pass --overwrite"
         ) from error
 
 
@@ -108,3 +208,72 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def output_group(store: Any, *, overwrite: bool, name: str = "store") -> Any:
+    """Create the zarr group an output is written to, marked as dlq's
+    (attribute ``written_by``): a new group, or with ``overwrite`` one that
+    replaces an earlier group of dlq's; anything else already there is
+    refused, and so are the current directory and its parents.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = tempfile.mkdtemp() + "/scan.zarr"
+    >>> output_group(store, overwrite=False).attrs["written_by"]
+    'dlq'
+    >>> output_group(store, overwrite=True).attrs["written_by"]
+    'dlq'
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = open(folder + "/notes.txt", "w").write("mine")
+    >>> output_group(folder, overwrite=True)
+    Traceback (most recent call last):
+    ...
+    FileExistsError: store ... holds data that dlq did not write...
+    """
+    import zarr
+
+    if overwrite:
+        local = isinstance(store, (str, os.PathLike)) and "://" not in os.fspath(store)
+        if local:
+            cwd = Path.cwd().resolve()
+            resolved = Path(store).resolve()
+            if resolved == cwd or resolved in cwd.parents:
+                raise FileExistsError(
+                    f"{name} {store} is the current directory or one of its parents; dlq never replaces it"
+                )
+        try:
+            written_by = zarr.open_group(store, mode="r").attrs.get("written_by")
+        except (FileNotFoundError, ValueError):  # no group there: nothing, or something else
+            written_by = None if _anything_at(store) else "dlq"
+        if written_by != "dlq":
+            raise FileExistsError(
+                f"{name} {store} holds data that dlq did not write; dlq replaces only what it wrote itself "
+                "(a zarr group marked written_by dlq). Choose another, or remove it yourself"
+            )
+    group = zarr.open_group(store, mode="w" if overwrite else "w-")
+    group.attrs["written_by"] = "dlq"
+    return group
+
+
+def _anything_at(store: Any) -> bool:
+    """Whether a path, URL or zarr store holds anything already."""
+    import zarr
+
+    if isinstance(store, (str, os.PathLike)):
+        import fsspec
+
+        filesystem, path = fsspec.core.url_to_fs(os.fspath(store))
+        return bool(filesystem.exists(path))
+    try:
+        zarr.open(store, mode="r")
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def store_block(block: np.ndarray, target: Any, block_info: dict | None = None) -> np.ndarray:
+    """Write one block into its place in a zarr array (dask's ``store`` would
+    optimise the graph, and re-run inputs already computed under other task specs)."""
+    target[tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])] = block
+    return np.ones((1,) * block.ndim, dtype=bool)

@@ -15,6 +15,7 @@ import numpy as np
 from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
+from dlq import locations, outputs
 from dlq.graphs.blocks import step
 from dlq.graphs.caller import warn_caller
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
@@ -23,13 +24,6 @@ from dlq.graphs.scan import ScanStore
 from dlq.html_summary import html_table, preview
 from dlq.scheduler import compute
 from dlq.table import digest, labelled, write_parts
-
-
-def _store_block(block: np.ndarray, target: Any, block_info: dict | None = None) -> np.ndarray:
-    """Write one block into its place in a zarr array (dask's ``store`` would
-    optimise the graph, and re-run inputs already computed under other task specs)."""
-    target[tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])] = block
-    return np.ones((1,) * block.ndim, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -306,7 +300,10 @@ class Scan:
             the writing scan, a dask collection to compute later (with
             ``dask.compute`` or its own ``.compute()``).
         overwrite : bool
-            Replace arrays that already exist.
+            Replace an earlier output of dlq at ``store`` (a group marked
+            ``written_by: dlq``) and ``issues_to``; anything else there is
+            refused, and so is a place that is, lies inside, or holds an
+            input of the scan.
         extra : dict, optional
             More dask arrays to write into the group by name (rows aligned
             with the input), or other dask collections to compute in the same
@@ -324,7 +321,7 @@ class Scan:
             Write the ranked issue table (see :attr:`issue_table`) there, as
             a directory of Parquet files written by the worker that holds
             the table (see :func:`dlq.table.write_parts`); it never comes
-            back whole.
+            back whole, and appears whole or not at all.
         class_names : sequence of str, optional
             The K class names: the issue table (multi-class) gets columns
             ``given_label_name`` and ``suggested_label_name``.
@@ -341,10 +338,12 @@ class Scan:
         >>> zarr.open_group(store, mode="r")["is_label_issue"][:].tolist()
         [False, True, False, False, False]
         """
-        import zarr
-
+        collections = (self, ids, *(extra or {}).values())
+        locations.refuse_outputs_over_inputs({"store": store, "issues_to": issues_to}, *collections)
+        if issues_to is not None:
+            outputs.refuse_unreplaceable(issues_to, overwrite=overwrite, name="issues_to")
         with lazy_graphs():  # a written scan is built whole, even of data in one chunk
-            group = zarr.open_group(store, mode="w" if overwrite else "w-")
+            group = outputs.output_group(store, overwrite=overwrite)
             chunk = max(self.scores.chunks[0])
             scan, written = self, {"scores": self.scores, "is_label_issue": self.mask}
             if self.filling_a_store is not None:
@@ -365,7 +364,9 @@ class Scan:
                 ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
                 table = step(labelled, table, class_names, ids_of_issues)
             if issues_to is not None:
-                others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), self.n_classes)
+                others["issue_digest"] = step(
+                    write_parts, table, os.fspath(issues_to), self.n_classes, overwrite=overwrite
+                )
             if report:
                 others.setdefault("issue_digest", step(digest, table, self.n_classes))
                 others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
@@ -385,7 +386,7 @@ class Scan:
             ]
             # every source chunk covers whole zarr chunks, so writes never overlap
             writes = tuple(
-                source.map_blocks(_store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
+                source.map_blocks(outputs.store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
                 for source, target in zip(sources, targets, strict=True)
             )
             writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -112,29 +111,38 @@ def _arrow_table(table: Columns, rows: slice) -> Any:
 
 
 def write_parts(
-    table: Columns, directory: str | os.PathLike, num_classes: int, rows_per_part: int | None = None
+    table: Columns,
+    directory: str | os.PathLike,
+    num_classes: int,
+    rows_per_part: int | None = None,
+    *,
+    overwrite: bool = False,
 ) -> IssueDigest:
     """Write ``table`` into ``directory`` as Parquet files of ``rows_per_part``
     rows (:data:`ROWS_PER_PART` by default), ``part-00000.parquet`` first: read in name order (as
     ``pandas.read_parquet(directory)`` does), the rows come worst first. An
-    empty table still writes one file, with the columns' types.
+    empty table still writes one file, with the columns' types. The
+    directory is published whole (:func:`dlq.outputs.atomic_directory`),
+    replacing with ``overwrite`` an earlier one of dlq's, never merged with it.
 
     Examples
     --------
     >>> import tempfile, pandas as pd
+    >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp()) / "issues.parquet"
     >>> table = {"index": np.array([4, 1, 7]), "given_label": np.array([1, 1, 0]), "score": np.array([.1, .3, .5])}
     >>> _ = write_parts(table, folder, 2, rows_per_part=2)
     >>> sorted(path.name for path in folder.iterdir()), pd.read_parquet(folder)["index"].tolist()
-    (['part-00000.parquet', 'part-00001.parquet'], [4, 1, 7])
+    (['.dlq-output.json', 'part-00000.parquet', 'part-00001.parquet'], [4, 1, 7])
     """
     import pyarrow.parquet as pq
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    from dlq.outputs import atomic_directory
+
     rows_per_part = rows_per_part or ROWS_PER_PART
     n_rows = table["index"].shape[0]
-    for number, start in enumerate(range(0, max(n_rows, 1), rows_per_part)):
-        rows = slice(start, min(start + rows_per_part, n_rows))
-        pq.write_table(_arrow_table(table, rows), directory / f"part-{number:05d}.parquet")
+    with atomic_directory(directory, overwrite=overwrite, name="issues_to") as staging:
+        for number, start in enumerate(range(0, max(n_rows, 1), rows_per_part)):
+            rows = slice(start, min(start + rows_per_part, n_rows))
+            pq.write_table(_arrow_table(table, rows), staging / f"part-{number:05d}.parquet")
     return digest(table, num_classes)

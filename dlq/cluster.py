@@ -1,0 +1,211 @@
+"""The command's cluster: connect to one or start a LocalCluster, keep
+distributed's logs off the terminal, and stop with one clear line instead
+of hanging when workers cannot work within their memory."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import click
+import dask
+
+#: How long a worker may stay paused at its memory limit before the run stops.
+PAUSED_PATIENCE_SECONDS = 20.0
+#: How many times workers may leave (killed over their memory limit, say) before the run stops.
+WORKER_LOSSES_ALLOWED = 3
+#: How often the watch looks at the workers.
+WATCH_INTERVAL_SECONDS = 0.5
+#: Chunks of the default size a worker holds at once, beyond its start-up memory, at the least.
+CHUNKS_HELD = 3
+
+
+class WorkersStuck(Exception):
+    """The workers cannot go on: paused at their memory limit, or lost again and again."""
+
+
+@contextlib.contextmanager
+def dask_client(
+    scheduler: str | None,
+    scheduler_file: str | None,
+    *,
+    workers: int | None,
+    threads_per_worker: int | None,
+    memory_limit: str | None,
+    quiet: bool,
+    debug: bool = False,
+) -> Iterator[Any]:
+    """Connect to an existing cluster (left running), or start a LocalCluster
+    sized to this machine (shut down at the end); watch its workers while the
+    block runs (:func:`watched`). Without ``debug``, distributed's logs (a
+    failing task's traceback, say) are kept off the terminal: the command
+    tells an error in one line.
+    """
+    from distributed import Client, LocalCluster
+
+    with _quiet_logs(not debug):
+        if scheduler or scheduler_file:
+            if scheduler_file:
+                _check_scheduler_file(scheduler_file)
+            client = Client(scheduler) if scheduler else Client(scheduler_file=scheduler_file)
+            if not quiet:
+                click.echo(f"connected to {client.scheduler.address}; dashboard: {client.dashboard_link}", err=True)
+            try:
+                with watched(client):
+                    yield client
+            finally:
+                client.close()
+            return
+        options: dict[str, Any] = {"n_workers": workers, "threads_per_worker": threads_per_worker}
+        if memory_limit:
+            options["memory_limit"] = check_memory_limit(memory_limit)
+        if not debug:
+            options["silence_logs"] = logging.CRITICAL
+        with warnings.catch_warnings():
+            if not debug:  # "Port 8787 is already in use": the dashboard's link tells the port taken
+                warnings.simplefilter("ignore", UserWarning)
+            cluster = LocalCluster(**{k: v for k, v in options.items() if v is not None})
+        with cluster, Client(cluster) as client:
+            if not quiet:
+                click.echo(
+                    f"local cluster of {len(cluster.workers)} workers; dashboard: {client.dashboard_link}", err=True
+                )
+            with watched(client):
+                yield client
+
+
+def _check_scheduler_file(path: str) -> None:
+    try:
+        address = json.loads(open(path, encoding="utf-8").read()).get("address")
+    except (OSError, ValueError, AttributeError) as error:
+        raise click.UsageError(f"--scheduler-file {path} is not a dask scheduler file (JSON): {error}") from None
+    if not isinstance(address, str) or not address:
+        raise click.UsageError(
+            f"--scheduler-file {path} names no scheduler address; give the file that `dask scheduler "
+            "--scheduler-file` writes"
+        )
+
+
+def check_memory_limit(memory_limit: str) -> int:
+    """``memory_limit`` in bytes, refused if a worker could not start and
+    hold a few chunks within it before distributed pauses it.
+
+    A worker's start-up memory is taken as this process's (both have
+    imported dlq, dask, distributed and numpy); distributed pauses a worker
+    at a share of its limit (config ``distributed.worker.memory.pause``).
+
+    Examples
+    --------
+    >>> check_memory_limit("64GiB") == 64 * 2**30
+    True
+    >>> check_memory_limit("50MB")
+    Traceback (most recent call last):
+    ...
+    click.exceptions.UsageError: --memory-limit 50MB is too small: ...
+    """
+    import psutil
+    from dask.utils import format_bytes, parse_bytes
+
+    from dlq.io import TARGET_CHUNK_BYTES
+
+    try:
+        limit = parse_bytes(memory_limit)
+    except (ValueError, TypeError):
+        raise click.UsageError(f"--memory-limit {memory_limit!r} is not an amount of memory, such as '4GiB'") from None
+    pause = dask.config.get("distributed.worker.memory.pause", 0.8) or 1.0
+    start_up = psutil.Process().memory_info().rss
+    needed = (start_up + CHUNKS_HELD * TARGET_CHUNK_BYTES) / pause
+    if limit < needed:
+        raise click.UsageError(
+            f"--memory-limit {memory_limit} is too small: a worker takes about {format_bytes(start_up)} to start, "
+            f"holds a few chunks of about {format_bytes(TARGET_CHUNK_BYTES)}, and is paused at {pause:.0%} of its "
+            f"limit; give at least {math.ceil(needed / 2**26) * 64}MiB"
+        )
+    return limit
+
+
+@contextlib.contextmanager
+def watched(client: Any) -> Iterator[None]:
+    """Run the block while a thread watches the cluster's workers; if one
+    stays paused at its memory limit for :data:`PAUSED_PATIENCE_SECONDS`, or
+    workers leave more than :data:`WORKER_LOSSES_ALLOWED` times, the block
+    is interrupted and :class:`WorkersStuck` raised in its place, saying so.
+    A block outside the main thread, which no signal can interrupt, is not watched."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread can be interrupted
+        yield
+        return
+    stop = threading.Event()
+    reason: list[str] = []
+    watcher = threading.Thread(target=_watch, args=(client, stop, reason), daemon=True, name="dlq-watch")
+    watcher.start()
+    try:
+        yield
+    except KeyboardInterrupt:
+        if reason:
+            raise WorkersStuck(reason[0]) from None
+        raise
+    finally:
+        stop.set()
+        watcher.join()
+    if reason:  # the interrupt came after the block had finished
+        raise WorkersStuck(reason[0])
+
+
+def _watch(client: Any, stop: threading.Event, reason: list[str]) -> None:
+    from dask.utils import format_bytes
+
+    paused_since: dict[str, float] = {}
+    seen: set[str] = set()
+    lost = 0
+    while not stop.wait(WATCH_INTERVAL_SECONDS):
+        try:
+            workers = client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # the cluster is shutting down: nothing more to watch
+            return
+        lost += len(seen - set(workers))
+        seen = set(workers)
+        now = time.monotonic()
+        for address, worker in workers.items():
+            if worker.get("status") != "paused":
+                paused_since.pop(address, None)
+                continue
+            since = paused_since.setdefault(address, now)
+            if now - since >= PAUSED_PATIENCE_SECONDS:
+                memory = worker.get("metrics", {}).get("memory", 0)
+                reason.append(
+                    f"worker {address} has been paused at its memory limit for {now - since:.0f} s "
+                    f"({format_bytes(memory)} of {format_bytes(worker.get('memory_limit') or 0)}); give workers "
+                    "more memory (--memory-limit) or read smaller chunks (--chunk-rows)"
+                )
+        if lost > WORKER_LOSSES_ALLOWED and not reason:
+            reason.append(
+                f"workers left the cluster {lost} times during the run (killed over their memory limit?); give "
+                "workers more memory (--memory-limit) or read smaller chunks (--chunk-rows)"
+            )
+        if reason:
+            # a real signal, to the main thread: it ends the wait it is in, where a simulated one would not
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            return
+
+
+@contextlib.contextmanager
+def _quiet_logs(quiet: bool) -> Iterator[None]:
+    """distributed's loggers in this process at CRITICAL while the block runs, if ``quiet``."""
+    if not quiet:
+        yield
+        return
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -1,0 +1,178 @@
+"""The command refuses in one line, and stops instead of hanging when its
+workers cannot work within their memory."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import noisy_classification
+from dask.utils import parse_bytes
+
+from dlq import cluster
+from dlq.cli import main
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    labels, pred_probs = noisy_classification(3000, 3, seed=21)
+    np.save(tmp_path / "labels.npy", labels)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    return tmp_path
+
+
+def one_line_refusal(*arguments: str) -> str:
+    result = CliRunner().invoke(main, ["scan", *arguments])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("dlq: error: ") and result.output.strip().count("\n") == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{}", "names no scheduler address"), ("not json", "is not a dask scheduler file"), ("[1]", "not a dask")],
+)
+def test_a_scheduler_file_that_is_not_one_is_refused_in_one_line(inputs, content, message):
+    (inputs / "scheduler.json").write_text(content)
+    output = one_line_refusal(
+        str(inputs / "pred_probs.npy"),
+        str(inputs / "labels.npy"),
+        "--out",
+        str(inputs / "out"),
+        "--scheduler-file",
+        str(inputs / "scheduler.json"),
+    )
+    assert message in output
+    assert not (inputs / "out").exists()
+
+
+@pytest.mark.parametrize("limit", ["100MB", "200MB", "150MiB"])
+def test_a_memory_limit_too_small_to_start_a_worker_is_refused_with_the_smallest_that_works(inputs, limit):
+    output = one_line_refusal(
+        str(inputs / "pred_probs.npy"),
+        str(inputs / "labels.npy"),
+        "--out",
+        str(inputs / "out"),
+        "--memory-limit",
+        limit,
+    )
+    assert f"--memory-limit {limit} is too small" in output and "give at least" in output
+    smallest = output.split("give at least ")[1].strip()
+    assert smallest.endswith("MiB") and parse_bytes(smallest) > parse_bytes(limit)
+    assert not (inputs / "out").exists()
+
+
+def test_a_memory_limit_that_is_no_amount_is_refused(inputs):
+    output = one_line_refusal(
+        str(inputs / "pred_probs.npy"),
+        str(inputs / "labels.npy"),
+        "--out",
+        str(inputs / "out"),
+        "--memory-limit",
+        "lots",
+    )
+    assert "is not an amount of memory" in output
+
+
+def test_options_refused_after_parsing_are_one_line_too(inputs):
+    output = one_line_refusal(
+        str(inputs / "pred_probs.npy"), str(inputs / "labels.npy"), "--out", str(inputs / "out"), "--alpha", "0.5"
+    )
+    assert "--alpha applies only with --multilabel" in output
+
+
+class _FakeClient:
+    """A client whose one worker is paused, or whose workers keep being replaced."""
+
+    def __init__(self, behaviour: str):
+        self.behaviour = behaviour
+        self.calls = 0
+
+    def scheduler_info(self, n_workers: int = -1) -> dict:
+        self.calls += 1
+        if self.behaviour == "paused":
+            worker = {"status": "paused", "metrics": {"memory": 190 * 2**20}, "memory_limit": 200 * 2**20}
+            return {"workers": {"tcp://w:1": worker}}
+        if self.behaviour == "restarting":
+            return {"workers": {f"tcp://w:{self.calls}": {"status": "running"}}}
+        return {"workers": {"tcp://w:1": {"status": "running"}}}
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "message"), [("paused", "paused at its memory limit"), ("restarting", "left the cluster")]
+)
+def test_the_watch_stops_a_run_whose_workers_are_stuck(monkeypatch, behaviour, message):
+    monkeypatch.setattr(cluster, "PAUSED_PATIENCE_SECONDS", 0.3)
+    monkeypatch.setattr(cluster, "WATCH_INTERVAL_SECONDS", 0.05)
+    assert threading.current_thread() is threading.main_thread()
+    start = time.monotonic()
+    with pytest.raises(cluster.WorkersStuck, match=message):
+        with cluster.watched(_FakeClient(behaviour)):
+            time.sleep(30)  # what a hung computation would do
+    assert time.monotonic() - start < 10
+
+
+def test_the_watch_leaves_healthy_workers_alone(monkeypatch):
+    monkeypatch.setattr(cluster, "WATCH_INTERVAL_SECONDS", 0.05)
+    client = _FakeClient("healthy")
+    with cluster.watched(client):
+        time.sleep(0.5)
+    assert client.calls >= 3
+
+
+@pytest.mark.slow
+def test_a_cluster_whose_workers_are_paused_stops_the_command_with_one_line(inputs, monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(cluster, "PAUSED_PATIENCE_SECONDS", 3.0)
+    # a worker paused at 80% of 120 MB: its start-up memory alone is above that once it has imported dlq
+    with LocalCluster(n_workers=1, threads_per_worker=1, memory_limit="120MB", dashboard_address=":0") as small:
+        start = time.monotonic()
+        output = one_line_refusal(
+            str(inputs / "pred_probs.npy"),
+            str(inputs / "labels.npy"),
+            "--out",
+            str(inputs / "out"),
+            "--scheduler",
+            small.scheduler_address,
+            "--quiet",
+        )
+    assert "paused at its memory limit" in output and "--memory-limit" in output
+    assert time.monotonic() - start < 120
+    assert not (inputs / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_negative_label_is_refused_by_its_row_in_one_line(inputs):
+    labels = np.load(inputs / "labels.npy")
+    labels[1717] = -1
+    np.save(inputs / "negative.npy", labels)
+    output = one_line_refusal(
+        str(inputs / "pred_probs.npy"), str(inputs / "negative.npy"), "--out", str(inputs / "out"), "--quiet"
+    )
+    assert "labels[1717] is -1" in output
+    assert not (inputs / "out").exists()
+
+
+@pytest.mark.parametrize("chunks", [3000, 700])
+def test_a_negative_label_counted_before_the_scan_checks_it_is_refused_by_row(chunks):
+    import dask
+    import dask.array as da
+
+    import dlq
+
+    labels, pred_probs = noisy_classification(3000, 3, seed=22)
+    labels[2222] = -1
+    given = np.array([[900, 100, 0], [50, 900, 50], [0, 100, 800]])
+    for call in (
+        lambda: dlq.count.calibrate_confident_joint(given, da.from_array(labels, chunks=chunks)),
+        lambda: dlq.count.estimate_latent(given, da.from_array(labels, chunks=chunks)),
+        lambda: dlq.dataset.confident_joint_under(
+            da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=(chunks, 3)), np.full(3, 0.5)
+        ).compute(),
+    ):
+        with pytest.raises(ValueError, match=r"labels\[2222\]"):
+            dask.compute(call())
