@@ -15,9 +15,13 @@ import pytest
 import zarr
 from click.testing import CliRunner
 from conftest import noisy_classification
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import dlq
+from dlq import cli
 from dlq.cli import main
+from dlq.outputs import atomic_directory
 
 N_ROWS = 600
 
@@ -203,3 +207,55 @@ def test_issues_to_is_published_whole_and_never_merged_with_an_earlier_run(tmp_p
     (folder / "part-09999.parquet").write_bytes(b"a part dlq did not write")
     with pytest.raises(FileExistsError, match="which dlq did not write"):
         dlq.scan(labels, pred_probs).to_zarr(tmp_path / "d.zarr", issues_to=folder, overwrite=True)
+
+
+_SEGMENTS = [".", "..", "data", "inputs", "labels.zarr", "pred_probs.npy", "link", "new", "x y", "ü", "c", "0"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    segments=st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=5),
+    absolute=st.booleans(),
+    overwrite=st.booleans(),
+    fails=st.booleans(),
+)
+def test_any_out_path_is_refused_or_published_beside_the_inputs_without_harm(
+    tmp_path_factory, segments, absolute, overwrite, fails
+):
+    """Whatever path an --out is, either the command refuses it before
+    anything is written, or the output appears there (or, if the run fails,
+    nothing does), and no input or other file changes."""
+    root = tmp_path_factory.mktemp("paths")
+    inputs = root / "data" / "inputs"
+    pred_probs, labels = _write_inputs(inputs, "zarr")
+    (root / "link").symlink_to(inputs, target_is_directory=True)
+    work = root / "data" / "work"
+    work.mkdir()
+    (work / "c").mkdir()
+    (work / "c" / "mine.txt").write_text("mine")
+    out = os.path.join(*segments)
+    if absolute:
+        out = os.path.join(root, out)
+    options = {"pred_probs": pred_probs, "labels": labels, "out": out, "overwrite": overwrite}
+    before = _tree_digest(root)
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        cli.refuse_output_over_inputs(options)
+        with atomic_directory(out, overwrite=overwrite) as staging:
+            (staging / "scores.txt").write_text("written")
+            if fails:
+                raise RuntimeError("the scan failed")
+    except (ValueError, FileExistsError, RuntimeError) as error:
+        event(type(error).__name__)
+        assert _tree_digest(root) == before  # refused, or failed: nothing changed anywhere
+        return
+    finally:
+        os.chdir(cwd)
+    event("published")
+    published = Path(os.path.abspath(os.path.join(work, out))).resolve()
+    assert (published / "scores.txt").read_text() == "written"
+    for location in (Path(labels), Path(pred_probs)):
+        assert not (published == location or location.is_relative_to(published) or published.is_relative_to(location))
+    after = _tree_digest(root)
+    assert {path: after.get(path) for path in before} == before  # every file there before is there still, unchanged
