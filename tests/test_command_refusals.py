@@ -176,3 +176,27 @@ def test_a_negative_label_counted_before_the_scan_checks_it_is_refused_by_row(ch
     ):
         with pytest.raises(ValueError, match=r"labels\[2222\]"):
             dask.compute(call())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_value_refused_on_a_worker_process_is_one_line_on_stderr_unless_debugging(inputs, debug):
+    """Worker processes of the command's LocalCluster log a failing task with
+    its traceback; none of that reaches the terminal without --debug."""
+    import subprocess
+    import sys
+
+    pred_probs = np.load(inputs / "pred_probs.npy")
+    pred_probs[2345, 1] = np.nan
+    np.save(inputs / "bad.npy", pred_probs)
+    command = [sys.executable, "-m", "dlq.cli", "scan", "bad.npy", "labels.npy", "--out", "out", "--quiet"]
+    finished = subprocess.run(
+        command + (["--debug"] if debug else []), cwd=inputs, capture_output=True, text=True, timeout=300
+    )
+    assert finished.returncode != 0 and finished.stdout == ""
+    if debug:
+        assert "Traceback" in finished.stderr and "row 2345" in finished.stderr
+    else:
+        assert finished.stderr.startswith("dlq: error: pred_probs must hold finite probabilities")
+        assert "row 2345" in finished.stderr and finished.stderr.count("\n") == 1, finished.stderr
+    assert not (inputs / "out").exists()
