@@ -148,7 +148,9 @@ def stored_inputs(*collections: Any, depth: int = 12) -> set[Location]:
 
     found: set[Location] = set()
     seen: set[int] = set()
-    stack = [(value, 0) for value in _graph_values(collections)]
+    # inputs are read by the graph's roots (data, and tasks that depend on
+    # no other); a dask before task specs has no dependencies to tell: all are walked
+    stack = [(value, 0) for value in _graph_values(collections) if not getattr(value, "dependencies", None)]
     while stack:
         value, level = stack.pop()
         if isinstance(value, _LEAVES) or id(value) in seen or level > depth:
