@@ -31,7 +31,8 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool, name: str = 
     wrote. An existing ``target`` is refused unless ``overwrite``, and even
     then unless it is an output dlq published and holds nothing else (never
     the current directory or one of its parents); it is replaced only after
-    the new one is complete. A ``target`` that appears while the block runs
+    the new one is complete; it is published with the permissions the
+    umask gives any new folder. A ``target`` that appears while the block runs
     (another run with the same output, say) is kept, and FileExistsError
     raised, unless it too may be replaced. Parent folders that did not
     exist are created, and removed again if the run fails. The sibling is
@@ -74,6 +75,7 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool, name: str = 
             if interrupted():  # the interrupt may have been swallowed on its way up
                 raise KeyboardInterrupt
             _write_manifest(staging)
+            staging.chmod(0o777 & ~_umask())  # staged privately; published as any new folder is
             _replace(target, staging, overwrite=overwrite, name=name)
             published = True
         finally:  # by name: an interrupt may come before mkdtemp has returned
@@ -121,6 +123,13 @@ def refuse_unreplaceable(target: str | os.PathLike, *, overwrite: bool, name: st
             f"{name} {target} holds {others[0]!r}, which dlq did not write there; dlq replaces only what it "
             "published itself; move that away, or choose another"
         )
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, the only portable way, and setting it back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _write_manifest(folder: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -68,7 +70,7 @@ def test_overwrite_refuses_an_output_of_dlq_that_holds_files_it_did_not_write(tm
     target = tmp_path / "out"
     _published_elsewhere(target)
     (target / "notes.txt").write_text("added by hand")
-    with pytest.raises(FileExistsError, match="holds 'notes.txt', which dlq did not write"):
+    with pytest.raises(FileExistsError, match=r"holds 'notes\.txt', which dlq did not write"):
         with atomic_directory(target, overwrite=True):
             pytest.fail("the block must not run")
     assert (target / "notes.txt").read_text() == "added by hand"
@@ -108,3 +110,18 @@ def test_an_existing_output_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(FileExistsError, match="already exists"):
         with atomic_directory(target, overwrite=False):
             pytest.fail("the block must not run")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_a_published_output_takes_the_permissions_the_umask_gives_a_new_folder(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        with atomic_directory(tmp_path / "out", overwrite=False) as folder:
+            (folder / "report.html").write_text("<html></html>")
+            (folder / "scores.zarr").mkdir()
+        (tmp_path / "made by hand").mkdir()
+    finally:
+        os.umask(previous)
+    for path in (tmp_path / "out", tmp_path / "out" / "scores.zarr"):
+        assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE((tmp_path / "made by hand").stat().st_mode)
+    assert stat.S_IMODE((tmp_path / "out" / "report.html").stat().st_mode) == 0o666 & ~umask
