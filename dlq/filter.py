@@ -7,6 +7,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
+import dask.array as da
 import numpy as np
 
 from dlq import _validation, io
@@ -14,10 +15,11 @@ from dlq._search import search
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import issue_table, ranked_at, ranked_rows, row_mask
+from dlq.graphs.told import Told, predicted_neq_given
 from dlq.kernels import joint
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.result import Scan
-from dlq.scheduler import compute, computed_unless_lazy
+from dlq.scheduler import compute
 
 __all__ = ["find_label_issues", "find_label_issues_using_argmax_confusion_matrix", "find_predicted_neq_given"]
 
@@ -189,7 +191,7 @@ def find_predicted_neq_given(labels: Any, pred_probs: Any, *, multi_label: bool 
         opened, problems = io.open_multilabel_inputs(labels, pred_probs), ONE_VS_REST
     else:
         opened, problems = io.open_inputs(labels, pred_probs), MULTICLASS
-    return computed_unless_lazy(passes.predicted_neq_given(problems, *opened), labels, pred_probs)
+    return told_unless_lazy(predicted_neq_given(problems, *opened), labels, pred_probs)
 
 
 def find_label_issues_using_argmax_confusion_matrix(
@@ -213,6 +215,15 @@ def find_label_issues_using_argmax_confusion_matrix(
     confident_joint = step(_calibrated, counts) if calibrate else counts
     (confident_joint,) = compute(confident_joint)
     return find_label_issues(labels, pred_probs, confident_joint=confident_joint, filter_by=filter_by)
+
+
+def told_unless_lazy(found: Told, *inputs: Any) -> Any:
+    """The values of ``found``, lazy when any input is a dask array (lazy
+    in, lazy out: then no warning tells of their rows), else computed with
+    the step that tells of the rows."""
+    if any(isinstance(x, da.Array) for x in inputs):
+        return found.values
+    return compute(*found)[0]
 
 
 def _calibrated(counts: np.ndarray) -> np.ndarray:

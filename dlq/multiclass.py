@@ -14,10 +14,11 @@ import numpy as np
 
 from dlq import _validation, io
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
-from dlq.filter import filtered_scan
+from dlq.filter import filtered_scan, told_unless_lazy
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
 from dlq.graphs.inprocess import lazily
+from dlq.graphs.told import told_scores
 from dlq.kernels.problems import MULTICLASS
 from dlq.result import Scan
 from dlq.scheduler import compute, computed_unless_lazy
@@ -261,6 +262,8 @@ def get_label_quality_scores(
     """
     _validation.check_score_method(method, adjust_pred_probs)
     opened = io.open_inputs(labels, pred_probs)
-    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD if adjust_pred_probs else None
-    scores = passes.scores(MULTICLASS, *opened, method=method, adjust_absent_class_threshold=absent)
-    return computed_unless_lazy(scores, labels, pred_probs)
+    if adjust_pred_probs:  # pass 1 tells of the rows
+        absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
+        scores = passes.scores(MULTICLASS, *opened, method=method, adjust_absent_class_threshold=absent)
+        return computed_unless_lazy(scores, labels, pred_probs)
+    return told_unless_lazy(told_scores(MULTICLASS, *opened, method=method), labels, pred_probs)

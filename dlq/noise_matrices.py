@@ -45,7 +45,7 @@ def estimate_latent(
     >>> py.tolist()
     [0.4, 0.6]
     """
-    _validation.check_choice(py_method, latent.PRIOR_METHODS, "py_method")
+    _validation.check_prior_method(py_method, latent.PRIOR_METHODS)
     given = np.asarray(confident_joint)
     counts = label_counts(labels, given.shape[0])
     result = step(latent.latent, given, counts, method=py_method, converge=bool(converge_latent_estimates))
@@ -74,7 +74,7 @@ def estimate_py_and_noise_matrices_from_probabilities(
     >>> estimate_py_and_noise_matrices_from_probabilities(labels, pred_probs)[3].tolist()
     [[2, 1], [1, 2]]
     """
-    _validation.check_choice(py_method, latent.PRIOR_METHODS, "py_method")
+    _validation.check_prior_method(py_method, latent.PRIOR_METHODS)
     joints = multiclass_joint(labels, pred_probs, thresholds)
     result = step(
         _latent_of_the_joint,

@@ -215,9 +215,12 @@ def get_label_quality_ensemble_scores(
     [0.8, 0.6]
     """
     if not isinstance(pred_probs_list, list):
-        raise TypeError(f"pred_probs_list must be a list of pred_probs arrays; got {type(pred_probs_list).__name__}")
+        raise _validation.RefusedType(
+            "pred_probs_list needs to be a list: it must be a list of pred_probs arrays, one per model; "
+            f"got {type(pred_probs_list).__name__}"
+        )
     if not pred_probs_list:
-        raise ValueError("pred_probs_list is empty: give the pred_probs of at least one model")
+        raise _validation.RefusedValue("pred_probs_list is empty: give the pred_probs of at least one model")
     _validation.check_choice(
         weight_ensemble_members_by, ENSEMBLE_WEIGHTINGS, "weight_ensemble_members_by", kind="weighting method"
     )
@@ -228,9 +231,10 @@ def get_label_quality_ensemble_scores(
     if weight_ensemble_members_by == "custom":
         weights = np.asarray(custom_weights, dtype=np.float64) if custom_weights is not None else None
         if weights is None or weights.shape != (len(pred_probs_list),):
-            raise ValueError(
+            given = "custom_weights is None" if weights is None else f"the length of {custom_weights!r}"
+            raise _validation.RefusedValue(
                 f"weight_ensemble_members_by='custom' needs custom_weights, one per model "
-                f"({len(pred_probs_list)}); got {custom_weights!r}"
+                f"({len(pred_probs_list)}); {given} must match the number of models"
             )
     if len(pred_probs_list) == 1:
         warn_caller("pred_probs_list holds one model's pred_probs: get_label_quality_scores gives the same scores")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io as bytes_io
 import platform
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,39 @@ def summary(result: Any, *, inputs: dict[str, str], seconds: float) -> dict[str,
     }
 
 
+#: Characters of a class name shown on a figure's axis (the tables show it whole).
+NAME_SHOWN = 40
+
+
+def axis_label(name: Any) -> str:
+    """A class name as a figure shows it: literally (control characters
+    such as newlines escaped), cut to :data:`NAME_SHOWN` characters.
+
+    Examples
+    --------
+    >>> axis_label("$100_$200"), axis_label("two\\nlines"), len(axis_label("x" * 100))
+    ('$100_$200', 'two\\\\nlines', 40)
+    """
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(name))
+    return shown if len(shown) <= NAME_SHOWN else shown[: NAME_SHOWN - 1] + "\u2026"
+
+
+@contextlib.contextmanager
+def _drawing(what: str) -> Iterator[None]:
+    """Draw with every text taken literally (no math text: ``$`` is a
+    dollar sign) and without warnings of glyphs the font lacks; a figure
+    that cannot be drawn raises a one-line ValueError naming it."""
+    import matplotlib
+
+    try:
+        with matplotlib.rc_context({"text.parse_math": False}), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+            yield
+    except Exception as error:
+        reason = " ".join(str(error).split())
+        raise ValueError(f"report.html: could not draw the {what} ({type(error).__name__}: {reason})") from error
+
+
 def _png(figure: Any) -> str:
     buffer = bytes_io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
@@ -54,6 +90,14 @@ def _png(figure: Any) -> str:
 
 
 def _figures(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per_class: np.ndarray) -> list[str]:
+    with _drawing("score histogram"):
+        images = [_histogram(histogram, cutoff)]
+    with _drawing("issues per class"):
+        images.append(_per_class(per_class))
+    return images
+
+
+def _histogram(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None) -> str:
     # Figure objects draw without pyplot, so no backend is chosen for the caller's process
     from matplotlib.figure import Figure
 
@@ -65,13 +109,17 @@ def _figures(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per
         axes.axvline(cutoff, color="#c44e52", linestyle="--", label=f"issue cut-off ({cutoff:.3g})")
         axes.legend()
     axes.set(xlabel="label quality score", ylabel="examples", title="Scores of all examples")
-    images = [_png(figure)]
+    return _png(figure)
+
+
+def _per_class(per_class: np.ndarray) -> str:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7, 3))
     axes = figure.subplots()
     axes.bar(np.arange(per_class.shape[0]), per_class, color="#55a868")
     axes.set(xlabel="class", ylabel="issues", title="Issues per class")
-    images.append(_png(figure))
-    return images
+    return _png(figure)
 
 
 def _html_rows(rows: list[dict[str, Any]]) -> str:
@@ -163,7 +211,7 @@ def _heatmap(shares: np.ndarray, names: list[str] | None) -> str:
     figure.colorbar(shown, ax=axes, label="share of the examples given the row's class")
     axes.set(xlabel="suggested class (confident joint)", ylabel="given class", title="Given vs suggested class")
     if shares.shape[0] <= NAMED_TICKS:
-        labels = names or [str(k) for k in range(shares.shape[0])]
+        labels = [axis_label(name) for name in names] if names is not None else list(map(str, range(len(shares))))
         axes.set_xticks(range(shares.shape[0]), labels, rotation=90)
         axes.set_yticks(range(shares.shape[0]), labels)
     return _png(figure)
@@ -172,7 +220,8 @@ def _heatmap(shares: np.ndarray, names: list[str] | None) -> str:
 def _class_section(views: dict[str, Any] | None) -> str:
     if views is None:
         return ""
-    heatmap = _heatmap(views["given_vs_suggested"], views["names"])
+    with _drawing("heatmap of given vs suggested class"):
+        heatmap = _heatmap(views["given_vs_suggested"], views["names"])
     return (
         "<h2>Classes by label quality</h2><p>Estimated from the calibrated confident joint, noisiest first "
         "(as cleanlab.dataset.rank_classes_by_label_quality).</p>"

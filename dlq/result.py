@@ -17,7 +17,6 @@ from dask.delayed import Delayed
 
 from dlq import locations, outputs
 from dlq.graphs.blocks import step
-from dlq.graphs.caller import warn_caller
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.rows import values_at
 from dlq.graphs.scan import ScanStore
@@ -60,17 +59,6 @@ class ScanResult:
     options: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
     unnormalized_rows: Any = None
-
-    def warn(self) -> None:
-        """Warn of the rows of pred_probs that do not sum to 1, if any
-        (:meth:`Scan.compute` does; computed by ``dask.compute`` or a client,
-        the result warns when asked)."""
-        rows = self.unnormalized_rows
-        if rows is not None and rows.count:
-            warn_caller(
-                f"{rows.count:,} rows of pred_probs do not sum to 1 (the first is row {rows.first_row}, summing to "
-                f"{rows.first_sum}); confident learning expects predicted class probabilities, such as softmax outputs"
-            )
 
     def mask(self) -> np.ndarray:
         """Boolean array of length N, True at the issues.
@@ -266,7 +254,6 @@ class Scan:
             if n_jobs is None and self.scores.numblocks[0] == 1:
                 n_jobs = 1
             (result,) = compute(self, n_jobs=n_jobs, progress=progress)
-        result.warn()
         return result
 
     def to_zarr(

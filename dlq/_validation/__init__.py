@@ -16,6 +16,8 @@ from dlq._validation.aggregators import (
     check_temperature,
 )
 from dlq._validation.checks import (
+    RefusedType,
+    RefusedValue,
     check_array_or_file,
     check_choice,
     check_integer,
@@ -42,6 +44,7 @@ from dlq._validation.constants import (
 from dlq._validation.counts import (
     check_count_joint,
     check_multilabel_thresholds,
+    check_prior_method,
     check_thresholds,
     warn_of_multilabel_count_options,
 )
@@ -70,6 +73,8 @@ __all__ = [
     "ROW_FILTERS",
     "SCORE_METHODS",
     "MultilabelFilterOptions",
+    "RefusedType",
+    "RefusedValue",
     "check_aggregator_axis",
     "check_aggregator_kwargs",
     "check_alpha",
@@ -82,6 +87,7 @@ __all__ = [
     "check_kwargs",
     "check_multilabel_filter_options",
     "check_multilabel_thresholds",
+    "check_prior_method",
     "check_ranking",
     "check_score_method",
     "check_search_options",

@@ -11,6 +11,17 @@ import numpy as np
 from dlq._validation.constants import RANK_BY_KWARGS, SCORE_METHODS
 
 
+class RefusedValue(ValueError, AssertionError):
+    """A refused option that cleanlab refuses with an ``assert``: a
+    ValueError, as dlq refuses options, and an AssertionError, as cleanlab
+    does, so that code written for either catches it."""
+
+
+class RefusedType(TypeError, AssertionError):
+    """A refused option of the wrong type that cleanlab refuses with an
+    ``assert`` (see :class:`RefusedValue`)."""
+
+
 def _is_integer(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, np.integer))
 
@@ -19,7 +30,9 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float, np.number))
 
 
-def check_choice(value: Any, choices: tuple[str, ...], name: str, *, kind: str | None = None) -> None:
+def check_choice(
+    value: Any, choices: tuple[str, ...], name: str, *, kind: str | None = None, error: type[ValueError] = ValueError
+) -> None:
     """Check that the option ``name`` is one of ``choices``.
 
     Parameters
@@ -33,6 +46,8 @@ def check_choice(value: Any, choices: tuple[str, ...], name: str, *, kind: str |
     kind : str, optional
         What the values are, for a message that begins "... is not a valid
         {kind}" (as cleanlab's does for estimation methods).
+    error : type
+        The ValueError to raise (:class:`RefusedValue` where cleanlab asserts).
 
     Raises
     ------
@@ -55,8 +70,8 @@ def check_choice(value: Any, choices: tuple[str, ...], name: str, *, kind: str |
     if value not in choices:
         expected = f"{name} must be one of {', '.join(choices)}"
         if kind is None:
-            raise ValueError(f"{expected}; got {value!r}")
-        raise ValueError(f"{value!r} is not a valid {kind}: {expected}")
+            raise error(f"{expected}; got {value!r}")
+        raise error(f"{value!r} is not a valid {kind}: {expected}")
 
 
 def check_score_method(method: Any, adjust_pred_probs: bool) -> None:
@@ -83,7 +98,7 @@ def check_score_method(method: Any, adjust_pred_probs: bool) -> None:
     ...
     ValueError: adjust_pred_probs=True is not supported with method='confidence_weighted_entropy'; ...
     """
-    check_choice(method, SCORE_METHODS, "method")
+    check_choice(method, SCORE_METHODS, "method", kind="scoring method")
     if adjust_pred_probs and method == "confidence_weighted_entropy":
         raise ValueError(
             "adjust_pred_probs=True is not supported with method='confidence_weighted_entropy'; "

@@ -159,3 +159,22 @@ def warn_of_multilabel_count_options(confident_joint: Any, estimation_method: An
                 f"{name} is ignored with multi_label=True: the count is the examples with a confident_learning "
                 "issue in some class"
             )
+
+
+def check_prior_method(py_method: Any, choices: tuple[str, ...]) -> None:
+    """Check how the prior of the true labels is estimated (cleanlab's
+    ``py_method``), with cleanlab's "should be" in the message.
+
+    Examples
+    --------
+    >>> check_prior_method("cnt", ("cnt", "eqn"))
+    >>> check_prior_method("counts", ("cnt", "eqn"))
+    Traceback (most recent call last):
+    ...
+    ValueError: py_method must be one of cnt, eqn; got 'counts' (the prior's estimate should be one of these)
+    """
+    if py_method not in choices:
+        raise ValueError(
+            f"py_method must be one of {', '.join(choices)}; got {py_method!r} "
+            "(the prior's estimate should be one of these)"
+        )

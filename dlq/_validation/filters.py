@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq._validation.checks import _is_integer, check_choice, check_ranking
+from dlq._validation.checks import RefusedValue, _is_integer, check_choice, check_ranking
 from dlq._validation.constants import _UNUSED_WITH_LOW_MEMORY, FILTERS, PRUNING_FILTERS, ROW_FILTERS
 from dlq.graphs.caller import warn_caller
 
@@ -64,7 +64,7 @@ def check_filter_options(
     ...
     ValueError: frac_noise must be between 0 and 1; got 1.5
     """
-    check_choice(filter_by, FILTERS, "filter_by")
+    check_choice(filter_by, FILTERS, "filter_by", error=RefusedValue)
     if filter_by in ROW_FILTERS and num_to_remove_per_class is not None:
         raise ValueError(
             f"num_to_remove_per_class is not supported by filter_by={filter_by!r}; "

@@ -9,7 +9,6 @@ for one) are arguments.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -19,8 +18,8 @@ from dask.delayed import Delayed
 
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, concatenated, per_chunk, step, sum_arrays, tree
-from dlq.graphs.caller import warn_caller
 from dlq.graphs.sources import reread
+from dlq.graphs.told import tell_of_rows
 from dlq.kernels import joint
 from dlq.kernels.bounds import cut_bounds, worth_keeping
 from dlq.kernels.lowest import Entries, Lowest
@@ -41,33 +40,10 @@ def _valid(partials: Any) -> Any:
     return partials
 
 
-def _warn_the_clients(message: str) -> None:
-    """Warn here, and on a dask.distributed worker also in the sessions of
-    its clients (distributed's ``warn``); distributed is not imported here
-    when nothing else has imported it: no cluster runs then. Elsewhere the
-    warning points at the caller's line (a local scheduler's thread has no
-    caller: :func:`dlq.scheduler.compute` warns again at its own)."""
-    distributed = sys.modules.get("distributed")
-    if distributed is not None and _on_a_worker(distributed):
-        distributed.warn(message, UserWarning)
-    else:
-        warn_caller(message)
-
-
-def _on_a_worker(distributed: Any) -> bool:
-    try:
-        distributed.get_worker()
-    except ValueError:
-        return False
-    return True
-
-
 def validated_thresholds(problems: Problems, partials: Any, absent_class_threshold: float) -> np.ndarray:
     """The thresholds from summed partials, after raising for the first
-    invalid row, if any, and warning of rows rounded outside [0, 1]."""
-    note = _valid(partials).invalid.rounding_note()
-    if note is not None:
-        _warn_the_clients(note)
+    invalid row, if any, and telling of the rows to warn of (:func:`tell_of_rows`)."""
+    tell_of_rows(problems, _valid(partials))
     return problems.thresholds(partials, absent_class_threshold=absent_class_threshold)
 
 
@@ -124,20 +100,6 @@ def scores(
     width = None if aggregate is not None or num_problems == 1 else num_problems
     dtype = problems.score_type(pred_probs.dtype, method, adjusted=thresholds is not None)
     return as_rows(records, pred_probs.chunks[0], dtype if aggregate is None else np.float64, width)
-
-
-def _checked_predicted_neq_given(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems
-) -> np.ndarray:
-    problems.invalid_rows(labels, pred_probs, offset).raise_if_any()
-    return problems.predicted_neq_given(labels, pred_probs).any(axis=1)
-
-
-def predicted_neq_given(problems: Problems, labels: da.Array, pred_probs: da.Array) -> da.Array:
-    """Whether each example's argmax in some problem is not its label (a
-    row-chunked boolean array, in one read that also checks the data)."""
-    records = per_chunk(_checked_predicted_neq_given, labels, pred_probs, problems)
-    return as_rows(records, pred_probs.chunks[0], bool)
 
 
 def _checked_confusion(labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems) -> np.ndarray:

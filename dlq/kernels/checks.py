@@ -22,7 +22,8 @@ PROBABILITY_SLACK = 1e-6
 #: storing probabilities at low precision leaves (float16 has steps of about
 #: 5e-4 below 1). Such rows are used as they are, and counted.
 ROUNDING_SLACK = 1e-3
-#: How far from 1 a multi-class row may sum before dlq warns.
+#: How far from 1 a multi-class row may sum before dlq warns, unless its
+#: dtype's rounding leaves more (:func:`row_sum_tolerance`).
 ROW_SUM_TOLERANCE = 1e-4
 
 NO_ROW = np.iinfo(np.int64).max
@@ -139,9 +140,34 @@ def invalid_probabilities(pred_probs: np.ndarray, offset: int, extremes: tuple[A
     return InvalidRows(rounded=int(rounded.sum()), first_rounded=(offset + row, value.item()))
 
 
+def row_sum_tolerance(dtype: Any, num_classes: int) -> float:
+    """How far from 1 a row of ``num_classes`` probabilities stored as
+    ``dtype`` may sum unremarked: :data:`ROW_SUM_TOLERANCE`, or what rounding
+    to the dtype can leave, if more.
+
+    Rounding each value to nearest moves the row's sum by at most half the
+    dtype's epsilon (the values sum to 1), plus half the smallest subnormal
+    a value; the sum, accumulated in float32 or wider, moves by its own
+    epsilon a value, and is stored back in the dtype (within one epsilon of
+    1). Twice the epsilon and the accumulator's epsilon a class bound it all:
+    about 0.002 for float16 (whose softmax rows are often off by 0.0005),
+    while float32 and float64 keep 1e-4 up to hundreds of classes.
+
+    Examples
+    --------
+    >>> row_sum_tolerance(np.float64, 10), row_sum_tolerance(np.float32, 10)
+    (0.0001, 0.0001)
+    >>> round(row_sum_tolerance(np.float16, 10), 5)
+    0.00195
+    """
+    stored = np.finfo(dtype)
+    accumulated = np.finfo(np.result_type(dtype, np.float32))
+    return max(ROW_SUM_TOLERANCE, 2 * float(stored.eps) + num_classes * float(accumulated.eps))
+
+
 @dataclass(frozen=True)
 class RowsOffOne:
-    """How many rows do not sum to 1 (within 1e-4), and the first of them."""
+    """How many rows do not sum to 1 (within :func:`row_sum_tolerance`), and the first of them."""
 
     count: int = 0
     first_row: int = NO_ROW
@@ -149,21 +175,49 @@ class RowsOffOne:
 
     @staticmethod
     def of(pred_probs: np.ndarray, offset: int, sums: np.ndarray | None = None) -> RowsOffOne:
-        """Count the rows of ``pred_probs`` whose sum is more than 1e-4 from
-        1 (``sums``: the row sums, if known).
+        """Count the rows of ``pred_probs`` whose sum is further from 1 than
+        :func:`row_sum_tolerance` allows (``sums``: the row sums, if known).
+
+        A row's tolerance is that of its dtype, or of float16 when every
+        value of the row is a float16 value: float16 inputs are computed in
+        float32, and their rows keep float16's rounding.
 
         Examples
         --------
         >>> RowsOffOne.of(np.array([[0.5, 0.5], [0.5, 0.6]]), 7)
         RowsOffOne(count=1, first_row=8, first_sum=1.1)
+        >>> float16_row, float32_row = [0.5, 0.5 - 2**-11], [0.5, 0.5 - 2**-11 + 2**-20]  # both sum to 0.9995
+        >>> RowsOffOne.of(np.array([float16_row, float32_row], dtype=np.float32), 0).first_row
+        1
         """
         if sums is None:
             sums = np.einsum("ij->i", pred_probs)  # several times faster than sum(axis=1), and per row
-        off = np.abs(sums - 1) > ROW_SUM_TOLERANCE
+        num_classes = pred_probs.shape[1]
+        off = np.abs(sums - 1) > row_sum_tolerance(pred_probs.dtype, num_classes)
+        if off.any() and pred_probs.dtype != np.float16:
+            rows = np.flatnonzero(off)
+            halves = (pred_probs[rows].astype(np.float16) == pred_probs[rows]).all(axis=1)
+            off[rows[halves]] = np.abs(sums[rows[halves]] - 1) > row_sum_tolerance(np.float16, num_classes)
         if not off.any():
             return RowsOffOne()
         row = int(np.argmax(off))
         return RowsOffOne(int(off.sum()), offset + row, round(float(sums[row]), 6))
+
+    def note(self) -> str | None:
+        """What to tell of the rows that do not sum to 1, if there are any.
+
+        Examples
+        --------
+        >>> RowsOffOne(3, 8, 1.1).note()[:73]
+        '3 rows of pred_probs do not sum to 1 (the first is row 8, summing to 1.1)'
+        """
+        if not self.count:
+            return None
+        rows = "1 row of pred_probs does not" if self.count == 1 else f"{self.count:,} rows of pred_probs do not"
+        return (
+            f"{rows} sum to 1 (the first is row {self.first_row}, summing to {self.first_sum}); "
+            "confident learning expects predicted class probabilities, such as softmax outputs"
+        )
 
     @staticmethod
     def total(parts: Iterable[RowsOffOne]) -> RowsOffOne:

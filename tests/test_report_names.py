@@ -1,0 +1,136 @@
+"""Whatever the class names, the command writes its report: names shown literally, HTML escaped, never math text."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import zarr
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlq import report
+from dlq.cli import main
+from dlq.table import digest, labelled
+
+HOSTILE = ["$100_$200", "a\\b", "<script>alert(1)</script>", "^{x}", "&amp;", "שָׁלוֹם", "😀 cat", "$", "x" * 300]
+
+
+def _data(num_classes: int, rows: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    pred_probs = rng.dirichlet(np.full(num_classes, 0.3), rows)
+    labels = pred_probs.argmax(axis=1)
+    labels[::7] = rng.integers(0, num_classes, labels[::7].shape)
+    return labels, pred_probs
+
+
+def _scan(scheduler, pred_probs, labels, out, *extra):
+    arguments = ["scan", str(pred_probs), str(labels), "--out", str(out), "--quiet", "--scheduler", scheduler]
+    return CliRunner().invoke(main, [*arguments, *extra])
+
+
+def _assert_named(out, names):
+    page = (out / "report.html").read_bytes().decode("utf-8")  # as written: no newline translation
+    for name in names:
+        assert html.escape(name) in page, name
+    assert "<script>alert" not in page
+
+
+def test_hostile_names_from_a_file_reach_the_report_literally(tmp_path, scheduler):
+    labels, pred_probs = _data(len(HOSTILE))
+    np.save(tmp_path / "labels.npy", labels)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    (tmp_path / "names.txt").write_text("\n".join(HOSTILE) + "\n", encoding="utf-8")
+    ran = _scan(
+        scheduler, tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / "out", "--class-names",
+        tmp_path / "names.txt",
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    _assert_named(tmp_path / "out", HOSTILE)
+    names = [HOSTILE[k % len(HOSTILE)] for k in range(1000)]  # duplicates, too many to name the heatmap's axes
+    labels, pred_probs = _data(1000, rows=2000)
+    np.save(tmp_path / "labels.npy", labels)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    (tmp_path / "names.txt").write_text("\n".join(names), encoding="utf-8")
+    ran = _scan(
+        scheduler, tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / "many", "--class-names",
+        tmp_path / "names.txt",
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    _assert_named(tmp_path / "many", HOSTILE)
+
+
+STORED = [
+    "two\nlines",
+    "",
+    "",
+    "tab\there\x00",
+    "\u202eRTL override",
+    "مرحبا",
+    "🐈‍⬛" * 50,
+    "$a$",
+    "}{\\frac",
+    "$100_$200",
+]
+
+
+def test_stored_names_with_newlines_empty_and_duplicates_reach_the_report(tmp_path, scheduler):
+    """Names stored with pred_probs (a zarr attribute) may hold anything a
+    names file cannot: newlines, empty strings, control characters."""
+    labels, pred_probs = _data(len(STORED))
+    np.save(tmp_path / "labels.npy", labels)
+    stored = zarr.create_array(store=str(tmp_path / "pred_probs.zarr"), data=pred_probs, chunks=(100, len(STORED)))
+    stored.attrs["class_names"] = STORED
+    ran = _scan(scheduler, tmp_path / "pred_probs.zarr", tmp_path / "labels.npy", tmp_path / "out")
+    assert ran.exit_code == 0, ran.output
+    _assert_named(tmp_path / "out", STORED)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    names=st.lists(st.text(max_size=60), min_size=1, max_size=8).map(lambda names: [*names, "$1_$2"]),
+    seed=st.integers(0, 2**16),
+)
+def test_any_class_names_are_drawn_and_escaped(tmp_path_factory, names, seed):
+    """What the command does with the names once the scan is done (the
+    class views and report.html), for any names, duplicates included."""
+    num_classes = len(names)
+    labels, pred_probs = _data(num_classes, seed=seed)
+    predicted = pred_probs.argmax(axis=1)
+    confident_joint = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(confident_joint, (labels, predicted), 1)
+    flagged = np.flatnonzero(labels != predicted)
+    table = {
+        "index": flagged,
+        "given_label": labels[flagged],
+        "predicted_label": predicted[flagged],
+        "score": pred_probs[flagged, labels[flagged]],
+    }
+    issues = digest(labelled(table, names, None), num_classes)
+    views = report.class_views(confident_joint, labels.shape[0], names)
+    scores = pred_probs[np.arange(labels.shape[0]), labels]
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    report.write_report(
+        path, {"n_examples": labels.shape[0]}, np.histogram(scores, bins=10), issues.per_given_class, issues, views
+    )
+    _assert_named(path.parent, names)
+
+
+def test_a_figure_that_cannot_be_drawn_fails_the_run_in_one_line(tmp_path, scheduler, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the renderer\nran out of\nmemory")
+
+    monkeypatch.setattr(Figure, "savefig", broken)
+    labels, pred_probs = _data(3)
+    np.save(tmp_path / "labels.npy", labels)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    ran = _scan(scheduler, tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / "out")
+    assert ran.exit_code == 2
+    lines = ran.output.strip().splitlines()
+    assert lines == [
+        "dlq: error: report.html: could not draw the score histogram (RuntimeError: the renderer ran out of memory)"
+    ]
+    assert not (tmp_path / "out").exists()
