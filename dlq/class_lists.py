@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -37,38 +38,93 @@ class SparseRows:
         return dense[:, columns]
 
 
-def class_lists_to_rows(labels: Any, num_classes: int) -> SparseRows:
-    first = next((row for row in labels if len(row)), [])
-    if np.asarray(first).dtype == bool:
-        raise TypeError(
-            "multi-label labels given as lists must hold class indices, e.g. [[1], [0, 2]]; "
-            "got rows of booleans. Pass binary indicators as one (N, K) array instead"
-        )
-    lengths = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
+def class_lists_to_rows(labels: Sequence[Any], num_classes: int, *, first_row: int = 0) -> SparseRows:
+    """Multi-label ``labels``, one list of class indices a row, as
+    :class:`SparseRows` of ``num_classes`` classes.
+
+    Every row is checked: it must be a list, tuple or 1-D array of integers
+    (Python or numpy) in 0..num_classes-1. A row that is not, or holds a
+    bool, a float (even 2.0), a string or None, is refused with its index
+    (counted from ``first_row``, where ``labels`` are part of a larger set).
+
+    Examples
+    --------
+    >>> class_lists_to_rows([[1], [0, 2], []], 3)[:, :].astype(int).tolist()
+    [[0, 1, 0], [1, 0, 1], [0, 0, 0]]
+    >>> class_lists_to_rows([[1], [2.0]], 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: labels[1] is [2.0], which holds 2.0, a float: multi-label labels given as lists must hold ...
+    """
+    if not all(issubclass(kind, (list, tuple, np.ndarray)) for kind in set(map(type, labels))):
+        _refuse_first_bad_row(labels, first_row)
+    try:
+        lengths = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
+    except TypeError:  # a 0-d array
+        _refuse_first_bad_row(labels, first_row)
     indptr = np.concatenate([[0], np.cumsum(lengths)])
-    indices = _small_class_indices(labels, num_classes) if num_classes <= 256 else None
+    indices = _class_indices(labels, num_classes, int(indptr[-1]))
     if indices is None:
-        try:
-            indices = np.fromiter(itertools.chain.from_iterable(labels), dtype=np.int64, count=int(indptr[-1]))
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                "multi-label labels given as lists must hold integer class indices, e.g. [[1], [0, 2]]"
-            ) from error
+        _refuse_first_bad_row(labels, first_row)
     bad = (indices < 0) | (indices >= num_classes)
     if bad.any():
         row = int(np.searchsorted(indptr, np.argmax(bad), side="right") - 1)
         raise ValueError(
             f"multi-label labels must be class indices in 0..{num_classes - 1} (pred_probs has {num_classes} "
-            f"columns); labels[{row}] is {list(labels[row])}. Fix or drop that row"
+            f"columns); labels[{first_row + row}] is {list(labels[row])}. Fix or drop that row"
         )
     return SparseRows(indptr, indices, num_classes)
 
 
-def _small_class_indices(labels: Any, num_classes: int) -> np.ndarray | None:
-    """The class indices of all rows as bytes (uint8), when every one is an
-    integer in 0..255; else None. ``bytearray`` of the flattened lists runs
-    in one C loop, about twice as quick as ``np.fromiter``."""
-    try:
-        return np.frombuffer(bytearray(itertools.chain.from_iterable(labels)), np.uint8)
-    except (TypeError, ValueError):  # not all small integers: np.fromiter makes the error
+def _class_indices(labels: Sequence[Any], num_classes: int, count: int) -> np.ndarray | None:
+    """The class indices of all rows in one flat array, or None unless every
+    one is an integer (numpy or Python, not bool) and every row 1-D."""
+    if labels and all(isinstance(row, np.ndarray) for row in labels):  # rows read from Parquet
+        try:
+            indices = np.concatenate(labels)
+        except ValueError:  # rows of different dimensions: told by the item check below
+            indices = np.zeros(0)
+        if indices.dtype.kind in "iu" and indices.shape == (count,):
+            return indices.astype(np.int64, copy=False)  # uint64 past int64 wraps negative: out of range all the same
+    flat = list(itertools.chain.from_iterable(labels))
+    # a set of the items' types costs about half of what reading them does;
+    # bytearray and np.fromiter alone would read True as 1 and 2.9 as 2
+    if not all(issubclass(kind, (int, np.integer)) and kind is not bool for kind in set(map(type, flat))):
         return None
+    if num_classes <= 256:
+        try:
+            return np.frombuffer(bytearray(flat), np.uint8)  # one C loop, about twice as quick as np.fromiter
+        except ValueError:  # a class index outside 0..255, for the range check to name
+            pass
+    try:
+        return np.fromiter(flat, dtype=np.int64, count=count)
+    except OverflowError:  # beyond int64, so out of range: kept out of range for the range check to name
+        return np.fromiter((max(min(item, num_classes), -1) for item in flat), dtype=np.int64, count=count)
+
+
+def _refuse_first_bad_row(labels: Sequence[Any], first_row: int) -> NoReturn:
+    """Raise the error of the first row that is not a 1-D sequence of integers."""
+    for number, row in enumerate(labels, start=first_row):
+        if row is None:
+            raise ValueError(
+                f"labels[{number}] is null (missing); give an example without classes an empty list, "
+                "or drop that row from labels and pred_probs"
+            )
+        if not isinstance(row, (list, tuple, np.ndarray)) or (isinstance(row, np.ndarray) and row.ndim != 1):
+            raise TypeError(
+                f"labels[{number}] is {row!r}, not a list of class indices: multi-label labels given as lists "
+                "must hold one list a row, e.g. [[1], [0, 2]]; fix that row"
+            )
+        odd = [item for item in row if not _is_class_index(item)]
+        if odd:
+            advice = "got rows of booleans: pass binary indicators as one (N, K) array instead"
+            raise TypeError(
+                f"labels[{number}] is {list(row)!r}, which holds {odd[0]!r}, a {type(odd[0]).__name__}: multi-label "
+                f"labels given as lists must hold integer class indices, e.g. [[1], [0, 2]]; "
+                f"{advice if isinstance(odd[0], (bool, np.bool_)) else 'fix that row'}"
+            )
+    raise TypeError("multi-label labels given as lists must hold integer class indices, e.g. [[1], [0, 2]]")
+
+
+def _is_class_index(item: Any) -> bool:
+    return isinstance(item, (int, np.integer)) and not isinstance(item, bool)

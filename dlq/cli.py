@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import dask
 import dask.array as da
 import numpy as np
 
@@ -96,11 +97,12 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     """Open the inputs, build the scan, write it with what the report needs
     in one run, then write the table, the summary and the report."""
     start = time.perf_counter()
-    labels, pred_probs = command_inputs.opened_inputs(options)
-    class_names, ids = (
-        command_inputs.class_names(options, pred_probs.shape[1]),
-        command_inputs.opened_ids(options, pred_probs),
-    )
+    with dask.config.set({"dlq.missing-label-chunks": options.get("missing_label_chunks") or "error"}):
+        labels, pred_probs = command_inputs.opened_inputs(options)
+        class_names, ids = (
+            command_inputs.class_names(options, pred_probs.shape[1]),
+            command_inputs.opened_ids(options, pred_probs),
+        )
     lazy = _lazy_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
@@ -261,6 +263,11 @@ def main() -> None:
     "--per-class", is_flag=True, help="Multi-label: also write the (N, K) per-class scores (one more read of the data)."
 )
 @click.option(
+    "--pred-probs-columns",
+    help="A Parquet pred_probs' probability columns, one per class in class order: a comma-separated list "
+    "(p0,p1,p2) or a prefix ending in '*' ('p_*'). Needed when it holds other columns too.",
+)
+@click.option(
     "--class-names",
     help="Class names: a text file of one name a line, or a comma-separated list (default: a class_names "
     "attribute stored with pred_probs, if any).",
@@ -274,6 +281,14 @@ def main() -> None:
     is_flag=True,
     help="Leave the class table, the given-vs-suggested heatmap and the confused pairs out of the report "
     "(they take one more read of the data).",
+)
+@click.option(
+    "--missing-label-chunks",
+    type=click.Choice(["error", "fill"]),
+    default="error",
+    show_default=True,
+    help="A zarr store of labels (or ids) that lacks a chunk: refuse it, or read the chunk as the store's fill "
+    "value (zarr leaves chunks of fill values unwritten). A missing chunk of pred_probs is always refused.",
 )
 @click.option("--chunk-rows", type=click.IntRange(min=1), help="Rows per chunk (default: about 16 MiB of pred_probs).")
 @click.option(

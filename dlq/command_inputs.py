@@ -11,12 +11,20 @@ from typing import Any
 import click
 import dask.array as da
 
-from dlq import io
+from dlq import input_values, io
 
 _HDF5_PATH = re.compile(r"^(?P<file>.+\.(h5|hdf5|he5|nc)):(?P<dataset>/.*)$")
 
 
-def open_source(path: str, *, name: str, num_classes: int | None = None, class_lists: bool = False) -> Any:
+def open_source(
+    path: str,
+    *,
+    name: str,
+    num_classes: int | None = None,
+    class_lists: bool = False,
+    probabilities: bool = False,
+    columns: str | None = None,
+) -> Any:
     """Open a command-line input path as something :func:`open_array` reads.
 
     ``FILE.h5:/dataset`` is an HDF5 dataset; a path ending in ``.parquet`` is
@@ -24,6 +32,8 @@ def open_source(path: str, *, name: str, num_classes: int | None = None, class_l
     memory-mapped; anything else is a zarr store path or fsspec URL.
     ``num_classes`` and ``class_lists`` tell how to read a Parquet column of
     lists: multi-label class lists into binary (N, K) rows, or probabilities.
+    ``probabilities`` says the input is pred_probs, whose Parquet columns are
+    ``columns`` (see :func:`dlq.parquet_inputs.read_parquet`), given only for Parquet.
 
     Examples
     --------
@@ -40,22 +50,58 @@ def open_source(path: str, *, name: str, num_classes: int | None = None, class_l
         handle = h5py.File(file, "r")
         if hdf5["dataset"] not in handle:
             raise ValueError(f"{name}: {file!r} has no dataset {hdf5['dataset']!r}")
-        return handle[hdf5["dataset"]]
+        return _hdf5_array(handle[hdf5["dataset"]], path, name)
     if path.rstrip("/").endswith(".parquet"):
         from dlq.parquet_inputs import read_parquet  # imports this module
 
-        return read_parquet(path, name=name, num_classes=num_classes, class_lists=class_lists)
+        return read_parquet(
+            path,
+            name=name,
+            num_classes=num_classes,
+            class_lists=class_lists,
+            probabilities=probabilities,
+            columns=columns,
+        )
+    if columns is not None:
+        raise click.UsageError(f"--pred-probs-columns applies only to a Parquet pred_probs, not {path}")
     return path
 
 
+def _hdf5_array(item: Any, path: str, name: str) -> Any:
+    """The HDF5 dataset ``item`` (at ``path``), refused if it is a group or one value."""
+    if hasattr(item, "keys"):
+        members = list(item.keys())[:5]
+        inside = f"; name one in it, such as {path.rstrip('/')}/{members[0]}" if members else ", and it is empty"
+        raise ValueError(f"{name}: {path} is a group of the HDF5 file, not a dataset{inside}")
+    if not item.shape:
+        raise ValueError(f"{name}: {path} is one value (shape ()), not an array of a row per example")
+    return item
+
+
 def opened_inputs(options: dict[str, Any]) -> tuple[da.Array, da.Array]:
-    """The inputs the command was given, opened as aligned dask arrays."""
-    source = open_source(options["pred_probs"], name="pred_probs")
+    """The inputs the command was given, opened as aligned dask arrays.
+
+    Labels in a Parquet float column that are all whole numbers (pandas
+    stores integers with nulls as floats), or stored as class names, are
+    read as class indices, after one read of the labels that refuses the
+    first fraction, null, or unknown name; float labels of other kinds of
+    input are refused, as the library refuses them.
+    """
+    columns = options.get("pred_probs_columns")
+    source = open_source(options["pred_probs"], name="pred_probs", probabilities=True, columns=columns)
     pred_probs = io.checked_pred_probs(io.open_array(source, name="pred_probs", chunk_rows=options["chunk_rows"]))
     multilabel = options["multilabel"]
     labels = open_source(options["labels"], name="labels", num_classes=pred_probs.shape[1], class_lists=multilabel)
     if multilabel:
         return io.open_multilabel_inputs(labels, pred_probs)
+    labels = io.array_like(labels, name="labels")
+    kinds = "fUSO" if options["labels"].rstrip("/").endswith(".parquet") else "USO"
+    if labels.ndim == 1 and labels.shape[0] == pred_probs.shape[0] and labels.dtype.kind in kinds:
+        labels = io.open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0])
+        if labels.dtype.kind == "f":
+            labels = input_values.integral_labels(labels)
+        else:
+            labels = input_values.named_labels(labels, class_names(options, pred_probs.shape[1]))
     return io.open_inputs(labels, pred_probs)
 
 
@@ -83,10 +129,13 @@ def stored_class_names(path: str) -> list[str] | None:
     file's schema metadata (JSON) or a zarr array's attribute; None for
     other kinds, or when there are none."""
     if path.rstrip("/").endswith(".parquet"):
+        import pyarrow.dataset as ds
         import pyarrow.parquet as pq
 
-        stored = (pq.read_schema(path).metadata or {}).get(b"class_names")
-        return None if stored is None else [str(name) for name in json.loads(stored)]
+        files = ds.dataset(path, format="parquet").files if os.path.isdir(path) else [path]
+        stored = (pq.read_schema(files[0]).metadata or {}).get(b"class_names") if files else None
+        where = f"pred_probs: {path}'s class_names schema metadata"
+        return None if stored is None else _names(json.loads(stored), where)
     if path.endswith(".npy") or _HDF5_PATH.match(path):
         return None
     import zarr
@@ -95,7 +144,17 @@ def stored_class_names(path: str) -> list[str] | None:
         stored = zarr.open_array(path, mode="r").attrs.get("class_names")
     except Exception:  # not a zarr array: other inputs say so when they are opened
         return None
-    return None if stored is None else [str(name) for name in stored]
+    return None if stored is None else _names(stored, f"pred_probs: {path}'s class_names attribute")
+
+
+def _names(stored: Any, where: str) -> list[str]:
+    """``stored`` class names, refused unless a list of strings."""
+    if isinstance(stored, (list, tuple)) and all(isinstance(name, str) for name in stored):
+        return list(stored)
+    raise ValueError(
+        f"{where} must be a list of strings, one name per class; got {stored!r:.80}. "
+        "Store a list, or give the names with --class-names"
+    )
 
 
 def opened_ids(options: dict[str, Any], pred_probs: da.Array) -> da.Array | None:

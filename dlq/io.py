@@ -16,8 +16,10 @@ import dask.array.core as dask_array_core
 import numpy as np
 
 from dlq.class_lists import SparseRows, class_lists_to_rows
-from dlq.graphs.joins import coarser, joined, joined_rows, joined_source
-from dlq.graphs.sources import read_by_its_tasks, stored_source
+from dlq.graphs.joins import coarser, joined, joined_rows
+from dlq.graphs.sources import read_by_its_tasks
+from dlq.input_values import in_dtype, npy_problem, numpy_values
+from dlq.zarr_inputs import ZarrInput, zarr_input
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20
@@ -41,10 +43,8 @@ class NpyFile:
         self.path = os.fspath(path)
         try:
             header = np.load(self.path, mmap_mode="r", allow_pickle=False)
-        except ValueError as error:  # numpy refuses object arrays without pickle
-            raise ValueError(
-                f"{self.path} holds Python objects, which dlq never unpickles; save a numeric array instead"
-            ) from error
+        except ValueError as error:  # Python objects, which numpy maps only with pickle, or a damaged file
+            raise ValueError(npy_problem(self.path)) from error
         self.shape = header.shape
         self.dtype = header.dtype
         self.ndim = header.ndim
@@ -79,7 +79,7 @@ def _is_h5py_dataset(x: Any) -> bool:
 
 
 def _is_zarr_array(x: Any) -> bool:
-    return type(x).__module__.startswith("zarr") and hasattr(x, "chunks")
+    return isinstance(x, ZarrInput) or (type(x).__module__.startswith("zarr") and hasattr(x, "chunks"))
 
 
 def _rows_per_chunk(
@@ -128,6 +128,19 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
         else about 16 MiB per chunk; fewer rows spread a small array over
         every core.
 
+    Notes
+    -----
+    A zarr array is read read-only, and never as data where a chunk is
+    missing or damaged: zarr would read a chunk its store does not hold as
+    the fill value. Missing chunks are looked for in one listing of the
+    store's keys, here, and by every read. A missing chunk of pred_probs is
+    always a ValueError; one of labels (or of any input but pred_probs) is a
+    ValueError too unless dask's config ``dlq.missing-label-chunks`` is
+    ``"fill"`` (``"error"`` by default) when the array is opened: it is then
+    read as the fill value, as zarr leaves a chunk of fill values unwritten
+    (``write_empty_chunks=False``). A chunk that does not decode is a
+    ValueError naming the input, the chunk and its rows.
+
     Examples
     --------
     >>> open_array(np.zeros((10, 3)), name="pred_probs", chunk_rows=4).chunks
@@ -137,8 +150,12 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     """
     refuse_query_planning()
     source = array_like(source, name=name)
+    if isinstance(source, ZarrInput):
+        source.refuse_missing_chunks()
     if isinstance(source, da.Array):
         return _dask_rows(source.rechunk({axis: -1 for axis in range(1, source.ndim)}), chunk_rows)
+    if not source.shape:
+        raise ValueError(f"{name} is one value (shape ()), not an array of a row per example; give an array")
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
     if chunk_rows is None:
         storage_rows = source.chunks[0] if stored_in_chunks and source.chunks else None
@@ -211,9 +228,11 @@ def array_like(source: Any, *, name: str) -> Any:
         return source.compute_chunk_sizes()  # a pass over its chunks, keeping only their lengths
     if isinstance(source, (da.Array, NpyFile, SparseRows, InMemoryArray)):
         return source
-    if _is_zarr_array(source) or _is_h5py_dataset(source):
+    if _is_zarr_array(source):
+        return zarr_input(source, name=name)
+    if _is_h5py_dataset(source):
         return source
-    return InMemoryArray(np.asarray(source))
+    return InMemoryArray(numpy_values(source, name=name))
 
 
 def _open_path(path: str, name: str) -> Any:
@@ -224,35 +243,33 @@ def _open_path(path: str, name: str) -> Any:
     import zarr
 
     try:
-        return zarr.open_array(path, mode="r")
+        opened = zarr.open_array(path, mode="r")
     except Exception as error:
         raise ValueError(
             f"{name}: could not open {path!r} as a zarr array ({error}); "
             "give a .npy file, a zarr array store, or an array object"
         ) from error
+    return zarr_input(opened, name=name, where=path)
 
 
 def checked_pred_probs(pred_probs: da.Array) -> da.Array:
     """pred_probs, refused if its shape or dtype cannot be class
-    probabilities; float16 is computed in float32, a chunk at a time."""
+    probabilities; float16 is computed in float32, and floats of the other
+    byte order in this machine's, a chunk at a time."""
     if pred_probs.ndim != 2:
         raise ValueError(f"pred_probs must be 2-D with shape (N, K); got shape {pred_probs.shape}")
     if pred_probs.shape[0] == 0:
         raise ValueError("pred_probs has no rows: there is nothing to scan")
     if pred_probs.shape[1] < 2:
         raise ValueError(f"pred_probs must have at least 2 columns (classes); got shape {pred_probs.shape}")
-    if pred_probs.dtype == np.float16:
-        stored, joining = stored_source(pred_probs), joined_source(pred_probs)
-        if joining is not None:  # cast the chunks before joining them, as a later pass will
-            return joined(joining.source.astype(np.float32), joining.rows)
-        cast = pred_probs.astype(np.float32)
-        return cast if stored is None else read_by_its_tasks(cast, stored.source, dtype=np.float32)
-    if pred_probs.dtype not in (np.float32, np.float64):
-        raise TypeError(
-            f"pred_probs must be float16, float32 or float64; got dtype {pred_probs.dtype}. "
-            "Convert it with .astype('float32')"
-        )
-    return pred_probs
+    if pred_probs.dtype.kind == "f" and pred_probs.dtype.itemsize == 2:
+        return in_dtype(pred_probs, np.float32)
+    if pred_probs.dtype.kind == "f" and pred_probs.dtype.itemsize in (4, 8):
+        return in_dtype(pred_probs, pred_probs.dtype.newbyteorder("="))
+    raise TypeError(
+        f"pred_probs must be float16, float32 or float64; got dtype {pred_probs.dtype}. "
+        "Convert it with .astype('float32')"
+    )
 
 
 def check_labels(labels: Any, n_rows: int) -> None:
@@ -262,9 +279,16 @@ def check_labels(labels: Any, n_rows: int) -> None:
             f"labels must be 1-D with one integer class per example; got shape {labels.shape}. "
             "For multi-label data use dlq.multilabel"
         )
+    if labels.dtype.kind in "USO":
+        raise TypeError(
+            f"labels must be integers (class indices); got dtype {labels.dtype}, such as class names or missing "
+            "values: number the names 0..K-1 in pred_probs' column order, e.g. with "
+            "[class_names.index(name) for name in labels] (the dlq command does this with --class-names)"
+        )
     if labels.dtype.kind not in "iu":
         raise TypeError(
-            f"labels must be integers (class indices); got dtype {labels.dtype}. Map class names to 0..K-1 first"
+            f"labels must be integers (class indices); got dtype {labels.dtype}. Map class names to 0..K-1 first, "
+            "or convert whole numbers with .astype(np.int64)"
         )
     if labels.shape[0] != n_rows:
         raise ValueError(
@@ -287,11 +311,16 @@ def open_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) 
     check_labels(labels, pred_probs.shape[0])
     # read in pred_probs' row chunks directly: a rechunk would read labels in
     # their own chunks and hold the pieces until both passes have used them
-    return open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0]), pred_probs
+    opened = open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0])
+    # uint64 and int64 compute in float64, which cannot index
+    native = np.dtype(np.int64) if opened.dtype.kind == "u" and opened.dtype.itemsize == 8 else opened.dtype
+    return in_dtype(opened, native.newbyteorder("=")), pred_probs
 
 
 def _is_list_of_lists(labels: Any) -> bool:
-    return isinstance(labels, (list, tuple)) and all(isinstance(row, (list, tuple, np.ndarray)) for row in labels[:1])
+    """Whether ``labels`` are lists of class indices: a list or tuple with a
+    row that is a sequence (any other row is refused by its index later)."""
+    return isinstance(labels, (list, tuple)) and any(isinstance(row, (list, tuple, np.ndarray)) for row in labels)
 
 
 def open_multilabel_inputs(labels: Any, pred_probs: Any, *, chunk_rows: int | None = None) -> tuple[da.Array, da.Array]:
