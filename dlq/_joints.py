@@ -14,7 +14,7 @@ from dlq import _validation, io
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import per_block, step, tree
-from dlq.kernels import multiclass as multiclass_kernels
+from dlq.kernels import labels as label_kernels
 from dlq.kernels.problems import MULTICLASS
 
 
@@ -64,10 +64,10 @@ def counts_of_classes(labels: da.Array, num_classes: int, *, of_pred_probs: bool
     ...
     ValueError: labels must be class indices in 0..2 (pred_probs has 3 columns); labels[2] is -1. ...
     """
-    per_chunk = per_block(multiclass_kernels.label_counts, labels, num_classes, of_pred_probs)
+    per_chunk = per_block(label_kernels.label_counts, labels, num_classes, of_pred_probs)
     return step(_checked_counts, tree(per_chunk, functools.partial(functools.reduce, operator.or_)))
 
 
-def _checked_counts(counted: multiclass_kernels.LabelCounts) -> np.ndarray:
+def _checked_counts(counted: label_kernels.LabelCounts) -> np.ndarray:
     counted.invalid.raise_if_any()
     return counted.counts

@@ -78,7 +78,7 @@ def dask_client(
                 click.echo(
                     f"local cluster of {len(cluster.workers)} workers; dashboard: {client.dashboard_link}", err=True
                 )
-            with watched(client):
+            with watched(client, own=True):
                 yield client
 
 
@@ -133,18 +133,20 @@ def check_memory_limit(memory_limit: str) -> int:
 
 
 @contextlib.contextmanager
-def watched(client: Any) -> Iterator[None]:
+def watched(client: Any, *, own: bool = False) -> Iterator[None]:
     """Run the block while a thread watches the cluster's workers; if one
     stays paused at its memory limit for :data:`PAUSED_PATIENCE_SECONDS`, or
     workers leave more than :data:`WORKER_LOSSES_ALLOWED` times, the block
-    is interrupted and :class:`WorkersStuck` raised in its place, saying so.
+    is interrupted and :class:`WorkersStuck` raised in its place, saying so;
+    so it is when a cluster of our ``own`` (a LocalCluster) has no worker
+    left, where another cluster may be waiting for its workers to join.
     A block outside the main thread, which no signal can interrupt, is not watched."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread can be interrupted
         yield
         return
     stop = threading.Event()
     reason: list[str] = []
-    watcher = threading.Thread(target=_watch, args=(client, stop, reason), daemon=True, name="dlq-watch")
+    watcher = threading.Thread(target=_watch, args=(client, stop, reason, own), daemon=True, name="dlq-watch")
     watcher.start()
     try:
         yield
@@ -159,7 +161,7 @@ def watched(client: Any) -> Iterator[None]:
         raise WorkersStuck(reason[0])
 
 
-def _watch(client: Any, stop: threading.Event, reason: list[str]) -> None:
+def _watch(client: Any, stop: threading.Event, reason: list[str], own: bool) -> None:
     from dask.utils import format_bytes
 
     paused_since: dict[str, float] = {}
@@ -185,6 +187,11 @@ def _watch(client: Any, stop: threading.Event, reason: list[str]) -> None:
                     f"({format_bytes(memory)} of {format_bytes(worker.get('memory_limit') or 0)}); give workers "
                     "more memory (--memory-limit) or read smaller chunks (--chunk-rows)"
                 )
+        if own and not workers and not reason:
+            reason.append(
+                "the local cluster has no worker left (they failed to start or were killed); run again with --debug "
+                "to see distributed's logs"
+            )
         if lost > WORKER_LOSSES_ALLOWED and not reason:
             reason.append(
                 f"workers left the cluster {lost} times during the run (killed over their memory limit?); give "

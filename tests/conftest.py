@@ -18,6 +18,20 @@ def _small_chunks_kept():
         yield
 
 
+@pytest.fixture(scope="module")
+def scheduler():
+    """The address of an in-process cluster of one worker with two threads:
+    the command runs on it without starting processes of its own."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+#: What a scan's output directory holds.
+PUBLISHED = [".dlq-output.json", "issues.parquet", "report.html", "scores.zarr", "summary.json"]
+
+
 def noisy_classification(
     n_rows: int,
     n_classes: int,

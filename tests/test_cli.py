@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import zarr
 from click.testing import CliRunner
-from conftest import as_lists, noisy_classification, noisy_multilabel
+from conftest import PUBLISHED, as_lists, noisy_classification, noisy_multilabel
 
 import dlq
 from dlq.cli import main
@@ -27,14 +27,6 @@ def data():
     labels, pred_probs = noisy_classification(3000, 5, seed=31, dtype=np.float32)
     ml_labels, ml_pred_probs = noisy_multilabel(2000, 4, seed=32, dtype=np.float32)
     return SimpleNamespace(labels=labels, pred_probs=pred_probs, ml_labels=ml_labels, ml_pred_probs=ml_pred_probs)
-
-
-@pytest.fixture(scope="module")
-def scheduler():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
-        yield cluster.scheduler_address
 
 
 @pytest.fixture(scope="module")
@@ -281,25 +273,20 @@ def test_multilabel_aggregator_options(data, inputs, tmp_path, scheduler):
 
 
 @pytest.mark.slow
-def test_existing_output_is_refused_then_replaced_with_overwrite(inputs, tmp_path, scheduler):
+def test_existing_output_is_refused_then_replaced_with_overwrite_only_if_dlq_wrote_it(inputs, tmp_path, scheduler):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    refused = scan_npy(
-        inputs,
-        out,
-        scheduler,
-        expect=2,
-    )
-    assert refused.output.strip().count("\n") == 0 and "already exists" in refused.output
-    assert (out / "keep.txt").exists()
-    scan_npy(
-        inputs,
-        out,
-        scheduler,
-        "--overwrite",
-    )
-    assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
+    for extra in ((), ("--overwrite",)):
+        refused = scan_npy(inputs, out, scheduler, *extra, expect=2)
+        assert refused.output.strip().count("\n") == 0
+        assert ("already exists" if not extra else "not an output of dlq") in refused.output
+        assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    (out / "keep.txt").unlink()
+    out.rmdir()
+    scan_npy(inputs, out, scheduler)
+    scan_npy(inputs, out, scheduler, "--overwrite")
+    assert sorted(p.name for p in out.iterdir()) == PUBLISHED
 
 
 @pytest.mark.slow

@@ -31,17 +31,21 @@ def one_line_refusal(*arguments: str) -> str:
     return result.output
 
 
+def refused_scan(inputs, *options: str) -> str:
+    """The one line of a refused ``dlq scan`` of the .npy inputs into inputs/out."""
+    return one_line_refusal(
+        str(inputs / "pred_probs.npy"), str(inputs / "labels.npy"), "--out", str(inputs / "out"), *options
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [("{}", "names no scheduler address"), ("not json", "is not a dask scheduler file"), ("[1]", "not a dask")],
 )
 def test_a_scheduler_file_that_is_not_one_is_refused_in_one_line(inputs, content, message):
     (inputs / "scheduler.json").write_text(content)
-    output = one_line_refusal(
-        str(inputs / "pred_probs.npy"),
-        str(inputs / "labels.npy"),
-        "--out",
-        str(inputs / "out"),
+    output = refused_scan(
+        inputs,
         "--scheduler-file",
         str(inputs / "scheduler.json"),
     )
@@ -51,11 +55,8 @@ def test_a_scheduler_file_that_is_not_one_is_refused_in_one_line(inputs, content
 
 @pytest.mark.parametrize("limit", ["100MB", "200MB", "150MiB"])
 def test_a_memory_limit_too_small_to_start_a_worker_is_refused_with_the_smallest_that_works(inputs, limit):
-    output = one_line_refusal(
-        str(inputs / "pred_probs.npy"),
-        str(inputs / "labels.npy"),
-        "--out",
-        str(inputs / "out"),
+    output = refused_scan(
+        inputs,
         "--memory-limit",
         limit,
     )
@@ -66,11 +67,8 @@ def test_a_memory_limit_too_small_to_start_a_worker_is_refused_with_the_smallest
 
 
 def test_a_memory_limit_that_is_no_amount_is_refused(inputs):
-    output = one_line_refusal(
-        str(inputs / "pred_probs.npy"),
-        str(inputs / "labels.npy"),
-        "--out",
-        str(inputs / "out"),
+    output = refused_scan(
+        inputs,
         "--memory-limit",
         "lots",
     )
@@ -78,9 +76,7 @@ def test_a_memory_limit_that_is_no_amount_is_refused(inputs):
 
 
 def test_options_refused_after_parsing_are_one_line_too(inputs):
-    output = one_line_refusal(
-        str(inputs / "pred_probs.npy"), str(inputs / "labels.npy"), "--out", str(inputs / "out"), "--alpha", "0.5"
-    )
+    output = refused_scan(inputs, "--alpha", "0.5")
     assert "--alpha applies only with --multilabel" in output
 
 
@@ -98,26 +94,34 @@ class _FakeClient:
             return {"workers": {"tcp://w:1": worker}}
         if self.behaviour == "restarting":
             return {"workers": {f"tcp://w:{self.calls}": {"status": "running"}}}
+        if self.behaviour == "gone":
+            return {"workers": {}}
         return {"workers": {"tcp://w:1": {"status": "running"}}}
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "message"), [("paused", "paused at its memory limit"), ("restarting", "left the cluster")]
+    ("behaviour", "message", "own"),
+    [
+        ("paused", "paused at its memory limit", False),
+        ("restarting", "left the cluster", False),
+        ("gone", "has no worker left", True),
+    ],
 )
-def test_the_watch_stops_a_run_whose_workers_are_stuck(monkeypatch, behaviour, message):
+def test_the_watch_stops_a_run_whose_workers_are_stuck(monkeypatch, behaviour, message, own):
     monkeypatch.setattr(cluster, "PAUSED_PATIENCE_SECONDS", 0.3)
     monkeypatch.setattr(cluster, "WATCH_INTERVAL_SECONDS", 0.05)
     assert threading.current_thread() is threading.main_thread()
     start = time.monotonic()
     with pytest.raises(cluster.WorkersStuck, match=message):
-        with cluster.watched(_FakeClient(behaviour)):
+        with cluster.watched(_FakeClient(behaviour), own=own):
             time.sleep(30)  # what a hung computation would do
     assert time.monotonic() - start < 10
 
 
-def test_the_watch_leaves_healthy_workers_alone(monkeypatch):
+@pytest.mark.parametrize("behaviour", ["healthy", "gone"])
+def test_the_watch_leaves_alone_healthy_workers_and_a_cluster_waiting_for_its_workers(monkeypatch, behaviour):
     monkeypatch.setattr(cluster, "WATCH_INTERVAL_SECONDS", 0.05)
-    client = _FakeClient("healthy")
+    client = _FakeClient(behaviour)
     with cluster.watched(client):
         time.sleep(0.5)
     assert client.calls >= 3

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import zarr
 from click.testing import CliRunner
-from conftest import noisy_classification
+from conftest import PUBLISHED, noisy_classification
 
 import dlq
 from dlq.cli import main
@@ -191,7 +191,7 @@ def test_an_interrupted_scan_leaves_no_output_and_the_next_run_succeeds(slow_inp
         assert not staging.exists()  # cleaned up on the way out
     rerun = start_scan(slow_inputs, out)
     assert rerun.wait(timeout=300) == 0, rerun.communicate()
-    assert sorted(p.name for p in out.iterdir()) == ["issues.parquet", "report.html", "scores.zarr", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == PUBLISHED
     assert not list(tmp_path.glob(".out.dlq-partial-*"))  # a killed run's leftovers are gone too
 
 
