@@ -182,3 +182,13 @@ def test_no_task_gathers_the_issues_probabilities(tmp_path):
         result = scan.to_zarr(tmp_path / "scan.zarr", report=True, issues_to=tmp_path / "issues.parquet")
     assert len(result.issues) > 3 * 500 and max(widest) == 500  # chunks of pred_probs, nothing wider
     assert len(result.extra["issue_digest"].worst["index"]) == 20
+
+
+def test_a_result_shows_no_internal_sentinel():
+    labels, pred_probs = noisy_classification(500, 3, seed=5)
+    shown = repr(dlq.scan(labels, pred_probs).compute())
+    assert "RowsOffOne(count=0)" in shown and str(np.iinfo(np.int64).max) not in shown
+    pred_probs[7] *= 0.5
+    with pytest.warns(UserWarning, match="row 7"):
+        off = dlq.scan(labels, pred_probs).compute()
+    assert "RowsOffOne(count=1, first_row=7, first_sum=0.5)" in repr(off)

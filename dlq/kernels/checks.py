@@ -203,6 +203,18 @@ class RowsOffOne:
         row = int(np.argmax(off))
         return RowsOffOne(int(off.sum()), offset + row, round(float(sums[row]), 6))
 
+    def __repr__(self) -> str:
+        """No sentinel shown: ``RowsOffOne(count=0)`` where no row is off 1.
+
+        Examples
+        --------
+        >>> RowsOffOne(), RowsOffOne(3, 8, 1.1)
+        (RowsOffOne(count=0), RowsOffOne(count=3, first_row=8, first_sum=1.1))
+        """
+        if not self.count:
+            return "RowsOffOne(count=0)"
+        return f"RowsOffOne(count={self.count}, first_row={self.first_row}, first_sum={self.first_sum})"
+
     def note(self) -> str | None:
         """What to tell of the rows that do not sum to 1, if there are any.
 
