@@ -71,7 +71,7 @@ def class_lists_to_rows(labels: Sequence[Any], num_classes: int, *, first_row: i
         row = int(np.searchsorted(indptr, np.argmax(bad), side="right") - 1)
         raise ValueError(
             f"multi-label labels must be class indices in 0..{num_classes - 1} (pred_probs has {num_classes} "
-            f"columns); labels[{first_row + row}] is {list(labels[row])}. Fix or drop that row"
+            f"columns); labels[{first_row + row}] is {np.asarray(labels[row]).tolist()}. Fix or drop that row"
         )
     return SparseRows(indptr, indices, num_classes)
 

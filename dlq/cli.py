@@ -89,6 +89,11 @@ def refuse_output_over_inputs(options: dict[str, Any]) -> None:
     names = options.get("class_names")
     if names and Path(names).is_file():
         inputs.append(("--class-names", names))
+    if locations.is_url(options["out"]):
+        raise ValueError(
+            f"--out {options['out']} is a URL; the command writes a local folder (a shared file system's path "
+            "on a cluster): give one"
+        )
     located = [(name, locations.location_of(path)) for name, path in inputs]
     locations.refuse_overlap(locations.location_of(options["out"]), located, what="--out")
 
@@ -178,6 +183,13 @@ def _label_health(
 
 class _Command(click.Command):
     """A command whose errors are one line on stderr and exit code 2 (a traceback with --debug)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:  # a value click refuses: one line, as any refusal
+            click.echo(f"dlq: error: {error.format_message()} (see dlq {info_name} --help)", err=True)
+            sys.exit(2)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

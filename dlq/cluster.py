@@ -51,11 +51,18 @@ def dask_client(
     """
     from distributed import Client, LocalCluster
 
+    if scheduler and scheduler_file:
+        raise click.UsageError("give --scheduler or --scheduler-file, not both")
+    if (scheduler or scheduler_file) and (workers or threads_per_worker or memory_limit):
+        raise click.UsageError(
+            "--workers, --threads-per-worker and --memory-limit size a local cluster; the cluster at --scheduler "
+            "(or DASK_SCHEDULER_ADDRESS, or --scheduler-file) has its own workers: leave them out"
+        )
     with _quiet_logs(not debug):
         if scheduler or scheduler_file:
             if scheduler_file:
                 _check_scheduler_file(scheduler_file)
-            client = Client(scheduler) if scheduler else Client(scheduler_file=scheduler_file)
+            client = _connected(scheduler, scheduler_file)
             if not quiet:
                 click.echo(f"connected to {client.scheduler.address}; dashboard: {client.dashboard_link}", err=True)
             try:
@@ -69,7 +76,7 @@ def dask_client(
             options["memory_limit"] = check_memory_limit(memory_limit)
         if not debug:
             options["silence_logs"] = logging.CRITICAL
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _interrupts_left_to_this_process():
             if not debug:  # "Port 8787 is already in use": the dashboard's link tells the port taken
                 warnings.simplefilter("ignore", UserWarning)
             cluster = LocalCluster(**{k: v for k, v in options.items() if v is not None})
@@ -80,6 +87,36 @@ def dask_client(
                 )
             with watched(client, own=True):
                 yield client
+
+
+def _connected(scheduler: str | None, scheduler_file: str | None) -> Any:
+    """A client of the scheduler at ``scheduler`` (or in ``scheduler_file``),
+    refused in one line when none answers there within the connect timeout."""
+    from dask.utils import parse_timedelta
+    from distributed import Client
+
+    where = f"--scheduler {scheduler}" if scheduler else f"the scheduler in --scheduler-file {scheduler_file}"
+    timeout = dask.config.get("distributed.comm.timeouts.connect")
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(scheduler, scheduler_file=scheduler_file, timeout=timeout)
+        except Exception as error:
+            outcome["error"] = error
+
+    # in a thread of its own: a server that takes the connection but never
+    # answers as a scheduler would keep the client waiting past its timeout
+    connecting = threading.Thread(target=connect, daemon=True, name="dlq-connect")
+    connecting.start()
+    connecting.join(parse_timedelta(timeout) + 5)
+    if "client" in outcome:
+        return outcome["client"]
+    error = outcome.get("error", f"nothing answered as a scheduler within {timeout}")
+    raise ConnectionError(
+        f"no Dask scheduler answered at {where} (also read from DASK_SCHEDULER_ADDRESS): {error}; "
+        "start one (dask scheduler), or leave the option out to run on a local cluster"
+    ) from None
 
 
 def _check_scheduler_file(path: str) -> None:
@@ -204,15 +241,33 @@ def _watch(client: Any, stop: threading.Event, reason: list[str], own: bool) -> 
 
 
 @contextlib.contextmanager
+def _interrupts_left_to_this_process() -> Iterator[None]:
+    """Start worker processes that ignore Ctrl-C (SIGINT), which a terminal
+    sends to every process of the command: this process stops the run and
+    shuts the cluster down, instead of each worker dying with a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a disposition new processes inherit
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def _quiet_logs(quiet: bool) -> Iterator[None]:
     """distributed's loggers in this process at CRITICAL while the block runs, if ``quiet``."""
     if not quiet:
         yield
         return
-    logger = logging.getLogger("distributed")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
+    # asyncio's: an interrupted gather leaves "Task exception was never retrieved"
+    loggers = [logging.getLogger(name) for name in ("distributed", "asyncio")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

@@ -16,6 +16,24 @@ from dlq import input_values, io
 _HDF5_PATH = re.compile(r"^(?P<file>.+\.(h5|hdf5|he5|nc)):(?P<dataset>/.*)$")
 
 
+def is_parquet(path: str) -> bool:
+    """Whether ``path`` names Parquet: a name ending in ``.parquet``, or a
+    local folder of ``*.parquet`` files that is not a zarr store.
+
+    Examples
+    --------
+    >>> is_parquet("s3://bucket/pred_probs.parquet/"), is_parquet("labels.zarr")
+    (True, False)
+    """
+    if path.rstrip("/").endswith(".parquet"):
+        return True
+    folder = Path(path)
+    if "://" in path or not folder.is_dir():
+        return False
+    zarr_metadata = ("zarr.json", ".zarray", ".zgroup")
+    return not any((folder / name).exists() for name in zarr_metadata) and any(folder.glob("*.parquet"))
+
+
 def open_source(
     path: str,
     *,
@@ -47,11 +65,17 @@ def open_source(
         file = hdf5["file"]
         if not os.path.exists(file):
             raise FileNotFoundError(f"{name}: no such HDF5 file: {file!r}")
-        handle = h5py.File(file, "r")
+        try:
+            handle = h5py.File(file, "r")
+        except OSError as error:
+            raise ValueError(
+                f"{name}: {file} cannot be read as an HDF5 file ({error}); it may be truncated or not HDF5: "
+                "write it again"
+            ) from None
         if hdf5["dataset"] not in handle:
             raise ValueError(f"{name}: {file!r} has no dataset {hdf5['dataset']!r}")
         return _hdf5_array(handle[hdf5["dataset"]], path, name)
-    if path.rstrip("/").endswith(".parquet"):
+    if is_parquet(path):
         from dlq.parquet_inputs import read_parquet  # imports this module
 
         return read_parquet(
@@ -95,7 +119,7 @@ def opened_inputs(options: dict[str, Any]) -> tuple[da.Array, da.Array]:
     if multilabel:
         return io.open_multilabel_inputs(labels, pred_probs)
     labels = io.array_like(labels, name="labels")
-    kinds = "fUSO" if options["labels"].rstrip("/").endswith(".parquet") else "USO"
+    kinds = "fUSO" if is_parquet(options["labels"]) else "USO"
     if labels.ndim == 1 and labels.shape[0] == pred_probs.shape[0] and labels.dtype.kind in kinds:
         labels = io.open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0])
         if labels.dtype.kind == "f":
@@ -115,8 +139,14 @@ def class_names(options: dict[str, Any], num_classes: int) -> list[str] | None:
         names = stored_class_names(options["pred_probs"])
         source = "the class_names stored with pred_probs"
     elif Path(given).is_file():
-        names = [line.strip() for line in Path(given).read_text(encoding="utf-8").splitlines() if line.strip()]
+        try:
+            text = Path(given).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"--class-names file {given} cannot be read as UTF-8 text ({error})") from None
+        names = [line.strip() for line in text.splitlines() if line.strip()]
         source = f"--class-names file {given}"
+    elif "," not in given and (os.sep in given or Path(given).suffix in (".txt", ".csv", ".names")):
+        raise FileNotFoundError(f"--class-names {given}: no such file (a list of names is separated by commas)")
     else:
         names, source = [name.strip() for name in given.split(",")], "--class-names"
     if names is not None and len(names) != num_classes:
@@ -128,7 +158,7 @@ def stored_class_names(path: str) -> list[str] | None:
     """The ``class_names`` stored with the input at ``path``: a Parquet
     file's schema metadata (JSON) or a zarr array's attribute; None for
     other kinds, or when there are none."""
-    if path.rstrip("/").endswith(".parquet"):
+    if is_parquet(path):
         import pyarrow.dataset as ds
         import pyarrow.parquet as pq
 

@@ -168,6 +168,14 @@ def named_labels(labels: da.Array, class_names: Sequence[str] | None) -> da.Arra
             "pred_probs' column order with --class-names (a file of one name a line, or a comma list), or store "
             "them with pred_probs"
         )
+    seen: dict[str, int] = {}
+    for index, name in enumerate(class_names):
+        if name in seen:
+            raise ValueError(
+                f"labels are class names, but class {seen[name]} and class {index} are both named {name!r}: "
+                "a label of that name could be either; give every class its own name"
+            )
+        seen[name] = index
     order = np.argsort(np.asarray(class_names, dtype=str))
     known = np.asarray(class_names, dtype=str)[order]
 

@@ -15,6 +15,7 @@ import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
 
+from dlq._validation.checks import check_integer
 from dlq.class_lists import SparseRows, class_lists_to_rows
 from dlq.graphs.joins import coarser, joined, joined_rows
 from dlq.graphs.sources import read_by_its_tasks
@@ -149,6 +150,8 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     (50000, 50000, 50000, 50000)
     """
     refuse_query_planning()
+    if chunk_rows is not None and not isinstance(chunk_rows, tuple):
+        chunk_rows = check_integer(chunk_rows, "chunk_rows", minimum=1)
     source = array_like(source, name=name)
     if isinstance(source, ZarrInput):
         source.refuse_missing_chunks()

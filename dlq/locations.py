@@ -55,6 +55,17 @@ class Location(NamedTuple):
         return self.contains(other) or other.contains(self)
 
 
+def is_url(target: str | os.PathLike) -> bool:
+    """Whether ``target`` is a URL (``scheme://...``) rather than a local path.
+
+    Examples
+    --------
+    >>> is_url("s3://bucket/run"), is_url("runs/s3:/x")
+    (True, False)
+    """
+    return bool(_URL.match(os.fspath(target)))
+
+
 def location_of(target: str | os.PathLike) -> Location:
     """The location of a path or URL given by a user.
 
@@ -75,7 +86,7 @@ def location_of(target: str | os.PathLike) -> Location:
     hdf5 = HDF5_PATH.match(text)
     if hdf5:
         text = hdf5["file"]
-    return Location("file", os.path.realpath(os.path.expanduser(text)))
+    return Location("file", os.path.realpath(text))  # "~" as the readers take it: a folder of that name
 
 
 def _store_location(store: Any, path: str) -> Location | None:
@@ -184,7 +195,7 @@ def refuse_overlap(output: Location, inputs: Iterable[tuple[str, Location]], *, 
     >>> refuse_overlap(Location("file", "/data"), [("labels", Location("file", "/data/labels.npy"))], what="--out")
     Traceback (most recent call last):
     ...
-    ValueError: --out /data contains labels (/data/labels.npy): dlq never writes over or around its inputs; ...
+    ValueError: --out /data contains labels (/data/labels.npy): dlq never writes over or around its inputs, ...
     """
     for name, location in inputs:
         if output == location:
@@ -196,8 +207,8 @@ def refuse_overlap(output: Location, inputs: Iterable[tuple[str, Location]], *, 
         else:
             continue
         raise ValueError(
-            f"{what} {output} {relation} {name} ({location}): dlq never writes over or around its inputs; "
-            "choose an output elsewhere"
+            f"{what} {output} {relation} {name} ({location}): dlq never writes over or around its inputs, "
+            "nor one output in another; choose an output elsewhere"
         )
 
 
@@ -221,7 +232,7 @@ def refuse_outputs_over_inputs(outputs: dict[str, Any], *collections: Any) -> No
     >>> refuse_outputs_over_inputs({"store": path}, labels)
     Traceback (most recent call last):
     ...
-    ValueError: store ... is an input (...): dlq never writes over or around its inputs; choose an output elsewhere
+    ValueError: store ... is an input (...): dlq never writes over or around its inputs, ...
     """
     wanted = {what: output_location(target) for what, target in outputs.items() if target is not None}
     if not any(wanted.values()):
@@ -230,3 +241,21 @@ def refuse_outputs_over_inputs(outputs: dict[str, Any], *collections: Any) -> No
     for what, location in wanted.items():
         if location is not None:
             refuse_overlap(location, inputs, what=what)
+
+
+def refuse_apart(store: Any, issues_to: str | os.PathLike) -> None:
+    """Refuse an ``issues_to`` that is a URL (it is written as local files),
+    or that is, lies inside or holds the zarr ``store`` written with it.
+
+    Examples
+    --------
+    >>> refuse_apart("/runs/scan.zarr", "/runs/scan.zarr/issues")
+    Traceback (most recent call last):
+    ...
+    ValueError: issues_to /runs/scan.zarr/issues lies inside store (/runs/scan.zarr): ...
+    """
+    if is_url(issues_to):
+        raise ValueError(f"issues_to {issues_to} is a URL; the issue table is written as local files: give a folder")
+    written = output_location(store)
+    if written is not None:
+        refuse_overlap(location_of(issues_to), [("store", written)], what="issues_to")

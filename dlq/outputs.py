@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import uuid
@@ -36,8 +37,8 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool, name: str = 
     (another run with the same output, say) is kept, and FileExistsError
     raised, unless it too may be replaced. Parent folders that did not
     exist are created, and removed again if the run fails. The sibling is
-    named ``.NAME.dlq-partial-PID-...``; one whose process is gone (killed
-    before it could clean up) is removed by the next run.
+    named ``.NAME.dlq-partial-HOST-PID-...``; one of this host whose process
+    is gone (killed before it could clean up) is removed by the next run.
 
     Parameters
     ----------
@@ -60,9 +61,14 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool, name: str = 
     target = Path(os.path.abspath(target))
     refuse_unreplaceable(target, overwrite=overwrite, name=name)
     created = _missing_parents(target)
+    below = created[-1].parent if created else target.parent
+    if not below.is_dir():
+        raise NotADirectoryError(f"{name} {target} cannot be made: {below} is a file, not a folder")
     target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.dlq-partial-"
-    for leftover in target.parent.glob(f"{prefix}*"):  # left by a run that was killed
+    # named by host and process: a leftover of a run killed on this host is
+    # removed; one of another host (a shared file system) may be a live run
+    prefix = f".{target.name}.dlq-partial-{_host()}-"
+    for leftover in target.parent.glob(f"{prefix}*"):
         owner = leftover.name[len(prefix) :].split("-")[0]
         if owner.isdigit() and not _process_alive(int(owner)):
             shutil.rmtree(leftover, ignore_errors=True)
@@ -100,6 +106,9 @@ def refuse_unreplaceable(target: str | os.PathLike, *, overwrite: bool, name: st
     FileExistsError: --out ... exists and is not an output of dlq (it has no .dlq-output.json): ...
     """
     target = Path(os.path.abspath(target))
+    inside = output_holding(target)
+    if inside is not None:
+        raise FileExistsError(f"{name} {target} lies inside {inside}, an output of dlq; choose a place outside it")
     if not (target.exists() or target.is_symlink()):
         return
     if not overwrite:
@@ -123,6 +132,37 @@ def refuse_unreplaceable(target: str | os.PathLike, *, overwrite: bool, name: st
             f"{name} {target} holds {others[0]!r}, which dlq did not write there; dlq replaces only what it "
             "published itself; move that away, or choose another"
         )
+
+
+def output_holding(path: Path) -> Path | None:
+    """The output of dlq that ``path`` lies in, if any: a folder with a
+    manifest, or a zarr group dlq wrote (attribute ``written_by: dlq``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / MANIFEST).write_text('{"written_by": "dlq", "entries": []}')
+    >>> output_holding(folder / "a" / "b") == folder
+    True
+    """
+    for parent in path.parents:
+        if (parent / MANIFEST).is_file():
+            return parent
+        for metadata, attributes in (("zarr.json", "attributes"), (".zattrs", None)):
+            try:
+                stored = json.loads((parent / metadata).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            stored = stored.get(attributes, {}) if attributes and isinstance(stored, dict) else stored
+            if isinstance(stored, dict) and stored.get("written_by") == "dlq":
+                return parent
+    return None
+
+
+def _host() -> str:
+    """This host's name as it may stand in a folder's name (no ``-`` or ``/``)."""
+    return "".join(character if character.isalnum() else "_" for character in socket.gethostname()) or "host"
 
 
 def _umask() -> int:
@@ -242,8 +282,16 @@ def output_group(store: Any, *, overwrite: bool, name: str = "store") -> Any:
     """
     import zarr
 
+    local = isinstance(store, (str, os.PathLike)) and "://" not in os.fspath(store)
+    if local:
+        inside = output_holding(Path(os.path.abspath(store)))
+        if inside is not None:
+            raise FileExistsError(f"{name} {store} lies inside {inside}, an output of dlq; choose a place outside it")
+    if not overwrite and _anything_at(store):
+        raise FileExistsError(
+            f"{name} {store} already exists; choose another, or pass overwrite=True to replace an earlier output of dlq"
+        )
     if overwrite:
-        local = isinstance(store, (str, os.PathLike)) and "://" not in os.fspath(store)
         if local:
             cwd = Path.cwd().resolve()
             resolved = Path(store).resolve()

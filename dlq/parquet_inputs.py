@@ -53,7 +53,11 @@ def read_parquet(
     """
     import dask.dataframe as dd
 
-    frame = dd.read_parquet(path)
+    try:
+        frame = dd.read_parquet(path)
+    except Exception as error:  # dask wraps pyarrow's words in two lines of its own
+        cause = str(error).splitlines()[-1].removeprefix("Original Message: ").strip()
+        raise ValueError(f"{name}: {path} cannot be read as Parquet ({cause}); give a Parquet file or folder") from None
     if probabilities:
         frame = frame[probability_columns(frame, path, columns)]
     # the parts dask reads, once: it may fuse a dataset's parts when only some

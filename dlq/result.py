@@ -15,7 +15,7 @@ import numpy as np
 from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
-from dlq import locations, outputs
+from dlq import _validation, io, locations, outputs
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.rows import values_at
@@ -248,6 +248,8 @@ class Scan:
         >>> result.issues.tolist(), result.num_issues
         ([1], 1)
         """
+        if n_jobs is not None:
+            n_jobs = _validation.check_integer(n_jobs, "n_jobs", minimum=1)
         if not is_lazy(self._parts):
             result = self._parts
         else:
@@ -328,7 +330,14 @@ class Scan:
         collections = (self, ids, *(extra or {}).values())
         locations.refuse_outputs_over_inputs({"store": store, "issues_to": issues_to}, *collections)
         if issues_to is not None:
+            locations.refuse_apart(store, issues_to)
             outputs.refuse_unreplaceable(issues_to, overwrite=overwrite, name="issues_to")
+        class_names = _validation.check_class_names(class_names, self.n_classes)
+        if ids is not None:
+            ids = io.array_like(ids, name="ids")
+            if ids.shape != (self.n_examples,):
+                raise ValueError(f"ids must hold one id per example, shape ({self.n_examples},); got {ids.shape}")
+            ids = io.open_array(ids, name="ids", chunk_rows=self.scores.chunks[0])
         with lazy_graphs():  # a written scan is built whole, even of data in one chunk
             group = outputs.output_group(store, overwrite=overwrite)
             chunk = max(self.scores.chunks[0])

@@ -182,8 +182,9 @@ class ZarrInput:
             return f"{lost}, and fill values are not probabilities; restore it"
         fill = np.asarray(self.array.fill_value).item()
         return (
-            f"{lost}; restore it, or set dask config {MISSING_LABEL_CHUNKS} to 'fill' "
-            f"to read missing {self.name} chunks as the fill value {fill!r}"
+            f"{lost} (or holds only the fill value {fill!r}, which zarr does not write); restore it, or read "
+            f"missing {self.name} chunks as {fill!r} with the command's --missing-label-chunks fill "
+            f"(dask config {MISSING_LABEL_CHUNKS}: fill)"
         )
 
     def _raise_damaged_chunk(self, item: Any) -> None:

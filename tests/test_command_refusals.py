@@ -3,6 +3,7 @@ workers cannot work within their memory."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -204,3 +205,105 @@ def test_a_value_refused_on_a_worker_process_is_one_line_on_stderr_unless_debugg
         assert finished.stderr.startswith("dlq: error: pred_probs must hold finite probabilities")
         assert "row 2345" in finished.stderr and finished.stderr.count("\n") == 1, finished.stderr
     assert not (inputs / "out").exists()
+
+
+def test_values_click_refuses_are_one_line_too(inputs):
+    for arguments in (("--chunk-rows", "0"), ("--method", "bogus"), ("--workers", "0")):
+        output = refused_scan(inputs, *arguments)
+        assert "(see dlq scan --help)" in output
+    result = CliRunner().invoke(main, ["scan", str(inputs / "pred_probs.npy")])
+    assert (
+        result.exit_code == 2
+        and result.output.strip() == "dlq: error: Missing argument 'LABELS'. (see dlq scan --help)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--scheduler", "tcp://127.0.0.1:1", "--workers", "2"), "size a local cluster"),
+        (("--scheduler", "tcp://127.0.0.1:1", "--memory-limit", "4GiB"), "size a local cluster"),
+        (("--scheduler", "tcp://127.0.0.1:1", "--scheduler-file", __file__), "not both"),
+    ],
+)
+def test_options_for_a_local_cluster_and_a_remote_one_are_refused_together(inputs, options, message):
+    assert message in refused_scan(inputs, *options)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["closed port", "not a scheduler"])
+def test_a_scheduler_that_does_not_answer_is_refused_in_bounded_time(inputs, server):
+    import socket
+
+    import dask
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    if server == "closed port":
+        listener.close()
+    else:
+        listener.listen()  # takes the connection and never answers
+    start = time.monotonic()
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+            output = refused_scan(inputs, "--scheduler", f"tcp://127.0.0.1:{port}", "--quiet")
+    finally:
+        listener.close()
+    assert "no Dask scheduler answered at --scheduler" in output and "dask scheduler" in output
+    assert time.monotonic() - start < 30
+    assert not (inputs / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda folder: (folder / "bad.parquet").write_text("hello"), "cannot be read as Parquet"),
+        (lambda folder: (folder / "bad.h5").write_bytes(b"\0" * 3000), "cannot be read as an HDF5 file"),
+    ],
+)
+def test_a_file_that_is_not_what_its_name_says_is_refused_naming_the_input(inputs, scheduler, make, message):
+    make(inputs)
+    bad = next(path for path in inputs.iterdir() if path.name.startswith("bad"))
+    source = f"{bad}:/pred_probs" if bad.suffix == ".h5" else str(bad)
+    output = one_line_refusal(
+        source, str(inputs / "labels.npy"), "--out", str(inputs / "out"), "--scheduler", scheduler, "--quiet"
+    )
+    assert output.startswith(f"dlq: error: pred_probs: {bad}") and message in output
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [("names.bin", "cannot be read as UTF-8 text"), ("missing/names.txt", "no such file")],
+)
+def test_a_class_names_file_that_cannot_be_read_is_refused_by_name(inputs, scheduler, names, message):
+    (inputs / "names.bin").write_bytes(b"\xff\xfecat\n")
+    output = refused_scan(inputs, "--class-names", str(inputs / names), "--scheduler", scheduler, "--quiet")
+    assert f"--class-names {'file ' if names.endswith('bin') else ''}{inputs / names}" in output and message in output
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_command_in_one_line_and_leaves_nothing(tmp_path):
+    """A terminal's Ctrl-C reaches every process of the command: the workers
+    ignore it, and the command says it was interrupted, once."""
+    import signal
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(3)
+    np.save(tmp_path / "pred_probs.npy", rng.dirichlet(np.ones(4), 400_000))
+    np.save(tmp_path / "labels.npy", rng.integers(0, 4, 400_000))
+    command = [sys.executable, "-m", "dlq.cli", "scan", "pred_probs.npy", "labels.npy", "--out", "out"]
+    running = subprocess.Popen(
+        [*command, "--chunk-rows", "100", "--quiet"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal's job
+    )
+    time.sleep(6)
+    os.killpg(running.pid, signal.SIGINT)
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode == 130, stderr
+    assert stderr == "dlq: interrupted; no output was written\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["labels.npy", "pred_probs.npy"]

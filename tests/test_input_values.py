@@ -331,3 +331,31 @@ def test_a_null_class_list_in_parquet_is_refused_by_its_row(data, tmp_path, sche
     )
     assert refused.startswith("dlq: error: labels[150] is null (missing)")
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_labels_named_by_class_names_that_repeat_are_refused():
+    import dask.array as da
+
+    from dlq.input_values import named_labels
+
+    with pytest.raises(ValueError, match="class 0 and class 1 are both named 'cat'"):
+        named_labels(da.from_array(np.array(["cat", "eel", "cat"])), ["cat", "cat", "eel"])
+
+
+def test_a_folder_of_parquet_files_is_parquet_whatever_its_name(tmp_path, scheduler):
+
+    labels, pred_probs = noisy_classification(1000, 3, seed=71)
+    for name, frame in (
+        ("probabilities", pd.DataFrame({f"p{k}": pred_probs[:, k] for k in range(3)})),
+        ("given", pd.DataFrame({"label": labels})),
+    ):
+        (tmp_path / name).mkdir()
+        frame.iloc[:400].to_parquet(tmp_path / name / "part-0.parquet")
+        frame.iloc[400:].to_parquet(tmp_path / name / "part-1.parquet")
+    folders = (str(tmp_path / "probabilities"), f"{tmp_path / 'given'}/")  # a trailing slash too
+    result = CliRunner().invoke(
+        main, ["scan", *folders, "--out", str(tmp_path / "out"), "--scheduler", scheduler, "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    expected = dlq.find_label_issues_batched(labels=labels, pred_probs=pred_probs, verbose=False)
+    assert sorted(pd.read_parquet(tmp_path / "out" / "issues.parquet")["index"]) == sorted(expected.tolist())

@@ -8,6 +8,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import dask.array as da
 import h5py
 import numpy as np
 import pandas as pd
@@ -259,3 +260,63 @@ def test_any_out_path_is_refused_or_published_beside_the_inputs_without_harm(
         assert not (published == location or location.is_relative_to(published) or published.is_relative_to(location))
     after = _tree_digest(root)
     assert {path: after.get(path) for path in before} == before  # every file there before is there still, unchanged
+
+
+def test_one_output_never_goes_in_another(tmp_path):
+    labels, pred_probs = noisy_classification(N_ROWS, 3, seed=11)
+    scan = dlq.scan(labels, pred_probs)
+    scan.to_zarr(tmp_path / "first.zarr", issues_to=tmp_path / "issues")
+    before = _tree_digest(tmp_path)
+    for store, issues_to in (
+        (tmp_path / "issues" / "inner.zarr", None),  # inside an earlier issue table
+        (tmp_path / "first.zarr" / "inner.zarr", None),  # inside an earlier store
+        (tmp_path / "second.zarr", tmp_path / "second.zarr" / "issues"),  # the table inside its own store
+        (tmp_path / "third.zarr", tmp_path / "first.zarr" / "issues"),
+    ):
+        with pytest.raises((ValueError, FileExistsError), match="inside"):
+            scan.to_zarr(store, issues_to=issues_to)
+        assert _tree_digest(tmp_path) == before
+    pd.read_parquet(tmp_path / "issues")  # still readable
+
+
+def test_outputs_that_are_urls_or_exist_are_refused_in_a_sentence(tmp_path, monkeypatch):
+    labels, pred_probs = noisy_classification(N_ROWS, 3, seed=12)
+    scan = dlq.scan(labels, pred_probs)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="issues_to memory://x/issues is a URL"):
+        scan.to_zarr(tmp_path / "a.zarr", issues_to="memory://x/issues")
+    scan.to_zarr(tmp_path / "b.zarr")
+    with pytest.raises(FileExistsError, match=r"store .*b\.zarr already exists; .*overwrite=True"):
+        scan.to_zarr(tmp_path / "b.zarr")
+    for out in ("memory://x/y", "s3://bucket/run", f"file://{tmp_path}/run"):
+        result = CliRunner().invoke(main, ["scan", "p.npy", "l.npy", "--out", out, "--quiet"])
+        assert result.exit_code == 2 and "is a URL; the command writes a local folder" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["b.zarr"]
+
+
+def test_class_names_and_ids_of_the_wrong_kind_are_refused_before_anything_is_written(tmp_path):
+    labels, pred_probs = noisy_classification(N_ROWS, 3, seed=13)
+    scan = dlq.scan(labels, pred_probs)
+    for options, error, message in (
+        ({"class_names": ["a", "b"]}, ValueError, "class_names must be 3 strings"),
+        ({"class_names": [1, 2, 3]}, TypeError, "class_names must be strings"),
+        ({"class_names": "abc"}, TypeError, "a list of 3 strings"),
+        ({"ids": da.arange(10, chunks=5)}, ValueError, r"one id per example, shape \(600,\); got \(10,\)"),
+    ):
+        with pytest.raises(error, match=message):
+            scan.to_zarr(tmp_path / "out.zarr", issues_to=tmp_path / "issues", **options)
+        assert list(tmp_path.iterdir()) == []
+    result = scan.to_zarr(tmp_path / "out.zarr", issues_to=tmp_path / "issues", ids=np.arange(N_ROWS) * 10)
+    assert pd.read_parquet(tmp_path / "issues")["id"].tolist() == (result.issues * 10).tolist()
+
+
+def test_a_folder_named_tilde_is_a_folder_like_any_other(tmp_path, monkeypatch):
+    """The shell expands ~; dlq reads a path as it comes, and so it checks it."""
+    _write_inputs(tmp_path / "~", "zarr")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(
+        main, ["scan", "~/pred_probs.zarr", "~/labels.zarr", "--out", "./~/pred_probs.zarr/out", "--quiet"]
+    )
+    assert result.exit_code == 2 and "dlq never writes over or around its inputs" in result.output
+    assert not (tmp_path / "~" / "pred_probs.zarr" / "out").exists()

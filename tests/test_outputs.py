@@ -125,3 +125,25 @@ def test_a_published_output_takes_the_permissions_the_umask_gives_a_new_folder(t
     for path in (tmp_path / "out", tmp_path / "out" / "scores.zarr"):
         assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE((tmp_path / "made by hand").stat().st_mode)
     assert stat.S_IMODE((tmp_path / "out" / "report.html").stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_leftover_of_a_killed_run_on_this_host_is_removed_and_one_of_another_host_kept(tmp_path):
+    from dlq.outputs import _host
+
+    dead = 2**22 + 12345  # no such process
+    ours = tmp_path / f".out.dlq-partial-{_host()}-{dead}-abcd1234-x"
+    theirs = tmp_path / f".out.dlq-partial-othernode-{dead}-abcd1234-x"
+    for folder in (ours, theirs):
+        folder.mkdir()
+        (folder / "scores.txt").write_text("in progress")
+    with atomic_directory(tmp_path / "out", overwrite=False) as folder:
+        (folder / "a.txt").write_text("a")
+    assert not ours.exists() and (theirs / "scores.txt").read_text() == "in progress"
+
+
+def test_an_output_under_a_file_is_refused_in_a_sentence(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match="afile is a file, not a folder"):
+        with atomic_directory(tmp_path / "afile" / "sub" / "out", overwrite=False):
+            pytest.fail("the block must not run")
+    assert [path.name for path in tmp_path.iterdir()] == ["afile"]

@@ -128,3 +128,16 @@ def test_adjust_refused_for_entropy_scores(data):
         dlq.get_label_quality_scores(
             data.labels, data.pred_probs, method="confidence_weighted_entropy", adjust_pred_probs=True
         )
+
+
+@pytest.mark.parametrize("chunk_rows", [0, -3, 2.5, "100", True])
+def test_chunk_rows_that_is_no_count_of_rows_is_refused_by_name(chunk_rows):
+    labels, pred_probs = np.array([0, 1, 1]), np.eye(3, 2)
+    with pytest.raises(ValueError, match="chunk_rows must be a positive integer"):
+        dlq.scan(labels, pred_probs, chunk_rows=chunk_rows)
+
+
+@pytest.mark.parametrize("n_jobs", [0, -1, 1.5])
+def test_n_jobs_that_is_no_count_of_threads_is_refused_by_name(n_jobs):
+    with pytest.raises(ValueError, match="n_jobs must be a positive integer"):
+        dlq.scan(np.array([0, 1, 1]), np.eye(3, 2), chunk_rows=1).compute(n_jobs=n_jobs)

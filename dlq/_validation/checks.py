@@ -259,3 +259,28 @@ def check_array_or_file(array: Any, path: Any, name: str) -> Any:
     if array is None:
         raise ValueError(f"give one of `{name}` and `{name}_file`")
     return array
+
+
+def check_class_names(class_names: Any, num_classes: int) -> list[str] | None:
+    """Check that ``class_names`` are ``num_classes`` strings, one a class.
+
+    Examples
+    --------
+    >>> check_class_names(("cat", "dog"), 2)
+    ['cat', 'dog']
+    >>> check_class_names(["cat"], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: class_names must be 2 strings, one per column of pred_probs; got 1
+    """
+    if class_names is None:
+        return None
+    if isinstance(class_names, str) or not hasattr(class_names, "__len__"):
+        raise TypeError(f"class_names must be a list of {num_classes} strings; got {type(class_names).__name__}")
+    names = list(class_names)
+    if len(names) != num_classes:
+        raise ValueError(f"class_names must be {num_classes} strings, one per column of pred_probs; got {len(names)}")
+    odd = next((name for name in names if not isinstance(name, str)), None)
+    if odd is not None:
+        raise TypeError(f"class_names must be strings; got {odd!r}, a {type(odd).__name__}")
+    return names
