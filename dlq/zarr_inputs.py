@@ -132,6 +132,40 @@ class ZarrInput:
         first = next(missing, None)
         if first is not None:
             raise ValueError(self._missing_message(first, more=sum(1 for _ in missing)))
+        if self.array.shards is not None:
+            self._refuse_empty_inner_chunks()
+
+    def _refuse_empty_inner_chunks(self) -> None:
+        """Raise ValueError if a shard's index marks a chunk inside the array
+        as absent (zarr reads it as the fill value), from each shard's index
+        alone (one small ranged read a shard)."""
+        from zarr.abc.store import RangeByteRequest, SuffixByteRequest
+        from zarr.core.buffer import default_buffer_prototype
+        from zarr.core.sync import sync
+
+        codec = self.array.metadata.codecs[0]
+        per_shard = tuple(shard // chunk for shard, chunk in zip(self.array.shards, self.array.chunks, strict=True))
+        entries = math.prod(per_shard)
+        index_size = 16 * entries + 4 * any(type(item).__name__ == "Crc32cCodec" for item in codec.index_codecs)
+        at_end = str(getattr(codec.index_location, "value", codec.index_location)) == "end"
+        request = SuffixByteRequest(index_size) if at_end else RangeByteRequest(0, index_size)
+        prefix, encode = f"{self.array.path}/" if self.array.path else "", self.array.metadata.encode_chunk_key
+        for shard in self._grid():
+            stored = sync(self._store.get(prefix + encode(shard), default_buffer_prototype(), request))
+            if stored is None:
+                continue  # a missing shard is told by the listing, or by the read
+            offsets = np.frombuffer(stored.to_bytes()[: 16 * entries], "<u8").reshape(*per_shard, 2)
+            for inner in np.argwhere((offsets == np.iinfo(np.uint64).max).all(axis=-1)):
+                chunk = tuple(int(s * n + i) for s, n, i in zip(shard, per_shard, inner, strict=True))
+                start = chunk[0] * self.array.chunks[0]
+                if any(
+                    c * size >= extent for c, size, extent in zip(chunk, self.array.chunks, self.shape, strict=True)
+                ):
+                    continue  # beyond the array's edge: never part of it
+                rows = f"rows {start}..{min(start + self.array.chunks[0], self.shape[0]) - 1}"
+                raise ValueError(
+                    self._missing_message(None, key=f"{chunk} ({rows}) inside its shard {prefix + encode(shard)}")
+                )
 
     def _missing_coords(self) -> Iterator[tuple[int, ...]]:
         from zarr.core.sync import collect_aiterator

@@ -360,3 +360,39 @@ def test_a_damaged_store_on_s3(data, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.mark.parametrize("which", ["labels", "pred_probs"])
+def test_a_chunk_a_shard_lacks_is_an_error_and_the_partial_last_shard_is_not(data, tmp_path, which):
+    """A sharded store keeps every chunk of a shard in one object; a chunk
+    the shard's index marks absent reads as the fill value unless refused."""
+    intact = {"labels": data.labels, "pred_probs": data.pred_probs}
+    paths = {}
+    for name, array in intact.items():  # 3000 rows: the last shard of 2000 holds 1000 rows
+        paths[name] = tmp_path / f"{name}.zarr"
+        zarr.create_array(
+            store=str(paths[name]), data=array, chunks=(100, *array.shape[1:]), shards=(2000, *array.shape[1:])
+        )
+    expected = issues(data.labels, data.pred_probs)
+    np.testing.assert_array_equal(issues(str(paths["labels"]), str(paths["pred_probs"])), expected)
+    holed = zarr.create_array(
+        store=str(tmp_path / "holed.zarr"),
+        shape=intact[which].shape,
+        dtype=intact[which].dtype,
+        chunks=(100, *intact[which].shape[1:]),
+        shards=(2000, *intact[which].shape[1:]),
+    )
+    holed[:2300] = intact[which][:2300]
+    holed[2400:] = intact[which][2400:]  # rows 2300..2399 never written
+    paths[which] = tmp_path / "holed.zarr"
+    with pytest.raises(
+        ValueError, match=rf"^{which}: .* holds no chunk \(23, ?.*\) \(rows 2300..2399\) inside its shard"
+    ):
+        issues(str(paths["labels"]), str(paths["pred_probs"]))
+    if which == "labels":
+        with dask.config.set(FILL):
+            filled = data.labels.copy()
+            filled[2300:2400] = 0
+            np.testing.assert_array_equal(
+                issues(str(paths["labels"]), str(paths["pred_probs"])), issues(filled, data.pred_probs)
+            )
