@@ -57,8 +57,24 @@ def numpy_values(source: Any, *, name: str) -> np.ndarray:
     ValueError: labels[1] is null (missing); give every example a value, or drop that row from every input
     """
     dtype = getattr(source, "dtype", None)
+    if hasattr(source, "__next__"):
+        raise TypeError(f"{name} is an iterator ({type(source).__name__}), read once; give a list or an array")
+    if hasattr(source, "tocsr"):
+        raise TypeError(
+            f"{name} is a sparse matrix; give a dense array (multi-label labels may be sparse: use dlq.multilabel)"
+        )
+    if type(source).__module__.split(".")[0] in ("zarr", "h5py") and hasattr(source, "keys"):
+        raise TypeError(f"{name} is a group of arrays ({type(source).__name__}), not an array; give one of its arrays")
     if not type(dtype).__module__.startswith("pandas") or not hasattr(source, "isna"):
-        return np.asarray(source)
+        try:
+            return np.asarray(source)
+        except ValueError:  # rows of different lengths
+            lengths = [len(row) if hasattr(row, "__len__") else None for row in source]
+            row = next(index for index, length in enumerate(lengths) if length != lengths[0])
+            raise ValueError(
+                f"{name}[{row}] holds {lengths[row]} value(s) where {name}[0] holds {lengths[0]}: every row must "
+                "hold one value per class; fix or drop that row from every input"
+            ) from None
     missing = np.asarray(source.isna())
     if missing.any():
         raise ValueError(null_row(name, int(np.argmax(missing))))

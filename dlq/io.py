@@ -76,7 +76,7 @@ class InMemoryArray:
 
 
 def _is_h5py_dataset(x: Any) -> bool:
-    return type(x).__module__.startswith("h5py") and hasattr(x, "chunks")
+    return type(x).__module__.startswith("h5py") and type(x).__name__ == "Dataset"
 
 
 def _is_zarr_array(x: Any) -> bool:
@@ -234,6 +234,8 @@ def array_like(source: Any, *, name: str) -> Any:
     if _is_zarr_array(source):
         return zarr_input(source, name=name)
     if _is_h5py_dataset(source):
+        if not source.id.valid:
+            raise ValueError(f"{name} is a dataset of an HDF5 file that has been closed; open the file again")
         return source
     return InMemoryArray(numpy_values(source, name=name))
 
@@ -242,6 +244,8 @@ def _open_path(path: str, name: str) -> Any:
     if path.endswith(".npy"):
         if not os.path.exists(path):
             raise FileNotFoundError(f"{name}: no such .npy file: {path!r}")
+        if os.path.isdir(path):
+            raise ValueError(f"{name}: {path} is a folder, not a .npy file; give the file (or a zarr store's path)")
         return NpyFile(path)
     import zarr
 
@@ -280,7 +284,7 @@ def check_labels(labels: Any, n_rows: int) -> None:
     if labels.ndim != 1:
         raise ValueError(
             f"labels must be 1-D with one integer class per example; got shape {labels.shape}. "
-            "For multi-label data use dlq.multilabel"
+            "For multi-label data use dlq.multilabel (the command's --multilabel)"
         )
     if labels.dtype.kind in "USO":
         raise TypeError(

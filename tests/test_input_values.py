@@ -359,3 +359,32 @@ def test_a_folder_of_parquet_files_is_parquet_whatever_its_name(tmp_path, schedu
     assert result.exit_code == 0, result.output
     expected = dlq.find_label_issues_batched(labels=labels, pred_probs=pred_probs, verbose=False)
     assert sorted(pd.read_parquet(tmp_path / "out" / "issues.parquet")["index"]) == sorted(expected.tolist())
+
+
+def _closed_hdf5_dataset(folder):
+    with h5py.File(folder / "closed.h5", "w") as file:
+        file["pred_probs"] = np.full((4, 2), 0.5)
+        return file["pred_probs"]
+
+
+@pytest.mark.parametrize(
+    ("which", "make", "error", "message"),
+    [
+        (
+            "pred_probs",
+            lambda folder: [[0.5, 0.5], [0.5, 0.5], [0.5], [0.5, 0.5]],
+            ValueError,
+            r"pred_probs\[2\] holds 1",
+        ),
+        ("pred_probs", lambda folder: __import__("scipy.sparse").sparse.csr_matrix(np.eye(4, 2)), TypeError, "sparse"),
+        ("pred_probs", lambda folder: zarr.open_group(str(folder / "g.zarr"), mode="w"), TypeError, "group of arrays"),
+        ("labels", lambda folder: (label for label in [0, 1, 1, 0]), TypeError, "labels is an iterator"),
+        ("pred_probs", lambda folder: (folder / "x.npy").mkdir() or str(folder / "x.npy"), ValueError, "is a folder"),
+        ("pred_probs", _closed_hdf5_dataset, ValueError, "HDF5 file that has been closed"),
+    ],
+)
+def test_inputs_that_are_not_arrays_are_refused_saying_what_they_are(tmp_path, which, make, error, message):
+    inputs = {"labels": np.array([0, 1, 1, 0]), "pred_probs": np.full((4, 2), 0.5)}
+    inputs[which] = make(tmp_path)
+    with pytest.raises(error, match=message):
+        dlq.filter.find_label_issues(inputs["labels"], inputs["pred_probs"])
