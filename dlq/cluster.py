@@ -20,6 +20,9 @@ import dask
 
 #: How long a worker may stay paused at its memory limit before the run stops.
 PAUSED_PATIENCE_SECONDS = 20.0
+#: How long a cluster that is not the command's own may have no worker (an
+#: adaptive one starting its first, say) before the run stops.
+NO_WORKERS_PATIENCE_SECONDS = 300.0
 #: How many times workers may leave (killed over their memory limit, say) before the run stops.
 WORKER_LOSSES_ALLOWED = 3
 #: How often the watch looks at the workers.
@@ -176,7 +179,8 @@ def watched(client: Any, *, own: bool = False) -> Iterator[None]:
     workers leave more than :data:`WORKER_LOSSES_ALLOWED` times, the block
     is interrupted and :class:`WorkersStuck` raised in its place, saying so;
     so it is when a cluster of our ``own`` (a LocalCluster) has no worker
-    left, where another cluster may be waiting for its workers to join.
+    left, or another has had none for :data:`NO_WORKERS_PATIENCE_SECONDS`
+    (it may be waiting for its workers to join).
     A block outside the main thread, which no signal can interrupt, is not watched."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread can be interrupted
         yield
@@ -202,6 +206,7 @@ def _watch(client: Any, stop: threading.Event, reason: list[str], own: bool) -> 
     from dask.utils import format_bytes
 
     paused_since: dict[str, float] = {}
+    without_workers: float | None = None
     seen: set[str] = set()
     lost = 0
     while not stop.wait(WATCH_INTERVAL_SECONDS):
@@ -224,10 +229,16 @@ def _watch(client: Any, stop: threading.Event, reason: list[str], own: bool) -> 
                     f"({format_bytes(memory)} of {format_bytes(worker.get('memory_limit') or 0)}); give workers "
                     "more memory (--memory-limit) or read smaller chunks (--chunk-rows)"
                 )
+        without_workers = None if workers else (without_workers or now)
         if own and not workers and not reason:
             reason.append(
                 "the local cluster has no worker left (they failed to start or were killed); run again with --debug "
                 "to see distributed's logs"
+            )
+        elif without_workers is not None and now - without_workers >= NO_WORKERS_PATIENCE_SECONDS and not reason:
+            reason.append(
+                f"the cluster has had no worker for {now - without_workers:.0f} s; start workers for its scheduler "
+                "(dask worker ADDRESS), or leave --scheduler out to run on a local cluster"
             )
         if lost > WORKER_LOSSES_ALLOWED and not reason:
             reason.append(

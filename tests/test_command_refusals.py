@@ -119,6 +119,14 @@ def test_the_watch_stops_a_run_whose_workers_are_stuck(monkeypatch, behaviour, m
     assert time.monotonic() - start < 10
 
 
+def test_the_watch_stops_a_run_on_a_cluster_that_has_had_no_worker_for_long(monkeypatch):
+    monkeypatch.setattr(cluster, "NO_WORKERS_PATIENCE_SECONDS", 0.3)
+    monkeypatch.setattr(cluster, "WATCH_INTERVAL_SECONDS", 0.05)
+    with pytest.raises(cluster.WorkersStuck, match="has had no worker for"):
+        with cluster.watched(_FakeClient("gone")):
+            time.sleep(30)
+
+
 @pytest.mark.parametrize("behaviour", ["healthy", "gone"])
 def test_the_watch_leaves_alone_healthy_workers_and_a_cluster_waiting_for_its_workers(monkeypatch, behaviour):
     monkeypatch.setattr(cluster, "WATCH_INTERVAL_SECONDS", 0.05)
