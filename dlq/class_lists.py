@@ -56,16 +56,20 @@ def class_lists_to_rows(labels: Sequence[Any], num_classes: int, *, first_row: i
     ...
     TypeError: labels[1] is [2.0], which holds 2.0, a float: multi-label labels given as lists must hold ...
     """
-    if not all(issubclass(kind, (list, tuple, np.ndarray)) for kind in set(map(type, labels))):
-        _refuse_first_bad_row(labels, first_row)
-    try:
-        lengths = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
-    except TypeError:  # a 0-d array
-        _refuse_first_bad_row(labels, first_row)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    indices = _class_indices(labels, num_classes, int(indptr[-1]))
-    if indices is None:
-        _refuse_first_bad_row(labels, first_row)
+    read = _marshalled(labels)
+    if read is not None:
+        indptr, indices = read
+    else:
+        if not all(issubclass(kind, (list, tuple, np.ndarray)) for kind in set(map(type, labels))):
+            _refuse_first_bad_row(labels, first_row)
+        try:
+            lengths = np.fromiter(map(len, labels), dtype=np.int64, count=len(labels))
+        except TypeError:  # a 0-d array
+            _refuse_first_bad_row(labels, first_row)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        indices = _class_indices(labels, num_classes, int(indptr[-1]))
+        if indices is None:
+            _refuse_first_bad_row(labels, first_row)
     bad = (indices < 0) | (indices >= num_classes)
     if bad.any():
         row = int(np.searchsorted(indptr, np.argmax(bad), side="right") - 1)
@@ -74,6 +78,54 @@ def class_lists_to_rows(labels: Sequence[Any], num_classes: int, *, first_row: i
             f"columns); labels[{first_row + row}] is {np.asarray(labels[row]).tolist()}. Fix or drop that row"
         )
     return SparseRows(indptr, indices, num_classes)
+
+
+#: marshal's codes (format 2) of a list, a tuple and an int of 32 bits, each written with 4 bytes after it.
+_LIST, _TUPLE, _INT = ord("["), ord("("), ord("i")
+
+
+def _marshalled(labels: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``labels`` as compressed rows (indptr, indices), when every row is a
+    list or tuple of Python ints of 32 bits; else None (another path reads
+    and checks them).
+
+    In marshal's format 2 the labels are records of five bytes, a code and
+    a 32-bit number: a row's code and length, then an int's code and value
+    for each of its classes. Anything else (a bool, a float, None, a numpy
+    integer, a nested list) is another code, another size, or a row where a
+    class should be, so one C pass writes the lists and a few numpy passes
+    check them: about 3x quicker than the type of every item, alone.
+
+    Examples
+    --------
+    >>> indptr, indices = _marshalled([[1], [0, 2], []])
+    >>> indptr.tolist(), indices.tolist()
+    ([0, 1, 3, 3], [1, 0, 2])
+    >>> _marshalled([[1], [True]]) is None, _marshalled([[1], [2.0]]) is None, _marshalled([[1, [2]]]) is None
+    (True, True, True)
+    """
+    import marshal
+
+    if not isinstance(labels, (list, tuple)):
+        return None
+    try:
+        written = marshal.dumps(labels, 2)
+    except ValueError:  # numpy integers or arrays, which marshal does not write
+        return None
+    if len(written) % 5:
+        return None
+    records = np.frombuffer(written, dtype=np.dtype([("code", "u1"), ("number", "<i4")]), offset=5)
+    codes, numbers = records["code"], records["number"]
+    rows = np.flatnonzero(codes != _INT)
+    if rows.shape[0] != len(labels) or not np.isin(codes[rows], (_LIST, _TUPLE)).all():
+        return None
+    lengths = numbers[rows].astype(np.int64)
+    if (lengths < 0).any():
+        return None
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    if not np.array_equal(rows, np.arange(len(labels)) + indptr[:-1]):  # a row where a class should be
+        return None
+    return indptr, np.delete(numbers, rows).astype(np.int64)
 
 
 def _class_indices(labels: Sequence[Any], num_classes: int, count: int) -> np.ndarray | None:

@@ -388,3 +388,32 @@ def test_inputs_that_are_not_arrays_are_refused_saying_what_they_are(tmp_path, w
     inputs[which] = make(tmp_path)
     with pytest.raises(error, match=message):
         dlq.filter.find_label_issues(inputs["labels"], inputs["pred_probs"])
+
+
+_ITEMS = st.one_of(
+    st.integers(0, 9),
+    st.integers(-(2**40), 2**40),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.text(max_size=2),
+    st.lists(st.integers(0, 9), max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.one_of(st.lists(_ITEMS, max_size=5), st.tuples(st.integers(0, 9))), max_size=8))
+def test_class_lists_read_from_their_marshalled_form_or_not_at_all(rows):
+    """The quick reading of class lists gives the rows' own integers, or
+    leaves them to the checked path: never a bool, float or list read as a class."""
+    from dlq.class_lists import _marshalled
+
+    read = _marshalled(rows)
+    plain = all(isinstance(row, (list, tuple)) for row in rows) and all(
+        type(item) is int and -(2**31) <= item < 2**31 for row in rows for item in row
+    )
+    assert (read is not None) == plain
+    if read is not None:
+        indptr, indices = read
+        assert indices.tolist() == [item for row in rows for item in row]
+        assert np.diff(indptr).tolist() == [len(row) for row in rows]
