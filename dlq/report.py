@@ -133,7 +133,14 @@ def _html_rows(rows: list[dict[str, Any]]) -> str:
 
 
 def _shown(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    """A table cell for people: numbers of any float type to four significant digits.
+
+    Examples
+    --------
+    >>> _shown(np.float32(4.9446136983868124e-15)), _shown(0.123456), _shown(7)
+    ('4.945e-15', '0.1235', '7')
+    """
+    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
 
 
 def _readable(value: Any) -> str:
@@ -253,7 +260,7 @@ def write_report(
     )
     header = "".join(f"<th>{html.escape(name)}</th>" for name in table)
     worst = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(table[name][row]))}</td>" for name in table) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(_shown(table[name][row]))}</td>" for name in table) + "</tr>"
         for row in range(len(table["index"]))
     )
     page = f"""<!DOCTYPE html>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import Counter
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -610,6 +611,10 @@ def test_the_report_reads_as_tables_and_images_without_json(data, inputs, tmp_pa
     assert [int(row[2][1]) for row in pairs[1:]] == top["Num Overlapping Examples"].tolist()
     for image in page.images:
         assert base64.b64decode(image.split(",", 1)[1]).startswith(b"\x89PNG")
+    # numbers for people: at most four significant digits in any cell (the scores here are float32)
+    cells = [cell for table in page.tables for row in table for kind, cell in row if kind == "td"]
+    fractions = [cell for cell in cells if re.fullmatch(r"-?\d*\.\d+(e-?\d+)?", cell)]
+    assert fractions and all(len(re.sub(r"e.*|[^0-9]", "", cell).lstrip("0")) <= 4 for cell in fractions), fractions
 
 
 def test_multilabel_issue_tables_name_the_classes_of_each_list(data, inputs, tmp_path, scheduler):
