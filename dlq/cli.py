@@ -145,10 +145,9 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
     if options["multilabel"]:
         facts["label_health"] = _label_health(result, issues, labels, pred_probs, options)
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
-    views = None
-    if "confident_joint" in result.extra:
-        views = report.class_views(result.extra["confident_joint"], result.n_examples, class_names)
-    report.write_report(staging / "report.html", facts, result.extra["score_histogram"], per_class, issues, views)
+    joint, histogram = result.extra.get("confident_joint"), result.extra["score_histogram"]
+    views = None if joint is None else report.class_views(joint, result.n_examples, class_names)
+    report.write_report(staging / "report.html", facts, histogram, per_class, issues, views, class_names)
     return facts
 
 

@@ -89,15 +89,17 @@ def _png(figure: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _figures(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per_class: np.ndarray) -> list[str]:
+def _figures(
+    histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per_class: np.ndarray, names: list[str] | None
+) -> list[str]:
     with _drawing("score histogram"):
-        images = [_histogram(histogram, cutoff)]
+        images = [_png(_histogram(histogram, cutoff))]
     with _drawing("issues per class"):
-        images.append(_per_class(per_class))
+        images.append(_png(per_class_figure(per_class, names)))
     return images
 
 
-def _histogram(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None) -> str:
+def _histogram(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None) -> Any:
     # Figure objects draw without pyplot, so no backend is chosen for the caller's process
     from matplotlib.figure import Figure
 
@@ -109,17 +111,92 @@ def _histogram(histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None) -
         axes.axvline(cutoff, color="#c44e52", linestyle="--", label=f"issue cut-off ({cutoff:.3g})")
         axes.legend()
     axes.set(xlabel="label quality score", ylabel="examples", title="Scores of all examples")
-    return _png(figure)
+    return figure
 
 
-def _per_class(per_class: np.ndarray) -> str:
+def _class_labels(classes: np.ndarray, names: list[str] | None) -> list[str]:
+    return [axis_label(names[k]) if names is not None else str(k) for k in classes]
+
+
+def per_class_figure(per_class: np.ndarray, names: list[str] | None = None) -> Any:
+    """Issues per class as bars, every bar labeled with its class (its name
+    when known): all classes up to :data:`NAMED_TICKS`, else the
+    :data:`NAMED_TICKS` with the most issues, most first.
+
+    Examples
+    --------
+    >>> figure = per_class_figure(np.array([3, 0, 7]), ["cat", "dog", "eel"])
+    >>> [label.get_text() for label in figure.axes[0].get_xticklabels()]
+    ['cat', 'dog', 'eel']
+    """
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(7, 3))
+    classes = np.arange(per_class.shape[0])
+    title = "Issues per class"
+    if classes.shape[0] > NAMED_TICKS:
+        classes = np.argsort(-per_class, kind="stable")[:NAMED_TICKS]
+        title = f"Issues per class: the {NAMED_TICKS} classes with the most, of {per_class.shape[0]}"
+    figure = Figure(figsize=(7, 3 + 0.05 * max(map(len, _class_labels(classes, names)))))
     axes = figure.subplots()
-    axes.bar(np.arange(per_class.shape[0]), per_class, color="#55a868")
-    axes.set(xlabel="class", ylabel="issues", title="Issues per class")
-    return _png(figure)
+    axes.bar(np.arange(classes.shape[0]), per_class[classes], color="#55a868")
+    axes.set_xticks(np.arange(classes.shape[0]), _class_labels(classes, names), rotation=90)
+    axes.set(xlabel="class", ylabel="issues", title=title)
+    return figure
+
+
+def confusions_figure(joint: np.ndarray, names: list[str] | None = None) -> Any:
+    """The confusions a team acts on: the confident joint's off-diagonal
+    cells (given class by suggested class), each with its count written in,
+    on a colour scale fitted to them; the diagonal, the agreements, left
+    blank. Over :data:`CONFUSED_CLASSES` classes, only the classes of the
+    most confused pairs are drawn.
+
+    Examples
+    --------
+    >>> figure = confusions_figure(np.array([[50, 3], [9, 40]]), ["cat", "dog"])
+    >>> image = figure.axes[0].images[0]
+    >>> image.get_array().mask.diagonal().all(), image.get_clim()
+    (np.True_, (0.0, 9.0))
+    """
+    from matplotlib.figure import Figure
+
+    joint = np.asarray(joint)
+    classes = np.arange(joint.shape[0])
+    title = "Given vs suggested class: the confusions"
+    if classes.shape[0] > CONFUSED_CLASSES:
+        classes = _most_confused_classes(joint, CONFUSED_CLASSES)
+        title = f"{title}, among the {classes.shape[0]} classes of the most confused pairs"
+    shown = np.ma.masked_array(joint[np.ix_(classes, classes)], mask=np.eye(classes.shape[0], dtype=bool))
+    size = 3 + 0.4 * classes.shape[0]
+    figure = Figure(figsize=(size + 1.5, size))
+    axes = figure.subplots()
+    image = axes.imshow(shown, cmap="Reds", vmin=0, vmax=max(float(shown.max() or 0), 1.0))
+    figure.colorbar(image, ax=axes, label="examples (confident joint)")
+    for given, suggested in zip(*np.nonzero(~shown.mask & (shown.filled(0) > 0)), strict=True):
+        count = int(shown[given, suggested])
+        dark = count > 0.6 * image.get_clim()[1]
+        axes.text(suggested, given, f"{count:,}", ha="center", va="center", fontsize=7, color="w" if dark else "k")
+    labels = _class_labels(classes, names)
+    axes.set_xticks(range(classes.shape[0]), labels, rotation=90)
+    axes.set_yticks(range(classes.shape[0]), labels)
+    axes.set(xlabel="suggested class", ylabel="given class", title=title)
+    return figure
+
+
+def _most_confused_classes(joint: np.ndarray, limit: int) -> np.ndarray:
+    """Up to ``limit`` classes, those of the off-diagonal cells with the most examples, in class order."""
+    off = joint.astype(np.float64, copy=True)
+    np.fill_diagonal(off, -1)
+    chosen: list[int] = []
+    for cell in np.argsort(-off, axis=None, kind="stable"):
+        if off.flat[cell] <= 0:
+            break
+        for k in np.unravel_index(cell, off.shape):
+            if int(k) not in chosen and len(chosen) < limit:
+                chosen.append(int(k))
+        if len(chosen) >= limit:
+            break
+    return np.array(sorted(chosen or range(min(limit, joint.shape[0]))), dtype=np.int64)
 
 
 def _html_rows(rows: list[dict[str, Any]]) -> str:
@@ -180,55 +257,41 @@ def _health_section(health: dict[str, Any] | None) -> str:
 
 #: Class pairs shown in a report, most confused first.
 PAIRS_SHOWN = 10
-#: Classes up to which the heatmap names its rows and columns.
+#: Classes the confusions figure draws at most: those of the most confused pairs.
+CONFUSED_CLASSES = 20
+#: Classes the bar chart of issues per class draws at most (those with the most issues).
 NAMED_TICKS = 30
 
 
 def class_views(confident_joint: np.ndarray, n_examples: int, class_names: Any = None) -> dict[str, Any]:
     """What a multi-class report shows of the classes: cleanlab's table of
     classes by label quality and of the most confused pairs (from the
-    calibrated confident joint), and the joint normalized per given class.
+    calibrated confident joint), and the joint itself, for the figure of
+    its confusions (:func:`confusions_figure`).
 
     Examples
     --------
     >>> views = class_views(np.array([[8, 2], [1, 9]]), 20, ["cat", "dog"])
-    >>> views["classes"][0]["Class Name"], views["given_vs_suggested"].round(2).tolist()
-    ('cat', [[0.8, 0.2], [0.1, 0.9]])
+    >>> views["classes"][0]["Class Name"], views["confident_joint"].tolist()
+    ('cat', [[8, 2], [1, 9]])
     """
     joint = estimate_joint(None, None, confident_joint=confident_joint)
-    shares = confident_joint / np.clip(confident_joint.sum(axis=1, keepdims=True), 1, None)
     names = [str(name) for name in class_names] if class_names is not None else None
     classes = rank_classes_by_label_quality(joint=joint, num_examples=n_examples, class_names=names)
     pairs = find_overlapping_classes(joint=joint, num_examples=n_examples, class_names=names)
     return {
         "classes": classes.to_dict("records"),
         "pairs": pairs.head(PAIRS_SHOWN).to_dict("records"),
-        "given_vs_suggested": shares,
+        "confident_joint": np.asarray(confident_joint),
         "names": names,
     }
-
-
-def _heatmap(shares: np.ndarray, names: list[str] | None) -> str:
-    from matplotlib.figure import Figure
-
-    size = min(3 + 0.25 * shares.shape[0], 12)
-    figure = Figure(figsize=(size + 1, size))
-    axes = figure.subplots()
-    shown = axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
-    figure.colorbar(shown, ax=axes, label="share of the examples given the row's class")
-    axes.set(xlabel="suggested class (confident joint)", ylabel="given class", title="Given vs suggested class")
-    if shares.shape[0] <= NAMED_TICKS:
-        labels = [axis_label(name) for name in names] if names is not None else list(map(str, range(len(shares))))
-        axes.set_xticks(range(shares.shape[0]), labels, rotation=90)
-        axes.set_yticks(range(shares.shape[0]), labels)
-    return _png(figure)
 
 
 def _class_section(views: dict[str, Any] | None) -> str:
     if views is None:
         return ""
     with _drawing("heatmap of given vs suggested class"):
-        heatmap = _heatmap(views["given_vs_suggested"], views["names"])
+        heatmap = _png(confusions_figure(views["confident_joint"], views["names"]))
     return (
         "<h2>Classes by label quality</h2><p>Estimated from the calibrated confident joint, noisiest first "
         "(as cleanlab.dataset.rank_classes_by_label_quality).</p>"
@@ -246,13 +309,14 @@ def write_report(
     per_class: np.ndarray,
     issues: IssueDigest,
     views: dict[str, Any] | None = None,
+    class_names: list[str] | None = None,
 ) -> None:
     """Write report.html: one self-contained page with the summary, a score
     histogram with the issue cut-off, per-class issue counts, the worst
     examples and, given :func:`class_views` (multi-class), the class table, the
     heatmap of given vs suggested class and the most confused pairs."""
     table = issues.worst
-    images = _figures(histogram, issues.highest_score, per_class)
+    images = _figures(histogram, issues.highest_score, per_class, class_names)
     summary_rows = "".join(
         f"<tr><th>{html.escape(name.replace('_', ' '))}</th><td>{_readable(value)}</td></tr>"
         for name, value in facts.items()
