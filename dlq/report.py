@@ -287,19 +287,49 @@ def class_views(confident_joint: np.ndarray, n_examples: int, class_names: Any =
     }
 
 
-def _class_section(views: dict[str, Any] | None) -> str:
+def _class_section(views: dict[str, Any] | None, flagged: np.ndarray) -> str:
+    """The class table (with the rows flagged in each class beside cleanlab's
+    estimate), the confusions and the most confused pairs."""
     if views is None:
         return ""
     with _drawing("heatmap of given vs suggested class"):
         heatmap = _png(confusions_figure(views["confident_joint"], views["names"]))
+    classes = [{**row, FLAGGED: int(flagged[int(row["Class Index"])])} for row in views["classes"]]
     return (
-        "<h2>Classes by label quality</h2><p>Estimated from the calibrated confident joint, noisiest first "
-        "(as cleanlab.dataset.rank_classes_by_label_quality).</p>"
-        f"{_html_rows(views['classes'])}"
+        "<h2>Classes by label quality</h2><p>Noisiest first, as cleanlab.dataset.rank_classes_by_label_quality "
+        f"ranks them. <b>{FLAGGED}</b> counts the rows of each class this scan flagged; <b>Label Issues</b> is "
+        "cleanlab's estimate from the calibrated confident joint, which counts every example off its diagonal, "
+        "and so differs from the rows flagged.</p>"
+        f"{_html_rows(classes)}"
         f'<h2>Given vs suggested class</h2><img alt="heatmap of given vs suggested class" '
         f'src="data:image/png;base64,{heatmap}">'
         f"<h2>The {PAIRS_SHOWN} most confused class pairs</h2>{_html_rows(views['pairs'])}"
     )
+
+
+#: The class table's column of rows flagged in each class.
+FLAGGED = "Rows Flagged"
+
+
+def _headline(facts: dict[str, Any]) -> str:
+    """The count of rows flagged, and why the estimate beside it differs.
+
+    Examples
+    --------
+    >>> _headline({"n_examples": 1000, "n_issues": 40, "estimated_num_issues": 45})[:50]
+    '<b>40</b> of 1,000 examples are flagged as likely '
+    """
+    if "n_issues" not in facts:
+        return ""
+    line = f"<b>{facts['n_issues']:,}</b> of {facts['n_examples']:,} examples are flagged as likely label issues."
+    estimated = facts.get("estimated_num_issues")
+    if estimated is not None and estimated != facts["n_issues"]:
+        line += (
+            f" The estimated number of issues, {estimated:,}, counts the examples whose confident class is not "
+            "their label before those whose model prediction agrees with their label are left out, so it is "
+            "larger than the rows flagged."
+        )
+    return line
 
 
 def write_report(
@@ -332,12 +362,12 @@ def write_report(
 <style>body{{font-family:sans-serif;margin:2em;max-width:60em}}table{{border-collapse:collapse}}
 th,td{{border:1px solid #ccc;padding:0.2em 0.6em;text-align:left}}</style></head>
 <body><h1>dlq scan report</h1>
-<h2>Summary</h2><table>{summary_rows}</table>
+<h2>Summary</h2><p>{_headline(facts)}</p><table>{summary_rows}</table>
 <h2>Scores</h2><img alt="histogram of label quality scores" src="data:image/png;base64,{images[0]}">
 <h2>Issues per class</h2><img alt="label issues per class" src="data:image/png;base64,{images[1]}">
 <h2>The {len(table["index"])} worst examples</h2>
 <table><tr>{header}</tr>{worst}</table>
-{_class_section(views)}
+{_class_section(views, per_class)}
 {_health_section(facts.get("label_health"))}
 </body></html>
 """

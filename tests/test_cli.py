@@ -628,3 +628,22 @@ def test_multilabel_issue_tables_name_the_classes_of_each_list(data, inputs, tmp
     assert table["suggested_label_names"] == [[names[k] for k in row] for row in table["suggested_labels"]]
     assert any(table["given_label_names"])
     assert html.escape(str(table["given_label_names"][0])) in page  # the worst example's classes, by name
+
+
+def test_the_reports_counts_agree_and_say_what_they_count(inputs, tmp_path, scheduler):
+    """One headline count, the rows flagged, which the class table's column
+    of rows flagged adds up to; the estimate beside it is named as such."""
+    out = tmp_path / "out"
+    scan_npy(inputs, out, scheduler)
+    issues, _, summary, html_text = read_outputs(out)
+    flagged = len(issues["index"])
+    assert summary["n_issues"] == flagged <= summary["estimated_num_issues"]
+    page = _Page()
+    page.feed(html_text)
+    assert f"{flagged:,} of {summary['n_examples']:,} examples are flagged" in re.sub(r"<[^>]+>", "", html_text)
+    estimate_told = f"The estimated number of issues, {summary['estimated_num_issues']:,}," in html_text
+    assert estimate_told == (summary["estimated_num_issues"] != flagged)
+    classes = next(table for table in page.tables if table[0][0][1] == "Class Index")
+    column = [cell for kind, cell in classes[0]].index("Rows Flagged")
+    assert sum(int(row[column][1]) for row in classes[1:]) == flagged
+    assert "<b>Label Issues</b> is cleanlab's estimate" in html_text
