@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,7 @@ import click
 import dask.array as da
 
 from dlq import input_values, io
-
-_HDF5_PATH = re.compile(r"^(?P<file>.+\.(h5|hdf5|he5|nc)):(?P<dataset>/.*)$")
+from dlq.locations import HDF5_PATH
 
 
 def is_parquet(path: str) -> bool:
@@ -58,7 +56,7 @@ def open_source(
     >>> open_source("pred_probs.npy", name="pred_probs")
     'pred_probs.npy'
     """
-    hdf5 = _HDF5_PATH.match(path)
+    hdf5 = HDF5_PATH.match(path)
     if hdf5:
         import h5py
 
@@ -166,7 +164,7 @@ def stored_class_names(path: str) -> list[str] | None:
         stored = (pq.read_schema(files[0]).metadata or {}).get(b"class_names") if files else None
         where = f"pred_probs: {path}'s class_names schema metadata"
         return None if stored is None else _names(json.loads(stored), where)
-    if path.endswith(".npy") or _HDF5_PATH.match(path):
+    if path.endswith(".npy") or HDF5_PATH.match(path):
         return None
     import zarr
 

@@ -115,9 +115,7 @@ def refuse_unreplaceable(target: str | os.PathLike, *, overwrite: bool, name: st
         raise FileExistsError(
             f"{name} {target} already exists; choose another, or pass --overwrite to replace an earlier output of dlq"
         )
-    cwd = Path.cwd().resolve()
-    if target.resolve() == cwd or target.resolve() in cwd.parents:
-        raise FileExistsError(f"{name} {target} is the current directory or one of its parents; dlq never replaces it")
+    _refuse_working_directory(target, name)
     if target.is_symlink() or not target.is_dir():
         raise FileExistsError(f"{name} {target} exists and is not a directory dlq published; dlq never replaces it")
     written = _manifest_entries(target / MANIFEST)
@@ -158,6 +156,13 @@ def output_holding(path: Path) -> Path | None:
             if isinstance(stored, dict) and stored.get("written_by") == "dlq":
                 return parent
     return None
+
+
+def _refuse_working_directory(target: Path, name: str) -> None:
+    """Refuse to replace the current directory or one of its parents."""
+    cwd = Path.cwd().resolve()
+    if target.resolve() == cwd or target.resolve() in cwd.parents:
+        raise FileExistsError(f"{name} {target} is the current directory or one of its parents; dlq never replaces it")
 
 
 def _host() -> str:
@@ -293,12 +298,7 @@ def output_group(store: Any, *, overwrite: bool, name: str = "store") -> Any:
         )
     if overwrite:
         if local:
-            cwd = Path.cwd().resolve()
-            resolved = Path(store).resolve()
-            if resolved == cwd or resolved in cwd.parents:
-                raise FileExistsError(
-                    f"{name} {store} is the current directory or one of its parents; dlq never replaces it"
-                )
+            _refuse_working_directory(Path(store), name)
         try:
             written_by = zarr.open_group(store, mode="r").attrs.get("written_by")
         except (FileNotFoundError, ValueError):  # no group there: nothing, or something else

@@ -38,27 +38,16 @@ def _assert_named(out, names):
 
 
 def test_hostile_names_from_a_file_reach_the_report_literally(tmp_path, scheduler):
-    labels, pred_probs = _data(len(HOSTILE))
-    np.save(tmp_path / "labels.npy", labels)
-    np.save(tmp_path / "pred_probs.npy", pred_probs)
-    (tmp_path / "names.txt").write_text("\n".join(HOSTILE) + "\n", encoding="utf-8")
-    ran = _scan(
-        scheduler, tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / "out", "--class-names",
-        tmp_path / "names.txt",
-    )  # fmt: skip
-    assert ran.exit_code == 0, ran.output
-    _assert_named(tmp_path / "out", HOSTILE)
-    names = [HOSTILE[k % len(HOSTILE)] for k in range(1000)]  # duplicates, too many to name the heatmap's axes
-    labels, pred_probs = _data(1000, rows=2000)
-    np.save(tmp_path / "labels.npy", labels)
-    np.save(tmp_path / "pred_probs.npy", pred_probs)
-    (tmp_path / "names.txt").write_text("\n".join(names), encoding="utf-8")
-    ran = _scan(
-        scheduler, tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / "many", "--class-names",
-        tmp_path / "names.txt",
-    )  # fmt: skip
-    assert ran.exit_code == 0, ran.output
-    _assert_named(tmp_path / "many", HOSTILE)
+    many = [HOSTILE[k % len(HOSTILE)] for k in range(1000)]  # duplicates, too many to name the heatmap's axes
+    for out, names, rows in (("out", HOSTILE, None), ("many", many, 2000)):
+        labels, pred_probs = _data(len(names)) if rows is None else _data(len(names), rows=rows)
+        np.save(tmp_path / "labels.npy", labels)
+        np.save(tmp_path / "pred_probs.npy", pred_probs)
+        (tmp_path / "names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+        arguments = (tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / out)
+        ran = _scan(scheduler, *arguments, "--class-names", tmp_path / "names.txt")
+        assert ran.exit_code == 0, ran.output
+        _assert_named(tmp_path / out, HOSTILE)
 
 
 STORED = [
