@@ -104,7 +104,7 @@ def command(directory: Path) -> dict:
 
     out = directory / "command-out"
     shutil.rmtree(out, ignore_errors=True)
-    arguments = [str(directory / "pred_probs.zarr"), str(directory / "labels.npy"), "--out", str(out), *COMMAND]
+    arguments = [str(directory / "labels.npy"), str(directory / "pred_probs.zarr"), "--out", str(out), *COMMAND]
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", "from dlq.cli import main; main()", "scan", *arguments])
     main, peaks = psutil.Process(process.pid), {}

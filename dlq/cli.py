@@ -14,7 +14,7 @@ import dask.array as da
 import numpy as np
 
 import dlq
-from dlq import _validation, command_inputs, dataset, io, locations, outputs, report
+from dlq import _validation, command_inputs, dataset, io, outputs, report
 from dlq.cluster import dask_client
 from dlq.multilabel.dataset import health_summary
 from dlq.multilabel.filter import PerClassIssues
@@ -63,13 +63,16 @@ def _lazy_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Array) 
 
 
 def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
-    """Run the scan on a cluster into a staging directory published whole.
+    """Open the inputs and check their shapes, then run the scan on a
+    cluster into a staging directory published whole.
 
     The cluster is shut down (or its client closed) before the staging
     directory is cleaned up after an error or an interrupt: otherwise tasks
     still running on workers could write into it after its removal.
     """
-    refuse_output_over_inputs(options)
+    command_inputs.refuse_output_over_inputs(options)
+    with dask.config.set({"dlq.missing-label-chunks": options.get("missing_label_chunks") or "error"}):
+        inputs = command_inputs.opened_inputs(options)
     with outputs.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         with dask_client(
             options.get("scheduler"),
@@ -78,36 +81,15 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
             debug=options.get("debug", False),
             **cluster,
         ):
-            return _run_scan(options, staging)
+            return _run_scan(options, inputs, staging)
 
 
-def refuse_output_over_inputs(options: dict[str, Any]) -> None:
-    """Refuse an ``--out`` that is, lies inside, or contains any input the
-    command was given (paths resolved through symlinks, URLs by scheme and
-    prefix), before anything is read or written."""
-    inputs = [(name, options[name]) for name in ("pred_probs", "labels", "ids") if options.get(name)]
-    names = options.get("class_names")
-    if names and Path(names).is_file():
-        inputs.append(("--class-names", names))
-    if locations.is_url(options["out"]):
-        raise ValueError(
-            f"--out {options['out']} is a URL; the command writes a local folder (a shared file system's path "
-            "on a cluster): give one"
-        )
-    located = [(name, locations.location_of(path)) for name, path in inputs]
-    locations.refuse_overlap(locations.location_of(options["out"]), located, what="--out")
-
-
-def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
-    """Open the inputs, build the scan, write it with what the report needs
-    in one run, then write the table, the summary and the report."""
+def _run_scan(options: dict[str, Any], inputs: command_inputs.CommandInputs, staging: Path) -> dict[str, Any]:
+    """Build the scan of the opened inputs, write it with what the report
+    needs in one run, then write the table, the summary and the report."""
     start = time.perf_counter()
-    with dask.config.set({"dlq.missing-label-chunks": options.get("missing_label_chunks") or "error"}):
-        labels, pred_probs = command_inputs.opened_inputs(options)
-        class_names, ids = (
-            command_inputs.class_names(options, pred_probs.shape[1]),
-            command_inputs.opened_ids(options, pred_probs),
-        )
+    labels, pred_probs = inputs.arrays()
+    class_names, ids = inputs.class_names, inputs.ids
     lazy = _lazy_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
@@ -137,13 +119,17 @@ def _run_scan(options: dict[str, Any], staging: Path) -> dict[str, Any]:
         per_class = issues.per_given_class
     facts = report.summary(
         result,
-        inputs=options.get("shown_inputs") or {"pred_probs": options["pred_probs"], "labels": options["labels"]},
+        inputs=options.get("shown_inputs") or {"labels": options["labels"], "pred_probs": options["pred_probs"]},
         seconds=time.perf_counter() - start,
     )
     if options["filter_by"] is not None:  # the filters estimate no count apart from what they flag
         del facts["estimated_num_issues"]
     if options["multilabel"]:
         facts["label_health"] = _label_health(result, issues, labels, pred_probs, options)
+    flipped = options.get("flipped")
+    if flipped is not None:  # the demo's labels flipped on purpose, and how many of them were flagged
+        facts["labels_flipped_on_purpose"] = int(flipped.sum())
+        facts["flagged_rows_flipped_on_purpose"] = int(flipped[result.issues].sum())
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
     joint, histogram = result.extra.get("confident_joint"), result.extra["score_histogram"]
     views = None if joint is None else report.class_views(joint, result.n_examples, class_names)
@@ -221,8 +207,9 @@ def main() -> None:
 
 
 @main.command(cls=_Command)
-@click.argument("pred_probs")
-@click.argument("labels")
+@click.argument("inputs", nargs=-1, metavar="LABELS PRED_PROBS")
+@click.option("--labels", help="The given labels, instead of the argument LABELS.")
+@click.option("--pred-probs", help="The model's predicted probabilities, instead of the argument PRED_PROBS.")
 @click.option("--out", required=True, type=click.Path(), help="Output directory to create.")
 @click.option("--multilabel", is_flag=True, help="Labels are sets of classes (lists, or a binary (N, K) array).")
 @click.option(
@@ -290,7 +277,7 @@ def main() -> None:
 @click.option(
     "--no-class-views",
     is_flag=True,
-    help="Leave the class table, the given-vs-suggested heatmap and the confused pairs out of the report "
+    help="Leave the class table, the given-vs-predicted heatmap and the confused pairs out of the report "
     "(they take one more read of the data).",
 )
 @click.option(
@@ -315,7 +302,7 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar or messages.")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 def scan(**options: Any) -> None:
-    """Scan PRED_PROBS (N x K) and LABELS (N) for label issues.
+    """Scan LABELS (N) and PRED_PROBS (N x K) for label issues.
 
     Inputs are .npy files, zarr stores (paths or URLs such as s3://...),
     HDF5 datasets as FILE.h5:/dataset, or Parquet (pred_probs as K float
@@ -325,6 +312,7 @@ def scan(**options: Any) -> None:
     """
     io.refuse_query_planning()
     _check_options(options)
+    command_inputs.name_inputs(options)
     facts = _scan_on_cluster(
         options,
         workers=options["workers"],
@@ -378,20 +366,17 @@ def demo(multilabel: bool, rows: int, out: str, overwrite: bool, quiet: bool, de
             "frac_noise": 1.0,
             "min_examples_per_class": 1,
             "per_class": False,
+            "flipped": flipped,
             "chunk_rows": None,
             "overwrite": False,
             "quiet": quiet,
             "debug": debug,
         }
         facts = _scan_on_cluster(options, workers=None, threads_per_worker=None, memory_limit=None)
-        import pyarrow.parquet as pq
-
-        found = np.zeros(rows, dtype=bool)
-        found[pq.read_table(staging / "scan" / "issues.parquet", columns=["index"])["index"].to_numpy()] = True
-    hits = int((found & flipped).sum())
+    flagged, hits = facts["n_issues"], facts["flagged_rows_flipped_on_purpose"]
     click.echo(f"{rows:,} examples, {int(flipped.sum()):,} labels flipped on purpose")
-    click.echo(f"dlq found {int(found.sum()):,} label issues in {facts['elapsed_seconds']:.1f} s")
-    click.echo(f"precision {hits / max(int(found.sum()), 1):.3f}, recall {hits / max(int(flipped.sum()), 1):.3f}")
+    click.echo(f"dlq found {flagged:,} label issues in {facts['elapsed_seconds']:.1f} s")
+    click.echo(f"precision {hits / max(flagged, 1):.3f}, recall {hits / max(int(flipped.sum()), 1):.3f}")
     click.echo(f"report: {final / 'scan' / 'report.html'}")
 
 

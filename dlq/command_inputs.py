@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 import dask.array as da
+import numpy as np
 
-from dlq import input_values, io
+from dlq import input_values, io, locations
 from dlq.locations import HDF5_PATH
 
 
@@ -43,8 +46,8 @@ def open_source(
 ) -> Any:
     """Open a command-line input path as something :func:`open_array` reads.
 
-    ``FILE.h5:/dataset`` is an HDF5 dataset; a path ending in ``.parquet`` is
-    read with dask.dataframe, a column at a time and never whole; ``.npy`` is
+    ``FILE.h5:/dataset`` is an HDF5 dataset; Parquet (see :func:`is_parquet`)
+    is read by pyarrow a row group at a time and never whole; ``.npy`` is
     memory-mapped; anything else is a zarr store path or fsspec URL.
     ``num_classes`` and ``class_lists`` tell how to read a Parquet column of
     lists: multi-label class lists into binary (N, K) rows, or probabilities.
@@ -100,31 +103,127 @@ def _hdf5_array(item: Any, path: str, name: str) -> Any:
     return item
 
 
-def opened_inputs(options: dict[str, Any]) -> tuple[da.Array, da.Array]:
-    """The inputs the command was given, opened as aligned dask arrays.
+def refuse_output_over_inputs(options: dict[str, Any]) -> None:
+    """Refuse an ``--out`` that is, lies inside, or contains any input the
+    command was given (paths resolved through symlinks, URLs by scheme and
+    prefix), before anything is read or written."""
+    inputs = [(name, options[name]) for name in ("pred_probs", "labels", "ids") if options.get(name)]
+    names = options.get("class_names")
+    if names and Path(names).is_file():
+        inputs.append(("--class-names", names))
+    if locations.is_url(options["out"]):
+        raise ValueError(
+            f"--out {options['out']} is a URL; the command writes a local folder (a shared file system's path "
+            "on a cluster): give one"
+        )
+    located = [(name, locations.location_of(path)) for name, path in inputs]
+    locations.refuse_overlap(locations.location_of(options["out"]), located, what="--out")
 
-    Labels in a Parquet float column that are all whole numbers (pandas
+
+def name_inputs(options: dict[str, Any]) -> None:
+    """Set ``options["labels"]`` and ``options["pred_probs"]`` from the
+    command's arguments: ``LABELS PRED_PROBS`` in that order (dlq.scan's and
+    cleanlab's), or named by ``--labels`` and ``--pred-probs``; one named, the
+    one argument is the other. ``options["by_position"]`` lists those given
+    by position."""
+    given = list(options.pop("inputs", None) or ())
+    unnamed = [name for name in ("labels", "pred_probs") if not options.get(name)]
+    if len(given) != len(unnamed):
+        wanted = " and ".join(name.upper() for name in unnamed) or "no other path"
+        raise click.UsageError(
+            f"dlq scan takes LABELS then PRED_PROBS (the order of dlq.scan and cleanlab), or --labels and "
+            f"--pred-probs; here it needs {wanted}, and got {len(given)} path(s)"
+        )
+    options.update(zip(unnamed, given, strict=True))
+    options["by_position"] = unnamed
+
+
+@dataclass(frozen=True)
+class CommandInputs:
+    """The command's inputs, opened and their shapes checked, nothing read:
+    call :meth:`arrays` for labels as class indices."""
+
+    labels: Any
+    pred_probs: da.Array
+    class_names: list[str] | None
+    ids: da.Array | None
+    multilabel: bool
+    numbered_by: Any = None
+
+    def arrays(self) -> tuple[da.Array, da.Array]:
+        """labels as class indices and pred_probs, aligned: labels stored
+        as whole floats or as class names are numbered after one read that
+        refuses the first fraction, null or unknown name."""
+        if self.multilabel:
+            return io.open_multilabel_inputs(self.labels, self.pred_probs)
+        labels = self.labels
+        if self.numbered_by is not None:
+            labels = self.numbered_by(io.open_array(labels, name="labels", chunk_rows=self.pred_probs.chunks[0]))
+        return io.open_inputs(labels, self.pred_probs)
+
+
+def opened_inputs(options: dict[str, Any]) -> CommandInputs:
+    """The inputs the command was given, opened (metadata only) with their
+    shapes checked, and their class names and example ids.
+
+    Inputs that look swapped (labels of probabilities beside pred_probs of
+    labels) are refused saying so. Labels in a Parquet float column (pandas
     stores integers with nulls as floats), or stored as class names, are
-    read as class indices, after one read of the labels that refuses the
-    first fraction, null, or unknown name; float labels of other kinds of
+    numbered by :meth:`CommandInputs.arrays`; float labels of other kinds of
     input are refused, as the library refuses them.
     """
     columns = options.get("pred_probs_columns")
     source = open_source(options["pred_probs"], name="pred_probs", probabilities=True, columns=columns)
-    pred_probs = io.checked_pred_probs(io.open_array(source, name="pred_probs", chunk_rows=options["chunk_rows"]))
+    pred_probs = io.open_array(source, name="pred_probs", chunk_rows=options["chunk_rows"])
     multilabel = options["multilabel"]
-    labels = open_source(options["labels"], name="labels", num_classes=pred_probs.shape[1], class_lists=multilabel)
-    if multilabel:
-        return io.open_multilabel_inputs(labels, pred_probs)
+    num_classes = pred_probs.shape[1] if pred_probs.ndim == 2 else None
+    labels = open_source(
+        options["labels"], name="labels", num_classes=num_classes, class_lists=multilabel and num_classes is not None
+    )
     labels = io.array_like(labels, name="labels")
+    refuse_swapped(options, labels, pred_probs)
+    pred_probs = io.checked_pred_probs(pred_probs)
+    names = class_names(options, pred_probs.shape[1])
+    numbered_by = None
     kinds = "fUSO" if is_parquet(options["labels"]) else "USO"
-    if labels.ndim == 1 and labels.shape[0] == pred_probs.shape[0] and labels.dtype.kind in kinds:
-        labels = io.open_array(labels, name="labels", chunk_rows=pred_probs.chunks[0])
-        if labels.dtype.kind == "f":
-            labels = input_values.integral_labels(labels)
-        else:
-            labels = input_values.named_labels(labels, class_names(options, pred_probs.shape[1]))
-    return io.open_inputs(labels, pred_probs)
+    if not multilabel and labels.ndim == 1 and labels.shape[0] == pred_probs.shape[0] and labels.dtype.kind in kinds:
+        numbered_by = (
+            input_values.integral_labels
+            if labels.dtype.kind == "f"
+            else partial(input_values.named_labels, class_names=names)
+        )
+        if labels.dtype.kind != "f" and names is None:
+            numbered_by(labels)  # refused at once: nothing to number them by
+    elif multilabel:
+        io.open_multilabel_labels(labels, pred_probs.shape[1], n_rows=pred_probs.shape[0])
+    else:
+        io.check_labels(labels, pred_probs.shape[0])
+    return CommandInputs(labels, pred_probs, names, opened_ids(options, pred_probs), multilabel, numbered_by)
+
+
+def refuse_swapped(options: dict[str, Any], labels: Any, pred_probs: Any) -> None:
+    """Refuse inputs that look swapped: multi-class labels of (N, K) floats
+    beside a pred_probs of one value a row, or multi-label labels of floats
+    beside a pred_probs of integers or booleans."""
+    label_kind, probs_kind = np.dtype(labels.dtype).kind, np.dtype(pred_probs.dtype).kind
+    if options["multilabel"]:
+        swapped = label_kind == "f" and probs_kind in "biu" and len(labels.shape) == 2
+    else:
+        swapped = len(labels.shape) == 2 and label_kind == "f" and len(pred_probs.shape) == 1
+    if not swapped:
+        return
+    held = (
+        f"{shown} {options[name]} holds {tuple(array.shape)} {array.dtype} values"
+        for name, shown, array in (("labels", "labels", labels), ("pred_probs", "pred_probs", pred_probs))
+    )
+    found = "the inputs look swapped: " + " and ".join(held)
+    if options.get("by_position") == ["labels", "pred_probs"]:
+        raise click.UsageError(
+            f"{found}. dlq scan takes LABELS first, then PRED_PROBS, since dlq 0.2 (the order of dlq.scan and "
+            f"cleanlab; it took PRED_PROBS first before): run dlq scan {options['pred_probs']} {options['labels']} "
+            "..., or name them with --labels and --pred-probs"
+        )
+    raise click.UsageError(f"{found}; pass the model's probabilities as PRED_PROBS and the given labels as LABELS")
 
 
 def class_names(options: dict[str, Any], num_classes: int) -> list[str] | None:

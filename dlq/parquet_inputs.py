@@ -1,14 +1,15 @@
-"""Parquet inputs of the ``dlq`` command as dask arrays, read by dask.dataframe."""
+"""Parquet inputs of the ``dlq`` command as dask arrays, read by pyarrow a row group at a time."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-import dask
 import dask.array as da
 import numpy as np
 from dask import delayed
+from dask.utils import natural_sort_key
 
 from dlq.class_lists import class_lists_to_rows
 from dlq.input_values import null_row
@@ -31,17 +32,19 @@ def read_parquet(
     probabilities: bool = False,
     columns: str | None = None,
 ) -> da.Array:
-    """A Parquet file or dataset directory as a dask array, a column at a
-    time and never whole: several number columns, one column of numbers, or
-    one column of lists (probabilities, or with ``class_lists`` multi-label
-    class indices expanded to binary rows of ``num_classes``).
+    """A Parquet file or dataset folder as a dask array of a block per row
+    group, opened from the files' footers alone: several number columns, one
+    column of numbers, or one column of lists (probabilities, or with
+    ``class_lists`` multi-label class indices expanded to binary rows of
+    ``num_classes``).
 
     With ``probabilities`` the columns are those ``columns`` names (a comma
     list, or a prefix ending in ``*``), else all of them if each is a float
-    column whose name is not one of labels or ids, else it is refused. Empty
-    part files (as Spark writes them) are skipped; a nullable column (pandas'
-    ``Int64``) is refused at its first null, found as the rows are counted
-    (one read of the columns used).
+    column whose name is not one of labels or ids, else it is refused. The
+    files of a folder are read in natural order of their names (``part.2``
+    before ``part.10``), as dask.dataframe reads them; files and row groups
+    without rows (as Spark writes them) are skipped, and pandas' index
+    columns ignored. A null is refused by its row when its block is read.
 
     Examples
     --------
@@ -51,75 +54,142 @@ def read_parquet(
     >>> read_parquet(path, name="pred_probs", probabilities=True, columns="p_*").compute().tolist()
     [[0.2, 0.8], [0.6, 0.4]]
     """
-    import dask.dataframe as dd
+    import pyarrow as pa
 
-    try:
-        frame = dd.read_parquet(path)
-    except Exception as error:  # dask wraps pyarrow's words in two lines of its own
-        cause = str(error).splitlines()[-1].removeprefix("Original Message: ").strip()
-        raise ValueError(f"{name}: {path} cannot be read as Parquet ({cause}); give a Parquet file or folder") from None
-    if probabilities:
-        frame = frame[probability_columns(frame, path, columns)]
-    # the parts dask reads, once: it may fuse a dataset's parts when only some
-    # columns are read, so lengths are counted from these very parts
-    parts = frame.to_delayed()
-    nullable = [column for column, dtype in frame.dtypes.items() if _nullable(dtype)]
-    facts = dask.compute(*(delayed(_part_facts)(part, nullable) for part in parts))
-    lengths = [n for n, _ in facts]
-    starts = np.cumsum([0, *lengths[:-1]]).tolist()
-    nulls = [start + null for start, (_, null) in zip(starts, facts, strict=True) if null >= 0]
-    if nulls:
-        raise ValueError(null_row(name, nulls[0]))
-    if not sum(lengths):
+    filesystem, files, schema, row_groups = _dataset(path, name)
+    fields = {field.name: field.type for field in schema}
+    for index in (schema.pandas_metadata or {}).get("index_columns", []):
+        fields.pop(index, None) if isinstance(index, str) else None
+    used = probability_columns(fields, path, columns) if probabilities else list(fields)
+    pieces = [(file, group, rows) for file, groups in zip(files, row_groups, strict=True) for group, rows in groups]
+    lengths = [rows for _, _, rows in pieces if rows]
+    if not lengths:
         raise ValueError(f"{name} has no rows: {path} holds none; give a Parquet file or dataset with data")
-    dtypes = [_numpy_dtype(dtype) for dtype in frame.dtypes]
-    convert, width, dtype = _values, (len(dtypes),), np.result_type(*dtypes)
-    if len(dtypes) == 1:
-        first = _first_value(frame) if dtype.kind == "O" else None
+    types = [fields[column] for column in used]
+    convert, width, dtype = _values, (len(used),), np.result_type(*(_numpy_dtype(kind) for kind in types))
+    refuse_nulls = dtype.kind != "O"  # class names and class lists refuse theirs with their other values
+    if len(used) == 1:
         convert, width = _column_values, ()
-        if first is not None and not isinstance(first, str) and hasattr(first, "__len__"):  # a column of lists
+        if pa.types.is_list(types[0]) or pa.types.is_large_list(types[0]) or pa.types.is_fixed_size_list(types[0]):
             if class_lists:
                 if num_classes is None:
                     raise ValueError(f"{name}: the number of classes is needed to read class lists")
                 convert, width, dtype = partial(_class_lists_block, num_classes=num_classes), (num_classes,), bool
+                refuse_nulls = False
             else:
-                convert, width = partial(_stacked_rows, width=len(first), name=name), (len(first),)
-                dtype = np.asarray(first).dtype
+                count = _first_list_length(filesystem, pieces, used[0])
+                convert, width = partial(_stacked_rows, width=count, name=name), (count,)
+                dtype, refuse_nulls = _numpy_dtype(types[0].value_type), True
+    starts = np.cumsum([0, *lengths[:-1]]).tolist()
+    read = partial(
+        _read_block,
+        filesystem=filesystem,
+        columns=used,
+        name=name,
+        convert=convert,
+        dtype=dtype,
+        refuse_nulls=refuse_nulls,
+    )
     blocks = [
-        da.from_delayed(delayed(convert)(part, dtype=dtype, first_row=start), shape=(n, *width), dtype=dtype)
-        for part, n, start in zip(parts, lengths, starts, strict=True)
-        if n  # Spark writes empty part files
+        da.from_delayed(delayed(read)(file, group, first_row=start), shape=(rows, *width), dtype=dtype)
+        for (file, group, rows), start in zip([piece for piece in pieces if piece[2]], starts, strict=True)
     ]
     return da.concatenate(blocks)
 
 
-def _part_facts(part: Any, nullable: list[str]) -> tuple[int, int]:
-    """A part's rows, and its first row with a null in a ``nullable`` column (-1 if none)."""
-    missing = part[nullable].isna().any(axis=1).to_numpy() if nullable else np.zeros(0, bool)
-    return len(part), int(np.argmax(missing)) if missing.any() else -1
+def _dataset(path: str, name: str) -> tuple[Any, list[str], Any, list[list[tuple[int, int]]]]:
+    """The file system, files (in natural order), schema and each file's
+    row groups (index, rows) of the Parquet at ``path``: footers only, read
+    by a few threads at once (a folder in object storage may hold thousands)."""
+    import fsspec
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    def footer(file: str) -> Any:
+        with filesystem.open(file, "rb") as handle:
+            return pq.ParquetFile(handle).metadata
+
+    try:
+        filesystem, root = fsspec.core.url_to_fs(path)
+        found = ds.dataset(root, filesystem=filesystem, format="parquet")
+        files = sorted(found.files, key=natural_sort_key)
+        with ThreadPoolExecutor(8) as pool:
+            footers = list(pool.map(footer, files))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{name}: no such file or folder: {path!r}") from None
+    except Exception as error:  # pyarrow's words: a file that is not Parquet, or cut short
+        cause = str(error).splitlines()[-1].strip()
+        raise ValueError(f"{name}: {path} cannot be read as Parquet ({cause}); give a Parquet file or folder") from None
+    row_groups = [[(group, meta.row_group(group).num_rows) for group in range(meta.num_row_groups)] for meta in footers]
+    return filesystem, files, found.schema, row_groups
 
 
-def _first_value(frame: Any) -> Any:
-    """The first value that is not null of ``frame``'s one column (None if none)."""
-    sample = frame[frame.columns[0]].dropna().head(1, npartitions=-1)
-    return sample.iloc[0] if len(sample) else None
+def _read_block(
+    file: str,
+    group: int,
+    *,
+    filesystem: Any,
+    columns: list[str],
+    name: str,
+    convert: Any,
+    dtype: Any,
+    first_row: int,
+    refuse_nulls: bool,
+) -> np.ndarray:
+    """Row group ``group`` of ``file`` as an array, refused at its first null
+    where a null cannot be held (numbers, lists of probabilities); nulls among
+    objects are refused with the other values that are not labels."""
+    import pyarrow.parquet as pq
+
+    with filesystem.open(file, "rb") as handle:
+        table = pq.ParquetFile(handle).read_row_group(group, columns=columns)
+    if refuse_nulls:
+        import pyarrow.compute as pc
+
+        nulls = [pc.is_null(column).to_numpy(zero_copy_only=False) for column in table.columns if column.null_count]
+        if nulls:
+            raise ValueError(null_row(name, first_row + min(int(np.argmax(missing)) for missing in nulls)))
+    return convert(table, dtype=dtype, first_row=first_row)
 
 
-def _values(part: Any, *, dtype: Any, first_row: int) -> np.ndarray:
-    return part.to_numpy(dtype=dtype)
+def _first_list_length(filesystem: Any, pieces: list[tuple[str, int, int]], column: str) -> int:
+    """The length of the first list that is not null in ``column`` (0 if every one is)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    for file, group, rows in pieces:
+        if rows:
+            with filesystem.open(file, "rb") as handle:
+                lengths = pc.list_value_length(pq.ParquetFile(handle).read_row_group(group, columns=[column]).column(0))
+            lengths = lengths.drop_null()
+            if len(lengths):
+                return int(lengths[0].as_py())
+    return 0
 
 
-def _column_values(part: Any, *, dtype: Any, first_row: int) -> np.ndarray:
-    return part.iloc[:, 0].to_numpy(dtype=dtype)
+def _values(table: Any, *, dtype: Any, first_row: int) -> np.ndarray:
+    return np.column_stack([_numpy_column(column, dtype) for column in table.columns])
 
 
-def probability_columns(frame: Any, path: str, given: str | None) -> list[str]:
-    """The columns of ``frame`` (read from ``path``) that hold pred_probs:
-    those ``given`` names (a comma list, or a prefix ending in ``*``), else
-    all of them if they can only be probabilities; else refused, listing the
-    columns."""
-    names = [str(column) for column in frame.columns]
-    described = ", ".join(f"{column} ({frame.dtypes[column]})" for column in names[:20])
+def _column_values(table: Any, *, dtype: Any, first_row: int) -> np.ndarray:
+    return _numpy_column(table.column(0), dtype)
+
+
+def _numpy_column(column: Any, dtype: Any) -> np.ndarray:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return np.asarray(column.to_numpy(), dtype=dtype)
+
+
+def probability_columns(fields: dict[str, Any], path: str, given: str | None) -> list[str]:
+    """The columns of ``fields`` (names and arrow types, of ``path``) that
+    hold pred_probs: those ``given`` names (a comma list, or a prefix ending
+    in ``*``), else all of them if they can only be probabilities; else
+    refused, listing the columns."""
+    names = list(fields)
+    described = ", ".join(f"{column} ({_described(fields[column])})" for column in names[:20])
     described += f" and {len(names) - 20} more" * (len(names) > 20)
     if given is not None:
         prefix = given.strip()[:-1] if given.strip().endswith("*") else None
@@ -134,7 +204,7 @@ def probability_columns(frame: Any, path: str, given: str | None) -> list[str]:
                 f"pred_probs: --pred-probs-columns {given!r} names {'no column' if not wanted else unknown} of "
                 f"{path}, whose columns are {described}; {COLUMNS_HELP}"
             )
-        odd = [column for column in wanted if not _is_probabilities(frame.dtypes[column], len(wanted))]
+        odd = [column for column in wanted if not _is_probabilities(fields[column], len(wanted))]
         if odd:
             raise ValueError(
                 f"pred_probs: {path}'s columns {odd} named by --pred-probs-columns are not float columns "
@@ -142,7 +212,7 @@ def probability_columns(frame: Any, path: str, given: str | None) -> list[str]:
             )
         return wanted
     if len(names) == 1 or all(
-        _is_probabilities(frame.dtypes[column], len(names)) and not _names_other_values(column) for column in names
+        _is_probabilities(fields[column], len(names)) and not _names_other_values(column) for column in names
     ):
         return names
     raise ValueError(
@@ -150,10 +220,20 @@ def probability_columns(frame: Any, path: str, given: str | None) -> list[str]:
     )
 
 
-def _is_probabilities(dtype: Any, count: int) -> bool:
-    """Whether a column of ``dtype``, one of ``count``, may hold pred_probs:
-    floats, or lists of them when it is the only one."""
-    return getattr(dtype, "kind", "") == "f" or (count == 1 and getattr(dtype, "kind", "") == "O")
+def _described(kind: Any) -> str:
+    """An arrow type in numpy's words where it has one (``int64``, ``float64``)."""
+    dtype = _numpy_dtype(kind)
+    return str(kind) if dtype.kind == "O" else dtype.name
+
+
+def _is_probabilities(kind: Any, count: int) -> bool:
+    """Whether a column of arrow type ``kind``, one of ``count``, may hold
+    pred_probs: floats, or lists of them when it is the only one."""
+    import pyarrow as pa
+
+    if count == 1 and (pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)):
+        return True
+    return pa.types.is_floating(kind)
 
 
 def _names_other_values(column: str) -> bool:
@@ -161,34 +241,34 @@ def _names_other_values(column: str) -> bool:
     return lowered in NOT_PROBABILITIES or lowered.endswith(("_id", "label", "labels"))
 
 
-def _numpy_dtype(dtype: Any) -> np.dtype:
-    """The numpy dtype of a column's values: a nullable number's (its nulls
-    refused), objects for pandas' strings and other extension dtypes."""
-    if _nullable(dtype):
-        return np.dtype(dtype.numpy_dtype)
-    return dtype if isinstance(dtype, np.dtype) else np.dtype(object)
+def _numpy_dtype(kind: Any) -> np.dtype:
+    """The numpy dtype of the values of an arrow type: objects for strings, lists and others."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    try:
+        dtype = np.dtype(kind.to_pandas_dtype())
+    except (NotImplementedError, TypeError):
+        return np.dtype(object)
+    return dtype if dtype.kind in "biuf" else np.dtype(object)
 
 
-def _nullable(dtype: Any) -> bool:
-    """Whether ``dtype`` is one of pandas' nullable numbers (``Int64``, ``Float64``, ``boolean``)."""
-    return type(dtype).__module__.startswith("pandas") and getattr(dtype, "numpy_dtype", None) is not None
+def _stacked_rows(table: Any, *, width: int, name: str, dtype: Any, first_row: int) -> np.ndarray:
+    """A block of list rows of probabilities as an array, refused at a row
+    of another length than ``width``."""
+    import pyarrow.compute as pc
 
-
-def _stacked_rows(part: Any, *, width: int, name: str, dtype: Any, first_row: int) -> np.ndarray:
-    """A block of list rows of probabilities as an array, refused at a
-    missing row or one of another length than ``width``."""
-    series = part.iloc[:, 0]
-    lengths = np.fromiter((-1 if row is None else len(row) for row in series), np.int64, len(series))
+    column = table.column(0).combine_chunks()
+    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
     if (lengths != width).any():
         row = int(np.argmax(lengths != width))
-        if lengths[row] < 0:
-            raise ValueError(null_row(name, first_row + row))
         raise ValueError(
             f"{name}[{first_row + row}] holds {lengths[row]} value(s) where the first row holds {width}: every "
             "row of a list column must hold one probability per class; fix or drop that row from every input"
         )
-    return np.stack([np.asarray(row, dtype=dtype) for row in series])
+    return np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=dtype).reshape(-1, width)
 
 
-def _class_lists_block(part: Any, *, num_classes: int, dtype: Any, first_row: int) -> np.ndarray:
-    return class_lists_to_rows(list(part.iloc[:, 0]), num_classes, first_row=first_row)[:, :]
+def _class_lists_block(table: Any, *, num_classes: int, dtype: Any, first_row: int) -> np.ndarray:
+    return class_lists_to_rows(list(table.column(0).to_pandas()), num_classes, first_row=first_row)[:, :]

@@ -16,6 +16,7 @@ import numpy as np
 
 from dlq.count import estimate_joint
 from dlq.dataset import find_overlapping_classes, rank_classes_by_label_quality
+from dlq.html_summary import readable, significant
 from dlq.table import WORST_SHOWN, IssueDigest
 
 
@@ -146,7 +147,7 @@ def per_class_figure(per_class: np.ndarray, names: list[str] | None = None) -> A
 
 def confusions_figure(joint: np.ndarray, names: list[str] | None = None) -> Any:
     """The confusions a team acts on: the confident joint's off-diagonal
-    cells (given class by suggested class), each with its count written in,
+    cells (given class by predicted class), each with its count written in,
     on a colour scale fitted to them; the diagonal, the agreements, left
     blank. Over :data:`CONFUSED_CLASSES` classes, only the classes of the
     most confused pairs are drawn.
@@ -162,7 +163,7 @@ def confusions_figure(joint: np.ndarray, names: list[str] | None = None) -> Any:
 
     joint = np.asarray(joint)
     classes = np.arange(joint.shape[0])
-    title = "Given vs suggested class: the confusions"
+    title = "Given vs predicted class: the confusions"
     if classes.shape[0] > CONFUSED_CLASSES:
         classes = _most_confused_classes(joint, CONFUSED_CLASSES)
         title = f"{title}, among the {classes.shape[0]} classes of the most confused pairs"
@@ -172,14 +173,14 @@ def confusions_figure(joint: np.ndarray, names: list[str] | None = None) -> Any:
     axes = figure.subplots()
     image = axes.imshow(shown, cmap="Reds", vmin=0, vmax=max(float(shown.max() or 0), 1.0))
     figure.colorbar(image, ax=axes, label="examples (confident joint)")
-    for given, suggested in zip(*np.nonzero(~shown.mask & (shown.filled(0) > 0)), strict=True):
-        count = int(shown[given, suggested])
+    for given, predicted in zip(*np.nonzero(~shown.mask & (shown.filled(0) > 0)), strict=True):
+        count = int(shown[given, predicted])
         dark = count > 0.6 * image.get_clim()[1]
-        axes.text(suggested, given, f"{count:,}", ha="center", va="center", fontsize=7, color="w" if dark else "k")
+        axes.text(predicted, given, f"{count:,}", ha="center", va="center", fontsize=7, color="w" if dark else "k")
     labels = _class_labels(classes, names)
     axes.set_xticks(range(classes.shape[0]), labels, rotation=90)
     axes.set_yticks(range(classes.shape[0]), labels)
-    axes.set(xlabel="suggested class", ylabel="given class", title=title)
+    axes.set(xlabel="predicted class", ylabel="given class", title=title)
     return figure
 
 
@@ -204,42 +205,22 @@ def _html_rows(rows: list[dict[str, Any]]) -> str:
         return "<p>none</p>"
     header = "".join(f"<th>{html.escape(name)}</th>" for name in rows[0])
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_shown(value))}</td>" for value in row.values()) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{html.escape(significant(value))}</td>" for value in row.values()) + "</tr>"
+        for row in rows
     )
     return f"<table><tr>{header}</tr>{body}</table>"
 
 
-def _shown(value: Any) -> str:
-    """A table cell for people: numbers of any float type to four significant digits.
-
-    Examples
-    --------
-    >>> _shown(np.float32(4.9446136983868124e-15)), _shown(0.123456), _shown(7)
-    ('4.945e-15', '0.1235', '7')
-    """
-    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
-
-
 def _readable(value: Any) -> str:
-    """A summary value as HTML for people: numbers formatted, a mapping as
-    ``name = value`` lines, a list comma-separated, nothing as JSON.
+    """A summary value as HTML for people (:func:`dlq.html_summary.readable`):
+    a mapping as ``name = value`` lines, nothing as JSON.
 
     Examples
     --------
     >>> _readable({"method": "self_confidence", "alpha": 0.8}), _readable(1234567), _readable(0.000123456)
-    ('method = self_confidence<br>alpha = 0.8', '1,234,567', '0.000123')
+    ('method = self_confidence<br>alpha = 0.8', '1,234,567', '0.0001235')
     """
-    if isinstance(value, dict):
-        return "<br>".join(f"{html.escape(str(name))} = {_readable(item)}" for name, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_readable(item) for item in value)
-    if isinstance(value, bool) or value is None:
-        return html.escape(str(value))
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.3g}"
-    return html.escape(str(value))
+    return "<br>".join(html.escape(line) for line in readable(value, separator="\n").split("\n"))
 
 
 def _health_section(health: dict[str, Any] | None) -> str:
@@ -292,7 +273,7 @@ def _class_section(views: dict[str, Any] | None, flagged: np.ndarray) -> str:
     estimate), the confusions and the most confused pairs."""
     if views is None:
         return ""
-    with _drawing("heatmap of given vs suggested class"):
+    with _drawing("heatmap of given vs predicted class"):
         heatmap = _png(confusions_figure(views["confident_joint"], views["names"]))
     classes = [{**row, FLAGGED: int(flagged[int(row["Class Index"])])} for row in views["classes"]]
     return (
@@ -301,7 +282,7 @@ def _class_section(views: dict[str, Any] | None, flagged: np.ndarray) -> str:
         "cleanlab's estimate from the calibrated confident joint, which counts every example off its diagonal, "
         "and so differs from the rows flagged.</p>"
         f"{_html_rows(classes)}"
-        f'<h2>Given vs suggested class</h2><img alt="heatmap of given vs suggested class" '
+        f'<h2>Given vs predicted class</h2><img alt="heatmap of given vs predicted class" '
         f'src="data:image/png;base64,{heatmap}">'
         f"<h2>The {PAIRS_SHOWN} most confused class pairs</h2>{_html_rows(views['pairs'])}"
     )
@@ -329,6 +310,14 @@ def _headline(facts: dict[str, Any]) -> str:
             "their label before those whose model prediction agrees with their label are left out, so it is "
             "larger than the rows flagged."
         )
+    flipped = facts.get("labels_flipped_on_purpose")
+    if flipped is not None:
+        hits = facts["flagged_rows_flipped_on_purpose"]
+        line += (
+            f" This demo flipped {flipped:,} labels on purpose, and {hits:,} of the rows flagged are among them: "
+            "the other rows flagged hold labels the model doubts though they were not flipped, and a flipped "
+            "label the model agrees with is not flagged."
+        )
     return line
 
 
@@ -344,7 +333,7 @@ def write_report(
     """Write report.html: one self-contained page with the summary, a score
     histogram with the issue cut-off, per-class issue counts, the worst
     examples and, given :func:`class_views` (multi-class), the class table, the
-    heatmap of given vs suggested class and the most confused pairs."""
+    heatmap of given vs predicted class and the most confused pairs."""
     table = issues.worst
     images = _figures(histogram, issues.highest_score, per_class, class_names)
     summary_rows = "".join(
@@ -354,7 +343,7 @@ def write_report(
     )
     header = "".join(f"<th>{html.escape(name)}</th>" for name in table)
     worst = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_shown(table[name][row]))}</td>" for name in table) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(significant(table[name][row]))}</td>" for name in table) + "</tr>"
         for row in range(len(table["index"]))
     )
     page = f"""<!DOCTYPE html>

@@ -20,7 +20,7 @@ from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.rows import values_at
 from dlq.graphs.scan import ScanStore
-from dlq.html_summary import html_table, preview
+from dlq.html_summary import html_table, result_view
 from dlq.scheduler import compute
 from dlq.table import digest, labelled, write_parts
 
@@ -74,15 +74,7 @@ class ScanResult:
         return mask
 
     def _repr_html_(self) -> str:
-        rows = [
-            ("examples", f"{self.n_examples:,}"),
-            ("classes", self.n_classes),
-            ("estimated issues", f"{self.num_issues:,}"),
-            ("label issues found", f"{self.issues.shape[0]:,}"),
-            ("worst first", preview(self.issues)),
-            *self.options.items(),
-        ]
-        return html_table("dlq scan result", rows)
+        return result_view(self)
 
 
 def _result_parts(
@@ -155,9 +147,10 @@ class Scan:
         Multi-class: rows of pred_probs that do not sum to 1, counted in pass
         1; computing the scan warns about them.
     issue_table : Delayed
-        (A property, built when asked for.) The issues' table (index, labels, the model's suggestion, score), in
-        ranked order, from one more read of the data once the issues are
-        known; pass it in ``extra`` to compute it with the scan.
+        (A property, built when asked for.) The issues' table (index, given
+        and predicted labels, score), in ranked order, from one more read of
+        the data once the issues are known; pass it in ``extra`` to compute
+        it with the scan.
     n_examples, n_classes : int
         Shape of pred_probs.
     options : dict
@@ -312,8 +305,8 @@ class Scan:
             the table (see :func:`dlq.table.write_parts`); it never comes
             back whole, and appears whole or not at all.
         class_names : sequence of str, optional
-            The K class names: the issue table (multi-class) gets columns
-            ``given_label_name`` and ``suggested_label_name``.
+            The K class names: the issue table gets ``given_label_name`` and
+            ``predicted_label_name`` (multi-label: ``..._names``, lists).
         ids : dask array, shape (N,), optional
             An id of every example (integers or text), in the rows' chunks:
             the issue table gets column ``id``, each chunk giving its issues'.
@@ -392,5 +385,5 @@ class Scan:
         return f"<dlq.Scan: {self.n_examples:,} examples x {self.n_classes} classes, {self.options}, not computed>"
 
     def _repr_html_(self) -> str:
-        rows = [("examples", f"{self.n_examples:,}"), ("classes", self.n_classes), ("chunks", self.scores.numblocks[0])]
+        rows = [("examples", self.n_examples), ("classes", self.n_classes), ("chunks", self.scores.numblocks[0])]
         return html_table("dlq scan (lazy; call .compute())", rows + list(self.options.items()))

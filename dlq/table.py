@@ -61,9 +61,10 @@ def digest(table: Columns, num_classes: int) -> IssueDigest:
 
 def labelled(table: Columns, class_names: Any, ids: np.ndarray | None) -> Columns:
     """``table`` with each issue's ``id`` (after ``index``) and the names of
-    its given and suggested (predicted) labels: ``given_label_name`` and
-    ``suggested_label_name``, or for multi-label data lists of them,
-    ``given_label_names`` and ``suggested_label_names``.
+    its given and predicted labels: ``given_label_name`` and
+    ``predicted_label_name``, or for multi-label data lists of them,
+    ``given_label_names`` and ``predicted_label_names`` (a label and its
+    name share a stem).
 
     Examples
     --------
@@ -71,8 +72,8 @@ def labelled(table: Columns, class_names: Any, ids: np.ndarray | None) -> Column
     ...          "score": np.array([0.1, 0.3])}
     >>> found = labelled(table, ["cat", "dog"], np.array(["img4.png", "img1.png"]))
     >>> list(found)
-    ['index', 'id', 'given_label', 'predicted_label', 'given_label_name', 'suggested_label_name', 'score']
-    >>> found["suggested_label_name"].tolist()
+    ['index', 'id', 'given_label', 'predicted_label', 'given_label_name', 'predicted_label_name', 'score']
+    >>> found["predicted_label_name"].tolist()
     ['cat', 'dog']
     """
     named = {}
@@ -81,9 +82,9 @@ def labelled(table: Columns, class_names: Any, ids: np.ndarray | None) -> Column
             names = np.asarray(class_names, dtype=object)
             if "given_label" in table:
                 named["given_label_name"] = names[table["given_label"]]
-                named["suggested_label_name"] = names[table["predicted_label"]]
+                named["predicted_label_name"] = names[table["predicted_label"]]
             else:  # multi-label: lists of classes
-                for classes in ("given_labels", "suggested_labels"):
+                for classes in ("given_labels", "predicted_labels"):
                     named[f"{classes[:-1]}_names"] = Lists(table[classes].offsets, names[table[classes].values])
         named[name] = values
         if name == "index" and ids is not None:

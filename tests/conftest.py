@@ -32,6 +32,15 @@ def scheduler():
 PUBLISHED = [".dlq-output.json", "issues.parquet", "report.html", "scores.zarr", "summary.json"]
 
 
+@pytest.fixture
+def npy_inputs(tmp_path):
+    """A folder holding labels.npy (3,000 rows) and pred_probs.npy (3 classes) of noisy data."""
+    labels, pred_probs = noisy_classification(3000, 3, seed=21)
+    np.save(tmp_path / "labels.npy", labels)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    return tmp_path
+
+
 def noisy_classification(
     n_rows: int,
     n_classes: int,

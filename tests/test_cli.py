@@ -56,7 +56,7 @@ def run(*arguments, expect=0):
 
 def scan_npy(inputs, out, scheduler, *extra, expect=0):
     """``dlq scan`` of the .npy inputs into ``out`` on the test cluster."""
-    npy = (inputs / "pred_probs.npy", inputs / "labels.npy")
+    npy = (inputs / "labels.npy", inputs / "pred_probs.npy")
     return run("scan", *npy, "--out", out, "--scheduler", scheduler, "--quiet", *extra, expect=expect)
 
 
@@ -112,8 +112,8 @@ def test_multiclass_scan_of_every_input_form(data, inputs, tmp_path, scheduler, 
     out = tmp_path / "out"
     run(
         "scan",
-        inputs / pred_probs,
         inputs / labels,
+        inputs / pred_probs,
         "--out",
         out,
         "--scheduler",
@@ -153,8 +153,8 @@ def test_multilabel_scan(data, inputs, tmp_path, scheduler, labels):
     out = tmp_path / "out"
     run(
         "scan",
-        inputs / "ml_pred_probs.parquet",
         inputs / labels,
+        inputs / "ml_pred_probs.parquet",
         "--out",
         out,
         "--scheduler",
@@ -169,7 +169,7 @@ def test_multilabel_scan(data, inputs, tmp_path, scheduler, labels):
     )
     assert table["index"] == expected.tolist()
     assert table["given_labels"] == [as_lists(data.ml_labels[i : i + 1])[0] for i in expected]
-    assert table["suggested_labels"] == [np.flatnonzero(data.ml_pred_probs[i] > 0.5).tolist() for i in expected]
+    assert table["predicted_labels"] == [np.flatnonzero(data.ml_pred_probs[i] > 0.5).tolist() for i in expected]
     np.testing.assert_allclose(
         scores["scores"][:], dlq.multilabel.get_label_quality_scores(data.ml_labels, data.ml_pred_probs)
     )
@@ -192,7 +192,7 @@ def test_multiclass_scan_with_a_filter(data, inputs, tmp_path, scheduler, filter
 
     out = tmp_path / "out"
     run(
-        "scan", inputs / "pred_probs.zarr", inputs / "labels.zarr", "--out", out, "--scheduler", scheduler,
+        "scan", inputs / "labels.zarr", inputs / "pred_probs.zarr", "--out", out, "--scheduler", scheduler,
         "--filter-by", filter_by, "--method", "normalized_margin", "--adjust-pred-probs", "--quiet", *options,
     )  # fmt: skip
     table, scores, summary, _ = read_outputs(out)
@@ -224,7 +224,7 @@ def test_multilabel_scan_with_a_filter_and_the_label_health(data, inputs, tmp_pa
 
     out = tmp_path / "out"
     run(
-        "scan", inputs / "ml_pred_probs.parquet", inputs / "ml_labels.zarr", "--out", out, "--scheduler", scheduler,
+        "scan", inputs / "ml_labels.zarr", inputs / "ml_pred_probs.parquet", "--out", out, "--scheduler", scheduler,
         "--multilabel", "--filter-by", "prune_by_class", "--quiet",
     )  # fmt: skip
     table, scores, summary, report = read_outputs(out)
@@ -245,8 +245,8 @@ def test_multilabel_aggregator_options(data, inputs, tmp_path, scheduler):
     out = tmp_path / "out"
     run(
         "scan",
-        inputs / "ml_pred_probs.parquet",
         inputs / "ml_labels.parquet",
+        inputs / "ml_pred_probs.parquet",
         "--out",
         out,
         "--scheduler",
@@ -297,7 +297,7 @@ def test_bad_input_is_one_line_and_leaves_nothing(data, inputs, tmp_path, schedu
     np.save(tmp_path / "bad.npy", bad)
     out = tmp_path / "out"
     result = run(
-        "scan", tmp_path / "bad.npy", inputs / "labels.npy", "--out", out, "--scheduler", scheduler, "--quiet", expect=2
+        "scan", inputs / "labels.npy", tmp_path / "bad.npy", "--out", out, "--scheduler", scheduler, "--quiet", expect=2
     )
     assert result.output.startswith("dlq: error: pred_probs must hold finite probabilities")
     assert "row 2345" in result.output and result.output.strip().count("\n") == 0
@@ -307,8 +307,8 @@ def test_bad_input_is_one_line_and_leaves_nothing(data, inputs, tmp_path, schedu
             main,
             [
                 "scan",
-                str(tmp_path / "bad.npy"),
                 str(inputs / "labels.npy"),
+                str(tmp_path / "bad.npy"),
                 "--out",
                 str(out),
                 "--scheduler",
@@ -319,7 +319,7 @@ def test_bad_input_is_one_line_and_leaves_nothing(data, inputs, tmp_path, schedu
             catch_exceptions=False,
         )
     missing = run(
-        "scan", tmp_path / "missing.npy", inputs / "labels.npy", "--out", out, "--scheduler", scheduler, expect=2
+        "scan", inputs / "labels.npy", tmp_path / "missing.npy", "--out", out, "--scheduler", scheduler, expect=2
     )
     assert "no such .npy file" in missing.output
 
@@ -329,8 +329,8 @@ def test_default_local_cluster_and_progress(data, inputs, tmp_path):
     out = tmp_path / "out"
     result = run(
         "scan",
-        inputs / "pred_probs.zarr",
         inputs / "labels.zarr",
+        inputs / "pred_probs.zarr",
         "--out",
         out,
         "--workers",
@@ -357,6 +357,18 @@ def test_demo(tmp_path, multilabel):
     recall = float(result.output.split("recall ")[1].split()[0])
     assert precision > 0.6 and recall > 0.5, result.output
     assert (out / "scan" / "report.html").exists() and (out / "data" / "pred_probs.zarr").exists()
+    # the report names the flipped labels beside the rows flagged, counted from the data made again
+    from dlq.demo import make_dataset
+
+    flipped = make_dataset(3000, multilabel=multilabel)[2]
+    flagged = pq.read_table(out / "scan" / "issues.parquet", columns=["index"])["index"].to_numpy()
+    page = (out / "scan" / "report.html").read_text(encoding="utf-8")
+    headline = page.split("<h2>Summary</h2><p>")[1].split("</p>")[0]
+    assert f"<b>{flagged.size:,}</b> of 3,000 examples are flagged" in headline
+    assert (
+        f"flipped {int(flipped.sum()):,} labels on purpose, and {int(flipped[flagged].sum()):,} of the rows" in headline
+    )
+    assert f"{int(flipped.sum()):,} labels flipped on purpose" in result.output
 
 
 @pytest.mark.slow
@@ -385,7 +397,7 @@ def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler,
 
     monkeypatch.setattr(zarr.Array, "__getitem__", counted_read)
     run(
-        "scan", inputs / "pred_probs.zarr", inputs / "labels.zarr", "--out", tmp_path / "out", "--scheduler", scheduler,
+        "scan", inputs / "labels.zarr", inputs / "pred_probs.zarr", "--out", tmp_path / "out", "--scheduler", scheduler,
         "--chunk-rows", 700, "--quiet", *options,
     )  # fmt: skip
     chunks = [(start, min(start + 700, 3000)) for start in range(0, 3000, 700)]  # 3000 rows in chunks of 700
@@ -412,7 +424,7 @@ def test_the_command_reads_each_chunk_once_per_pass(inputs, tmp_path, scheduler,
     ],
 )
 def test_options_that_would_be_ignored_are_refused(inputs, tmp_path, extra, message):
-    result = run("scan", inputs / "pred_probs.npy", inputs / "labels.npy", "--out", tmp_path / "out", *extra, expect=2)
+    result = run("scan", inputs / "labels.npy", inputs / "pred_probs.npy", "--out", tmp_path / "out", *extra, expect=2)
     assert message in result.output
     assert not (tmp_path / "out").exists()
 
@@ -422,7 +434,7 @@ def test_a_scan_without_issues_writes_an_empty_typed_table(data, tmp_path, sched
     np.save(tmp_path / "pred_probs.npy", data.pred_probs)
     np.save(tmp_path / "labels.npy", data.pred_probs.argmax(axis=1))
     out = tmp_path / "out"
-    run("scan", tmp_path / "pred_probs.npy", tmp_path / "labels.npy", "--out", out, "--scheduler", scheduler, "--quiet")
+    run("scan", tmp_path / "labels.npy", tmp_path / "pred_probs.npy", "--out", out, "--scheduler", scheduler, "--quiet")
     table = pq.read_table(out / "issues.parquet")
     assert table.num_rows == 0
     assert str(table.schema.field("index").type) == "int64" and str(table.schema.field("score").type) == "double"
@@ -460,8 +472,8 @@ def test_every_refusal_is_the_same_through_the_api_and_the_command(data, tmp_pat
     np.save(tmp_path / "pred_probs.npy", pred_probs)
     result = run(
         "scan",
-        tmp_path / "pred_probs.npy",
         tmp_path / "labels.npy",
+        tmp_path / "pred_probs.npy",
         "--out",
         tmp_path / "out",
         "--scheduler",
@@ -483,10 +495,10 @@ def test_the_issue_table_is_written_in_ranked_parts_by_the_task_that_holds_it(
     monkeypatch.setattr(dlq.table, "ROWS_PER_PART", 40)  # the cluster's workers are threads of this process
     out = tmp_path / "out"
     if multilabel:
-        arguments = (inputs / "ml_pred_probs.parquet", inputs / "ml_labels.zarr", "--multilabel")
+        arguments = (inputs / "ml_labels.zarr", inputs / "ml_pred_probs.parquet", "--multilabel")
         found = dlq.multilabel.scan(data.ml_labels, data.ml_pred_probs).compute()
     else:
-        arguments = (inputs / "pred_probs.npy", inputs / "labels.npy")
+        arguments = (inputs / "labels.npy", inputs / "pred_probs.npy")
         found = dlq.scan(data.labels, data.pred_probs).compute()
     run("scan", *arguments, "--out", out, "--scheduler", scheduler, "--quiet")
     names = sorted(path.name for path in (out / "issues.parquet").iterdir())
@@ -502,7 +514,7 @@ def test_the_issue_table_is_written_in_ranked_parts_by_the_task_that_holds_it(
 def test_class_names_and_ids_flow_into_the_issue_table_and_the_report(data, inputs, tmp_path, scheduler, names_from):
     """--class-names (a comma list, a file of lines, or the class_names
     attribute of a pred_probs zarr store) and --ids (one per row, text)
-    become issues.parquet's given_label_name, suggested_label_name and id,
+    become issues.parquet's given_label_name, predicted_label_name and id,
     each issue's own, and show in the report's worst rows."""
     names = ["ant", "bee", "cat", "dog", "eel"]
     ids = np.array([f"photo-{row:04d}.jpg" for row in range(3000)])
@@ -520,8 +532,8 @@ def test_class_names_and_ids_flow_into_the_issue_table_and_the_report(data, inpu
     out = tmp_path / "out"
     run(
         "scan",
-        pred_probs,
         inputs / "labels.npy",
+        pred_probs,
         "--out",
         out,
         "--scheduler",
@@ -535,7 +547,7 @@ def test_class_names_and_ids_flow_into_the_issue_table_and_the_report(data, inpu
     assert len(table["index"]) > 0
     assert table["id"] == ids[table["index"]].tolist()
     assert table["given_label_name"] == [names[k] for k in table["given_label"]]
-    assert table["suggested_label_name"] == [names[k] for k in table["predicted_label"]]
+    assert table["predicted_label_name"] == [names[k] for k in table["predicted_label"]]
     worst = table["index"][0]
     assert f"<td>{ids[worst]}</td>" in page and f"<td>{names[data.labels[worst]]}</td>" in page
 
@@ -599,7 +611,7 @@ def test_the_report_reads_as_tables_and_images_without_json(data, inputs, tmp_pa
     summary = {row[0][1]: row[1][1] for row in page.tables[0]}
     assert summary["n examples"] == "3,000" and "method = normalized_margin" in summary["options"]
     assert not any(mark in value for value in summary.values() for mark in ("{", '"', "&quot;"))
-    assert len(page.images) == 3  # scores, issues per class, given vs suggested class
+    assert len(page.images) == 3  # scores, issues per class, given vs predicted class
     from cleanlab.dataset import find_overlapping_classes, rank_classes_by_label_quality
 
     classes = next(table for table in page.tables if table[0][0][1] == "Class Index")
@@ -620,12 +632,12 @@ def test_the_report_reads_as_tables_and_images_without_json(data, inputs, tmp_pa
 def test_multilabel_issue_tables_name_the_classes_of_each_list(data, inputs, tmp_path, scheduler):
     names = ["red", "green", "blue", "gold"]
     out = tmp_path / "out"
-    run("scan", inputs / "ml_pred_probs.parquet", inputs / "ml_labels.zarr", "--multilabel", "--out", out,
+    run("scan", inputs / "ml_labels.zarr", inputs / "ml_pred_probs.parquet", "--multilabel", "--out", out,
         "--scheduler", scheduler, "--quiet", "--class-names", ",".join(names))  # fmt: skip
     table, _, _, page = read_outputs(out)
     assert len(table["index"]) > 0
     assert table["given_label_names"] == [[names[k] for k in row] for row in table["given_labels"]]
-    assert table["suggested_label_names"] == [[names[k] for k in row] for row in table["suggested_labels"]]
+    assert table["predicted_label_names"] == [[names[k] for k in row] for row in table["predicted_labels"]]
     assert any(table["given_label_names"])
     assert html.escape(str(table["given_label_names"][0])) in page  # the worst example's classes, by name
 

@@ -18,11 +18,8 @@ from dlq.cli import main
 
 
 @pytest.fixture
-def inputs(tmp_path):
-    labels, pred_probs = noisy_classification(3000, 3, seed=21)
-    np.save(tmp_path / "labels.npy", labels)
-    np.save(tmp_path / "pred_probs.npy", pred_probs)
-    return tmp_path
+def inputs(npy_inputs):
+    return npy_inputs
 
 
 def one_line_refusal(*arguments: str) -> str:
@@ -35,7 +32,7 @@ def one_line_refusal(*arguments: str) -> str:
 def refused_scan(inputs, *options: str) -> str:
     """The one line of a refused ``dlq scan`` of the .npy inputs into inputs/out."""
     return one_line_refusal(
-        str(inputs / "pred_probs.npy"), str(inputs / "labels.npy"), "--out", str(inputs / "out"), *options
+        str(inputs / "labels.npy"), str(inputs / "pred_probs.npy"), "--out", str(inputs / "out"), *options
     )
 
 
@@ -145,8 +142,8 @@ def test_a_cluster_whose_workers_are_paused_stops_the_command_with_one_line(inpu
     with LocalCluster(n_workers=1, threads_per_worker=1, memory_limit="120MB", dashboard_address=":0") as small:
         start = time.monotonic()
         output = one_line_refusal(
-            str(inputs / "pred_probs.npy"),
             str(inputs / "labels.npy"),
+            str(inputs / "pred_probs.npy"),
             "--out",
             str(inputs / "out"),
             "--scheduler",
@@ -164,7 +161,7 @@ def test_a_negative_label_is_refused_by_its_row_in_one_line(inputs):
     labels[1717] = -1
     np.save(inputs / "negative.npy", labels)
     output = one_line_refusal(
-        str(inputs / "pred_probs.npy"), str(inputs / "negative.npy"), "--out", str(inputs / "out"), "--quiet"
+        str(inputs / "negative.npy"), str(inputs / "pred_probs.npy"), "--out", str(inputs / "out"), "--quiet"
     )
     assert "labels[1717] is -1" in output
     assert not (inputs / "out").exists()
@@ -202,7 +199,7 @@ def test_a_value_refused_on_a_worker_process_is_one_line_on_stderr_unless_debugg
     pred_probs = np.load(inputs / "pred_probs.npy")
     pred_probs[2345, 1] = np.nan
     np.save(inputs / "bad.npy", pred_probs)
-    command = [sys.executable, "-m", "dlq.cli", "scan", "bad.npy", "labels.npy", "--out", "out", "--quiet"]
+    command = [sys.executable, "-m", "dlq.cli", "scan", "labels.npy", "bad.npy", "--out", "out", "--quiet"]
     finished = subprocess.run(
         command + (["--debug"] if debug else []), cwd=inputs, capture_output=True, text=True, timeout=300
     )
@@ -221,8 +218,7 @@ def test_values_click_refuses_are_one_line_too(inputs):
         assert "(see dlq scan --help)" in output
     result = CliRunner().invoke(main, ["scan", str(inputs / "pred_probs.npy")])
     assert (
-        result.exit_code == 2
-        and result.output.strip() == "dlq: error: Missing argument 'LABELS'. (see dlq scan --help)"
+        result.exit_code == 2 and result.output.strip() == "dlq: error: Missing option '--out'. (see dlq scan --help)"
     )
 
 
@@ -275,7 +271,7 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_naming_the_input(input
     bad = next(path for path in inputs.iterdir() if path.name.startswith("bad"))
     source = f"{bad}:/pred_probs" if bad.suffix == ".h5" else str(bad)
     output = one_line_refusal(
-        source, str(inputs / "labels.npy"), "--out", str(inputs / "out"), "--scheduler", scheduler, "--quiet"
+        str(inputs / "labels.npy"), source, "--out", str(inputs / "out"), "--scheduler", scheduler, "--quiet"
     )
     assert output.startswith(f"dlq: error: pred_probs: {bad}") and message in output
 
@@ -301,7 +297,7 @@ def test_ctrl_c_stops_the_command_in_one_line_and_leaves_nothing(tmp_path):
     rng = np.random.default_rng(3)
     np.save(tmp_path / "pred_probs.npy", rng.dirichlet(np.ones(4), 400_000))
     np.save(tmp_path / "labels.npy", rng.integers(0, 4, 400_000))
-    command = [sys.executable, "-m", "dlq.cli", "scan", "pred_probs.npy", "labels.npy", "--out", "out"]
+    command = [sys.executable, "-m", "dlq.cli", "scan", "labels.npy", "pred_probs.npy", "--out", "out"]
     running = subprocess.Popen(
         [*command, "--chunk-rows", "100", "--quiet"],
         cwd=tmp_path,

@@ -201,7 +201,7 @@ def test_multilabel_pred_probs_with_a_corrupted_chunk(data, tmp_path):
 
 
 def scan_command(pred_probs: Path, labels: Path, out: Path, *extra: str):
-    return CliRunner().invoke(main, ["scan", str(pred_probs), str(labels), "--out", str(out), "--quiet", *extra])
+    return CliRunner().invoke(main, ["scan", str(labels), str(pred_probs), "--out", str(out), "--quiet", *extra])
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupted"])

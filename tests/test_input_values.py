@@ -54,7 +54,7 @@ def files(data, tmp_path_factory):
 
 def command(scheduler, out, pred_probs, labels, *extra):
     """``dlq scan``'s result: the sorted issue rows, or its one-line error."""
-    arguments = ["scan", str(pred_probs), str(labels), "--out", str(out), "--quiet", "--scheduler", scheduler]
+    arguments = ["scan", str(labels), str(pred_probs), "--out", str(out), "--quiet", "--scheduler", scheduler]
     result = CliRunner().invoke(main, [*arguments, *map(str, extra)])
     if result.exit_code:
         assert result.exit_code == 2 and result.output.startswith("dlq: error: "), result.output
@@ -66,7 +66,7 @@ def command(scheduler, out, pred_probs, labels, *extra):
 def opened(pred_probs, labels, **options):
     """The command's inputs as numpy arrays, as ``dlq scan`` opens them."""
     given = {"pred_probs": str(pred_probs), "labels": str(labels), "chunk_rows": None, "multilabel": False}
-    labels, pred_probs = command_inputs.opened_inputs({**given, **options})
+    labels, pred_probs = command_inputs.opened_inputs({**given, **options}).arrays()
     return labels.compute(), pred_probs.compute()
 
 
@@ -352,7 +352,7 @@ def test_a_folder_of_parquet_files_is_parquet_whatever_its_name(tmp_path, schedu
         (tmp_path / name).mkdir()
         frame.iloc[:400].to_parquet(tmp_path / name / "part-0.parquet")
         frame.iloc[400:].to_parquet(tmp_path / name / "part-1.parquet")
-    folders = (str(tmp_path / "probabilities"), f"{tmp_path / 'given'}/")  # a trailing slash too
+    folders = (f"{tmp_path / 'given'}/", str(tmp_path / "probabilities"))  # a trailing slash too
     result = CliRunner().invoke(
         main, ["scan", *folders, "--out", str(tmp_path / "out"), "--scheduler", scheduler, "--quiet"]
     )

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import dlq
-from dlq import cli
+from dlq import command_inputs
 from dlq.cli import main
 from dlq.outputs import atomic_directory
 
@@ -88,7 +88,7 @@ def test_every_out_over_inside_or_around_an_input_is_refused_and_harms_nothing(t
     (inputs / "unrelated.txt").write_text("a file of the user's beside the inputs")
     before = _tree_digest(tmp_path)
     for placement, out in _placements(inputs, pred_probs, labels).items():
-        arguments = ["scan", pred_probs, labels, "--out", str(out), "--quiet"]
+        arguments = ["scan", labels, pred_probs, "--out", str(out), "--quiet"]
         result = CliRunner().invoke(main, arguments + (["--overwrite"] if overwrite else []))
         assert result.exit_code == 2, (placement, result.output)
         assert result.output.startswith("dlq: error: --out ") and "dlq never writes over or around" in result.output
@@ -106,7 +106,7 @@ def test_ids_and_a_class_names_file_are_inputs_too(tmp_path):
         ("--ids", tmp_path / "ids" / "ids.npy", tmp_path / "ids"),
         ("--class-names", tmp_path / "names" / "classes.txt", tmp_path / "names"),
     ):
-        result = CliRunner().invoke(main, ["scan", pred_probs, labels, "--out", str(out), option, str(value)])
+        result = CliRunner().invoke(main, ["scan", labels, pred_probs, "--out", str(out), option, str(value)])
         assert result.exit_code == 2 and "contains" in result.output, result.output
     assert sorted(path.name for path in (tmp_path / "ids").iterdir()) == ["ids.npy"]
 
@@ -119,7 +119,7 @@ def test_the_current_directory_and_its_parent_are_never_replaced(tmp_path, monke
     (work / "mine.txt").write_text("mine")
     monkeypatch.chdir(work)
     before = _tree_digest(tmp_path)
-    result = CliRunner().invoke(main, ["scan", pred_probs, labels, "--out", where, "--overwrite", "--quiet"])
+    result = CliRunner().invoke(main, ["scan", labels, pred_probs, "--out", where, "--overwrite", "--quiet"])
     assert result.exit_code == 2 and "current directory or one of its parents" in result.output, result.output
     assert _tree_digest(tmp_path) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["elsewhere", "work"]
@@ -130,7 +130,7 @@ def test_overwrite_replaces_a_folder_only_if_dlq_published_it(tmp_path):
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "thesis.tex").write_text("years of work")
-    result = CliRunner().invoke(main, ["scan", pred_probs, labels, "--out", str(theirs), "--overwrite", "--quiet"])
+    result = CliRunner().invoke(main, ["scan", labels, pred_probs, "--out", str(theirs), "--overwrite", "--quiet"])
     assert result.exit_code == 2 and "not an output of dlq" in result.output, result.output
     assert (theirs / "thesis.tex").read_text() == "years of work"
 
@@ -141,7 +141,7 @@ def test_a_refused_run_creates_no_parent_folder(tmp_path):
     bad_labels = tmp_path / "inputs" / "bad.npy"
     np.save(bad_labels, np.full(N_ROWS, 7))  # a class pred_probs does not have
     result = CliRunner().invoke(
-        main, ["scan", pred_probs, str(bad_labels), "--out", str(out), "--quiet", "--workers", "1"]
+        main, ["scan", str(bad_labels), pred_probs, "--out", str(out), "--quiet", "--workers", "1"]
     )
     assert result.exit_code == 2, result.output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["inputs"]
@@ -242,7 +242,7 @@ def test_any_out_path_is_refused_or_published_beside_the_inputs_without_harm(
     cwd = os.getcwd()
     os.chdir(work)
     try:
-        cli.refuse_output_over_inputs(options)
+        command_inputs.refuse_output_over_inputs(options)
         with atomic_directory(out, overwrite=overwrite) as staging:
             (staging / "scores.txt").write_text("written")
             if fails:
@@ -289,7 +289,7 @@ def test_outputs_that_are_urls_or_exist_are_refused_in_a_sentence(tmp_path, monk
     with pytest.raises(FileExistsError, match=r"store .*b\.zarr already exists; .*overwrite=True"):
         scan.to_zarr(tmp_path / "b.zarr")
     for out in ("memory://x/y", "s3://bucket/run", f"file://{tmp_path}/run"):
-        result = CliRunner().invoke(main, ["scan", "p.npy", "l.npy", "--out", out, "--quiet"])
+        result = CliRunner().invoke(main, ["scan", "l.npy", "p.npy", "--out", out, "--quiet"])
         assert result.exit_code == 2 and "is a URL; the command writes a local folder" in result.output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["b.zarr"]
 
@@ -316,7 +316,7 @@ def test_a_folder_named_tilde_is_a_folder_like_any_other(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     result = CliRunner().invoke(
-        main, ["scan", "~/pred_probs.zarr", "~/labels.zarr", "--out", "./~/pred_probs.zarr/out", "--quiet"]
+        main, ["scan", "~/labels.zarr", "~/pred_probs.zarr", "--out", "./~/pred_probs.zarr/out", "--quiet"]
     )
     assert result.exit_code == 2 and "dlq never writes over or around its inputs" in result.output
     assert not (tmp_path / "~" / "pred_probs.zarr" / "out").exists()

@@ -1,15 +1,21 @@
-"""Whatever the class names, the command writes its report: names shown literally, HTML escaped, never math text."""
+"""Whatever the class names, the command writes its report: names shown literally, HTML escaped, never math text;
+and the issue tables name a label and its name with one stem."""
 
 from __future__ import annotations
 
 import html
 
 import numpy as np
+import pandas as pd
+import pytest
 import zarr
 from click.testing import CliRunner
+from conftest import noisy_classification, noisy_multilabel
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import dlq
+import dlq.multilabel
 from dlq import report
 from dlq.cli import main
 from dlq.table import digest, labelled
@@ -26,7 +32,7 @@ def _data(num_classes: int, rows: int = 200, seed: int = 0) -> tuple[np.ndarray,
 
 
 def _scan(scheduler, pred_probs, labels, out, *extra):
-    arguments = ["scan", str(pred_probs), str(labels), "--out", str(out), "--quiet", "--scheduler", scheduler]
+    arguments = ["scan", str(labels), str(pred_probs), "--out", str(out), "--quiet", "--scheduler", scheduler]
     return CliRunner().invoke(main, [*arguments, *extra])
 
 
@@ -123,3 +129,30 @@ def test_a_figure_that_cannot_be_drawn_fails_the_run_in_one_line(tmp_path, sched
         "dlq: error: report.html: could not draw the score histogram (RuntimeError: the renderer ran out of memory)"
     ]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "columns"),
+    [
+        ("multi-class", ["index", "given_label", "predicted_label", "given_label_name", "predicted_label_name"]),
+        ("multi-label", ["index", "given_labels", "predicted_labels", "given_label_names", "predicted_label_names"]),
+    ],
+)
+def test_a_label_and_its_name_share_a_stem_in_every_issue_table(tmp_path, kind, columns):
+    """Datalab's ``predicted_label`` throughout: the issues.parquet a scan
+    writes and the worst rows a report shows have the same columns."""
+    names = ["ant", "bee", "cat", "dog"]
+    if kind == "multi-class":
+        scan = dlq.scan(*noisy_classification(400, len(names), seed=3))
+    else:
+        labels, pred_probs = noisy_multilabel(400, len(names), seed=3)
+        scan = dlq.multilabel.scan(labels.astype(np.int64), pred_probs)
+    issues = tmp_path / "issues.parquet"
+    result = scan.to_zarr(tmp_path / "scan.zarr", issues_to=issues, class_names=names, report=True)
+    table = pd.read_parquet(issues)
+    assert len(table) > 0
+    assert list(table.columns) == [*columns, "score"]
+    assert list(result.extra["issue_digest"].worst) == [*columns, "score"]
+    plain, named = columns[2], columns[4]
+    for classes, shown in zip(table[plain], table[named], strict=True):
+        assert np.atleast_1d(shown).tolist() == [names[k] for k in np.atleast_1d(classes)]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import dask.array as da
 import numpy as np
 import pytest
 import zarr
-from conftest import noisy_classification
+from conftest import noisy_classification, noisy_multilabel
 
 import dlq
+import dlq.multilabel
+from dlq.result import ScanResult
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,60 @@ def test_html_reprs(data, computed):
     assert "4,000" in page and f"{computed.num_issues:,}" in page and str(computed.issues[0]) in page
     lazy = dlq.scan(data.labels, data.pred_probs, chunk_rows=900)
     assert "not computed" in repr(lazy) and "5" in lazy._repr_html_()
+
+
+class _Cells(HTMLParser):
+    """The rows of a notebook view: each header cell's text to its value's."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.rows: dict[str, str] = {}
+        self._tag, self._name = None, None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self._tag = tag
+
+    def handle_data(self, data):
+        if self._tag == "th":
+            self._name = data
+        elif self._tag == "td":
+            self.rows[self._name] = self.rows.get(self._name, "") + data
+
+
+def test_the_result_view_shows_numbers_as_people_read_them():
+    thresholds = np.array([0.123456789, 4.9446136983868124e-15])
+    options = {"method": "self_confidence", "frac_noise": 0.987654321, "aggregator": {"alpha": 0.333333333}}
+    result = ScanResult(np.array([1234, 7]), 12345, thresholds, 1_234_567, 2, options=options)
+    page = result._repr_html_()
+    rows = _Cells(page).rows
+    assert rows["confident thresholds"] == "[0.1235, 4.945e-15] (2 in all)"
+    assert rows["examples"] == "1,234,567" and rows["estimated issues"] == "12,345"
+    assert rows["worst first"] == "[1234, 7] (2 in all)"  # indices, not quantities: no separators
+    assert rows["frac_noise"] == "0.9877" and rows["aggregator"] == "alpha = 0.3333"
+    for long in ("0.123456789", "4.9446136983868124e-15", "0.987654321", "0.333333333"):
+        assert long not in page
+    assert result.thresholds[1] == 4.9446136983868124e-15  # the data keep full precision
+
+
+def test_the_result_view_previews_the_first_thresholds_of_many_classes():
+    thresholds = np.linspace(0.1, 0.9, 1500) + 1e-9
+    rows = _Cells(ScanResult(np.array([3]), 1, thresholds, 9000, 1500)._repr_html_()).rows
+    shown = rows["confident thresholds"]
+    first, rest = shown.split("] ")
+    assert first.split(", ")[:3] == ["[0.1", "0.1005", "0.1011"] and len(first.split(", ")) == 10 + 1  # and "..."
+    assert rest == "(1,500 in all)"
+
+
+def test_multilabel_thresholds_show_a_pair_a_class_and_the_lazy_view_its_options():
+    labels, pred_probs = noisy_multilabel(300, 3, seed=2)
+    lazy = dlq.multilabel.scan(labels, pred_probs, aggregator_kwargs={"method": "softmin", "temperature": 0.123456789})
+    lazy_rows = _Cells(lazy._repr_html_()).rows
+    assert lazy_rows["aggregator"] == "method = softmin, temperature = 0.1235"
+    result = lazy.compute()
+    pairs = result.thresholds.T
+    expected = ", ".join(f"({low:.4g}, {high:.4g})" for low, high in pairs)
+    assert _Cells(result._repr_html_()).rows["confident thresholds"] == f"[{expected}] (3 in all)"
 
 
 def test_no_issues_when_labels_agree_with_predictions(data):

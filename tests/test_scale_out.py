@@ -133,7 +133,7 @@ def test_scan_on_a_cluster_started_by_the_dask_commands(cluster, arrays, expecte
 
     address, scheduler_file = cluster
     out = tmp_path / "out"
-    command = ["scan", str(arrays / "pred_probs.zarr"), str(arrays / "labels.zarr"), "--out", str(out)]
+    command = ["scan", str(arrays / "labels.zarr"), str(arrays / "pred_probs.zarr"), "--out", str(out)]
     env = dict(os.environ)
     if how == "--scheduler":
         command += ["--scheduler", address]
@@ -196,8 +196,8 @@ def test_scan_reads_zarr_over_s3(s3, expected_issues, tmp_path):
     out = tmp_path / "out"
     run_dlq(
         "scan",
-        "s3://labels-bucket/pred_probs.zarr",
         "s3://labels-bucket/labels.zarr",
+        "s3://labels-bucket/pred_probs.zarr",
         "--out",
         str(out),
         "--workers",
@@ -246,8 +246,8 @@ def test_scan_on_a_tls_secured_cluster(data, arrays, expected_issues, tmp_path):
         out = tmp_path / "out"
         run_dlq(
             "scan",
-            str(arrays / "pred_probs.zarr"),
             str(arrays / "labels.zarr"),
+            str(arrays / "pred_probs.zarr"),
             "--out",
             str(out),
             "--scheduler",

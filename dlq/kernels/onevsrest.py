@@ -322,12 +322,12 @@ def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
 
 def issue_columns(labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
     """The issue table's columns of some rows: the given classes and the
-    suggested ones (probability above 1/2).
+    predicted ones (probability above 1/2).
 
     Examples
     --------
     >>> {name: values.to_lists() for name, values in issue_columns(np.array([[1, 0, 1]]),
     ...                                                            np.array([[0.9, 0.7, 0.2]])).items()}
-    {'given_labels': [[0, 2]], 'suggested_labels': [[0, 1]]}
+    {'given_labels': [[0, 2]], 'predicted_labels': [[0, 1]]}
     """
-    return {"given_labels": Lists.of_rows(labels.astype(bool)), "suggested_labels": Lists.of_rows(pred_probs > 0.5)}
+    return {"given_labels": Lists.of_rows(labels.astype(bool)), "predicted_labels": Lists.of_rows(pred_probs > 0.5)}

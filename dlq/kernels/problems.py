@@ -89,7 +89,7 @@ class Problems(Protocol):
         bound in ``cut_bounds`` (P, C, C) (-inf where a cell selects nothing)."""
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
-        """The issue table's columns of some rows (their labels, the model's suggestion)."""
+        """The issue table's columns of some rows (their given and predicted labels)."""
 
 
 class MultiClass:
