@@ -11,7 +11,7 @@ from dlq.label_inspector import LabelInspector
 from dlq.multiclass import find_label_issues_batched, get_label_quality_scores, scan
 from dlq.result import Scan, ScanResult
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _allocator.prime()
 
