@@ -13,6 +13,9 @@ import numpy as np
 
 #: Share of labels (multi-class) or of class annotations (multi-label) flipped.
 NOISE = 0.1
+#: The classes' names, stored with pred_probs: the digits, or their attributes (multi-label).
+DIGIT_NAMES = [f"digit {digit}" for digit in range(10)]
+ATTRIBUTE_NAMES = ["even", "above 4", "prime", "multiple of 3", "round"]
 
 
 def digit_attributes(digits: np.ndarray) -> np.ndarray:
@@ -73,7 +76,9 @@ def make_dataset(rows: int, *, multilabel: bool, seed: int = 0) -> tuple[np.ndar
 
 
 def write_dataset(folder: Path, *, rows: int, multilabel: bool) -> np.ndarray:
-    """Write ``labels.zarr`` and ``pred_probs.zarr`` into ``folder``; return where labels were flipped."""
+    """Write ``labels.zarr`` and ``pred_probs.zarr`` (with its classes'
+    names as its ``class_names`` attribute) into ``folder``; return where
+    labels were flipped."""
     import zarr
 
     labels, pred_probs, flipped = make_dataset(rows, multilabel=multilabel)
@@ -88,4 +93,5 @@ def write_dataset(folder: Path, *, rows: int, multilabel: bool) -> np.ndarray:
             overwrite=True,
         )
         stored[...] = array
+    stored.attrs["class_names"] = ATTRIBUTE_NAMES if multilabel else DIGIT_NAMES
     return flipped

@@ -10,8 +10,9 @@ import numpy as np
 
 
 def significant(value: Any) -> str:
-    """A number of any float type to four significant digits; anything
-    else (an index, a name) as it is.
+    """A number of any float type to four significant digits, a list (a
+    multi-label row's classes) as its items joined by commas; anything else
+    (an index, a name) as it is.
 
     Parameters
     ----------
@@ -27,7 +28,11 @@ def significant(value: Any) -> str:
     --------
     >>> significant(np.float32(4.9446136983868124e-15)), significant(0.123456789), significant(12345)
     ('4.945e-15', '0.1235', '12345')
+    >>> significant(["even", "prime"]), significant(np.array([0, 4]))
+    ('even, prime', '0, 4')
     """
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(significant(item) for item in value)
     return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
 
 

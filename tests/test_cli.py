@@ -369,6 +369,13 @@ def test_demo(tmp_path, multilabel):
         f"flipped {int(flipped.sum()):,} labels on purpose, and {int(flipped[flagged].sum()):,} of the rows" in headline
     )
     assert f"{int(flipped.sum()):,} labels flipped on purpose" in result.output
+    names = ["even", "above 4", "prime", "multiple of 3", "round"] if multilabel else [f"digit {k}" for k in range(10)]
+    given = pd.read_parquet(out / "scan" / "issues.parquet").filter(like="given_label_name").iloc[:, 0]
+    assert {name for value in given for name in ([value] if isinstance(value, str) else value)} <= set(names)
+    shown = [
+        name for name in names if f"<td>{name}</td>" in page or f"<td>{name}, " in page or f", {name}</td>" in page
+    ]
+    assert shown == names, shown  # in the class tables, or the worst rows' lists of names
 
 
 @pytest.mark.slow
