@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 from cases import write_multilabel
 
-from dlq import aggregators
-from dlq.class_lists import class_lists_to_rows
+from dlq.io.class_lists import class_lists_to_rows
 from dlq.kernels import onevsrest, pruning, subblocks
 from dlq.kernels.problems import ONE_VS_REST
+from dlq.multilabel import aggregators
 
 CHUNK_ROWS = 50_000
 

@@ -106,7 +106,7 @@ def command(directory: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     arguments = [str(directory / "labels.npy"), str(directory / "pred_probs.zarr"), "--out", str(out), *COMMAND]
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", "from dlq.cli import main; main()", "scan", *arguments])
+    process = subprocess.Popen([sys.executable, "-c", "from dlq.cli.command import main; main()", "scan", *arguments])
     main, peaks = psutil.Process(process.pid), {}
     while process.poll() is None:
         try:

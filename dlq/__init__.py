@@ -4,16 +4,17 @@ Find mislabeled examples in classification data of any size by running
 confident learning as Dask graphs over chunked arrays.
 """
 
-from dlq import _allocator, multilabel
+from dlq import multilabel
 from dlq.count import compute_confident_joint, num_label_issues
+from dlq.experimental.label_inspector import LabelInspector
 from dlq.filter import find_label_issues
-from dlq.label_inspector import LabelInspector
+from dlq.graphs import allocator
 from dlq.multiclass import find_label_issues_batched, get_label_quality_scores, scan
 from dlq.result import Scan, ScanResult
 
 __version__ = "0.2.0"
 
-_allocator.prime()
+allocator.prime()
 
 __all__ = [
     "LabelInspector",

@@ -8,15 +8,20 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq import _validation, io
-from dlq._joints import label_counts, multiclass_joint
+from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
+from dlq.graphs.scheduler import computed_unless_lazy
+from dlq.io import arrays
 from dlq.kernels import health, joint, sets
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
-from dlq.noise_matrices import estimate_latent, estimate_py_and_noise_matrices_from_probabilities
-from dlq.scheduler import computed_unless_lazy
+from dlq.noise_matrices import (
+    estimate_latent,
+    estimate_py_and_noise_matrices_from_probabilities,
+    label_counts,
+    multiclass_joint,
+)
 
 __all__ = [
     "calibrate_confident_joint",
@@ -89,7 +94,7 @@ def compute_confident_joint(
     with_rows = bool(return_indices_of_off_diagonals)
     if multi_label:
         _validation.check_multilabel_thresholds(thresholds)
-        opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
+        opened_labels, opened_probs = arrays.open_multilabel_inputs(labels, pred_probs)
         joints = passes.confident_joint(
             ONE_VS_REST,
             opened_labels,
@@ -171,7 +176,7 @@ def num_label_issues(
     )
     if multi_label:
         return _multilabel_issue_count(labels, pred_probs, confident_joint, estimation_method)
-    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    opened_labels, opened_probs = arrays.open_inputs(labels, pred_probs)
     confident_joint = _validation.check_count_joint(confident_joint, estimation_method, opened_probs.shape[1])
     joints = passes.confident_joint(
         MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
@@ -193,7 +198,7 @@ def _union_size(per_class_issues: list[np.ndarray]) -> int:
 
 def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, estimation_method: str) -> Any:
     _validation.warn_of_multilabel_count_options(confident_joint, estimation_method)
-    opened_labels, opened_probs = io.open_multilabel_inputs(labels, pred_probs)
+    opened_labels, opened_probs = arrays.open_multilabel_inputs(labels, pred_probs)
     flags = passes.flagged(
         ONE_VS_REST,
         opened_labels,
@@ -230,9 +235,9 @@ def get_confident_thresholds(labels: Any, pred_probs: Any, multi_label: bool = F
     [0.5, 0.5]
     """
     if multi_label:
-        opened, problems = io.open_multilabel_inputs(labels, pred_probs), ONE_VS_REST
+        opened, problems = arrays.open_multilabel_inputs(labels, pred_probs), ONE_VS_REST
     else:
-        opened, problems = io.open_inputs(labels, pred_probs), MULTICLASS
+        opened, problems = arrays.open_inputs(labels, pred_probs), MULTICLASS
     found = passes.threshold_pass(problems, *opened, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
     return computed_unless_lazy(step(np.transpose, found.thresholds), labels, pred_probs)
 
@@ -265,7 +270,7 @@ def calibrate_confident_joint(confident_joint: Any, labels: Any, *, multi_label:
     """
     given = np.asarray(confident_joint)
     if multi_label:
-        binary = io.open_multilabel_labels(labels, given.shape[0])
+        binary = arrays.open_multilabel_labels(labels, given.shape[0])
         positives = binary.astype(np.int64).sum(axis=0)
         counts = da.stack([binary.shape[0] - positives, positives], axis=1)
         result = step(joint.per_problem, joint.calibrated, given, counts)

@@ -16,15 +16,16 @@ import pandas as pd
 from dask.base import is_dask_collection
 from dask.delayed import Delayed
 
-from dlq import count, io
-from dlq._joints import counts_of_classes
+from dlq import count
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
+from dlq.graphs.class_counts import counts_of_classes
+from dlq.graphs.scheduler import compute
 from dlq.graphs.sources import reread
+from dlq.io import arrays
 from dlq.kernels import health, joint
 from dlq.kernels.problems import MULTICLASS
-from dlq.scheduler import compute
 
 __all__ = ["find_overlapping_classes", "health_summary", "overall_label_health_score", "rank_classes_by_label_quality"]
 
@@ -53,7 +54,7 @@ def _in_memory(value: Any) -> Any:
 
 def _number_of_examples(labels: Any, confident_joint: Any) -> int:
     if labels is not None:
-        return int(io.array_like(labels, name="labels").shape[0])
+        return int(arrays.array_like(labels, name="labels").shape[0])
     if confident_joint is None:
         raise ValueError(
             "the number of examples is unknown: give labels, a confident_joint (its total), or num_examples"
@@ -241,7 +242,7 @@ def health_summary(
 
 def _joint_and_issue_count(labels: Any, pred_probs: Any) -> tuple[np.ndarray, int]:
     """The estimated joint and cleanlab's ``off_diagonal`` issue count, from the same reads."""
-    opened = io.open_inputs(labels, pred_probs)
+    opened = arrays.open_inputs(labels, pred_probs)
     joints = passes.confident_joint(MULTICLASS, *opened, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
     calibrated = step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=True)
     issues = step(joint.of_one_problem, joint.off_diagonal_issue_count, joints.counts, joints.label_counts)

@@ -10,16 +10,18 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from dlq import _validation, io
-from dlq._search import search
+from dlq import _validation
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import issue_table, ranked_at, ranked_rows, row_mask
+from dlq.graphs.scheduler import compute
+from dlq.graphs.search import search
 from dlq.graphs.told import Told, predicted_neq_given
+from dlq.io import arrays
 from dlq.kernels import joint
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.result import Scan
-from dlq.scheduler import compute
 
 __all__ = ["find_label_issues", "find_label_issues_using_argmax_confusion_matrix", "find_predicted_neq_given"]
 
@@ -123,7 +125,7 @@ def find_label_issues(
             verbose=verbose,
         )
     rank_adjust = _validation.check_ranking(return_indices_ranked_by, rank_by_kwargs)
-    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    opened_labels, opened_probs = arrays.open_inputs(labels, pred_probs)
     num_classes = opened_probs.shape[1]
     removals = _validation.check_filter_options(
         filter_by=filter_by,
@@ -143,6 +145,7 @@ def find_label_issues(
         removals=removals,
         min_examples_per_class=int(min_examples_per_class),
         frac_noise=float(frac_noise),
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
     if return_indices_ranked_by is None:
         ((issues,),) = compute(searched.per_problem, n_jobs=n_jobs, progress=verbose)
@@ -188,9 +191,9 @@ def find_predicted_neq_given(labels: Any, pred_probs: Any, *, multi_label: bool 
     [False, True, True]
     """
     if multi_label:
-        opened, problems = io.open_multilabel_inputs(labels, pred_probs), ONE_VS_REST
+        opened, problems = arrays.open_multilabel_inputs(labels, pred_probs), ONE_VS_REST
     else:
-        opened, problems = io.open_inputs(labels, pred_probs), MULTICLASS
+        opened, problems = arrays.open_inputs(labels, pred_probs), MULTICLASS
     return told_unless_lazy(predicted_neq_given(problems, *opened), labels, pred_probs)
 
 
@@ -210,7 +213,7 @@ def find_label_issues_using_argmax_confusion_matrix(
     >>> np.flatnonzero(find_label_issues_using_argmax_confusion_matrix(labels, pred_probs)).tolist()
     [3, 7]
     """
-    opened = io.open_inputs(labels, pred_probs)
+    opened = arrays.open_inputs(labels, pred_probs)
     counts = passes.argmax_confusion(*opened)
     confident_joint = step(_calibrated, counts) if calibrate else counts
     (confident_joint,) = compute(confident_joint)
@@ -264,6 +267,7 @@ def filtered_scan(
         removals=removals,
         min_examples_per_class=int(min_examples_per_class),
         frac_noise=float(frac_noise),
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
     scores = passes.scores(
         MULTICLASS, labels, pred_probs, method=method, thresholds=searched.thresholds if adjust_pred_probs else None

@@ -12,16 +12,17 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from dlq import _validation, io
+from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.filter import filtered_scan, told_unless_lazy
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
 from dlq.graphs.inprocess import lazily
+from dlq.graphs.scheduler import compute, computed_unless_lazy
 from dlq.graphs.told import told_scores
+from dlq.io import arrays
 from dlq.kernels.problems import MULTICLASS
 from dlq.result import Scan
-from dlq.scheduler import compute, computed_unless_lazy
 
 
 @lazily
@@ -95,7 +96,7 @@ def scan(
         min_examples_per_class=min_examples_per_class,
         estimation_method=estimation_method,
     )
-    labels, pred_probs = io.open_inputs(labels, pred_probs, chunk_rows=chunk_rows)
+    labels, pred_probs = arrays.open_inputs(labels, pred_probs, chunk_rows=chunk_rows)
     if filter_by is not None:
         return filtered_scan(
             labels,
@@ -261,7 +262,7 @@ def get_label_quality_scores(
     [0.9, 0.4]
     """
     _validation.check_score_method(method, adjust_pred_probs)
-    opened = io.open_inputs(labels, pred_probs)
+    opened = arrays.open_inputs(labels, pred_probs)
     if adjust_pred_probs:  # pass 1 tells of the rows
         absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
         scores = passes.scores(MULTICLASS, *opened, method=method, adjust_absent_class_threshold=absent)

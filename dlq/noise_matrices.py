@@ -1,17 +1,54 @@
 """cleanlab.count's estimates of the latent prior and the noise matrices
-from a confident joint (offered by :mod:`dlq.count`, as cleanlab offers them)."""
+from a confident joint (offered by :mod:`dlq.count`, as cleanlab offers
+them), and the confident joint and label counts they are estimated from."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from dask.delayed import Delayed
 
 from dlq import _validation
-from dlq._joints import label_counts, multiclass_joint
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import passes
 from dlq.graphs.blocks import step
+from dlq.graphs.class_counts import counts_of_classes
+from dlq.graphs.scheduler import computed_unless_lazy
+from dlq.io import arrays
 from dlq.kernels import joint, latent
-from dlq.scheduler import computed_unless_lazy
+from dlq.kernels.problems import MULTICLASS
+
+
+def multiclass_joint(labels: Any, pred_probs: Any, thresholds: Any, *, with_off_diagonal_rows: bool = False) -> Any:
+    """The confident joint's graph of multi-class inputs (with ``thresholds``, if given, read once)."""
+    opened_labels, opened_probs = arrays.open_inputs(labels, pred_probs)
+    return passes.confident_joint(
+        MULTICLASS,
+        opened_labels,
+        opened_probs,
+        thresholds=_validation.check_thresholds(thresholds, opened_probs.shape[1]),
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+        with_off_diagonal_rows=with_off_diagonal_rows,
+    )
+
+
+def label_counts(labels: Any, num_classes: int) -> Delayed:
+    """How many examples are given each of ``num_classes`` classes, in one
+    read of the labels (any kind :func:`dlq.scan` reads); refused at compute
+    time if a label is outside ``0..num_classes-1``.
+
+    Examples
+    --------
+    >>> label_counts(np.array([0, 2, 2]), 3).tolist()  # in memory: computed at once
+    [1, 0, 2]
+    >>> import dask.array as da
+    >>> label_counts(da.from_array(np.array([0, 2, 2]), chunks=2), 3).compute().tolist()
+    [1, 0, 2]
+    """
+    opened = arrays.open_array(arrays.array_like(labels, name="labels"), name="labels")
+    arrays.check_labels(opened, opened.shape[0])
+    return counts_of_classes(opened, num_classes, of_pred_probs=False)
 
 
 def estimate_latent(

@@ -13,16 +13,17 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from dlq import _validation, io
+from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.caller import warn_caller
 from dlq.graphs.ensemble import ensemble_scores
 from dlq.graphs.rows import lowest_rows, ranked_rows, true_rows
+from dlq.graphs.scheduler import compute, computed_unless_lazy
+from dlq.io import arrays
 from dlq.kernels.problems import MULTICLASS
 from dlq.multiclass import get_label_quality_scores
-from dlq.scheduler import compute, computed_unless_lazy
 
 __all__ = [
     "find_top_issues",
@@ -137,14 +138,14 @@ def order_label_issues(
     [1, 2, 3]
     """
     adjust = _validation.check_ranking(rank_by, rank_by_kwargs)
-    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
-    mask = io.array_like(label_issues_mask, name="label_issues_mask")
+    opened_labels, opened_probs = arrays.open_inputs(labels, pred_probs)
+    mask = arrays.array_like(label_issues_mask, name="label_issues_mask")
     if mask.shape != (opened_probs.shape[0],) or mask.dtype != bool:
         raise ValueError(
             f"label_issues_mask must be {opened_probs.shape[0]} booleans, one per example; "
             f"got shape {mask.shape} of dtype {mask.dtype}"
         )
-    mask = io.open_array(mask, name="label_issues_mask", chunk_rows=opened_probs.chunks[0])
+    mask = arrays.open_array(mask, name="label_issues_mask", chunk_rows=opened_probs.chunks[0])
     pass1 = passes.threshold_pass(
         MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
     )
@@ -238,7 +239,7 @@ def get_label_quality_ensemble_scores(
             )
     if len(pred_probs_list) == 1:
         warn_caller("pred_probs_list holds one model's pred_probs: get_label_quality_scores gives the same scores")
-    opened_labels, first = io.open_inputs(labels, pred_probs_list[0])
+    opened_labels, first = arrays.open_inputs(labels, pred_probs_list[0])
     members = [first, *(_aligned_member(pred_probs, first, m) for m, pred_probs in enumerate(pred_probs_list[1:], 1))]
     thresholds = [
         passes.threshold_pass(
@@ -269,10 +270,10 @@ def get_label_quality_ensemble_scores(
 def _aligned_member(pred_probs: Any, first: da.Array, position: int) -> da.Array:
     """A member's pred_probs in the first member's row chunks, refused unless of its shape."""
     name = f"pred_probs_list[{position}]"
-    shape = io.array_like(pred_probs, name=name).shape
+    shape = arrays.array_like(pred_probs, name=name).shape
     if shape != first.shape:
         raise ValueError(f"{name} has shape {shape}; every model's pred_probs must have shape {first.shape}")
-    return io.checked_pred_probs(io.open_array(pred_probs, name=name, chunk_rows=first.chunks[0]))
+    return arrays.checked_pred_probs(arrays.open_array(pred_probs, name=name, chunk_rows=first.chunks[0]))
 
 
 def _once_valid(thresholds: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -15,14 +15,15 @@ import numpy as np
 from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
-from dlq import _validation, io, locations, outputs
+from dlq import _validation
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.rows import values_at
 from dlq.graphs.scan import ScanStore
-from dlq.html_summary import html_table, result_view
-from dlq.scheduler import compute
-from dlq.table import digest, labelled, write_parts
+from dlq.graphs.scheduler import compute
+from dlq.io import arrays, locations, outputs
+from dlq.io.html_summary import html_table, result_view
+from dlq.io.issue_table import digest, labelled, write_parts
 
 
 @dataclass(frozen=True)
@@ -295,14 +296,14 @@ class Scan:
             ``ScanResult.extra``.
         report : bool
             Also compute what a report shows: ``extra["issue_digest"]`` (a
-            :class:`dlq.table.IssueDigest`: the worst rows of the issue table
+            :class:`dlq.io.issue_table.IssueDigest`: the worst rows of the issue table
             and its counts, made where the table is) and
             ``extra["score_histogram"]`` (counts and edges of 50 bins of the
             scores over [0, 1]), from the scores as written.
         issues_to : str or path, optional
             Write the ranked issue table (see :attr:`issue_table`) there, as
             a directory of Parquet files written by the worker that holds
-            the table (see :func:`dlq.table.write_parts`); it never comes
+            the table (see :func:`dlq.io.issue_table.write_parts`); it never comes
             back whole, and appears whole or not at all.
         class_names : sequence of str, optional
             The K class names: the issue table gets ``given_label_name`` and
@@ -327,10 +328,10 @@ class Scan:
             outputs.refuse_unreplaceable(issues_to, overwrite=overwrite, name="issues_to")
         class_names = _validation.check_class_names(class_names, self.n_classes)
         if ids is not None:
-            ids = io.array_like(ids, name="ids")
+            ids = arrays.array_like(ids, name="ids")
             if ids.shape != (self.n_examples,):
                 raise ValueError(f"ids must hold one id per example, shape ({self.n_examples},); got {ids.shape}")
-            ids = io.open_array(ids, name="ids", chunk_rows=self.scores.chunks[0])
+            ids = arrays.open_array(ids, name="ids", chunk_rows=self.scores.chunks[0])
         with lazy_graphs():  # a written scan is built whole, even of data in one chunk
             group = outputs.output_group(store, overwrite=overwrite)
             chunk = max(self.scores.chunks[0])

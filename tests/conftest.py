@@ -13,7 +13,7 @@ import pytest
 def _small_chunks_kept():
     """The tests cut small data sets into small chunks on purpose, to
     exercise many chunks; by default dlq joins a dask array's small chunks
-    (see ``dlq.io.open_array``), as the tests that say so check."""
+    (see ``dlq.io.arrays.open_array``), as the tests that say so check."""
     with dask.config.set({"dlq.join-small-chunks": False}):
         yield
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import PUBLISHED, as_lists, noisy_classification, noisy_multilabel
 
 import dlq
-from dlq.cli import main
+from dlq.cli.command import main
 
 
 @pytest.fixture(scope="module")
@@ -358,7 +358,7 @@ def test_demo(tmp_path, multilabel):
     assert precision > 0.6 and recall > 0.5, result.output
     assert (out / "scan" / "report.html").exists() and (out / "data" / "pred_probs.zarr").exists()
     # the report names the flipped labels beside the rows flagged, counted from the data made again
-    from dlq.demo import make_dataset
+    from dlq.cli.demo import make_dataset
 
     flipped = make_dataset(3000, multilabel=multilabel)[2]
     flagged = pq.read_table(out / "scan" / "issues.parquet", columns=["index"])["index"].to_numpy()
@@ -497,9 +497,9 @@ def test_the_issue_table_is_written_in_ranked_parts_by_the_task_that_holds_it(
 ):
     """issues.parquet is a directory of parts, worst first in name order, that
     pandas reads whole; the command gets back only the worst rows and counts."""
-    import dlq.table
+    import dlq.io.issue_table
 
-    monkeypatch.setattr(dlq.table, "ROWS_PER_PART", 40)  # the cluster's workers are threads of this process
+    monkeypatch.setattr(dlq.io.issue_table, "ROWS_PER_PART", 40)  # the cluster's workers are threads of this process
     out = tmp_path / "out"
     if multilabel:
         arguments = (inputs / "ml_labels.zarr", inputs / "ml_pred_probs.parquet", "--multilabel")

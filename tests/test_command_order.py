@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from conftest import noisy_classification, noisy_multilabel
 
 import dlq
-from dlq import cli, command_inputs
-from dlq.cli import main
+from dlq.cli import command
+from dlq.cli import inputs as command_inputs
+from dlq.cli.command import main
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def inputs(npy_inputs):
 def no_cluster(monkeypatch):
     """Every cluster the command would start or join, recorded instead."""
     started = []
-    monkeypatch.setattr(cli, "dask_client", lambda *args, **kwargs: started.append(args) or _refused())
+    monkeypatch.setattr(command, "dask_client", lambda *args, **kwargs: started.append(args) or _refused())
     return started
 
 

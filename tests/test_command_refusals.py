@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from conftest import noisy_classification
 from dask.utils import parse_bytes
 
-from dlq import cluster
-from dlq.cli import main
+from dlq.cli import cluster
+from dlq.cli.command import main
 
 
 @pytest.fixture
@@ -199,7 +199,7 @@ def test_a_value_refused_on_a_worker_process_is_one_line_on_stderr_unless_debugg
     pred_probs = np.load(inputs / "pred_probs.npy")
     pred_probs[2345, 1] = np.nan
     np.save(inputs / "bad.npy", pred_probs)
-    command = [sys.executable, "-m", "dlq.cli", "scan", "labels.npy", "bad.npy", "--out", "out", "--quiet"]
+    command = [sys.executable, "-m", "dlq.cli.command", "scan", "labels.npy", "bad.npy", "--out", "out", "--quiet"]
     finished = subprocess.run(
         command + (["--debug"] if debug else []), cwd=inputs, capture_output=True, text=True, timeout=300
     )
@@ -297,7 +297,7 @@ def test_ctrl_c_stops_the_command_in_one_line_and_leaves_nothing(tmp_path):
     rng = np.random.default_rng(3)
     np.save(tmp_path / "pred_probs.npy", rng.dirichlet(np.ones(4), 400_000))
     np.save(tmp_path / "labels.npy", rng.integers(0, 4, 400_000))
-    command = [sys.executable, "-m", "dlq.cli", "scan", "labels.npy", "pred_probs.npy", "--out", "out"]
+    command = [sys.executable, "-m", "dlq.cli.command", "scan", "labels.npy", "pred_probs.npy", "--out", "out"]
     running = subprocess.Popen(
         [*command, "--chunk-rows", "100", "--quiet"],
         cwd=tmp_path,

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlq
-from dlq import io
-from dlq.cli import main
+from dlq.cli.command import main
 from dlq.graphs.sources import Rereading, stored_source
+from dlq.io import arrays
 
 N, K, ROWS = 3000, 4, 700  # five chunks of rows, the last one partial (rows 2800..2999)
 FILL = {"dlq.missing-label-chunks": "fill"}
@@ -152,7 +152,7 @@ def test_later_passes_reading_the_rows_again_refuse_a_chunk_lost_after_opening(s
     in a task or in a later pass's own reads, with an error that pickles."""
     paths = stores(3)
     lazy = dlq.scan(str(paths.labels), str(paths.pred_probs))
-    opened = io.open_array(str(paths.labels), name="labels")
+    opened = arrays.open_array(str(paths.labels), name="labels")
     chunk_file(paths.labels, (3,)).unlink()
     with pytest.raises(ValueError, match=r"^labels: .* holds no chunk c/3 \(rows 2100..2799\)") as refused:
         lazy.compute()
@@ -161,16 +161,16 @@ def test_later_passes_reading_the_rows_again_refuse_a_chunk_lost_after_opening(s
     with pytest.raises(ValueError, match=r"holds no chunk c/3 \(rows 2100..2799\)"):
         rereading.rows(1400, 2800)
     with pytest.raises(ValueError, match=r"holds no chunk c/3 \(rows 2100..2799\)"):
-        pickle.loads(pickle.dumps(io.array_like(str(paths.labels), name="labels")))[2000:2200]
+        pickle.loads(pickle.dumps(arrays.array_like(str(paths.labels), name="labels")))[2000:2200]
 
 
 def test_inputs_are_opened_read_only_and_the_setting_is_checked(stores):
     paths = stores(3)
     writable = zarr.open_array(str(paths.labels), mode="r+")
-    opened = io.array_like(writable, name="labels")
-    assert opened.array.read_only and io._is_zarr_array(opened)
+    opened = arrays.array_like(writable, name="labels")
+    assert opened.array.read_only and arrays._is_zarr_array(opened)
     with dask.config.set({"dlq.missing-label-chunks": "zero"}), pytest.raises(ValueError, match="'error' or 'fill'"):
-        io.array_like(str(paths.labels), name="labels")
+        arrays.array_like(str(paths.labels), name="labels")
 
 
 @pytest.mark.parametrize("zarr_format", [2, 3])

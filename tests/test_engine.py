@@ -329,7 +329,7 @@ def test_later_passes_read_stored_rows_only_in_the_tasks_that_use_them(tmp_path)
     than the whole 32 MB data set."""
     from dask.callbacks import Callback
 
-    from dlq.io import NpyFile, open_array
+    from dlq.io.arrays import NpyFile, open_array
 
     labels, pred_probs = noisy_classification(400_000, 20, seed=9, dtype=np.float32)
     np.save(tmp_path / "pred_probs.npy", pred_probs)

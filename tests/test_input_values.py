@@ -23,8 +23,8 @@ import dlq.filter
 import dlq.multilabel.filter
 import dlq.multilabel.rank
 import dlq.rank
-from dlq import command_inputs
-from dlq.cli import main
+from dlq.cli import inputs as command_inputs
+from dlq.cli.command import main
 
 INTEGER_DTYPES = [f"{order}{kind}{size}" for order in "<>" for kind in "iu" for size in (1, 2, 4, 8)]
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -336,7 +336,7 @@ def test_a_null_class_list_in_parquet_is_refused_by_its_row(data, tmp_path, sche
 def test_labels_named_by_class_names_that_repeat_are_refused():
     import dask.array as da
 
-    from dlq.input_values import named_labels
+    from dlq.io.input_values import named_labels
 
     with pytest.raises(ValueError, match="class 0 and class 1 are both named 'cat'"):
         named_labels(da.from_array(np.array(["cat", "eel", "cat"])), ["cat", "cat", "eel"])
@@ -406,7 +406,7 @@ _ITEMS = st.one_of(
 def test_class_lists_read_from_their_marshalled_form_or_not_at_all(rows):
     """The quick reading of class lists gives the rows' own integers, or
     leaves them to the checked path: never a bool, float or list read as a class."""
-    from dlq.class_lists import _marshalled
+    from dlq.io.class_lists import _marshalled
 
     read = _marshalled(rows)
     plain = all(isinstance(row, (list, tuple)) for row in rows) and all(

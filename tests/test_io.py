@@ -13,7 +13,7 @@ from cleanlab.experimental.label_issues_batched import find_label_issues_batched
 from conftest import noisy_classification
 
 import dlq
-from dlq import io
+from dlq.io import arrays
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_zarr_arrays_and_paths(inputs, expected, zarr_format):
 
 def test_zarr_chunks_are_whole_stored_chunks(inputs):
     _, stores = inputs
-    opened = io.open_array(stores[3][1], name="pred_probs")
+    opened = arrays.open_array(stores[3][1], name="pred_probs")
     assert all(size % 700 == 0 for size in opened.chunks[0][:-1])
 
 
@@ -97,7 +97,7 @@ def test_h5py_datasets(inputs, expected):
 def test_dask_arrays_keep_their_chunks(data, expected):
     labels = da.from_array(data.labels, chunks=1100)
     pred_probs = da.from_array(data.pred_probs, chunks=(900, 2))
-    opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+    opened_labels, opened_probs = arrays.open_inputs(labels, pred_probs)
     assert opened_probs.chunks == ((900,) * 6 + (600,), (5,))
     assert opened_labels.chunks[0] == opened_probs.chunks[0]
     found = dlq.find_label_issues_batched(labels, pred_probs, batch_size=50, verbose=False)
@@ -116,22 +116,22 @@ def test_small_dask_chunks_are_joined_whole_with_the_labels_alike(data, expected
         for dtype in (np.float32, np.float16):
             labels = da.from_array(data.labels, chunks=50)
             pred_probs = da.from_array(data.pred_probs.astype(dtype), chunks=(300, 5))
-            opened_labels, opened_probs = io.open_inputs(labels, pred_probs)
+            opened_labels, opened_probs = arrays.open_inputs(labels, pred_probs)
             assert len(opened_probs.chunks[0]) < 20 and opened_probs.dtype == np.float32
             assert set(np.cumsum(opened_probs.chunks[0])) <= set(range(300, 6001, 300))
             assert opened_labels.chunks[0] == opened_probs.chunks[0]
             assert joined_source(opened_probs) is not None and joined_source(opened_labels) is not None
         found = dlq.find_label_issues_batched(labels, da.from_array(data.pred_probs, chunks=(300, 5)), verbose=False)
         assert np.array_equal(np.sort(found), expected)
-    uneven = io.open_inputs(da.from_array(data.labels, chunks=70), da.from_array(data.pred_probs, chunks=(300, 5)))
+    uneven = arrays.open_inputs(da.from_array(data.labels, chunks=70), da.from_array(data.pred_probs, chunks=(300, 5)))
     assert uneven[0].chunks[0] == uneven[1].chunks[0] and joined_source(uneven[0]) is None
 
 
 def test_unchunked_input_gets_chunks_of_16_mib_from_a_file_and_64_mib_in_memory(tmp_path):
     pred_probs = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(40_000_000, 2), strides=(0, 0))
-    assert io.open_array(pred_probs, name="pred_probs").chunks[0][0] * 2 * 4 == 64 * 2**20
+    assert arrays.open_array(pred_probs, name="pred_probs").chunks[0][0] * 2 * 4 == 64 * 2**20
     np.save(tmp_path / "pred_probs.npy", np.zeros((300_000, 64), np.float32))  # more rows than 4 chunks
-    assert io.open_array(str(tmp_path / "pred_probs.npy"), name="pred_probs").chunks[0][0] * 64 * 4 == 16 * 2**20
+    assert arrays.open_array(str(tmp_path / "pred_probs.npy"), name="pred_probs").chunks[0][0] * 64 * 4 == 16 * 2**20
 
 
 def test_inputs_are_not_modified():
@@ -148,7 +148,7 @@ def test_npy_file_pickles_as_its_path(tmp_path):
     import pickle
 
     np.save(tmp_path / "big.npy", np.zeros((1000, 100)))
-    reader = io.NpyFile(tmp_path / "big.npy")
+    reader = arrays.NpyFile(tmp_path / "big.npy")
     assert len(pickle.dumps(reader)) < 1000
     assert pickle.loads(pickle.dumps(reader))[10:12].shape == (2, 100)
 
@@ -205,7 +205,7 @@ def test_a_float16_npy_file_is_read_in_float32_by_every_pass(tmp_path):
     labels, pred_probs = noisy_classification(3000, 5, seed=36, dtype=np.float32)
     half = pred_probs.astype(np.float16)
     np.save(tmp_path / "pred_probs.npy", half)
-    opened = io.checked_pred_probs(io.open_array(str(tmp_path / "pred_probs.npy"), name="pred_probs"))
+    opened = arrays.checked_pred_probs(arrays.open_array(str(tmp_path / "pred_probs.npy"), name="pred_probs"))
     assert opened.dtype == np.float32 and stored_source(opened).dtype == np.float32
     found = dlq.find_label_issues(labels, str(tmp_path / "pred_probs.npy"))
     np.testing.assert_array_equal(found, cl_filter(labels, half.astype(np.float32)))
@@ -221,6 +221,6 @@ def test_class_index_lists_become_the_same_binary_rows_in_any_form(num_classes):
     as_numpy = [np.flatnonzero(row) for row in binary]
     as_tuples = [tuple(row) for row in lists]
     for labels in (lists, as_numpy, as_tuples):
-        opened = io.open_multilabel_labels(labels, num_classes, chunk_rows=(123, 377))
+        opened = arrays.open_multilabel_labels(labels, num_classes, chunk_rows=(123, 377))
         assert np.array_equal(opened.compute(), binary)
     assert lists == [np.flatnonzero(row).tolist() for row in binary]

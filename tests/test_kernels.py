@@ -10,13 +10,13 @@ from cleanlab.count import _reduce_issues
 from cleanlab.rank import get_confidence_weighted_entropy_for_each_label, get_normalized_margin_for_each_label
 from conftest import noisy_classification
 
-from dlq import aggregators
 from dlq.kernels import binary_joints, exact, keys, lowest, onevsrest, pruning, rowwise, select, sets, settle
 from dlq.kernels import multiclass as kernels
 from dlq.kernels import scores as scoring
 from dlq.kernels.bounds import LEVELS, bounds_within, cut_bounds, level_counts, levels_above, probability_levels
 from dlq.kernels.checks import InvalidRows
 from dlq.kernels.select import Histogram
+from dlq.multilabel import aggregators
 
 
 def test_limbs_hold_values_to_2_pow_minus_52():

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import dlq
-from dlq import command_inputs
-from dlq.cli import main
-from dlq.outputs import atomic_directory
+from dlq.cli import inputs as command_inputs
+from dlq.cli.command import main
+from dlq.io.outputs import atomic_directory
 
 N_ROWS = 600
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from dlq.outputs import MANIFEST, atomic_directory
+from dlq.io.outputs import MANIFEST, atomic_directory
 
 
 def test_an_output_that_appears_meanwhile_is_kept_and_this_one_refused(tmp_path):
@@ -128,7 +128,7 @@ def test_a_published_output_takes_the_permissions_the_umask_gives_a_new_folder(t
 
 
 def test_a_leftover_of_a_killed_run_on_this_host_is_removed_and_one_of_another_host_kept(tmp_path):
-    from dlq.outputs import _host
+    from dlq.io.outputs import _host
 
     dead = 2**22 + 12345  # no such process
     ours = tmp_path / f".out.dlq-partial-{_host()}-{dead}-abcd1234-x"

@@ -30,7 +30,7 @@ import json, os, tempfile
 import numpy as np
 import dlq
 from click.testing import CliRunner
-from dlq.cli import main
+from dlq.cli.command import main
 
 
 def command(arguments):

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import PUBLISHED, noisy_classification
 
 import dlq
-from dlq.cli import main
+from dlq.cli.command import main
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def start_scan(folder: Path, out: Path):
     command = [
         sys.executable,
         "-m",
-        "dlq.cli",
+        "dlq.cli.command",
         "scan",
         str(folder / "labels.npy"),
         str(folder / "pred_probs.npy"),

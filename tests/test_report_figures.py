@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlq import report
+from dlq.cli import report
 
 
 def _joint(num_classes: int, seed: int) -> np.ndarray:

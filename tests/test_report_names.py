@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 import dlq
 import dlq.multilabel
-from dlq import report
-from dlq.cli import main
-from dlq.table import digest, labelled
+from dlq.cli import report
+from dlq.cli.command import main
+from dlq.io.issue_table import digest, labelled
 
 HOSTILE = ["$100_$200", "a\\b", "<script>alert(1)</script>", "^{x}", "&amp;", "שָׁלוֹם", "😀 cat", "$", "x" * 300]
 

@@ -29,7 +29,7 @@ def data():
     return SimpleNamespace(labels=labels, pred_probs=pred_probs)
 
 
-DLQ = [sys.executable, "-m", "dlq.cli"]
+DLQ = [sys.executable, "-m", "dlq.cli.command"]
 
 
 def free_port() -> int:

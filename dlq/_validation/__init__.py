@@ -5,7 +5,7 @@ accepted values is defined here once (:mod:`.constants`); the API modules
 only call these functions. Each error names what was expected and what was
 given; each warning of an option without effect points at the user's call,
 however deep in dlq the check runs. The shapes and dtypes of the data
-themselves are checked where the data are opened, in :mod:`dlq.io`, and
+themselves are checked where the data are opened, in :mod:`dlq.io.arrays`, and
 their values chunk by chunk in the graphs.
 """
 

@@ -7,7 +7,7 @@ objects as ``dlq.find_label_issues_batched`` and ``dlq.LabelInspector``.
 
 from __future__ import annotations
 
-from dlq.label_inspector import LabelInspector
+from dlq.experimental.label_inspector import LabelInspector
 from dlq.multiclass import find_label_issues_batched
 
 __all__ = ["LabelInspector", "find_label_issues_batched"]

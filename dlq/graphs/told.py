@@ -28,7 +28,7 @@ def _warn_the_clients(message: str) -> None:
     its clients (distributed's ``warn``); distributed is not imported here
     when nothing else has imported it: no cluster runs then. Elsewhere the
     warning points at the caller's line (a local scheduler's thread has no
-    caller: :func:`dlq.scheduler.compute` warns again at its own)."""
+    caller: :func:`dlq.graphs.scheduler.compute` warns again at its own)."""
     distributed = sys.modules.get("distributed")
     if distributed is not None and _on_a_worker(distributed):
         distributed.warn(message, UserWarning)
@@ -101,7 +101,7 @@ def told_scores(problems: Problems, labels: da.Array, pred_probs: da.Array, *, m
     Examples
     --------
     >>> import warnings
-    >>> from dlq.io import open_inputs
+    >>> from dlq.io.arrays import open_inputs
     >>> from dlq.kernels.problems import MULTICLASS
     >>> opened = open_inputs(np.array([0, 1]), np.array([[0.9, 0.1], [0.5, 0.4]]))  # one chunk: computed now
     >>> with warnings.catch_warnings(record=True) as caught:

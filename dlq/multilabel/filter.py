@@ -18,12 +18,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq import _validation, aggregators, io
+from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs.blocks import step
 from dlq.graphs.rows import ranked_rows, take_rows
+from dlq.graphs.scheduler import compute
+from dlq.io import arrays
 from dlq.kernels import onevsrest, sets
 from dlq.kernels.problems import ONE_VS_REST
+from dlq.multilabel import aggregators
 from dlq.multilabel.searches import (
     in_memory_options,
     low_memory_search,
@@ -31,7 +34,6 @@ from dlq.multilabel.searches import (
     per_class_search,
     union_of,
 )
-from dlq.scheduler import compute
 
 __all__ = ["find_label_issues", "find_multilabel_issues_per_class"]
 
@@ -146,7 +148,7 @@ def find_label_issues(
     >>> dlq.multilabel.find_label_issues(labels, pred_probs).tolist()
     [False, False, False, True, False, False]
     """
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
     options = _validation.check_multilabel_filter_options(
         return_indices_ranked_by=return_indices_ranked_by,
         rank_by_kwargs=rank_by_kwargs,
@@ -228,7 +230,7 @@ def find_multilabel_issues_per_class(
     >>> dlq.multilabel.find_multilabel_issues_per_class(labels, pred_probs).astype(int).tolist()
     [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0], [0, 0]]
     """
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
     options = _validation.check_multilabel_filter_options(
         return_indices_ranked_by=return_indices_ranked_by,
         rank_by_kwargs=rank_by_kwargs,
@@ -310,7 +312,7 @@ def per_class_issues(
     >>> [issues.tolist() for issues in found.issues], [given.tolist() for given in found.labelled]
     ([[], [3]], [[], [False]])
     """
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs)
+    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
     options = in_memory_options(filter_by, frac_noise, min_examples_per_class, confident_joint, pred_probs.shape[1])
     found = per_class_search(labels, pred_probs, options, filter_by)
     thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)

@@ -3,18 +3,20 @@
 Class k of an example is scored as the binary problem ``[1 - p_k, p_k]``
 with label ``y_k``; per-class scores are then aggregated so that the worst
 class pulls the example down. The arithmetic is in :mod:`dlq.kernels.onevsrest`
-and :mod:`dlq.aggregators`, the graphs in :mod:`dlq.graphs`.
+and :mod:`dlq.multilabel.aggregators`, the graphs in :mod:`dlq.graphs`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dlq import _validation, aggregators, io
+from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
+from dlq.graphs.scheduler import computed_unless_lazy
+from dlq.io import arrays
 from dlq.kernels.problems import ONE_VS_REST
-from dlq.scheduler import computed_unless_lazy
+from dlq.multilabel import aggregators
 
 __all__ = ["get_label_quality_scores", "get_label_quality_scores_per_class"]
 
@@ -64,7 +66,7 @@ def get_label_quality_scores(
     """
     _validation.check_score_method(method, adjust_pred_probs)
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
-    opened = io.open_multilabel_inputs(labels, pred_probs)
+    opened = arrays.open_multilabel_inputs(labels, pred_probs)
     scores = passes.scores(
         ONE_VS_REST,
         *opened,
@@ -108,7 +110,7 @@ def get_label_quality_scores_per_class(
     [[0.9, 0.9, 0.9], [0.4, 0.9, 0.9]]
     """
     _validation.check_score_method(method, adjust_pred_probs)
-    opened = io.open_multilabel_inputs(labels, pred_probs)
+    opened = arrays.open_multilabel_inputs(labels, pred_probs)
     per_class = passes.scores(
         ONE_VS_REST, *opened, method=method, adjust_absent_class_threshold=_absent(adjust_pred_probs)
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from dlq import _validation, aggregators, io
+from dlq import _validation
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import lazily
 from dlq.graphs.rows import issue_table, ranked_at, row_mask
+from dlq.io import arrays
 from dlq.kernels.problems import ONE_VS_REST
+from dlq.multilabel import aggregators
 from dlq.multilabel.searches import (
     batched_search,
     in_memory_options,
@@ -69,7 +71,7 @@ def scan(
         filter_by=filter_by, frac_noise=frac_noise, min_examples_per_class=min_examples_per_class
     )
     aggregate = aggregators.make_aggregator(aggregator_kwargs)
-    labels, pred_probs = io.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
+    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs, chunk_rows=chunk_rows)
     options = {
         "multilabel": True,
         "method": method,

@@ -9,14 +9,15 @@ from typing import Any
 import numpy as np
 from dask.delayed import Delayed
 
-from dlq import _validation, aggregators
-from dlq._search import search
+from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs import passes
 from dlq.graphs import scan as batched
 from dlq.graphs.blocks import step
+from dlq.graphs.search import search
 from dlq.kernels import sets
 from dlq.kernels.problems import ONE_VS_REST
+from dlq.multilabel import aggregators
 
 
 def issue_counts(per_class: list[np.ndarray]) -> np.ndarray:
@@ -65,6 +66,7 @@ def per_class_search(labels: Any, pred_probs: Any, options: MultilabelFilterOpti
         removals=None if removals is None else [np.array([count, 0]) for count in removals],
         min_examples_per_class=options.min_examples_per_class,
         frac_noise=options.frac_noise,
+        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.kernels import joint
@@ -34,6 +33,7 @@ def search(
     removals: Any,
     min_examples_per_class: int,
     frac_noise: float,
+    absent_class_threshold: float,
 ) -> passes.Issues:
     """The lazy search of cleanlab.filter's ``filter_by`` in each problem, on
     opened and checked inputs: each problem's sorted issue indices, and the
@@ -42,10 +42,11 @@ def search(
     ``given_joint`` and ``removals`` are one value for all problems, or a
     list of one per problem (see :func:`dlq.kernels.joint.per_problem`). The
     ``low_*`` filters take each problem's k lowest scores, k its off-diagonal
-    count. Every selection is made in bounded memory, by histogram rounds
+    count; a class no example is given has threshold
+    ``absent_class_threshold``. Every selection is made in bounded memory, by histogram rounds
     over the data read again (:func:`dlq.graphs.select.selection`).
     """
-    absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD
+    absent = absent_class_threshold
     if filter_by in ("confident_learning", "predicted_neq_given"):
         off_diagonal = filter_by == "confident_learning"
         return passes.flagged(problems, labels, pred_probs, off_diagonal=off_diagonal, absent_class_threshold=absent)

@@ -105,7 +105,7 @@ class ZarrInput:
         return tuple(self.array.shards or self.array.chunks)
 
     def __getitem__(self, item: Any) -> np.ndarray:
-        from dlq._zarr_guard import MissingChunk
+        from dlq.io.zarr_guard import MissingChunk
 
         try:
             return self.array[item]
@@ -224,7 +224,7 @@ class ZarrInput:
     def _raise_damaged_chunk(self, item: Any) -> None:
         """Read the chunks under ``item`` one at a time, and raise a ValueError
         naming the first that fails; return if none does."""
-        from dlq._zarr_guard import MissingChunk
+        from dlq.io.zarr_guard import MissingChunk
 
         for coords in self._grid(self._rows_read(item)):
             region = tuple(
@@ -279,7 +279,7 @@ def _read_only(array: Any, *, refusing: bool) -> Any:
     missing chunks if ``refusing``; one more read of its metadata."""
     import zarr
 
-    from dlq._zarr_guard import RefusingStore
+    from dlq.io.zarr_guard import RefusingStore
 
     store = array.store_path.store
     return zarr.open_array(

@@ -41,7 +41,7 @@ class RefusingStore(WrapperStore[Any]):
     >>> guarded[2:]
     Traceback (most recent call last):
     ...
-    dlq._zarr_guard.MissingChunk: c/1
+    dlq.io.zarr_guard.MissingChunk: c/1
     """
 
     async def get(

@@ -16,11 +16,11 @@ import dask.array.core as dask_array_core
 import numpy as np
 
 from dlq._validation.checks import check_integer
-from dlq.class_lists import SparseRows, class_lists_to_rows
 from dlq.graphs.joins import coarser, joined, joined_rows
 from dlq.graphs.sources import read_by_its_tasks
-from dlq.input_values import in_dtype, npy_problem, numpy_values
-from dlq.zarr_inputs import ZarrInput, zarr_input
+from dlq.io.class_lists import SparseRows, class_lists_to_rows
+from dlq.io.input_values import in_dtype, npy_problem, numpy_values
+from dlq.io.zarr_inputs import ZarrInput, zarr_input
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
 TARGET_CHUNK_BYTES = 16 * 2**20

@@ -178,10 +178,10 @@ def _umask() -> int:
 
 
 def _write_manifest(folder: Path) -> None:
-    import dlq
+    from importlib.metadata import version
 
     entries = sorted(entry.name for entry in folder.iterdir())
-    manifest = {"written_by": "dlq", "version": dlq.__version__, "entries": entries}
+    manifest = {"written_by": "dlq", "version": version("dlq"), "entries": entries}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 

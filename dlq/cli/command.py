@@ -14,12 +14,14 @@ import dask.array as da
 import numpy as np
 
 import dlq
-from dlq import _validation, command_inputs, dataset, io, outputs, report
-from dlq.cluster import dask_client
+from dlq import _validation, dataset
+from dlq.cli import inputs, report
+from dlq.cli.cluster import dask_client
+from dlq.io import arrays, outputs
+from dlq.io.issue_table import IssueDigest
 from dlq.multilabel.dataset import health_summary
 from dlq.multilabel.filter import PerClassIssues
 from dlq.result import Scan, ScanResult
-from dlq.table import IssueDigest
 
 _MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
 _MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
@@ -70,9 +72,9 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
     directory is cleaned up after an error or an interrupt: otherwise tasks
     still running on workers could write into it after its removal.
     """
-    command_inputs.refuse_output_over_inputs(options)
+    inputs.refuse_output_over_inputs(options)
     with dask.config.set({"dlq.missing-label-chunks": options.get("missing_label_chunks") or "error"}):
-        inputs = command_inputs.opened_inputs(options)
+        opened = inputs.opened_inputs(options)
     with outputs.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         with dask_client(
             options.get("scheduler"),
@@ -81,15 +83,15 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
             debug=options.get("debug", False),
             **cluster,
         ):
-            return _run_scan(options, inputs, staging)
+            return _run_scan(options, opened, staging)
 
 
-def _run_scan(options: dict[str, Any], inputs: command_inputs.CommandInputs, staging: Path) -> dict[str, Any]:
+def _run_scan(options: dict[str, Any], opened: inputs.CommandInputs, staging: Path) -> dict[str, Any]:
     """Build the scan of the opened inputs, write it with what the report
     needs in one run, then write the table, the summary and the report."""
     start = time.perf_counter()
-    labels, pred_probs = inputs.arrays()
-    class_names, ids = inputs.class_names, inputs.ids
+    labels, pred_probs = opened.arrays()
+    class_names, ids = opened.class_names, opened.ids
     lazy = _lazy_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
@@ -310,9 +312,9 @@ def scan(**options: Any) -> None:
     with --multilabel). Writes to --out: scores.zarr, issues.parquet,
     summary.json and report.html.
     """
-    io.refuse_query_planning()
+    arrays.refuse_query_planning()
     _check_options(options)
-    command_inputs.name_inputs(options)
+    inputs.name_inputs(options)
     facts = _scan_on_cluster(
         options,
         workers=options["workers"],
@@ -344,7 +346,7 @@ def demo(multilabel: bool, rows: int, out: str, overwrite: bool, quiet: bool, de
     the scan goes to OUT/scan. Prints precision and recall of the issues
     found against the flipped labels.
     """
-    from dlq import demo as demo_data
+    from dlq.cli import demo as demo_data
 
     final = Path(out)
     with outputs.atomic_directory(final, overwrite=overwrite) as staging:

@@ -154,7 +154,7 @@ def check_memory_limit(memory_limit: str) -> int:
     import psutil
     from dask.utils import format_bytes, parse_bytes
 
-    from dlq.io import TARGET_CHUNK_BYTES
+    from dlq.io.arrays import TARGET_CHUNK_BYTES
 
     try:
         limit = parse_bytes(memory_limit)

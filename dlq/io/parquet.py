@@ -11,8 +11,8 @@ import numpy as np
 from dask import delayed
 from dask.utils import natural_sort_key
 
-from dlq.class_lists import class_lists_to_rows
-from dlq.input_values import null_row
+from dlq.io.class_lists import class_lists_to_rows
+from dlq.io.input_values import null_row
 
 #: Column names that are not probabilities, lower-cased (and names ending in
 #: ``_id``, ``label`` or ``labels``).

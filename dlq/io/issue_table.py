@@ -123,7 +123,7 @@ def write_parts(
     rows (:data:`ROWS_PER_PART` by default), ``part-00000.parquet`` first: read in name order (as
     ``pandas.read_parquet(directory)`` does), the rows come worst first. An
     empty table still writes one file, with the columns' types. The
-    directory is published whole (:func:`dlq.outputs.atomic_directory`),
+    directory is published whole (:func:`dlq.io.outputs.atomic_directory`),
     replacing with ``overwrite`` an earlier one of dlq's, never merged with it.
 
     Examples
@@ -138,7 +138,7 @@ def write_parts(
     """
     import pyarrow.parquet as pq
 
-    from dlq.outputs import atomic_directory
+    from dlq.io.outputs import atomic_directory
 
     rows_per_part = rows_per_part or ROWS_PER_PART
     n_rows = table["index"].shape[0]

@@ -16,8 +16,8 @@ import numpy as np
 
 from dlq.count import estimate_joint
 from dlq.dataset import find_overlapping_classes, rank_classes_by_label_quality
-from dlq.html_summary import readable, significant
-from dlq.table import WORST_SHOWN, IssueDigest
+from dlq.io.html_summary import readable, significant
+from dlq.io.issue_table import WORST_SHOWN, IssueDigest
 
 
 def versions() -> dict[str, str]:
@@ -212,7 +212,7 @@ def _html_rows(rows: list[dict[str, Any]]) -> str:
 
 
 def _readable(value: Any) -> str:
-    """A summary value as HTML for people (:func:`dlq.html_summary.readable`):
+    """A summary value as HTML for people (:func:`dlq.io.html_summary.readable`):
     a mapping as ``name = value`` lines, nothing as JSON.
 
     Examples

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from dlq import _validation, io
+from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD
+from dlq.io import arrays
 from dlq.kernels import multiclass as kernels
 from dlq.kernels.scores import label_quality_scores
 
@@ -82,7 +83,7 @@ class LabelInspector:
         self.examples_processed_quality = 0
 
     def _checked_batch(self, labels: Any, pred_probs: Any, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        num_columns = io.open_inputs(labels, pred_probs)[1].shape[1]
+        num_columns = arrays.open_inputs(labels, pred_probs)[1].shape[1]
         if num_columns != self.num_class:
             raise ValueError(
                 f"pred_probs has {num_columns} columns but this LabelInspector has num_class={self.num_class}"
