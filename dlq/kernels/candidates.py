@@ -90,13 +90,8 @@ def issue_candidates(
     predicted_prob = np.maximum(positive, negative)
     agrees = prediction_agrees(label, given_side(label, positive), predicted_positive, predicted_prob)
     prune = None
-    if thresholds is not None:  # confident: at or above the predicted side's threshold, less 1e-6
-        negative_cutoff, positive_cutoff = (side[classes] for side in thresholds - kernels.FLOATING_POINT_COMPARISON)
-        confident = predicted_prob >= positive_cutoff
-        confident &= predicted_positive
-        confident_negative = predicted_prob >= negative_cutoff
-        confident_negative &= ~predicted_positive
-        confident |= confident_negative
-        confident &= predicted_positive != label
-        prune = np.bincount(classes[confident], minlength=num_classes).astype(np.int64)
+    if thresholds is not None:  # each entry's predicted side's threshold, by its class
+        threshold_of_predicted = np.where(predicted_positive, thresholds[1][classes], thresholds[0][classes])
+        confident = predicted_prob >= threshold_of_predicted - kernels.FLOATING_POINT_COMPARISON
+        prune = kernels.confident_disagreement_counts(classes, label, predicted_positive, confident, num_classes)
     return Candidates(rows, classes, scores.reshape(-1)[taken], agrees, scores, prune)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlq.kernels.columns import Columns, labelled_columns
-from dlq.kernels.multiclass import confidently_predicted
+from dlq.kernels.multiclass import confident_disagreement_counts, confidently_predicted
 
 
 @dataclass(frozen=True)
@@ -63,4 +63,4 @@ class Mispredicted:
         [1, 1]
         """
         confident = confidently_predicted(self.predicted_class, self.predicted_prob, thresholds)
-        return np.bincount(self.labels[confident], minlength=thresholds.shape[0]).astype(np.int64)
+        return confident_disagreement_counts(self.labels, self.labels, self.predicted_class, confident, len(thresholds))

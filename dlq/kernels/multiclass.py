@@ -156,11 +156,10 @@ def issue_count_partials(
 ) -> np.ndarray:
     """Per-class counts behind both issue-count estimates, shape (3, K).
 
-    Row 0: examples given class k that are confidently predicted as another
-    class (their argmax probability reaches the argmax class's threshold less
-    1e-6). Row 1: examples given class k. Row 2: examples given class k whose
-    argmax probability reaches its class threshold less 1e-6. ``predicted``
-    is :func:`predicted_class` of pred_probs, when already at hand.
+    Row 0: :func:`confident_disagreement_counts` by given class. Row 1:
+    examples given class k. Row 2: examples given class k whose argmax
+    probability reaches its class threshold less 1e-6. ``predicted`` is
+    :func:`predicted_class` of pred_probs, when already at hand.
 
     Examples
     --------
@@ -172,11 +171,29 @@ def issue_count_partials(
     confident = confidently_predicted(predicted_class_, predicted_prob, thresholds)
     return np.stack(
         [
-            np.bincount(labels[confident & (predicted_class_ != labels)], minlength=num_classes),
+            confident_disagreement_counts(labels, labels, predicted_class_, confident, num_classes),
             np.bincount(labels, minlength=num_classes),
             np.bincount(labels[confident], minlength=num_classes),
         ]
     ).astype(np.int64)
+
+
+def confident_disagreement_counts(
+    counted_by: np.ndarray, given: np.ndarray, predicted: np.ndarray, confident: np.ndarray, num_bins: int
+) -> np.ndarray:
+    """How many rows of each of ``num_bins`` bins of ``counted_by`` are
+    ``confident`` (predicted with a probability that reaches the predicted
+    class's threshold less 1e-6) and predicted as a class that is not their
+    label: the counts behind cleanlab's off-diagonal issue estimate, by given
+    class for one problem, by class for K binary ones.
+
+    Examples
+    --------
+    >>> labels, predicted, confident = np.array([0, 0, 1]), np.array([1, 0, 0]), np.array([True, True, True])
+    >>> confident_disagreement_counts(labels, labels, predicted, confident, 2).tolist()
+    [1, 1]
+    """
+    return np.bincount(counted_by[confident & (predicted != given)], minlength=num_bins).astype(np.int64)
 
 
 def confidently_predicted(
