@@ -38,15 +38,31 @@ def held(entries: da.Array) -> EntriesMap:
     return over
 
 
+def packed(*values: Any) -> Any:
+    """``values`` as one tuple: a task's, after the ``Delayed`` among them,
+    so that a kernel's arguments travel as one argument whatever their number.
+
+    Examples
+    --------
+    >>> packed(1, "a")
+    (1, 'a')
+    """
+    return step(_tuple, *values)
+
+
+def _tuple(*values: Any) -> tuple:
+    return values
+
+
 def _made_then(
     labels: np.ndarray,
     pred_probs: np.ndarray,
     offset: int,
     make_entries: Callable[..., list[Entries]],
-    n_make_args: int,
-    *args: Any,
+    make_args: tuple,
+    function: Callable[..., Any],
+    function_args: tuple,
 ) -> Any:
-    make_args, (function, *function_args) = args[:n_make_args], args[n_make_args:]
     return function(make_entries(labels, pred_probs, offset, *make_args), *function_args)
 
 
@@ -56,16 +72,11 @@ def computed(
     """Map over the entries ``make_entries(labels, pred_probs, offset, *args)``
     of every chunk, made again from a read of the data each time (``args``
     may hold ``Delayed`` values)."""
+    make_args = packed(*args)
 
     def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
         return per_chunk(
-            _made_then,
-            *reread(labels, pred_probs),
-            make_entries,
-            len(args),
-            *args,
-            function,
-            *function_args,
+            _made_then, *reread(labels, pred_probs), make_entries, make_args, function, packed(*function_args)
         )
 
     return over
@@ -82,10 +93,10 @@ def _first_look(
     pred_probs: np.ndarray,
     offset: int,
     make_entries: Callable[..., list[Entries]],
-    n_make_args: int,
-    *args: Any,
+    make_args: tuple,
+    cut: Cut,
+    keep: bool,
 ) -> _FirstLook:
-    make_args, (cut, keep) = args[:n_make_args], args[n_make_args:]
     entries = make_entries(labels, pred_probs, offset, *make_args)
     return _FirstLook(histogram(entries, cut), entries if keep else None)
 
@@ -100,23 +111,40 @@ def _kept_for(first: Any, function_args: tuple) -> bool:
     return first.kept_below is None or function_args[0].within(first.kept_below, first.entries[0].scores.dtype)
 
 
-def _kept_or_made(first: Any, *made: Any) -> Any:
-    """``function(entries, *args)`` of the first look's entries if it kept
-    what they need (:func:`_kept_for`), else of entries made as
-    :func:`_made_then` makes them."""
-    *_, n_make_args = made[:5]  # labels, pred_probs, offset, make_entries, how many arguments it takes
-    function, *function_args = made[5 + n_make_args :]
+def _kept_or_made(
+    first: Any,
+    labels: np.ndarray | None,
+    pred_probs: np.ndarray | None,
+    offset: int,
+    make_entries: Callable[..., list[Entries]],
+    make_args: tuple,
+    function: Callable[..., Any],
+    function_args: tuple,
+) -> Any:
+    """``function(entries, *function_args)`` of the first look's entries if
+    it kept what they need (:func:`_kept_for`), else of entries made again
+    from ``labels`` and ``pred_probs``."""
     if not _kept_for(first, function_args):
-        return _made_then(*made)
+        return _made_then(labels, pred_probs, offset, make_entries, make_args, function, function_args)
     return function(first.entries, *function_args)
 
 
-def _kept_then(first: Any, labels: Rereading, pred_probs: Rereading, *args: Any) -> Any:
-    *args, start, stop = args
-    *_, n_make_args = args[:2]  # make_entries, how many arguments it takes
-    if _kept_for(first, tuple(args[3 + n_make_args :])):  # read nothing
-        return _kept_or_made(first, None, None, start, *args)
-    return _kept_or_made(first, labels.rows(start, stop), pred_probs.rows(start, stop), start, *args)
+def _kept_then(
+    first: Any,
+    labels: Rereading,
+    pred_probs: Rereading,
+    make_entries: Callable[..., list[Entries]],
+    make_args: tuple,
+    function: Callable[..., Any],
+    function_args: tuple,
+    start: int,
+    stop: int,
+) -> Any:
+    """:func:`_kept_or_made`, reading rows ``start:stop`` only if the kept entries fall short."""
+    looked = (make_entries, make_args, function, function_args)
+    if _kept_for(first, function_args):  # read nothing
+        return _kept_or_made(first, None, None, start, *looked)
+    return _kept_or_made(first, labels.rows(start, stop), pred_probs.rows(start, stop), start, *looked)
 
 
 class Kept(NamedTuple):
@@ -143,7 +171,7 @@ def kept(
     read inside the tasks that use their rows are then not read again;
     others (``clone`` copies) are, but their entries are not made again."""
     sources = reread(labels, pred_probs)
-    firsts = per_chunk(_first_look, *sources, make_entries, len(args), *args, cut, keep)
+    firsts = per_chunk(_first_look, *sources, make_entries, packed(*args), cut, keep)
     return Kept(
         kept_or_read(firsts, labels, pred_probs, make_entries, *args), tree(firsts, Histogram.summed, part="histogram")
     )
@@ -160,23 +188,19 @@ def kept_or_read(
     entries were kept; others (``clone`` copies) are, but their entries are
     not made again."""
     sources = reread(labels, pred_probs)
+    make_args = packed(*args)
     if all(isinstance(source, Rereading) for source in sources):
         readers = tuple(rows_source(source, firsts) for source in sources)
 
         def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
-            return per_record(
-                _kept_then,
-                firsts,
-                args=(*readers, make_entries, len(args), *args, function, *function_args),
-                rows=pred_probs.chunks[0],
-            )
+            looked = (make_entries, make_args, function, packed(*function_args))
+            return per_record(_kept_then, firsts, args=(*readers, *looked), rows=pred_probs.chunks[0])
 
         return over
 
     def over_rows(function: Callable[..., Any], function_args: tuple) -> da.Array:
-        return per_chunk_and_record(
-            _kept_or_made, firsts, *reread(labels, pred_probs), make_entries, len(args), *args, function, *function_args
-        )
+        looked = (make_entries, make_args, function, packed(*function_args))
+        return per_chunk_and_record(_kept_or_made, firsts, *reread(labels, pred_probs), *looked)
 
     return over_rows
 
