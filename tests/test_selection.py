@@ -11,14 +11,11 @@ from dlq.kernels import lowest, select, settle
 from dlq.kernels.keys import order_keys
 
 
-def select_in_chunks(
-    scores: np.ndarray, counts: np.ndarray, chunk_rows: int, rounds: int, settled_by_split: bool = False
-) -> list[np.ndarray]:
+def select_in_chunks(scores: np.ndarray, counts: np.ndarray, chunk_rows: int, rounds: int) -> list[np.ndarray]:
     """For each column (cell) of ``scores``, the indices at or below its
     ``counts[c]``-th lowest (score, index), found chunk by chunk as the graphs
-    do: histograms summed per round, then a gather and the cut-offs, and a
-    last look at the entries; or (``settled_by_split``) one look that keeps
-    the entries below each cell's bin and gathers those in it."""
+    do: histograms summed per round, then one look that keeps the entries
+    below each cell's bin and gathers those in it, which settle the cut-offs."""
     chunks = [
         [select.Entries.of_columns(scores[start : start + chunk_rows], start)]
         for start in range(0, scores.shape[0], chunk_rows)
@@ -29,15 +26,10 @@ def select_in_chunks(
         cut = cut.narrowed(select.Histogram.summed([select.first_histogram(chunk, cells) for chunk in chunks]))
     for _ in range(rounds - 1):
         cut = cut.narrowed(select.Histogram.summed([select.histogram(chunk, cut) for chunk in chunks]))
-    if settled_by_split:
-        parts = [settle.split(chunk, cut, issues_only=False) for chunk in chunks]
-        below = lowest.Lowest.merged([part.below for part in parts])
-        found = settle.selected(cut, below, lowest.Lowest.merged([part.gathered for part in parts]), False)
-        return [np.sort(rows) for rows in found.per_cell(cells)]
-    gathered = lowest.Lowest.merged([settle.gather(chunk, cut) for chunk in chunks])
-    cutoffs = settle.Cutoffs.of(cut, gathered)
-    chosen = lowest.Lowest.merged([settle.chosen(chunk, cutoffs, False) for chunk in chunks])
-    return [np.sort(rows) for rows in chosen.per_cell(cells)]
+    parts = [settle.split(chunk, cut, issues_only=False) for chunk in chunks]
+    below = lowest.Lowest.merged([part.below for part in parts])
+    found = settle.selected(cut, below, lowest.Lowest.merged([part.gathered for part in parts]), False)
+    return [np.sort(rows) for rows in found.per_cell(cells)]
 
 
 def k_lowest(scores: np.ndarray, k: int) -> np.ndarray:
@@ -70,11 +62,8 @@ def make_scores(kind: str, n_rows: int, rng: np.random.Generator, dtype: type) -
     chunk_rows=st.integers(1, 1_000),
     dtype=st.sampled_from([np.float32, np.float64]),
     rounds=st.sampled_from([0, 1, select.READ_ROUNDS, select.ROUNDS]),
-    settled_by_split=st.booleans(),
 )
-def test_the_selection_is_the_k_lowest_by_score_then_index(
-    seed, kind, n_rows, k_fractions, chunk_rows, dtype, rounds, settled_by_split
-):
+def test_the_selection_is_the_k_lowest_by_score_then_index(seed, kind, n_rows, k_fractions, chunk_rows, dtype, rounds):
     """Every cell's selection, with any number of histogram rounds and
     either way of settling it, is its k lowest by (score, index); cells of
     one cut do not disturb each other."""
@@ -83,7 +72,7 @@ def test_the_selection_is_the_k_lowest_by_score_then_index(
     if kind == "tiny" and dtype == np.float32:
         scores = scores.astype(np.float64)  # float32 cannot hold the tiny differences
     counts = np.array([int(fraction * n_rows) for fraction in k_fractions])
-    found = select_in_chunks(scores, counts, chunk_rows, rounds, settled_by_split)
+    found = select_in_chunks(scores, counts, chunk_rows, rounds)
     for column, k in enumerate(counts):
         assert np.array_equal(found[column], k_lowest(scores[:, column], k)), column
 

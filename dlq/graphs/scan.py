@@ -30,7 +30,6 @@ from dlq.kernels.mispredicted import Mispredicted
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.kernels.scores import label_quality_scores
 from dlq.kernels.select import READ_ROUNDS, Histogram, first_histogram, histogram
-from dlq.kernels.settle import chosen
 
 #: The multi-class search ranks all rows in one cell.
 _ONE_CELL = np.zeros(1, np.int64)
@@ -222,9 +221,11 @@ def multiclass_scan(
     if store is None:
         entries = field(records, "entries")
         # the first round (16 bits for one cell) leaves few held entries in the
-        # cut's bin: gathering them costs less than a round over every chunk
-        cutoffs = select.cutoffs(select.held(entries), _ONE_CELL, counts_per_cell, rounds=1, first_histogram=first)
-        ranked = step(Lowest.ranked, tree(per_record(chosen, entries, args=(cutoffs, True)), Lowest.merged))
+        # cut's bin: one look settles them, which costs less than a round over every chunk
+        found = select.selection(
+            select.held(entries), _ONE_CELL, counts_per_cell, rounds=1, issues_only=True, first_histogram=first
+        )
+        ranked = step(Lowest.ranked, found)
         scores = as_rows(per_record(_chunk_scores, entries, args=(thresholds,)), rows, score_type)
     else:
 

@@ -23,7 +23,7 @@ from dlq.graphs.inprocess import is_lazy
 from dlq.graphs.sources import Rereading, reread, rows_source
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.select import ROUNDS, Cut, Histogram, histogram
-from dlq.kernels.settle import Cutoffs, gather, selected, split
+from dlq.kernels.settle import selected, split
 
 #: ``over(function, args)``: the records ``function(entries, *args)`` of every chunk.
 EntriesMap = Callable[[Callable[..., Any], tuple], da.Array]
@@ -226,20 +226,6 @@ def narrowed_cut(
             # what further rounds would narrow, without their passes
             break
     return cut
-
-
-def gathered(over: EntriesMap, cut: Delayed) -> Delayed:
-    """Each undecided cell's lowest entries under ``cut``, merged in a tree (a ranked :class:`Lowest`)."""
-    return tree(over(gather, (cut,)), Lowest.merged)
-
-
-def cutoffs(
-    over: EntriesMap, cells: np.ndarray, counts: Any, *, rounds: int = ROUNDS, first_histogram: Delayed | None = None
-) -> Delayed:
-    """The :class:`~dlq.kernels.settle.Cutoffs` of every cell: the highest
-    selected (score, index) of the ``counts[c]`` lowest of cell ``cells[c]``."""
-    cut = narrowed_cut(over, cells, counts, rounds=rounds, first_histogram=first_histogram)
-    return step(Cutoffs.of, cut, gathered(over, cut))
 
 
 def selection(

@@ -1,7 +1,7 @@
-"""Settling a selection: the entries in each cell's bin, gathered
-(:func:`gather`), each cell's cut-off from them (:class:`Cutoffs`), and the entries at or below it, in a last look
-(:func:`chosen`) or in the same look that gathers (:func:`split`, then
-:func:`selected`)."""
+"""Settling a selection in one look: the entries below each cell's bin,
+kept, and those in it, gathered (:func:`split`); each cell's cut-off from
+the gathered (:class:`Cutoffs`) and the entries at or below it
+(:func:`selected`)."""
 
 from __future__ import annotations
 
@@ -119,18 +119,6 @@ class Cutoffs:
         indices = np.where(found, gathered.indices[at] if gathered.indices.size else 0, 0)
         return cls(cut.cells, scores, indices, everything, cut.rank < 0)
 
-    def selects(self, entries: Entries) -> np.ndarray:
-        """Whether each entry is at or below its cell's cut-off, shape of ``entries.scores``.
-
-        Examples
-        --------
-        >>> cutoffs = Cutoffs(np.array([0]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
-        >>> cutoffs.selects(Entries(np.array([[0.2], [0.2], [0.1]]), np.array([0]), np.array([4, 6, 9]),
-        ...                         np.zeros((1, 1), bool)))[:, 0].tolist()
-        [True, False, True]
-        """
-        return self.at_or_below(entries.cells, entries.scores, entries.rows()[:, None])
-
     def at_or_below(self, cells: np.ndarray, scores: np.ndarray, indices: np.ndarray) -> np.ndarray:
         """Whether each (cell, score, index) is at or below its cell's
         cut-off; the three arrays broadcast together.
@@ -150,30 +138,6 @@ class Cutoffs:
         below = (scores < score) | ((scores == score) & (indices <= index))
         chosen = np.where(self.everything[slots], True, below & ~self.nothing[slots])
         return np.broadcast_to(chosen & known, shape)
-
-
-def chosen(chunk: Sequence[Entries], cutoffs: Cutoffs, issues_only: bool) -> Lowest:
-    """The entries at or below their cell's cut-off (only those whose
-    prediction disagrees with their label, with ``issues_only``).
-
-    Examples
-    --------
-    >>> cutoffs = Cutoffs(np.array([0]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
-    >>> entries = Entries.of_column(np.array([0.2, 0.1, 0.3]), 4, agrees=np.array([False, True, False]))
-    >>> chosen([entries], cutoffs, issues_only=True).indices.tolist()
-    [4]
-    """
-    parts = [no_entries()]
-    for entries in chunk:
-        if issues_only and entries.agrees.shape[1] == 1:  # one agreement per row: look only at the others
-            others = np.flatnonzero(~entries.agrees[:, 0])
-            cells = entries.cells[others] if np.ndim(entries.cells) == 2 else entries.cells
-            entries = Entries(entries.scores[others], cells, entries.rows()[others], entries.agrees[others])
-        selected = cutoffs.selects(entries)
-        if issues_only:
-            selected = selected & ~np.broadcast_to(entries.agrees, entries.scores.shape)
-        parts.append(flat(entries, selected, KEPT_WHOLE))
-    return Lowest.merged(parts)
 
 
 class Split(NamedTuple):
