@@ -15,8 +15,7 @@ import numpy as np
 from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.filter import filtered_scan, told_unless_lazy
-from dlq.graphs import passes
-from dlq.graphs import scan as batched
+from dlq.graphs import batched, passes
 from dlq.graphs.inprocess import lazily
 from dlq.graphs.scheduler import compute, computed_unless_lazy
 from dlq.graphs.told import told_scores

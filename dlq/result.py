@@ -16,10 +16,10 @@ from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
 from dlq import _validation
+from dlq.graphs.batched import ScanStore
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.rows import values_at
-from dlq.graphs.scan import ScanStore
 from dlq.graphs.scheduler import compute
 from dlq.io import arrays, locations, outputs
 from dlq.io.html_summary import html_table, result_view

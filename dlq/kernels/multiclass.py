@@ -355,13 +355,16 @@ def predicted_neq_given(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarra
     return predicted_class(pred_probs)[0] != labels
 
 
-def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
-    """Whether each row's argmax is not its label, even with 1e-6 added to
-    the label's probability: cleanlab's ``predicted_neq_given`` filter.
+def disagrees_with_label(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Whether each row's prediction disagrees with its label: its argmax is
+    not its label even with 1e-6 added to the label's probability (the
+    complement of :func:`prediction_agrees`; cleanlab's
+    ``predicted_neq_given`` filter). A row whose argmax alone is not its
+    label is *mispredicted* (:func:`predicted_neq_given`).
 
     Examples
     --------
-    >>> mispredicted(np.array([0, 1]), np.array([[0.4, 0.6], [0.3, 0.7]])).tolist()
+    >>> disagrees_with_label(np.array([0, 1]), np.array([[0.4, 0.6], [0.3, 0.7]])).tolist()
     [True, False]
     """
     return ~prediction_agrees(labels, pred_probs)  # a row that disagrees is never predicted as its label

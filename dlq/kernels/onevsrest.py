@@ -308,13 +308,14 @@ def predicted_neq_given(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarra
     return (positive > negative) != labels.astype(bool)
 
 
-def mispredicted(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
-    """Whether each binary problem's argmax is not its label, even with 1e-6
-    added to the label's side: cleanlab's ``predicted_neq_given``, shape (n, K).
+def disagrees_with_label(labels: np.ndarray, pred_probs: np.ndarray) -> np.ndarray:
+    """Whether each binary problem's prediction disagrees with its label: its
+    argmax is not its label even with 1e-6 added to the label's side
+    (cleanlab's ``predicted_neq_given`` filter), shape (n, K).
 
     Examples
     --------
-    >>> mispredicted(np.array([[1, 0]]), np.array([[0.2, 0.4]])).tolist()
+    >>> disagrees_with_label(np.array([[1, 0]]), np.array([[0.2, 0.4]])).tolist()
     [[True, False]]
     """
     return ~Sides.of(labels, pred_probs).agrees()

@@ -143,7 +143,7 @@ class MultiClass:
 
     def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
         if thresholds is None:
-            return multiclass.mispredicted(labels, pred_probs)[:, None]
+            return multiclass.disagrees_with_label(labels, pred_probs)[:, None]
         return multiclass.off_diagonal(labels, pred_probs, thresholds)[:, None]
 
     def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -228,7 +228,7 @@ class OneVsRest:
 
     def flags(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
         if thresholds is None:
-            return onevsrest.mispredicted(labels, pred_probs)
+            return onevsrest.disagrees_with_label(labels, pred_probs)
         return binary_joints.off_diagonal(labels, pred_probs, thresholds)
 
     def off_joint_diagonal(self, labels: np.ndarray, pred_probs: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

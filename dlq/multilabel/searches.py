@@ -11,8 +11,7 @@ from dask.delayed import Delayed
 
 from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
-from dlq.graphs import passes
-from dlq.graphs import scan as batched
+from dlq.graphs import batched, passes
 from dlq.graphs.blocks import step
 from dlq.graphs.search import search
 from dlq.kernels import sets
