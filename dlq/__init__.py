@@ -8,13 +8,10 @@ from dlq import multilabel
 from dlq.count import compute_confident_joint, num_label_issues
 from dlq.experimental.label_inspector import LabelInspector
 from dlq.filter import find_label_issues
-from dlq.graphs import allocator
 from dlq.multiclass import find_label_issues_batched, get_label_quality_scores, scan
 from dlq.result import Scan, ScanResult
 
 __version__ = "0.2.0"
-
-allocator.prime()
 
 __all__ = [
     "LabelInspector",

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import zarr
 from cleanlab.experimental.label_issues_batched import find_label_issues_batched as cl_find
-from conftest import noisy_classification
+from conftest import as_lists, noisy_classification, noisy_multilabel
 
 import dlq
 from dlq.io import arrays
@@ -224,3 +224,98 @@ def test_class_index_lists_become_the_same_binary_rows_in_any_form(num_classes):
         opened = arrays.open_multilabel_labels(labels, num_classes, chunk_rows=(123, 377))
         assert np.array_equal(opened.compute(), binary)
     assert lists == [np.flatnonzero(row).tolist() for row in binary]
+
+
+def write_path_inputs(folder, labels, pred_probs, label_lists=None):
+    """labels and pred_probs written as every kind of path the library and
+    the command read, by kind: ``.npy``, zarr, ``FILE.h5:/dataset``, a
+    Parquet file and a Parquet folder of two files (labels as one integer
+    column, or a column of class lists; pred_probs as float columns)."""
+    import pandas as pd
+
+    columns = pd.DataFrame({f"p_{k}": pred_probs[:, k] for k in range(pred_probs.shape[1])})
+    label_frame = pd.DataFrame({"label": labels} if label_lists is None else {"labels": label_lists})
+    (folder / "labels_folder.parquet").mkdir()
+    (folder / "pred_probs_folder.parquet").mkdir()
+    half = len(labels) // 2
+    for name, frame in (("labels", label_frame), ("pred_probs", columns)):
+        frame.to_parquet(folder / f"{name}.parquet", row_group_size=1000)
+        frame.iloc[:half].to_parquet(folder / f"{name}_folder.parquet" / "part.1.parquet")
+        frame.iloc[half:].to_parquet(folder / f"{name}_folder.parquet" / "part.2.parquet")
+    with h5py.File(folder / "data.h5", "w") as file:
+        file.create_dataset("labels", data=labels, chunks=True)
+        file.create_dataset("group/pred_probs", data=pred_probs, chunks=(512, pred_probs.shape[1]))
+    np.save(folder / "labels.npy", labels)
+    np.save(folder / "pred_probs.npy", pred_probs)
+    write_zarr(folder / "labels.zarr", labels, 3)
+    write_zarr(folder / "pred_probs.zarr", pred_probs, 3)
+    return {
+        "npy": (folder / "labels.npy", folder / "pred_probs.npy"),
+        "zarr": (folder / "labels.zarr", folder / "pred_probs.zarr"),
+        "hdf5": (f"{folder / 'data.h5'}:/labels", f"{folder / 'data.h5'}:/group/pred_probs"),
+        "parquet": (folder / "labels.parquet", folder / "pred_probs.parquet"),
+        "parquet folder": (folder / "labels_folder.parquet", folder / "pred_probs_folder.parquet"),
+    }
+
+
+KINDS = ["npy", "zarr", "hdf5", "parquet", "parquet folder"]
+
+
+@pytest.fixture(scope="module")
+def path_inputs(data, tmp_path_factory):
+    return write_path_inputs(tmp_path_factory.mktemp("paths"), data.labels, data.pred_probs)
+
+
+@pytest.mark.parametrize("label_kind", KINDS)
+@pytest.mark.parametrize("probability_kind", ["hdf5", "parquet", "parquet folder"])
+def test_every_path_the_command_reads_the_library_reads(data, path_inputs, label_kind, probability_kind):
+    """One path syntax: ``FILE.h5:/dataset`` and Parquet paths (str or
+    Path) give what the arrays in memory give, as ``.npy`` and zarr paths do."""
+    labels, pred_probs = path_inputs[label_kind][0], path_inputs[probability_kind][1]
+    expected = dlq.find_label_issues(data.labels, data.pred_probs)
+    np.testing.assert_array_equal(dlq.find_label_issues(labels, pred_probs), expected)
+    np.testing.assert_array_equal(dlq.find_label_issues(str(labels), str(pred_probs)), expected)
+
+
+@pytest.fixture(scope="module")
+def multilabel_paths(tmp_path_factory):
+    labels, pred_probs = noisy_multilabel(3000, 4, seed=37, dtype=np.float32)
+    folder = tmp_path_factory.mktemp("multilabel_paths")
+    written = write_path_inputs(folder, labels, pred_probs, label_lists=as_lists(labels))
+    return labels, pred_probs, written
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_path_kind_of_multilabel_inputs_the_library_reads(multilabel_paths, kind):
+    """Multi-label labels at a path: binary rows (``.npy``, zarr, HDF5) or a
+    Parquet column of class lists, beside pred_probs of every kind."""
+    labels, pred_probs, written = multilabel_paths
+    expected = dlq.multilabel.find_label_issues(labels, pred_probs)
+    given_labels, given_probs = written[kind]
+    np.testing.assert_array_equal(dlq.multilabel.find_label_issues(given_labels, given_probs), expected)
+    np.testing.assert_array_equal(dlq.multilabel.find_label_issues(given_labels, written["npy"][1]), expected)
+
+
+def test_a_bad_path_is_refused_naming_its_input(path_inputs, tmp_path):
+    import pandas as pd
+
+    labels, pred_probs = path_inputs["npy"]
+    h5_file = str(path_inputs["hdf5"][1]).split(":")[0]
+    pd.DataFrame({"id": np.arange(3), "p_0": [0.5, 0.2, 0.9], "p_1": [0.5, 0.8, 0.1]}).to_parquet(
+        tmp_path / "ids.parquet"
+    )
+    refused = {
+        ("labels", "no such .npy file"): (tmp_path / "missing.npy", pred_probs),
+        ("labels", "no such file or folder"): (tmp_path / "missing.parquet", pred_probs),
+        ("pred_probs", "no such HDF5 file"): (labels, f"{tmp_path / 'missing.h5'}:/pred_probs"),
+        ("pred_probs", "has no dataset '/nothing'"): (labels, f"{h5_file}:/nothing"),
+        ("pred_probs", "is a group of the HDF5 file"): (labels, f"{h5_file}:/group"),
+        ("pred_probs", "not probabilities among its columns id (int64)"): (labels, tmp_path / "ids.parquet"),
+        ("pred_probs", "FILE.h5:/dataset, Parquet"): (labels, tmp_path / "missing.zarr"),
+    }
+    for (name, why), given in refused.items():
+        with pytest.raises((ValueError, FileNotFoundError)) as refusal:
+            dlq.find_label_issues(*given)
+        assert str(refusal.value).startswith(f"{name}: ") and why in str(refusal.value), str(refusal.value)
+    with pytest.raises(FileNotFoundError, match=r"^labels: no such file or folder"):
+        dlq.multilabel.find_label_issues(tmp_path / "missing.parquet", pred_probs)

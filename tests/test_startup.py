@@ -58,3 +58,54 @@ def test_data_in_one_chunk_run_in_this_thread_and_more_chunks_on_the_pool(monkey
     many_chunks = dlq.find_label_issues_batched(labels, pred_probs, batch_size=500, verbose=False)
     assert pooled
     np.testing.assert_array_equal(one_chunk, many_chunks)
+
+
+def test_import_leaves_the_allocator_and_the_first_computation_primes_it(tmp_path):
+    """``import dlq`` changes nothing in the process; the allocator is primed
+    (once) when dlq first works: by a computation of a graph, or on data in
+    one chunk worked on in process, before its first kernel runs."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import dlq
+        from dlq.graphs import allocator, blocks
+
+        print(allocator.primed())
+        kind = sys.argv[1]
+        rng = np.random.default_rng(0)
+        pred_probs = rng.dirichlet(np.ones(4), 2000).astype(np.float32)
+        labels = rng.integers(0, 4, 2000)
+        if kind == "graph":
+            dlq.find_label_issues(labels, pred_probs)
+        else:  # one chunk read by dlq: worked on in process
+            np.save(sys.argv[2] + "/labels.npy", labels)
+            np.save(sys.argv[2] + "/pred_probs.npy", pred_probs)
+            kernel_saw = []
+            whole_rows = blocks._whole_rows
+            def watched(*args):
+                rows = whole_rows(*args)
+                kernel_saw.append(rows is None or allocator.primed())
+                return rows
+            blocks._whole_rows = watched
+            dlq.find_label_issues(sys.argv[2] + "/labels.npy", sys.argv[2] + "/pred_probs.npy")
+            assert kernel_saw and all(kernel_saw), kernel_saw
+        print(allocator.primed())
+        """
+    )
+    for kind in ("graph", "in process"):
+        found = subprocess.run([sys.executable, "-c", script, kind, str(tmp_path)], capture_output=True, text=True)
+        assert found.stdout.split() == ["False", "True"], (kind, found.stdout, found.stderr)
+
+
+def test_priming_is_done_once_per_process(monkeypatch):
+    import types
+
+    from dlq.graphs import allocator
+
+    allocated = []
+    monkeypatch.setattr(allocator, "_primed", False)
+    monkeypatch.setattr(allocator, "np", types.SimpleNamespace(empty=lambda *args: allocated.append(args), uint8=None))
+    allocator.prime()
+    allocator.prime()
+    assert allocator.primed() and len(allocated) == 1

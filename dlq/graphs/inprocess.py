@@ -18,6 +18,8 @@ from typing import Any
 
 import dask
 
+from dlq.graphs import allocator
+
 _BUILDING_LAZILY = contextvars.ContextVar("dlq_building_lazily", default=False)
 
 
@@ -68,4 +70,7 @@ def computes_now(*values: Any) -> bool:
 
 def building_lazily() -> bool:
     """Whether :func:`lazy_graphs` is in effect."""
-    return _BUILDING_LAZILY.get()
+    lazy = _BUILDING_LAZILY.get()
+    if not lazy:
+        allocator.prime()  # work may start in this process: once, see dlq.graphs.allocator
+    return lazy

@@ -14,6 +14,7 @@ import dask.array as da
 import dask.local
 import dask.threaded
 
+from dlq.graphs import allocator
 from dlq.graphs.caller import warn_caller
 
 
@@ -28,7 +29,11 @@ def compute(*collections: Any, n_jobs: int | None = None, progress: bool = False
     Graphs are computed as built, without dask's optimisations: dlq's layers
     gain nothing from them, and a key computed twice (pass 1 alone, then
     with pass 2) must be the same task both times.
+
+    The first computation in a process primes the C allocator
+    (:func:`dlq.graphs.allocator.prime`).
     """
+    allocator.prime()
     if _scheduler_chosen():
         if progress and _distributed_client() is not None:
             return _compute_with_distributed_progress(collections)

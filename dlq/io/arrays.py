@@ -19,7 +19,8 @@ from dlq._validation.checks import check_integer
 from dlq.graphs.joins import coarser, joined, joined_rows
 from dlq.graphs.sources import read_by_its_tasks
 from dlq.io.class_lists import SparseRows, class_lists_to_rows
-from dlq.io.input_values import in_dtype, npy_problem, numpy_values
+from dlq.io.input_values import NpyFile, in_dtype, numpy_values
+from dlq.io.paths import open_source
 from dlq.io.zarr_inputs import ZarrInput, zarr_input
 
 #: Size of a pred_probs chunk chosen when the input does not impose one.
@@ -31,30 +32,6 @@ IN_MEMORY_CHUNK_BYTES = 64 * 2**20
 IN_TASK_BYTES = 256 * 2**20
 #: Smallest chunk chosen when spreading a small array over the cores.
 MIN_CHUNK_BYTES = 2**20
-
-
-class NpyFile:
-    """A ``.npy`` file read lazily through a memory map.
-
-    Unlike a ``numpy.memmap``, it pickles as its path, so a task sent to a
-    worker process opens the file there instead of carrying its bytes.
-    """
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = os.fspath(path)
-        try:
-            header = np.load(self.path, mmap_mode="r", allow_pickle=False)
-        except ValueError as error:  # Python objects, which numpy maps only with pickle, or a damaged file
-            raise ValueError(npy_problem(self.path)) from error
-        self.shape = header.shape
-        self.dtype = header.dtype
-        self.ndim = header.ndim
-
-    def __getitem__(self, item: Any) -> np.ndarray:
-        return np.array(np.load(self.path, mmap_mode="r", allow_pickle=False)[item])
-
-    def __repr__(self) -> str:
-        return f"NpyFile({self.path!r}, shape={self.shape}, dtype={self.dtype})"
 
 
 class InMemoryArray:
@@ -114,8 +91,10 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     Parameters
     ----------
     source : array-like, dask array, zarr array, h5py dataset or path
-        A path ending in ``.npy`` is memory-mapped; any other string is
-        opened as a zarr store (local path or fsspec URL).
+        A path is told apart as the command tells its inputs
+        (:func:`dlq.io.paths.open_source`): ``.npy`` is memory-mapped,
+        ``FILE.h5:/dataset`` is an HDF5 dataset, Parquet is read a row group
+        at a time, and anything else is a zarr store (path or fsspec URL).
     name : str
         What the array is called in error messages.
     chunk_rows : int or tuple of int, optional
@@ -241,6 +220,12 @@ def array_like(source: Any, *, name: str) -> Any:
 
 
 def _open_path(path: str, name: str) -> Any:
+    """The input at ``path``, told apart as the command tells its inputs
+    (:func:`dlq.io.paths.open_source`); a pred_probs Parquet input is its
+    float columns, refused when it holds others."""
+    source = open_source(path, name=name, probabilities=name.startswith("pred_probs"))
+    if not isinstance(source, str):  # an HDF5 dataset or a Parquet input
+        return array_like(source, name=name)
     if path.endswith(".npy"):
         if not os.path.exists(path):
             raise FileNotFoundError(f"{name}: no such .npy file: {path!r}")
@@ -254,7 +239,7 @@ def _open_path(path: str, name: str) -> Any:
     except Exception as error:
         raise ValueError(
             f"{name}: could not open {path!r} as a zarr array ({error}); "
-            "give a .npy file, a zarr array store, or an array object"
+            "give a .npy file, a zarr array store, FILE.h5:/dataset, Parquet or an array object"
         ) from error
     return zarr_input(opened, name=name, where=path)
 
@@ -361,6 +346,8 @@ def open_multilabel_labels(
     >>> open_multilabel_labels([[1], [0, 2]], 3).compute().astype(int).tolist()
     [[0, 1, 0], [1, 0, 1]]
     """
+    if isinstance(labels, (str, os.PathLike)):  # a Parquet column of lists holds class lists
+        labels = open_source(os.fspath(labels), name="labels", num_classes=num_classes, class_lists=True)
     if _is_list_of_lists(labels):
         labels = class_lists_to_rows(labels, num_classes)
     elif hasattr(labels, "tocsr"):

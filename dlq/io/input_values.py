@@ -4,7 +4,8 @@ Arrays whose dtype dlq's kernels do not compute in (uint64, another byte
 order, float16) are cast a chunk at a time; pandas' nullable arrays become
 numpy arrays once their nulls are refused; the command's labels stored as
 integral floats or as class names become class indices after one read of
-the labels that finds the first row that is neither.
+the labels that finds the first row that is neither. ``.npy`` files are
+read through a memory map, or refused saying why numpy cannot map them.
 """
 
 from __future__ import annotations
@@ -125,6 +126,30 @@ def npy_problem(path: str) -> str:
         f"{path} is truncated: its header says shape {shape} of {dtype} ({expected:,} bytes) but the file "
         f"holds {size:,}; it was cut off while being written or copied: write it again"
     )
+
+
+class NpyFile:
+    """A ``.npy`` file read lazily through a memory map.
+
+    Unlike a ``numpy.memmap``, it pickles as its path, so a task sent to a
+    worker process opens the file there instead of carrying its bytes.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        try:
+            header = np.load(self.path, mmap_mode="r", allow_pickle=False)
+        except ValueError as error:  # Python objects, which numpy maps only with pickle, or a damaged file
+            raise ValueError(npy_problem(self.path)) from error
+        self.shape = header.shape
+        self.dtype = header.dtype
+        self.ndim = header.ndim
+
+    def __getitem__(self, item: Any) -> np.ndarray:
+        return np.array(np.load(self.path, mmap_mode="r", allow_pickle=False)[item])
+
+    def __repr__(self) -> str:
+        return f"NpyFile({self.path!r}, shape={self.shape}, dtype={self.dtype})"
 
 
 def first_row_where(array: da.Array, is_bad: Callable[[np.ndarray], np.ndarray]) -> int | None:

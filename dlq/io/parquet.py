@@ -216,7 +216,8 @@ def probability_columns(fields: dict[str, Any], path: str, given: str | None) ->
     ):
         return names
     raise ValueError(
-        f"pred_probs: {path} holds columns that are not probabilities among its columns {described}; {COLUMNS_HELP}"
+        f"pred_probs: {path} holds columns that are not probabilities among its columns {described}; {COLUMNS_HELP} "
+        "(in Python, pass those columns alone: dask.dataframe.read_parquet(path, columns=[...]))"
     )
 
 

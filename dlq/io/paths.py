@@ -39,7 +39,8 @@ def open_source(
     probabilities: bool = False,
     columns: str | None = None,
 ) -> Any:
-    """Open a command-line input path as something :func:`open_array` reads.
+    """Open an input path, of the command or the library, as something
+    :func:`dlq.io.arrays.open_array` reads.
 
     ``FILE.h5:/dataset`` is an HDF5 dataset; Parquet (see :func:`is_parquet`)
     is read by pyarrow a row group at a time and never whole; ``.npy`` is
