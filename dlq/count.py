@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import dask.array as da
 import numpy as np
-from dask.delayed import Delayed
 
 from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
-from dlq.graphs import passes
+from dlq.graphs import estimates, passes
 from dlq.graphs.blocks import step
+from dlq.graphs.problems import MULTICLASS, ONE_VS_REST
 from dlq.graphs.scheduler import computed_unless_lazy
 from dlq.io import arrays
-from dlq.kernels import health, joint, sets
-from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.noise_matrices import (
     estimate_latent,
     estimate_py_and_noise_matrices_from_probabilities,
@@ -102,29 +99,12 @@ def compute_confident_joint(
             absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
             with_off_diagonal_rows=with_rows,
         )
-        result = step(joint.per_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
-        if with_rows:
-            result = step(tuple, [result, joints.off_diagonal_rows])
-        return computed_unless_lazy(result, labels, pred_probs)
-    joints = multiclass_joint(labels, pred_probs, thresholds, with_off_diagonal_rows=with_rows)
-    result = step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=calibrate)
-    if with_rows:
-        result = step(_with_the_rows, result, joints.off_diagonal_rows)
+    else:
+        joints = multiclass_joint(labels, pred_probs, thresholds, with_off_diagonal_rows=with_rows)
+    result = estimates.confident_joint_of(
+        joints, calibrate=calibrate, multi_label=multi_label, with_off_diagonal_rows=with_rows
+    )
     return computed_unless_lazy(result, labels, pred_probs)
-
-
-def _with_the_rows(confident_joint: np.ndarray, per_problem: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    return confident_joint, per_problem[0]
-
-
-def _issue_count(
-    counts: np.ndarray, class_counts: np.ndarray, *, estimation_method: str, confident_joint: np.ndarray | None
-) -> int:
-    if estimation_method == "off_diagonal":
-        return joint.off_diagonal_issue_count(counts, class_counts)
-    if estimation_method == "off_diagonal_calibrated":
-        confident_joint = joint.confident_joint(counts, class_counts, calibrate=True)
-    return joint.calibrated_issue_count(confident_joint, class_counts)
 
 
 def num_label_issues(
@@ -181,19 +161,8 @@ def num_label_issues(
     joints = passes.confident_joint(
         MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
     )
-    count = step(
-        joint.of_one_problem,
-        _issue_count,
-        joints.counts,
-        joints.label_counts,
-        estimation_method=estimation_method,
-        confident_joint=confident_joint,
-    )
+    count = estimates.issue_count(joints, estimation_method=estimation_method, confident_joint=confident_joint)
     return computed_unless_lazy(count, labels, pred_probs)
-
-
-def _union_size(per_class_issues: list[np.ndarray]) -> int:
-    return int(sets.union(per_class_issues).shape[0])
 
 
 def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, estimation_method: str) -> Any:
@@ -206,7 +175,7 @@ def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, 
         off_diagonal=True,
         absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
-    return computed_unless_lazy(step(_union_size, flags.per_problem), labels, pred_probs)
+    return computed_unless_lazy(step(estimates.rows_in_any, flags.per_problem), labels, pred_probs)
 
 
 def get_confident_thresholds(labels: Any, pred_probs: Any, multi_label: bool = False) -> Any:
@@ -270,12 +239,9 @@ def calibrate_confident_joint(confident_joint: Any, labels: Any, *, multi_label:
     """
     given = np.asarray(confident_joint)
     if multi_label:
-        binary = arrays.open_multilabel_labels(labels, given.shape[0])
-        positives = binary.astype(np.int64).sum(axis=0)
-        counts = da.stack([binary.shape[0] - positives, positives], axis=1)
-        result = step(joint.per_problem, joint.calibrated, given, counts)
+        result = estimates.calibrated_per_class(given, arrays.open_multilabel_labels(labels, given.shape[0]))
     else:
-        result = step(joint.calibrated, given, label_counts(labels, given.shape[0]))
+        result = estimates.calibrated(given, label_counts(labels, given.shape[0]))
     return computed_unless_lazy(result, labels)
 
 
@@ -310,4 +276,4 @@ def estimate_joint(labels: Any, pred_probs: Any, *, confident_joint: Any = None,
         calibrated = calibrate_confident_joint(confident_joint, labels)
     else:
         calibrated = np.asarray(confident_joint)
-    return step(health.normalized, calibrated) if isinstance(calibrated, Delayed) else health.normalized(calibrated)
+    return estimates.normalized(calibrated)

@@ -16,25 +16,13 @@ import pandas as pd
 from dask.base import is_dask_collection
 from dask.delayed import Delayed
 
-from dlq import count
+from dlq import _validation, count
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
-from dlq.graphs import passes
-from dlq.graphs.blocks import step
-from dlq.graphs.class_counts import counts_of_classes
+from dlq.graphs import health
 from dlq.graphs.scheduler import compute
-from dlq.graphs.sources import reread
 from dlq.io import arrays
-from dlq.kernels import health, joint
-from dlq.kernels.problems import MULTICLASS
 
 __all__ = ["find_overlapping_classes", "health_summary", "overall_label_health_score", "rank_classes_by_label_quality"]
-
-
-def _refuse_multi_label(multi_label: bool, instead: str) -> None:
-    if multi_label:
-        raise ValueError(
-            f"multi_label=True is not supported here; for multi-label data use dlq.multilabel.dataset.{instead}"
-        )
 
 
 def _joint_and_size(labels: Any, pred_probs: Any, joint_: Any, confident_joint: Any, num_examples: Any) -> tuple:
@@ -53,12 +41,9 @@ def _in_memory(value: Any) -> Any:
 
 
 def _number_of_examples(labels: Any, confident_joint: Any) -> int:
+    _validation.check_examples_countable(labels, confident_joint)
     if labels is not None:
         return int(arrays.array_like(labels, name="labels").shape[0])
-    if confident_joint is None:
-        raise ValueError(
-            "the number of examples is unknown: give labels, a confident_joint (its total), or num_examples"
-        )
     return int(np.sum(confident_joint))
 
 
@@ -101,7 +86,7 @@ def rank_classes_by_label_quality(
     >>> table["Class Index"].tolist(), table["Label Issues"].tolist()
     ([0, 1], [1, 0])
     """
-    _refuse_multi_label(multi_label, "rank_classes_by_multilabel_quality")
+    _validation.check_not_multi_label(multi_label, "rank_classes_by_multilabel_quality")
     joint_, size = _joint_and_size(labels, pred_probs, joint, confident_joint, num_examples)
     return _class_table(joint_, size, class_names)
 
@@ -137,7 +122,7 @@ def find_overlapping_classes(
     >>> table["Num Overlapping Examples"].tolist()
     [15]
     """
-    _refuse_multi_label(multi_label, "common_multilabel_issues")
+    _validation.check_not_multi_label(multi_label, "common_multilabel_issues")
     joint_, size = _joint_and_size(labels, pred_probs, joint, confident_joint, num_examples)
     return _pair_table(joint_, size, class_names, asymmetric)
 
@@ -171,7 +156,7 @@ def overall_label_health_score(
     >>> overall_label_health_score(joint=np.array([[0.4, 0.1], [0.0, 0.5]]), num_examples=10, verbose=False)
     0.9
     """
-    _refuse_multi_label(multi_label, "overall_multilabel_health_score")
+    _validation.check_not_multi_label(multi_label, "overall_multilabel_health_score")
     if num_examples is None:
         num_examples = _number_of_examples(labels, confident_joint)
     if labels is None or pred_probs is None:
@@ -215,7 +200,7 @@ def health_summary(
     >>> sorted(summary), summary["overall_label_health_score"]
     (['classes_by_label_quality', 'joint', 'overall_label_health_score', 'overlapping_classes'], 0.9)
     """
-    _refuse_multi_label(multi_label, "health_summary")
+    _validation.check_not_multi_label(multi_label, "health_summary")
     if joint is None and confident_joint is None and labels is not None and pred_probs is not None:
         joint, num_issues = _joint_and_issue_count(labels, pred_probs)
         size = int(num_examples) if num_examples is not None else _number_of_examples(labels, None)
@@ -243,11 +228,7 @@ def health_summary(
 def _joint_and_issue_count(labels: Any, pred_probs: Any) -> tuple[np.ndarray, int]:
     """The estimated joint and cleanlab's ``off_diagonal`` issue count, from the same reads."""
     opened = arrays.open_inputs(labels, pred_probs)
-    joints = passes.confident_joint(MULTICLASS, *opened, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
-    calibrated = step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=True)
-    issues = step(joint.of_one_problem, joint.off_diagonal_issue_count, joints.counts, joints.label_counts)
-    calibrated, issues = compute(calibrated, issues)
-    return health.normalized(calibrated), int(issues)
+    return health.joint_and_issue_count(*opened, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
 
 
 def confident_joint_under(labels: da.Array, pred_probs: da.Array, thresholds: Any) -> Delayed:
@@ -264,15 +245,6 @@ def confident_joint_under(labels: da.Array, pred_probs: da.Array, thresholds: An
     >>> confident_joint_under(labels, pred_probs, np.array([2 / 3, 2 / 3])).compute().tolist()
     [[2, 1], [1, 2]]
     """
-    counts = counts_of_classes(labels, pred_probs.shape[1])
-    joints = passes.confident_joint(
-        MULTICLASS,
-        *reread(labels, pred_probs),
-        thresholds=step(_absent_classes_at_two, thresholds, counts),
-        absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+    return health.confident_joint_under(
+        labels, pred_probs, thresholds, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
     )
-    return step(joint.of_one_problem, joint.confident_joint, joints.counts, joints.label_counts, calibrate=True)
-
-
-def _absent_classes_at_two(thresholds: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
-    return np.where(label_counts == 0, IN_MEMORY_ABSENT_CLASS_THRESHOLD, thresholds)

@@ -11,13 +11,11 @@ from dask.delayed import Delayed
 
 from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
-from dlq.graphs import passes
-from dlq.graphs.blocks import step
+from dlq.graphs import estimates, passes
 from dlq.graphs.class_counts import counts_of_classes
+from dlq.graphs.problems import MULTICLASS
 from dlq.graphs.scheduler import computed_unless_lazy
 from dlq.io import arrays
-from dlq.kernels import joint, latent
-from dlq.kernels.problems import MULTICLASS
 
 
 def multiclass_joint(labels: Any, pred_probs: Any, thresholds: Any, *, with_off_diagonal_rows: bool = False) -> Any:
@@ -82,10 +80,10 @@ def estimate_latent(
     >>> py.tolist()
     [0.4, 0.6]
     """
-    _validation.check_prior_method(py_method, latent.PRIOR_METHODS)
+    _validation.check_prior_method(py_method)
     given = np.asarray(confident_joint)
     counts = label_counts(labels, given.shape[0])
-    result = step(latent.latent, given, counts, method=py_method, converge=bool(converge_latent_estimates))
+    result = estimates.latent_estimates(given, counts, method=py_method, converge=bool(converge_latent_estimates))
     return computed_unless_lazy(result, labels)
 
 
@@ -111,25 +109,9 @@ def estimate_py_and_noise_matrices_from_probabilities(
     >>> estimate_py_and_noise_matrices_from_probabilities(labels, pred_probs)[3].tolist()
     [[2, 1], [1, 2]]
     """
-    _validation.check_prior_method(py_method, latent.PRIOR_METHODS)
+    _validation.check_prior_method(py_method)
     joints = multiclass_joint(labels, pred_probs, thresholds)
-    result = step(
-        _latent_of_the_joint,
-        joints.counts,
-        joints.label_counts,
-        calibrate=calibrate,
-        method=py_method,
-        converge=bool(converge_latent_estimates),
+    result = estimates.latent_of_the_joint(
+        joints, calibrate=calibrate, method=py_method, converge=bool(converge_latent_estimates)
     )
     return computed_unless_lazy(result, labels, pred_probs)
-
-
-def _latent_of_the_joint(
-    counts: np.ndarray, label_counts: np.ndarray, *, calibrate: bool, method: str, converge: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    confident_joint = joint.of_one_problem(joint.confident_joint, counts, label_counts, calibrate=calibrate)
-    if not calibrate:
-        # cleanlab's uncalibrated joint is a transposed, column-major array, and numpy
-        # sums its columns in another order: the same layout gives the same bits
-        confident_joint = np.asfortranarray(confident_joint)
-    return (*latent.latent(confident_joint, label_counts[0], method=method, converge=converge), confident_joint)

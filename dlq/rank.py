@@ -14,15 +14,15 @@ import dask.array as da
 import numpy as np
 
 from dlq import _validation
-from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
+from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD, LOG_LOSS_SEARCH_TEMPERATURES
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
-from dlq.graphs.caller import warn_caller
 from dlq.graphs.ensemble import ensemble_scores
-from dlq.graphs.rows import lowest_rows, ranked_rows, true_rows
+from dlq.graphs.order import lowest_first
+from dlq.graphs.problems import MULTICLASS
+from dlq.graphs.rows import ranked_rows, true_rows
 from dlq.graphs.scheduler import compute, computed_unless_lazy
 from dlq.io import arrays
-from dlq.kernels.problems import MULTICLASS
 from dlq.multiclass import get_label_quality_scores
 
 __all__ = [
@@ -88,17 +88,10 @@ def find_top_issues(quality_scores: Any, *, top: int = 10) -> Any:
     >>> find_top_issues(np.array([0.5, 0.1, 0.9, 0.1]), top=3).tolist()
     [1, 3, 0]
     """
-    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
-        raise ValueError(f"top must be a non-negative integer or None; got {top!r}")
-    if isinstance(quality_scores, da.Array):
-        if quality_scores.ndim != 1:
-            raise ValueError(f"quality_scores must be 1-D, one score per example; got shape {quality_scores.shape}")
-        count = quality_scores.shape[0] if top is None else min(int(top), quality_scores.shape[0])
-        return step(attrgetter("indices"), lowest_rows(quality_scores, count))
-    scores = np.asarray(quality_scores)
-    if scores.ndim != 1:
-        raise ValueError(f"quality_scores must be 1-D, one score per example; got shape {scores.shape}")
-    return np.argsort(scores, kind="stable")[: scores.shape[0] if top is None else top]
+    _validation.check_top(top)
+    scores = quality_scores if isinstance(quality_scores, da.Array) else np.asarray(quality_scores)
+    _validation.check_one_score_per_example(scores)
+    return lowest_first(scores, top)
 
 
 def order_label_issues(
@@ -140,11 +133,7 @@ def order_label_issues(
     adjust = _validation.check_ranking(rank_by, rank_by_kwargs)
     opened_labels, opened_probs = arrays.open_inputs(labels, pred_probs)
     mask = arrays.array_like(label_issues_mask, name="label_issues_mask")
-    if mask.shape != (opened_probs.shape[0],) or mask.dtype != bool:
-        raise ValueError(
-            f"label_issues_mask must be {opened_probs.shape[0]} booleans, one per example; "
-            f"got shape {mask.shape} of dtype {mask.dtype}"
-        )
+    _validation.check_issue_mask(mask, opened_probs.shape[0])
     mask = arrays.open_array(mask, name="label_issues_mask", chunk_rows=opened_probs.chunks[0])
     pass1 = passes.threshold_pass(
         MULTICLASS, opened_labels, opened_probs, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
@@ -158,12 +147,6 @@ def order_label_issues(
         thresholds=pass1.thresholds if adjust else None,
     )
     return computed_unless_lazy(step(attrgetter("indices"), ranked), label_issues_mask, labels, pred_probs)
-
-
-#: How the members of an ensemble may be weighted.
-ENSEMBLE_WEIGHTINGS = ("uniform", "accuracy", "log_loss_search", "custom")
-#: The temperatures the log-loss weighting tries.
-LOG_LOSS_SEARCH_TEMPERATURES = [1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 2e2]
 
 
 def get_label_quality_ensemble_scores(
@@ -215,30 +198,13 @@ def get_label_quality_ensemble_scores(
     ...                                   verbose=False).round(2).tolist()
     [0.8, 0.6]
     """
-    if not isinstance(pred_probs_list, list):
-        raise _validation.RefusedType(
-            "pred_probs_list needs to be a list: it must be a list of pred_probs arrays, one per model; "
-            f"got {type(pred_probs_list).__name__}"
-        )
-    if not pred_probs_list:
-        raise _validation.RefusedValue("pred_probs_list is empty: give the pred_probs of at least one model")
-    _validation.check_choice(
-        weight_ensemble_members_by, ENSEMBLE_WEIGHTINGS, "weight_ensemble_members_by", kind="weighting method"
+    weights = _validation.check_ensemble(
+        pred_probs_list,
+        weight_ensemble_members_by=weight_ensemble_members_by,
+        method=method,
+        adjust_pred_probs=adjust_pred_probs,
+        custom_weights=custom_weights,
     )
-    _validation.check_score_method(method, adjust_pred_probs)
-    if custom_weights is not None and weight_ensemble_members_by != "custom":
-        raise ValueError('custom_weights are used only with weight_ensemble_members_by="custom"')
-    weights = None
-    if weight_ensemble_members_by == "custom":
-        weights = np.asarray(custom_weights, dtype=np.float64) if custom_weights is not None else None
-        if weights is None or weights.shape != (len(pred_probs_list),):
-            given = "custom_weights is None" if weights is None else f"the length of {custom_weights!r}"
-            raise _validation.RefusedValue(
-                f"weight_ensemble_members_by='custom' needs custom_weights, one per model "
-                f"({len(pred_probs_list)}); {given} must match the number of models"
-            )
-    if len(pred_probs_list) == 1:
-        warn_caller("pred_probs_list holds one model's pred_probs: get_label_quality_scores gives the same scores")
     opened_labels, first = arrays.open_inputs(labels, pred_probs_list[0])
     members = [first, *(_aligned_member(pred_probs, first, m) for m, pred_probs in enumerate(pred_probs_list[1:], 1))]
     thresholds = [
@@ -270,9 +236,7 @@ def get_label_quality_ensemble_scores(
 def _aligned_member(pred_probs: Any, first: da.Array, position: int) -> da.Array:
     """A member's pred_probs in the first member's row chunks, refused unless of its shape."""
     name = f"pred_probs_list[{position}]"
-    shape = arrays.array_like(pred_probs, name=name).shape
-    if shape != first.shape:
-        raise ValueError(f"{name} has shape {shape}; every model's pred_probs must have shape {first.shape}")
+    _validation.check_member_shape(arrays.array_like(pred_probs, name=name).shape, first.shape, name)
     return arrays.checked_pred_probs(arrays.open_array(pred_probs, name=name, chunk_rows=first.chunks[0]))
 
 

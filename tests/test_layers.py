@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).parent.parent / "dlq"
 
 
@@ -77,3 +79,43 @@ def test_no_private_graph_layers():
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text()
         assert "HighLevelGraph" not in text and "MaterializedLayer" not in text, path
+
+
+#: The faces that only translate: cleanlab's arguments into calls of dlq._validation and of the engine (graphs and
+#: io), and results back; no check of their own, no kernel, no sort (each of those lives in its layer).
+TRANSLATING_FACES = (
+    "rank.py",
+    "count.py",
+    "dataset.py",
+    "noise_matrices.py",
+    "multilabel/dataset.py",
+    "multilabel/aggregators.py",
+    "experimental/label_inspector.py",
+)
+#: The sorts a translating face leaves to the kernels, as functions or methods.
+SORTS = {"sort", "argsort", "lexsort", "sorted"}
+
+
+def called_name(call: ast.Call) -> str | None:
+    """The name of the function a call calls: ``f`` of ``f(...)`` and of ``x.f(...)``."""
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+@pytest.mark.parametrize("face", TRANSLATING_FACES)
+def test_a_translating_face_raises_nothing_imports_no_kernel_and_sorts_nothing(face):
+    path = PACKAGE / face
+    tree = ast.parse(path.read_text())
+    raises = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Raise)]
+    assert not raises, f"{face} raises at lines {raises}: checks belong in dlq/_validation/"
+    kernels = sorted(name for name in imports_of(path) if name.startswith("dlq.kernels"))
+    assert not kernels, f"{face} imports {kernels}: kernels are reached through dlq/graphs/"
+    sorts = [
+        (node.lineno, called_name(node))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and called_name(node) in SORTS
+    ]
+    assert not sorts, f"{face} sorts at {sorts}: sorting belongs in a kernel"

@@ -120,3 +120,21 @@ def test_a_bins_score_bounds_hold_exactly_the_scores_whose_keys_share_its_prefix
         own = select.Cut(slots, np.zeros_like(slots), prefixes, bits, slots < 0)
         low, high = own.slot_bounds(scores.dtype)
         assert ((scores >= low) & ~(scores >= high)).all(), bits
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    scores=st.lists(st.sampled_from([0.1, 0.5, np.nan, -np.inf, np.inf, 0.0, -0.0, 0.3]), min_size=1, max_size=60),
+    count_fraction=st.floats(0, 1),
+    chunk_fraction=st.floats(0, 1),
+)
+def test_the_lowest_rows_of_a_dask_array_are_numpys_stable_argsort_nan_last(scores, count_fraction, chunk_fraction):
+    import dask.array as da
+
+    from dlq.graphs.rows import lowest_rows
+
+    values = np.array(scores)
+    count = round(count_fraction * values.size)
+    chunks = max(1, round(chunk_fraction * values.size))
+    found = lowest_rows(da.from_array(values, chunks=chunks), count).compute()
+    assert found.tolist() == np.argsort(values, kind="stable")[:count].tolist()

@@ -10,6 +10,7 @@ their values chunk by chunk in the graphs.
 """
 
 from dlq._validation.aggregators import (
+    check_aggregated,
     check_aggregator_axis,
     check_aggregator_kwargs,
     check_alpha,
@@ -33,9 +34,12 @@ from dlq._validation.constants import (
     BATCHED_ESTIMATION_METHODS,
     COUNT_ESTIMATION_METHODS,
     DEFAULT_AGGREGATOR,
+    ENSEMBLE_WEIGHTINGS,
     FILTERS,
     IN_MEMORY_ABSENT_CLASS_THRESHOLD,
+    LOG_LOSS_SEARCH_TEMPERATURES,
     NUM_ISSUE_KWARGS,
+    PRIOR_METHODS,
     PRUNING_FILTERS,
     QUALITY_SCORE_KWARGS,
     RANK_BY_KWARGS,
@@ -49,6 +53,7 @@ from dlq._validation.counts import (
     check_thresholds,
     warn_of_multilabel_count_options,
 )
+from dlq._validation.datasets import check_examples_countable, check_not_multi_label
 from dlq._validation.filters import (
     MultilabelFilterOptions,
     check_confident_joint,
@@ -56,6 +61,14 @@ from dlq._validation.filters import (
     check_multilabel_filter_options,
     check_search_options,
     warn_if_joint_ignored,
+)
+from dlq._validation.inspector import check_batch_width, check_scored, check_scores_kept, check_thresholds_seen
+from dlq._validation.rankings import (
+    check_ensemble,
+    check_issue_mask,
+    check_member_shape,
+    check_one_score_per_example,
+    check_top,
 )
 
 __all__ = [
@@ -65,9 +78,12 @@ __all__ = [
     "BATCHED_ESTIMATION_METHODS",
     "COUNT_ESTIMATION_METHODS",
     "DEFAULT_AGGREGATOR",
+    "ENSEMBLE_WEIGHTINGS",
     "FILTERS",
     "IN_MEMORY_ABSENT_CLASS_THRESHOLD",
+    "LOG_LOSS_SEARCH_TEMPERATURES",
     "NUM_ISSUE_KWARGS",
+    "PRIOR_METHODS",
     "PRUNING_FILTERS",
     "QUALITY_SCORE_KWARGS",
     "RANK_BY_KWARGS",
@@ -76,25 +92,37 @@ __all__ = [
     "MultilabelFilterOptions",
     "RefusedType",
     "RefusedValue",
+    "check_aggregated",
     "check_aggregator_axis",
     "check_aggregator_kwargs",
     "check_alpha",
     "check_array_or_file",
+    "check_batch_width",
     "check_choice",
     "check_class_names",
     "check_confident_joint",
     "check_count_joint",
+    "check_ensemble",
+    "check_examples_countable",
     "check_filter_options",
     "check_integer",
+    "check_issue_mask",
     "check_kwargs",
+    "check_member_shape",
     "check_multilabel_filter_options",
     "check_multilabel_thresholds",
+    "check_not_multi_label",
+    "check_one_score_per_example",
     "check_prior_method",
     "check_ranking",
     "check_score_method",
+    "check_scored",
+    "check_scores_kept",
     "check_search_options",
     "check_temperature",
     "check_thresholds",
+    "check_thresholds_seen",
+    "check_top",
     "warn_if_joint_ignored",
     "warn_of_multilabel_count_options",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from dlq._validation.checks import _is_number
 from dlq._validation.constants import AGGREGATOR_METHODS, AGGREGATOR_OPTIONS, DEFAULT_AGGREGATOR
 
@@ -139,3 +141,36 @@ def check_aggregator_kwargs(
     if options.get("alpha") is not None:
         check_alpha(options["alpha"])
     return method, options
+
+
+def check_aggregated(result: np.ndarray, scores: np.ndarray, function: Callable[..., Any]) -> None:
+    """Check what a callable aggregator returned: one score per row of ``scores``.
+
+    Parameters
+    ----------
+    result : ndarray
+        What ``function(scores, axis=1, ...)`` returned, as an array.
+    scores : ndarray, shape (n, K)
+        The scores it aggregated.
+    function : callable
+        The aggregator, named in the message.
+
+    Raises
+    ------
+    ValueError
+        If ``result`` is not of shape (n,).
+
+    Examples
+    --------
+    >>> scores = np.ones((2, 3))
+    >>> check_aggregated(np.min(scores, axis=1), scores, np.min)
+    >>> check_aggregated(np.min(scores, axis=0), scores, np.min)
+    Traceback (most recent call last):
+    ...
+    ValueError: the aggregator 'min' returned shape (3,) for scores of shape (2, 3); it must return one score per ...
+    """
+    if result.shape != (scores.shape[0],):
+        raise ValueError(
+            f"the aggregator {getattr(function, '__name__', function)!r} returned shape {result.shape} for "
+            f"scores of shape {scores.shape}; it must return one score per row, shape ({scores.shape[0]},)"
+        )

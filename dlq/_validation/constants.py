@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from dlq.kernels.latent import PRIOR_METHODS as LATENT_PRIOR_METHODS
 from dlq.kernels.multiclass import THRESHOLD_LOWER_BOUND
 
 #: A class no example is given gets this threshold in cleanlab's batched search ...
@@ -19,6 +20,13 @@ SCORE_METHODS = ("self_confidence", "normalized_margin", "confidence_weighted_en
 BATCHED_ESTIMATION_METHODS = ("off_diagonal", "off_diagonal_calibrated")
 #: Issue counts of ``num_label_issues``, as in ``cleanlab.count``: the batched search's, and one from a given joint.
 COUNT_ESTIMATION_METHODS = (*BATCHED_ESTIMATION_METHODS, "off_diagonal_custom")
+
+#: How the members of an ensemble may be weighted (``weight_ensemble_members_by``), as in ``cleanlab.rank``.
+ENSEMBLE_WEIGHTINGS = ("uniform", "accuracy", "log_loss_search", "custom")
+#: The temperatures the log-loss weighting of an ensemble tries (``log_loss_search_T_values``), cleanlab's default.
+LOG_LOSS_SEARCH_TEMPERATURES = [1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 2e2]
+#: The estimates of the prior of the true labels (``py_method``), as in ``cleanlab.count``.
+PRIOR_METHODS = LATENT_PRIOR_METHODS
 
 #: Filters of ``find_label_issues`` that prune the confident joint.
 PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")

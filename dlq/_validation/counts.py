@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from dlq._validation.constants import PRIOR_METHODS
 from dlq._validation.filters import check_confident_joint
 from dlq.graphs.caller import warn_caller
 
@@ -161,12 +162,14 @@ def warn_of_multilabel_count_options(confident_joint: Any, estimation_method: An
             )
 
 
-def check_prior_method(py_method: Any, choices: tuple[str, ...]) -> None:
+def check_prior_method(py_method: Any, choices: tuple[str, ...] = PRIOR_METHODS) -> None:
     """Check how the prior of the true labels is estimated (cleanlab's
-    ``py_method``), with cleanlab's "should be" in the message.
+    ``py_method``, one of ``choices``: :data:`PRIOR_METHODS` unless given),
+    with cleanlab's "should be" in the message.
 
     Examples
     --------
+    >>> check_prior_method("marginal_ps")
     >>> check_prior_method("cnt", ("cnt", "eqn"))
     >>> check_prior_method("counts", ("cnt", "eqn"))
     Traceback (most recent call last):

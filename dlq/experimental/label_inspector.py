@@ -8,9 +8,9 @@ import numpy as np
 
 from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD
+from dlq.graphs import inspection
+from dlq.graphs.order import lowest_first
 from dlq.io import arrays
-from dlq.kernels import multiclass as kernels
-from dlq.kernels.scores import label_quality_scores
 
 
 class LabelInspector:
@@ -76,50 +76,41 @@ class LabelInspector:
         _validation.check_choice(
             self.num_issue_kwargs["estimation_method"], _validation.BATCHED_ESTIMATION_METHODS, "estimation_method"
         )
-        self._threshold_partials: kernels.ThresholdPartials | None = None
-        self._count_partials = np.zeros((3, self.num_class), dtype=np.int64)
+        self._threshold_partials: inspection.ThresholdPartials | None = None
+        self._count_partials = inspection.no_issue_counts(self.num_class)
         self._scores: list[np.ndarray] = []
         self.examples_processed_thresh = 0
         self.examples_processed_quality = 0
 
     def _checked_batch(self, labels: Any, pred_probs: Any, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        num_columns = arrays.open_inputs(labels, pred_probs)[1].shape[1]
-        if num_columns != self.num_class:
-            raise ValueError(
-                f"pred_probs has {num_columns} columns but this LabelInspector has num_class={self.num_class}"
-            )
-        labels, pred_probs = np.asarray(labels), np.asarray(pred_probs)
-        kernels.invalid_rows(labels, pred_probs, offset).raise_if_any()
-        return labels, pred_probs
+        _validation.check_batch_width(arrays.open_inputs(labels, pred_probs)[1].shape[1], self.num_class)
+        return inspection.checked(labels, pred_probs, offset)
 
     def update_confident_thresholds(self, labels: Any, pred_probs: Any) -> None:
         """Add one batch to the confident-threshold estimate (pass 1)."""
         labels, pred_probs = self._checked_batch(labels, pred_probs, self.examples_processed_thresh)
-        batch = kernels.threshold_partials(labels, pred_probs, self.examples_processed_thresh)
-        seen = [batch] if self._threshold_partials is None else [self._threshold_partials, batch]
-        self._threshold_partials = kernels.combine_threshold_partials(seen)
+        self._threshold_partials = inspection.threshold_partials_with(
+            self._threshold_partials, labels, pred_probs, self.examples_processed_thresh
+        )
         self.examples_processed_thresh += labels.shape[0]
 
     def get_confident_thresholds(self, silent: bool = False) -> np.ndarray:
         """Per-class confident thresholds from the batches seen in pass 1."""
-        if self._threshold_partials is None:
-            raise ValueError("no confident thresholds yet: call update_confident_thresholds() on some data first")
+        _validation.check_thresholds_seen(self._threshold_partials)
         if self.verbose and not silent:
             print(f"confident thresholds rest on {self.examples_processed_thresh} examples")
-        return kernels.confident_thresholds(
-            self._threshold_partials, absent_class_threshold=BATCHED_ABSENT_CLASS_THRESHOLD
-        )
+        return inspection.thresholds(self._threshold_partials, absent_class_threshold=BATCHED_ABSENT_CLASS_THRESHOLD)
 
     def score_label_quality(self, labels: Any, pred_probs: Any, *, update_num_issues: bool = True) -> np.ndarray:
         """Score one batch (pass 2) and, by default, count its issues."""
         thresholds = self.get_confident_thresholds(silent=True)
         labels, pred_probs = self._checked_batch(labels, pred_probs, self.examples_processed_quality)
         adjust = self.quality_score_kwargs["adjust_pred_probs"]
-        scores = label_quality_scores(
+        scores = inspection.scores(
             labels, pred_probs, method=self.quality_score_kwargs["method"], thresholds=thresholds if adjust else None
         )
         if update_num_issues:
-            self._count_partials += kernels.issue_count_partials(labels, pred_probs, thresholds)
+            self._count_partials += inspection.issue_counts(labels, pred_probs, thresholds)
         self.examples_processed_quality += labels.shape[0]
         if self.store_results:
             self._scores.append(scores)
@@ -127,16 +118,14 @@ class LabelInspector:
 
     def get_num_issues(self, silent: bool = False) -> int:
         """Estimated number of label issues among the batches scored."""
-        if self.examples_processed_quality < 1:
-            raise ValueError("no labels scored yet: call score_label_quality() first")
+        _validation.check_scored(self.examples_processed_quality)
         if self.verbose and not silent:
             print(f"issue count rests on {self.examples_processed_quality} scored examples")
-        return kernels.num_label_issues(self._count_partials, **self.num_issue_kwargs)
+        return inspection.num_issues(self._count_partials, **self.num_issue_kwargs)
 
     def get_quality_scores(self) -> np.ndarray:
         """Scores of every example scored so far, in order."""
-        if not self.store_results:
-            raise ValueError("scores are kept only with store_results=True; collect the batches' scores yourself")
+        _validation.check_scores_kept(self.store_results)
         return np.concatenate(self._scores) if self._scores else np.zeros(0)
 
     def get_label_issues(self) -> np.ndarray:
@@ -147,4 +136,4 @@ class LabelInspector:
         """
         scores = self.get_quality_scores()
         num_issues = self.get_num_issues(silent=True)
-        return np.lexsort((np.arange(scores.shape[0]), scores))[: max(num_issues, 0)]
+        return lowest_first(scores, max(num_issues, 0))

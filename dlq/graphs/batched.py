@@ -253,10 +253,6 @@ def multiclass_scan(
     )
 
 
-def _union(per_problem: list[np.ndarray]) -> np.ndarray:
-    return sets.union(per_problem)
-
-
 def _union_scores(found: subblocks.BatchedPass, union: np.ndarray, start: int, stop: int) -> Lowest:
     rows = inside(union, start, stop)
     scores = found.rank_scores[rows - start]
@@ -317,7 +313,7 @@ def multilabel_scan(
     rounds = 1 if round_bits(0, num_classes) == FIRST_ROUND_BITS else READ_ROUNDS
     found = select.selection(over, cells, num_issues, rounds=rounds, issues_only=True, first_histogram=first)
     per_problem = step(Lowest.per_cell, found, cells)
-    union = step(_union, per_problem)
+    union = step(sets.union, per_problem)
     issues, ranked, scores = union, None, None
     if ranked_by is not None:
         scores = as_rows(field(records, "rank_scores"), rows, np.float64)

@@ -9,12 +9,14 @@ import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
+from dlq.graphs import select
 from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_rows, step, tree
 from dlq.graphs.sources import reread, rows_in_hand
 from dlq.kernels import columns
 from dlq.kernels.columns import Columns
-from dlq.kernels.lowest import KEPT_WHOLE, Lowest
+from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import Problems
+from dlq.kernels.select import ROUNDS
 
 
 def inside(indices: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -235,22 +237,50 @@ def true_rows(mask: da.Array) -> Delayed:
     return tree(per_block(_true_rows, mask), concatenated)
 
 
-def _lowest_of_block(block: np.ndarray, start: int, count: int) -> Lowest:
-    size = block.shape[0]
-    every = Lowest(
-        np.zeros(size, np.int64), block, np.arange(start, start + size), np.zeros(size, bool), np.full(size, count)
-    )
-    return Lowest.merged([every])  # each chunk keeps its count lowest
+def _block_entries(block: np.ndarray, start: int) -> list[Entries]:
+    """A block's scores as the entries of one cell, NaN left out (they rank last)."""
+    kept = np.flatnonzero(~np.isnan(block))
+    return [Entries(block[kept, None], np.zeros(1, np.int64), kept + start, np.zeros((1, 1), bool))]
+
+
+def _nan_count(block: np.ndarray, start: int) -> int:
+    return int(np.isnan(block).sum())
+
+
+def _first_nan_rows(block: np.ndarray, start: int, count: int) -> np.ndarray:
+    return np.flatnonzero(np.isnan(block))[:count] + start
+
+
+def _counts_apart_from_nan(count: int, total: int, nans: int) -> np.ndarray:
+    """The one cell's count of lowest scores that are not NaN."""
+    return np.array([min(count, total - nans)])
+
+
+def _nan_rows_wanted(count: int, total: int, nans: int) -> int:
+    return max(0, count - (total - nans))
+
+
+def _with_nan_rows(found: Lowest, nan_rows: np.ndarray, count: int) -> np.ndarray:
+    """The rows of ``found`` ranked, then NaN rows in index order, ``count`` in all."""
+    return np.concatenate([found.ranked().indices, nan_rows])[:count]
 
 
 def lowest_rows(scores: da.Array, count: int) -> Delayed:
     """The rows of the ``count`` lowest of row-chunked ``scores``, lowest
-    first, ties to the lower row: a ranked :class:`~dlq.kernels.lowest.Lowest`.
-    Each chunk keeps its ``count`` lowest; merges keep the lowest of those.
+    first, ties to the lower row and NaN last (as ``numpy.argsort``): an
+    array of int64, found by the one selection
+    (:func:`dlq.graphs.select.selection`) over the chunks' scores, whatever
+    ``count``; rows with NaN scores, when ``count`` reaches them, are each
+    chunk's first that many.
 
     Examples
     --------
-    >>> lowest_rows(da.from_array(np.array([0.5, 0.1, 0.3, 0.1]), chunks=2), 3).compute().indices.tolist()
-    [1, 3, 2]
+    >>> lowest_rows(da.from_array(np.array([0.5, 0.1, np.nan, 0.1]), chunks=2), 4).compute().tolist()
+    [1, 3, 0, 2]
     """
-    return step(Lowest.ranked, tree(per_block(_lowest_of_block, scores, count), Lowest.merged))
+    nans = tree(per_block(_nan_count, scores), sum)
+    scored = step(_counts_apart_from_nan, count, scores.shape[0], nans)
+    entries = select.held(per_block(_block_entries, scores))
+    found = select.selection(entries, np.zeros(1, np.int64), scored, rounds=ROUNDS, issues_only=False)
+    nan_rows = step(_nan_rows_wanted, count, scores.shape[0], nans)
+    return step(_with_nan_rows, found, tree(per_block(_first_nan_rows, scores, nan_rows), concatenated), count)

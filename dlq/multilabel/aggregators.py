@@ -1,7 +1,8 @@
 """Aggregators: one multi-label score per example from its K per-class scores.
 
 Each works on an (n, K) block of per-class scores and lets the worst class
-pull the example down.
+pull the example down. Here are cleanlab's names and options, checked; the
+arithmetic is the graph layer's (:mod:`dlq.graphs.aggregators`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ from typing import Any
 import numpy as np
 
 from dlq import _validation
+from dlq.graphs import aggregators
 
 
 def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None, axis: int = 1) -> np.ndarray:
     """Exponential moving average of each row's scores, from the largest to the smallest.
 
-    The smallest score has weight ``alpha``, the next ``alpha * (1 - alpha)``,
-    and so on; the largest ``(1 - alpha) ** (K - 1)``. ``alpha=None`` means
-    ``2 / (K + 1)``. One sort per row, then a dot product per row
-    (``np.vecdot``: each row on its own, so that its rounding depends on
-    nothing but the row, as a matrix product's may on the rows beside it).
+    The smallest score weighs ``alpha``, the next ``alpha * (1 - alpha)``,
+    and so on (:func:`dlq.kernels.aggregators.exponential_moving_average`);
+    ``alpha=None`` means ``2 / (K + 1)``, for K classes.
 
     Examples
     --------
@@ -30,18 +30,15 @@ def exponential_moving_average(scores: np.ndarray, *, alpha: float | None = None
     [0.9, 0.5]
     """
     _validation.check_aggregator_axis(axis)
-    num_classes = scores.shape[1]
-    alpha = 2 / (num_classes + 1) if alpha is None else alpha
+    alpha = 2 / (scores.shape[1] + 1) if alpha is None else alpha
     _validation.check_alpha(alpha)
-    weights = alpha * (1 - alpha) ** np.arange(num_classes, dtype=np.float64)
-    weights[-1] = (1 - alpha) ** (num_classes - 1)
-    return np.vecdot(np.sort(scores, axis=1), weights)
+    return aggregators.exponential_moving_average(scores, alpha)
 
 
 def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> np.ndarray:
     """Average of each row's scores weighted by a softmax of ``(1 - score) / temperature``.
 
-    Computed stably (the largest exponent is subtracted first).
+    Computed stably, each row on its own (:func:`dlq.kernels.aggregators.softmin`).
 
     Examples
     --------
@@ -50,13 +47,7 @@ def softmin(scores: np.ndarray, *, temperature: float = 0.1, axis: int = 1) -> n
     """
     _validation.check_aggregator_axis(axis)
     _validation.check_temperature(temperature)
-    weights = (1 - scores) / temperature  # the exponents, then the weights, in place
-    # each row's largest, over the rows side by side (a maximum is exact in any order), which is
-    # quicker than a reduction along each short row
-    weights -= np.ascontiguousarray(weights.T).max(axis=0)[:, None]
-    np.exp(weights, out=weights)
-    # the weighted sum and the sum of weights, each a dot product per row (as in the moving average)
-    return np.vecdot(weights, scores) / np.vecdot(weights, np.ones(weights.shape[1], weights.dtype))
+    return aggregators.softmin(scores, temperature)
 
 
 #: cleanlab's multi-label scorer aggregates by default, and ranks issues, with this.
@@ -65,11 +56,7 @@ CLEANLAB_DEFAULT = partial(exponential_moving_average, alpha=0.8)
 
 def _apply_callable(function: Callable[..., Any], options: dict[str, Any], scores: np.ndarray) -> np.ndarray:
     result = np.asarray(function(scores, axis=1, **options))
-    if result.shape != (scores.shape[0],):
-        raise ValueError(
-            f"the aggregator {getattr(function, '__name__', function)!r} returned shape {result.shape} for "
-            f"scores of shape {scores.shape}; it must return one score per row, shape ({scores.shape[0]},)"
-        )
+    _validation.check_aggregated(result, scores, function)
     return result
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dlq.kernels import sets
+from dlq.graphs.estimates import rows_in_any
 from dlq.multilabel.filter import PerClassIssues, per_class_issues
 
 __all__ = [
@@ -175,7 +175,7 @@ def overall_multilabel_health_score(
 
 
 def _health_score(found: PerClassIssues) -> float:
-    return 1.0 - sets.union(found.issues).shape[0] / found.n_examples
+    return 1.0 - rows_in_any(found.issues) / found.n_examples
 
 
 def health_summary(

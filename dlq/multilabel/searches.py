@@ -13,6 +13,7 @@ from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs import batched, passes
 from dlq.graphs.blocks import step
+from dlq.graphs.estimates import rows_in_any
 from dlq.graphs.search import search
 from dlq.kernels import sets
 from dlq.kernels.problems import ONE_VS_REST
@@ -91,10 +92,6 @@ def union_of(per_class: list[np.ndarray]) -> np.ndarray:
     return sets.union(per_class)
 
 
-def _union_size(per_class: list[np.ndarray]) -> np.ndarray:
-    return np.array([sets.union(per_class).shape[0]])
-
-
 def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions) -> Delayed:
     """cleanlab's multi-label ``low_*`` search, lazily: the sorted indices of
     the examples with the lowest multi-label self-confidence (EMA), as many
@@ -105,7 +102,7 @@ def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions)
         labels,
         pred_probs,
         method="self_confidence",
-        counts=step(_union_size, found.per_problem),
+        counts=step(np.atleast_1d, step(rows_in_any, found.per_problem)),
         aggregate=aggregators.CLEANLAB_DEFAULT,
     )
     return step(_sorted_first, lowest)
