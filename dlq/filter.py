@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from functools import partial
-from operator import attrgetter
 from typing import Any
 
 import dask.array as da
@@ -14,14 +12,14 @@ from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
-from dlq.graphs.rows import issue_table, ranked_at, ranked_rows, row_mask
+from dlq.graphs.rows import ranked_rows
 from dlq.graphs.scheduler import compute
 from dlq.graphs.search import search
 from dlq.graphs.told import Told, predicted_neq_given
 from dlq.io import arrays
 from dlq.kernels import joint
 from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
-from dlq.result import Scan
+from dlq.result import Scan, scan_of_filtered
 
 __all__ = ["find_label_issues", "find_label_issues_using_argmax_confusion_matrix", "find_predicted_neq_given"]
 
@@ -272,17 +270,13 @@ def filtered_scan(
     scores = passes.scores(
         MULTICLASS, labels, pred_probs, method=method, thresholds=searched.thresholds if adjust_pred_probs else None
     )
-    issues = step(_only_problem, searched.per_problem)
-    ranked = ranked_at(scores, issues)
     options = {"filter_by": filter_by, "frac_noise": frac_noise, "min_examples_per_class": min_examples_per_class}
-    return Scan(
-        n_examples=labels.shape[0],
-        n_classes=pred_probs.shape[1],
+    return scan_of_filtered(
+        MULTICLASS,
+        labels,
+        pred_probs,
+        step(_only_problem, searched.per_problem),
+        scores,
         options={**options, "method": method, "adjust_pred_probs": adjust_pred_probs},
         thresholds=searched.thresholds,
-        num_issues=step(len, issues),
-        scores=scores,
-        issues=step(attrgetter("indices"), ranked),
-        mask=row_mask(issues, scores.chunks[0]),
-        issue_table_of=partial(issue_table, MULTICLASS, labels, pred_probs, ranked),
     )

@@ -21,7 +21,7 @@ from dlq.graphs.scheduler import compute, computed_unless_lazy
 from dlq.graphs.told import told_scores
 from dlq.io import arrays
 from dlq.kernels.problems import MULTICLASS
-from dlq.result import Scan
+from dlq.result import Scan, scan_of_batched
 
 
 @lazily
@@ -130,16 +130,10 @@ def _scan(
     )
     options = {"method": method, "adjust_pred_probs": adjust, "estimation_method": estimation_method}
     fills = store is None and batched.regular_chunks(pred_probs.chunks[0])
-    return Scan(
-        n_examples=labels.shape[0],
-        n_classes=pred_probs.shape[1],
-        options=options,
-        thresholds=search.thresholds,
-        num_issues=search.num_issues,
-        scores=search.scores,
-        issues=search.issues,
-        mask=search.mask,
-        unnormalized_rows=search.unnormalized,
+    return scan_of_batched(
+        search,
+        pred_probs,
+        options,
         issue_table_of=partial(batched.issue_table, search),
         filling_a_store=partial(
             _scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import dask
@@ -16,14 +16,14 @@ from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
 from dlq import _validation
-from dlq.graphs.batched import ScanStore
+from dlq.graphs.batched import Batched, ScanStore
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
-from dlq.graphs.rows import values_at
+from dlq.graphs.rows import issue_table, ranked_at, row_mask
 from dlq.graphs.scheduler import compute
-from dlq.io import arrays, locations, outputs
+from dlq.io import scan_writing
 from dlq.io.html_summary import html_table, result_view
-from dlq.io.issue_table import digest, labelled, write_parts
+from dlq.kernels.problems import Problems
 
 
 @dataclass(frozen=True)
@@ -321,65 +321,16 @@ class Scan:
         >>> zarr.open_group(store, mode="r")["is_label_issue"][:].tolist()
         [False, True, False, False, False]
         """
-        collections = (self, ids, *(extra or {}).values())
-        locations.refuse_outputs_over_inputs({"store": store, "issues_to": issues_to}, *collections)
-        if issues_to is not None:
-            locations.refuse_apart(store, issues_to)
-            outputs.refuse_unreplaceable(issues_to, overwrite=overwrite, name="issues_to")
-        class_names = _validation.check_class_names(class_names, self.n_classes)
-        if ids is not None:
-            ids = arrays.array_like(ids, name="ids")
-            if ids.shape != (self.n_examples,):
-                raise ValueError(f"ids must hold one id per example, shape ({self.n_examples},); got {ids.shape}")
-            ids = arrays.open_array(ids, name="ids", chunk_rows=self.scores.chunks[0])
-        with lazy_graphs():  # a written scan is built whole, even of data in one chunk
-            group = outputs.output_group(store, overwrite=overwrite)
-            chunk = max(self.scores.chunks[0])
-            scan, written = self, {"scores": self.scores, "is_label_issue": self.mask}
-            if self.filling_a_store is not None:
-                # pass 2 writes scores and candidate flags itself, and the selection
-                # reads them back: no memory is held per row between the two
-                scan = self.filling_a_store(
-                    ScanStore(
-                        *(
-                            group.create_array(name, shape=(self.n_examples,), dtype=dtype, chunks=(chunk,))
-                            for name, dtype in (("scores", self.scores.dtype), ("is_label_issue", bool))
-                        )
-                    )
-                )
-                written = {}
-            others = {}
-            table = scan.issue_table
-            if table is not None and (class_names is not None or ids is not None):
-                ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
-                table = step(labelled, table, class_names, ids_of_issues)
-            if issues_to is not None:
-                others["issue_digest"] = step(
-                    write_parts, table, os.fspath(issues_to), self.n_classes, overwrite=overwrite
-                )
-            if report:
-                others.setdefault("issue_digest", step(digest, table, self.n_classes))
-                others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
-            for name, collection in (extra or {}).items():
-                if callable(collection) and not dask.is_dask_collection(collection):  # a function of the writing scan
-                    collection = collection(scan)
-                if isinstance(collection, da.Array) and collection.shape[:1] == (self.n_examples,):
-                    written[name] = collection
-                else:
-                    others[name] = collection
-            sources = [
-                array.rechunk({0: chunk, **{axis: -1 for axis in range(1, array.ndim)}}) for array in written.values()
-            ]
-            targets = [
-                group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=array.chunksize)
-                for name, array in zip(written, sources, strict=True)
-            ]
-            # every source chunk covers whole zarr chunks, so writes never overlap
-            writes = tuple(
-                source.map_blocks(outputs.store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
-                for source, target in zip(sources, targets, strict=True)
-            )
-            writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
+        writing = scan_writing.writing_scan(
+            self,
+            store,
+            overwrite=overwrite,
+            extra=extra,
+            report=report,
+            issues_to=issues_to,
+            class_names=class_names,
+            ids=ids,
+        )
         return writing.compute(n_jobs=n_jobs, progress=progress) if compute else writing
 
     def __repr__(self) -> str:
@@ -388,3 +339,46 @@ class Scan:
     def _repr_html_(self) -> str:
         rows = [("examples", self.n_examples), ("classes", self.n_classes), ("chunks", self.scores.numblocks[0])]
         return html_table("dlq scan (lazy; call .compute())", rows + list(self.options.items()))
+
+
+def _total(num_issues: Any) -> int:
+    return int(np.sum(num_issues))
+
+
+def scan_of_batched(search: Batched, pred_probs: da.Array, options: dict, **fields: Any) -> Scan:
+    """The :class:`Scan` of a batched search (:mod:`dlq.graphs.batched`) of
+    ``pred_probs``: its thresholds, estimated number of issues (summed over
+    problems), scores, ranked issues, mask and unnormalized rows, with
+    ``fields`` (``issue_table_of``, ``per_class_issues``, ...)."""
+    return Scan(
+        n_examples=pred_probs.shape[0],
+        n_classes=pred_probs.shape[1],
+        options=options,
+        thresholds=search.thresholds,
+        num_issues=step(_total, search.num_issues),
+        scores=search.scores,
+        issues=search.issues,
+        mask=search.mask,
+        unnormalized_rows=search.unnormalized,
+        **fields,
+    )
+
+
+def scan_of_filtered(
+    problems: Problems, labels: da.Array, pred_probs: da.Array, issues: Any, scores: da.Array, **fields: Any
+) -> Scan:
+    """The :class:`Scan` of the ``issues`` a filter found (sorted indices, a
+    ``Delayed`` array): their number, and the issues ranked by ``scores``,
+    lowest first, with an issue table read from the data once they are
+    known; ``fields`` give the options, thresholds and any others."""
+    ranked = ranked_at(scores, issues)
+    return Scan(
+        n_examples=pred_probs.shape[0],
+        n_classes=pred_probs.shape[1],
+        num_issues=step(len, issues),
+        scores=scores,
+        issues=step(attrgetter("indices"), ranked),
+        mask=row_mask(issues, scores.chunks[0]),
+        issue_table_of=partial(issue_table, problems, labels, pred_probs, ranked),
+        **fields,
+    )

@@ -119,3 +119,12 @@ def test_a_translating_face_raises_nothing_imports_no_kernel_and_sorts_nothing(f
         if isinstance(node, ast.Call) and called_name(node) in SORTS
     ]
     assert not sorts, f"{face} sorts at {sorts}: sorting belongs in a kernel"
+
+
+def test_a_scan_is_built_in_one_place():
+    builders = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Scan":
+                builders.add(path.relative_to(PACKAGE).as_posix())
+    assert builders == {"result.py"}

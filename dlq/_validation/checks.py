@@ -261,6 +261,21 @@ def check_array_or_file(array: Any, path: Any, name: str) -> Any:
     return array
 
 
+def check_ids_shape(shape: tuple[int, ...], num_examples: int) -> None:
+    """Refuse example ids that are not one per example.
+
+    Examples
+    --------
+    >>> check_ids_shape((3,), 3)
+    >>> check_ids_shape((2, 1), 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: ids must hold one id per example, shape (3,); got (2, 1)
+    """
+    if tuple(shape) != (num_examples,):
+        raise ValueError(f"ids must hold one id per example, shape ({num_examples},); got {tuple(shape)}")
+
+
 def check_class_names(class_names: Any, num_classes: int) -> list[str] | None:
     """Check that ``class_names`` are ``num_classes`` strings, one a class.
 

@@ -329,6 +329,31 @@ def _anything_at(store: Any) -> bool:
     return True
 
 
+def array_writes(group: Any, written: dict[str, Any], chunk: int) -> tuple[Any, ...]:
+    """Lazy writes of row-aligned dask arrays into new arrays of a zarr
+    ``group`` by name, in zarr chunks of ``chunk`` rows: each array is
+    rechunked so that every one of its chunks covers whole zarr chunks, and
+    writes never overlap. One (1, ...) True block per chunk written.
+
+    Examples
+    --------
+    >>> import dask.array as da, tempfile, zarr
+    >>> group = zarr.open_group(tempfile.mkdtemp() + "/out.zarr", mode="w")
+    >>> (write,) = array_writes(group, {"scores": da.arange(5, chunks=2) / 10}, 2)
+    >>> bool(write.all().compute()), group["scores"][:].tolist()
+    (True, [0.0, 0.1, 0.2, 0.3, 0.4])
+    """
+    sources = [array.rechunk({0: chunk, **{axis: -1 for axis in range(1, array.ndim)}}) for array in written.values()]
+    targets = [
+        group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=array.chunksize)
+        for name, array in zip(written, sources, strict=True)
+    ]
+    return tuple(
+        source.map_blocks(store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
+        for source, target in zip(sources, targets, strict=True)
+    )
+
+
 def store_block(block: np.ndarray, target: Any, block_info: dict | None = None) -> np.ndarray:
     """Write one block into its place in a zarr array (dask's ``store`` would
     optimise the graph, and re-run inputs already computed under other task specs)."""

@@ -9,7 +9,7 @@ from dlq import _validation
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import lazily
-from dlq.graphs.rows import issue_table, ranked_at, row_mask
+from dlq.graphs.rows import issue_table
 from dlq.io import arrays
 from dlq.kernels.problems import ONE_VS_REST
 from dlq.multilabel import aggregators
@@ -21,7 +21,7 @@ from dlq.multilabel.searches import (
     per_class_search,
     union_of,
 )
-from dlq.result import Scan
+from dlq.result import Scan, scan_of_batched, scan_of_filtered
 
 
 @lazily
@@ -78,17 +78,12 @@ def scan(
         "adjust_pred_probs": adjust_pred_probs,
         "aggregator": {k: getattr(v, "__name__", v) for k, v in dict(aggregator_kwargs).items()},
     }
-    shape = {"n_examples": labels.shape[0], "n_classes": labels.shape[1]}
     if filter_by is None:
         search = batched_search(labels, pred_probs, method, method, adjust_pred_probs, aggregate)
-        return Scan(
-            **shape,
-            options=options,
-            thresholds=search.thresholds,
-            num_issues=search.num_issues.sum(),
-            scores=search.scores,
-            issues=search.issues,
-            mask=search.mask,
+        return scan_of_batched(
+            search,
+            pred_probs,
+            options,
             per_class_issues=step(issue_counts, search.per_problem),
             issue_table_of=partial(issue_table, ONE_VS_REST, labels, pred_probs, search.ranked),
         )
@@ -108,17 +103,15 @@ def scan(
         thresholds=search.thresholds if adjust_pred_probs else None,
         aggregate=aggregate,
     )
-    ranked = ranked_at(scores, issues)
-    return Scan(
-        **shape,
+    return scan_of_filtered(
+        ONE_VS_REST,
+        labels,
+        pred_probs,
+        issues,
+        scores,
         options={"filter_by": filter_by, "frac_noise": frac_noise, "min_examples_per_class": min_examples_per_class}
         | options,
         thresholds=search.thresholds,
-        num_issues=step(len, issues),
-        scores=scores,
-        issues=ranked.indices,
-        mask=row_mask(issues, scores.chunks[0]),
         per_class_issues=step(issue_counts, search.per_problem),
-        issue_table_of=partial(issue_table, ONE_VS_REST, labels, pred_probs, ranked),
         extra={"per_class": search.per_problem},
     )

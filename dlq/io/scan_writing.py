@@ -1,0 +1,95 @@
+"""The writes of a scan that publishes its outputs: scores and flags into a
+zarr group, the ranked issue table as Parquet parts, and what a report
+needs, all computed in the scan's own run."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from operator import itemgetter
+from typing import Any
+
+import dask
+import dask.array as da
+
+from dlq._validation import check_class_names, check_ids_shape
+from dlq.graphs.batched import ScanStore
+from dlq.graphs.blocks import step
+from dlq.graphs.inprocess import lazy_graphs
+from dlq.graphs.rows import values_at
+from dlq.io import arrays, locations, outputs
+from dlq.io.issue_table import digest, labelled, write_parts
+
+
+def writing_scan(
+    lazy: Any,
+    store: Any,
+    *,
+    overwrite: bool,
+    extra: dict[str, Any] | None,
+    report: bool,
+    issues_to: str | os.PathLike | None,
+    class_names: Any,
+    ids: Any,
+) -> Any:
+    """The scan ``lazy`` (a :class:`dlq.result.Scan`) made to write its outputs as it
+    runs (see :meth:`dlq.result.Scan.to_zarr`, which computes it): the
+    places refused first if they are, lie inside or hold an input, or hold
+    something dlq did not write; the zarr group created at once.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, zarr, dlq
+    >>> pred_probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.2, 0.8], [0.1, 0.9], [0.85, 0.15]])
+    >>> scan, store = dlq.scan(np.array([0, 1, 1, 1, 0]), pred_probs), tempfile.mkdtemp() + "/s.zarr"
+    >>> writing = writing_scan(scan, store, overwrite=False, extra=None, report=False,
+    ...                        issues_to=None, class_names=None, ids=None)
+    >>> writing.compute().issues.tolist(), zarr.open_group(store, mode="r")["is_label_issue"][:].tolist()
+    ([1], [False, True, False, False, False])
+    """
+    collections = (lazy, ids, *(extra or {}).values())
+    locations.refuse_outputs_over_inputs({"store": store, "issues_to": issues_to}, *collections)
+    if issues_to is not None:
+        locations.refuse_apart(store, issues_to)
+        outputs.refuse_unreplaceable(issues_to, overwrite=overwrite, name="issues_to")
+    class_names = check_class_names(class_names, lazy.n_classes)
+    if ids is not None:
+        ids = arrays.array_like(ids, name="ids")
+        check_ids_shape(ids.shape, lazy.n_examples)
+        ids = arrays.open_array(ids, name="ids", chunk_rows=lazy.scores.chunks[0])
+    with lazy_graphs():  # a written scan is built whole, even of data in one chunk
+        group = outputs.output_group(store, overwrite=overwrite)
+        chunk = max(lazy.scores.chunks[0])
+        scan, written = lazy, {"scores": lazy.scores, "is_label_issue": lazy.mask}
+        if lazy.filling_a_store is not None:
+            # pass 2 writes scores and candidate flags itself, and the selection
+            # reads them back: no memory is held per row between the two
+            scan = lazy.filling_a_store(
+                ScanStore(
+                    *(
+                        group.create_array(name, shape=(lazy.n_examples,), dtype=dtype, chunks=(chunk,))
+                        for name, dtype in (("scores", lazy.scores.dtype), ("is_label_issue", bool))
+                    )
+                )
+            )
+            written = {}
+        others = {}
+        table = scan.issue_table
+        if table is not None and (class_names is not None or ids is not None):
+            ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
+            table = step(labelled, table, class_names, ids_of_issues)
+        if issues_to is not None:
+            others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), lazy.n_classes, overwrite=overwrite)
+        if report:
+            others.setdefault("issue_digest", step(digest, table, lazy.n_classes))
+            others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
+        for name, collection in (extra or {}).items():
+            if callable(collection) and not dask.is_dask_collection(collection):  # a function of the writing scan
+                collection = collection(scan)
+            if isinstance(collection, da.Array) and collection.shape[:1] == (lazy.n_examples,):
+                written[name] = collection
+            else:
+                others[name] = collection
+        writes = outputs.array_writes(group, written, chunk)
+        writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
+    return writing
