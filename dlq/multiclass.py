@@ -119,7 +119,8 @@ def _scan(
     estimation_method: str,
 ) -> Scan:
     """The batched search as a :class:`Scan`, filling ``store`` if given."""
-    search = batched.multiclass_scan(
+    search = batched.batched_search(
+        MULTICLASS,
         labels,
         pred_probs,
         method=method,

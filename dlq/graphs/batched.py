@@ -1,10 +1,11 @@
-"""The batched searches (cleanlab's ``find_label_issues_batched``), as lazy parts.
+"""The batched search (cleanlab's ``find_label_issues_batched``), as lazy
+parts, written once for any :class:`~dlq.kernels.problems.Problems`.
 
-A class's issues are the rows whose prediction disagrees with their label
-among its k lowest scores, k being the estimated number of issues. The
-multi-class search is one such ranking; the multi-label search K of them,
-one per one-vs-rest problem, whose issues are united. Both find each k-th
-lowest by :mod:`dlq.graphs.select`.
+A problem's issues are the rows whose prediction disagrees with their label
+among its k lowest scores, k being its estimated number of issues, found by
+:mod:`dlq.graphs.select`. Multi-class data is one such problem, whose
+issues are ranked by those scores; multi-label data K of them, whose issues
+are united (and ranked by an aggregated score, if asked).
 """
 
 from __future__ import annotations
@@ -23,16 +24,12 @@ from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, step, sum_a
 from dlq.graphs.passes import threshold_pass, validated_thresholds
 from dlq.graphs.rows import RowColumns, in_ranked_order, inside, mask_block, row_mask, sorted_indices
 from dlq.graphs.sources import reread
-from dlq.kernels import multiclass, sets, subblocks
+from dlq.kernels import sets
+from dlq.kernels.batched import BatchedChunk, Ranking, counts_under
 from dlq.kernels.keys import FIRST_ROUND_BITS, round_bits
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
-from dlq.kernels.mispredicted import Mispredicted
-from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
-from dlq.kernels.scores import label_quality_scores
-from dlq.kernels.select import READ_ROUNDS, Histogram, first_histogram, histogram
-
-#: The multi-class search ranks all rows in one cell.
-_ONE_CELL = np.zeros(1, np.int64)
+from dlq.kernels.problems import Problems
+from dlq.kernels.select import READ_ROUNDS, Histogram, histogram
 
 
 @dataclass(frozen=True)
@@ -55,91 +52,64 @@ def regular_chunks(rows: tuple[int, ...]) -> bool:
     return all(size == rows[0] for size in rows[:-1]) and rows[-1] <= rows[0]
 
 
+class RankingOf(NamedTuple):
+    """How the batched search of K problems ranks the union of their issues:
+    ``method``'s scores, adjusted by thresholds with
+    ``absent_class_threshold`` for a side no example has (unadjusted when
+    None), aggregated by ``aggregate``."""
+
+    method: str
+    absent_class_threshold: float | None
+    aggregate: Callable[[np.ndarray], np.ndarray]
+
+
 class Batched(NamedTuple):
     """The lazy parts of a batched search.
 
-    ``thresholds`` are the search's, ``num_issues`` the estimate (one per
-    problem for multi-label data), ``issues`` the ranked issue indices
-    (``ranked`` the same with their scores, a :class:`Lowest`),
-    ``scores`` the ranking's scores, ``mask`` True at the issues;
-    ``unnormalized`` (multi-class) counts rows not summing to 1 and
-    ``per_problem`` (multi-label) holds each class's issues, worst first;
-    ``records`` (multi-class) are the per-chunk records of the search's
-    read, for chunks of ``rows`` rows.
+    ``thresholds`` are the search's, ``num_issues`` each problem's estimate,
+    ``issues`` the issue indices (ranked, unless K problems' union is not;
+    ``ranked`` the same with their scores, a :class:`Lowest`), ``scores``
+    the ranking's scores, ``mask`` True at the issues; ``unnormalized``
+    counts rows not summing to 1 (multi-class), ``per_problem`` holds each
+    problem's issues, worst first; ``records`` are the chunks' records of the
+    search's read, for chunks of ``rows`` rows.
     """
 
     thresholds: Delayed
     num_issues: Delayed
     issues: Delayed
-    ranked: Delayed
-    scores: da.Array
+    ranked: Delayed | None
+    scores: da.Array | None
     mask: da.Array
-    unnormalized: Delayed | None = None
-    per_problem: Delayed | None = None
-    records: da.Array | None = None
-    rows: tuple[int, ...] | None = None
+    unnormalized: Delayed | None
+    per_problem: Delayed
+    records: da.Array
+    rows: tuple[int, ...]
 
 
-class _ChunkScan(NamedTuple):
-    partials: Any  # pass-1 partials, when this read is also pass 1
-    counts: Any  # issue count partials, or the mispredicted rows (one read)
-    histogram: Histogram  # the selection's first round
-    entries: list[Entries] | None  # scores and agreement; None when stored
-    mispredicted: Mispredicted  # the issue table's columns of any issue
-
-
-def _scan_chunk(
+def _chunk(
     labels: np.ndarray,
     pred_probs: np.ndarray,
     offset: int,
-    method: str,
+    problems: Problems,
     thresholds: np.ndarray | None,
+    method: str,
     adjust: bool,
+    ranking: Ranking | None,
     store: ScanStore | None,
-) -> _ChunkScan:
-    """A chunk's part of the multi-class search; without ``thresholds`` this
-    read is pass 1 too, and keeps the mispredicted rows to count them later."""
-    partials = None
-    rows = multiclass.summarized_rows(labels, pred_probs, predicted=True)  # one pass over the rows
-    if thresholds is None:
-        partials = multiclass.threshold_partials(labels, pred_probs, offset, rows)
-        if partials.invalid:  # the thresholds will raise; score nothing, but keep every part well formed
-            labels, pred_probs = labels[:0], pred_probs[:0]
-            rows = multiclass.summarized_rows(labels, pred_probs, predicted=True)
-    scores = label_quality_scores(
-        labels, pred_probs, method=method, thresholds=thresholds if adjust else None, given_prob=rows.given_prob
+) -> BatchedChunk:
+    """A chunk's record of the search; with a ``store``, its scores and
+    candidate flags are written there instead of kept."""
+    record = problems.batched_chunk(
+        labels, pred_probs, offset, thresholds, method=method, adjust=adjust, ranking=ranking
     )
-    predicted = (rows.predicted, rows.predicted_prob)
-    agrees = multiclass.prediction_agrees(labels, pred_probs, predicted, rows.given_prob)
-    mispredicted = Mispredicted.of(labels, predicted)
-    counts = mispredicted
-    if thresholds is not None:
-        counts = multiclass.issue_count_partials(labels, pred_probs, thresholds, predicted)
-    entries = [Entries.of_column(scores, offset, agrees)]
-    histogram = first_histogram(entries, _ONE_CELL)
     if store is None:
-        return _ChunkScan(partials, counts, histogram, entries, mispredicted)
-    rows = slice(offset, offset + scores.shape[0])
-    store.scores[rows] = scores
-    store.is_label_issue[rows] = ~agrees  # until the selection narrows it down
-    return _ChunkScan(partials, counts, histogram, None, mispredicted)
-
-
-def _issue_columns(record: _ChunkScan, indices: np.ndarray, start: int, stop: int) -> RowColumns:
-    rows = inside(indices, start, stop)
-    return RowColumns(rows, record.mispredicted.issue_columns(rows - start))
-
-
-def issue_table(search: Batched) -> Delayed:
-    """The issue table of a multi-class batched search (see
-    :func:`dlq.graphs.rows.issue_table`), from the mispredicted rows each
-    chunk's record keeps: the data are not read again."""
-    records = per_record(_issue_columns, search.records, args=(sorted_indices(search.ranked),), rows=search.rows)
-    return in_ranked_order(records, search.ranked)
-
-
-def _off_diagonal_counts(record: _ChunkScan, thresholds: np.ndarray) -> np.ndarray:
-    return record.counts.off_diagonal_counts(thresholds)
+        return record
+    (entries,) = record.entries
+    rows = slice(offset, offset + entries.scores.shape[0])
+    store.scores[rows] = entries.scores[:, 0]
+    store.is_label_issue[rows] = ~entries.agrees[:, 0]  # until the selection narrows it down
+    return record._replace(entries=None)
 
 
 def _stored_entries(store: ScanStore, start: int, stop: int, *, agreement: bool = True) -> list[Entries]:
@@ -164,167 +134,133 @@ def _marked(written: Any, store: ScanStore, issues: np.ndarray, start: int, stop
     return int(mask.sum())
 
 
-def _ranked_once_marked(issues: Lowest, marked: int) -> Lowest:
-    return issues.ranked()
+def _once_marked(found: Lowest, marked: int) -> Lowest:
+    return found
 
 
 def _stored_scores(written: Any, store: ScanStore, start: int, stop: int) -> np.ndarray:
     return store.scores[start:stop]
 
 
-def _chunk_scores(entries: list[Entries], thresholds: np.ndarray) -> np.ndarray:
+def _chunk_scores(record: BatchedChunk, thresholds: np.ndarray) -> np.ndarray:
     """A chunk's scores, once ``thresholds`` say the data are valid."""
-    return entries[0].scores[:, 0]
+    return record.entries[0].scores[:, 0]
 
 
-def multiclass_scan(
+def _union_scores(record: BatchedChunk, union: np.ndarray, start: int, stop: int) -> Lowest:
+    rows = inside(union, start, stop)
+    scores = record.rank_scores[rows - start]
+    size = rows.shape[0]
+    return Lowest(np.zeros(size, np.int64), scores, rows, np.zeros(size, bool), np.full(size, KEPT_WHOLE))
+
+
+def batched_search(
+    problems: Problems,
     labels: da.Array,
     pred_probs: da.Array,
     *,
     method: str,
-    adjust: bool,
-    estimation_method: str,
     absent_class_threshold: float,
+    adjust: bool = False,
+    estimation_method: str = "off_diagonal",
     store: ScanStore | None = None,
+    ranking: RankingOf | None = None,
 ) -> Batched:
-    """The multi-class batched search as one lazy graph.
+    """The batched search of every problem as one lazy graph.
 
-    Pass 1 reduces thresholds. Pass 2 maps each chunk to scores, issue count
-    partials, the first histogram of the selection and whether each row's
-    prediction agrees with its label. Unadjusted scores need no thresholds,
-    and the off-diagonal count needs only the mispredicted rows' labels,
-    predicted classes and probabilities: then both passes run in one read,
-    keeping that summary until the thresholds are known. Without a ``store``
-    the scores stay in memory until the selection; with one, pass 2 writes
-    them there and every selection round reads them back.
+    Pass 1 reduces the thresholds (``absent_class_threshold`` for a class no
+    example is given). Pass 2 maps each chunk to its record
+    (:meth:`~dlq.kernels.problems.Problems.batched_chunk`): scores under
+    ``method`` (adjusted by the thresholds if ``adjust``), issue counts, the
+    selection's first histogram and the entries kept. Where the problems
+    allow (:meth:`~dlq.kernels.problems.Problems.counts_later`), both passes
+    run in one read, each chunk keeping what counts its issues until the
+    thresholds are known. Each problem's issues are then selected: from the
+    entries kept in memory, made again from a read where a chunk kept too
+    few, or, with a ``store`` (one problem), written there by pass 2 and read
+    back by every round, the issues marked there at the end. One problem's
+    issues are ranked by the search's scores; K problems' are united, and
+    ranked by ``ranking`` if given.
     """
     rows = pred_probs.chunks[0]
-    if not adjust and estimation_method == "off_diagonal":
-        records = per_chunk(_scan_chunk, labels, pred_probs, method, None, False, store)
-        partials = tree(records, part="partials", combine=multiclass.combine_threshold_partials)
-        thresholds = step(validated_thresholds, MULTICLASS, partials, absent_class_threshold)
-        counts = per_record(_off_diagonal_counts, records, args=(thresholds,))
-        num_issues = step(multiclass.num_off_diagonal_issues, tree(counts, sum_arrays))
+    cells = np.arange(problems.shape(pred_probs.shape[1])[0])
+    rank_thresholds = None
+    if problems.counts_later(adjust=adjust, estimation_method=estimation_method):
+        records = per_chunk(_chunk, labels, pred_probs, problems, None, method, adjust, None, store)
+        partials = tree(records, part="partials", combine=problems.combine_partials)
+        thresholds = step(validated_thresholds, problems, partials, absent_class_threshold)
+        counts = tree(per_record(counts_under, records, args=(thresholds,)), sum_arrays)
     else:
         partials, thresholds = threshold_pass(
-            MULTICLASS, labels, pred_probs, absent_class_threshold=absent_class_threshold
+            problems, labels, pred_probs, absent_class_threshold=absent_class_threshold
         )
-        records = per_chunk(_scan_chunk, *reread(labels, pred_probs), method, thresholds, adjust, store)
-        num_issues = step(
-            multiclass.num_label_issues,
-            tree(records, part="counts", combine=sum_arrays),
-            estimation_method=estimation_method,
-        )
+        if ranking is not None and ranking.absent_class_threshold is not None:
+            rank_thresholds = step(validated_thresholds, problems, partials, ranking.absent_class_threshold)
+        ranked_by = None if ranking is None else select.packed(ranking.method, rank_thresholds, ranking.aggregate)
+        ranked_by = None if ranked_by is None else step(Ranking._make, ranked_by)
+        records = per_chunk(_chunk, *reread(labels, pred_probs), problems, thresholds, method, adjust, ranked_by, store)
+        counts = tree(records, part="counts", combine=sum_arrays)
+    num_issues = step(problems.num_issues, counts, estimation_method=estimation_method)
     first = tree(records, part="histogram", combine=Histogram.summed)
-    counts_per_cell = step(np.atleast_1d, num_issues)
-    score_type = MULTICLASS.score_type(pred_probs.dtype, method, adjusted=adjust)
-    if store is None:
-        entries = field(records, "entries")
-        # the first round (16 bits for one cell) leaves few held entries in the
-        # cut's bin: one look settles them, which costs less than a round over every chunk
-        found = select.selection(
-            select.held(entries), _ONE_CELL, counts_per_cell, rounds=1, issues_only=True, first_histogram=first
-        )
-        ranked = step(Lowest.ranked, found)
-        scores = as_rows(per_record(_chunk_scores, entries, args=(thresholds,)), rows, score_type)
-    else:
+    # a first round of 16 bits leaves few entries in each cell's bin: the look
+    # that settles the selection sorts them, which costs less than a round
+    rounds = 1 if round_bits(0, cells.shape[0]) == FIRST_ROUND_BITS else READ_ROUNDS
+    if store is not None:
 
-        def read_back(function: Callable[..., Any], args: tuple) -> da.Array:
+        def over(function: Callable[..., Any], args: tuple) -> da.Array:
             return per_record(_on_stored, records, args=(store, function, *args), rows=rows)
 
-        # two rounds and a look that settles the issues, then one write of the marks
-        found = select.selection(
-            read_back, _ONE_CELL, counts_per_cell, rounds=READ_ROUNDS, issues_only=True, first_histogram=first
-        )
+        rounds = READ_ROUNDS  # every round reads the store: two rounds, then a look that settles the issues
+    elif problems.keeps_every_entry:
+        over = select.held(field(records, "entries"))
+    else:  # later looks use the entries each chunk kept, and read again where they were not enough
+        over = select.kept_or_read(records, labels, pred_probs, problems.search_entries, method)
+    found = select.selection(over, cells, num_issues, rounds=rounds, issues_only=True, first_histogram=first)
+    if store is not None:  # one write of the marks
         marked = tree(per_record(_marked, records, args=(store, sorted_indices(found)), rows=rows), sum)
-        ranked = step(_ranked_once_marked, found, marked)
-        scores = as_rows(per_record(_stored_scores, records, args=(store,), rows=rows), rows, score_type)
-    indices = step(attrgetter("indices"), ranked)
+        found = step(_once_marked, found, marked)
+    per_problem = step(Lowest.per_cell, found, cells)
+    if cells.shape[0] == 1:  # one problem: its issues ranked by the search's scores
+        ranked = step(Lowest.ranked, found)
+        issues = step(attrgetter("indices"), ranked)
+        mask = row_mask(issues, rows)
+        if store is not None:
+            chunk_scores = per_record(_stored_scores, records, args=(store,), rows=rows)
+        else:
+            chunk_scores = per_record(_chunk_scores, records, args=(thresholds,))
+        scores = as_rows(chunk_scores, rows, problems.score_type(pred_probs.dtype, method, adjusted=adjust))
+    else:  # K problems: their issues united, ranked by the ranking's scores if asked
+        issues = step(sets.union, per_problem)
+        mask = row_mask(issues, rows)
+        ranked, scores = None, None
+        if ranking is not None:
+            scores = as_rows(field(records, "rank_scores"), rows, np.float64)
+            ranked = step(
+                Lowest.ranked, tree(per_record(_union_scores, records, args=(issues,), rows=rows), Lowest.merged)
+            )
+            issues = step(attrgetter("indices"), ranked)
     return Batched(
         thresholds=thresholds,
         num_issues=num_issues,
-        issues=indices,
+        issues=issues,
         ranked=ranked,
         scores=scores,
-        mask=row_mask(indices, rows),
-        unnormalized=step(attrgetter("unnormalized"), partials),
+        mask=mask,
+        unnormalized=step(problems.unnormalized, partials),
+        per_problem=per_problem,
         records=records,
         rows=rows,
     )
 
 
-def _union_scores(found: subblocks.BatchedPass, union: np.ndarray, start: int, stop: int) -> Lowest:
-    rows = inside(union, start, stop)
-    scores = found.rank_scores[rows - start]
-    size = rows.shape[0]
-    return Lowest(np.zeros(size, np.int64), scores, rows, np.zeros(size, bool), np.full(size, KEPT_WHOLE))
+def _issue_columns(record: BatchedChunk, indices: np.ndarray, start: int, stop: int) -> RowColumns:
+    rows = inside(indices, start, stop)
+    return RowColumns(rows, record.mispredicted.issue_columns(rows - start))
 
 
-def multilabel_scan(
-    labels: da.Array,
-    pred_probs: da.Array,
-    *,
-    method: str,
-    absent_class_threshold: float,
-    ranked_by: str | None,
-    rank_absent_class_threshold: float | None,
-    rank_aggregate: Callable[[np.ndarray], np.ndarray],
-) -> Batched:
-    """The batched search of every one-vs-rest problem.
-
-    Pass 1 computes each problem's thresholds (``absent_class_threshold`` for
-    a side no example has). Pass 2 counts each problem's off-diagonal
-    issues and takes the selection's first histogram round; each class's
-    issues are the rows that disagree among its that many lowest scores
-    under ``method`` (the search's), selected by the first histogram round
-    (taken in pass 2) and one more look at the entries; with more than 64
-    classes, whose first round resolves only 8 bits, one more round comes
-    between (:data:`~dlq.kernels.select.READ_ROUNDS` rounds in all). Pass 2
-    keeps each class's lowest entries of its chunk, up to
-    :data:`~dlq.kernels.subblocks.KEPT_PER_ISSUE` times the chunk's issues;
-    a later look reads a chunk again, scoring it anew, only where those
-    fall short of what the cut needs. The issues of all classes are
-    united and, given ``ranked_by``, ranked by the multi-label score under
-    that method, adjusted by thresholds with ``rank_absent_class_threshold``
-    for an absent side when that is given, aggregated by ``rank_aggregate``.
-    """
-    rows = pred_probs.chunks[0]
-    num_classes = pred_probs.shape[1]
-    pass1 = threshold_pass(ONE_VS_REST, labels, pred_probs, absent_class_threshold=absent_class_threshold)
-    rank_thresholds = None
-    if ranked_by is not None and rank_absent_class_threshold is not None:
-        rank_thresholds = step(validated_thresholds, ONE_VS_REST, pass1.partials, rank_absent_class_threshold)
-    records = per_chunk(
-        subblocks.batched_pass,
-        *reread(labels, pred_probs),
-        pass1.thresholds,
-        method,
-        ranked_by,
-        rank_thresholds,
-        rank_aggregate,
-    )
-    num_issues = tree(records, part="prune", combine=sum_arrays)
-    cells = np.arange(num_classes)
-    # later looks use the entries that pass 2 kept, when few, and read again where they were not enough
-    over = select.kept_or_read(records, labels, pred_probs, subblocks.ranking_entries, method)
-    first = tree(records, part="histogram", combine=Histogram.summed)
-    # a first round of 16 bits leaves few entries in each class's bin: the
-    # look that settles the selection sorts them, which costs less than a read
-    rounds = 1 if round_bits(0, num_classes) == FIRST_ROUND_BITS else READ_ROUNDS
-    found = select.selection(over, cells, num_issues, rounds=rounds, issues_only=True, first_histogram=first)
-    per_problem = step(Lowest.per_cell, found, cells)
-    union = step(sets.union, per_problem)
-    issues, ranked, scores = union, None, None
-    if ranked_by is not None:
-        scores = as_rows(field(records, "rank_scores"), rows, np.float64)
-        ranked = step(Lowest.ranked, tree(per_record(_union_scores, records, args=(union,), rows=rows), Lowest.merged))
-        issues = step(attrgetter("indices"), ranked)
-    return Batched(
-        thresholds=pass1.thresholds,
-        num_issues=num_issues,
-        issues=issues,
-        ranked=ranked,
-        scores=scores,
-        mask=row_mask(union, rows),
-        per_problem=per_problem,
-    )
+def issue_table(search: Batched) -> Delayed:
+    """The issue table of a batched search of one problem (see
+    :func:`dlq.graphs.rows.issue_table`), from the mispredicted rows each
+    chunk's record keeps: the data are not read again."""
+    records = per_record(_issue_columns, search.records, args=(sorted_indices(search.ranked),), rows=search.rows)
+    return in_ranked_order(records, search.ranked)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dlq.kernels import binary_joints, multiclass, onevsrest, pruning, subblocks
+from dlq.kernels import batched, binary_joints, multiclass, onevsrest, pruning, subblocks
 from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, RowsOffOne
 from dlq.kernels.columns import Columns
@@ -90,6 +90,31 @@ class Problems(Protocol):
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         """The issue table's columns of some rows (their given and predicted labels)."""
+
+    #: Whether a chunk of the batched search keeps every row's entries (else
+    #: each problem's lowest, and :meth:`search_entries` makes them again).
+    keeps_every_entry: bool
+
+    def batched_chunk(
+        self,
+        labels: np.ndarray,
+        pred_probs: np.ndarray,
+        offset: int,
+        thresholds: np.ndarray | None,
+        *,
+        method: str,
+        adjust: bool,
+        ranking: batched.Ranking | None,
+    ) -> batched.BatchedChunk:
+        """A chunk's part of the batched search; without ``thresholds`` (where
+        :meth:`counts_later`) its read is pass 1 too."""
+
+    def counts_later(self, *, adjust: bool, estimation_method: str) -> bool:
+        """Whether a chunk can keep what counts its issues until the
+        thresholds are known, so that the batched search reads the data once."""
+
+    def num_issues(self, counts: np.ndarray, *, estimation_method: str) -> np.ndarray:
+        """Each problem's estimated number of issues, (P,), from the chunks' summed counts."""
 
 
 class MultiClass:
@@ -168,6 +193,30 @@ class MultiClass:
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return multiclass.issue_columns(labels, pred_probs)
+
+    keeps_every_entry = True
+
+    def batched_chunk(
+        self,
+        labels: np.ndarray,
+        pred_probs: np.ndarray,
+        offset: int,
+        thresholds: np.ndarray | None,
+        *,
+        method: str,
+        adjust: bool,
+        ranking: batched.Ranking | None,
+    ) -> batched.BatchedChunk:
+        return batched.multiclass_chunk(labels, pred_probs, offset, thresholds, method, adjust)
+
+    def counts_later(self, *, adjust: bool, estimation_method: str) -> bool:
+        # unadjusted scores need no thresholds, and the off-diagonal count only the mispredicted rows
+        return not adjust and estimation_method == "off_diagonal"
+
+    def num_issues(self, counts: np.ndarray, *, estimation_method: str) -> np.ndarray:
+        if counts.ndim == 1:  # the off-diagonal counts alone
+            return np.array([multiclass.num_off_diagonal_issues(counts)])
+        return np.array([multiclass.num_label_issues(counts, estimation_method=estimation_method)])
 
 
 class OneVsRest:
@@ -256,6 +305,31 @@ class OneVsRest:
 
     def issue_columns(self, labels: np.ndarray, pred_probs: np.ndarray) -> Columns:
         return onevsrest.issue_columns(labels, pred_probs)
+
+    keeps_every_entry = False
+
+    def batched_chunk(
+        self,
+        labels: np.ndarray,
+        pred_probs: np.ndarray,
+        offset: int,
+        thresholds: np.ndarray | None,
+        *,
+        method: str,
+        adjust: bool,
+        ranking: batched.Ranking | None,
+    ) -> batched.BatchedChunk:
+        return batched.one_vs_rest_chunk(labels, pred_probs, offset, thresholds, method, ranking)
+
+    def counts_later(self, *, adjust: bool, estimation_method: str) -> bool:
+        return False  # each class's count is taken with its candidates, under the thresholds
+
+    def num_issues(self, counts: np.ndarray, *, estimation_method: str) -> np.ndarray:
+        return counts  # cleanlab's off-diagonal estimate of each class
+
+    def search_entries(self, labels: np.ndarray, pred_probs: np.ndarray, offset: int, method: str) -> list[Entries]:
+        """The batched search's entries of a chunk, made again where it kept too few."""
+        return subblocks.ranking_entries(labels, pred_probs, offset, method)
 
 
 MULTICLASS = MultiClass()

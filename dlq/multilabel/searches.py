@@ -35,14 +35,17 @@ def batched_search(
 ) -> batched.Batched:
     """The batched search of every class (cleanlab's ``low_memory=True``), each
     class's issues chosen by ``method``, ranked by ``ranked_by``."""
-    return batched.multilabel_scan(
+    ranking = None
+    if ranked_by is not None:
+        rank_absent = IN_MEMORY_ABSENT_CLASS_THRESHOLD if rank_adjust else None
+        ranking = batched.RankingOf(ranked_by, rank_absent, rank_aggregate)
+    return batched.batched_search(
+        ONE_VS_REST,
         labels,
         pred_probs,
         method=method,
         absent_class_threshold=BATCHED_ABSENT_CLASS_THRESHOLD,
-        ranked_by=ranked_by,
-        rank_absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD if rank_adjust else None,
-        rank_aggregate=rank_aggregate,
+        ranking=ranking,
     )
 
 
