@@ -10,15 +10,14 @@ import numpy as np
 
 from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
-from dlq.graphs import passes
+from dlq.graphs import estimates, passes
 from dlq.graphs.blocks import step
+from dlq.graphs.problems import MULTICLASS, ONE_VS_REST
 from dlq.graphs.rows import ranked_rows
 from dlq.graphs.scheduler import compute
 from dlq.graphs.search import search
 from dlq.graphs.told import Told, predicted_neq_given
 from dlq.io import arrays
-from dlq.kernels import joint
-from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
 from dlq.result import Scan, scan_of_filtered
 
 __all__ = ["find_label_issues", "find_label_issues_using_argmax_confusion_matrix", "find_predicted_neq_given"]
@@ -213,7 +212,7 @@ def find_label_issues_using_argmax_confusion_matrix(
     """
     opened = arrays.open_inputs(labels, pred_probs)
     counts = passes.argmax_confusion(*opened)
-    confident_joint = step(_calibrated, counts) if calibrate else counts
+    confident_joint = estimates.calibrated_to_its_rows(counts) if calibrate else counts
     (confident_joint,) = compute(confident_joint)
     return find_label_issues(labels, pred_probs, confident_joint=confident_joint, filter_by=filter_by)
 
@@ -225,11 +224,6 @@ def told_unless_lazy(found: Told, *inputs: Any) -> Any:
     if any(isinstance(x, da.Array) for x in inputs):
         return found.values
     return compute(*found)[0]
-
-
-def _calibrated(counts: np.ndarray) -> np.ndarray:
-    """The counts calibrated to their rows' totals, the labels' counts."""
-    return joint.calibrated(counts, counts.sum(axis=1))
 
 
 def _only_problem(per_problem: list[np.ndarray]) -> np.ndarray:

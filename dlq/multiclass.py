@@ -1,7 +1,8 @@
 """cleanlab-compatible multi-class API, and dlq's own lazy ``scan``.
 
-These functions translate arguments and results; the arithmetic is in
-:mod:`dlq.kernels` and the graphs in :mod:`dlq.graphs`.
+These functions translate arguments and results: the checks are in
+:mod:`dlq._validation`, the graphs in :mod:`dlq.graphs` (over the
+arithmetic of :mod:`dlq.kernels`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLA
 from dlq.filter import filtered_scan, told_unless_lazy
 from dlq.graphs import batched, passes
 from dlq.graphs.inprocess import lazily
+from dlq.graphs.problems import MULTICLASS
 from dlq.graphs.scheduler import compute, computed_unless_lazy
 from dlq.graphs.told import told_scores
 from dlq.io import arrays
-from dlq.kernels.problems import MULTICLASS
 from dlq.result import Scan, scan_of_batched
 
 

@@ -19,11 +19,11 @@ from dlq import _validation
 from dlq.graphs.batched import Batched, ScanStore
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
+from dlq.graphs.problems import Problems
 from dlq.graphs.rows import issue_table, ranked_at, row_mask
 from dlq.graphs.scheduler import compute
 from dlq.io import scan_writing
 from dlq.io.html_summary import html_table, result_view
-from dlq.kernels.problems import Problems
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,25 @@ def calibrated(confident_joint: np.ndarray, label_counts: Any) -> Any:
     return step(joint.calibrated, confident_joint, label_counts)
 
 
+def calibrated_to_its_rows(counts: Any) -> Any:
+    """A K x K count of (given label, class) calibrated as :func:`calibrated`
+    to its rows' totals, the labels' counts, in one step: as cleanlab's
+    ``find_label_issues_using_argmax_confusion_matrix`` calibrates its
+    confusion matrix (whole counts come back as they are, rounded as
+    cleanlab rounds).
+
+    Examples
+    --------
+    >>> calibrated_to_its_rows(np.array([[6, 2], [0, 0]])).tolist()
+    [[6, 2], [0, 0]]
+    """
+    return step(_calibrated_to_its_rows, counts)
+
+
+def _calibrated_to_its_rows(counts: np.ndarray) -> np.ndarray:
+    return joint.calibrated(counts, counts.sum(axis=1))
+
+
 def calibrated_per_class(confident_joints: np.ndarray, binary_labels: da.Array) -> Any:
     """Each class's (2, 2) one-vs-rest joint of ``confident_joints`` (K, 2, 2)
     calibrated to that class's counts of negative and positive labels in

@@ -5,7 +5,8 @@ The passes of :mod:`dlq.graphs.passes` are written once for any
 :class:`~dlq.kernels.problems.Problems`; the faces name their problem
 through this module (``from dlq.graphs.problems import MULTICLASS``), so
 that they import no kernel. The descriptors are defined, once, in
-:mod:`dlq.kernels.problems`.
+:mod:`dlq.kernels.problems`; :class:`Problems`, the protocol both follow,
+is re-exported too, for the faces' type annotations.
 
 Examples
 --------
@@ -15,6 +16,6 @@ Examples
 
 from __future__ import annotations
 
-from dlq.kernels.problems import MULTICLASS, ONE_VS_REST
+from dlq.kernels.problems import MULTICLASS, ONE_VS_REST, Problems
 
-__all__ = ["MULTICLASS", "ONE_VS_REST"]
+__all__ = ["MULTICLASS", "ONE_VS_REST", "Problems"]

@@ -1,4 +1,5 @@
-"""Scores in order: the positions of the lowest first, ties to the lower position."""
+"""Scores in order: the positions of the lowest first, ties to the lower
+position, or example indices ranked by their scores, ties to the lower index."""
 
 from __future__ import annotations
 
@@ -30,3 +31,27 @@ def lowest_first(scores: np.ndarray, count: int | None = None) -> np.ndarray:
     [1, 0]
     """
     return np.argsort(scores, kind="stable")[:count]
+
+
+def ranked(rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``rows`` ordered by their ``scores``, lowest first, ties to the lower
+    row (whatever order the rows come in), NaN last: one ``np.lexsort`` on
+    (score, row).
+
+    Parameters
+    ----------
+    rows : ndarray of int, shape (n,)
+        Example indices, without repeats.
+    scores : ndarray, shape (n,)
+        The score of each of ``rows``.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+
+    Examples
+    --------
+    >>> ranked(np.array([7, 2, 5, 9]), np.array([0.5, 0.5, np.nan, 0.1])).tolist()
+    [9, 2, 7, 5]
+    """
+    return rows[np.lexsort((rows, scores))]

@@ -27,6 +27,18 @@ def unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
 
+def of_distinct(indices: np.ndarray) -> np.ndarray:
+    """The set of ``indices`` that hold no repeats: them sorted, with no
+    repeats to drop (no comparison of neighbours, as :func:`unique` makes).
+
+    Examples
+    --------
+    >>> of_distinct(np.array([5, 1, 3])).tolist()
+    [1, 3, 5]
+    """
+    return np.sort(indices)
+
+
 def union(parts: Sequence[np.ndarray]) -> np.ndarray:
     """The indices in any of ``parts``, sorted (int64, also of no parts).
 

@@ -6,9 +6,10 @@ Class k of an example is the binary problem ``[1 - p_k, p_k]`` with label
 With ``low_memory=False`` (cleanlab's default) each problem is filtered as
 ``cleanlab.filter.find_label_issues`` filters a two-class data set; with
 ``low_memory=True`` as ``find_label_issues_batched`` does. All K problems
-are searched in one graph. These functions translate arguments and results;
-the arithmetic is in :mod:`dlq.kernels.onevsrest` and :mod:`dlq.kernels.joint`,
-the graphs in :mod:`dlq.graphs`.
+are searched in one graph. These functions translate arguments and results:
+the checks are in :mod:`dlq._validation`, the searches in
+:mod:`dlq.multilabel.searches` and the graphs, and what is finished in
+process (the issues united, ranked, labelled) in :mod:`dlq.graphs.class_issues`.
 """
 
 from __future__ import annotations
@@ -20,19 +21,18 @@ import numpy as np
 
 from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
+from dlq.graphs import class_issues
 from dlq.graphs.blocks import step
+from dlq.graphs.problems import ONE_VS_REST
 from dlq.graphs.rows import ranked_rows, take_rows
 from dlq.graphs.scheduler import compute
 from dlq.io import arrays
-from dlq.kernels import onevsrest, sets
-from dlq.kernels.problems import ONE_VS_REST
 from dlq.multilabel import aggregators
 from dlq.multilabel.searches import (
     in_memory_options,
     low_memory_search,
     lowest_union,
     per_class_search,
-    union_of,
 )
 
 __all__ = ["find_label_issues", "find_multilabel_issues_per_class"]
@@ -41,22 +41,6 @@ __all__ = ["find_label_issues", "find_multilabel_issues_per_class"]
 def _rows(labels: Any, pred_probs: Any, rows: np.ndarray, n_jobs: int | None) -> tuple[np.ndarray, np.ndarray]:
     """The rows ``rows`` of labels and pred_probs, read block by block."""
     return compute(take_rows(labels, rows), take_rows(pred_probs, rows), n_jobs=n_jobs)
-
-
-def _ranked(rows: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """``rows`` sorted by their scores, lowest first, ties by index."""
-    return rows[np.lexsort((rows, scores))]
-
-
-def _multilabel_ranked(
-    rows: np.ndarray,
-    row_labels: np.ndarray,
-    row_probs: np.ndarray,
-    method: str,
-    thresholds: np.ndarray | None,
-) -> np.ndarray:
-    per_class = onevsrest.per_class_scores(row_labels, row_probs, method=method, thresholds=thresholds)
-    return _ranked(rows, aggregators.CLEANLAB_DEFAULT(per_class))
 
 
 def _lowest_multilabel_scores(
@@ -69,11 +53,15 @@ def _lowest_multilabel_scores(
     if options.ranked_by is None:
         return issues
     row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)
-    thresholds = None
-    if options.rank_adjust:  # as cleanlab: the thresholds of the flagged examples alone
-        partials = onevsrest.threshold_partials(row_labels, row_probs, 0)
-        thresholds = onevsrest.confident_thresholds(partials, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
-    return _multilabel_ranked(issues, row_labels, row_probs, options.ranked_by, thresholds)
+    return class_issues.ranked_by_aggregate(
+        issues,
+        row_labels,
+        row_probs,
+        method=options.ranked_by,
+        aggregate=aggregators.CLEANLAB_DEFAULT,
+        # as cleanlab: adjusted by the thresholds of the flagged examples alone
+        adjust_absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD if options.rank_adjust else None,
+    )
 
 
 def find_label_issues(
@@ -174,14 +162,14 @@ def find_label_issues(
                 ONE_VS_REST,
                 labels,
                 pred_probs,
-                step(union_of, found.per_problem),
+                step(class_issues.union, found.per_problem),
                 method=options.ranked_by,
                 thresholds=found.thresholds if options.rank_adjust else None,
                 aggregate=aggregators.CLEANLAB_DEFAULT,
             )
             return compute(step(attrgetter("indices"), ranked), n_jobs=n_jobs, progress=verbose)[0]
         (per_class,) = compute(found.per_problem, n_jobs=n_jobs, progress=verbose)
-        issues = sets.union(per_class)
+        issues = class_issues.union(per_class)
     if options.ranked_by is not None:
         return issues
     mask = np.zeros(labels.shape[0], dtype=bool)
@@ -262,7 +250,7 @@ def find_multilabel_issues_per_class(
     return (
         per_class,
         [binary_labels[:, k] for k in range(binary_labels.shape[1])],
-        [np.column_stack(onevsrest.binary_columns(probs[:, k])) for k in range(probs.shape[1])],
+        class_issues.binary_pred_probs(probs),
     )
 
 
@@ -275,10 +263,9 @@ def _ranked_per_class(
     n_jobs: int | None,
 ) -> list[np.ndarray]:
     """Each class's issues ranked by that class's binary score."""
-    union = sets.union(per_class)
+    union = class_issues.union(per_class)
     row_labels, row_probs = _rows(labels, pred_probs, union, n_jobs)
-    scores = onevsrest.per_class_scores(row_labels, row_probs, method=method, thresholds=thresholds)
-    return [_ranked(issues, scores[np.searchsorted(union, issues), k]) for k, issues in enumerate(per_class)]
+    return class_issues.ranked_per_class(per_class, union, row_labels, row_probs, method=method, thresholds=thresholds)
 
 
 class PerClassIssues(NamedTuple):
@@ -316,7 +303,6 @@ def per_class_issues(
     options = in_memory_options(filter_by, frac_noise, min_examples_per_class, confident_joint, pred_probs.shape[1])
     found = per_class_search(labels, pred_probs, options, filter_by)
     thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)
-    union = sets.union(issues)
+    union = class_issues.union(issues)
     (union_labels,) = compute(take_rows(labels, union))
-    labelled = [union_labels[np.searchsorted(union, rows), k].astype(bool) for k, rows in enumerate(issues)]
-    return PerClassIssues(labels.shape[0], thresholds, issues, labelled)
+    return PerClassIssues(labels.shape[0], thresholds, issues, class_issues.labelled(issues, union, union_labels))

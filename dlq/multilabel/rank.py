@@ -2,8 +2,8 @@
 
 Class k of an example is scored as the binary problem ``[1 - p_k, p_k]``
 with label ``y_k``; per-class scores are then aggregated so that the worst
-class pulls the example down. The arithmetic is in :mod:`dlq.kernels.onevsrest`
-and :mod:`dlq.multilabel.aggregators`, the graphs in :mod:`dlq.graphs`.
+class pulls the example down. The scores are :mod:`dlq.graphs.passes`' (over
+:mod:`dlq.kernels.onevsrest`), aggregated by :mod:`dlq.multilabel.aggregators`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import passes
+from dlq.graphs.problems import ONE_VS_REST
 from dlq.graphs.scheduler import computed_unless_lazy
 from dlq.io import arrays
-from dlq.kernels.problems import ONE_VS_REST
 from dlq.multilabel import aggregators
 
 __all__ = ["get_label_quality_scores", "get_label_quality_scores_per_class"]

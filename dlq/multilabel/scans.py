@@ -8,10 +8,11 @@ from typing import Any
 from dlq import _validation
 from dlq.graphs import passes
 from dlq.graphs.blocks import step
+from dlq.graphs.class_issues import union
 from dlq.graphs.inprocess import lazily
+from dlq.graphs.problems import ONE_VS_REST
 from dlq.graphs.rows import issue_table
 from dlq.io import arrays
-from dlq.kernels.problems import ONE_VS_REST
 from dlq.multilabel import aggregators
 from dlq.multilabel.searches import (
     batched_search,
@@ -19,7 +20,6 @@ from dlq.multilabel.searches import (
     issue_counts,
     lowest_union,
     per_class_search,
-    union_of,
 )
 from dlq.result import Scan, scan_of_batched, scan_of_filtered
 
@@ -91,9 +91,7 @@ def scan(
     search = per_class_search(labels, pred_probs, checked, filter_by)
     # cleanlab's multi-label low_* filters are not per class
     issues = (
-        lowest_union(labels, pred_probs, checked)
-        if filter_by.startswith("low_")
-        else step(union_of, search.per_problem)
+        lowest_union(labels, pred_probs, checked) if filter_by.startswith("low_") else step(union, search.per_problem)
     )
     scores = passes.scores(
         ONE_VS_REST,

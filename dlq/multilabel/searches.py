@@ -13,10 +13,10 @@ from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs import batched, passes
 from dlq.graphs.blocks import step
+from dlq.graphs.class_issues import first_as_a_set
 from dlq.graphs.estimates import rows_in_any
+from dlq.graphs.problems import ONE_VS_REST
 from dlq.graphs.search import search
-from dlq.kernels import sets
-from dlq.kernels.problems import ONE_VS_REST
 from dlq.multilabel import aggregators
 
 
@@ -90,11 +90,6 @@ def in_memory_options(
     )
 
 
-def union_of(per_class: list[np.ndarray]) -> np.ndarray:
-    """The examples with an issue in some class, sorted."""
-    return sets.union(per_class)
-
-
 def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions) -> Delayed:
     """cleanlab's multi-label ``low_*`` search, lazily: the sorted indices of
     the examples with the lowest multi-label self-confidence (EMA), as many
@@ -108,8 +103,4 @@ def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions)
         counts=step(np.atleast_1d, step(rows_in_any, found.per_problem)),
         aggregate=aggregators.CLEANLAB_DEFAULT,
     )
-    return step(_sorted_first, lowest)
-
-
-def _sorted_first(per_cell: list[np.ndarray]) -> np.ndarray:
-    return np.sort(per_cell[0])
+    return step(first_as_a_set, lowest)
