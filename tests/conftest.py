@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import socket
+import subprocess
+import sys
+import time
 
 import dask
 import numpy as np
@@ -84,17 +89,23 @@ def out_of_fold(dataset: str, *, seed: int = 0, noise: float = 0.1) -> tuple[np.
     return labels.astype(np.int64), pred_probs
 
 
-def noisy_multilabel(n_rows, n_classes, *, seed, dtype=np.float64, never=None, always=None):
-    """Probabilities that separate each class, and labels with 10% of entries flipped."""
+def noisy_multilabel(n_rows, n_classes, *, seed, dtype=np.float64, never=None, always=None, noise=0.1):
+    """Probabilities that separate each class, and labels with a fraction ``noise`` of entries flipped."""
     rng = np.random.default_rng(seed)
     truth = rng.random((n_rows, n_classes)) < 0.3
     pred_probs = np.where(truth, 0.4 + 0.6 * rng.random(truth.shape), 0.6 * rng.random(truth.shape))
-    labels = truth ^ (rng.random(truth.shape) < 0.1)
+    labels = truth ^ (rng.random(truth.shape) < noise)
     if never is not None:
         labels[:, never] = False
     if always is not None:
         labels[:, always] = True
     return labels, pred_probs.astype(dtype)
+
+
+def multilabel_case(seed: int, n_rows: int = 2_000, n_classes: int = 5):
+    """Binary labels (5% of entries flipped) and pred_probs of ``noisy_multilabel``;
+    with an odd seed, class 1 is given to no example."""
+    return noisy_multilabel(n_rows, n_classes, seed=seed, noise=0.05, never=1 if seed % 2 else None)
 
 
 def as_lists(binary):
@@ -156,6 +167,7 @@ def assert_same_issues(ours: np.ndarray, theirs: np.ndarray, scores: np.ndarray)
     cleanlab breaks ties at the cut-off arbitrarily (an unstable argsort), so
     the two sets may differ only in examples whose score equals the cut-off.
     """
+    assert theirs.size > 0, "cleanlab finds no issues here: the comparison would hold for any answer"
     assert np.all(np.diff(scores[ours]) >= 0), "issues are not sorted by score"
     tied = scores[ours[:-1]] == scores[ours[1:]]
     assert np.all(np.diff(ours)[tied] > 0), "ties are not broken by the lower index"
@@ -163,3 +175,113 @@ def assert_same_issues(ours: np.ndarray, theirs: np.ndarray, scores: np.ndarray)
     if different.size:
         cutoff = max(scores[ours].max(initial=-np.inf), scores[theirs].max(initial=-np.inf))
         assert np.all(scores[different] == cutoff), f"issue sets differ below the cut-off: {different[:10]}"
+
+
+def patch_everywhere(monkeypatch, function, replacement) -> None:
+    """Put ``replacement`` in the place of ``function`` in every module of dlq
+    that holds it: its own, and each that imported it by name (patching one
+    of them alone would miss the calls made through another)."""
+    places = [
+        (module, name)
+        for module_name, module in list(sys.modules.items())
+        if module_name == "dlq" or module_name.startswith("dlq.")
+        for name, value in list(vars(module).items())
+        if value is function
+    ]
+    assert places, f"no module of dlq holds {function.__module__}.{function.__qualname__}"
+    for module, name in places:
+        monkeypatch.setattr(module, name, replacement)
+
+
+def counted_calls(monkeypatch, function) -> list:
+    """A list that gets an entry at every call of ``function`` from now on,
+    however dlq reaches it (see :func:`patch_everywhere`)."""
+    calls = []
+
+    @functools.wraps(function)
+    def counting(*args, **kwargs):
+        calls.append(None)
+        return function(*args, **kwargs)
+
+    patch_everywhere(monkeypatch, function, counting)
+    return calls
+
+
+def invoke_scan(*arguments):
+    """``dlq scan ARGUMENTS``, each argument made a string, run in this
+    process by click's test runner: its result."""
+    from click.testing import CliRunner
+
+    from dlq.cli.command import main
+
+    return CliRunner().invoke(main, ["scan", *map(str, arguments)])
+
+
+def quiet_scan(labels, pred_probs, out, *extra, scheduler=None):
+    """``dlq scan LABELS PRED_PROBS --out OUT --quiet``, on ``scheduler`` if
+    one is given, with the ``extra`` options (see :func:`invoke_scan`)."""
+    on_scheduler = ("--scheduler", scheduler) if scheduler else ()
+    return invoke_scan(labels, pred_probs, "--out", out, "--quiet", *on_scheduler, *extra)
+
+
+def one_line_error(result) -> str:
+    """The one line of a command refused with exit code 2, as its users see it."""
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("dlq: error: ") and result.output.strip().count("\n") == 0, result.output
+    return result.output.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a process this test started: asked first, killed if it does not end in 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextlib.contextmanager
+def s3_server(bucket: str, arrays: dict[str, np.ndarray], rows: int):
+    """A moto S3 server on loopback, until the block ends, whose ``bucket``
+    holds each of ``arrays`` as the zarr store ``s3://BUCKET/NAME.zarr`` in
+    chunks of ``rows`` rows: the fsspec storage options that reach it."""
+    import s3fs
+    import zarr
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"}}
+    try:
+        filesystem = s3fs.S3FileSystem(**options)
+        deadline = time.monotonic() + 60
+        while True:  # until the server answers
+            try:
+                filesystem.ls("")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        filesystem.mkdir(bucket)
+        for name, array in arrays.items():
+            stored = zarr.create_array(
+                store=f"s3://{bucket}/{name}.zarr",
+                shape=array.shape,
+                dtype=array.dtype,
+                chunks=(rows, *array.shape[1:]),
+                storage_options=options,
+            )
+            stored[...] = array
+        yield options
+    finally:
+        stop(server)

@@ -44,6 +44,7 @@ def _public_functions(module) -> set[str]:
 @pytest.mark.parametrize("ours", MIRRORS)
 def test_each_name_dlq_claims_is_cleanlabs_with_the_same_parameters(ours):
     mine, theirs = importlib.import_module(ours), importlib.import_module(MIRRORS[ours])
+    assert mine.__all__, f"{ours} claims no name"
     for name in mine.__all__:
         assert hasattr(theirs, name), f"{MIRRORS[ours]} has no {name}"
         if inspect.isclass(getattr(mine, name)):

@@ -10,25 +10,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
-from conftest import noisy_classification, noisy_multilabel
+from conftest import invoke_scan, noisy_classification, noisy_multilabel, patch_everywhere
 
 import dlq
-from dlq.cli import command
+from dlq.cli import cluster
 from dlq.cli import inputs as command_inputs
-from dlq.cli.command import main
-
-
-@pytest.fixture
-def inputs(npy_inputs):
-    return npy_inputs
 
 
 @pytest.fixture
 def no_cluster(monkeypatch):
     """Every cluster the command would start or join, recorded instead."""
     started = []
-    monkeypatch.setattr(command, "dask_client", lambda *args, **kwargs: started.append(args) or _refused())
+    patch_everywhere(monkeypatch, cluster.dask_client, lambda *args, **kwargs: started.append(args) or _refused())
     return started
 
 
@@ -37,7 +30,7 @@ def _refused():
 
 
 def _invoke(*arguments) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["scan", *map(str, arguments)])
+    result = invoke_scan(*arguments)
     return result.exit_code, result.output
 
 
@@ -45,8 +38,8 @@ def _issues(out) -> np.ndarray:
     return pq.read_table(out / "issues.parquet", columns=["index"])["index"].to_numpy()
 
 
-def test_positional_named_and_mixed_inputs_give_the_same_issues(inputs, scheduler):
-    labels, pred_probs = inputs / "labels.npy", inputs / "pred_probs.npy"
+def test_positional_named_and_mixed_inputs_give_the_same_issues(npy_inputs, scheduler):
+    labels, pred_probs = npy_inputs / "labels.npy", npy_inputs / "pred_probs.npy"
     expected = dlq.find_label_issues_batched(np.load(labels), np.load(pred_probs), verbose=False)
     forms = {
         "positional": (labels, pred_probs),
@@ -56,26 +49,39 @@ def test_positional_named_and_mixed_inputs_give_the_same_issues(inputs, schedule
         "pred_probs named": (labels, "--pred-probs", pred_probs),
     }
     for number, (form, arguments) in enumerate(forms.items()):
-        out = inputs / f"out{number}"
+        out = npy_inputs / f"out{number}"
         code, output = _invoke(*arguments, "--out", out, "--scheduler", scheduler, "--quiet")
         assert code == 0, (form, output)
         assert np.array_equal(_issues(out), expected), form
 
 
-def test_the_old_order_is_refused_in_one_line_saying_what_changed_before_any_cluster(inputs, no_cluster):
-    labels, pred_probs = inputs / "labels.npy", inputs / "pred_probs.npy"
-    code, output = _invoke(pred_probs, labels, "--out", inputs / "out")
+def test_a_scan_that_is_not_refused_starts_the_cluster_recorded(npy_inputs, no_cluster):
+    """The refusals below record no cluster: they stop before the one place
+    where a scan starts or joins its cluster, which ``no_cluster`` watches."""
+    code, output = _invoke(npy_inputs / "labels.npy", npy_inputs / "pred_probs.npy", "--out", npy_inputs / "out")
+    assert len(no_cluster) == 1 and code != 0, output
+    assert not (npy_inputs / "out").exists()
+
+
+def test_the_old_order_is_refused_in_one_line_saying_what_changed_before_any_cluster(npy_inputs, no_cluster):
+    labels, pred_probs = npy_inputs / "labels.npy", npy_inputs / "pred_probs.npy"
+    code, output = _invoke(pred_probs, labels, "--out", npy_inputs / "out")
     assert code == 2 and output.count("\n") == 1, output
     assert output.startswith("dlq: error: the inputs look swapped: ")
     assert f"labels {pred_probs} holds (3000, 3) float64 values" in output
     assert f"pred_probs {labels} holds (3000,) int64 values" in output
     assert "takes LABELS first, then PRED_PROBS" in output and f"dlq scan {labels} {pred_probs}" in output
-    assert no_cluster == [] and not (inputs / "out").exists()
+    assert no_cluster == [] and not (npy_inputs / "out").exists()
 
 
-def test_named_inputs_that_look_swapped_are_refused_saying_so(inputs, no_cluster):
+def test_named_inputs_that_look_swapped_are_refused_saying_so(npy_inputs, no_cluster):
     code, output = _invoke(
-        "--labels", inputs / "pred_probs.npy", "--pred-probs", inputs / "labels.npy", "--out", inputs / "out"
+        "--labels",
+        npy_inputs / "pred_probs.npy",
+        "--pred-probs",
+        npy_inputs / "labels.npy",
+        "--out",
+        npy_inputs / "out",
     )
     assert code == 2 and output.startswith("dlq: error: the inputs look swapped") and output.count("\n") == 1
     assert "takes LABELS first" not in output and "PRED_PROBS" in output
@@ -104,9 +110,9 @@ def test_swapped_multilabel_inputs_are_refused_saying_so(tmp_path, no_cluster):
     ],
     ids=["rows", "one class", "2-D int labels", "float labels", "1-D pred_probs"],
 )
-def test_shapes_and_dtypes_are_refused_before_any_cluster_starts(inputs, no_cluster, change, message):
-    change(inputs)
-    code, output = _invoke(inputs / "labels.npy", inputs / "pred_probs.npy", "--out", inputs / "out")
+def test_shapes_and_dtypes_are_refused_before_any_cluster_starts(npy_inputs, no_cluster, change, message):
+    change(npy_inputs)
+    code, output = _invoke(npy_inputs / "labels.npy", npy_inputs / "pred_probs.npy", "--out", npy_inputs / "out")
     assert code == 2 and message in output and output.count("\n") == 1, output
     assert "look swapped" not in output
     assert no_cluster == []
@@ -123,15 +129,15 @@ def test_shapes_and_dtypes_are_refused_before_any_cluster_starts(inputs, no_clus
     ],
     ids=["one path", "three paths", "named and a path", "labels named alone", "none"],
 )
-def test_a_wrong_number_of_inputs_is_one_line_naming_the_order(inputs, no_cluster, arguments):
-    located = [str(inputs / a) if a.endswith(".npy") else a for a in arguments]
-    code, output = _invoke(*located, "--out", inputs / "out")
+def test_a_wrong_number_of_inputs_is_one_line_naming_the_order(npy_inputs, no_cluster, arguments):
+    located = [str(npy_inputs / a) if a.endswith(".npy") else a for a in arguments]
+    code, output = _invoke(*located, "--out", npy_inputs / "out")
     assert code == 2 and output.count("\n") == 1, output
     assert "dlq scan takes LABELS then PRED_PROBS" in output and "--pred-probs" in output
     assert no_cluster == []
 
 
-def test_the_help_names_labels_first(inputs):
+def test_the_help_names_labels_first(npy_inputs):
     code, output = _invoke("--help")
     assert code == 0 and "LABELS PRED_PROBS" in output and "--labels" in output and "--pred-probs" in output
 

@@ -9,30 +9,20 @@ import time
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from conftest import noisy_classification
+from conftest import invoke_scan, noisy_classification, one_line_error
 from dask.utils import parse_bytes
 
 from dlq.cli import cluster
-from dlq.cli.command import main
-
-
-@pytest.fixture
-def inputs(npy_inputs):
-    return npy_inputs
 
 
 def one_line_refusal(*arguments: str) -> str:
-    result = CliRunner().invoke(main, ["scan", *arguments])
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith("dlq: error: ") and result.output.strip().count("\n") == 0, result.output
-    return result.output
+    return one_line_error(invoke_scan(*arguments))
 
 
-def refused_scan(inputs, *options: str) -> str:
+def refused_scan(npy_inputs, *options: str) -> str:
     """The one line of a refused ``dlq scan`` of the .npy inputs into inputs/out."""
     return one_line_refusal(
-        str(inputs / "labels.npy"), str(inputs / "pred_probs.npy"), "--out", str(inputs / "out"), *options
+        str(npy_inputs / "labels.npy"), str(npy_inputs / "pred_probs.npy"), "--out", str(npy_inputs / "out"), *options
     )
 
 
@@ -40,41 +30,41 @@ def refused_scan(inputs, *options: str) -> str:
     ("content", "message"),
     [("{}", "names no scheduler address"), ("not json", "is not a dask scheduler file"), ("[1]", "not a dask")],
 )
-def test_a_scheduler_file_that_is_not_one_is_refused_in_one_line(inputs, content, message):
-    (inputs / "scheduler.json").write_text(content)
+def test_a_scheduler_file_that_is_not_one_is_refused_in_one_line(npy_inputs, content, message):
+    (npy_inputs / "scheduler.json").write_text(content)
     output = refused_scan(
-        inputs,
+        npy_inputs,
         "--scheduler-file",
-        str(inputs / "scheduler.json"),
+        str(npy_inputs / "scheduler.json"),
     )
     assert message in output
-    assert not (inputs / "out").exists()
+    assert not (npy_inputs / "out").exists()
 
 
 @pytest.mark.parametrize("limit", ["100MB", "200MB", "150MiB"])
-def test_a_memory_limit_too_small_to_start_a_worker_is_refused_with_the_smallest_that_works(inputs, limit):
+def test_a_memory_limit_too_small_to_start_a_worker_is_refused_with_the_smallest_that_works(npy_inputs, limit):
     output = refused_scan(
-        inputs,
+        npy_inputs,
         "--memory-limit",
         limit,
     )
     assert f"--memory-limit {limit} is too small" in output and "give at least" in output
     smallest = output.split("give at least ")[1].strip()
     assert smallest.endswith("MiB") and parse_bytes(smallest) > parse_bytes(limit)
-    assert not (inputs / "out").exists()
+    assert not (npy_inputs / "out").exists()
 
 
-def test_a_memory_limit_that_is_no_amount_is_refused(inputs):
+def test_a_memory_limit_that_is_no_amount_is_refused(npy_inputs):
     output = refused_scan(
-        inputs,
+        npy_inputs,
         "--memory-limit",
         "lots",
     )
     assert "is not an amount of memory" in output
 
 
-def test_options_refused_after_parsing_are_one_line_too(inputs):
-    output = refused_scan(inputs, "--alpha", "0.5")
+def test_options_refused_after_parsing_are_one_line_too(npy_inputs):
+    output = refused_scan(npy_inputs, "--alpha", "0.5")
     assert "--alpha applies only with --multilabel" in output
 
 
@@ -134,7 +124,7 @@ def test_the_watch_leaves_alone_healthy_workers_and_a_cluster_waiting_for_its_wo
 
 
 @pytest.mark.slow
-def test_a_cluster_whose_workers_are_paused_stops_the_command_with_one_line(inputs, monkeypatch):
+def test_a_cluster_whose_workers_are_paused_stops_the_command_with_one_line(npy_inputs, monkeypatch):
     from distributed import LocalCluster
 
     monkeypatch.setattr(cluster, "PAUSED_PATIENCE_SECONDS", 3.0)
@@ -142,29 +132,33 @@ def test_a_cluster_whose_workers_are_paused_stops_the_command_with_one_line(inpu
     with LocalCluster(n_workers=1, threads_per_worker=1, memory_limit="120MB", dashboard_address=":0") as small:
         start = time.monotonic()
         output = one_line_refusal(
-            str(inputs / "labels.npy"),
-            str(inputs / "pred_probs.npy"),
+            str(npy_inputs / "labels.npy"),
+            str(npy_inputs / "pred_probs.npy"),
             "--out",
-            str(inputs / "out"),
+            str(npy_inputs / "out"),
             "--scheduler",
             small.scheduler_address,
             "--quiet",
         )
     assert "paused at its memory limit" in output and "--memory-limit" in output
     assert time.monotonic() - start < 120
-    assert not (inputs / "out").exists()
+    assert not (npy_inputs / "out").exists()
 
 
 @pytest.mark.slow
-def test_a_negative_label_is_refused_by_its_row_in_one_line(inputs):
-    labels = np.load(inputs / "labels.npy")
+def test_a_negative_label_is_refused_by_its_row_in_one_line(npy_inputs):
+    labels = np.load(npy_inputs / "labels.npy")
     labels[1717] = -1
-    np.save(inputs / "negative.npy", labels)
+    np.save(npy_inputs / "negative.npy", labels)
     output = one_line_refusal(
-        str(inputs / "negative.npy"), str(inputs / "pred_probs.npy"), "--out", str(inputs / "out"), "--quiet"
+        str(npy_inputs / "negative.npy"),
+        str(npy_inputs / "pred_probs.npy"),
+        "--out",
+        str(npy_inputs / "out"),
+        "--quiet",
     )
     assert "labels[1717] is -1" in output
-    assert not (inputs / "out").exists()
+    assert not (npy_inputs / "out").exists()
 
 
 @pytest.mark.parametrize("chunks", [3000, 700])
@@ -190,18 +184,18 @@ def test_a_negative_label_counted_before_the_scan_checks_it_is_refused_by_row(ch
 
 @pytest.mark.slow
 @pytest.mark.parametrize("debug", [False, True])
-def test_a_value_refused_on_a_worker_process_is_one_line_on_stderr_unless_debugging(inputs, debug):
+def test_a_value_refused_on_a_worker_process_is_one_line_on_stderr_unless_debugging(npy_inputs, debug):
     """Worker processes of the command's LocalCluster log a failing task with
     its traceback; none of that reaches the terminal without --debug."""
     import subprocess
     import sys
 
-    pred_probs = np.load(inputs / "pred_probs.npy")
+    pred_probs = np.load(npy_inputs / "pred_probs.npy")
     pred_probs[2345, 1] = np.nan
-    np.save(inputs / "bad.npy", pred_probs)
+    np.save(npy_inputs / "bad.npy", pred_probs)
     command = [sys.executable, "-m", "dlq.cli.command", "scan", "labels.npy", "bad.npy", "--out", "out", "--quiet"]
     finished = subprocess.run(
-        command + (["--debug"] if debug else []), cwd=inputs, capture_output=True, text=True, timeout=300
+        command + (["--debug"] if debug else []), cwd=npy_inputs, capture_output=True, text=True, timeout=300
     )
     assert finished.returncode != 0 and finished.stdout == ""
     if debug:
@@ -209,14 +203,14 @@ def test_a_value_refused_on_a_worker_process_is_one_line_on_stderr_unless_debugg
     else:
         assert finished.stderr.startswith("dlq: error: pred_probs must hold finite probabilities")
         assert "row 2345" in finished.stderr and finished.stderr.count("\n") == 1, finished.stderr
-    assert not (inputs / "out").exists()
+    assert not (npy_inputs / "out").exists()
 
 
-def test_values_click_refuses_are_one_line_too(inputs):
+def test_values_click_refuses_are_one_line_too(npy_inputs):
     for arguments in (("--chunk-rows", "0"), ("--method", "bogus"), ("--workers", "0")):
-        output = refused_scan(inputs, *arguments)
+        output = refused_scan(npy_inputs, *arguments)
         assert "(see dlq scan --help)" in output
-    result = CliRunner().invoke(main, ["scan", str(inputs / "pred_probs.npy")])
+    result = invoke_scan(npy_inputs / "pred_probs.npy")
     assert (
         result.exit_code == 2 and result.output.strip() == "dlq: error: Missing option '--out'. (see dlq scan --help)"
     )
@@ -230,13 +224,13 @@ def test_values_click_refuses_are_one_line_too(inputs):
         (("--scheduler", "tcp://127.0.0.1:1", "--scheduler-file", __file__), "not both"),
     ],
 )
-def test_options_for_a_local_cluster_and_a_remote_one_are_refused_together(inputs, options, message):
-    assert message in refused_scan(inputs, *options)
+def test_options_for_a_local_cluster_and_a_remote_one_are_refused_together(npy_inputs, options, message):
+    assert message in refused_scan(npy_inputs, *options)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("server", ["closed port", "not a scheduler"])
-def test_a_scheduler_that_does_not_answer_is_refused_in_bounded_time(inputs, server):
+def test_a_scheduler_that_does_not_answer_is_refused_in_bounded_time(npy_inputs, server):
     import socket
 
     import dask
@@ -251,12 +245,12 @@ def test_a_scheduler_that_does_not_answer_is_refused_in_bounded_time(inputs, ser
     start = time.monotonic()
     try:
         with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
-            output = refused_scan(inputs, "--scheduler", f"tcp://127.0.0.1:{port}", "--quiet")
+            output = refused_scan(npy_inputs, "--scheduler", f"tcp://127.0.0.1:{port}", "--quiet")
     finally:
         listener.close()
     assert "no Dask scheduler answered at --scheduler" in output and "dask scheduler" in output
     assert time.monotonic() - start < 30
-    assert not (inputs / "out").exists()
+    assert not (npy_inputs / "out").exists()
 
 
 @pytest.mark.parametrize(
@@ -266,12 +260,12 @@ def test_a_scheduler_that_does_not_answer_is_refused_in_bounded_time(inputs, ser
         (lambda folder: (folder / "bad.h5").write_bytes(b"\0" * 3000), "cannot be read as an HDF5 file"),
     ],
 )
-def test_a_file_that_is_not_what_its_name_says_is_refused_naming_the_input(inputs, scheduler, make, message):
-    make(inputs)
-    bad = next(path for path in inputs.iterdir() if path.name.startswith("bad"))
+def test_a_file_that_is_not_what_its_name_says_is_refused_naming_the_input(npy_inputs, scheduler, make, message):
+    make(npy_inputs)
+    bad = next(path for path in npy_inputs.iterdir() if path.name.startswith("bad"))
     source = f"{bad}:/pred_probs" if bad.suffix == ".h5" else str(bad)
     output = one_line_refusal(
-        str(inputs / "labels.npy"), source, "--out", str(inputs / "out"), "--scheduler", scheduler, "--quiet"
+        str(npy_inputs / "labels.npy"), source, "--out", str(npy_inputs / "out"), "--scheduler", scheduler, "--quiet"
     )
     assert output.startswith(f"dlq: error: pred_probs: {bad}") and message in output
 
@@ -280,10 +274,12 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_naming_the_input(input
     ("names", "message"),
     [("names.bin", "cannot be read as UTF-8 text"), ("missing/names.txt", "no such file")],
 )
-def test_a_class_names_file_that_cannot_be_read_is_refused_by_name(inputs, scheduler, names, message):
-    (inputs / "names.bin").write_bytes(b"\xff\xfecat\n")
-    output = refused_scan(inputs, "--class-names", str(inputs / names), "--scheduler", scheduler, "--quiet")
-    assert f"--class-names {'file ' if names.endswith('bin') else ''}{inputs / names}" in output and message in output
+def test_a_class_names_file_that_cannot_be_read_is_refused_by_name(npy_inputs, scheduler, names, message):
+    (npy_inputs / "names.bin").write_bytes(b"\xff\xfecat\n")
+    output = refused_scan(npy_inputs, "--class-names", str(npy_inputs / names), "--scheduler", scheduler, "--quiet")
+    assert (
+        f"--class-names {'file ' if names.endswith('bin') else ''}{npy_inputs / names}" in output and message in output
+    )
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ import dask.array as da
 import numpy as np
 import pytest
 from cleanlab import count as cl_count
-from conftest import noisy_classification
+from conftest import as_lists, multilabel_case, noisy_classification
 
 import dlq
 
@@ -118,21 +118,11 @@ def test_rounding_keeps_row_sums_as_cleanlab_does():
         assert np.array_equal(found.sum(axis=1), matrix.sum(axis=1).round())
 
 
-def multilabel_case(seed: int, n_rows: int = 2_000, n_classes: int = 5):
-    rng = np.random.default_rng(seed)
-    truth = rng.random((n_rows, n_classes)) < 0.3
-    pred_probs = np.where(truth, 0.4 + 0.6 * rng.random(truth.shape), 0.6 * rng.random(truth.shape))
-    labels = truth ^ (rng.random(truth.shape) < 0.05)
-    if seed % 2:
-        labels[:, 1] = False  # a class no example has
-    return labels, pred_probs
-
-
 @pytest.mark.parametrize("calibrate", [False, True])
 def test_multilabel_confident_joints_match_cleanlab(calibrate):
     for seed in range(4):
         labels, pred_probs = multilabel_case(seed, n_classes=3 + seed)
-        lists = [np.flatnonzero(row).tolist() for row in labels]
+        lists = as_lists(labels)
         expected = cl_count.compute_confident_joint(lists, pred_probs, multi_label=True, calibrate=calibrate)
         found = dlq.compute_confident_joint(lists, pred_probs, multi_label=True, calibrate=calibrate)
         assert found.shape == (3 + seed, 2, 2) and np.array_equal(found, expected)
@@ -179,7 +169,7 @@ def test_indices_of_off_diagonals_match_cleanlab(real_data):
     np.testing.assert_array_equal(lazy_indices, expected_indices)
     for seed in range(3):
         labels, pred_probs = multilabel_case(seed, n_classes=3 + seed)
-        lists = [np.flatnonzero(row).tolist() for row in labels]
+        lists = as_lists(labels)
         joints, per_class = cl_count.compute_confident_joint(
             lists, pred_probs, multi_label=True, return_indices_of_off_diagonals=True
         )
@@ -221,7 +211,7 @@ def test_thresholds_calibration_and_joint_estimates_are_cleanlabs(real_data):
     np.testing.assert_array_equal(lazy.compute(), cl_count.estimate_joint(labels, pred_probs))
     for seed in (0, 2):
         binary, pred_probs = multilabel_case(seed, n_classes=3 + seed)
-        lists = [np.flatnonzero(row).tolist() for row in binary]
+        lists = as_lists(binary)
         np.testing.assert_allclose(
             dlq.count.get_confident_thresholds(lists, pred_probs, multi_label=True),
             cl_count.get_confident_thresholds(lists, pred_probs, multi_label=True),
@@ -244,6 +234,7 @@ def test_latent_estimates_are_cleanlabs_to_the_bit(real_data, py_method):
     """estimate_latent (with and without converging) and
     estimate_py_and_noise_matrices_from_probabilities (computed or given
     thresholds, calibrated or not): cleanlab's arrays, equal to the bit."""
+    compared = 0
     for labels, pred_probs in [*random_cases(), *real_data.values()]:
         given = cl_count.compute_confident_joint(labels, pred_probs)
         try:
@@ -252,6 +243,7 @@ def test_latent_estimates_are_cleanlabs_to_the_bit(real_data, py_method):
             with pytest.raises(ValueError, match="is singular"):
                 dlq.count.estimate_latent(given, labels, py_method=py_method)
             continue
+        compared += 1
         for converge in (False, True):
             expected = cl_count.estimate_latent(given, labels, py_method=py_method, converge_latent_estimates=converge)
             found = dlq.count.estimate_latent(given, labels, py_method=py_method, converge_latent_estimates=converge)
@@ -266,6 +258,7 @@ def test_latent_estimates_are_cleanlabs_to_the_bit(real_data, py_method):
             )
             for ours, theirs in zip(found, expected, strict=True):
                 np.testing.assert_array_equal(ours, theirs)
+    assert compared > 0  # not every case refused: some were compared with cleanlab
     with pytest.raises(ValueError, match="py_method must be one of"):
         dlq.count.estimate_latent(given, labels, py_method="counts")
 

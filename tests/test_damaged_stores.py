@@ -15,13 +15,11 @@ import dask
 import numpy as np
 import pytest
 import zarr
-from click.testing import CliRunner
-from conftest import noisy_classification, noisy_multilabel
+from conftest import noisy_classification, noisy_multilabel, quiet_scan, s3_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlq
-from dlq.cli.command import main
 from dlq.graphs.sources import Rereading, stored_source
 from dlq.io import arrays
 
@@ -200,10 +198,6 @@ def test_multilabel_pred_probs_with_a_corrupted_chunk(data, tmp_path):
         dlq.multilabel.scan(str(labels), str(pred_probs)).compute()
 
 
-def scan_command(pred_probs: Path, labels: Path, out: Path, *extra: str):
-    return CliRunner().invoke(main, ["scan", str(labels), str(pred_probs), "--out", str(out), "--quiet", *extra])
-
-
 @pytest.mark.parametrize("damage", ["missing", "corrupted"])
 def test_the_command_refuses_a_damaged_store_in_one_line_and_writes_nothing(stores, tmp_path, scheduler, damage):
     paths = stores(3)
@@ -212,7 +206,7 @@ def test_the_command_refuses_a_damaged_store_in_one_line_and_writes_nothing(stor
     else:
         corrupt(paths.labels, (3,))
     out = tmp_path / "out"
-    result = scan_command(paths.pred_probs, paths.labels, out, "--scheduler", scheduler)
+    result = quiet_scan(paths.labels, paths.pred_probs, out, scheduler=scheduler)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("dlq: error: labels: zarr store ") and "c/3 (rows 2100..2799)" in result.stderr
     assert result.stderr.strip().count("\n") == 0
@@ -223,9 +217,7 @@ def test_the_command_reads_a_missing_labels_chunk_as_the_fill_value_when_told_to
     paths = stores(3)
     chunk_file(paths.labels, (3,)).unlink()
     out = tmp_path / "out"
-    result = scan_command(
-        paths.pred_probs, paths.labels, out, "--scheduler", scheduler, "--missing-label-chunks", "fill"
-    )
+    result = quiet_scan(paths.labels, paths.pred_probs, out, "--missing-label-chunks", "fill", scheduler=scheduler)
     assert result.exit_code == 0, result.output
     filled = data.labels.copy()
     filled[3 * ROWS : 4 * ROWS] = 0
@@ -233,8 +225,8 @@ def test_the_command_reads_a_missing_labels_chunk_as_the_fill_value_when_told_to
     assert zarr.open_group(str(out / "scores.zarr"), mode="r")["is_label_issue"][:].nonzero()[0].tolist() == sorted(
         expected.tolist()
     )
-    refused = scan_command(
-        paths.pred_probs, paths.labels, tmp_path / "again", "--scheduler", scheduler, "--missing-label-chunks", "error"
+    refused = quiet_scan(
+        paths.labels, paths.pred_probs, tmp_path / "again", "--missing-label-chunks", "error", scheduler=scheduler
     )
     assert refused.exit_code == 2 and "holds no chunk c/3" in refused.output
 
@@ -245,7 +237,7 @@ def test_the_command_on_worker_processes_names_a_corrupted_chunk(stores, tmp_pat
     paths = stores(2)
     corrupt(paths.pred_probs, (2, 0))
     out = tmp_path / "out"
-    result = scan_command(paths.pred_probs, paths.labels, out, "--workers", "1", "--threads-per-worker", "2")
+    result = quiet_scan(paths.labels, paths.pred_probs, out, "--workers", "1", "--threads-per-worker", "2")
     assert result.exit_code == 2, result.output
     assert (
         "pred_probs: zarr store " in result.stderr and "chunk 2.0 (rows 1400..2099) could not be read" in result.stderr
@@ -312,39 +304,10 @@ def test_a_damaged_store_gives_the_intact_answer_or_an_error_naming_a_damaged_ch
 def test_a_damaged_store_on_s3(data, tmp_path):
     """A store read over the S3 protocol (a moto server on loopback): a lost
     object is found by the listing, a garbled one by its read."""
-    import socket
-    import subprocess
-    import sys
-    import time
-
     import s3fs
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": f"http://127.0.0.1:{port}"}}
-    try:
+    with s3_server("damaged", {"labels": data.labels, "pred_probs": data.pred_probs}, ROWS) as options:
         filesystem = s3fs.S3FileSystem(**options)
-        for _ in range(300):
-            try:
-                filesystem.mkdir("damaged")
-                break
-            except Exception:
-                time.sleep(0.1)
-        for name, array in (("labels", data.labels), ("pred_probs", data.pred_probs)):
-            stored = zarr.create_array(
-                store=f"s3://damaged/{name}.zarr",
-                shape=array.shape,
-                dtype=array.dtype,
-                chunks=(ROWS, *array.shape[1:]),
-                storage_options=options,
-            )
-            stored[...] = array
 
         def opened(name):
             return zarr.open_array(f"s3://damaged/{name}.zarr", mode="r", storage_options=options)
@@ -357,9 +320,6 @@ def test_a_damaged_store_on_s3(data, tmp_path):
         filesystem.pipe("damaged/pred_probs.zarr/c/1/0", b"not a chunk" * 9)
         with dask.config.set(FILL), pytest.raises(ValueError, match=r"^pred_probs: .* chunk c/1/0 \(rows 700..1399\)"):
             issues(opened("labels"), opened("pred_probs"))
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.mark.parametrize("which", ["labels", "pred_probs"])

@@ -5,19 +5,20 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter
+from types import SimpleNamespace
 
 import dask
 import dask.array as da
 import numpy as np
 import pytest
 import zarr
-from conftest import CountingReader, as_lists, noisy_classification, noisy_multilabel
+from conftest import CountingReader, as_lists, counted_calls, noisy_classification, noisy_multilabel, patch_everywhere
 from dask.core import get_deps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlq
-from dlq.kernels import settle
+from dlq.kernels import select, settle
 
 OPTIONS = [
     {"method": "self_confidence", "adjust_pred_probs": False, "estimation_method": "off_diagonal"},
@@ -348,42 +349,47 @@ def test_later_passes_read_stored_rows_only_in_the_tasks_that_use_them(tmp_path)
     assert max(held) <= 2.5 * chunk_bytes, (max(held), chunk_bytes)
 
 
-def _selection_work(monkeypatch, chunk_rows, filter_by):
+def _selection_work(chunk_rows, filter_by):
     """find_label_issues on 12,000 x 8 in chunks of ``chunk_rows``, on one
-    thread: its issues, the entries the selection's reads made in all, and
-    the entries its last read kept from all chunks."""
-    from dlq.graphs import select
-
+    thread, with the selection's kernels counted: its issues, the chunks its
+    last read looked at, the entries that read made in all and kept from all
+    chunks, and the chunks' histogram rounds."""
     made, kept = [], []
+    split = settle.split
 
     def counting_split(chunk, cut, issues_only):
         made.append(sum(entries.scores.size for entries in chunk))
-        found = settle.split(chunk, cut, issues_only)
+        found = split(chunk, cut, issues_only)
         kept.append(found.below.indices.size + found.gathered.indices.size)
         return found
 
-    monkeypatch.setattr(select, "split", counting_split)
-    labels, pred_probs = noisy_classification(12_000, 8, seed=40, dtype=np.float32)
-    issues = dlq.find_label_issues(
-        da.from_array(labels, chunks=chunk_rows),
-        da.from_array(pred_probs, chunks=(chunk_rows, 8)),
-        filter_by=filter_by,
-        n_jobs=1,
-    )
-    return issues, sum(made), sum(kept)
+    with pytest.MonkeyPatch.context() as patched:
+        patch_everywhere(patched, settle.split, counting_split)
+        rounds = [counted_calls(patched, function) for function in (select.histogram, select.first_histogram)]
+        labels, pred_probs = noisy_classification(12_000, 8, seed=40, dtype=np.float32)
+        issues = dlq.find_label_issues(
+            da.from_array(labels, chunks=chunk_rows),
+            da.from_array(pred_probs, chunks=(chunk_rows, 8)),
+            filter_by=filter_by,
+            n_jobs=1,
+        )
+    return issues, SimpleNamespace(looks=len(made), made=sum(made), kept=sum(kept), rounds=sum(map(len, rounds)))
 
 
 @pytest.mark.parametrize("filter_by", ["prune_by_noise_rate", "prune_by_class"])
-def test_a_filters_work_and_what_it_keeps_do_not_grow_with_the_chunks(monkeypatch, filter_by):
+def test_a_filters_work_and_what_it_keeps_do_not_grow_with_the_chunks(filter_by):
     """Cut in 4 or 240 chunks, the pruning's last read makes the same entries
     (those below each cell's bound, a fraction of rows x classes) and keeps
     about the issues from all chunks together, not each cell's count from
-    every chunk: the work per chunk does not grow with their number."""
-    issues, made, kept = _selection_work(monkeypatch, 3_000, filter_by)
-    many_issues, many_made, many_kept = _selection_work(monkeypatch, 50, filter_by)
-    assert np.array_equal(many_issues, issues) and many_made == made
-    assert made < 12_000 * 8 / 4  # the bounds spare most entries
-    assert kept <= 1.5 * issues.sum() and many_kept <= 1.5 * issues.sum() + 240
+    every chunk: the work per chunk does not grow with their number. The
+    selection runs: histogram rounds over every chunk, then one look at each."""
+    issues, few = _selection_work(3_000, filter_by)
+    many_issues, many = _selection_work(50, filter_by)
+    assert issues.any() and np.array_equal(many_issues, issues)
+    assert (few.looks, many.looks) == (4, 240)  # the last read looks at each chunk once
+    assert few.rounds >= 4 and many.rounds >= 240  # after a histogram round of each
+    assert 0 < few.made == many.made < 12_000 * 8 / 4  # the bounds spare most entries
+    assert 0 < few.kept <= 1.5 * issues.sum() and 0 < many.kept <= 1.5 * issues.sum() + 240
 
 
 class _CopyingReader:
@@ -441,7 +447,7 @@ def test_small_dask_chunks_are_joined_and_the_work_does_not_grow_with_them(finde
     many, many_kinds, many_held = _joined_run(labels, pred_probs, 1_000, finder)
     np.testing.assert_array_equal(few, expected)
     np.testing.assert_array_equal(many, expected)
-    assert many_held <= 1.5 * pred_probs.nbytes, (many_held, pred_probs.nbytes)  # not about 6x
+    assert 0 < many_held <= 1.5 * pred_probs.nbytes, (many_held, pred_probs.nbytes)  # not about 6x
     reads = many_kinds.pop("array") / 1_000 / 2  # labels and pred_probs
     assert reads == few_kinds.pop("array") / 10 / 2 and reads <= 5
     assert sum(many_kinds.values()) <= 1.5 * sum(few_kinds.values()), (few_kinds, many_kinds)  # 4 runs, not 3

@@ -112,23 +112,38 @@ def assert_identical(ours, graph):
         assert ours == graph
 
 
+_GET_ASYNC = dask.local.get_async
+
+
 def _refuse(*args, **kwargs):
     raise AssertionError("a dask scheduler ran")
 
 
 @contextlib.contextmanager
-def no_scheduler():
+def schedulers(get_async):
+    """dask's local schedulers (synchronous and threaded) run graphs with ``get_async``."""
     with pytest.MonkeyPatch.context() as patched:
         for module in (dask.local, dask.threaded):
-            patched.setattr(module, "get_async", _refuse)
+            patched.setattr(module, "get_async", get_async)
         yield
+
+
+def no_scheduler():
+    return schedulers(_refuse)
 
 
 @pytest.mark.parametrize("name", list(CALLS))
 def test_one_chunk_runs_in_process_and_equals_the_graph(name):
-    with lazy_graphs(), warnings.catch_warnings(record=True) as graph_warnings:
+    runs = []
+
+    def counted(*args, **kwargs):
+        runs.append(None)
+        return _GET_ASYNC(*args, **kwargs)
+
+    with schedulers(counted), lazy_graphs(), warnings.catch_warnings(record=True) as graph_warnings:
         warnings.simplefilter("always")
         from_the_graph = CALLS[name]()
+    assert runs  # the answer compared with is a scheduled graph's
     with no_scheduler(), warnings.catch_warnings(record=True) as in_process_warnings:
         warnings.simplefilter("always")
         in_process = CALLS[name]()

@@ -13,8 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zarr
-from click.testing import CliRunner
-from conftest import as_lists, noisy_classification, noisy_multilabel
+from conftest import as_lists, noisy_classification, noisy_multilabel, one_line_error, quiet_scan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +23,6 @@ import dlq.multilabel.filter
 import dlq.multilabel.rank
 import dlq.rank
 from dlq.cli import inputs as command_inputs
-from dlq.cli.command import main
 
 INTEGER_DTYPES = [f"{order}{kind}{size}" for order in "<>" for kind in "iu" for size in (1, 2, 4, 8)]
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -54,12 +52,9 @@ def files(data, tmp_path_factory):
 
 def command(scheduler, out, pred_probs, labels, *extra):
     """``dlq scan``'s result: the sorted issue rows, or its one-line error."""
-    arguments = ["scan", str(labels), str(pred_probs), "--out", str(out), "--quiet", "--scheduler", scheduler]
-    result = CliRunner().invoke(main, [*arguments, *map(str, extra)])
+    result = quiet_scan(labels, pred_probs, out, *extra, scheduler=scheduler)
     if result.exit_code:
-        assert result.exit_code == 2 and result.output.startswith("dlq: error: "), result.output
-        assert result.output.strip().count("\n") == 0, result.output
-        return result.output.strip()
+        return one_line_error(result)
     return np.sort(pq.read_table(out / "issues.parquet", columns=["index"])["index"].to_numpy())
 
 
@@ -353,9 +348,7 @@ def test_a_folder_of_parquet_files_is_parquet_whatever_its_name(tmp_path, schedu
         frame.iloc[:400].to_parquet(tmp_path / name / "part-0.parquet")
         frame.iloc[400:].to_parquet(tmp_path / name / "part-1.parquet")
     folders = (f"{tmp_path / 'given'}/", str(tmp_path / "probabilities"))  # a trailing slash too
-    result = CliRunner().invoke(
-        main, ["scan", *folders, "--out", str(tmp_path / "out"), "--scheduler", scheduler, "--quiet"]
-    )
+    result = quiet_scan(*folders, tmp_path / "out", scheduler=scheduler)
     assert result.exit_code == 0, result.output
     expected = dlq.find_label_issues_batched(labels=labels, pred_probs=pred_probs, verbose=False)
     assert sorted(pd.read_parquet(tmp_path / "out" / "issues.parquet")["index"]) == sorted(expected.tolist())

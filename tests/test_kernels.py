@@ -299,6 +299,7 @@ def test_a_summary_taken_in_blocks_is_the_whole_chunks_numpy_to_the_bit(dtype, n
     pred_probs[17] = pred_probs[17][::-1]  # ties and extremes in some rows
     pred_probs[18, : n_classes // 2] = pred_probs[18].max()
     monkeypatch.setattr(rowwise, "BLOCK_BYTES", 999 * pred_probs.itemsize)  # blocks of rows that are not a divisor
+    assert rowwise.block_rows(pred_probs) == 999 // n_classes  # blocks of a few rows, as the summary takes them
     rows = rowwise.summarized(pred_probs, labels, predicted=True)
     assert rows.sums.dtype == pred_probs.dtype
     np.testing.assert_array_equal(rows.sums, np.einsum("ij->i", pred_probs), strict=True)
@@ -316,6 +317,7 @@ def test_a_summary_in_blocks_finds_the_same_first_bad_row(bad, monkeypatch):
     labels, pred_probs = noisy_classification(3000, 5, seed=1)
     pred_probs[2222, 3] = bad
     monkeypatch.setattr(rowwise, "BLOCK_BYTES", 100 * pred_probs.itemsize * 5)
+    assert rowwise.block_rows(pred_probs) == 100  # the bad row is in the 23rd of 30 blocks
     for predicted in (False, True):
         rows = kernels.summarized_rows(labels, pred_probs, predicted=predicted)
         found = kernels.invalid_rows(labels, pred_probs, 40, rows)
@@ -349,6 +351,7 @@ def test_multilabel_pass_1_in_blocks_finds_the_first_bad_row_and_sums_as_one_blo
         pred_probs[2222, 3] = bad
     whole = onevsrest.threshold_partials(labels, pred_probs, 40)
     monkeypatch.setattr(rowwise, "BLOCK_BYTES", 70 * pred_probs.itemsize * 4)
+    assert onevsrest.block_rows(pred_probs) == 70  # blocks of 70 rows, as pass 1 takes them
     blocks = onevsrest.threshold_partials(labels, pred_probs, 40)
     assert blocks.invalid == whole.invalid and (whole.invalid.label[0] == 2262 or whole.invalid.prob[0] == 2262)
     np.testing.assert_array_equal(blocks.counts, whole.counts)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from cleanlab.experimental import label_issues_batched as cl_batched
 from cleanlab.rank import get_label_quality_scores as cl_scores
-from conftest import assert_same_issues, noisy_classification
+from conftest import assert_same_issues, counted_calls, noisy_classification
 
 import dlq
 
@@ -184,18 +184,24 @@ def test_default_chunking_matches_cleanlab_default_batches():
 
 @pytest.mark.filterwarnings("ignore:.*do not sum to 1")  # rounded rows
 @pytest.mark.parametrize("quality", QUALITY_OPTIONS[:2])
-def test_tied_scores_give_one_answer_for_every_batch_size(quality):
+def test_tied_scores_give_one_answer_for_every_batch_size(monkeypatch, quality):
     """On a coarse grid of probabilities many scores tie at the cut-off; the
     selection settles them by index whatever the chunks (cleanlab's own
-    order among ties is arbitrary, so the reference is dlq on one chunk)."""
+    order among ties is arbitrary, so the reference is dlq on one chunk),
+    in the look that settles it, at each chunk."""
+    from dlq.kernels import settle
+
     labels, pred_probs = noisy_classification(4000, 4, seed=11)
     pred_probs = np.round(pred_probs * 10) / 10
     one_chunk = dlq.find_label_issues_batched(
         labels, pred_probs, batch_size=4000, verbose=False, quality_score_kwargs=quality
     )
     assert len(one_chunk) > 200
+    looks = counted_calls(monkeypatch, settle.split)
     for batch_size in (333, 1000, 2500):
+        looks.clear()
         found = dlq.find_label_issues_batched(
             labels, pred_probs, batch_size=batch_size, verbose=False, quality_score_kwargs=quality
         )
         assert np.array_equal(found, one_chunk), batch_size
+        assert len(looks) == -(-4000 // batch_size), batch_size

@@ -11,9 +11,10 @@ import pytest
 import scipy.sparse as sp
 from cleanlab.multilabel_classification import filter as cl_filter
 from cleanlab.multilabel_classification import rank as cl_rank
-from conftest import as_lists, multilabel_digits, noisy_multilabel
+from conftest import as_lists, counted_calls, multilabel_digits, noisy_multilabel, patch_everywhere
 
 import dlq
+from dlq.kernels import settle
 
 METHODS = ["self_confidence", "normalized_margin", "confidence_weighted_entropy"]
 SCORING = [(m, adjust) for m, adjust in itertools.product(METHODS, [False, True]) if not (adjust and "entropy" in m)]
@@ -167,7 +168,7 @@ def test_multilabel_scan_and_its_lazy_parts():
 
 @pytest.mark.parametrize("n_classes", [6, 70])  # first selection rounds of 16 and of 8 bits
 @pytest.mark.parametrize("grid", [None, 20])
-def test_chunked_low_memory_issues_match_cleanlab(n_classes, grid):
+def test_chunked_low_memory_issues_match_cleanlab(monkeypatch, n_classes, grid):
     """Several chunks, so that the selection settles across them in the
     rounds its graph takes. On a coarse grid of probabilities many scores
     tie, which cleanlab breaks arbitrarily: there the answer is that of the
@@ -182,12 +183,15 @@ def test_chunked_low_memory_issues_match_cleanlab(n_classes, grid):
         else dlq.multilabel.find_label_issues(labels, pred_probs, **kwargs)
     )
     assert len(expected) > 100
+    looks = counted_calls(monkeypatch, settle.split)
     for chunk_rows in (400, 173):
+        looks.clear()
         chunks = (chunk_rows, n_classes)
         ours = dlq.multilabel.find_label_issues(
             da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=chunks), **kwargs
         )
         assert np.array_equal(np.asarray(ours), expected)
+        assert len(looks) == -(-1500 // chunk_rows)  # the look that settles the selection, at each chunk
 
 
 @pytest.mark.parametrize("first_chunk", ["noisy", "clean", "uncertain"])
@@ -208,10 +212,14 @@ def test_low_memory_search_reads_again_only_where_kept_entries_fall_short(monkey
         pred_probs[:400] = 0.5 + np.random.default_rng(1).uniform(-0.04, 0.04, (400, 5))
     made = []
     original = subblocks.ranking_entries
-    monkeypatch.setattr(
-        subblocks, "ranking_entries", lambda y, p, offset, *args: made.append(offset) or original(y, p, offset, *args)
+    patch_everywhere(
+        monkeypatch,
+        original,
+        lambda y, p, offset, *args: made.append(offset) or original(y, p, offset, *args),
     )
+    looks = counted_calls(monkeypatch, settle.split)
     found = dlq.multilabel.scan(labels, pred_probs, chunk_rows=400).compute()
+    assert len(looks) == 5  # the look that settles the selection ran at each of the 5 chunks
     assert made == ([0] if first_chunk == "uncertain" else [])
     theirs = np.flatnonzero(cleanlab_issues(labels, pred_probs))
     assert len(theirs) > 100
@@ -235,13 +243,24 @@ def test_low_memory_search_looks_at_no_entry_above_one_half_and_loses_nothing(mo
     pred_probs[:, 0] = np.where(kind == 0, rng.uniform(0.48, 0.62, 1200), np.where(kind == 1, 0.5, 0.9))
     kwargs = {"low_memory": True, "return_indices_ranked_by": method}
     every_entry = {}
+
+    class NoCeiling(dict):
+        """No method's ceiling, and a count of the looks for one."""
+
+        looks = 0
+
+        def get(self, *args):
+            NoCeiling.looks += 1
+            return super().get(*args)
+
     with monkeypatch.context() as patched:
-        patched.setattr(candidates, "ISSUE_SCORE_CEILING", {})
+        patched.setattr(candidates, "ISSUE_SCORE_CEILING", NoCeiling())
         for chunk_rows in (1200, 300, 173):
             chunks = (chunk_rows, 3)
             every_entry[chunk_rows] = dlq.multilabel.find_label_issues(
                 da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=chunks), **kwargs
             )
+    assert NoCeiling.looks > 0  # the searches above made their entries without a ceiling
     # the ties are confident issues, more than the entries below them: the cut is among them
     assert dlq.multilabel.scan(labels, pred_probs).compute().thresholds[0, 0] < 0.5
     assert np.count_nonzero((kind == 0) & (pred_probs[:, 0] > 0.5)) < np.count_nonzero(kind == 1)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import noisy_multilabel
+from conftest import as_lists, noisy_multilabel
 
 import dlq
 
@@ -136,7 +136,7 @@ def test_bad_probabilities_name_the_row(data):
 
 def test_inputs_are_not_modified(data):
     labels, pred_probs = data.labels.copy(), data.pred_probs.copy()
-    lists = [np.flatnonzero(row).tolist() for row in labels]
+    lists = as_lists(labels)
     lists_before = [list(row) for row in lists]
     dlq.multilabel.get_label_quality_scores(lists, pred_probs, adjust_pred_probs=True)
     dlq.multilabel.find_label_issues(labels, pred_probs, low_memory=True, return_indices_ranked_by="self_confidence")

@@ -9,15 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import zarr
-from click.testing import CliRunner
-from conftest import noisy_classification, noisy_multilabel
+from conftest import noisy_classification, noisy_multilabel, quiet_scan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlq
 import dlq.multilabel
 from dlq.cli import report
-from dlq.cli.command import main
 from dlq.io.issue_table import digest, labelled
 
 HOSTILE = ["$100_$200", "a\\b", "<script>alert(1)</script>", "^{x}", "&amp;", "שָׁלוֹם", "😀 cat", "$", "x" * 300]
@@ -29,11 +27,6 @@ def _data(num_classes: int, rows: int = 200, seed: int = 0) -> tuple[np.ndarray,
     labels = pred_probs.argmax(axis=1)
     labels[::7] = rng.integers(0, num_classes, labels[::7].shape)
     return labels, pred_probs
-
-
-def _scan(scheduler, pred_probs, labels, out, *extra):
-    arguments = ["scan", str(labels), str(pred_probs), "--out", str(out), "--quiet", "--scheduler", scheduler]
-    return CliRunner().invoke(main, [*arguments, *extra])
 
 
 def _assert_named(out, names):
@@ -50,8 +43,8 @@ def test_hostile_names_from_a_file_reach_the_report_literally(tmp_path, schedule
         np.save(tmp_path / "labels.npy", labels)
         np.save(tmp_path / "pred_probs.npy", pred_probs)
         (tmp_path / "names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
-        arguments = (tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / out)
-        ran = _scan(scheduler, *arguments, "--class-names", tmp_path / "names.txt")
+        arguments = (tmp_path / "labels.npy", tmp_path / "pred_probs.npy", tmp_path / out)
+        ran = quiet_scan(*arguments, "--class-names", tmp_path / "names.txt", scheduler=scheduler)
         assert ran.exit_code == 0, ran.output
         _assert_named(tmp_path / out, HOSTILE)
 
@@ -77,7 +70,7 @@ def test_stored_names_with_newlines_empty_and_duplicates_reach_the_report(tmp_pa
     np.save(tmp_path / "labels.npy", labels)
     stored = zarr.create_array(store=str(tmp_path / "pred_probs.zarr"), data=pred_probs, chunks=(100, len(STORED)))
     stored.attrs["class_names"] = STORED
-    ran = _scan(scheduler, tmp_path / "pred_probs.zarr", tmp_path / "labels.npy", tmp_path / "out")
+    ran = quiet_scan(tmp_path / "labels.npy", tmp_path / "pred_probs.zarr", tmp_path / "out", scheduler=scheduler)
     assert ran.exit_code == 0, ran.output
     _assert_named(tmp_path / "out", STORED)
 
@@ -122,7 +115,7 @@ def test_a_figure_that_cannot_be_drawn_fails_the_run_in_one_line(tmp_path, sched
     labels, pred_probs = _data(3)
     np.save(tmp_path / "labels.npy", labels)
     np.save(tmp_path / "pred_probs.npy", pred_probs)
-    ran = _scan(scheduler, tmp_path / "pred_probs.npy", tmp_path / "labels.npy", tmp_path / "out")
+    ran = quiet_scan(tmp_path / "labels.npy", tmp_path / "pred_probs.npy", tmp_path / "out", scheduler=scheduler)
     assert ran.exit_code == 2
     lines = ran.output.strip().splitlines()
     assert lines == [

@@ -5,7 +5,6 @@ protocol from a server on loopback."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import zarr
-from conftest import noisy_classification
+from conftest import free_port, noisy_classification, s3_server, stop
 
 import dlq
 
@@ -32,12 +31,6 @@ def data():
 DLQ = [sys.executable, "-m", "dlq.cli.command"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for(condition, seconds=60.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -45,14 +38,6 @@ def wait_for(condition, seconds=60.0):
             return
         time.sleep(0.2)
     raise TimeoutError("the service did not come up in time")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -151,44 +136,13 @@ def test_scan_on_a_cluster_started_by_the_dask_commands(cluster, arrays, expecte
 @pytest.fixture(scope="module")
 def s3(data, tmp_path_factory):
     """A moto S3 server on loopback holding the arrays as zarr stores."""
-    import s3fs
-
-    endpoint = f"http://127.0.0.1:{free_port()}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", endpoint.rsplit(":", 1)[1]],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     credentials = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    try:
-        filesystem = s3fs.S3FileSystem(key="testing", secret="testing", client_kwargs={"endpoint_url": endpoint})
-        wait_for(lambda: _answers(filesystem))
-        filesystem.mkdir("labels-bucket")
-        options = {"key": "testing", "secret": "testing", "client_kwargs": {"endpoint_url": endpoint}}
-        for name, array in (("labels", data.labels), ("pred_probs", data.pred_probs)):
-            stored = zarr.create_array(
-                store=f"s3://labels-bucket/{name}.zarr",
-                shape=array.shape,
-                dtype=array.dtype,
-                chunks=(900, *array.shape[1:]),
-                storage_options=options,
-            )
-            stored[...] = array
-        yield {**credentials, "FSSPEC_S3_ENDPOINT_URL": endpoint}, options
-    finally:
-        stop(server)
-
-
-def _answers(filesystem) -> bool:
-    try:
-        filesystem.ls("")
-        return True
-    except Exception:
-        return False
+    with s3_server("labels-bucket", {"labels": data.labels, "pred_probs": data.pred_probs}, 900) as options:
+        yield {**credentials, "FSSPEC_S3_ENDPOINT_URL": options["client_kwargs"]["endpoint_url"]}, options
 
 
 def test_scan_reads_zarr_over_s3(s3, expected_issues, tmp_path):

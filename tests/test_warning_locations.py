@@ -6,14 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import noisy_classification
-from test_multilabel_oracle import noisy_multilabel
+from conftest import as_lists, noisy_classification, noisy_multilabel
 
 import dlq
 
 LABELS, PRED_PROBS = noisy_classification(300, 3, seed=5)
 MULTILABELS, MULTI_PROBS = noisy_multilabel(300, 3, seed=5)
-CLASS_LISTS = [np.flatnonzero(row).tolist() for row in MULTILABELS]
+CLASS_LISTS = as_lists(MULTILABELS)
 ROUNDED = np.vstack([[1.0004, 0.0, 0.0], PRED_PROBS[1:]])  # float16 storage leaves such values
 
 CALLS = {

@@ -7,8 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import noisy_classification
-from test_multilabel_oracle import noisy_multilabel
+from conftest import as_lists, noisy_classification, noisy_multilabel
 
 import dlq
 import dlq.count
@@ -97,7 +96,5 @@ def test_float32_keeps_a_tight_tolerance_and_multilabel_rows_need_not_sum_to_one
         warnings.simplefilter("always")
         dlq.multilabel.find_label_issues(labels, pred_probs)
         dlq.multilabel.get_label_quality_scores(labels, pred_probs)
-        dlq.filter.find_predicted_neq_given(
-            [np.flatnonzero(row).tolist() for row in labels], pred_probs, multi_label=True
-        )
+        dlq.filter.find_predicted_neq_given(as_lists(labels), pred_probs, multi_label=True)
     assert not [warning for warning in caught if "sum to 1" in str(warning.message)]
