@@ -64,6 +64,13 @@ def _lowest_multilabel_scores(
     )
 
 
+def _opened(labels: Any, pred_probs: Any, **options: Any) -> tuple[Any, Any, MultilabelFilterOptions]:
+    """The inputs opened, and cleanlab's multi-label filter options checked against them."""
+    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
+    checked = _validation.check_multilabel_filter_options(**options, num_classes=pred_probs.shape[1])
+    return labels, pred_probs, checked
+
+
 def find_label_issues(
     labels: Any,
     pred_probs: Any,
@@ -136,8 +143,9 @@ def find_label_issues(
     >>> dlq.multilabel.find_label_issues(labels, pred_probs).tolist()
     [False, False, False, True, False, False]
     """
-    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
-    options = _validation.check_multilabel_filter_options(
+    labels, pred_probs, options = _opened(
+        labels,
+        pred_probs,
         return_indices_ranked_by=return_indices_ranked_by,
         rank_by_kwargs=rank_by_kwargs,
         filter_by=filter_by,
@@ -146,7 +154,6 @@ def find_label_issues(
         min_examples_per_class=min_examples_per_class,
         confident_joint=confident_joint,
         low_memory=low_memory,
-        num_classes=pred_probs.shape[1],
     )
     if options.low_memory:
         found = low_memory_search(labels, pred_probs, options)
@@ -218,8 +225,9 @@ def find_multilabel_issues_per_class(
     >>> dlq.multilabel.find_multilabel_issues_per_class(labels, pred_probs).astype(int).tolist()
     [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0], [0, 0]]
     """
-    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
-    options = _validation.check_multilabel_filter_options(
+    labels, pred_probs, options = _opened(
+        labels,
+        pred_probs,
         return_indices_ranked_by=return_indices_ranked_by,
         rank_by_kwargs=rank_by_kwargs,
         filter_by=filter_by,
@@ -228,7 +236,6 @@ def find_multilabel_issues_per_class(
         min_examples_per_class=min_examples_per_class,
         confident_joint=confident_joint,
         low_memory=low_memory,
-        num_classes=pred_probs.shape[1],
     )
     if options.low_memory:
         found = low_memory_search(labels, pred_probs, options)
