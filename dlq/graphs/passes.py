@@ -344,6 +344,11 @@ def lowest_scores(
     """
     num_problems = problems.shape(pred_probs.shape[1])[0]
     cells = np.arange(1 if aggregate is not None else num_problems)
-    over = select.computed(labels, pred_probs, _entries, problems, method, aggregate)
-    found = select.selection(over, cells, counts, rounds=READ_ROUNDS, issues_only=False)
+    # nothing is kept: every look scores a read of its own, the first taking the first round
+    looked = select.kept(
+        labels, pred_probs, _entries, problems, method, aggregate, cut=step(Cut.first, cells, counts), keep=False
+    )
+    found = select.selection(
+        looked.over, cells, counts, rounds=READ_ROUNDS, issues_only=False, first_histogram=looked.first_histogram
+    )
     return step(Lowest.per_cell, found, cells)

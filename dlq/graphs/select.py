@@ -4,8 +4,9 @@ The arithmetic is :mod:`dlq.kernels.select`; this module strings its rounds
 together over the chunks. The entries are looked at once per round, through
 ``over(function, args)``: the records ``function(entries_of_the_chunk,
 *args)``, one per chunk. :func:`held` maps over entries kept in memory;
-:func:`computed` makes them again from a read of the data in every round,
-so that nothing is held between rounds (as does a scan that wrote its scores
+:func:`kept` makes them in one read that takes the first round, and keeps
+them if asked, else makes them again from a read in every later look, so
+that nothing is held between rounds (as does a scan that wrote its scores
 to a store and reads them back).
 """
 
@@ -64,22 +65,6 @@ def _made_then(
     function_args: tuple,
 ) -> Any:
     return function(make_entries(labels, pred_probs, offset, *make_args), *function_args)
-
-
-def computed(
-    labels: da.Array, pred_probs: da.Array, make_entries: Callable[..., list[Entries]], *args: Any
-) -> EntriesMap:
-    """Map over the entries ``make_entries(labels, pred_probs, offset, *args)``
-    of every chunk, made again from a read of the data each time (``args``
-    may hold ``Delayed`` values)."""
-    make_args = packed(*args)
-
-    def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
-        return per_chunk(
-            _made_then, *reread(labels, pred_probs), make_entries, make_args, function, packed(*function_args)
-        )
-
-    return over
 
 
 class _FirstLook(NamedTuple):
