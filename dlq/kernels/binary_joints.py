@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlq.kernels import multiclass as kernels
+from dlq.kernels import multiclass
 from dlq.kernels.onevsrest import Sides
 from dlq.kernels.sets import column_counts
 
@@ -17,8 +17,8 @@ def _confident_guesses(sides: Sides, thresholds: np.ndarray) -> tuple[np.ndarray
     whether it has one, and whether it is off the diagonal with a prediction
     that disagrees with the label, each (n, K)."""
     positive_label, negative, positive, _ = sides
-    confident_negative = negative >= thresholds[0] - kernels.FLOATING_POINT_COMPARISON
-    confident_positive = positive >= thresholds[1] - kernels.FLOATING_POINT_COMPARISON
+    confident_negative = negative >= thresholds[0] - multiclass.FLOATING_POINT_COMPARISON
+    confident_positive = positive >= thresholds[1] - multiclass.FLOATING_POINT_COMPARISON
     # where both sides are confident, the larger: a choice made of bytes (np.where between bools is slower)
     guess = ~confident_negative
     guess |= positive > negative

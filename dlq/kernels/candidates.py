@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlq.kernels import multiclass as kernels
+from dlq.kernels import multiclass
 from dlq.kernels.lowest import Entries
 from dlq.kernels.onevsrest import given_side, per_class_scores, prediction_agrees
 
@@ -92,6 +92,6 @@ def issue_candidates(
     prune = None
     if thresholds is not None:  # each entry's predicted side's threshold, by its class
         threshold_of_predicted = np.where(predicted_positive, thresholds[1][classes], thresholds[0][classes])
-        confident = predicted_prob >= threshold_of_predicted - kernels.FLOATING_POINT_COMPARISON
-        prune = kernels.confident_disagreement_counts(classes, label, predicted_positive, confident, num_classes)
+        confident = predicted_prob >= threshold_of_predicted - multiclass.FLOATING_POINT_COMPARISON
+        prune = multiclass.confident_disagreement_counts(classes, label, predicted_positive, confident, num_classes)
     return Candidates(rows, classes, scores.reshape(-1)[taken], agrees, scores, prune)

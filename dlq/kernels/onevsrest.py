@@ -12,9 +12,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dlq.kernels import exact
-from dlq.kernels import multiclass as kernels
-from dlq.kernels import scores as scores_
+from dlq.kernels import exact, multiclass
+from dlq.kernels import scores as scoring
 from dlq.kernels.checks import InvalidRows, invalid_probabilities
 from dlq.kernels.columns import Columns, Lists
 from dlq.kernels.rowwise import block_rows
@@ -138,7 +137,7 @@ def confident_thresholds(partials: ThresholdPartials, *, absent_class_threshold:
             exact.means(positive_sums, partials.counts[1], absent=absent_class_threshold),
         ]
     )
-    return np.maximum(thresholds, kernels.THRESHOLD_LOWER_BOUND)
+    return np.maximum(thresholds, multiclass.THRESHOLD_LOWER_BOUND)
 
 
 def binary_columns(pred_probs: np.ndarray, thresholds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -275,8 +274,8 @@ def _scores_from(sides: Sides, method: str) -> np.ndarray:
     elif method == "normalized_margin":
         scores = normalized_margins(sides.positive_label, sides.negative, sides.positive)
     else:
-        entropy = -(scores_.xlogx(sides.negative) + scores_.xlogx(sides.positive)) / np.log(2)
-        scores = scores_.entropy_weighted_score(sides.given, entropy)
+        entropy = -(scoring.xlogx(sides.negative) + scoring.xlogx(sides.positive)) / np.log(2)
+        scores = scoring.entropy_weighted_score(sides.given, entropy)
     return np.asarray(scores, dtype=np.float64)
 
 
@@ -286,7 +285,7 @@ def prediction_agrees(
     """:func:`dlq.kernels.multiclass.prediction_agrees` of every binary problem: the
     given side wins argmax once 1e-6 is added to it if it is larger, or equal
     and the lower column (the negative side)."""
-    bumped = given + given.dtype.type(kernels.FLOATING_POINT_COMPARISON)
+    bumped = given + given.dtype.type(multiclass.FLOATING_POINT_COMPARISON)
     agrees = predicted_positive == positive_label
     agrees |= bumped > predicted_prob
     ties = bumped == predicted_prob
