@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlq
-from dlq.graphs.sources import Rereading, stored_source
+from dlq.graphs.sources import Rereading
 from dlq.io import arrays
+from dlq.io.marks import stored_source
 
 N, K, ROWS = 3000, 4, 700  # five chunks of rows, the last one partial (rows 2800..2999)
 FILL = {"dlq.missing-label-chunks": "fill"}

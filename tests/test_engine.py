@@ -310,7 +310,7 @@ def test_a_pruning_filter_reads_a_stored_input_three_times_when_its_entries_are_
     kept for the selection's rounds; when a cell has no bound (a given joint
     asking more of class 0 than the rows that beat it), every round reads
     the data again rather than keep every row of that class."""
-    from dlq.graphs.sources import read_by_its_tasks
+    from dlq.io.marks import read_by_its_tasks
 
     given, probs = data()
     for confident_joint, reads_per_chunk in ((None, 3), (np.full((6, 6), 400), 5)):

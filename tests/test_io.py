@@ -114,7 +114,7 @@ def test_small_dask_chunks_are_joined_whole_with_the_labels_alike(data, expected
     and the issues stay cleanlab's."""
     import dask
 
-    from dlq.graphs.joins import joined_source
+    from dlq.io.marks import joined_source
 
     with dask.config.set({"dlq.join-small-chunks": True}):
         for dtype in (np.float32, np.float16):
@@ -204,7 +204,7 @@ def test_a_float16_npy_file_is_read_in_float32_by_every_pass(tmp_path):
     their rows, in every pass, and give cleanlab's answer on those values."""
     from cleanlab.filter import find_label_issues as cl_filter
 
-    from dlq.graphs.sources import stored_source
+    from dlq.io.marks import stored_source
 
     labels, pred_probs = noisy_classification(3000, 5, seed=36, dtype=np.float32)
     half = pred_probs.astype(np.float16)

@@ -57,11 +57,26 @@ def test_the_top_level_is_the_faces_and_the_layers():
     assert entries == FACES | LAYERS
 
 
+#: The io modules that compose graphs: what a scan writes as it runs.
+GRAPH_WRITERS = {"scan_writing.py"}
+
+
 def test_the_io_layer_imports_no_face_and_not_the_command():
     for path in modules("io"):
         for name in imports_of(path):
             if name.startswith("dlq"):
                 assert name.startswith(("dlq.io", "dlq.graphs", "dlq.kernels", "dlq._validation")), (path.name, name)
+
+
+def test_the_inputs_import_no_graph_module():
+    """Data flows from the inputs to the graphs: an opened input carries its
+    marks (dlq.io.marks), which the graphs read without importing io."""
+    readers = [path for path in modules("io") if path.name not in GRAPH_WRITERS]
+    assert len(readers) >= 10
+    for path in readers:
+        assert not any(name.startswith("dlq.graphs") for name in imports_of(path)), path.name
+    for path in modules("graphs"):
+        assert not any(name.startswith("dlq.io") for name in imports_of(path)), path.name
 
 
 def test_the_command_uses_the_public_api_and_io_only():

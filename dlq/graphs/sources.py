@@ -1,7 +1,8 @@
 """Rows that dlq reads itself, and the later passes that read them again.
 
 An input opened from a source that can read its own rows (a file, a zarr
-or HDF5 array, an array in memory: :func:`read_by_its_tasks`) is read by
+or HDF5 array, an array in memory: marked where it was opened, see
+:mod:`dlq.io.marks`) is read by
 each later pass inside the tasks that use the rows (:class:`Rereading`),
 and, in one chunk, by a pass worked on in process (:func:`rows_in_hand`).
 Other dask arrays are read again through ``dask.graph_manipulation.clone``
@@ -19,36 +20,15 @@ import numpy as np
 from dask.graph_manipulation import clone
 
 from dlq.graphs.inprocess import building_lazily, computes_now
-from dlq.graphs.joins import joined, joined_source
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A source that reads its own rows (``source[start:stop]``): a file, a
-    zarr or HDF5 array that an input array was opened from."""
-
-    source: Any
-    dtype: Any = None  # what the rows are cast to, if anything
-
-
-def read_by_its_tasks(array: da.Array, source: Any, dtype: Any = None) -> da.Array:
-    """Mark ``array`` (``da.from_array(source)``, as it is, or cast to
-    ``dtype``) as one whose later passes may read ``source`` in the tasks
-    that use the rows: see :func:`reread`."""
-    array._dlq_stored = (array.name, Stored(source, dtype))
-    return array
-
-
-def stored_source(array: da.Array) -> Stored | None:
-    """How ``array`` may be read by the tasks that use its rows, if it may."""
-    return stored_of(array)
 
 
 @dataclass(frozen=True)
 class Rereading:
-    """Rows a pass reads again from their source inside its own tasks."""
+    """Rows a pass reads again from their source inside its own tasks:
+    ``stored`` is an input's mark (its ``source``, and the ``dtype`` its rows
+    are cast to, if any; see :mod:`dlq.io.marks`)."""
 
-    stored: Stored
+    stored: Any
     name: str
     chunks: tuple[tuple[int, ...], ...]
     ndim: int
@@ -71,8 +51,21 @@ class Rereading:
         return rows if self.stored.dtype is None else rows.astype(self.stored.dtype)
 
 
-def stored_of(array: Any) -> Stored | None:
-    marked = getattr(array, "_dlq_stored", None)
+def stored_of(array: Any) -> Any:
+    """The mark of an input that its later passes may read from its source
+    inside their tasks (``_dlq_stored``, set where the input was opened: see
+    :mod:`dlq.io.marks`), if it has one."""
+    return _mark(array, "_dlq_stored")
+
+
+def _joined_of(array: Any) -> Any:
+    """The mark of an input made of runs of another array's chunks joined
+    (``_dlq_joined``: its ``source`` array and the joined ``rows``), if any."""
+    return _mark(array, "_dlq_joined")
+
+
+def _mark(array: Any, attribute: str) -> Any:
+    marked = getattr(array, attribute, None)
     return marked[1] if marked is not None and marked[0] == array.name else None
 
 
@@ -103,23 +96,23 @@ def reread(*arrays: da.Array) -> tuple[Any, ...]:
     """The same rows, read again and independently by a later pass.
 
     Arrays opened from a source that reads its own rows (marked by
-    :func:`read_by_its_tasks`) are read inside the pass's own tasks: no read
+    :func:`dlq.io.marks.read_by_its_tasks`) are read inside the pass's own tasks: no read
     is then a task of its own that could run before the values its pass
     waits for (thresholds, a cut), holding its chunk, and dask's ordering
     keeps its sets of roots shared. Other arrays are
     ``dask.graph_manipulation.clone`` copies, whose reads are roots of the
     graph; binding those to the values instead let the threaded scheduler
     hold nearly every chunk of a pass read at once. Arrays of joined chunks
-    (:func:`~dlq.graphs.joins.joined`) are joined again from copies of their chunks.
+    (:func:`dlq.io.marks.joined`) are joined again from copies of their chunks.
     """
     stored = [stored_of(array) for array in arrays]
     if all(item is not None for item in stored):
         return tuple(
             Rereading(item, array.name, array.chunks, array.ndim) for item, array in zip(stored, arrays, strict=True)
         )
-    joinings = [joined_source(array) for array in arrays]
+    joinings = [_joined_of(array) for array in arrays]
     sources = [array if joining is None else joining.source for array, joining in zip(arrays, joinings, strict=True)]
     return tuple(
-        copy if joining is None else joined(copy, joining.rows)
+        copy if joining is None else copy.rechunk({0: joining.rows})
         for copy, joining in zip(clone(*sources), joinings, strict=True)
     )

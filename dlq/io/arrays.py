@@ -16,10 +16,9 @@ import dask.array.core as dask_array_core
 import numpy as np
 
 from dlq._validation.checks import check_integer
-from dlq.graphs.joins import coarser, joined, joined_rows
-from dlq.graphs.sources import read_by_its_tasks
 from dlq.io.class_lists import SparseRows, class_lists_to_rows
 from dlq.io.input_values import NpyFile, in_dtype, numpy_values
+from dlq.io.marks import coarser, joined, joined_rows, read_by_its_tasks
 from dlq.io.paths import open_source
 from dlq.io.zarr_inputs import ZarrInput, zarr_input
 

@@ -18,8 +18,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from dlq.graphs.joins import joined, joined_source
-from dlq.graphs.sources import read_by_its_tasks, stored_source
+from dlq.io.marks import joined, joined_source, read_by_its_tasks, stored_source
 
 
 def in_dtype(array: da.Array, dtype: Any) -> da.Array:

@@ -1,10 +1,18 @@
-"""Runs of a dask array's small row chunks joined into bigger ones, and the
-mark that lets a later pass join its own copies of them (see
-:func:`dlq.graphs.sources.reread`)."""
+"""How an input that dlq opened says it may be read again by a later pass:
+from its source, inside the tasks that use its rows (:func:`read_by_its_tasks`),
+or as runs of another array's small row chunks joined into bigger ones
+(:func:`joined`), which a later pass joins again from its own copies.
+
+The marks are attributes of the dask array (``_dlq_stored``,
+``_dlq_joined``: the array's name, then a :class:`Stored` or
+:class:`Joined`), valid while the array keeps that name; the graphs read
+them (:mod:`dlq.graphs.sources`) without importing this module.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -41,6 +49,36 @@ def joined(source: da.Array, rows: tuple[int, ...]) -> da.Array:
 def joined_source(array: da.Array) -> Joined | None:
     """The array and the joining that :func:`joined` made ``array`` of, if it did."""
     marked = getattr(array, "_dlq_joined", None)
+    return marked[1] if marked is not None and marked[0] == array.name else None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A source that reads its own rows (``source[start:stop]``): a file, a
+    zarr or HDF5 array that an input array was opened from."""
+
+    source: Any
+    dtype: Any = None  # what the rows are cast to, if anything
+
+
+def read_by_its_tasks(array: da.Array, source: Any, dtype: Any = None) -> da.Array:
+    """Mark ``array`` (``da.from_array(source)``, as it is, or cast to
+    ``dtype``) as one whose later passes may read ``source`` in the tasks
+    that use the rows (see :func:`dlq.graphs.sources.reread`).
+
+    Examples
+    --------
+    >>> values = np.arange(4)
+    >>> stored_source(read_by_its_tasks(da.from_array(values, chunks=2), values)).source is values
+    True
+    """
+    array._dlq_stored = (array.name, Stored(source, dtype))
+    return array
+
+
+def stored_source(array: da.Array) -> Stored | None:
+    """How ``array`` may be read by the tasks that use its rows, if it may."""
+    marked = getattr(array, "_dlq_stored", None)
     return marked[1] if marked is not None and marked[0] == array.name else None
 
 
