@@ -157,3 +157,44 @@ def test_a_scan_is_built_in_one_place():
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Scan":
                 builders.add(path.relative_to(PACKAGE).as_posix())
     assert builders == {"result.py"}
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Each dlq module's imports of dlq modules (``from dlq import x``
+    counts as an import of ``dlq.x`` when that is a module, not of ``dlq``)."""
+    modules_by_name = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules_by_name[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    found = {}
+    for name, path in modules_by_name.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names if alias.name in modules_by_name)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                inside = {f"{node.module}.{alias.name}" for alias in node.names} & modules_by_name.keys()
+                if len(inside) < len(node.names) and node.module in modules_by_name:
+                    imported.add(node.module)
+                imported |= inside
+        found[name] = imported - {name}
+    return found
+
+
+def test_no_import_cycle():
+    imports = _module_imports()
+    assert len(imports) > 50 and imports["dlq.graphs.batched"]
+    done, path = set(), []
+
+    def visit(module):
+        path.append(module)
+        for imported in sorted(imports[module]):
+            assert imported not in path, " -> ".join([*path[path.index(imported) :], imported])
+            if imported not in done:
+                visit(imported)
+        path.pop()
+        done.add(module)
+
+    for module in sorted(imports):
+        if module not in done:
+            visit(module)
