@@ -16,6 +16,7 @@ from dask.array.core import concatenate3
 from dask.delayed import Delayed
 
 from dlq import _validation
+from dlq.graphs import allocator
 from dlq.graphs.batched import Batched, ScanStore
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
@@ -120,7 +121,10 @@ def _finished(results: list[ScanResult]) -> ScanResult:
 
 def _as_built(graph: Any, keys: Any, **kwargs: Any) -> Any:
     """dlq's graphs are computed as built: a chunk's record serves several
-    tasks, and must be computed once, not once per task."""
+    tasks, and must be computed once, not once per task. Work starts here
+    when dask computes a scan (``dask.compute(scan)``): the allocator is
+    made ready, as :func:`dlq.graphs.scheduler.compute` does."""
+    allocator.prime()
     return graph
 
 

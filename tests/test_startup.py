@@ -62,8 +62,9 @@ def test_data_in_one_chunk_run_in_this_thread_and_more_chunks_on_the_pool(monkey
 
 def test_import_leaves_the_allocator_and_the_first_computation_primes_it(tmp_path):
     """``import dlq`` changes nothing in the process; the allocator is primed
-    (once) when dlq first works: by a computation of a graph, or on data in
-    one chunk worked on in process, before its first kernel runs."""
+    (once) when dlq first works: by a computation of a graph (its own, or a
+    lazy scan's by dask.compute), or on data in one chunk worked on in
+    process, before its first kernel runs."""
     script = textwrap.dedent(
         """
         import sys
@@ -78,6 +79,11 @@ def test_import_leaves_the_allocator_and_the_first_computation_primes_it(tmp_pat
         labels = rng.integers(0, 4, 2000)
         if kind == "graph":
             dlq.find_label_issues(labels, pred_probs)
+        elif kind == "dask.compute":  # a lazy scan computed by dask itself, not by its own compute
+            import dask, dask.array as da
+            scan = dlq.scan(da.from_array(labels, chunks=500), da.from_array(pred_probs, chunks=(500, 4)))
+            print(allocator.primed())
+            dask.compute(scan)
         else:  # one chunk read by dlq: worked on in process
             np.save(sys.argv[2] + "/labels.npy", labels)
             np.save(sys.argv[2] + "/pred_probs.npy", pred_probs)
@@ -93,9 +99,13 @@ def test_import_leaves_the_allocator_and_the_first_computation_primes_it(tmp_pat
         print(allocator.primed())
         """
     )
-    for kind in ("graph", "in process"):
+    for kind, expected in (
+        ("graph", ["False", "True"]),
+        ("in process", ["False", "True"]),
+        ("dask.compute", ["False", "False", "True"]),
+    ):
         found = subprocess.run([sys.executable, "-c", script, kind, str(tmp_path)], capture_output=True, text=True)
-        assert found.stdout.split() == ["False", "True"], (kind, found.stdout, found.stderr)
+        assert found.stdout.split() == expected, (kind, found.stdout, found.stderr)
 
 
 def test_priming_is_done_once_per_process(monkeypatch):
