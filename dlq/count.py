@@ -8,7 +8,7 @@ import numpy as np
 
 from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
-from dlq.graphs import estimates, passes
+from dlq.graphs import class_issues, estimates, passes
 from dlq.graphs.blocks import step
 from dlq.graphs.problems import MULTICLASS, ONE_VS_REST
 from dlq.graphs.scheduler import computed_unless_lazy
@@ -175,7 +175,7 @@ def _multilabel_issue_count(labels: Any, pred_probs: Any, confident_joint: Any, 
         off_diagonal=True,
         absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD,
     )
-    return computed_unless_lazy(step(estimates.rows_in_any, flags.per_problem), labels, pred_probs)
+    return computed_unless_lazy(step(class_issues.rows_in_any, flags.per_problem), labels, pred_probs)
 
 
 def get_confident_thresholds(labels: Any, pred_probs: Any, multi_label: bool = False) -> Any:

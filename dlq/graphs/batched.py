@@ -196,8 +196,7 @@ def batched_search(
         )
         if ranking is not None and ranking.absent_class_threshold is not None:
             rank_thresholds = step(validated_thresholds, problems, partials, ranking.absent_class_threshold)
-        ranked_by = None if ranking is None else select.packed(ranking.method, rank_thresholds, ranking.aggregate)
-        ranked_by = None if ranked_by is None else step(Ranking._make, ranked_by)
+        ranked_by = None if ranking is None else step(Ranking, ranking.method, rank_thresholds, ranking.aggregate)
         records = per_chunk(_chunk, *reread(labels, pred_probs), problems, thresholds, method, adjust, ranked_by, store)
         counts = tree(records, part="counts", combine=sum_arrays)
     num_issues = step(problems.num_issues, counts, estimation_method=estimation_method)

@@ -39,6 +39,17 @@ def union(per_class: list[np.ndarray]) -> np.ndarray:
     return sets.union(per_class)
 
 
+def rows_in_any(per_class: list[np.ndarray]) -> int:
+    """How many examples have an issue in some class: the size of their :func:`union`.
+
+    Examples
+    --------
+    >>> rows_in_any([np.array([1, 4]), np.array([4, 7]), np.array([], int)])
+    3
+    """
+    return int(union(per_class).shape[0])
+
+
 def first_as_a_set(per_cell: list[np.ndarray]) -> np.ndarray:
     """The first cell's indices of :func:`dlq.graphs.passes.lowest_scores`
     (the one cell of an aggregate's scores), ranked there, sorted here.

@@ -20,7 +20,7 @@ from dask.delayed import Delayed
 
 from dlq.graphs.blocks import step
 from dlq.graphs.passes import Joint
-from dlq.kernels import health, joint, latent, sets
+from dlq.kernels import health, joint, latent
 
 
 def confident_joint_of(
@@ -101,17 +101,6 @@ def issue_count(found: Joint, *, estimation_method: str, confident_joint: np.nda
         estimation_method=estimation_method,
         confident_joint=confident_joint,
     )
-
-
-def rows_in_any(per_problem: list[np.ndarray]) -> int:
-    """How many rows are in at least one problem's sorted indices (in process).
-
-    Examples
-    --------
-    >>> rows_in_any([np.array([1, 4]), np.array([4, 7]), np.array([], int)])
-    3
-    """
-    return int(sets.union(per_problem).shape[0])
 
 
 def calibrated(confident_joint: np.ndarray, label_counts: Any) -> Any:

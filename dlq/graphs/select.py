@@ -55,16 +55,24 @@ def _tuple(*values: Any) -> tuple:
     return values
 
 
-def _made_then(
-    labels: np.ndarray,
-    pred_probs: np.ndarray,
-    offset: int,
-    make_entries: Callable[..., list[Entries]],
-    make_args: tuple,
-    function: Callable[..., Any],
-    function_args: tuple,
-) -> Any:
-    return function(make_entries(labels, pred_probs, offset, *make_args), *function_args)
+class _Look(NamedTuple):
+    """A look at a chunk's entries: ``function(entries, *function_args)`` of
+    the entries ``make_entries(labels, pred_probs, offset, *make_args)``
+    (made again only where the first look did not keep what it needs)."""
+
+    make_entries: Callable[..., list[Entries]]
+    make_args: tuple
+    function: Callable[..., Any]
+    function_args: tuple
+
+
+def _look(make_entries: Callable[..., list[Entries]], make_args: Any, function: Callable, function_args: tuple) -> Any:
+    """A :class:`_Look`, a task's once its ``Delayed`` arguments are known."""
+    return step(_Look, make_entries, make_args, function, packed(*function_args))
+
+
+def _made_then(labels: np.ndarray, pred_probs: np.ndarray, offset: int, look: _Look) -> Any:
+    return look.function(look.make_entries(labels, pred_probs, offset, *look.make_args), *look.function_args)
 
 
 class _FirstLook(NamedTuple):
@@ -86,50 +94,31 @@ def _first_look(
     return _FirstLook(histogram(entries, cut), entries if keep else None)
 
 
-def _kept_for(first: Any, function_args: tuple) -> bool:
+def _kept_for(first: Any, look: _Look) -> bool:
     """Whether the first look (a :class:`_FirstLook`, or a record with the
-    same ``entries`` and ``kept_below``) kept what ``function(entries, cut,
-    ...)`` needs: all it made, or all below its ``kept_below``, where the
-    cut needs no entry at or above that."""
+    same ``entries`` and ``kept_below``) kept what ``look`` (whose first
+    argument is a cut) needs: all it made, or all below its ``kept_below``,
+    where the cut needs no entry at or above that."""
     if first.entries is None:
         return False
-    return first.kept_below is None or function_args[0].within(first.kept_below, first.entries[0].scores.dtype)
+    return first.kept_below is None or look.function_args[0].within(first.kept_below, first.entries[0].scores.dtype)
 
 
 def _kept_or_made(
-    first: Any,
-    labels: np.ndarray | None,
-    pred_probs: np.ndarray | None,
-    offset: int,
-    make_entries: Callable[..., list[Entries]],
-    make_args: tuple,
-    function: Callable[..., Any],
-    function_args: tuple,
+    first: Any, labels: np.ndarray | None, pred_probs: np.ndarray | None, offset: int, look: _Look
 ) -> Any:
-    """``function(entries, *function_args)`` of the first look's entries if
-    it kept what they need (:func:`_kept_for`), else of entries made again
-    from ``labels`` and ``pred_probs``."""
-    if not _kept_for(first, function_args):
-        return _made_then(labels, pred_probs, offset, make_entries, make_args, function, function_args)
-    return function(first.entries, *function_args)
+    """``look`` at the first look's entries if it kept what they need
+    (:func:`_kept_for`), else at entries made again from ``labels`` and ``pred_probs``."""
+    if not _kept_for(first, look):
+        return _made_then(labels, pred_probs, offset, look)
+    return look.function(first.entries, *look.function_args)
 
 
-def _kept_then(
-    first: Any,
-    labels: Rereading,
-    pred_probs: Rereading,
-    make_entries: Callable[..., list[Entries]],
-    make_args: tuple,
-    function: Callable[..., Any],
-    function_args: tuple,
-    start: int,
-    stop: int,
-) -> Any:
+def _kept_then(first: Any, labels: Rereading, pred_probs: Rereading, look: _Look, start: int, stop: int) -> Any:
     """:func:`_kept_or_made`, reading rows ``start:stop`` only if the kept entries fall short."""
-    looked = (make_entries, make_args, function, function_args)
-    if _kept_for(first, function_args):  # read nothing
-        return _kept_or_made(first, None, None, start, *looked)
-    return _kept_or_made(first, labels.rows(start, stop), pred_probs.rows(start, stop), start, *looked)
+    if _kept_for(first, look):  # read nothing
+        return _kept_or_made(first, None, None, start, look)
+    return _kept_or_made(first, labels.rows(start, stop), pred_probs.rows(start, stop), start, look)
 
 
 class Kept(NamedTuple):
@@ -178,14 +167,14 @@ def kept_or_read(
         readers = tuple(rows_source(source, firsts) for source in sources)
 
         def over(function: Callable[..., Any], function_args: tuple) -> da.Array:
-            looked = (make_entries, make_args, function, packed(*function_args))
-            return per_record(_kept_then, firsts, args=(*readers, *looked), rows=pred_probs.chunks[0])
+            look = _look(make_entries, make_args, function, function_args)
+            return per_record(_kept_then, firsts, args=(*readers, look), rows=pred_probs.chunks[0])
 
         return over
 
     def over_rows(function: Callable[..., Any], function_args: tuple) -> da.Array:
-        looked = (make_entries, make_args, function, packed(*function_args))
-        return per_chunk_and_record(_kept_or_made, firsts, *reread(labels, pred_probs), *looked)
+        look = _look(make_entries, make_args, function, function_args)
+        return per_chunk_and_record(_kept_or_made, firsts, *reread(labels, pred_probs), look)
 
     return over_rows
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dlq.graphs.estimates import rows_in_any
+from dlq.graphs.class_issues import rows_in_any
 from dlq.multilabel.filter import PerClassIssues, per_class_issues
 
 __all__ = [

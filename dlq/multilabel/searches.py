@@ -13,8 +13,7 @@ from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs import batched, passes
 from dlq.graphs.blocks import step
-from dlq.graphs.class_issues import first_as_a_set
-from dlq.graphs.estimates import rows_in_any
+from dlq.graphs.class_issues import first_as_a_set, rows_in_any
 from dlq.graphs.problems import ONE_VS_REST
 from dlq.graphs.search import search
 from dlq.multilabel import aggregators
