@@ -11,11 +11,18 @@ steady state, the figure of the tables that show one). "One read" is the
 floor: a plain pass over pred_probs as stored (a numpy sum in memory; every
 zarr chunk read and summed, on all cores). The answers of both tools are
 compared before any figure is printed.
+
+The tables are also written to ``benchmarks/results/run.md`` (``--out``),
+and copied from there into docs/performance.md (between
+``<!-- results: run.md -->`` and ``<!-- end results -->``); a headline table
+made from the same measurements goes into README.md (between
+``<!-- headline: run.md -->`` and ``<!-- end headline -->``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -31,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from cases import CALLERS_BATCH_SIZE, ZARR_CHUNK_ROWS, write_multiclass, write_multilabel
 
 CORES = os.cpu_count() or 1
+ROOT = Path(__file__).resolve().parent.parent
 #: The data set of scale 1 (named by the scales given) and the small one.
 BASE, SMALL = "base", "mc-small"
 #: The batched cases: input and batches, and their data set.
@@ -97,6 +105,10 @@ def same_answer(theirs: np.ndarray, ours: np.ndarray) -> str:
     return "same" if np.array_equal(np.sort(theirs), np.sort(ours)) else "DIFFERENT"
 
 
+#: The results file the docs are made from.
+RESULTS = ROOT / "benchmarks" / "results" / "run.md"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="multi-class rows at scale 1")
@@ -106,6 +118,12 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2, 4], help="row multiples for scaling")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, help="directory for the data sets, kept (by default a temporary one)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="Markdown file for the tables; only the default one is copied into the docs",
+    )
     args = parser.parse_args()
     if args.data:
         benchmark(args, args.data)
@@ -151,13 +169,14 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
             sys.exit(f"dlq and cleanlab disagree on {task} ({data}); no figures printed")
 
     n_issues = runner.answer("dlq-issues-numpy", base, CORES).shape[0]
-    print(
-        f"\n{platform.machine()}, {CORES} cores; median of {args.repeat}, each measurement in a fresh process; "
+    tables = [
+        f"Written by `{command_line()}` on {platform.machine()}, {CORES} cores, {datetime.date.today()}.",
+        f"{platform.machine()}, {CORES} cores; median of {args.repeat}, each measurement in a fresh process; "
         f"peak RSS is the process's, data loading included. cleanlab's batched function with n_jobs=1 (its "
         f"default), dlq with all cores; zarr chunks and cleanlab batches of {ZARR_CHUNK_ROWS:,} rows (its "
-        "default) unless a batch size is given. Both tools gave the same answers."
-    )
-    table(
+        "default) unless a batch size is given. Both tools gave the same answers.",
+    ]
+    tables += table(
         f"Multi-class batched issue finding, first and second call in a fresh process, {args.rows:,} x "
         f"{args.classes} float32 (and 10,000 x 10): with each tool's default batches, and with "
         f"batch_size={CALLERS_BATCH_SIZE:,} given to both",
@@ -174,13 +193,13 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
         ],
         [first_and_second_row(runner, kind, data) for kind, data in batched],
     )
-    table(
+    tables += table(
         f"Multi-class issue finding, {args.rows:,} x {args.classes} float32, {n_issues:,} issues",
         ["input", "one read", "cleanlab", "dlq", "speed-up", "dlq / one read", "cleanlab RSS", "dlq RSS"],
         [multiclass_row(runner, source, base) for source in ("numpy", "zarr")],
     )
     theirs, ours = (runner.seconds(f"{tool}-filter-numpy", base, CORES) for tool in ("cleanlab", "dlq"))
-    table(
+    tables += table(
         f"cleanlab.filter.find_label_issues (prune_by_noise_rate, in memory, n_jobs={CORES} processes, its default; "
         f"RSS of its main process only) and dlq.find_label_issues, {args.rows:,} x {args.classes} float32 from numpy",
         ["cleanlab", "dlq", "speed-up", "cleanlab RSS", "dlq RSS"],
@@ -192,7 +211,7 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
             ]
         ],
     )
-    table(
+    tables += table(
         f"Multi-label, {args.ml_rows:,} x {args.ml_classes} float64, labels as lists (cleanlab's in-memory filter "
         f"with its default n_jobs={CORES} processes)",
         [
@@ -207,7 +226,7 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
         ],
         [multilabel_row(runner, f"multilabel-{task}", name) for task, name in MULTILABEL_TASKS.items()],
     )
-    table(
+    tables += table(
         f"Scaling: multi-class issue finding from zarr, {args.classes} classes",
         ["rows", "one read", "cleanlab", "dlq, 1 thread", "dlq, all cores", "cleanlab RSS", "dlq RSS"],
         [
@@ -227,6 +246,67 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
             for scale in args.scales
         ],
     )
+    text = "\n\n".join(tables) + "\n"
+    print("\n" + text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"wrote {args.out}", file=sys.stderr)
+    if args.out.resolve() == RESULTS.resolve():  # a run elsewhere (a quick look) leaves the docs alone
+        replace_block(ROOT / "docs" / "performance.md", "<!-- results: run.md -->", "<!-- end results -->", text)
+        replace_block(ROOT / "README.md", "<!-- headline: run.md -->", "<!-- end headline -->", headline(runner, args))
+
+
+def command_line() -> str:
+    return " ".join(["python", "benchmarks/run.py", *sys.argv[1:]])
+
+
+def headline(runner: Runner, args: argparse.Namespace) -> str:
+    """A few figures for README, from the same measurements as the tables."""
+    base = f"mc-{args.scales[0]}"
+    rows = []
+    for source in ("numpy", "zarr"):
+        read = runner.seconds(f"read-{source}", base, 1 if source == "numpy" else CORES)
+        theirs = runner.seconds(f"cleanlab-issues-{source}", base, 1, "first_seconds")
+        ours = runner.seconds(f"dlq-issues-{source}", base, CORES, "first_seconds")
+        rows.append(
+            [
+                f"multi-class issues from {source}, {args.rows:,} x {args.classes}, first call",
+                f"{theirs:.2f} s",
+                f"{ours:.2f} s",
+                f"{theirs / ours:.1f}x",
+                f"{ours / read:.1f}x",
+            ]
+        )
+    theirs, ours = (
+        runner.seconds(f"{tool}-multilabel-filter", "ml", CORES if tool == "dlq" else 1) for tool in ("cleanlab", "dlq")
+    )
+    rows.append(
+        [
+            f"multi-label issues, in-memory filter, {args.ml_rows:,} x {args.ml_classes}, second call",
+            f"{theirs:.2f} s",
+            f"{ours:.2f} s",
+            f"{theirs / ours:.1f}x",
+            "",
+        ]
+    )
+    return table(
+        f"{platform.machine()}, {CORES} cores, median of {args.repeat}, {datetime.date.today()}; "
+        "from `benchmarks/results/run.md`",
+        ["task", "cleanlab 2.9", "dlq", "speed-up", "dlq / one read"],
+        rows,
+    )[0]
+
+
+def replace_block(path: Path, start: str, end: str, text: str) -> None:
+    """Puts ``text`` between the lines ``start`` and ``end`` of ``path``, if it has them."""
+    content = path.read_text() if path.exists() else ""
+    if start not in content or end not in content:
+        print(f"{path}: no {start} ... {end} block; not updated", file=sys.stderr)
+        return
+    before, rest = content.split(start, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(f"{before}{start}\n\n{text.strip()}\n\n{end}{after}")
+    print(f"updated {path}", file=sys.stderr)
 
 
 def first_and_second_row(runner: Runner, kind: str, data: str) -> list[str]:
@@ -277,12 +357,11 @@ def mib(*values: float) -> list[str]:
     return [f"{value:,.0f} MiB" for value in values]
 
 
-def table(title: str, header: list[str], rows: list[list[str]]) -> None:
-    print(f"\n{title}:\n")
-    print("| " + " | ".join(header) + " |")
-    print("|---" + "|---:" * (len(header) - 1) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+def table(title: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table under its title, as one string in a list."""
+    lines = [f"{title}:", "", "| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return ["\n".join(lines)]
 
 
 if __name__ == "__main__":

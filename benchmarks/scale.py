@@ -11,13 +11,19 @@ one threaded read of the zarr array (the floor), ``dlq.scan(...).to_zarr``,
 2 workers x 1 thread with 1 GiB each, whose peak resident memory (RSS) is
 polled with that of its workers. Then, on the largest data set up to 4M
 rows, the same data cut in 10, 100 and 1,000 chunks, from the .npy file.
-Prints Markdown tables; figures vary from run to run on a shared machine.
+Prints Markdown tables, writes them to ``benchmarks/results/scale.md``
+(``--out``) and copies them into docs/performance.md (between
+``<!-- results: scale.md -->`` and ``<!-- end results -->``); figures vary
+from run to run on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -27,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parent.parent
 CLASSES = 50
 STORED_CHUNK_ROWS = 100_000
 COMMAND = ["--workers", "2", "--threads-per-worker", "1", "--memory-limit", "1GiB", "--quiet"]
@@ -125,37 +132,68 @@ def command(directory: Path) -> dict:
     }
 
 
+#: The results file the docs are made from.
+RESULTS = ROOT / "benchmarks" / "results" / "scale.md"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="directory for the data sets, kept for later runs")
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 4_000_000, 20_000_000])
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="Markdown file for the tables; only the default one is copied into the docs",
+    )
     parser.add_argument("--case", choices=["read", "scan", "filter"], help=argparse.SUPPRESS)
     parser.add_argument("--chunks", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         print(json.dumps(case(args.case, args.data, args.chunks)))
         return
-    print("| rows | one read | `scan().to_zarr` | `find_label_issues` | `dlq scan` | its RSS | largest worker RSS |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    lines = [
+        f"Written by `python benchmarks/scale.py {' '.join(sys.argv[1:])}` on {platform.machine()}, "
+        f"{os.cpu_count()} cores, {datetime.date.today()}.",
+        "",
+        "| rows | one read | `scan().to_zarr` | `find_label_issues` | `dlq scan` | its RSS | largest worker RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    print("\n".join(lines), flush=True)
     for rows in args.rows:
         directory = args.data / f"{rows}x{CLASSES}"
         write(directory, rows)
         found = {name: fresh(name, directory) for name in ("read", "scan", "filter")}
         run = command(directory)
         cells = [f"{found[name]['seconds']:.1f} s ({found[name]['rss_mib']:,.0f} MiB)" for name in found]
-        print(
+        lines.append(
             f"| {rows:,} | {' | '.join(cells)} | {run['seconds']:.1f} s | {run['rss_mib']:,.0f} MiB "
-            f"| {run['worker_rss_mib']:,.0f} MiB |",
-            flush=True,
+            f"| {run['worker_rss_mib']:,.0f} MiB |"
         )
+        print(lines[-1], flush=True)
     directory = args.data / f"{max(r for r in args.rows if r <= 4_000_000)}x{CLASSES}"
-    print(f"\nThe {directory.name} data from .npy, cut in chunks:\n")
-    print("| chunks | `scan().to_zarr` | `find_label_issues` |")
-    print("|---:|---:|---:|")
+    lines += [
+        "",
+        f"The {directory.name} data from .npy, cut in chunks:",
+        "",
+        "| chunks | `scan().to_zarr` | `find_label_issues` |",
+        "|---:|---:|---:|",
+    ]
+    print("\n".join(lines[-5:]), flush=True)
     for chunks in (10, 100, 1_000):
         found = {name: fresh(name, directory, chunks) for name in ("scan", "filter")}
         cells = [f"{found[name]['seconds']:.1f} s ({found[name]['rss_mib']:,.0f} MiB)" for name in found]
-        print(f"| {chunks:,} | {' | '.join(cells)} |", flush=True)
+        lines.append(f"| {chunks:,} | {' | '.join(cells)} |")
+        print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"wrote {args.out}", file=sys.stderr)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from run import replace_block
+
+    if args.out.resolve() == RESULTS.resolve():  # a run elsewhere leaves the docs alone
+        replace_block(ROOT / "docs" / "performance.md", "<!-- results: scale.md -->", "<!-- end results -->", text)
 
 
 if __name__ == "__main__":

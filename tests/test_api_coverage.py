@@ -19,7 +19,7 @@ MIRRORS = {
     "dlq.multilabel.dataset": "cleanlab.multilabel_classification.dataset",
 }
 
-#: cleanlab's public functions that dlq leaves out, and why (README says so too).
+#: cleanlab's public functions that dlq leaves out, and why (docs/user-guide.md says so too).
 LEFT_OUT = {
     "cleanlab.count": {
         "estimate_confident_joint_and_cv_pred_proba": "trains a model",
