@@ -139,7 +139,7 @@ def slow_inputs(tmp_path_factory):
     return folder
 
 
-def start_scan(folder: Path, out: Path):
+def start_scan(folder: Path, out: Path, **popen_options):
     import subprocess
     import sys
 
@@ -160,7 +160,7 @@ def start_scan(folder: Path, out: Path):
         "20000",
         "--quiet",
     ]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen_options)
 
 
 def wait_for_staging(out: Path, process, seconds: float = 120.0) -> Path:
@@ -193,6 +193,53 @@ def test_an_interrupted_scan_leaves_no_output_and_the_next_run_succeeds(slow_inp
     assert rerun.wait(timeout=300) == 0, rerun.communicate()
     assert sorted(p.name for p in out.iterdir()) == PUBLISHED
     assert not list(tmp_path.glob(".out.dlq-partial-*"))  # a killed run's leftovers are gone too
+
+
+def test_the_local_clusters_workers_ignore_ctrl_c_and_the_command_keeps_its_handler():
+    import signal
+
+    from dlq.cli.cluster import dask_client
+
+    handler = signal.getsignal(signal.SIGINT)
+    with dask_client(None, None, workers=2, threads_per_worker=1, memory_limit=None, quiet=True) as client:
+        ignoring = client.run(lambda: signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+        assert signal.getsignal(signal.SIGINT) is handler
+    assert list(ignoring.values()) == [True, True]
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_cluster_starts_stops_the_run(slow_inputs, tmp_path):
+    import signal
+    import time
+
+    import psutil
+
+    out = tmp_path / "out"
+    process = start_scan(slow_inputs, out)
+    deadline = time.monotonic() + 120
+    while not psutil.Process(process.pid).children() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)  # a worker is starting: the cluster is not up yet
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["dlq: interrupted; no output was written"]
+    assert not out.exists() and not list(tmp_path.glob(".out.dlq-partial-*"))
+
+
+@pytest.mark.slow
+def test_ctrl_c_from_a_terminal_reaches_every_process_and_only_the_command_answers(slow_inputs, tmp_path):
+    import os
+    import signal
+
+    out = tmp_path / "out"
+    process = start_scan(slow_inputs, out, start_new_session=True)  # its own process group, as a terminal gives
+    wait_for_staging(out, process)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["dlq: interrupted; no output was written"]
+    assert not out.exists()
 
 
 def _slowly(block):

@@ -74,22 +74,30 @@ def dask_client(
             finally:
                 client.close()
             return
-        options: dict[str, Any] = {"n_workers": workers, "threads_per_worker": threads_per_worker}
+        options: dict[str, Any] = {
+            "n_workers": workers,
+            "threads_per_worker": threads_per_worker,
+            "preload": ["dlq.cli.worker_interrupts"],
+        }
         if memory_limit:
             options["memory_limit"] = check_memory_limit(memory_limit)
         if not debug:
             options["silence_logs"] = logging.CRITICAL
-        with warnings.catch_warnings(), _interrupts_left_to_this_process():
+        with warnings.catch_warnings(), _interrupt_held() as interrupted:
             if not debug:  # "Port 8787 is already in use": the dashboard's link tells the port taken
                 warnings.simplefilter("ignore", UserWarning)
             cluster = LocalCluster(**{k: v for k, v in options.items() if v is not None})
-        with cluster, Client(cluster) as client:
-            if not quiet:
-                click.echo(
-                    f"local cluster of {len(cluster.workers)} workers; dashboard: {client.dashboard_link}", err=True
-                )
-            with watched(client, own=True):
-                yield client
+        with cluster:
+            if interrupted.is_set():  # raised once the cluster is whole, so that it shuts down cleanly
+                raise KeyboardInterrupt
+            with Client(cluster) as client:
+                if not quiet:
+                    click.echo(
+                        f"local cluster of {len(cluster.workers)} workers; dashboard: {client.dashboard_link}",
+                        err=True,
+                    )
+                with watched(client, own=True):
+                    yield client
 
 
 def _connected(scheduler: str | None, scheduler_file: str | None) -> Any:
@@ -252,16 +260,17 @@ def _watch(client: Any, stop: threading.Event, reason: list[str], own: bool) -> 
 
 
 @contextlib.contextmanager
-def _interrupts_left_to_this_process() -> Iterator[None]:
-    """Start worker processes that ignore Ctrl-C (SIGINT), which a terminal
-    sends to every process of the command: this process stops the run and
-    shuts the cluster down, instead of each worker dying with a traceback."""
+def _interrupt_held() -> Iterator[threading.Event]:
+    """Hold a Ctrl-C (SIGINT) that comes while the block runs: the event
+    yielded is set instead of the block being interrupted half way (a
+    LocalCluster interrupted while it starts cannot be shut down)."""
+    interrupted = threading.Event()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield interrupted
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a disposition new processes inherit
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
     try:
-        yield
+        yield interrupted
     finally:
         signal.signal(signal.SIGINT, previous)
 
