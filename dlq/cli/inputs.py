@@ -62,18 +62,15 @@ class CommandInputs:
     pred_probs: da.Array
     class_names: list[str] | None
     ids: da.Array | None
-    multilabel: bool
     numbered_by: Any = None
 
     def arrays(self) -> tuple[da.Array, da.Array]:
         """labels as class indices and pred_probs, aligned: labels stored
         as whole floats or as class names are numbered after one read that
         refuses the first fraction, null or unknown name."""
-        if self.multilabel:
-            return arrays.open_multilabel_inputs(self.labels, self.pred_probs)
-        labels = self.labels
-        if self.numbered_by is not None:
-            labels = self.numbered_by(arrays.open_array(labels, name="labels", chunk_rows=self.pred_probs.chunks[0]))
+        if self.numbered_by is None:
+            return self.labels, self.pred_probs
+        labels = self.numbered_by(arrays.open_array(self.labels, name="labels", chunk_rows=self.pred_probs.chunks[0]))
         return arrays.open_inputs(labels, self.pred_probs)
 
 
@@ -101,7 +98,11 @@ def opened_inputs(options: dict[str, Any]) -> CommandInputs:
     names = class_names(options, pred_probs.shape[1])
     numbered_by = None
     kinds = "fUSO" if is_parquet(options["labels"]) else "USO"
-    if not multilabel and labels.ndim == 1 and labels.shape[0] == pred_probs.shape[0] and labels.dtype.kind in kinds:
+    if multilabel:
+        labels = arrays.open_multilabel_labels(
+            labels, pred_probs.shape[1], n_rows=pred_probs.shape[0], chunk_rows=pred_probs.chunks[0]
+        )
+    elif labels.ndim == 1 and labels.shape[0] == pred_probs.shape[0] and labels.dtype.kind in kinds:
         numbered_by = (
             input_values.integral_labels
             if labels.dtype.kind == "f"
@@ -109,11 +110,9 @@ def opened_inputs(options: dict[str, Any]) -> CommandInputs:
         )
         if labels.dtype.kind != "f" and names is None:
             numbered_by(labels)  # refused at once: nothing to number them by
-    elif multilabel:
-        arrays.open_multilabel_labels(labels, pred_probs.shape[1], n_rows=pred_probs.shape[0])
     else:
-        arrays.check_labels(labels, pred_probs.shape[0])
-    return CommandInputs(labels, pred_probs, names, opened_ids(options, pred_probs), multilabel, numbered_by)
+        labels, pred_probs = arrays.open_inputs(labels, pred_probs)
+    return CommandInputs(labels, pred_probs, names, opened_ids(options, pred_probs), numbered_by)
 
 
 def refuse_swapped(options: dict[str, Any], labels: Any, pred_probs: Any) -> None:
@@ -128,8 +127,8 @@ def refuse_swapped(options: dict[str, Any], labels: Any, pred_probs: Any) -> Non
     if not swapped:
         return
     held = (
-        f"{shown} {options[name]} holds {tuple(array.shape)} {array.dtype} values"
-        for name, shown, array in (("labels", "labels", labels), ("pred_probs", "pred_probs", pred_probs))
+        f"{name} {options[name]} holds {tuple(array.shape)} {array.dtype} values"
+        for name, array in (("labels", labels), ("pred_probs", pred_probs))
     )
     found = "the inputs look swapped: " + " and ".join(held)
     if options.get("by_position") == ["labels", "pred_probs"]:
