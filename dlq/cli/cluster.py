@@ -263,7 +263,9 @@ def _watch(client: Any, stop: threading.Event, reason: list[str], own: bool) -> 
 def _interrupt_held() -> Iterator[threading.Event]:
     """Hold a Ctrl-C (SIGINT) that comes while the block runs: the event
     yielded is set instead of the block being interrupted half way (a
-    LocalCluster interrupted while it starts cannot be shut down)."""
+    LocalCluster interrupted while it starts cannot be shut down). A block
+    that fails after one came raises KeyboardInterrupt instead: a worker
+    process still starting has no way to ignore the Ctrl-C a terminal sends it."""
     interrupted = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield interrupted
@@ -271,6 +273,10 @@ def _interrupt_held() -> Iterator[threading.Event]:
     previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
     try:
         yield interrupted
+    except Exception:
+        if interrupted.is_set():  # a terminal's Ctrl-C also stopped a worker as it started
+            raise KeyboardInterrupt from None
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
 
