@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import dask.array as da
 import numpy as np
 import pandas as pd
 from dask.base import is_dask_collection
-from dask.delayed import Delayed
 
 from dlq import _validation, count
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
@@ -88,14 +86,7 @@ def rank_classes_by_label_quality(
     """
     _validation.check_not_multi_label(multi_label, "rank_classes_by_multilabel_quality")
     joint_, size = _joint_and_size(labels, pred_probs, joint, confident_joint, num_examples)
-    return _class_table(joint_, size, class_names)
-
-
-def _class_table(joint_: np.ndarray, num_examples: int, class_names: Any) -> pd.DataFrame:
-    table = pd.DataFrame(health.class_quality(joint_, num_examples))
-    if class_names is not None:
-        table.insert(loc=0, column="Class Name", value=class_names)
-    return table.sort_values(by="Label Quality Score", ascending=True).reset_index(drop=True)
+    return health.classes_by_quality(joint_, size, class_names)
 
 
 def find_overlapping_classes(
@@ -124,16 +115,7 @@ def find_overlapping_classes(
     """
     _validation.check_not_multi_label(multi_label, "common_multilabel_issues")
     joint_, size = _joint_and_size(labels, pred_probs, joint, confident_joint, num_examples)
-    return _pair_table(joint_, size, class_names, asymmetric)
-
-
-def _pair_table(joint_: np.ndarray, num_examples: int, class_names: Any, asymmetric: bool) -> pd.DataFrame:
-    table = pd.DataFrame(health.class_pairs(joint_, num_examples, asymmetric=asymmetric))
-    if class_names is not None:
-        names = np.asarray(class_names, dtype=object)
-        table.insert(loc=0, column="Class Name A", value=names[table["Class Index A"].to_numpy()])
-        table.insert(loc=1, column="Class Name B", value=names[table["Class Index B"].to_numpy()])
-    return table.sort_values(by="Joint Probability", ascending=False).reset_index(drop=True)
+    return health.overlapping_classes(joint_, size, class_names, asymmetric=asymmetric)
 
 
 def overall_label_health_score(
@@ -200,7 +182,7 @@ def health_summary(
     >>> sorted(summary), summary["overall_label_health_score"]
     (['classes_by_label_quality', 'joint', 'overall_label_health_score', 'overlapping_classes'], 0.9)
     """
-    _validation.check_not_multi_label(multi_label, "health_summary")
+    _validation.check_not_multi_label(multi_label, "multilabel_health_summary")
     if joint is None and confident_joint is None and labels is not None and pred_probs is not None:
         joint, num_issues = _joint_and_issue_count(labels, pred_probs)
         size = int(num_examples) if num_examples is not None else _number_of_examples(labels, None)
@@ -212,8 +194,8 @@ def health_summary(
         score = overall_label_health_score(
             labels, pred_probs, num_examples=size, confident_joint=confident_joint, joint=joint, verbose=verbose
         )
-    classes = _class_table(np.asarray(joint), size, class_names)
-    pairs = _pair_table(np.asarray(joint), size, class_names, asymmetric)
+    classes = health.classes_by_quality(np.asarray(joint), size, class_names)
+    pairs = health.overlapping_classes(np.asarray(joint), size, class_names, asymmetric=asymmetric)
     if verbose:
         print(f"\nclasses, noisiest first:\n{classes.to_string()}\n\nclass pairs, most confused first:")
         print(pairs.head(20).to_string())
@@ -229,22 +211,3 @@ def _joint_and_issue_count(labels: Any, pred_probs: Any) -> tuple[np.ndarray, in
     """The estimated joint and cleanlab's ``off_diagonal`` issue count, from the same reads."""
     opened = arrays.open_inputs(labels, pred_probs)
     return health.joint_and_issue_count(*opened, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD)
-
-
-def confident_joint_under(labels: da.Array, pred_probs: da.Array, thresholds: Any) -> Delayed:
-    """The calibrated confident joint of opened multi-class inputs under
-    ``thresholds`` computed elsewhere (a scan's, a ``Delayed`` array), a
-    class no example is given at threshold 2 as :func:`compute_confident_joint`
-    has it: one read more than the scan, for the data-set views of its report.
-
-    Examples
-    --------
-    >>> import dask.array as da, numpy as np
-    >>> labels = da.from_array(np.array([0, 0, 0, 1, 1, 1]), chunks=3)
-    >>> pred_probs = da.from_array(np.array([[.9, .1], [.8, .2], [.3, .7], [.2, .8], [.1, .9], [.7, .3]]), chunks=3)
-    >>> confident_joint_under(labels, pred_probs, np.array([2 / 3, 2 / 3])).compute().tolist()
-    [[2, 1], [1, 2]]
-    """
-    return health.confident_joint_under(
-        labels, pred_probs, thresholds, absent_class_threshold=IN_MEMORY_ABSENT_CLASS_THRESHOLD
-    )

@@ -13,6 +13,7 @@ from conftest import invoke_scan, noisy_classification, one_line_error
 from dask.utils import parse_bytes
 
 from dlq.cli import cluster
+from dlq.graphs import health
 
 
 def one_line_refusal(*arguments: str) -> str:
@@ -174,8 +175,11 @@ def test_a_negative_label_counted_before_the_scan_checks_it_is_refused_by_row(ch
     for call in (
         lambda: dlq.count.calibrate_confident_joint(given, da.from_array(labels, chunks=chunks)),
         lambda: dlq.count.estimate_latent(given, da.from_array(labels, chunks=chunks)),
-        lambda: dlq.dataset.confident_joint_under(
-            da.from_array(labels, chunks=chunks), da.from_array(pred_probs, chunks=(chunks, 3)), np.full(3, 0.5)
+        lambda: health.confident_joint_under(
+            da.from_array(labels, chunks=chunks),
+            da.from_array(pred_probs, chunks=(chunks, 3)),
+            np.full(3, 0.5),
+            absent_class_threshold=2.0,
         ).compute(),
     ):
         with pytest.raises(ValueError, match=r"labels\[2222\]"):

@@ -24,16 +24,14 @@ def check_not_multi_label(multi_label: Any, instead: str) -> None:
 
     Examples
     --------
-    >>> check_not_multi_label(False, "health_summary")
-    >>> check_not_multi_label(True, "health_summary")
+    >>> check_not_multi_label(False, "multilabel_health_summary")
+    >>> check_not_multi_label(True, "common_multilabel_issues")
     Traceback (most recent call last):
     ...
-    ValueError: multi_label=True is not supported here; for multi-label data use dlq.multilabel.dataset.health_summary
+    ValueError: multi_label=True is not supported here; for multi-label data use dlq.multilabel.common_multilabel_issues
     """
     if multi_label:
-        raise ValueError(
-            f"multi_label=True is not supported here; for multi-label data use dlq.multilabel.dataset.{instead}"
-        )
+        raise ValueError(f"multi_label=True is not supported here; for multi-label data use dlq.multilabel.{instead}")
 
 
 def check_examples_countable(labels: Any, confident_joint: Any) -> None:

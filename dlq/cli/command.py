@@ -14,13 +14,12 @@ import dask.array as da
 import numpy as np
 
 import dlq
-from dlq import _validation, dataset
+from dlq import _validation
 from dlq.cli import inputs, report
 from dlq.cli.cluster import dask_client
+from dlq.graphs import health, multilabel_health
 from dlq.io import arrays, outputs
 from dlq.io.issue_table import IssueDigest
-from dlq.multilabel.dataset import health_summary
-from dlq.multilabel.filter import PerClassIssues
 from dlq.result import Scan, ScanResult
 
 _MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
@@ -102,7 +101,9 @@ def _run_scan(options: dict[str, Any], opened: inputs.CommandInputs, staging: Pa
         extra["per_class_issues"] = lazy.per_class_issues
     if not options["multilabel"] and not options.get("no_class_views"):
         # the class views of the report: the confident joint under the written scan's thresholds
-        extra["confident_joint"] = lambda scan: dataset.confident_joint_under(labels, pred_probs, scan.thresholds)
+        extra["confident_joint"] = lambda scan: health.confident_joint_under(
+            labels, pred_probs, scan.thresholds, absent_class_threshold=_validation.IN_MEMORY_ABSENT_CLASS_THRESHOLD
+        )
     if not options["quiet"]:
         searched = "batched search" if options["filter_by"] is None else f"filter_by={options['filter_by']}"
         click.echo(f"scanning ({searched}): thresholds, scores, issues and outputs", err=True)
@@ -159,12 +160,12 @@ def _label_health(
     if {name: options[name] for name in _DEFAULT_FILTER} == _DEFAULT_FILTER:
         per_class = result.extra["per_class"]
         labelled = [_given_class(issues, rows, k) for k, rows in enumerate(per_class)]
-        issues = PerClassIssues(result.n_examples, result.thresholds, per_class, labelled)
+        found = multilabel_health.PerClassIssues(result.n_examples, result.thresholds, per_class, labelled)
+        summary = multilabel_health.health_summary(found)
     else:
         if not options["quiet"]:
             click.echo("label health: each class's issues under prune_by_noise_rate", err=True)
-        issues = dlq.multilabel.filter.per_class_issues(labels, pred_probs, progress=not options["quiet"])
-    summary = health_summary(issues)
+        summary = dlq.multilabel.multilabel_health_summary(labels, pred_probs, verbose=False)
     return {name: value if isinstance(value, float) else value.to_dict("records") for name, value in summary.items()}
 
 

@@ -1,5 +1,6 @@
-"""A multi-class data set's health views (cleanlab.dataset's tables, as
-arrays) from its estimated joint, and the graphs that estimate that joint.
+"""A multi-class data set's health views (cleanlab.dataset's tables, in its
+columns and row order) from its estimated joint, and the graphs that
+estimate that joint.
 
 The views are small K x K work on a joint in hand, done in process; the
 joint and the issue count come from the same two reads of the data, and a
@@ -8,7 +9,7 @@ scan's report gets the joint under the scan's thresholds in one read more.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dask.array as da
 import numpy as np
@@ -22,29 +23,49 @@ from dlq.graphs.scheduler import compute
 from dlq.graphs.sources import reread
 from dlq.kernels import health
 
+if TYPE_CHECKING:  # pandas is imported when a table is made
+    import pandas as pd
 
-def class_quality(joint: np.ndarray, num_examples: int) -> dict[str, np.ndarray]:
-    """The columns of cleanlab's table of classes by label quality, in class
-    order (:func:`dlq.kernels.health.class_quality`).
+
+def classes_by_quality(joint: np.ndarray, num_examples: int, class_names: Any = None) -> pd.DataFrame:
+    """cleanlab's table of classes by label quality
+    (:func:`dlq.kernels.health.class_quality`), a first column of
+    ``class_names`` if given, the noisiest class first.
 
     Examples
     --------
-    >>> class_quality(np.array([[0.4, 0.1], [0.0, 0.5]]), 10)["Label Issues"].tolist()
-    [1, 0]
+    >>> classes_by_quality(np.array([[0.4, 0.1], [0.0, 0.5]]), 10, ["cat", "dog"])["Class Name"].tolist()
+    ['cat', 'dog']
     """
-    return health.class_quality(joint, num_examples)
+    import pandas as pd
+
+    table = pd.DataFrame(health.class_quality(joint, num_examples))
+    if class_names is not None:
+        table.insert(loc=0, column="Class Name", value=class_names)
+    return table.sort_values(by="Label Quality Score", ascending=True).reset_index(drop=True)
 
 
-def class_pairs(joint: np.ndarray, num_examples: int, *, asymmetric: bool) -> dict[str, np.ndarray]:
-    """The columns of cleanlab's table of overlapping classes, pairs in
-    row-major order (:func:`dlq.kernels.health.class_pairs`).
+def overlapping_classes(
+    joint: np.ndarray, num_examples: int, class_names: Any = None, *, asymmetric: bool = False
+) -> pd.DataFrame:
+    """cleanlab's table of overlapping classes
+    (:func:`dlq.kernels.health.class_pairs`), two first columns of the
+    pair's ``class_names`` if given, the most confused pair first.
 
     Examples
     --------
-    >>> class_pairs(np.array([[0.4, 0.1], [0.05, 0.45]]), 100, asymmetric=True)["Num Overlapping Examples"].tolist()
+    >>> table = overlapping_classes(np.array([[0.4, 0.1], [0.05, 0.45]]), 100, asymmetric=True)
+    >>> table["Num Overlapping Examples"].tolist()
     [10, 5]
     """
-    return health.class_pairs(joint, num_examples, asymmetric=asymmetric)
+    import pandas as pd
+
+    table = pd.DataFrame(health.class_pairs(joint, num_examples, asymmetric=asymmetric))
+    if class_names is not None:
+        names = np.asarray(class_names, dtype=object)
+        table.insert(loc=0, column="Class Name A", value=names[table["Class Index A"].to_numpy()])
+        table.insert(loc=1, column="Class Name B", value=names[table["Class Index B"].to_numpy()])
+    return table.sort_values(by="Joint Probability", ascending=False).reset_index(drop=True)
 
 
 def joint_and_issue_count(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from dlq.graphs.class_issues import rows_in_any
-from dlq.multilabel.filter import PerClassIssues, per_class_issues
+from dlq.graphs import multilabel_health
+from dlq.graphs.multilabel_health import PerClassIssues
+from dlq.io import arrays
+from dlq.multilabel.searches import in_memory_options, per_class_search
 
 __all__ = [
     "common_multilabel_issues",
@@ -27,25 +27,13 @@ if TYPE_CHECKING:  # pandas is imported when a table is made: importing it costs
     import pandas as pd
 
 
-def _common_issues(found: PerClassIssues, class_names: Any) -> pd.DataFrame:
-    import pandas as pd
-
-    columns: dict[str, list] = {"Class Name": [], "Class Index": [], "In Given Label": [], "In Suggested Label": []}
-    columns.update({"Num Examples": [], "Issue Probability": []})
-    for k, labelled in enumerate(found.labelled):
-        given = int(np.count_nonzero(labelled))
-        for in_given, count in ((True, given), (False, labelled.shape[0] - given)):
-            if class_names is not None:
-                columns["Class Name"].append(class_names[k])
-            columns["Class Index"].append(k)
-            columns["In Given Label"].append(in_given)
-            columns["In Suggested Label"].append(not in_given)
-            columns["Num Examples"].append(count)
-            columns["Issue Probability"].append(count / found.n_examples)
-    if class_names is None:
-        del columns["Class Name"]
-    table = pd.DataFrame(columns)
-    return table.sort_values(by=["Issue Probability"], ascending=False).reset_index(drop=True)
+def _per_class_issues(labels: Any, pred_probs: Any, *, confident_joint: Any = None) -> PerClassIssues:
+    """Each class's issues under cleanlab's default filter, with whether each issue's example is given the class."""
+    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
+    options = in_memory_options("prune_by_noise_rate", 1.0, 1, confident_joint, pred_probs.shape[1])
+    return multilabel_health.found_per_class(
+        labels, per_class_search(labels, pred_probs, options, "prune_by_noise_rate")
+    )
 
 
 def common_multilabel_issues(
@@ -90,29 +78,9 @@ def common_multilabel_issues(
     2            0           False                True             0           0.000000
     3            1            True               False             0           0.000000
     """
-    return _common_issues(per_class_issues(labels, pred_probs, confident_joint=confident_joint), class_names)
-
-
-def _classes_by_quality(common: pd.DataFrame, n_examples: int, class_names: Any) -> pd.DataFrame:
-    import pandas as pd
-
-    classes: dict[int, dict[str, Any]] = {}  # in the order classes first appear in ``common``
-    for _, row in common.iterrows():
-        found = classes.setdefault(row["Class Index"], {})
-        if class_names is not None:
-            found["Class Name"] = row["Class Name"]
-        prefix = "" if row["In Given Label"] else "Inverse "
-        found[f"{prefix}Label Issues"] = int(row["Issue Probability"] * n_examples)
-        found[f"{prefix}Label Noise"] = row["Issue Probability"]
-        if row["In Given Label"]:
-            found["Label Quality Score"] = 1 - row["Issue Probability"]
-    names = ["Class Name"] if class_names is not None else []
-    names += ["Class Index", "Label Issues", "Inverse Label Issues", "Label Noise", "Inverse Label Noise"]
-    names += ["Label Quality Score"]
-    table = pd.DataFrame(
-        {name: [index if name == "Class Index" else found[name] for index, found in classes.items()] for name in names}
+    return multilabel_health.common_issues(
+        _per_class_issues(labels, pred_probs, confident_joint=confident_joint), class_names
     )
-    return table.sort_values(by="Label Quality Score", ascending=True).reset_index(drop=True)
 
 
 def rank_classes_by_multilabel_quality(
@@ -153,8 +121,9 @@ def rank_classes_by_multilabel_quality(
     >>> dlq.multilabel.rank_classes_by_multilabel_quality(labels, pred_probs)["Inverse Label Issues"].tolist()
     [1, 0]
     """
-    found = per_class_issues(labels, pred_probs, confident_joint=joint)
-    return _classes_by_quality(_common_issues(found, class_names), found.n_examples, class_names)
+    found = _per_class_issues(labels, pred_probs, confident_joint=joint)
+    common = multilabel_health.common_issues(found, class_names)
+    return multilabel_health.classes_by_quality(common, found.n_examples, class_names)
 
 
 def overall_multilabel_health_score(
@@ -171,36 +140,7 @@ def overall_multilabel_health_score(
     >>> round(dlq.multilabel.overall_multilabel_health_score([[0], [0], [1], [0], [0, 1], [1]], pred_probs), 4)
     0.8333
     """
-    return _health_score(per_class_issues(labels, pred_probs, confident_joint=confident_joint))
-
-
-def _health_score(found: PerClassIssues) -> float:
-    return 1.0 - rows_in_any(found.issues) / found.n_examples
-
-
-def health_summary(
-    found: PerClassIssues, *, class_names: Any = None, estimated: PerClassIssues | None = None
-) -> dict[str, Any]:
-    """The three summaries of :func:`multilabel_health_summary` from per-class
-    issues already found; the class ranking counts ``estimated`` if given
-    (the issues under the estimated joints).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from dlq.multilabel.filter import per_class_issues
-    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8], [0.1, 0.8]])
-    >>> found = per_class_issues([[0], [0], [1], [0], [0, 1], [1]], pred_probs)
-    >>> round(health_summary(found)["overall_multilabel_health_score"], 4)
-    0.8333
-    """
-    common = _common_issues(found, class_names)
-    ranked_from = common if estimated is None or estimated is found else _common_issues(estimated, class_names)
-    return {
-        "overall_multilabel_health_score": _health_score(found),
-        "classes_by_multilabel_quality": _classes_by_quality(ranked_from, found.n_examples, class_names),
-        "common_multilabel_issues": common,
-    }
+    return multilabel_health.health_score(_per_class_issues(labels, pred_probs, confident_joint=confident_joint))
 
 
 def multilabel_health_summary(
@@ -241,9 +181,9 @@ def multilabel_health_summary(
     >>> sorted(summary)
     ['classes_by_multilabel_quality', 'common_multilabel_issues', 'overall_multilabel_health_score']
     """
-    found = per_class_issues(labels, pred_probs, confident_joint=confident_joint)
-    estimated = found if confident_joint is None else per_class_issues(labels, pred_probs)
-    summary = health_summary(found, class_names=class_names, estimated=estimated)
+    found = _per_class_issues(labels, pred_probs, confident_joint=confident_joint)
+    estimated = found if confident_joint is None else _per_class_issues(labels, pred_probs)
+    summary = multilabel_health.health_summary(found, class_names=class_names, estimated=estimated)
     if verbose:
         shown = found.n_examples if num_examples is None else num_examples
         print(f"Label health of a multi-label data set of {shown:,} examples")

@@ -15,7 +15,7 @@ process (the issues united, ranked, labelled) in :mod:`dlq.graphs.class_issues`.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +29,6 @@ from dlq.graphs.scheduler import compute
 from dlq.io import arrays
 from dlq.multilabel import aggregators
 from dlq.multilabel.searches import (
-    in_memory_options,
     low_memory_search,
     lowest_union,
     per_class_search,
@@ -273,43 +272,3 @@ def _ranked_per_class(
     union = class_issues.union(per_class)
     row_labels, row_probs = _rows(labels, pred_probs, union, n_jobs)
     return class_issues.ranked_per_class(per_class, union, row_labels, row_probs, method=method, thresholds=thresholds)
-
-
-class PerClassIssues(NamedTuple):
-    """Each class's issues under one filter (see :func:`per_class_issues`)."""
-
-    n_examples: int
-    thresholds: np.ndarray  # (2, K): cleanlab's in-memory thresholds of the binary problems
-    issues: list[np.ndarray]  # sorted indices, one array per class
-    labelled: list[np.ndarray]  # whether each issue's example is given the class
-
-
-def per_class_issues(
-    labels: Any,
-    pred_probs: Any,
-    *,
-    filter_by: str = "prune_by_noise_rate",
-    frac_noise: float = 1.0,
-    min_examples_per_class: int = 1,
-    confident_joint: Any = None,
-    progress: bool = False,
-) -> PerClassIssues:
-    """The issues of every class under ``filter_by``, as index arrays rather
-    than an (N, K) mask, and whether the example of each is given that class;
-    only the issues' rows are gathered.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> pred_probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.9], [0.9, 0.8], [0.1, 0.8]])
-    >>> found = per_class_issues([[0], [0], [1], [0], [0, 1], [1]], pred_probs)
-    >>> [issues.tolist() for issues in found.issues], [given.tolist() for given in found.labelled]
-    ([[], [3]], [[], [False]])
-    """
-    labels, pred_probs = arrays.open_multilabel_inputs(labels, pred_probs)
-    options = in_memory_options(filter_by, frac_noise, min_examples_per_class, confident_joint, pred_probs.shape[1])
-    found = per_class_search(labels, pred_probs, options, filter_by)
-    thresholds, issues = compute(found.thresholds, found.per_problem, progress=progress)
-    union = class_issues.union(issues)
-    (union_labels,) = compute(take_rows(labels, union))
-    return PerClassIssues(labels.shape[0], thresholds, issues, class_issues.labelled(issues, union, union_labels))
