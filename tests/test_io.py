@@ -128,7 +128,22 @@ def test_small_dask_chunks_are_joined_whole_with_the_labels_alike(data, expected
         found = dlq.find_label_issues_batched(labels, da.from_array(data.pred_probs, chunks=(300, 5)), verbose=False)
         assert np.array_equal(np.sort(found), expected)
     uneven = arrays.open_inputs(da.from_array(data.labels, chunks=70), da.from_array(data.pred_probs, chunks=(300, 5)))
-    assert uneven[0].chunks[0] == uneven[1].chunks[0] and joined_source(uneven[0]) is None
+    assert uneven[0].chunks[0] == uneven[1].chunks[0]
+    assert joined_source(uneven[0]).rows == uneven[0].chunks[0]  # a later pass rechunks its own copy
+
+
+def test_lazy_answers_of_rechunked_inputs_compute_with_dasks_own_optimisation(data):
+    """dask cannot optimise a copy (``clone``) of a rechunk: the later passes
+    rechunk copies of the inputs instead, so that ``.compute()`` works."""
+    labels = da.from_array(data.labels, chunks=70)
+    pred_probs = da.from_array(data.pred_probs, chunks=(300, 1))
+    lazy = dlq.scan(labels, pred_probs, adjust_pred_probs=True)
+    expected = lazy.compute()
+    np.testing.assert_array_equal(lazy.mask.compute(), expected.mask())
+    scores = dlq.get_label_quality_scores(labels, pred_probs, adjust_pred_probs=True)
+    np.testing.assert_array_equal(
+        scores.compute(), dlq.get_label_quality_scores(data.labels, data.pred_probs, adjust_pred_probs=True)
+    )
 
 
 def test_unchunked_input_gets_chunks_of_16_mib_from_a_file_and_64_mib_in_memory(tmp_path):

@@ -113,6 +113,6 @@ def reread(*arrays: da.Array) -> tuple[Any, ...]:
     joinings = [_joined_of(array) for array in arrays]
     sources = [array if joining is None else joining.source for array, joining in zip(arrays, joinings, strict=True)]
     return tuple(
-        copy if joining is None else copy.rechunk({0: joining.rows})
+        copy if joining is None else copy.rechunk({0: joining.rows, **{axis: -1 for axis in range(1, copy.ndim)}})
         for copy, joining in zip(clone(*sources), joinings, strict=True)
     )

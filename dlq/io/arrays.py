@@ -14,11 +14,12 @@ import dask
 import dask.array as da
 import dask.array.core as dask_array_core
 import numpy as np
+from dask.array.core import normalize_chunks
 
 from dlq._validation.checks import check_integer
 from dlq.io.class_lists import SparseRows, class_lists_to_rows
 from dlq.io.input_values import NpyFile, in_dtype, numpy_values
-from dlq.io.marks import coarser, joined, joined_rows, read_by_its_tasks
+from dlq.io.marks import joined, joined_rows, read_by_its_tasks
 from dlq.io.paths import open_source
 from dlq.io.zarr_inputs import ZarrInput, zarr_input
 
@@ -73,15 +74,18 @@ def _rows_per_chunk(
 
 
 def _dask_rows(array: da.Array, chunk_rows: int | tuple[int, ...] | None) -> da.Array:
+    """``array`` in row chunks ``chunk_rows`` (by default its own, or runs of
+    small ones joined), whole along its other axes."""
     sizes = array.chunks[0]
     if chunk_rows is None:
         target = _rows_per_chunk(array.shape, array.dtype.itemsize, None)
-        if not dask.config.get("dlq.join-small-chunks", True) or 2 * array.shape[0] > target * len(sizes):
-            return array
-        chunk_rows = joined_rows(sizes, target)
-    if isinstance(chunk_rows, tuple) and chunk_rows != sizes and coarser(chunk_rows, sizes):
-        return joined(array, chunk_rows)
-    return array.rechunk({0: chunk_rows})
+        joining = dask.config.get("dlq.join-small-chunks", True) and 2 * array.shape[0] <= target * len(sizes)
+        chunk_rows = joined_rows(sizes, target) if joining else sizes
+    rows = normalize_chunks((chunk_rows,), (array.shape[0],))[0]
+    if rows == sizes and all(len(axis) == 1 for axis in array.chunks[1:]):
+        return array
+    # a later pass rechunks its own copy of ``array`` (dask cannot optimise a copy of a rechunk)
+    return joined(array, rows)
 
 
 def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | None = None) -> da.Array:
@@ -134,7 +138,7 @@ def open_array(source: Any, *, name: str, chunk_rows: int | tuple[int, ...] | No
     if isinstance(source, ZarrInput):
         source.refuse_missing_chunks()
     if isinstance(source, da.Array):
-        return _dask_rows(source.rechunk({axis: -1 for axis in range(1, source.ndim)}), chunk_rows)
+        return _dask_rows(source, chunk_rows)
     if not source.shape:
         raise ValueError(f"{name} is one value (shape ()), not an array of a row per example; give an array")
     stored_in_chunks = _is_zarr_array(source) or _is_h5py_dataset(source)
@@ -245,14 +249,20 @@ def _open_path(path: str, name: str) -> Any:
 
 def checked_pred_probs(pred_probs: da.Array) -> da.Array:
     """pred_probs, refused if its shape or dtype cannot be class
-    probabilities; float16 is computed in float32, and floats of the other
-    byte order in this machine's, a chunk at a time."""
+    probabilities (:func:`probabilities_in_float_dtype`)."""
     if pred_probs.ndim != 2:
         raise ValueError(f"pred_probs must be 2-D with shape (N, K); got shape {pred_probs.shape}")
     if pred_probs.shape[0] == 0:
         raise ValueError("pred_probs has no rows: there is nothing to scan")
     if pred_probs.shape[1] < 2:
         raise ValueError(f"pred_probs must have at least 2 columns (classes); got shape {pred_probs.shape}")
+    return probabilities_in_float_dtype(pred_probs)
+
+
+def probabilities_in_float_dtype(pred_probs: da.Array) -> da.Array:
+    """pred_probs in a float dtype dlq computes in, refused if not floats:
+    float16 is computed in float32, and floats of the other byte order in
+    this machine's, a chunk at a time."""
     if pred_probs.dtype.kind == "f" and pred_probs.dtype.itemsize == 2:
         return in_dtype(pred_probs, np.float32)
     if pred_probs.dtype.kind == "f" and pred_probs.dtype.itemsize in (4, 8):
@@ -270,6 +280,16 @@ def check_labels(labels: Any, n_rows: int) -> None:
             f"labels must be 1-D with one integer class per example; got shape {labels.shape}. "
             "For multi-label data use dlq.multilabel (the command's --multilabel)"
         )
+    check_label_dtype(labels)
+    if labels.shape[0] != n_rows:
+        raise ValueError(
+            f"labels and pred_probs must have the same number of rows; "
+            f"got {labels.shape[0]} labels and {n_rows} rows of pred_probs"
+        )
+
+
+def check_label_dtype(labels: Any) -> None:
+    """Refuse labels that are not integers (class indices)."""
     if labels.dtype.kind in "USO":
         raise TypeError(
             f"labels must be integers (class indices); got dtype {labels.dtype}, such as class names or missing "
@@ -280,11 +300,6 @@ def check_labels(labels: Any, n_rows: int) -> None:
         raise TypeError(
             f"labels must be integers (class indices); got dtype {labels.dtype}. Map class names to 0..K-1 first, "
             "or convert whole numbers with .astype(np.int64)"
-        )
-    if labels.shape[0] != n_rows:
-        raise ValueError(
-            f"labels and pred_probs must have the same number of rows; "
-            f"got {labels.shape[0]} labels and {n_rows} rows of pred_probs"
         )
 
 

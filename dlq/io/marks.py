@@ -15,33 +15,34 @@ from dataclasses import dataclass
 from typing import Any
 
 import dask.array as da
-import numpy as np
 
 
 @dataclass(frozen=True)
 class Joined:
-    """Runs of consecutive whole row chunks of ``source`` joined into ``rows``."""
+    """``source`` rechunked into the row chunks ``rows`` (runs of its small chunks joined, say)."""
 
     source: da.Array
     rows: tuple[int, ...]
 
 
 def joined(source: da.Array, rows: tuple[int, ...]) -> da.Array:
-    """``source`` with runs of its consecutive row chunks joined, whole, into
-    the row chunks ``rows`` (each boundary of ``rows`` one of ``source``'s).
+    """``source`` in the row chunks ``rows`` (runs of its chunks joined, say),
+    whole along its other axes.
 
-    A later pass (:func:`dlq.graphs.sources.reread`) joins its own copies of ``source``'s chunks
-    again instead of copying the joined ones: those copies read their rows
-    themselves, as roots of the graph, which the threaded scheduler ran
-    ahead of the values their pass waits for, holding every pass's joined
-    chunks at once (4.8 GB for 0.8 GB of pred_probs read five times).
+    A later pass (:func:`dlq.graphs.sources.reread`) rechunks its own copy
+    of ``source`` instead of copying the rechunked array: copies of joined
+    chunks read their rows themselves, as roots of the graph, which the
+    threaded scheduler ran ahead of the values their pass waits for, holding
+    every pass's joined chunks at once (4.8 GB for 0.8 GB of pred_probs read
+    five times); and dask 2026.7 cannot optimise a copy of a rechunk
+    (``dask.graph_manipulation.clone``: "Cannot fuse tasks with multiple outputs").
 
     Examples
     --------
     >>> joined(da.ones((5, 3), chunks=(1, 3)), (2, 3)).chunks
     ((2, 3), (3,))
     """
-    array = source.rechunk({0: rows})
+    array = source.rechunk({0: rows, **{axis: -1 for axis in range(1, source.ndim)}})
     array._dlq_joined = (array.name, Joined(source, rows))
     return array
 
@@ -68,6 +69,7 @@ def read_by_its_tasks(array: da.Array, source: Any, dtype: Any = None) -> da.Arr
 
     Examples
     --------
+    >>> import numpy as np
     >>> values = np.arange(4)
     >>> stored_source(read_by_its_tasks(da.from_array(values, chunks=2), values)).source is values
     True
@@ -97,8 +99,3 @@ def joined_rows(sizes: tuple[int, ...], target: int) -> tuple[int, ...]:
             rows.append(run)
             run = 0
     return (*rows, run) if run else tuple(rows)
-
-
-def coarser(rows: tuple[int, ...], sizes: tuple[int, ...]) -> bool:
-    """Whether every boundary of the row chunks ``rows`` is one of ``sizes``'s."""
-    return set(np.cumsum(rows).tolist()) <= set(np.cumsum(sizes).tolist())
