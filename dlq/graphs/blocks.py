@@ -67,12 +67,11 @@ def _chunk_task(
     pred_probs: np.ndarray,
     *args: Any,
     kernel: Callable[..., Any],
-    flat_labels: bool,
+    label_ndim: int,
     with_offset: bool,
     block_info: dict | None = None,
 ) -> np.ndarray:
-    if flat_labels:
-        labels = labels[:, 0]
+    labels = labels.reshape(labels.shape[:label_ndim])
     offset = (block_info[0]["array-location"][0][0],) if with_offset else ()
     return _wrapped(kernel(labels, pred_probs, *offset, *args))
 
@@ -138,16 +137,18 @@ def per_chunk(
         return _wrapped(kernel(*whole, *((0,) if offset else ()), *args))
     if isinstance(labels, Rereading) and isinstance(pred_probs, Rereading):
         return _fused(kernel, labels, pred_probs, args, offset)
-    flat = labels.ndim == 1
+    # labels get trailing axes of one up to pred_probs' dimensions, so that
+    # their blocks line up (only rows are chunked), and lose them in the task
     return da.map_blocks(
         _chunk_task,
-        labels[:, None] if flat else labels,
+        labels[(..., *(None,) * (pred_probs.ndim - labels.ndim))],
         pred_probs,
         *args,
         kernel=kernel,
-        flat_labels=flat,
+        label_ndim=labels.ndim,
         with_offset=offset,
         chunks=((1,) * pred_probs.numblocks[0], (1,)),
+        drop_axis=list(range(2, pred_probs.ndim)),
         dtype=object,
         meta=_OBJECTS,
     )
@@ -253,11 +254,16 @@ def _rows_task(*args: Any, function: Callable[..., Any], block_info=None) -> np.
 
 
 def per_rows(
-    function: Callable[..., Any], rows: tuple[int, ...], dtype: Any, *args: Any, width: int | None = None
+    function: Callable[..., Any],
+    rows: tuple[int, ...],
+    dtype: Any,
+    *args: Any,
+    width: int | tuple[int, ...] | None = None,
 ) -> da.Array:
-    """The array of row chunks ``rows`` (and ``width`` columns, if given)
-    whose chunk from ``start`` to ``stop`` is ``function(*args, start, stop)``;
-    ``args`` may hold ``Delayed`` values.
+    """The array of row chunks ``rows`` (and ``width`` columns, or the
+    trailing shape ``width``, if given) whose chunk from ``start`` to
+    ``stop`` is ``function(*args, start, stop)``; ``args`` may hold
+    ``Delayed`` values.
 
     Examples
     --------
@@ -268,7 +274,8 @@ def per_rows(
     ...     per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).compute().tolist()
     [0, 2, 4, 6, 8]
     """
-    chunks = (rows,) if width is None else (rows, (width,))
+    trailing = () if width is None else (width,) if isinstance(width, int) else width
+    chunks = (rows, *((size,) for size in trailing))
     if computes_now(args):
         bounds = np.cumsum((0, *rows)).tolist()
         return _joined_rows([function(*args, start, stop) for start, stop in itertools.pairwise(bounds)])
@@ -311,9 +318,11 @@ def field(records: da.Array, name: str) -> da.Array:
     return per_record(attrgetter(name), records)
 
 
-def as_rows(records: da.Array, rows: tuple[int, ...], dtype: Any, width: int | None = None) -> da.Array:
+def as_rows(
+    records: da.Array, rows: tuple[int, ...], dtype: Any, width: int | tuple[int, ...] | None = None
+) -> da.Array:
     """The array whose row chunks are the records (numpy arrays of ``rows[i]``
-    rows, and ``width`` columns if given).
+    rows, and ``width`` columns if given, or the trailing shape ``width``).
 
     Examples
     --------
@@ -326,8 +335,12 @@ def as_rows(records: da.Array, rows: tuple[int, ...], dtype: Any, width: int | N
     if width is None:
         meta = np.empty((0,), dtype)
         return da.map_blocks(_unwrapped, records, chunks=(rows,), drop_axis=1, dtype=dtype, meta=meta)
-    meta = np.empty((0, 0), dtype)
-    return da.map_blocks(_unwrapped, records, chunks=(rows, (width,)), dtype=dtype, meta=meta)
+    trailing = (width,) if isinstance(width, int) else width
+    meta = np.empty((0,) * (1 + len(trailing)), dtype)
+    chunks = (rows, *((size,) for size in trailing))
+    return da.map_blocks(
+        _unwrapped, records, chunks=chunks, new_axis=list(range(2, len(chunks))), dtype=dtype, meta=meta
+    )
 
 
 def _joined_rows(blocks: list[np.ndarray]) -> np.ndarray:

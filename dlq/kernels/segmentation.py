@@ -1,0 +1,244 @@
+"""Semantic segmentation's arithmetic on a block of whole images.
+
+Labels are ``(n, H, W)`` class indices; pred_probs ``(n, K, H, W)``
+(cleanlab's layout) or ``(n, H, W, K)`` (channels last). A pixel is an
+example: the search for label issues runs on *pixel rows* (every pixel
+of every image in order, ``(n * H * W,)`` labels and ``(n * H * W, K)``
+probabilities), optionally of images downsampled by a factor as cleanlab
+does it (labels averaged then rounded, probabilities averaged then
+renormalised). Every function works on each image alone, so that a block's
+answer for an image does not depend on the images beside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def channels_first(pred_probs: np.ndarray, channels_last: bool) -> np.ndarray:
+    """``pred_probs`` as ``(n, K, H, W)``, C-contiguous (a copy when given channels last).
+
+    Examples
+    --------
+    >>> channels_first(np.zeros((2, 4, 5, 3)), True).shape
+    (2, 3, 4, 5)
+    """
+    return np.ascontiguousarray(np.moveaxis(pred_probs, -1, 1)) if channels_last else pred_probs
+
+
+def downsampled_labels(labels: np.ndarray, factor: int) -> np.ndarray:
+    """Each ``factor`` x ``factor`` block of labels as the rounded mean of its
+    class indices, as cleanlab downsamples them (a float array).
+
+    Examples
+    --------
+    >>> downsampled_labels(np.array([[[0, 1], [1, 1]]]), 2).tolist()
+    [[[1.0]]]
+    """
+    n, height, width = labels.shape
+    blocks = labels.reshape((n, height // factor, factor, width // factor, factor))
+    return np.round(blocks.mean((4, 2)))
+
+
+def downsampled_probabilities(pred_probs: np.ndarray, factor: int) -> np.ndarray:
+    """Each ``factor`` x ``factor`` block of ``(n, K, H, W)`` probabilities as
+    their mean, each pixel then divided by its sum over the classes, as
+    cleanlab downsamples them.
+
+    Examples
+    --------
+    >>> downsampled_probabilities(np.full((1, 2, 2, 2), 0.5), 2).tolist()
+    [[[[0.5]], [[0.5]]]]
+    """
+    n, num_classes, height, width = pred_probs.shape
+    blocks = pred_probs.reshape((n, num_classes, height // factor, factor, width // factor, factor))
+    small = blocks.mean((5, 3))
+    return small / np.expand_dims(small.sum(axis=1), 1)
+
+
+def label_rows(labels: np.ndarray, factor: int = 1) -> np.ndarray:
+    """The pixel rows of a block's labels (downsampled by ``factor``), as integers.
+
+    Examples
+    --------
+    >>> label_rows(np.array([[[0, 1], [2, 0]]])).tolist()
+    [0, 1, 2, 0]
+    """
+    if factor != 1:
+        labels = downsampled_labels(labels, factor)
+    return labels.reshape(-1).astype(np.int64)
+
+
+def probability_rows(pred_probs: np.ndarray, channels_last: bool, factor: int = 1) -> np.ndarray:
+    """The pixel rows ``(n * h * w, K)`` of a block's probabilities
+    (downsampled by ``factor``), every pixel of the first image first, row
+    by row.
+
+    Examples
+    --------
+    >>> probs = np.array([[[[0.9, 0.2]], [[0.1, 0.8]]]])  # 1 image, 2 classes, 1 x 2 pixels
+    >>> probability_rows(probs, channels_last=False).tolist()
+    [[0.9, 0.1], [0.2, 0.8]]
+    """
+    if factor != 1:
+        pred_probs = downsampled_probabilities(channels_first(pred_probs, channels_last), factor)
+        channels_last = False
+    if channels_last:
+        return pred_probs.reshape(-1, pred_probs.shape[-1])
+    return np.ascontiguousarray(np.moveaxis(pred_probs, 1, -1)).reshape(-1, pred_probs.shape[1])
+
+
+def predicted_classes(pred_probs: np.ndarray, channels_last: bool) -> np.ndarray:
+    """Each pixel's most likely class (the first of equals), ``(n, H, W)``.
+
+    Examples
+    --------
+    >>> predicted_classes(np.array([[[[0.3, 0.5]], [[0.7, 0.5]]]]), channels_last=False).tolist()
+    [[[1, 0]]]
+    """
+    return np.argmax(pred_probs, axis=-1 if channels_last else 1)
+
+
+def pixel_issues(
+    issue_rows: np.ndarray,
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    channels_last: bool,
+    factor: int,
+) -> np.ndarray:
+    """The issue mask ``(n, H, W)`` of a block of images from the pixel rows
+    flagged in it (``issue_rows``, numbered from the block's first pixel of
+    its images downsampled by ``factor``): each flagged pixel covers its
+    ``factor`` x ``factor`` block, less the pixels whose most likely class is
+    their label (as cleanlab clears them).
+
+    Examples
+    --------
+    >>> labels = np.array([[[0, 1], [1, 1]]])
+    >>> probs = np.array([[[[0.9, 0.8], [0.2, 0.1]], [[0.1, 0.2], [0.8, 0.9]]]])
+    >>> pixel_issues(np.array([0]), labels, probs, channels_last=False, factor=2).tolist()
+    [[[False, True], [False, False]]]
+    """
+    n, height, width = labels.shape
+    small = np.zeros(n * (height // factor) * (width // factor), dtype=bool)
+    small[issue_rows] = True
+    mask = small.reshape(n, height // factor, width // factor).repeat(factor, axis=1).repeat(factor, axis=2)
+    return mask & (predicted_classes(pred_probs, channels_last) != labels)
+
+
+def label_probabilities(labels: np.ndarray, pred_probs: np.ndarray, channels_last: bool) -> np.ndarray:
+    """Each pixel's probability of its label, ``(n, H, W)``, in pred_probs' dtype.
+
+    Examples
+    --------
+    >>> label_probabilities(np.array([[[1, 0]]]), np.array([[[[0.3, 0.6]], [[0.7, 0.4]]]]), False).tolist()
+    [[[0.7, 0.6]]]
+    """
+    axis = -1 if channels_last else 1
+    return np.take_along_axis(pred_probs, np.expand_dims(labels, axis), axis=axis).squeeze(axis)
+
+
+def softmin_image_scores(pixel_scores: np.ndarray, temperature: float) -> np.ndarray:
+    """Each image's softmin of its pixels' scores (float64): their mean
+    weighted by a softmax of ``(1 - score) / temperature``.
+
+    The steps are cleanlab's (the softmax normalised before the weighted
+    sum, then one einsum per image), so that an image of many pixels gets
+    cleanlab's score to the last bit; :func:`dlq.kernels.aggregators.softmin`,
+    for a few classes per row, normalises after.
+
+    Examples
+    --------
+    >>> softmin_image_scores(np.array([[[0.1, 0.9]], [[0.5, 0.5]]]), 0.1).round(4).tolist()
+    [0.1003, 0.5]
+    """
+    scores = pixel_scores.reshape(pixel_scores.shape[0], -1).astype(np.float64)
+    exponents = (1 - scores) / max(temperature, 1e-16)
+    exponents = exponents - np.max(exponents, axis=1, keepdims=True)
+    weights = np.exp(exponents)
+    weights = weights / np.sum(weights, axis=1, keepdims=True)
+    return np.einsum("ij,ij->i", scores, weights)
+
+
+def issue_free_shares(mask: np.ndarray) -> np.ndarray:
+    """Each image's share of pixels without an issue.
+
+    Examples
+    --------
+    >>> issue_free_shares(np.array([[[True, False], [False, False]]])).tolist()
+    [0.75]
+    """
+    return 1 - np.mean(mask, axis=(1, 2))
+
+
+def lowest_images(image_scores: np.ndarray, threshold: float) -> np.ndarray:
+    """The images scoring below ``threshold``, lowest first, and the one
+    after them, as cleanlab's ``issues_from_scores`` picks them (its sort,
+    numpy's default, orders equal scores).
+
+    Examples
+    --------
+    >>> lowest_images(np.array([0.5, 0.05, 0.2, 0.01]), 0.1).tolist()
+    [3, 1, 2]
+    """
+    ranking = np.argsort(image_scores)
+    cutoff = np.searchsorted(image_scores[ranking], threshold)
+    return ranking[: cutoff + 1]
+
+
+def confusions_at_issues(
+    issues: np.ndarray,
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    channels_last: bool,
+    num_classes: int,
+    excluded: np.ndarray,
+) -> np.ndarray:
+    """How many flagged pixels of each given class (rows) each class is the
+    most likely of (columns), leaving out the pixels predicted as an
+    ``excluded`` class: a ``(K, K)`` count.
+
+    Examples
+    --------
+    >>> issues = np.array([[[True, True, False]]])
+    >>> probs = np.array([[[[0.2, 0.3, 0.9]], [[0.8, 0.7, 0.1]]]])
+    >>> confusions_at_issues(issues, np.array([[[0, 0, 0]]]), probs, False, 2, np.array([], int)).tolist()
+    [[0, 2], [0, 0]]
+    """
+    given = labels[issues].astype(np.int64)
+    predicted = predicted_classes(pred_probs, channels_last)[issues]
+    kept = ~np.isin(predicted, excluded)
+    cells = given[kept] * num_classes + predicted[kept]
+    return np.bincount(cells, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def common_confusions(counts: np.ndarray, top: int) -> np.ndarray:
+    """The (given class, predicted class, count) of the ``top`` largest
+    non-zero counts, largest first, equal counts in the order of their
+    given class, then predicted class, as cleanlab lists them.
+
+    Examples
+    --------
+    >>> common_confusions(np.array([[0, 2, 1], [3, 0, 0], [0, 2, 0]]), 3).tolist()
+    [[1, 0, 3], [0, 1, 2], [2, 1, 2]]
+    """
+    given, predicted = np.nonzero(counts)
+    found = counts[given, predicted]
+    order = np.argsort(-found, kind="stable")[:top]
+    return np.stack([given[order], predicted[order], found[order]], axis=1)
+
+
+def issues_of_class(
+    class_index: int, issues: np.ndarray, labels: np.ndarray, pred_probs: np.ndarray, channels_last: bool
+) -> np.ndarray:
+    """The flagged pixels given ``class_index`` or predicted as it.
+
+    Examples
+    --------
+    >>> issues = np.array([[[True, True, False]]])
+    >>> probs = np.array([[[[0.2, 0.9, 0.9]], [[0.8, 0.1, 0.1]]]])
+    >>> issues_of_class(1, issues, np.array([[[0, 0, 1]]]), probs, False).tolist()
+    [[[True, False, False]]]
+    """
+    predicted = predicted_classes(pred_probs, channels_last)
+    return (issues & np.isin(labels, class_index)) | (issues & np.isin(predicted, class_index))
