@@ -17,7 +17,17 @@ MIRRORS = {
     "dlq.multilabel.filter": "cleanlab.multilabel_classification.filter",
     "dlq.multilabel.rank": "cleanlab.multilabel_classification.rank",
     "dlq.multilabel.dataset": "cleanlab.multilabel_classification.dataset",
+    "dlq.segmentation.filter": "cleanlab.segmentation.filter",
+    "dlq.segmentation.rank": "cleanlab.segmentation.rank",
+    "dlq.segmentation.summary": "cleanlab.segmentation.summary",
+    "dlq.token_classification.filter": "cleanlab.token_classification.filter",
+    "dlq.token_classification.rank": "cleanlab.token_classification.rank",
+    "dlq.token_classification.summary": "cleanlab.token_classification.summary",
 }
+
+#: Keyword-only parameters dlq adds: its names for what cleanlab reads from
+#: ``**kwargs``, and its own options (the layout of pred_probs, the flat form of sentences).
+ADDED_KEYWORDS = {"downsample", "temperature", "channels_last", "sentence_lengths"}
 
 #: cleanlab's public functions that dlq leaves out, and why (docs/user-guide.md says so too).
 LEFT_OUT = {
@@ -28,6 +38,7 @@ LEFT_OUT = {
         "estimate_noise_matrices": "trains a model",
     },
     "cleanlab.experimental.label_issues_batched": {"split_arr": "a helper of cleanlab's batches"},
+    "cleanlab.segmentation.summary": {"display_issues": "not yet: the images drawn with matplotlib"},
 }
 
 
@@ -49,8 +60,15 @@ def test_each_name_dlq_claims_is_cleanlabs_with_the_same_parameters(ours):
         assert hasattr(theirs, name), f"{MIRRORS[ours]} has no {name}"
         if inspect.isclass(getattr(mine, name)):
             continue
-        our_parameters = inspect.signature(getattr(mine, name)).parameters
-        their_parameters = inspect.signature(getattr(theirs, name)).parameters
+        our_parameters = dict(inspect.signature(getattr(mine, name)).parameters)
+        their_parameters = dict(inspect.signature(getattr(theirs, name)).parameters)
+        for added in ADDED_KEYWORDS & set(our_parameters) - set(their_parameters):
+            assert our_parameters.pop(added).kind == inspect.Parameter.KEYWORD_ONLY, (name, added)
+        if not any(parameter.kind == inspect.Parameter.VAR_KEYWORD for parameter in our_parameters.values()):
+            # cleanlab's **kwargs named: the names are dlq's added keywords
+            their_parameters = {
+                key: value for key, value in their_parameters.items() if value.kind != inspect.Parameter.VAR_KEYWORD
+            }
         assert list(our_parameters) == list(their_parameters), name
         for parameter in our_parameters.values():
             assert parameter.kind == their_parameters[parameter.name].kind, (name, parameter.name)

@@ -47,7 +47,7 @@ def test_graphs_import_dask_kernels_and_graphs_only():
 
 #: The faces: cleanlab's modules mirrored, dlq.scan and its result.
 FACES = {"__init__.py", "count.py", "rank.py", "filter.py", "dataset.py", "noise_matrices.py", "multiclass.py",
-         "result.py", "experimental", "multilabel"}  # fmt: skip
+         "result.py", "experimental", "multilabel", "segmentation", "token_classification"}  # fmt: skip
 #: The layers below and beside the faces.
 LAYERS = {"io", "cli", "_validation", "graphs", "kernels"}
 
@@ -132,6 +132,15 @@ TRANSLATING_FACES = (
     "experimental/label_issues_batched.py",
     "result.py",
     "__init__.py",
+    "token_classification/__init__.py",
+    "token_classification/_inputs.py",
+    "token_classification/filter.py",
+    "token_classification/rank.py",
+    "token_classification/summary.py",
+    "segmentation/__init__.py",
+    "segmentation/filter.py",
+    "segmentation/rank.py",
+    "segmentation/summary.py",
 )
 #: The sorts a translating face leaves to the kernels, as functions or methods.
 SORTS = {"sort", "argsort", "lexsort", "sorted", "sort_values", "sort_index", "nlargest", "nsmallest"}
