@@ -247,3 +247,29 @@ def test_bad_options_are_refused_in_one_line():
         one_line(error)
     with pytest.warns(UserWarning, match="downsample=2 is ignored"):
         rank.get_label_quality_scores(labels, pred_probs, downsample=2, verbose=False)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda y, p: filter.find_label_issues(y, p, verbose=False),
+        lambda y, p: filter.find_label_issues(y, p, verbose=False, downsample=2),
+        lambda y, p: rank.get_label_quality_scores(y, p, verbose=False),
+        lambda y, p: rank.get_label_quality_scores(y, p, method="num_pixel_issues", verbose=False),
+        lambda y, p: summary.filter_by_class(0, np.ones(y.shape, bool), y, p),
+        lambda y, p: summary.common_label_issues(np.ones(y.shape, bool), y, p, verbose=False),
+    ],
+)
+def test_a_bad_value_is_refused_naming_its_pixel_in_any_chunk(call):
+    labels, pred_probs = noisy_images(6, 3, 8, 8, seed=2)
+    bad_labels = labels.copy()
+    bad_labels[5, 3, 6] = 3
+    bad_probs = pred_probs.copy()
+    bad_probs[4, 1, 2, 7] = np.nan
+    for given_labels, given_probs, message in [
+        (bad_labels, pred_probs, r"labels\[5, 3, 6\] is 3"),
+        (labels, bad_probs, r"pixel \[4, 2, 7\] holds nan"),
+    ]:
+        with pytest.raises(ValueError, match=message) as error:
+            da.compute(call(given_labels, da.from_array(given_probs, chunks=(2, 3, 8, 8))))
+        one_line(error)

@@ -30,6 +30,17 @@ if TYPE_CHECKING:  # pandas is imported when a table is made
     import pandas as pd
 
 
+def _refuse_invalid(labels: np.ndarray, pred_probs: np.ndarray, first: int, channels_last: bool) -> None:
+    """Raise a ValueError naming the first pixel of a chunk whose label is
+    not a class (but -1, which marks a pixel left out) or whose
+    probabilities are not in [0, 1]."""
+    num_classes = pred_probs.shape[-1 if channels_last else 1]
+    message = segmentation.invalid_label(np.where(labels == -1, 0, labels), first, num_classes)
+    message = message or segmentation.invalid_probability(pred_probs, first, channels_last)
+    if message is not None:
+        raise ValueError(message)
+
+
 def pixel_search(labels: da.Array, pred_probs: da.Array, *, absent_class_threshold: float) -> Batched:
     """The batched search of pixel rows as cleanlab's segmentation filter
     runs it: ranked by self-confidence, issues counted off the diagonal."""
@@ -84,8 +95,9 @@ class LabelQuality(NamedTuple):
 
 
 def _softmin_scores(
-    labels: np.ndarray, pred_probs: np.ndarray, channels_last: bool, temperature: float
+    labels: np.ndarray, pred_probs: np.ndarray, first: int, channels_last: bool, temperature: float
 ) -> LabelQuality:
+    _refuse_invalid(labels, pred_probs, first, channels_last)
     pixels = segmentation.label_probabilities(labels, pred_probs, channels_last).astype(np.float64)
     return LabelQuality(pixels, segmentation.softmin_image_scores(pixels, temperature))
 
@@ -96,16 +108,21 @@ def softmin_scores(
     """Each image's softmin score ``(N,)`` and each pixel's label
     probability ``(N, H, W)`` (float64, as cleanlab keeps them), from one
     read of the images."""
-    records = per_chunk(_softmin_scores, labels, pred_probs, channels_last, temperature, offset=False)
+    records = per_chunk(_softmin_scores, labels, pred_probs, channels_last, temperature)
     rows = labels.chunks[0]
     return as_rows(field(records, "images"), rows, np.float64), as_rows(
         field(records, "pixels"), rows, np.float64, labels.shape[1:]
     )
 
 
+def _label_probabilities(labels: np.ndarray, pred_probs: np.ndarray, first: int, channels_last: bool) -> np.ndarray:
+    _refuse_invalid(labels, pred_probs, first, channels_last)
+    return segmentation.label_probabilities(labels, pred_probs, channels_last)
+
+
 def label_probabilities(labels: da.Array, pred_probs: da.Array, channels_last: bool) -> da.Array:
     """Each pixel's probability of its label ``(N, H, W)``, in pred_probs' dtype."""
-    records = per_chunk(segmentation.label_probabilities, labels, pred_probs, channels_last, offset=False)
+    records = per_chunk(_label_probabilities, labels, pred_probs, channels_last)
     return as_rows(records, labels.chunks[0], pred_probs.dtype, labels.shape[1:])
 
 
@@ -126,8 +143,14 @@ def issue_labels(labels: da.Array, issues: da.Array) -> da.Array:
 
 
 def _confusions(
-    marked: np.ndarray, pred_probs: np.ndarray, channels_last: bool, num_classes: int, excluded: np.ndarray
+    marked: np.ndarray,
+    pred_probs: np.ndarray,
+    first: int,
+    channels_last: bool,
+    num_classes: int,
+    excluded: np.ndarray,
 ) -> np.ndarray:
+    _refuse_invalid(marked, pred_probs, first, channels_last)
     flagged = marked >= 0
     return segmentation.confusions_at_issues(flagged, marked, pred_probs, channels_last, num_classes, excluded)
 
@@ -137,18 +160,21 @@ def confusions(marked: da.Array, pred_probs: da.Array, channels_last: bool, excl
     likely class (columns), leaving out those predicted as an ``excluded``
     class; ``marked`` as :func:`issue_labels` makes it."""
     num_classes = pred_probs.shape[-1 if channels_last else 1]
-    records = per_chunk(_confusions, marked, pred_probs, channels_last, num_classes, excluded, offset=False)
+    records = per_chunk(_confusions, marked, pred_probs, channels_last, num_classes, excluded)
     return tree(records, sum_arrays)
 
 
-def _class_issues(marked: np.ndarray, pred_probs: np.ndarray, class_index: Any, channels_last: bool) -> np.ndarray:
+def _class_issues(
+    marked: np.ndarray, pred_probs: np.ndarray, first: int, class_index: Any, channels_last: bool
+) -> np.ndarray:
+    _refuse_invalid(marked, pred_probs, first, channels_last)
     return segmentation.issues_of_class(class_index, marked >= 0, marked, pred_probs, channels_last)
 
 
 def class_issues(marked: da.Array, pred_probs: da.Array, channels_last: bool, class_index: Any) -> da.Array:
     """The flagged pixels ``(N, H, W)`` given ``class_index`` or predicted
     as it; ``marked`` as :func:`issue_labels` makes it."""
-    records = per_chunk(_class_issues, marked, pred_probs, class_index, channels_last, offset=False)
+    records = per_chunk(_class_issues, marked, pred_probs, class_index, channels_last)
     return as_rows(records, marked.chunks[0], bool, marked.shape[1:])
 
 

@@ -23,16 +23,17 @@ from dlq._validation.checks import check_integer
 from dlq.io.arrays import array_like, check_label_dtype, open_array, probabilities_in_float_dtype
 from dlq.io.input_values import in_dtype
 from dlq.io.marks import Stored, joined, joined_source, read_by_its_tasks, stored_source
-from dlq.kernels.segmentation import label_rows, probability_rows
+from dlq.kernels.segmentation import invalid_label, invalid_probability, label_rows, probability_rows
 
 
 @dataclass(frozen=True)
 class PixelRows:
     """The pixel rows of a stored image input: rows ``start:stop`` are read
-    as the whole images they fall in, made rows by ``transform``, and cut."""
+    as the whole images they fall in, made rows by ``transform`` (of the
+    images and the first one's number), and cut."""
 
     stored: Stored
-    transform: Callable[[np.ndarray], np.ndarray]
+    transform: Callable[[np.ndarray, int], np.ndarray]
     pixels_per_image: int
     shape: tuple[int, ...]
     dtype: np.dtype
@@ -45,18 +46,43 @@ class PixelRows:
         if self.stored.dtype is not None:
             images = images.astype(self.stored.dtype)
         offset = first * self.pixels_per_image
-        return self.transform(images)[start - offset : stop - offset]
+        return self.transform(images, first)[start - offset : stop - offset]
+
+
+def _checked_label_rows(labels: np.ndarray, first: int, factor: int, num_classes: int) -> np.ndarray:
+    message = invalid_label(labels, first, num_classes)
+    if message is not None:
+        raise ValueError(message)
+    return label_rows(labels, factor)
+
+
+def _checked_probability_rows(pred_probs: np.ndarray, first: int, channels_last: bool, factor: int) -> np.ndarray:
+    message = invalid_probability(pred_probs, first, channels_last)
+    if message is not None:
+        raise ValueError(message)
+    return probability_rows(pred_probs, channels_last, factor)
+
+
+def _block_rows(
+    images: np.ndarray, transform: Callable[[np.ndarray, int], np.ndarray], block_info: dict | None = None
+) -> np.ndarray:
+    return transform(images, block_info[0]["array-location"][0][0])
 
 
 def _pixel_view(
-    images: da.Array, transform: Callable[[np.ndarray], np.ndarray], pixels_per_image: int, row_shape: tuple, dtype: Any
+    images: da.Array,
+    transform: Callable[[np.ndarray, int], np.ndarray],
+    pixels_per_image: int,
+    row_shape: tuple,
+    dtype: Any,
 ) -> da.Array:
-    """``images`` (chunked along images, whole otherwise) as pixel rows, a chunk at a time."""
+    """``images`` (chunked along images, whole otherwise) as pixel rows, a
+    chunk at a time (``transform`` of the chunk and its first image's number)."""
     rows = tuple(size * pixels_per_image for size in images.chunks[0])
     chunks = (rows, *((size,) for size in row_shape))
     dropped = list(range(1 + len(row_shape), images.ndim))
     meta = np.empty((0,) * len(chunks), dtype)
-    view = images.map_blocks(transform, chunks=chunks, drop_axis=dropped, dtype=dtype, meta=meta)
+    view = images.map_blocks(_block_rows, transform, chunks=chunks, drop_axis=dropped, dtype=dtype, meta=meta)
     stored, joining = stored_source(images), joined_source(images)
     if joining is not None:  # made rows before joining, as a later pass will
         return joined(_pixel_view(joining.source, transform, pixels_per_image, row_shape, dtype), rows)
@@ -69,7 +95,10 @@ def _pixel_view(
 @dataclass(frozen=True)
 class SegmentationInputs:
     """Opened segmentation inputs: ``labels`` ``(N, H, W)`` of integers and
-    ``pred_probs`` as given (``channels_last`` or not), chunked alike along images."""
+    ``pred_probs`` as given (``channels_last`` or not), chunked alike along
+    images. Their values are checked as they are read (:meth:`pixel_rows`,
+    and the graphs of :mod:`dlq.graphs.segmentation`): a label that is not a
+    class, or probabilities not in [0, 1], is a ValueError naming the pixel."""
 
     labels: da.Array
     pred_probs: da.Array
@@ -92,8 +121,9 @@ class SegmentationInputs:
         """
         _, height, width = self.labels.shape
         pixels = (height // factor) * (width // factor)
-        labels = _pixel_view(self.labels, partial(label_rows, factor=factor), pixels, (), np.int64)
-        transform = partial(probability_rows, channels_last=self.channels_last, factor=factor)
+        checked_labels = partial(_checked_label_rows, factor=factor, num_classes=self.num_classes)
+        labels = _pixel_view(self.labels, checked_labels, pixels, (), np.int64)
+        transform = partial(_checked_probability_rows, channels_last=self.channels_last, factor=factor)
         return labels, _pixel_view(self.pred_probs, transform, pixels, (self.num_classes,), self.pred_probs.dtype)
 
 

@@ -14,6 +14,49 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlq.kernels.checks import ROUNDING_SLACK
+
+
+def invalid_label(labels: np.ndarray, first_image: int, num_classes: int) -> str | None:
+    """What is wrong with the first label that is not a class of
+    ``num_classes``, naming its pixel (images numbered from ``first_image``); None if none is.
+
+    Examples
+    --------
+    >>> invalid_label(np.array([[[0, 1], [3, 0]]]), 5, 2)
+    'labels must be class indices in 0..1 (pred_probs has 2 classes); labels[5, 1, 0] is 3: fix that pixel'
+    """
+    bad = (labels < 0) | (labels >= num_classes)
+    if not bad.any():
+        return None
+    image, row, column = np.unravel_index(np.argmax(bad), bad.shape)
+    return (
+        f"labels must be class indices in 0..{num_classes - 1} (pred_probs has {num_classes} classes); "
+        f"labels[{first_image + image}, {row}, {column}] is {labels[image, row, column]}: fix that pixel"
+    )
+
+
+def invalid_probability(pred_probs: np.ndarray, first_image: int, channels_last: bool) -> str | None:
+    """What is wrong with the first pixel whose probabilities are not finite
+    or lie outside [0, 1] by more than rounding, naming it; None if none is.
+
+    Examples
+    --------
+    >>> invalid_probability(np.array([[[[0.5, np.nan]], [[0.5, 0.5]]]]), 3, False).split("; ")[1]
+    'the pixel [3, 0, 1] holds nan: apply softmax to logits, or fix that pixel'
+    """
+    bad = ~((pred_probs >= -ROUNDING_SLACK) & (pred_probs <= 1 + ROUNDING_SLACK))
+    if not bad.any():
+        return None
+    bad_pixels = bad.any(axis=-1 if channels_last else 1)
+    image, row, column = np.unravel_index(np.argmax(bad_pixels), bad_pixels.shape)
+    pixel = pred_probs[image, row, column] if channels_last else pred_probs[image, :, row, column]
+    value = pixel[~((pixel >= -ROUNDING_SLACK) & (pixel <= 1 + ROUNDING_SLACK))][0]
+    return (
+        f"pred_probs must hold finite probabilities in [0, 1]; the pixel [{first_image + image}, {row}, {column}] "
+        f"holds {value}: apply softmax to logits, or fix that pixel"
+    )
+
 
 def channels_first(pred_probs: np.ndarray, channels_last: bool) -> np.ndarray:
     """``pred_probs`` as ``(n, K, H, W)``, C-contiguous (a copy when given channels last).
