@@ -4,7 +4,7 @@ Find mislabeled examples in classification data of any size by running
 confident learning as Dask graphs over chunked arrays.
 """
 
-from dlq import multilabel
+from dlq import multilabel, segmentation, token_classification
 from dlq.count import compute_confident_joint, num_label_issues
 from dlq.experimental.label_inspector import LabelInspector
 from dlq.filter import find_label_issues
@@ -24,4 +24,6 @@ __all__ = [
     "multilabel",
     "num_label_issues",
     "scan",
+    "segmentation",
+    "token_classification",
 ]

@@ -273,3 +273,31 @@ def test_a_bad_value_is_refused_naming_its_pixel_in_any_chunk(call):
         with pytest.raises(ValueError, match=message) as error:
             da.compute(call(given_labels, da.from_array(given_probs, chunks=(2, 3, 8, 8))))
         one_line(error)
+
+
+def test_a_lazy_scan_computes_and_writes_what_the_functions_give(tmp_path):
+    import dlq
+
+    labels, pred_probs = noisy_images(10, 3, 16, 16, seed=12, dtype=np.float32)
+    zarr.create_array(store=str(tmp_path / "probs.zarr"), data=pred_probs, chunks=(3, 3, 16, 16))
+    mask = theirs_issues(labels, pred_probs, downsample=2)
+    image_scores, pixel_scores = cl_rank.get_label_quality_scores(labels, pred_probs, verbose=False)
+    lazy = dlq.segmentation.scan(labels, str(tmp_path / "probs.zarr"), downsample=2, chunk_images=3)
+    found = lazy.compute()
+    np.testing.assert_array_equal(found.image_scores, image_scores)
+    np.testing.assert_array_equal(found.issues_per_image, mask.sum(axis=(1, 2)))
+    assert found.num_issues >= mask.sum() // 4 > 0  # counted among the downsampled pixels
+    np.testing.assert_array_equal(found.worst_images(3), np.argsort(image_scores, kind="stable")[:3])
+    written = lazy.to_zarr(tmp_path / "scan.zarr")
+    np.testing.assert_array_equal(written.image_scores, image_scores)
+    group = zarr.open_group(str(tmp_path / "scan.zarr"), mode="r")
+    np.testing.assert_array_equal(group["is_label_issue"][:], mask)
+    np.testing.assert_array_equal(group["pixel_scores"][:].astype(np.float64), pixel_scores)
+    assert group["is_label_issue"].chunks == (3, 16, 16)
+    with pytest.raises(FileExistsError, match="already exists"):
+        lazy.to_zarr(tmp_path / "scan.zarr")
+    lazy.to_zarr(tmp_path / "scan.zarr", overwrite=True)
+    with pytest.raises(ValueError, match="is an input") as error:
+        lazy.to_zarr(tmp_path / "probs.zarr", overwrite=True)
+    one_line(error)
+    assert zarr.open_array(str(tmp_path / "probs.zarr"), mode="r")[:].tobytes() == pred_probs.tobytes()

@@ -95,23 +95,31 @@ class LabelQuality(NamedTuple):
 
 
 def _softmin_scores(
-    labels: np.ndarray, pred_probs: np.ndarray, first: int, channels_last: bool, temperature: float
+    labels: np.ndarray,
+    pred_probs: np.ndarray,
+    first: int,
+    channels_last: bool,
+    temperature: float,
+    in_their_dtype: bool,
 ) -> LabelQuality:
     _refuse_invalid(labels, pred_probs, first, channels_last)
-    pixels = segmentation.label_probabilities(labels, pred_probs, channels_last).astype(np.float64)
-    return LabelQuality(pixels, segmentation.softmin_image_scores(pixels, temperature))
+    probabilities = segmentation.label_probabilities(labels, pred_probs, channels_last)
+    images = segmentation.softmin_image_scores(probabilities.astype(np.float64), temperature)
+    return LabelQuality(probabilities if in_their_dtype else probabilities.astype(np.float64), images)
 
 
 def softmin_scores(
-    labels: da.Array, pred_probs: da.Array, channels_last: bool, *, temperature: float
+    labels: da.Array, pred_probs: da.Array, channels_last: bool, *, temperature: float, in_their_dtype: bool = False
 ) -> tuple[da.Array, da.Array]:
     """Each image's softmin score ``(N,)`` and each pixel's label
-    probability ``(N, H, W)`` (float64, as cleanlab keeps them), from one
+    probability ``(N, H, W)`` (float64, as cleanlab keeps them, or in
+    pred_probs' dtype if ``in_their_dtype``: the same values), from one
     read of the images."""
-    records = per_chunk(_softmin_scores, labels, pred_probs, channels_last, temperature)
+    records = per_chunk(_softmin_scores, labels, pred_probs, channels_last, temperature, in_their_dtype)
     rows = labels.chunks[0]
+    pixel_dtype = pred_probs.dtype if in_their_dtype else np.float64
     return as_rows(field(records, "images"), rows, np.float64), as_rows(
-        field(records, "pixels"), rows, np.float64, labels.shape[1:]
+        field(records, "pixels"), rows, pixel_dtype, labels.shape[1:]
     )
 
 
@@ -131,6 +139,11 @@ def issue_free_shares(mask: Any) -> Any:
     if not isinstance(mask, da.Array):  # worked on in process
         return segmentation.issue_free_shares(mask)
     return mask.map_blocks(segmentation.issue_free_shares, drop_axis=[1, 2], dtype=np.float64)
+
+
+def issues_per_image(mask: da.Array) -> da.Array:
+    """How many pixels of each image are flagged ``(N,)``."""
+    return mask.sum(axis=(1, 2), dtype=np.int64)
 
 
 def _marked_labels(labels: np.ndarray, issues: np.ndarray) -> np.ndarray:
