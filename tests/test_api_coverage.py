@@ -38,7 +38,6 @@ LEFT_OUT = {
         "estimate_noise_matrices": "trains a model",
     },
     "cleanlab.experimental.label_issues_batched": {"split_arr": "a helper of cleanlab's batches"},
-    "cleanlab.segmentation.summary": {"display_issues": "not yet: the images drawn with matplotlib"},
 }
 
 

@@ -301,3 +301,46 @@ def test_a_lazy_scan_computes_and_writes_what_the_functions_give(tmp_path):
         lazy.to_zarr(tmp_path / "probs.zarr", overwrite=True)
     one_line(error)
     assert zarr.open_array(str(tmp_path / "probs.zarr"), mode="r")[:].tobytes() == pred_probs.tobytes()
+
+
+def shown_figures(monkeypatch, show) -> list[tuple[list[str], np.ndarray | None]]:
+    """Each figure ``show`` shows: its panels' titles, and the flagged pixels drawn in its last panel."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = []
+
+    def recorded(*args, **kwargs):
+        for number in plt.get_fignums():
+            axes = plt.figure(number).axes
+            drawn = np.asarray(axes[-1].images[0].get_array()) if axes and axes[-1].images else None
+            figures.append(([axis.get_title() for axis in axes], drawn))
+        plt.close("all")
+
+    monkeypatch.setattr(plt, "show", recorded)
+    show()
+    return figures
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"labels": True}, {"labels": True, "pred_probs": True, "exclude": [1], "top": 4}, {"pred_probs": True}],
+)
+def test_display_issues_shows_cleanlabs_images_in_its_order(monkeypatch, options):
+    labels, pred_probs = noisy_images(9, 3, 8, 8, seed=13, noise=0.3)
+    issues = theirs_issues(labels, pred_probs)
+    given = dict(options)
+    if given.pop("labels", False):
+        given["labels"] = labels
+    if given.pop("pred_probs", False):
+        given["pred_probs"] = pred_probs
+    given["class_names"] = ["a", "b", "c"]
+    theirs = shown_figures(monkeypatch, lambda: cl_summary.display_issues(issues, **given))
+    ours = shown_figures(monkeypatch, lambda: summary.display_issues(da.from_array(issues, chunks=(2, 8, 8)), **given))
+    assert len(ours) == len(theirs) > 1
+    for (our_titles, our_pixels), (their_titles, their_pixels) in zip(ours, theirs, strict=True):
+        assert our_titles == their_titles
+        if their_pixels is not None and their_pixels.ndim == 2:
+            np.testing.assert_array_equal(our_pixels, their_pixels)

@@ -94,3 +94,25 @@ def check_summary_options(
             f"class_names has {len(names)} names for {num_classes} classes; give one name per class of pred_probs"
         )
     return excluded, shown, names
+
+
+def check_display_options(exclude: Any, top: Any, labels: Any, num_images: int) -> tuple[list[int], int]:
+    """The classes whose pixels are not shown and how many images to show
+    (20 by default, at most all), checked; excluding needs the labels.
+
+    Examples
+    --------
+    >>> check_display_options(None, None, None, 5)
+    ([], 5)
+    >>> check_display_options([1], 3, None, 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: exclude=[1] needs the labels, to tell which pixels are of those classes: give labels
+    """
+    excluded = [] if exclude is None else list(exclude)
+    if excluded and labels is None:
+        raise ValueError(f"exclude={excluded} needs the labels, to tell which pixels are of those classes: give labels")
+    for index in excluded:
+        check_integer(index, "each class of exclude", minimum=0)
+    shown = 20 if top is None else check_integer(top, "top", minimum=0)
+    return excluded, min(shown, num_images)

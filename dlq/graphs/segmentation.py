@@ -22,7 +22,8 @@ from dask.delayed import Delayed
 from dlq.graphs.batched import Batched, batched_search
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_rows, step, sum_arrays, tree
 from dlq.graphs.problems import MULTICLASS
-from dlq.graphs.rows import inside, mask_block
+from dlq.graphs.rows import inside, mask_block, take_rows
+from dlq.graphs.scheduler import compute
 from dlq.graphs.sources import reread
 from dlq.kernels import segmentation
 
@@ -209,3 +210,32 @@ def common_issues_table(counts: np.ndarray, class_names: list[str], top: int) ->
 def lowest_images(image_scores: np.ndarray, threshold: float) -> np.ndarray:
     """The images below ``threshold``, lowest first, and the next one, as cleanlab picks them."""
     return segmentation.lowest_images(image_scores, threshold)
+
+
+def most_flagged_first(mask: da.Array, top: int) -> np.ndarray:
+    """The ``top`` images with the most flagged pixels, most first, as cleanlab orders them."""
+    (counts,) = compute(issues_per_image(mask))
+    return segmentation.most_flagged_first(counts, top)
+
+
+def shown_images(
+    images: np.ndarray,
+    mask: da.Array,
+    labels: da.Array | None,
+    pred_probs: da.Array | None,
+    channels_last: bool,
+    excluded: list[int],
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The flagged pixels of ``images`` (less those whose label is an
+    ``excluded`` class), and their labels and most likely classes when
+    given, in the order of ``images``: only those images are read."""
+    rows = np.unique(images)
+    place = np.searchsorted(rows, images)
+    wanted = [take_rows(array, rows) for array in (mask, labels, pred_probs) if array is not None]
+    found = iter(value[place] for value in compute(*wanted))
+    issues = next(found)
+    shown_labels = next(found) if labels is not None else None
+    predicted = segmentation.predicted_classes(next(found), channels_last) if pred_probs is not None else None
+    if shown_labels is not None and excluded:
+        issues = issues & ~np.isin(shown_labels, excluded)
+    return issues, shown_labels, predicted

@@ -223,3 +223,37 @@ def open_issue_mask(issues: Any, opened: SegmentationInputs) -> da.Array:
     if mask.dtype != bool:
         raise TypeError(f"issues must be booleans, as find_label_issues returns them; got dtype {mask.dtype}")
     return mask
+
+
+def open_shown_images(
+    issues: Any, labels: Any = None, pred_probs: Any = None
+) -> tuple[da.Array, da.Array | None, da.Array | None, bool]:
+    """The pixel issue mask ``(N, H, W)`` of booleans, and labels and
+    pred_probs if given, each of the mask's images; and whether pred_probs
+    holds its classes last (told from the shapes).
+
+    Examples
+    --------
+    >>> mask, labels, probs, last = open_shown_images(np.zeros((2, 3, 4), bool), None, np.full((2, 3, 4, 5), 0.2))
+    >>> labels is None, probs.shape, last
+    (True, (2, 3, 4, 5), True)
+    """
+    mask = open_array(issues, name="issues")
+    if mask.ndim != 3 or mask.dtype != bool:
+        raise ValueError(
+            f"issues must be an (N, H, W) mask of booleans, as find_label_issues returns it; got shape {mask.shape} "
+            f"of dtype {mask.dtype}"
+        )
+    opened_labels = None
+    if labels is not None:
+        opened_labels = open_array(labels, name="labels", chunk_rows=mask.chunks[0])
+        check_label_dtype(opened_labels)
+        if opened_labels.shape != mask.shape:
+            raise ValueError(f"labels must have the issues' shape {mask.shape}; got shape {opened_labels.shape}")
+    probs, last = None, False
+    if pred_probs is not None:
+        probs = probabilities_in_float_dtype(open_array(pred_probs, name="pred_probs", chunk_rows=mask.chunks[0]))
+        if probs.ndim != 4 or probs.shape[0] != mask.shape[0]:
+            raise ValueError(f"pred_probs must be 4-D with the issues' {mask.shape[0]} images; got shape {probs.shape}")
+        last = _channels_last(mask.shape, probs.shape, None)
+    return mask, opened_labels, probs, last

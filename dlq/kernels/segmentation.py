@@ -285,3 +285,31 @@ def issues_of_class(
     """
     predicted = predicted_classes(pred_probs, channels_last)
     return (issues & np.isin(labels, class_index)) | (issues & np.isin(predicted, class_index))
+
+
+def most_flagged_first(issues_per_image: np.ndarray, top: int) -> np.ndarray:
+    """The ``top`` images with the most flagged pixels, most first, in the
+    order of cleanlab's sort (numpy's default argsort of the negated counts).
+
+    Examples
+    --------
+    >>> most_flagged_first(np.array([3, 9, 0, 5]), 2).tolist()
+    [1, 3]
+    """
+    return np.argsort(-issues_per_image)[:top]
+
+
+def class_colours(num_classes: int) -> np.ndarray:
+    """An RGBA colour per class, ``(K, 4)``: hues around the circle, every
+    other one darker, so that neighbouring classes stand apart.
+
+    Examples
+    --------
+    >>> class_colours(3).shape
+    (3, 4)
+    """
+    hues = np.arange(num_classes) / max(num_classes, 1)
+    angle = 2 * np.pi * hues[:, None] - np.array([0.0, 2.0, 4.0]) * np.pi / 3
+    rgb = 0.5 + 0.5 * np.cos(angle)
+    rgb[1::2] *= 0.6
+    return np.concatenate([rgb, np.ones((num_classes, 1))], axis=1)

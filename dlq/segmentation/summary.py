@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING, Any
 import dask.array as da
 import numpy as np
 
-from dlq._validation.segmentation import check_summary_options
+from dlq._validation.segmentation import check_display_options, check_summary_options
 from dlq.graphs import segmentation
 from dlq.graphs.scheduler import compute
-from dlq.io.images import open_issue_mask, open_segmentation_inputs
+from dlq.io.image_figures import show_issue_images
+from dlq.io.images import open_issue_mask, open_segmentation_inputs, open_shown_images
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["common_label_issues", "filter_by_class"]
+__all__ = ["common_label_issues", "display_issues", "filter_by_class"]
 
 
 def common_label_issues(
@@ -92,3 +93,35 @@ def filter_by_class(class_index: int, issues: Any, labels: Any, pred_probs: Any)
     if any(isinstance(given, da.Array) for given in (issues, labels, pred_probs)):
         return found
     return compute(found)[0]
+
+
+def display_issues(
+    issues: Any,
+    *,
+    labels: Any = None,
+    pred_probs: Any = None,
+    class_names: list[str] | None = None,
+    exclude: list[int] | None = None,
+    top: int | None = None,
+    **kwargs: Any,
+) -> None:
+    """Show the ``top`` images with the most flagged pixels (20 by default),
+    most first, as cleanlab's function of this name does: each with its
+    given labels and the model's most likely classes when given, and its
+    flagged pixels in red (less those whose label is an ``exclude``\\ d
+    class). Only the images shown are read (and the mask, to count).
+    ``kwargs`` go to ``matplotlib.pyplot.show``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from dlq.segmentation.summary import display_issues
+    >>> display_issues(np.array([[[True, False]], [[True, True]]]), top=1)
+    """
+    mask, opened_labels, opened_probs, channels_last = open_shown_images(issues, labels, pred_probs)
+    excluded, shown = check_display_options(exclude, top, labels, mask.shape[0])
+    images = segmentation.most_flagged_first(mask, shown)
+    found = segmentation.shown_images(images, mask, opened_labels, opened_probs, channels_last, excluded)
+    show_issue_images(images, *found, class_names=class_names, **kwargs)
