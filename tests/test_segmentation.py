@@ -126,6 +126,15 @@ def test_softmin_scores_equal_cleanlabs_to_the_bit(temperature):
             np.testing.assert_array_equal(mine, cleanlabs)
 
 
+def test_softmin_scores_of_large_images_equal_cleanlabs_to_the_bit():
+    """Images of 256 x 256 pixels: an einsum over several of them at once
+    sums in another order than cleanlab's, an image at a time."""
+    labels, pred_probs = noisy_images(6, 2, 256, 256, seed=14, dtype=np.float32)
+    theirs, _ = cl_rank.get_label_quality_scores(labels, pred_probs, verbose=False)
+    ours, _ = rank.get_label_quality_scores(labels, pred_probs, verbose=False, batch_size=6 * 2 * 256 * 256)
+    np.testing.assert_array_equal(ours, theirs)
+
+
 @pytest.mark.parametrize("downsample", [1, 2])
 def test_num_pixel_issues_scores_equal_cleanlabs(downsample):
     labels, pred_probs = noisy_images(8, 3, 8, 8, seed=5, dtype=np.float32)

@@ -185,8 +185,9 @@ def softmin_image_scores(pixel_scores: np.ndarray, temperature: float) -> np.nda
     """Each image's softmin of its pixels' scores (float64): their mean
     weighted by a softmax of ``(1 - score) / temperature``.
 
-    The steps are cleanlab's (the softmax normalised before the weighted
-    sum, then one einsum per image), so that an image of many pixels gets
+    The steps are cleanlab's, an image at a time (the softmax normalised
+    before the weighted sum, one einsum per image: an einsum over several
+    images of many pixels sums in another order), so that every image gets
     cleanlab's score to the last bit; :func:`dlq.kernels.aggregators.softmin`,
     for a few classes per row, normalises after.
 
@@ -196,11 +197,15 @@ def softmin_image_scores(pixel_scores: np.ndarray, temperature: float) -> np.nda
     [0.1003, 0.5]
     """
     scores = pixel_scores.reshape(pixel_scores.shape[0], -1).astype(np.float64)
-    exponents = (1 - scores) / max(temperature, 1e-16)
-    exponents = exponents - np.max(exponents, axis=1, keepdims=True)
-    weights = np.exp(exponents)
-    weights = weights / np.sum(weights, axis=1, keepdims=True)
-    return np.einsum("ij,ij->i", scores, weights)
+    found = np.empty(scores.shape[0])
+    for image, row in enumerate(scores):
+        pixels = row[None, :]
+        exponents = (1 - pixels) / max(temperature, 1e-16)
+        exponents = exponents - np.max(exponents, axis=1, keepdims=True)
+        weights = np.exp(exponents)
+        weights = weights / np.sum(weights, axis=1, keepdims=True)
+        found[image] = np.einsum("ij,ij->i", pixels, weights)[0]
+    return found
 
 
 def issue_free_shares(mask: np.ndarray) -> np.ndarray:
