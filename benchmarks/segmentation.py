@@ -1,0 +1,473 @@
+"""dlq.segmentation against cleanlab 2.9's cleanlab.segmentation, side by side.
+
+    python benchmarks/segmentation.py                     # 1000 images x 10 classes x 256 x 256 (2.6 GB float32)
+    python benchmarks/segmentation.py --images 40 --repeat 1 --out /tmp/seg.md   # a quick look
+
+Writes the data set once (``--data DIR`` keeps it; a data set already there
+of the same size and seed is used again), then runs every measurement in a
+fresh process (this script with ``--case CASE``, as ``cases.py`` does for
+the other benchmarks), alternating cleanlab and dlq: the first call in the
+process (each tool's modules imported, not yet used) and a second call (the
+steady state), the peak resident memory of the process (its VmHWM, data
+loading included) and the answer, saved to compare dlq's with cleanlab's.
+
+The cases: ``filter.find_label_issues(labels, pred_probs, verbose=False)``
+and ``rank.get_label_quality_scores(labels, pred_probs, method="softmin",
+verbose=False)``, each tool with its defaults. cleanlab is given numpy
+arrays loaded whole from the ``.npy`` files (``np.load``, no memory map; not
+timed); dlq is given the paths of the zarr arrays, and again of the ``.npy``
+files (which it memory-maps). "One read" is the floor: every zarr chunk of
+pred_probs read and summed, on all cores. ``dlq-*-distributed`` runs dlq's
+call from zarr on a ``distributed.LocalCluster(n_workers=2,
+threads_per_worker=1, memory_limit="1GiB")`` and reports whether a worker
+was paused, restarted or lost.
+
+The table goes to ``benchmarks/results/segmentation.md`` (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cases import peak_resident_mib
+
+CORES = os.cpu_count() or 1
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "segmentation.md"
+#: Images per stored zarr chunk (and per piece when the data are written).
+CHUNK_IMAGES = 4
+#: Side of the square blocks of one true class.
+BLOCK = 16
+#: The model's logit bump at the true class (noise is standard normal).
+BUMP = 3.0
+#: Share of the blocks given another class, and of single pixels.
+BLOCK_NOISE, PIXEL_NOISE = 0.05, 0.025
+#: The distributed run's cluster.
+CLUSTER = {"n_workers": 2, "threads_per_worker": 1, "memory_limit": "1GiB"}
+
+
+# --- data -------------------------------------------------------------------
+
+
+def _piece(rng: np.random.Generator, images: int, classes: int, height: int, width: int) -> tuple[np.ndarray, ...]:
+    """True classes and labels (images, H, W), float32 pred_probs (images, K, H, W) of a few images."""
+    blocks = (images, -(-height // BLOCK), -(-width // BLOCK))
+    true_blocks = rng.integers(0, classes, blocks)
+    true = true_blocks.repeat(BLOCK, axis=1).repeat(BLOCK, axis=2)[:, :height, :width]
+    logits = rng.standard_normal((images, classes, height, width), dtype=np.float32)
+    np.put_along_axis(logits, true[:, None], np.take_along_axis(logits, true[:, None], axis=1) + BUMP, axis=1)
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    # labels: a few whole blocks relabelled, and a few single pixels; always another class
+    relabel_blocks = rng.random(blocks) < BLOCK_NOISE
+    shift = (true_blocks + rng.integers(1, classes, blocks)) % classes
+    noisy_blocks = np.where(relabel_blocks, shift, true_blocks)
+    labels = noisy_blocks.repeat(BLOCK, axis=1).repeat(BLOCK, axis=2)[:, :height, :width]
+    pixels = rng.random(true.shape) < PIXEL_NOISE
+    labels = np.where(pixels, (true + rng.integers(1, classes, true.shape)) % classes, labels)
+    return true, labels.astype(np.int64), logits
+
+
+def write_segmentation(directory: Path, images: int, classes: int, height: int, width: int, seed: int = 0) -> None:
+    """Blocky true classes (``BLOCK`` x ``BLOCK``), float32 pred_probs a
+    softmax of noise plus a bump at the true class, about 7.5% of the labels
+    changed (whole blocks and single pixels): ``labels.npy`` (int64, N x H x W)
+    and ``pred_probs.npy`` (N x K x H x W), and the same as zarr arrays
+    chunked ``CHUNK_IMAGES`` images a chunk. Written ``CHUNK_IMAGES`` images at
+    a time (each piece from its own seed), so writing needs little memory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shapes = {"labels": (images, height, width), "pred_probs": (images, classes, height, width)}
+    dtypes = {"labels": np.int64, "pred_probs": np.float32}
+    npy = {
+        name: np.lib.format.open_memmap(directory / f"{name}.npy", mode="w+", dtype=dtypes[name], shape=shape)
+        for name, shape in shapes.items()
+    }
+    stores = {
+        name: zarr.create_array(
+            store=str(directory / f"{name}.zarr"),
+            shape=shape,
+            dtype=dtypes[name],
+            chunks=(CHUNK_IMAGES, *shape[1:]),
+            overwrite=True,
+        )
+        for name, shape in shapes.items()
+    }
+    changed = not_argmax = 0
+    for start in range(0, images, CHUNK_IMAGES):
+        stop = min(start + CHUNK_IMAGES, images)
+        rng = np.random.default_rng([seed, start])
+        true, labels, pred_probs = _piece(rng, stop - start, classes, height, width)
+        changed += int((labels != true).sum())
+        not_argmax += int((labels != pred_probs.argmax(axis=1)).sum())
+        for name, values in (("labels", labels), ("pred_probs", pred_probs)):
+            npy[name][start:stop] = values
+            stores[name][start:stop] = values
+    for array in npy.values():
+        array.flush()
+    del npy
+    size = {"images": images, "classes": classes, "height": height, "width": width, "seed": seed}
+    (directory / "data.json").write_text(
+        json.dumps({**size, "labels_changed": changed, "labels_not_argmax": not_argmax})
+    )
+
+
+def _same_data(directory: Path, size: dict[str, int]) -> bool:
+    try:
+        written = json.loads((directory / "data.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return all(written.get(key) == value for key, value in size.items())
+
+
+# --- the measured calls -----------------------------------------------------
+
+
+def _numpy_inputs(directory: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and pred_probs loaded whole into memory (no memory map)."""
+    return np.load(directory / "labels.npy"), np.load(directory / "pred_probs.npy")
+
+
+def _paths(directory: Path, source: str) -> tuple[str, str]:
+    suffix = ".zarr" if source == "zarr" else ".npy"
+    return str(directory / f"labels{suffix}"), str(directory / f"pred_probs{suffix}")
+
+
+def _call(tool: str, task: str, source: str) -> Callable[[Path], Callable[[], Any]]:
+    """The call of ``tool`` for ``task`` ("issues" or "scores") on ``source``."""
+
+    def prepare(directory: Path) -> Callable[[], Any]:
+        if tool == "cleanlab":
+            from cleanlab.segmentation import filter as filter_module
+            from cleanlab.segmentation import rank as rank_module
+
+            labels, pred_probs = _numpy_inputs(directory)
+        else:
+            from dlq.segmentation import filter as filter_module
+            from dlq.segmentation import rank as rank_module
+
+            labels, pred_probs = _paths(directory, source)
+        if task == "issues":
+            return lambda: filter_module.find_label_issues(labels, pred_probs, verbose=False)
+        return lambda: rank_module.get_label_quality_scores(labels, pred_probs, method="softmin", verbose=False)
+
+    return prepare
+
+
+def _one_read(directory: Path) -> Callable[[], Any]:
+    """Every zarr chunk of pred_probs read and summed, on all cores."""
+    pred_probs = zarr.open_array(str(directory / "pred_probs.zarr"), mode="r")
+
+    def chunk_sum(start: int) -> float:
+        return float(pred_probs[start : start + CHUNK_IMAGES].sum(dtype=np.float64))
+
+    def read_every_chunk() -> np.ndarray:
+        with ThreadPoolExecutor(CORES) as threads:
+            return np.asarray(sum(threads.map(chunk_sum, range(0, pred_probs.shape[0], CHUNK_IMAGES))))
+
+    return read_every_chunk
+
+
+CASES: dict[str, Callable[[Path], Callable[[], Any]]] = {
+    "read-zarr": _one_read,
+    "cleanlab-issues": _call("cleanlab", "issues", "numpy"),
+    "dlq-issues-zarr": _call("dlq", "issues", "zarr"),
+    "dlq-issues-npy": _call("dlq", "issues", "npy"),
+    "dlq-issues-zarr-distributed": _call("dlq", "issues", "zarr"),
+    "cleanlab-scores": _call("cleanlab", "scores", "numpy"),
+    "dlq-scores-zarr": _call("dlq", "scores", "zarr"),
+    "dlq-scores-npy": _call("dlq", "scores", "npy"),
+}
+
+
+def _worker_trouble(client: Any) -> list[str]:
+    """The scheduler's events and the workers' and nannies' log lines that
+    tell a worker paused, spilled, restarted or gone."""
+    words = ("paus", "restart", "remov", "lost", "spill", "high", "exceed", "terminat", "kill", "clos")
+    found = []
+    for topic, events in client.get_events().items():
+        for _, event in events:
+            text = json.dumps(event, default=str)
+            if any(word in text.lower() for word in words):
+                found.append(f"event {topic}: {text[:300]}")
+    for nanny in (False, True):
+        for address, logs in client.get_worker_logs(nanny=nanny).items():
+            for level, message in logs:
+                if any(word in message.lower() for word in words):
+                    found.append(f"{'nanny' if nanny else 'worker'} {address} {level}: {message[:300]}")
+    return found
+
+
+def _measure_calls(run: Callable[[], Any], calls: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _ in range(calls):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def measure(case: str, directory: Path, answer: Path, calls: int) -> dict[str, Any]:
+    """Time the first (and second) call of ``case`` in this fresh process;
+    save the answer (a mask, a sum, or image and pixel scores in an .npz)."""
+    run = CASES[case](directory)
+    extra: dict[str, Any] = {}
+    if case.endswith("-distributed"):
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(**CLUSTER) as cluster, Client(cluster) as client:
+            workers = set(client.scheduler_info()["workers"])
+            times, result = _measure_calls(run, calls)
+            after = set(client.scheduler_info()["workers"])
+            extra = {
+                "workers_replaced": sorted(workers ^ after),
+                "worker_peak_rss_mib": max(client.run(peak_resident_mib).values()),
+                "events": _worker_trouble(client),
+            }
+    else:
+        times, result = _measure_calls(run, calls)
+    if isinstance(result, tuple):
+        np.savez(answer, image_scores=result[0], pixel_scores=result[1])
+    else:
+        np.save(answer, np.asarray(result))
+    return {
+        "case": case,
+        "first_seconds": times[0],
+        "seconds": times[-1] if calls > 1 else None,
+        "peak_rss_mib": peak_resident_mib(),
+        "answer": str(answer),
+        **extra,
+    }
+
+
+# --- the run ----------------------------------------------------------------
+
+
+class Runner:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.results: dict[str, list[dict]] = {}
+
+    def run(self, case: str, calls: int) -> dict:
+        answers = self.directory / "answers"
+        answers.mkdir(exist_ok=True)
+        answer = answers / f"{case}.{'npz' if 'scores' in case else 'npy'}"
+        command = [sys.executable, str(Path(__file__).resolve()), "--case", case, "--data", str(self.directory)]
+        command += ["--answer", str(answer), "--calls", str(calls)]
+        completed = subprocess.run(command, capture_output=True, text=True)
+        if completed.returncode != 0:
+            sys.exit(f"{case} failed:\n{completed.stderr[-3000:]}")
+        measured = json.loads(completed.stdout.strip().splitlines()[-1])
+        self.results.setdefault(case, []).append(measured)
+        second = "" if measured["seconds"] is None else f" / {measured['seconds']:8.2f} s"
+        print(
+            f"  {case:<28} {measured['first_seconds']:8.2f} s{second}  {measured['peak_rss_mib']:8,.0f} MiB",
+            file=sys.stderr,
+            flush=True,
+        )
+        return measured
+
+    def median(self, case: str, call: str) -> float | None:
+        values = [m[call] for m in self.results.get(case, []) if m[call] is not None]
+        return statistics.median(values) if values else None
+
+    def rss(self, case: str) -> float:
+        return max(m["peak_rss_mib"] for m in self.results[case])
+
+
+def compare(theirs_path: str, ours_path: str) -> str:
+    """'yes' when dlq's answer equals cleanlab's exactly (masks, and scores
+    with np.array_equal), else what differs."""
+    if theirs_path.endswith(".npz"):
+        theirs, ours = np.load(theirs_path), np.load(ours_path)
+        differ = []
+        for name in ("image_scores", "pixel_scores"):
+            a, b = theirs[name], ours[name]
+            if a.shape != b.shape or a.dtype != b.dtype:
+                differ.append(f"{name}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}")
+            elif not np.array_equal(a, b):
+                worst = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+                differ.append(f"{name}: {int((a != b).sum()):,} values differ, by at most {worst:.3g}")
+        return "yes" if not differ else "NO (" + "; ".join(differ) + ")"
+    theirs, ours = np.load(theirs_path), np.load(ours_path)
+    if theirs.shape != ours.shape:
+        return f"NO (shape {theirs.shape} vs {ours.shape})"
+    if np.array_equal(theirs, ours):
+        return "yes"
+    return f"NO ({int((theirs != ours).sum()):,} pixels differ of {int(theirs.sum()):,} flagged by cleanlab)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=1000)
+    parser.add_argument("--classes", type=int, default=10)
+    parser.add_argument("--height", type=int, default=256)
+    parser.add_argument("--width", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per case (median reported)")
+    parser.add_argument(
+        "--cleanlab-issues-repeat",
+        type=int,
+        help="fresh processes for cleanlab's filter, the slow case (by default --repeat)",
+    )
+    parser.add_argument(
+        "--cleanlab-issues-calls",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="calls of cleanlab's filter a process: 1 leaves out its second call",
+    )
+    parser.add_argument("--no-distributed", action="store_true", help="leave out the LocalCluster rows")
+    parser.add_argument("--data", type=Path, help="directory for the data set, kept (by default a temporary one)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="Markdown file for the table")
+    # one measurement (what the run starts in a fresh process)
+    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--calls", type=int, default=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        warnings.simplefilter("ignore")
+        print(json.dumps(measure(args.case, args.data, args.answer, args.calls)))
+        return
+    if args.data:
+        benchmark(args, args.data)
+    else:
+        with tempfile.TemporaryDirectory(prefix="dlq-segmentation-") as directory:
+            benchmark(args, Path(directory))
+
+
+def benchmark(args: argparse.Namespace, directory: Path) -> None:
+    size = {key: getattr(args, key) for key in ("images", "classes", "height", "width", "seed")}
+    if _same_data(directory, size):
+        print(f"using the data set in {directory}", file=sys.stderr)
+    else:
+        print(f"writing the data set to {directory}", file=sys.stderr)
+        start = time.perf_counter()
+        write_segmentation(directory, args.images, args.classes, args.height, args.width, args.seed)
+        print(f"  written in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    issues_repeat = args.cleanlab_issues_repeat or args.repeat
+    runner = Runner(directory)
+    tasks = ("issues", "scores")
+    for round_ in range(args.repeat):
+        runner.run("read-zarr", 2)
+        for task in tasks:
+            ours = [f"dlq-{task}-zarr", f"dlq-{task}-npy"]
+            order = [f"cleanlab-{task}", *ours] if round_ % 2 == 0 else [*ours, f"cleanlab-{task}"]
+            for case in order:
+                if case == "cleanlab-issues" and round_ >= issues_repeat:
+                    continue
+                runner.run(case, args.cleanlab_issues_calls if case == "cleanlab-issues" else 2)
+        if not args.no_distributed:
+            runner.run("dlq-issues-zarr-distributed", 2)
+
+    written = json.loads((directory / "data.json").read_text())
+    pixels = args.images * args.height * args.width
+    gigabytes = pixels * args.classes * 4 / 1e9
+    rows = [["one read of pred_probs (zarr chunks summed, all cores)", "", *_times(runner, "read-zarr"), "", ""]]
+    for task, name in (("issues", "filter.find_label_issues"), ("scores", "rank.get_label_quality_scores (softmin)")):
+        theirs_case = f"cleanlab-{task}"
+        theirs = runner.median(theirs_case, "first_seconds"), runner.median(theirs_case, "seconds")
+        rows.append([name, "cleanlab 2.9 (numpy in memory)", *_times(runner, theirs_case), "", ""])
+        cases = [(f"dlq-{task}-zarr", "dlq (zarr paths)"), (f"dlq-{task}-npy", "dlq (.npy paths)")]
+        if task == "issues" and not args.no_distributed:
+            cases.append((f"dlq-{task}-zarr-distributed", "dlq (zarr paths), LocalCluster 2 x 1 thread, 1 GiB"))
+        for case, tool in cases:
+            ours = runner.median(case, "first_seconds"), runner.median(case, "seconds")
+            verdict = compare(runner.results[theirs_case][0]["answer"], runner.results[case][0]["answer"])
+            rows.append([name, tool, *_times(runner, case), _speedup(theirs, ours), verdict])
+
+    mask = np.load(runner.results["cleanlab-issues"][0]["answer"])
+    lines = [
+        f"Written by `{command_line()}` on {platform.machine()}, {CORES} cores, {datetime.date.today()}.",
+        "",
+        f"Data: {args.images:,} images x {args.classes} classes x {args.height} x {args.width} pixels "
+        f"({pixels:,} pixels); pred_probs float32 (N, K, H, W), {gigabytes:.2f} GB, labels int64 (N, H, W), "
+        f"{pixels * 8 / 1e9:.2f} GB; each as .npy and as zarr (chunks of {CHUNK_IMAGES} images, zarr's default "
+        f"compression). True classes in {BLOCK} x {BLOCK} blocks, pred_probs a softmax of standard normal noise "
+        f"plus {BUMP} at the true class; {BLOCK_NOISE:.0%} of the blocks and {PIXEL_NOISE:.1%} of single pixels "
+        f"relabelled to another class ({written['labels_changed']:,} labels changed, "
+        f"{written['labels_changed'] / pixels:.1%}; {written['labels_not_argmax'] / pixels:.1%} of the labels "
+        "differ from the model's most likely class). "
+        f"cleanlab flags {int(mask.sum()):,} pixels.",
+        "",
+        f"Each measurement in a fresh process; median of {args.repeat}"
+        + (
+            ""
+            if issues_repeat == args.repeat and args.cleanlab_issues_calls == 2
+            else f", but cleanlab's filter measured in {issues_repeat} process(es)"
+            + (", called once (no second call)" if args.cleanlab_issues_calls == 1 else "")
+            + f" for time (about {runner.median('cleanlab-issues', 'first_seconds'):.0f} s a call)"
+        )
+        + ". First call: the first in the process (modules imported, not yet used); second: the steady state. "
+        "Peak RSS is the process's VmHWM (the largest of the case's processes; for cleanlab its main process "
+        "only, not the pool processes it forks), data loading included: cleanlab "
+        "is given numpy arrays loaded whole from the .npy files (np.load, no memory map; not timed), so its RSS "
+        f"holds the {gigabytes:.1f} GB of pred_probs; dlq is given paths (it memory-maps a .npy file, and pages "
+        "of the map it touched count in its RSS). Both tools with their defaults (cleanlab: batch_size 10,000, "
+        f"n_jobs None; dlq: all {CORES} cores) and verbose=False. Speed-up: cleanlab's time / dlq's, first / "
+        "second call. Same answer: the mask equal exactly, the image and pixel scores equal by np.array_equal.",
+        "",
+        "| case | tool | first call | second call | peak RSS | speed-up vs cleanlab | same answer |",
+        "|---|---|---:|---:|---:|---:|---|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+    if not args.no_distributed:
+        lines += ["", distributed_note(runner)]
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+def _times(runner: Runner, case: str) -> list[str]:
+    first, second = runner.median(case, "first_seconds"), runner.median(case, "seconds")
+    return [
+        f"{first:.2f} s",
+        "" if second is None else f"{second:.2f} s",
+        f"{runner.rss(case):,.0f} MiB",
+    ]
+
+
+def _speedup(theirs: tuple[float | None, float | None], ours: tuple[float | None, float | None]) -> str:
+    return " / ".join("" if a is None or b is None else f"{a / b:.1f}x" for a, b in zip(theirs, ours, strict=True))
+
+
+def distributed_note(runner: Runner) -> str:
+    measured = runner.results["dlq-issues-zarr-distributed"]
+    replaced = sorted({worker for m in measured for worker in m["workers_replaced"]})
+    events = [event for m in measured for event in m["events"]]
+    worker_rss = max(m["worker_peak_rss_mib"] for m in measured)
+    return (
+        f"The LocalCluster row: {CLUSTER}; peak RSS is the client process's, each worker's peak was at most "
+        f"{worker_rss:,.0f} MiB. Workers replaced during the calls: {len(replaced)}; the scheduler's events "
+        f"and the workers' and nannies' log lines of a paused, spilling, restarted or removed worker: {len(events)}"
+        + (" (" + "; ".join(events[:5]) + ")" if events else "")
+        + "."
+    )
+
+
+def command_line() -> str:
+    return " ".join(["python", "benchmarks/segmentation.py", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
