@@ -219,3 +219,13 @@ def test_no_import_cycle():
     for module in sorted(imports):
         if module not in done:
             visit(module)
+
+
+def test_no_module_is_over_400_lines():
+    """A module that grows past 400 lines holds more than one idea: split it by idea."""
+    long = {
+        path.relative_to(PACKAGE).as_posix(): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert not long, long

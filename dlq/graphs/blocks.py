@@ -1,21 +1,15 @@
-"""dask's public pieces, in the four shapes dlq's graphs are made of.
-
-- :func:`per_chunk`: a kernel over each row chunk of labels and pred_probs,
-  by ``map_blocks`` (``block_info`` gives the row offset); each task yields
-  one *record*, a small Python object, and the records form an (n_chunks, 1)
-  dask array of dtype object.
-- :func:`per_record`: a function of the records of each chunk (and of
-  values computed once), by ``map_blocks`` again.
-- :func:`tree`: records reduced ``SPLIT_EVERY`` at a time, to one value,
-  by ``dask.delayed`` steps over the records' blocks.
-- :func:`step`: one task, by ``dask.delayed``.
+"""dask's public pieces, in the four shapes dlq's graphs are made of:
+:func:`per_chunk`, a kernel over each row chunk of labels and pred_probs
+(``map_blocks``; each task yields one *record*, a small Python object, and
+the records form an (n_chunks, 1) dask array of objects); :func:`per_record`,
+a function of each chunk's records; :func:`tree`, records reduced
+``SPLIT_EVERY`` at a time to one value; :func:`step`, one ``dask.delayed`` task.
 
 Independent reads of the same inputs are made by
 :func:`dlq.graphs.sources.reread`: without them a chunk read by pass 1
-would be kept in memory until pass 2 has used it, the whole data set.
-
-Data in one chunk that dlq reads itself are worked on in process (see
-:mod:`dlq.graphs.inprocess`): each shape, given computed values, computes
+would be kept in memory until pass 2 has used it, the whole data set. Data
+in one chunk that dlq reads itself are worked on in process
+(:mod:`dlq.graphs.inprocess`): each shape, given computed values, computes
 at once and returns what computing its graph would give.
 """
 
@@ -260,10 +254,9 @@ def per_rows(
     *args: Any,
     width: int | tuple[int, ...] | None = None,
 ) -> da.Array:
-    """The array of row chunks ``rows`` (and ``width`` columns, or the
-    trailing shape ``width``, if given) whose chunk from ``start`` to
-    ``stop`` is ``function(*args, start, stop)``; ``args`` may hold
-    ``Delayed`` values.
+    """The array of row chunks ``rows`` (and ``width`` columns, or trailing
+    shape, if given) whose chunk from ``start`` to ``stop`` is
+    ``function(*args, start, stop)``; ``args`` may hold ``Delayed`` values.
 
     Examples
     --------
@@ -274,8 +267,7 @@ def per_rows(
     ...     per_rows(lambda start, stop: np.arange(start, stop) * 2, (2, 3), int).compute().tolist()
     [0, 2, 4, 6, 8]
     """
-    trailing = () if width is None else (width,) if isinstance(width, int) else width
-    chunks = (rows, *((size,) for size in trailing))
+    chunks = _row_chunks(rows, width)
     if computes_now(args):
         bounds = np.cumsum((0, *rows)).tolist()
         return _joined_rows([function(*args, start, stop) for start, stop in itertools.pairwise(bounds)])
@@ -332,15 +324,14 @@ def as_rows(
     """
     if computes_now(records):
         return _joined_rows(_each(records))
-    if width is None:
-        meta = np.empty((0,), dtype)
-        return da.map_blocks(_unwrapped, records, chunks=(rows,), drop_axis=1, dtype=dtype, meta=meta)
-    trailing = (width,) if isinstance(width, int) else width
-    meta = np.empty((0,) * (1 + len(trailing)), dtype)
-    chunks = (rows, *((size,) for size in trailing))
-    return da.map_blocks(
-        _unwrapped, records, chunks=chunks, new_axis=list(range(2, len(chunks))), dtype=dtype, meta=meta
-    )
+    chunks, meta = _row_chunks(rows, width), np.empty((0,) * (1 + len(np.atleast_1d(width or ()))), dtype)
+    axes = {"drop_axis": 1} if len(chunks) == 1 else {"new_axis": list(range(2, len(chunks)))}
+    return da.map_blocks(_unwrapped, records, chunks=chunks, dtype=dtype, meta=meta, **axes)
+
+
+def _row_chunks(rows: tuple[int, ...], width: int | tuple[int, ...] | None) -> tuple[tuple[int, ...], ...]:
+    """Row chunks ``rows`` and one chunk of each of ``width``'s sizes (columns, or a trailing shape)."""
+    return (rows, *((size,) for size in np.atleast_1d(width or ()).tolist()))
 
 
 def _joined_rows(blocks: list[np.ndarray]) -> np.ndarray:
