@@ -15,52 +15,12 @@ import numpy as np
 
 import dlq
 from dlq import _validation
-from dlq.cli import inputs, report
+from dlq.cli import inputs, report, scan_options
 from dlq.cli.cluster import dask_client
 from dlq.graphs import health, multilabel_health
 from dlq.io import arrays, outputs
 from dlq.io.issue_table import IssueDigest
-from dlq.result import Scan, ScanResult
-
-_MULTILABEL_ONLY = {"aggregator": "ema", "alpha": 0.8, "temperature": 0.1, "per_class": False}
-_MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
-_FILTER_ONLY = {"frac_noise": 1.0, "min_examples_per_class": 1}
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _check_options(options: dict[str, Any]) -> None:
-    """Refuse options that the chosen kind of data or search would silently ignore."""
-    unused = _MULTICLASS_ONLY if options["multilabel"] else _MULTILABEL_ONLY
-    for name, default in unused.items():
-        if options[name] != default:
-            kind = "without --multilabel" if options["multilabel"] else "with --multilabel"
-            raise click.UsageError(f"{_flag(name)} applies only {kind}")
-    if options["multilabel"] and options.get("no_class_views"):
-        raise click.UsageError("--no-class-views applies only without --multilabel")
-    filtering = options["filter_by"] is not None
-    for name, default in (_MULTICLASS_ONLY if filtering else _FILTER_ONLY).items():
-        if options[name] != default:
-            raise click.UsageError(f"{_flag(name)} applies only {'without' if filtering else 'with'} --filter-by")
-
-
-def _aggregator(options: dict[str, Any]) -> dict[str, Any]:
-    if options["aggregator"] == "ema":
-        return {"method": "exponential_moving_average", "alpha": options["alpha"]}
-    return {"method": "softmin", "temperature": options["temperature"]}
-
-
-def _lazy_scan(options: dict[str, Any], labels: da.Array, pred_probs: da.Array) -> Scan:
-    """The scan the options ask for: the batched search (one read), or
-    cleanlab.filter's search under ``--filter-by``."""
-    search = {"method": options["method"], "adjust_pred_probs": options["adjust_pred_probs"]}
-    if options["filter_by"] is not None:
-        search.update({name: options[name] for name in ("filter_by", "frac_noise", "min_examples_per_class")})
-    if options["multilabel"]:
-        return dlq.multilabel.scan(labels, pred_probs, **search, aggregator_kwargs=_aggregator(options))
-    return dlq.scan(labels, pred_probs, **search, estimation_method=options["estimation_method"])
+from dlq.result import ScanResult
 
 
 def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
@@ -91,7 +51,7 @@ def _run_scan(options: dict[str, Any], opened: inputs.CommandInputs, staging: Pa
     start = time.perf_counter()
     labels, pred_probs = opened.arrays()
     class_names, ids = opened.class_names, opened.ids
-    lazy = _lazy_scan(options, labels, pred_probs)
+    lazy = scan_options.lazy_scan(options, labels, pred_probs)
     extra: dict[str, Any] = {}
     if options["per_class"]:
         extra["per_class_scores"] = dlq.multilabel.get_label_quality_scores_per_class(
@@ -314,7 +274,7 @@ def scan(**options: Any) -> None:
     summary.json and report.html.
     """
     arrays.refuse_query_planning()
-    _check_options(options)
+    scan_options.check_options(options)
     inputs.name_inputs(options)
     facts = _scan_on_cluster(
         options,
