@@ -100,6 +100,19 @@ def dask_client(
                     yield client
 
 
+def options_client(options: dict[str, Any], **cluster: Any) -> contextlib.AbstractContextManager[Any]:
+    """:func:`dask_client` as the command's ``options`` ask for it
+    (``--scheduler``, ``--scheduler-file``, ``--quiet``, ``--debug``), with
+    the local ``cluster``'s sizes."""
+    return dask_client(
+        options.get("scheduler"),
+        options.get("scheduler_file"),
+        quiet=options["quiet"],
+        debug=options.get("debug", False),
+        **cluster,
+    )
+
+
 def _connected(scheduler: str | None, scheduler_file: str | None) -> Any:
     """A client of the scheduler at ``scheduler`` (or in ``scheduler_file``),
     refused in one line when none answers there within the connect timeout."""

@@ -15,8 +15,8 @@ import numpy as np
 
 import dlq
 from dlq import _validation
-from dlq.cli import inputs, report, scan_options
-from dlq.cli.cluster import dask_client
+from dlq.cli import images, inputs, report, scan_options
+from dlq.cli.cluster import options_client
 from dlq.graphs import health, multilabel_health
 from dlq.io import arrays, outputs
 from dlq.io.issue_table import IssueDigest
@@ -35,13 +35,7 @@ def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
     with dask.config.set({"dlq.missing-label-chunks": options.get("missing_label_chunks") or "error"}):
         opened = inputs.opened_inputs(options)
     with outputs.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
-        with dask_client(
-            options.get("scheduler"),
-            options.get("scheduler_file"),
-            quiet=options["quiet"],
-            debug=options.get("debug", False),
-            **cluster,
-        ):
+        with options_client(options, **cluster):
             return _run_scan(options, opened, staging)
 
 
@@ -174,6 +168,13 @@ def main() -> None:
 @click.option("--labels", help="The given labels, instead of the argument LABELS.")
 @click.option("--pred-probs", help="The model's predicted probabilities, instead of the argument PRED_PROBS.")
 @click.option("--out", required=True, type=click.Path(), help="Output directory to create.")
+@click.option(
+    "--task",
+    type=click.Choice(["classification", "segmentation"]),
+    default="classification",
+    show_default=True,
+    help="segmentation: LABELS (N, H, W) of every pixel, PRED_PROBS (N, K, H, W) or (N, H, W, K).",
+)
 @click.option("--multilabel", is_flag=True, help="Labels are sets of classes (lists, or a binary (N, K) array).")
 @click.option(
     "--method",
@@ -192,6 +193,8 @@ def main() -> None:
 )
 @click.option("--alpha", type=float, default=0.8, show_default=True, help="EMA weight of the worst class, in [0, 1].")
 @click.option("--temperature", type=float, default=0.1, show_default=True, help="Softmin temperature, > 0.")
+@click.option("--downsample", type=click.IntRange(min=1), default=1, help="Segmentation: search images shrunk so.")
+@click.option("--channels-last/--channels-first", default=None, help="Segmentation: where PRED_PROBS holds classes.")
 @click.option(
     "--estimation-method",
     type=click.Choice(_validation.BATCHED_ESTIMATION_METHODS),
@@ -274,14 +277,14 @@ def scan(**options: Any) -> None:
     summary.json and report.html.
     """
     arrays.refuse_query_planning()
-    scan_options.check_options(options)
+    images.check_task_options(options)
     inputs.name_inputs(options)
-    facts = _scan_on_cluster(
-        options,
-        workers=options["workers"],
-        threads_per_worker=options["threads_per_worker"],
-        memory_limit=options["memory_limit"],
-    )
+    cluster = {name: options[name] for name in ("workers", "threads_per_worker", "memory_limit")}
+    if options["task"] == "segmentation":
+        images.scan_images(options, **cluster)
+        return
+    scan_options.check_options(options)
+    facts = _scan_on_cluster(options, **cluster)
     if not options["quiet"]:
         click.echo(
             f"{facts['n_issues']:,} label issues among {facts['n_examples']:,} examples "

@@ -69,7 +69,7 @@ def axis_label(name: Any) -> str:
 
 
 @contextlib.contextmanager
-def _drawing(what: str) -> Iterator[None]:
+def drawing(what: str) -> Iterator[None]:
     """Draw with every text taken literally (no math text: ``$`` is a
     dollar sign) and without warnings of glyphs the font lacks; a figure
     that cannot be drawn raises a one-line ValueError naming it."""
@@ -84,7 +84,8 @@ def _drawing(what: str) -> Iterator[None]:
         raise ValueError(f"report.html: could not draw the {what} ({type(error).__name__}: {reason})") from error
 
 
-def _png(figure: Any) -> str:
+def png(figure: Any) -> str:
+    """A figure as base64 PNG data, for an img tag's data URL."""
     buffer = bytes_io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -93,10 +94,10 @@ def _png(figure: Any) -> str:
 def _figures(
     histogram: tuple[np.ndarray, np.ndarray], cutoff: float | None, per_class: np.ndarray, names: list[str] | None
 ) -> list[str]:
-    with _drawing("score histogram"):
-        images = [_png(_histogram(histogram, cutoff))]
-    with _drawing("issues per class"):
-        images.append(_png(per_class_figure(per_class, names)))
+    with drawing("score histogram"):
+        images = [png(_histogram(histogram, cutoff))]
+    with drawing("issues per class"):
+        images.append(png(per_class_figure(per_class, names)))
     return images
 
 
@@ -273,8 +274,8 @@ def _class_section(views: dict[str, Any] | None, flagged: np.ndarray) -> str:
     estimate), the confusions and the most confused pairs."""
     if views is None:
         return ""
-    with _drawing("heatmap of given vs predicted class"):
-        heatmap = _png(confusions_figure(views["confident_joint"], views["names"]))
+    with drawing("heatmap of given vs predicted class"):
+        heatmap = png(confusions_figure(views["confident_joint"], views["names"]))
     classes = [{**row, FLAGGED: int(flagged[int(row["Class Index"])])} for row in views["classes"]]
     return (
         "<h2>Classes by label quality</h2><p>Noisiest first, as cleanlab.dataset.rank_classes_by_label_quality "

@@ -16,7 +16,8 @@ _MULTICLASS_ONLY = {"estimation_method": "off_diagonal"}
 _FILTER_ONLY = {"frac_noise": 1.0, "min_examples_per_class": 1}
 
 
-def _flag(name: str) -> str:
+def flag(name: str) -> str:
+    """The command-line flag of an option's name."""
     return "--" + name.replace("_", "-")
 
 
@@ -26,13 +27,13 @@ def check_options(options: dict[str, Any]) -> None:
     for name, default in unused.items():
         if options[name] != default:
             kind = "without --multilabel" if options["multilabel"] else "with --multilabel"
-            raise click.UsageError(f"{_flag(name)} applies only {kind}")
+            raise click.UsageError(f"{flag(name)} applies only {kind}")
     if options["multilabel"] and options.get("no_class_views"):
         raise click.UsageError("--no-class-views applies only without --multilabel")
     filtering = options["filter_by"] is not None
     for name, default in (_MULTICLASS_ONLY if filtering else _FILTER_ONLY).items():
         if options[name] != default:
-            raise click.UsageError(f"{_flag(name)} applies only {'without' if filtering else 'with'} --filter-by")
+            raise click.UsageError(f"{flag(name)} applies only {'without' if filtering else 'with'} --filter-by")
 
 
 def _aggregator(options: dict[str, Any]) -> dict[str, Any]:

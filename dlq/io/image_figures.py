@@ -55,3 +55,22 @@ def show_issue_images(
         axes[shown].imshow(issues[row], cmap=flagged, vmin=0, vmax=1)
         axes[shown].set_title(f"Image {image}: Suggested Errors (in Red)")
         plt.show(**show_options)
+
+
+def thumbnail(labels: np.ndarray, flagged: np.ndarray, num_classes: int) -> Any:
+    """A figure of one image's labels (a colour a class) with its flagged pixels in red.
+
+    Examples
+    --------
+    >>> thumbnail(np.array([[0, 1], [1, 1]]), np.array([[True, False], [False, False]]), 2).axes[0].get_title()
+    ''
+    """
+    from matplotlib.figure import Figure
+
+    picture = class_colours(num_classes)[labels][..., :3].copy()
+    picture[flagged] = (1.0, 0.0, 0.0)
+    figure = Figure(figsize=(2, 2))
+    axes = figure.add_subplot()
+    axes.imshow(picture, interpolation="nearest")
+    axes.set_axis_off()
+    return figure

@@ -28,6 +28,7 @@ def common_label_issues(
     exclude: list[int] | None = None,
     top: int | None = None,
     verbose: bool = True,
+    channels_last: bool | None = None,
 ) -> pd.DataFrame:
     """The most common confusions among the flagged pixels: how many pixels
     given one class the model predicts as another, most first, as cleanlab's
@@ -47,6 +48,8 @@ def common_label_issues(
         How many rows to return (20 by default).
     verbose : bool
         Print a sentence per row.
+    channels_last : bool, optional
+        Whether pred_probs holds its classes last (by default told from the shapes).
 
     Returns
     -------
@@ -62,7 +65,7 @@ def common_label_issues(
     >>> common_label_issues(labels != 1, labels, pred_probs, class_names=["sky", "sea"], verbose=False).values.tolist()
     [['sky', 'sea', 2]]
     """
-    opened = open_segmentation_inputs(labels, pred_probs)
+    opened = open_segmentation_inputs(labels, pred_probs, channels_last=channels_last)
     excluded, shown, names = check_summary_options(exclude, top, class_names, opened.num_classes)
     marked = segmentation.issue_labels(opened.labels, open_issue_mask(issues, opened))
     counts = segmentation.confusions(marked, opened.pred_probs, opened.channels_last, np.asarray(excluded, np.int64))
@@ -74,9 +77,12 @@ def common_label_issues(
     return table
 
 
-def filter_by_class(class_index: int, issues: Any, labels: Any, pred_probs: Any) -> Any:
+def filter_by_class(
+    class_index: int, issues: Any, labels: Any, pred_probs: Any, *, channels_last: bool | None = None
+) -> Any:
     """The flagged pixels given ``class_index`` or predicted as it, as
-    cleanlab's function of this name (one read of the images).
+    cleanlab's function of this name (one read of the images); pred_probs
+    holds its classes last if ``channels_last`` (by default told from the shapes).
 
     Examples
     --------
@@ -87,7 +93,7 @@ def filter_by_class(class_index: int, issues: Any, labels: Any, pred_probs: Any)
     >>> filter_by_class(1, np.array([[[True, True, False]]]), labels, pred_probs).tolist()
     [[[True, False, False]]]
     """
-    opened = open_segmentation_inputs(labels, pred_probs)
+    opened = open_segmentation_inputs(labels, pred_probs, channels_last=channels_last)
     marked = segmentation.issue_labels(opened.labels, open_issue_mask(issues, opened))
     found = segmentation.class_issues(marked, opened.pred_probs, opened.channels_last, class_index)
     if any(isinstance(given, da.Array) for given in (issues, labels, pred_probs)):
