@@ -268,7 +268,7 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar or messages.")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 def scan(**options: Any) -> None:
-    """Scan LABELS (N) and PRED_PROBS (N x K) for label issues.
+    """Scan LABELS (N) and PRED_PROBS (N x K) for label issues (images with --task segmentation).
 
     Inputs are .npy files, zarr stores (paths or URLs such as s3://...),
     HDF5 datasets as FILE.h5:/dataset, or Parquet (pred_probs as K float
