@@ -20,7 +20,17 @@ files (which it memory-maps). "One read" is the floor: every zarr chunk of
 pred_probs read and summed, on all cores. ``dlq-*-distributed`` runs dlq's
 call from zarr on a ``distributed.LocalCluster(n_workers=2,
 threads_per_worker=1, memory_limit="1GiB")`` and reports whether a worker
-was paused, restarted or lost.
+was paused, restarted or lost. ``dlq-scan-command`` is the command
+``dlq scan LABELS.zarr PRED_PROBS.zarr --task segmentation --out OUT
+--workers 2 --threads-per-worker 1 --memory-limit 1GiB --quiet`` (OUT a fresh
+temporary folder, removed after), timed as a subprocess (wall time; a
+command is always a fresh process, so first call only), with its exit code,
+its own ``elapsed_seconds`` (summary.json), the peak resident memory of its
+main process and of its worker processes (their VmHWM, polled), and the mask
+it wrote (``scores.zarr/is_label_issue``) as its answer; in the first round
+it is run once more with ``--debug`` (distributed's log lines on stderr) to
+count the lines that tell a worker restarted, paused, killed or short of
+memory.
 
 The table goes to ``benchmarks/results/segmentation.md`` (``--out``).
 """
@@ -32,6 +42,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -62,6 +73,21 @@ BUMP = 3.0
 BLOCK_NOISE, PIXEL_NOISE = 0.05, 0.025
 #: The distributed run's cluster.
 CLUSTER = {"n_workers": 2, "threads_per_worker": 1, "memory_limit": "1GiB"}
+#: The command's options after its inputs and --out (the same cluster).
+SCAN_OPTIONS = ["--workers", "2", "--threads-per-worker", "1", "--memory-limit", "1GiB", "--quiet"]
+#: How often the command's processes are looked at (their peak memory, VmHWM, is exact; polled so
+#: that it is read before a process ends).
+POLL_SECONDS = 0.2
+#: What the --debug run's stderr lines are counted for (lower case, a line may count for several).
+LOG_SIGNS = {
+    "restart": ("restart",),
+    "pause": ("paus",),
+    "killed or died": ("was killed", "killedworker", "died", "exceeded"),
+    "memory": ("memory",),
+    "spill": ("spill",),
+}
+#: A log line of distributed at WARNING or above.
+DISTRIBUTED_WARNING = re.compile(r" - distributed\.[\w.]+ - (WARNING|ERROR|CRITICAL) - ")
 
 
 # --- data -------------------------------------------------------------------
@@ -195,6 +221,7 @@ CASES: dict[str, Callable[[Path], Callable[[], Any]]] = {
     "cleanlab-scores": _call("cleanlab", "scores", "numpy"),
     "dlq-scores-zarr": _call("dlq", "scores", "zarr"),
     "dlq-scores-npy": _call("dlq", "scores", "npy"),
+    "dlq-scan-command": _one_read,  # not called: measure() runs the command (see measure_scan)
 }
 
 
@@ -225,9 +252,127 @@ def _measure_calls(run: Callable[[], Any], calls: int) -> tuple[list[float], Any
     return times, result
 
 
-def measure(case: str, directory: Path, answer: Path, calls: int) -> dict[str, Any]:
+def _vmhwm_mib(pid: int) -> float | None:
+    """The peak resident memory (VmHWM) of process ``pid``, None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def run_command(command: list[str], stderr_path: Path) -> dict[str, Any]:
+    """Run ``command``, stderr to ``stderr_path``; its wall time, exit code,
+    the peak resident memory of its main process and of each other process
+    under it (polled every ``POLL_SECONDS``), and ``os.wait4``'s ru_maxrss
+    (the largest peak of the process and of the children it reaped)."""
+    import psutil
+
+    with open(stderr_path, "w") as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        main = psutil.Process(process.pid)
+        peaks: dict[int, float] = {}
+        names: dict[int, str] = {}
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                seconds = time.perf_counter() - start
+                break
+            try:
+                children = main.children(recursive=True)
+            except psutil.Error:
+                children = []
+            for proc in [main, *children]:
+                peak = _vmhwm_mib(proc.pid)
+                if peak is None:
+                    continue
+                peaks[proc.pid] = max(peaks.get(proc.pid, 0.0), peak)
+                if proc.pid not in names:
+                    try:
+                        names[proc.pid] = " ".join(proc.cmdline())
+                    except psutil.Error:
+                        names[proc.pid] = "?"
+            time.sleep(POLL_SECONDS)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    workers = {pid: peak for pid, peak in peaks.items() if pid != process.pid and "resource_tracker" not in names[pid]}
+    return {
+        "seconds": seconds,
+        "returncode": process.returncode,
+        "main_peak_rss_mib": peaks.get(process.pid),
+        "worker_pids": len(workers),
+        "worker_peak_rss_mib": max(workers.values(), default=None),
+        "wait4_maxrss_mib": usage.ru_maxrss / 1024,
+        "other_processes": sorted({names[pid][:80] for pid in workers if "multiprocessing" not in names[pid]}),
+    }
+
+
+def _scan_command(directory: Path, out: Path, *more: str) -> list[str]:
+    dlq = Path(sys.executable).with_name("dlq")
+    labels, pred_probs = _paths(directory, "zarr")
+    return [str(dlq), "scan", labels, pred_probs, "--task", "segmentation", "--out", str(out), *SCAN_OPTIONS, *more]
+
+
+def _log_signs(stderr: str) -> dict[str, Any]:
+    """The --debug run's stderr lines counted by ``LOG_SIGNS``, and distributed's warnings and errors."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    counts = {
+        sign: sum(any(word in line.lower() for word in words) for line in lines) for sign, words in LOG_SIGNS.items()
+    }
+    warned = [line for line in lines if DISTRIBUTED_WARNING.search(line)]
+    return {"lines": len(lines), "counts": counts, "distributed_warnings": len(warned), "examples": warned[:5]}
+
+
+def measure_scan(directory: Path, answer: Path, debug: bool) -> dict[str, Any]:
+    """Run the command once (timed), check its exit code, save its mask as
+    ``answer`` and its image and pixel scores beside it (``.scores.npz``);
+    with ``debug`` run it once more with --debug and count its log lines."""
+    with tempfile.TemporaryDirectory(prefix="dlq-scan-") as scratch:
+        out = Path(scratch) / "out"
+        ran = run_command(_scan_command(directory, out), Path(scratch) / "stderr.txt")
+        stderr = (Path(scratch) / "stderr.txt").read_text()
+        if ran["returncode"] != 0:
+            raise SystemExit(f"dlq scan exited with {ran['returncode']}:\n{stderr[-3000:]}")
+        scores = zarr.open_group(str(out / "scores.zarr"), mode="r")
+        np.save(answer, scores["is_label_issue"][:])
+        np.savez(
+            answer.with_suffix(".scores.npz"),
+            image_scores=scores["image_scores"][:],
+            pixel_scores=scores["pixel_scores"][:],
+        )
+        summary = json.loads((out / "summary.json").read_text())
+    logs = None
+    if debug:
+        with tempfile.TemporaryDirectory(prefix="dlq-scan-debug-") as scratch:
+            debugged = run_command(_scan_command(directory, Path(scratch) / "out", "--debug"), Path(scratch) / "e.txt")
+            logs = {
+                **_log_signs((Path(scratch) / "e.txt").read_text()),
+                "returncode": debugged["returncode"],
+                "seconds": debugged["seconds"],
+                "worker_pids": debugged["worker_pids"],
+            }
+    return {
+        "case": "dlq-scan-command",
+        "first_seconds": ran["seconds"],
+        "seconds": None,
+        "peak_rss_mib": ran["main_peak_rss_mib"],
+        "answer": str(answer),
+        "scores_answer": str(answer.with_suffix(".scores.npz")),
+        "elapsed_seconds": summary["elapsed_seconds"],
+        "stderr_lines": len([line for line in stderr.splitlines() if line.strip()]),
+        **{key: ran[key] for key in ("returncode", "worker_pids", "worker_peak_rss_mib", "wait4_maxrss_mib")},
+        "other_processes": ran["other_processes"],
+        "debug_run": logs,
+    }
+
+
+def measure(case: str, directory: Path, answer: Path, calls: int, scan_debug: bool = False) -> dict[str, Any]:
     """Time the first (and second) call of ``case`` in this fresh process;
     save the answer (a mask, a sum, or image and pixel scores in an .npz)."""
+    if case == "dlq-scan-command":
+        return measure_scan(directory, answer, scan_debug)
     run = CASES[case](directory)
     extra: dict[str, Any] = {}
     if case.endswith("-distributed"):
@@ -266,12 +411,12 @@ class Runner:
         self.directory = directory
         self.results: dict[str, list[dict]] = {}
 
-    def run(self, case: str, calls: int) -> dict:
+    def run(self, case: str, calls: int, *more: str) -> dict:
         answers = self.directory / "answers"
         answers.mkdir(exist_ok=True)
         answer = answers / f"{case}.{'npz' if 'scores' in case else 'npy'}"
         command = [sys.executable, str(Path(__file__).resolve()), "--case", case, "--data", str(self.directory)]
-        command += ["--answer", str(answer), "--calls", str(calls)]
+        command += ["--answer", str(answer), "--calls", str(calls), *more]
         completed = subprocess.run(command, capture_output=True, text=True)
         if completed.returncode != 0:
             sys.exit(f"{case} failed:\n{completed.stderr[-3000:]}")
@@ -336,16 +481,18 @@ def main() -> None:
         help="calls of cleanlab's filter a process: 1 leaves out its second call",
     )
     parser.add_argument("--no-distributed", action="store_true", help="leave out the LocalCluster rows")
+    parser.add_argument("--no-command", action="store_true", help="leave out the `dlq scan` command's row")
     parser.add_argument("--data", type=Path, help="directory for the data set, kept (by default a temporary one)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="Markdown file for the table")
     # one measurement (what the run starts in a fresh process)
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--calls", type=int, default=2, help=argparse.SUPPRESS)
+    parser.add_argument("--scan-debug", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         warnings.simplefilter("ignore")
-        print(json.dumps(measure(args.case, args.data, args.answer, args.calls)))
+        print(json.dumps(measure(args.case, args.data, args.answer, args.calls, args.scan_debug)))
         return
     if args.data:
         benchmark(args, args.data)
@@ -377,6 +524,8 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
                 runner.run(case, args.cleanlab_issues_calls if case == "cleanlab-issues" else 2)
         if not args.no_distributed:
             runner.run("dlq-issues-zarr-distributed", 2)
+        if not args.no_command:
+            runner.run("dlq-scan-command", 1, *(["--scan-debug"] if round_ == 0 else []))
 
     written = json.loads((directory / "data.json").read_text())
     pixels = args.images * args.height * args.width
@@ -393,6 +542,13 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
             ours = runner.median(case, "first_seconds"), runner.median(case, "seconds")
             verdict = compare(runner.results[theirs_case][0]["answer"], runner.results[case][0]["answer"])
             rows.append([name, tool, *_times(runner, case), _speedup(theirs, ours), verdict])
+        if task == "issues" and not args.no_command:
+            case = "dlq-scan-command"
+            ours = runner.median(case, "first_seconds")
+            verdict = compare(runner.results[theirs_case][0]["answer"], runner.results[case][0]["answer"])
+            tool = "`dlq scan --task segmentation` command (zarr paths), LocalCluster 2 x 1 thread, 1 GiB"
+            speedup = "" if theirs[0] is None or ours is None else f"{theirs[0] / ours:.1f}x (first call)"
+            rows.append([name, tool, *_times(runner, case), speedup, verdict])
 
     mask = np.load(runner.results["cleanlab-issues"][0]["answer"])
     lines = [
@@ -429,6 +585,8 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
         "|---|---|---:|---:|---:|---:|---|",
         *("| " + " | ".join(row) + " |" for row in rows),
     ]
+    if not args.no_command:
+        lines += ["", command_note(runner)]
     if not args.no_distributed:
         lines += ["", distributed_note(runner)]
     text = "\n".join(lines) + "\n"
@@ -463,6 +621,62 @@ def distributed_note(runner: Runner) -> str:
         + (" (" + "; ".join(events[:5]) + ")" if events else "")
         + "."
     )
+
+
+def _same_scores(theirs_path: str, ours_path: str) -> str:
+    """The command's image scores against cleanlab's (exactly), and its pixel
+    scores (it writes them as float32) against cleanlab's cast to their dtype."""
+    theirs, ours = np.load(theirs_path), np.load(ours_path)
+    verdicts = []
+    for name in ("image_scores", "pixel_scores"):
+        a, b = theirs[name], ours[name]
+        cast = "" if a.dtype == b.dtype else f" (cleanlab's {a.dtype} cast to the command's {b.dtype})"
+        if a.shape != b.shape:
+            verdicts.append(f"{name}: NO, shape {a.shape} vs {b.shape}")
+        elif np.array_equal(a.astype(b.dtype), b):
+            verdicts.append(f"{name}: yes{cast}")
+        else:
+            worst = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+            verdicts.append(f"{name}: NO{cast}, {int((a.astype(b.dtype) != b).sum()):,} differ, by at most {worst:.3g}")
+    return "; ".join(verdicts)
+
+
+def command_note(runner: Runner) -> str:
+    measured = runner.results["dlq-scan-command"]
+    elapsed = statistics.median(m["elapsed_seconds"] for m in measured)
+    codes = sorted({m["returncode"] for m in measured})
+    worker_rss = max(m["worker_peak_rss_mib"] or 0 for m in measured)
+    maxrss = max(m["wait4_maxrss_mib"] for m in measured)
+    pids = sorted({m["worker_pids"] for m in measured})
+    others = sorted({name for m in measured for name in m["other_processes"]})
+    same_scores = _same_scores(runner.results["cleanlab-scores"][0]["answer"], measured[0]["scores_answer"])
+    debug = next((m["debug_run"] for m in measured if m["debug_run"]), None)
+    text = (
+        "The `dlq scan` row: `dlq scan LABELS.zarr PRED_PROBS.zarr --task segmentation --out OUT "
+        f"{' '.join(SCAN_OPTIONS)}` (OUT a fresh temporary folder each time), timed as a subprocess: wall time "
+        "from start to exit, first call only (a command is always a fresh process: imports, starting and "
+        "stopping its LocalCluster included). Beyond find_label_issues it also computes and writes the pixel "
+        "scores, the image scores (softmin) and the mask (scores.zarr), the issue table (issues.parquet), the "
+        "class confusions of the flagged pixels, summary.json and report.html. Its own elapsed_seconds "
+        f"(summary.json: the scan, the table and the confusions, not imports, the cluster or the report) "
+        f"median {elapsed:.2f} s. Exit code: {', '.join(map(str, codes))} in {len(measured)} run(s). Peak RSS is "
+        f"the command's main process (its VmHWM, polled every {POLL_SECONDS} s); its workers' peak was at most "
+        f"{worker_rss:,.0f} MiB (os.wait4's ru_maxrss, the largest of the process and the children it reaped: "
+        f"{maxrss:,.0f} MiB). Worker processes seen during a run: {', '.join(map(str, pids))} (a restarted worker "
+        "is a new process)"
+        + (f"; other processes under it: {'; '.join(others)}" if others else "")
+        + f". Its image and pixel scores equal cleanlab's get_label_quality_scores (softmin): {same_scores}."
+    )
+    if debug:
+        counts = ", ".join(f"{sign} {count}" for sign, count in debug["counts"].items())
+        text += (
+            f" Run once more with --debug (distributed's logs on stderr, {debug['seconds']:.1f} s, exit code "
+            f"{debug['returncode']}, {debug['worker_pids']} worker processes): {debug['lines']} stderr lines; lines "
+            f"mentioning {counts}; distributed's WARNING/ERROR lines {debug['distributed_warnings']}"
+            + (" (" + "; ".join(line[:200] for line in debug["examples"]) + ")" if debug["examples"] else "")
+            + "."
+        )
+    return text
 
 
 def command_line() -> str:
