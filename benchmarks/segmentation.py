@@ -594,6 +594,15 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(f"wrote {args.out}", file=sys.stderr)
+    if args.out == RESULTS:  # a quick look elsewhere leaves the docs as they are
+        publish(text)
+
+
+def publish(text: str) -> None:
+    """Copy the results into docs/performance.md, between its segmentation markers."""
+    from run import replace_block
+
+    replace_block(ROOT / "docs" / "performance.md", "<!-- results: segmentation.md -->", "<!-- end results -->", text)
 
 
 def _times(runner: Runner, case: str) -> list[str]:
