@@ -127,6 +127,24 @@ def test_flat_form_in_small_chunks_and_from_a_file(noisy, tmp_path):
     assert filter.find_label_issues(labels, str(tmp_path / "pred_probs.npy"), sentence_lengths=lengths) == expected
 
 
+def test_tokens_in_parquet_a_row_each_read_through_dask_dataframe(noisy, tmp_path):
+    """A Parquet table of a row per token (its sentence, label and class
+    probabilities) read with dask.dataframe: the flat form, the sentences'
+    lengths counted from their column."""
+    import dask.dataframe as dd
+
+    labels, pred_probs, sentence_labels, sentence_probs, lengths = noisy
+    columns = {f"p{k}": pred_probs[:, k] for k in range(pred_probs.shape[1])}
+    frame = pd.DataFrame({"sentence": np.repeat(np.arange(len(lengths)), lengths), "label": labels, **columns})
+    frame.to_parquet(tmp_path / "tokens.parquet", row_group_size=250)
+    tokens = dd.read_parquet(tmp_path / "tokens.parquet")
+    counted = tokens["sentence"].value_counts(sort=False).compute().sort_index()
+    sentence_lengths = np.zeros(len(lengths), np.int64)
+    sentence_lengths[counted.index.to_numpy()] = counted.to_numpy()  # empty sentences have no row
+    found = filter.find_label_issues(tokens["label"], tokens[list(columns)], sentence_lengths=sentence_lengths)
+    assert found == quietly(cl_filter.find_label_issues, sentence_labels, sentence_probs, n_jobs=1)
+
+
 @pytest.mark.parametrize("ranked_by", ["self_confidence", "normalized_margin"])
 def test_low_memory_is_cleanlabs_and_warns_of_unused_options(digits, ranked_by):
     labels, pred_probs, sentence_labels, sentence_probs, lengths = digits
