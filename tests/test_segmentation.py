@@ -197,19 +197,31 @@ def test_filter_by_class_equals_cleanlabs():
         np.testing.assert_array_equal(summary.filter_by_class(class_index, issues, labels, pred_probs), theirs)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     n_images=st.integers(1, 5),
     n_classes=st.integers(2, 4),
-    shape=st.sampled_from([(4, 4), (2, 6), (8, 4), (1, 1)]),
+    shape=st.sampled_from([(4, 4), (2, 6), (8, 4), (1, 1), (6, 2)]),
     seed=st.integers(0, 2**16),
     chunk=st.integers(1, 5),
+    downsample=st.sampled_from([1, 2]),
+    channels_last=st.booleans(),
+    dtype=st.sampled_from([np.float64, np.float32]),
 )
-def test_any_small_images_equal_cleanlab(n_images, n_classes, shape, seed, chunk):
-    labels, pred_probs = noisy_images(n_images, n_classes, *shape, seed=seed, noise=0.3)
-    lazy_labels = da.from_array(labels, chunks=(chunk, *shape))
-    ours = filter.find_label_issues(lazy_labels, pred_probs, verbose=False, channels_last=False).compute()
-    np.testing.assert_array_equal(ours, theirs_issues(labels, pred_probs))
+def test_any_small_images_equal_cleanlab(n_images, n_classes, shape, seed, chunk, downsample, channels_last, dtype):
+    if shape[0] % downsample or shape[1] % downsample:
+        downsample = 1
+    labels, pred_probs = noisy_images(n_images, n_classes, *shape, seed=seed, noise=0.3, dtype=dtype)
+    given = np.ascontiguousarray(np.moveaxis(pred_probs, 1, -1)) if channels_last else pred_probs
+    lazy_probs = da.from_array(given, chunks=(chunk, *given.shape[1:]))
+    ours = filter.find_label_issues(
+        labels, lazy_probs, verbose=False, channels_last=channels_last, downsample=downsample
+    ).compute()
+    np.testing.assert_array_equal(ours, theirs_issues(labels, pred_probs, downsample=downsample))
+    image_scores, _ = rank.get_label_quality_scores(labels, lazy_probs, verbose=False, channels_last=channels_last)
+    np.testing.assert_array_equal(
+        image_scores.compute(), cl_rank.get_label_quality_scores(labels, pred_probs, verbose=False)[0]
+    )
 
 
 def one_line(error: pytest.ExceptionInfo) -> str:
