@@ -49,6 +49,17 @@ def test_a_segmentation_scan_writes_cleanlabs_answers_in_every_output(images, tm
     assert sorted(table["image"]) == flagged.tolist()
     assert np.all(np.diff(table["image_score"]) >= 0)  # worst first
     np.testing.assert_array_equal(table["flagged_pixels"], mask.sum(axis=(1, 2))[table["image"]])
+    predicted = pred_probs.argmax(axis=1)
+    for row in table.itertuples():  # each image's most common confusion, the lowest pair among equals
+        flagged = mask[row.image]
+        pairs = list(zip(labels[row.image][flagged].tolist(), predicted[row.image][flagged].tolist(), strict=True))
+        most = max(pairs.count(pair) for pair in pairs)
+        given, suggested = min(pair for pair in pairs if pairs.count(pair) == most)
+        assert (row.given_label, row.predicted_label, row.confused_pixels) == (given, suggested, most)
+        assert (row.given_label_name, row.predicted_label_name) == (
+            ["sky", "sea", "sand"][given],
+            ["sky", "sea", "sand"][suggested],
+        )
     facts = json.loads((out / "summary.json").read_text())
     assert facts["n_issues"] == int(mask.sum()) == int(table["flagged_pixels"].sum())
     assert facts["images_with_issues"] == len(table) and facts["n_pixels"] == labels.size

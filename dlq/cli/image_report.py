@@ -40,7 +40,9 @@ def write_image_report(
         "<figure style='display:inline-block;margin:0.3em'>"
         f"<img alt='image {image}' src='data:image/png;base64,{picture}'>"
         f"<figcaption>image {image}: {flagged:,} pixels, score {significant(score)}</figcaption></figure>"
-        for picture, (image, score, flagged) in zip(pictures, worst.itertuples(index=False), strict=False)
+        for picture, (image, score, flagged) in zip(
+            pictures, worst[["image", "image_score", "flagged_pixels"]].itertuples(index=False), strict=False
+        )
     )
     confused = "".join(
         f"<tr><td>{html.escape(str(given))}</td><td>{html.escape(str(predicted))}</td><td>{count:,}</td></tr>"

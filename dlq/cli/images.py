@@ -2,7 +2,7 @@
 (N, K, H, W) or (N, H, W, K) scanned on a cluster into a folder published
 whole: scores.zarr (the pixel issue mask, pixel and image scores, issues
 per image), issues.parquet (a row per image with a flagged pixel, worst
-first), summary.json and report.html."""
+first, with its most common confusion), summary.json and report.html."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from dlq.cli import inputs, report
 from dlq.cli.cluster import options_client
 from dlq.cli.image_report import IMAGES_SHOWN, write_image_report
 from dlq.cli.scan_options import flag
+from dlq.graphs import segmentation
+from dlq.graphs.scheduler import compute
 from dlq.io import arrays, outputs
 from dlq.io.images import SegmentationInputs, open_segmentation_inputs
 
@@ -98,21 +100,27 @@ def _run(options: dict[str, Any], opened: SegmentationInputs, names: list[str] |
     lazy = dlq.segmentation.scan(opened.labels, opened.pred_probs, channels_last=opened.channels_last, **chosen)
     result = lazy.to_zarr(staging / "scores.zarr", progress=not options["quiet"])
     mask = zarr.open_group(str(staging / "scores.zarr"), mode="r")["is_label_issue"]
+    marked = segmentation.issue_labels(opened.labels, arrays.open_array(mask, name="is_label_issue"))
+    counts, per_image = segmentation.confusions(marked, opened.pred_probs, opened.channels_last, np.array([], int))
+    counts, per_image = compute(counts, per_image, progress=not options["quiet"])
+    shown_names = names or [str(k) for k in range(opened.num_classes)]
+    confusions = segmentation.common_issues_table(counts, shown_names, opened.num_classes**2)
     flagged = np.flatnonzero(result.issues_per_image)
     order = flagged[np.lexsort((flagged, result.image_scores[flagged]))]  # lowest score first, ties by image
     table = pd.DataFrame(
-        {"image": order, "image_score": result.image_scores[order], "flagged_pixels": result.issues_per_image[order]}
+        {
+            "image": order,
+            "image_score": result.image_scores[order],
+            "flagged_pixels": result.issues_per_image[order],
+            "given_label": per_image[order, 0],
+            "predicted_label": per_image[order, 1],
+            "confused_pixels": per_image[order, 2],
+        }
     )
+    if names is not None:
+        table.insert(4, "given_label_name", [names[k] for k in table["given_label"]])
+        table.insert(6, "predicted_label_name", [names[k] for k in table["predicted_label"]])
     table.to_parquet(staging / "issues.parquet", index=False)
-    confusions = dlq.segmentation.summary.common_label_issues(
-        mask,
-        opened.labels,
-        opened.pred_probs,
-        class_names=names,
-        top=opened.num_classes**2,
-        verbose=False,
-        channels_last=opened.channels_last,
-    )
     shown = order[:IMAGES_SHOWN]
     pictures = [(np.asarray(opened.labels[image]), mask[int(image)]) for image in shown]
     n_images, height, width = opened.labels.shape

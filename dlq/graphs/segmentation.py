@@ -156,6 +156,13 @@ def issue_labels(labels: da.Array, issues: da.Array) -> da.Array:
     return da.map_blocks(_marked_labels, labels, issues.rechunk(labels.chunks), dtype=labels.dtype)
 
 
+class Confusions(NamedTuple):
+    """A chunk's confusions among its flagged pixels: in all, and each image's most common."""
+
+    counts: np.ndarray
+    per_image: np.ndarray
+
+
 def _confusions(
     marked: np.ndarray,
     pred_probs: np.ndarray,
@@ -163,19 +170,26 @@ def _confusions(
     channels_last: bool,
     num_classes: int,
     excluded: np.ndarray,
-) -> np.ndarray:
+) -> Confusions:
     _refuse_invalid(marked, pred_probs, first, channels_last)
     flagged = marked >= 0
-    return segmentation.confusions_at_issues(flagged, marked, pred_probs, channels_last, num_classes, excluded)
+    return Confusions(
+        segmentation.confusions_at_issues(flagged, marked, pred_probs, channels_last, num_classes, excluded),
+        segmentation.confusions_per_image(flagged, marked, pred_probs, channels_last, num_classes),
+    )
 
 
-def confusions(marked: da.Array, pred_probs: da.Array, channels_last: bool, excluded: np.ndarray) -> Delayed:
-    """The ``(K, K)`` counts of flagged pixels by given class (rows) and most
-    likely class (columns), leaving out those predicted as an ``excluded``
-    class; ``marked`` as :func:`issue_labels` makes it."""
+def confusions(
+    marked: da.Array, pred_probs: da.Array, channels_last: bool, excluded: np.ndarray
+) -> tuple[Delayed, da.Array]:
+    """From one read: the ``(K, K)`` counts of flagged pixels by given class
+    (rows) and most likely class (columns), leaving out those predicted as
+    an ``excluded`` class; and each image's most common confusion ``(N, 3)``
+    (given class, most likely class, pixels; -1, -1, 0 for none).
+    ``marked`` as :func:`issue_labels` makes it."""
     num_classes = pred_probs.shape[-1 if channels_last else 1]
     records = per_chunk(_confusions, marked, pred_probs, channels_last, num_classes, excluded)
-    return tree(records, sum_arrays)
+    return tree(records, sum_arrays, part="counts"), as_rows(field(records, "per_image"), marked.chunks[0], np.int64, 3)
 
 
 def _class_issues(

@@ -260,6 +260,31 @@ def confusions_at_issues(
     return np.bincount(cells, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
+def confusions_per_image(
+    issues: np.ndarray, labels: np.ndarray, pred_probs: np.ndarray, channels_last: bool, num_classes: int
+) -> np.ndarray:
+    """Each image's most common confusion among its flagged pixels, ``(n, 3)``:
+    the given class, the most likely class and how many pixels (the pair of
+    lowest given, then predicted class among equals); -1, -1, 0 for an image
+    with no flagged pixel.
+
+    Examples
+    --------
+    >>> issues = np.array([[[True, True, True]], [[False, False, False]]])
+    >>> probs = np.array([[[[0.2, 0.3, 0.9]], [[0.8, 0.7, 0.1]]]] * 2)
+    >>> confusions_per_image(issues, np.array([[[0, 0, 1]], [[0, 0, 0]]]), probs, False, 2).tolist()
+    [[0, 1, 2], [-1, -1, 0]]
+    """
+    predicted = predicted_classes(pred_probs, channels_last)
+    found = np.empty((issues.shape[0], 3), dtype=np.int64)
+    for image, flagged in enumerate(issues):
+        cells = labels[image][flagged].astype(np.int64) * num_classes + predicted[image][flagged]
+        counts = np.bincount(cells, minlength=num_classes * num_classes)
+        top = int(np.argmax(counts))
+        found[image] = (top // num_classes, top % num_classes, counts[top]) if counts[top] else (-1, -1, 0)
+    return found
+
+
 def common_confusions(counts: np.ndarray, top: int) -> np.ndarray:
     """The (given class, predicted class, count) of the ``top`` largest
     non-zero counts, largest first, equal counts in the order of their

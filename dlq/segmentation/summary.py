@@ -68,7 +68,7 @@ def common_label_issues(
     opened = open_segmentation_inputs(labels, pred_probs, channels_last=channels_last)
     excluded, shown, names = check_summary_options(exclude, top, class_names, opened.num_classes)
     marked = segmentation.issue_labels(opened.labels, open_issue_mask(issues, opened))
-    counts = segmentation.confusions(marked, opened.pred_probs, opened.channels_last, np.asarray(excluded, np.int64))
+    counts, _ = segmentation.confusions(marked, opened.pred_probs, opened.channels_last, np.asarray(excluded, np.int64))
     (counts,) = compute(counts, progress=verbose)
     table = segmentation.common_issues_table(counts, names, shown)
     if verbose:
