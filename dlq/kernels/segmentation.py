@@ -275,13 +275,15 @@ def confusions_per_image(
     >>> confusions_per_image(issues, np.array([[[0, 0, 1]], [[0, 0, 0]]]), probs, False, 2).tolist()
     [[0, 1, 2], [-1, -1, 0]]
     """
-    predicted = predicted_classes(pred_probs, channels_last)
-    found = np.empty((issues.shape[0], 3), dtype=np.int64)
-    for image, flagged in enumerate(issues):
-        cells = labels[image][flagged].astype(np.int64) * num_classes + predicted[image][flagged]
-        counts = np.bincount(cells, minlength=num_classes * num_classes)
-        top = int(np.argmax(counts))
-        found[image] = (top // num_classes, top % num_classes, counts[top]) if counts[top] else (-1, -1, 0)
+    cells_per_image = num_classes * num_classes
+    image, _, _ = np.nonzero(issues)
+    cells = labels[issues].astype(np.int64) * num_classes + predicted_classes(pred_probs, channels_last)[issues]
+    counts = np.bincount(image * cells_per_image + cells, minlength=issues.shape[0] * cells_per_image)
+    counts = counts.reshape(issues.shape[0], cells_per_image)
+    top = np.argmax(counts, axis=1)  # the first of equal counts: the lowest pair
+    most = counts[np.arange(issues.shape[0]), top]
+    found = np.stack([top // num_classes, top % num_classes, most], axis=1)
+    found[most == 0, :2] = -1
     return found
 
 

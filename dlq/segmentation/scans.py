@@ -95,7 +95,7 @@ class ImageScan:
         found = compute(
             self.image_scores, self.issues_per_image, self.num_issues, self.thresholds, n_jobs=n_jobs, progress=progress
         )
-        return ImageScanResult(found[0], found[1], int(np.sum(found[2])), found[3])
+        return _result(*found[:4])
 
     def to_zarr(
         self, store: Any, *, n_jobs: int | None = None, progress: bool = False, overwrite: bool = False
@@ -135,7 +135,7 @@ class ImageScan:
             self.image_scores, self.issues_per_image, self.num_issues, self.thresholds, *writes,
             n_jobs=n_jobs, progress=progress,
         )  # fmt: skip
-        return ImageScanResult(found[0], found[1], int(np.sum(found[2])), found[3])
+        return _result(*found[:4])
 
 
 @lazily
@@ -193,3 +193,10 @@ def scan(
         num_issues=search.num_issues,
         thresholds=search.thresholds,
     )
+
+
+def _result(
+    image_scores: np.ndarray, issues_per_image: np.ndarray, num_issues: Any, thresholds: Any
+) -> ImageScanResult:
+    """The computed per-image parts as a result; the search's estimate summed over its one problem."""
+    return ImageScanResult(image_scores, issues_per_image, int(np.sum(num_issues)), np.asarray(thresholds))
