@@ -269,6 +269,7 @@ class Scan:
         issues_to: str | os.PathLike | None = None,
         class_names: Any = None,
         ids: da.Array | None = None,
+        issue_columns: Any = None,
     ) -> ScanResult | Scan:
         """Write per-example ``scores`` and ``is_label_issue`` to a zarr group and
         return the result. The data are read as by :meth:`compute`, and pass 2
@@ -315,6 +316,11 @@ class Scan:
         ids : dask array, shape (N,), optional
             An id of every example (integers or text), in the rows' chunks:
             the issue table gets column ``id``, each chunk giving its issues'.
+        issue_columns : Delayed, optional
+            More columns of the issue table, after ``index`` (and ``id``):
+            a ``Delayed`` of sorted rows holding every issue and a dict of
+            each column's values at those rows (the sentence and position
+            of each token issue, say).
 
         Examples
         --------
@@ -334,6 +340,7 @@ class Scan:
             issues_to=issues_to,
             class_names=class_names,
             ids=ids,
+            issue_columns=issue_columns,
         )
         return writing.compute(n_jobs=n_jobs, progress=progress) if compute else writing
 

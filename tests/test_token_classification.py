@@ -427,6 +427,7 @@ def test_bad_options_are_refused_in_one_line():
         one_line(caught)
 
 
-def test_the_package_offers_cleanlabs_submodules():
-    assert dlq.token_classification.__all__ == ["filter", "rank", "summary"]
+def test_the_package_offers_cleanlabs_submodules_and_dlqs_scan():
+    assert set(dlq.token_classification.__all__) == {"filter", "rank", "summary", "scan", "SentenceScan",
+                                                     "SentenceScanResult"}  # fmt: skip
     assert dlq.token_classification.filter is filter and dlq.token_classification.summary is summary

@@ -50,20 +50,6 @@ def issue_positions(indices: np.ndarray, lengths: np.ndarray, *, index_order: bo
     return _pairs(*kernel.token_positions(indices, lengths))
 
 
-def sentence_scores(scores: np.ndarray, lengths: np.ndarray, method: str, temperature: Any) -> np.ndarray:
-    """Each sentence's score from its tokens' scores: their minimum
-    (``"min"``) or their softmin at ``temperature`` (``"softmin"``).
-
-    Examples
-    --------
-    >>> sentence_scores(np.array([0.9, 0.7, 0.95, 0.8, 0.2]), np.array([3, 2]), "min", 0.05).tolist()
-    [0.7, 0.2]
-    """
-    if method == "min":
-        return kernel.sentence_minima(scores, lengths)
-    return kernel.sentence_softmins(scores, lengths, temperature)
-
-
 def token_series(scores: np.ndarray, lengths: np.ndarray, tokens: Sequence[Any] | None) -> list[Any]:
     """One pandas Series of token scores per sentence, indexed by the
     sentence's tokens when given (else 0, 1, ...).

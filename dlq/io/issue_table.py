@@ -92,6 +92,29 @@ def labelled(table: Columns, class_names: Any, ids: np.ndarray | None) -> Column
     return named
 
 
+def with_columns(table: Columns, found: tuple[np.ndarray, dict[str, np.ndarray]]) -> Columns:
+    """``table`` with more columns after ``index`` (and ``id``): ``found`` is
+    rows (sorted, holding every issue's index) and the columns' values at them.
+
+    Examples
+    --------
+    >>> table = {"index": np.array([4, 1]), "score": np.array([0.1, 0.3])}
+    >>> found = with_columns(table, (np.array([1, 4, 7]), {"sentence": np.array([0, 2, 3])}))
+    >>> list(found), found["sentence"].tolist()
+    (['index', 'sentence', 'score'], [2, 0])
+    """
+    rows, columns = found
+    at = np.searchsorted(rows, table["index"])
+    added = {name: np.asarray(values)[at] for name, values in columns.items()}
+    after = "id" if "id" in table else "index"
+    joined: Columns = {}
+    for name, values in table.items():
+        joined[name] = values
+        if name == after:
+            joined.update(added)
+    return joined
+
+
 def _arrow_table(table: Columns, rows: slice) -> Any:
     import pyarrow as pa
 

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -327,6 +328,31 @@ def _anything_at(store: Any) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def written_group(store: Any) -> Any:
+    """The zarr group dlq wrote at ``store``, opened read-only.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = tempfile.mkdtemp() + "/out.zarr"
+    >>> _ = output_group(store, overwrite=False)
+    >>> written_group(store).attrs["written_by"]
+    'dlq'
+    """
+    import zarr
+
+    return zarr.open_group(store, mode="r")
+
+
+@dataclass(frozen=True)
+class OwnRows:
+    """A dask array for :meth:`dlq.result.Scan.to_zarr` to write beside the
+    scan's own, in zarr chunks of its largest chunk, though its rows are not
+    the scan's examples (one per sentence of a token scan, say)."""
+
+    array: Any
 
 
 def array_writes(group: Any, written: dict[str, Any], chunk: int) -> tuple[Any, ...]:

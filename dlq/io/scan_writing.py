@@ -18,7 +18,7 @@ from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import lazy_graphs
 from dlq.graphs.rows import values_at
 from dlq.io import arrays, locations, outputs
-from dlq.io.issue_table import digest, labelled, write_parts
+from dlq.io.issue_table import digest, labelled, with_columns, write_parts
 
 
 def writing_scan(
@@ -31,6 +31,7 @@ def writing_scan(
     issues_to: str | os.PathLike | None,
     class_names: Any,
     ids: Any,
+    issue_columns: Any = None,
 ) -> Any:
     """The scan ``lazy`` (a :class:`dlq.result.Scan`) made to write its outputs as it
     runs (see :meth:`dlq.result.Scan.to_zarr`, which computes it): the
@@ -73,11 +74,13 @@ def writing_scan(
                 )
             )
             written = {}
-        others = {}
+        others, own_rows = {}, {}
         table = scan.issue_table
         if table is not None and (class_names is not None or ids is not None):
             ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
             table = step(labelled, table, class_names, ids_of_issues)
+        if table is not None and issue_columns is not None:
+            table = step(with_columns, table, issue_columns)
         if issues_to is not None:
             others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), lazy.n_classes, overwrite=overwrite)
         if report:
@@ -86,10 +89,14 @@ def writing_scan(
         for name, collection in (extra or {}).items():
             if callable(collection) and not dask.is_dask_collection(collection):  # a function of the writing scan
                 collection = collection(scan)
-            if isinstance(collection, da.Array) and collection.shape[:1] == (lazy.n_examples,):
+            if isinstance(collection, outputs.OwnRows):
+                own_rows[name] = collection.array
+            elif isinstance(collection, da.Array) and collection.shape[:1] == (lazy.n_examples,):
                 written[name] = collection
             else:
                 others[name] = collection
         writes = outputs.array_writes(group, written, chunk)
+        for name, array in own_rows.items():
+            writes += outputs.array_writes(group, {name: array}, max(array.chunks[0]))
         writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
     return writing

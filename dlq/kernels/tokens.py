@@ -224,3 +224,73 @@ def descending(counts: np.ndarray) -> np.ndarray:
     counts = np.asarray(counts)
     ascending_of_reversed = np.argsort(counts[::-1], kind="stable")[::-1]
     return len(counts) - 1 - ascending_of_reversed
+
+
+def first_negative(lengths: np.ndarray) -> tuple[int, int] | None:
+    """The position and value of the first negative sentence length, if any.
+
+    Examples
+    --------
+    >>> first_negative(np.array([3, -1, -2])), first_negative(np.array([0, 2]))
+    ((1, -1), None)
+    """
+    negative = np.flatnonzero(lengths < 0)
+    return None if not negative.size else (int(negative[0]), int(lengths[negative[0]]))
+
+
+def sentence_boundaries(lengths: np.ndarray, first_token: int, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each target token position, the last sentence boundary at or
+    before it among these sentences (whose first token is ``first_token``),
+    and how many of these sentences end there or before.
+
+    The targets lie within these sentences' tokens; the boundary is where a
+    sentence ends (or these sentences start), so that a chunk of tokens cut
+    there holds whole sentences.
+
+    Examples
+    --------
+    >>> boundaries, sentences = sentence_boundaries(np.array([3, 0, 4, 2]), 10, np.array([12, 13, 18]))
+    >>> boundaries.tolist(), sentences.tolist()
+    ([10, 13, 17], [0, 2, 3])
+    """
+    ends = first_token + np.cumsum(lengths, dtype=np.int64)
+    sentences = np.searchsorted(ends, targets, side="right")
+    boundaries = np.where(sentences > 0, ends[np.maximum(sentences - 1, 0)], first_token)
+    return boundaries, sentences
+
+
+def sentence_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The sum of each sentence's ``values`` (0 for an empty sentence), as int64.
+
+    Examples
+    --------
+    >>> sentence_sums(np.array([True, False, True, True]), np.array([2, 0, 2])).tolist()
+    [1, 0, 2]
+    """
+    cumulative = np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
+    ends = np.cumsum(lengths, dtype=np.int64)
+    return cumulative[ends] - cumulative[ends - lengths]
+
+
+def sentence_scores(scores: np.ndarray, lengths: np.ndarray, method: str, temperature: Any) -> np.ndarray:
+    """Each sentence's score from its tokens' scores: their minimum
+    (``"min"``) or their softmin at ``temperature`` (``"softmin"``); NaN for
+    an empty sentence, which has no label to score.
+
+    Examples
+    --------
+    >>> sentence_scores(np.array([0.9, 0.7, 0.95, 0.2]), np.array([3, 0, 1]), "min", 0.05).tolist()
+    [0.7, nan, 0.2]
+    """
+    nonempty = lengths > 0
+    found = nonempty.all()
+    kept = lengths if found else lengths[nonempty]
+    if method == "min":
+        scored = sentence_minima(scores, kept)
+    else:
+        scored = sentence_softmins(scores, kept, temperature)
+    if found:
+        return scored
+    every = np.full(len(lengths), np.nan, dtype=np.result_type(scored.dtype, np.float16))
+    every[nonempty] = scored
+    return every

@@ -21,5 +21,6 @@ Examples
 """
 
 from dlq.token_classification import filter, rank, summary
+from dlq.token_classification.scans import SentenceScan, SentenceScanResult, scan
 
-__all__ = ["filter", "rank", "summary"]
+__all__ = ["SentenceScan", "SentenceScanResult", "filter", "rank", "scan", "summary"]

@@ -24,7 +24,7 @@ from dlq._validation.tokens import (
     check_threshold,
     check_tokens,
 )
-from dlq.graphs import token_tables
+from dlq.graphs import sentences, token_tables
 from dlq.graphs.scheduler import compute
 from dlq.rank import get_label_quality_scores as get_token_scores
 from dlq.token_classification._inputs import flat_tokens
@@ -89,7 +89,7 @@ def get_label_quality_scores(
     if named:
         check_tokens(tokens, lengths)
     (scores,) = compute(get_token_scores(flat_labels, flat_probs, method=token_score_method))
-    sentence_scores = token_tables.sentence_scores(scores, lengths, sentence_score_method, temperature)
+    sentence_scores = sentences.sentence_scores(scores, lengths, sentence_score_method, temperature)
     return sentence_scores, token_tables.token_series(scores, lengths, tokens if named else None)
 
 

@@ -12,7 +12,8 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
-from dlq._validation.tokens import check_issues, check_sentences
+from dlq._validation.sentences import check_sentences
+from dlq._validation.tokens import check_issues
 from dlq.graphs import token_tables
 
 __all__ = ["common_label_issues", "display_issues", "filter_by_token"]
