@@ -15,12 +15,13 @@ import numpy as np
 
 import dlq
 from dlq import _validation
-from dlq.cli import images, inputs, report, scan_options
+from dlq.cli import images, inputs, report, scan_options, tokens
 from dlq.cli.cluster import options_client
 from dlq.graphs import health, multilabel_health
 from dlq.io import arrays, outputs
 from dlq.io.issue_table import IssueDigest
 from dlq.result import ScanResult
+from dlq.token_classification import SentenceScan
 
 
 def _scan_on_cluster(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
@@ -46,7 +47,10 @@ def _run_scan(options: dict[str, Any], opened: inputs.CommandInputs, staging: Pa
     labels, pred_probs = opened.arrays()
     class_names, ids = opened.class_names, opened.ids
     lazy = scan_options.lazy_scan(options, labels, pred_probs)
-    extra: dict[str, Any] = {}
+    sentences = lazy if isinstance(lazy, SentenceScan) else None
+    if sentences is not None:
+        lazy = sentences.tokens
+    extra: dict[str, Any] = {} if sentences is None else tokens.sentence_extra(sentences)
     if options["per_class"]:
         extra["per_class_scores"] = dlq.multilabel.get_label_quality_scores_per_class(
             labels, pred_probs, method=options["method"], adjust_pred_probs=options["adjust_pred_probs"]
@@ -61,15 +65,14 @@ def _run_scan(options: dict[str, Any], opened: inputs.CommandInputs, staging: Pa
     if not options["quiet"]:
         searched = "batched search" if options["filter_by"] is None else f"filter_by={options['filter_by']}"
         click.echo(f"scanning ({searched}): thresholds, scores, issues and outputs", err=True)
-    result = lazy.to_zarr(
-        staging / "scores.zarr",
-        progress=not options["quiet"],
-        extra=extra,
-        report=True,
-        issues_to=staging / "issues.parquet",
-        class_names=class_names,
-        ids=ids,
-    )
+    writing = {"progress": not options["quiet"], "extra": extra, "report": True, "class_names": class_names}
+    writing.update(issues_to=staging / "issues.parquet", ids=ids)
+    if sentences is None:
+        result = lazy.to_zarr(staging / "scores.zarr", **writing)
+    else:
+        words = tokens.words(options)
+        written = sentences.to_zarr(staging / "scores.zarr", words=words, **writing)
+        result = written.tokens
     issues = result.extra["issue_digest"]
     per_class = result.extra.get("per_class_issues")
     if per_class is None:  # multi-class: issues by given label
@@ -87,10 +90,15 @@ def _run_scan(options: dict[str, Any], opened: inputs.CommandInputs, staging: Pa
     if flipped is not None:  # the demo's labels flipped on purpose, and how many of them were flagged
         facts["labels_flipped_on_purpose"] = int(flipped.sum())
         facts["flagged_rows_flipped_on_purpose"] = int(flipped[result.issues].sum())
+    more = ""
+    if sentences is not None:
+        facts.update(tokens.sentence_facts(options, sentences, written))
+        mask = outputs.written_group(staging / "scores.zarr")["is_label_issue"]
+        more = tokens.worst_sentences_section(sentences, written, labels, pred_probs, mask, words, class_names)
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
     joint, histogram = result.extra.get("confident_joint"), result.extra["score_histogram"]
     views = None if joint is None else report.class_views(joint, result.n_examples, class_names)
-    report.write_report(staging / "report.html", facts, histogram, per_class, issues, views, class_names)
+    report.write_report(staging / "report.html", facts, histogram, per_class, issues, views, class_names, more)
     return facts
 
 
@@ -170,10 +178,20 @@ def main() -> None:
 @click.option("--out", required=True, type=click.Path(), help="Output directory to create.")
 @click.option(
     "--task",
-    type=click.Choice(["classification", "segmentation"]),
+    type=click.Choice(["classification", "segmentation", "token-classification"]),
     default="classification",
     show_default=True,
-    help="segmentation: LABELS (N, H, W) of every pixel, PRED_PROBS (N, K, H, W) or (N, H, W, K).",
+    help="segmentation: LABELS (N, H, W) of every pixel, PRED_PROBS (N, K, H, W) or (N, H, W, K). "
+    "token-classification: LABELS (T) and PRED_PROBS (T, K) of all tokens, with --sentence-lengths.",
+)
+@click.option(
+    "--sentence-lengths",
+    help="Token classification: how many tokens each sentence has, N integers summing to T "
+    "(.npy, zarr, FILE.h5:/dataset or a Parquet column).",
+)
+@click.option(
+    "--tokens",
+    help="Token classification: the text of every token (T strings), shown in the report and issues.parquet.",
 )
 @click.option("--multilabel", is_flag=True, help="Labels are sets of classes (lists, or a binary (N, K) array).")
 @click.option(
@@ -268,7 +286,7 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar or messages.")
 @click.option("--debug", is_flag=True, help="Show a traceback on errors.")
 def scan(**options: Any) -> None:
-    """Scan LABELS (N) and PRED_PROBS (N x K) for label issues (images with --task segmentation).
+    """Scan LABELS (N) and PRED_PROBS (N x K) for label issues (images or sentences with --task).
 
     Inputs are .npy files, zarr stores (paths or URLs such as s3://...),
     HDF5 datasets as FILE.h5:/dataset, or Parquet (pred_probs as K float
@@ -278,6 +296,7 @@ def scan(**options: Any) -> None:
     """
     arrays.refuse_query_planning()
     images.check_task_options(options)
+    scan_options.check_token_options(options)
     inputs.name_inputs(options)
     cluster = {name: options[name] for name in ("workers", "threads_per_worker", "memory_limit")}
     if options["task"] == "segmentation":
@@ -285,7 +304,13 @@ def scan(**options: Any) -> None:
         return
     scan_options.check_options(options)
     facts = _scan_on_cluster(options, **cluster)
-    if not options["quiet"]:
+    if not options["quiet"] and options["task"] == "token-classification":
+        click.echo(
+            f"{facts['n_issues']:,} tokens flagged in {facts['sentences_with_issues']:,} of "
+            f"{facts['n_sentences']:,} sentences in {facts['elapsed_seconds']:.1f} s; "
+            f"report: {Path(options['out']) / 'report.html'}"
+        )
+    elif not options["quiet"]:
         click.echo(
             f"{facts['n_issues']:,} label issues among {facts['n_examples']:,} examples "
             f"in {facts['elapsed_seconds']:.1f} s; report: {Path(options['out']) / 'report.html'}"

@@ -22,7 +22,8 @@ def refuse_output_over_inputs(options: dict[str, Any]) -> None:
     """Refuse an ``--out`` that is, lies inside, or contains any input the
     command was given (paths resolved through symlinks, URLs by scheme and
     prefix), before anything is read or written."""
-    inputs = [(name, options[name]) for name in ("pred_probs", "labels", "ids") if options.get(name)]
+    named = ("pred_probs", "labels", "ids", "sentence_lengths", "tokens")
+    inputs = [(name, options[name]) for name in named if options.get(name)]
     names = options.get("class_names")
     if names and Path(names).is_file():
         inputs.append(("--class-names", names))

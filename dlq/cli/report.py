@@ -330,11 +330,13 @@ def write_report(
     issues: IssueDigest,
     views: dict[str, Any] | None = None,
     class_names: list[str] | None = None,
+    more: str = "",
 ) -> None:
     """Write report.html: one self-contained page with the summary, a score
     histogram with the issue cut-off, per-class issue counts, the worst
     examples and, given :func:`class_views` (multi-class), the class table, the
-    heatmap of given vs predicted class and the most confused pairs."""
+    heatmap of given vs predicted class and the most confused pairs; then
+    ``more`` sections (HTML)."""
     table = issues.worst
     images = _figures(histogram, issues.highest_score, per_class, class_names)
     summary_rows = "".join(
@@ -359,6 +361,7 @@ th,td{{border:1px solid #ccc;padding:0.2em 0.6em;text-align:left}}</style></head
 <table><tr>{header}</tr>{worst}</table>
 {_class_section(views, per_class)}
 {_health_section(facts.get("label_health"))}
+{more}
 </body></html>
 """
     path.write_text(page, encoding="utf-8")

@@ -186,15 +186,21 @@ def ranked_positions(
     return sentences[order], tokens[order]
 
 
-def position_columns(positions: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def position_columns(
+    positions: tuple[np.ndarray, np.ndarray, np.ndarray], words: np.ndarray | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The issue table's columns of :func:`issue_positions`: rows, and each
-    row's ``sentence`` and ``token`` (its position in the sentence).
+    row's ``sentence``, ``token`` (its position in the sentence) and, given
+    the flagged tokens' ``words`` (in the same order), ``word``.
 
     Examples
     --------
-    >>> rows, columns = position_columns((np.array([1, 4]), np.array([0, 2]), np.array([1, 0])))
-    >>> rows.tolist(), columns["sentence"].tolist(), columns["token"].tolist()
-    ([1, 4], [0, 2], [1, 0])
+    >>> rows, columns = position_columns((np.array([1, 4]), np.array([0, 2]), np.array([1, 0])), np.array(["a", "b"]))
+    >>> rows.tolist(), columns["sentence"].tolist(), columns["token"].tolist(), columns["word"].tolist()
+    ([1, 4], [0, 2], [1, 0], ['a', 'b'])
     """
     flat, sentences, tokens = positions
-    return flat, {"sentence": sentences, "token": tokens}
+    columns = {"sentence": sentences, "token": tokens}
+    if words is not None:
+        columns["word"] = words
+    return flat, columns

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import dask.array as da
@@ -19,6 +20,7 @@ from dlq.graphs import sentences
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import lazily
 from dlq.graphs.order import lowest_first
+from dlq.graphs.rows import values_at
 from dlq.graphs.scheduler import compute
 from dlq.io import arrays, outputs
 from dlq.multiclass import scan as token_scan
@@ -107,6 +109,13 @@ class SentenceScan:
     def _positions(self) -> Any:
         return sentences.issue_positions(self.tokens.mask, self.sentence_lengths)
 
+    def _words_at(self, words: Any, positions: Any) -> Any:
+        """The words of the flagged tokens, in token order (a ``Delayed``), if given."""
+        if words is None:
+            return None
+        opened = arrays.open_array(words, name="words", chunk_rows=self.tokens.scores.chunks[0])
+        return values_at(opened, step(itemgetter(0), positions))
+
     def compute(self, *, n_jobs: int | None = None, progress: bool = False) -> SentenceScanResult:
         """Run the scan: the token issues and the per-sentence results in memory.
 
@@ -131,6 +140,7 @@ class SentenceScan:
         n_jobs: int | None = None,
         progress: bool = False,
         overwrite: bool = False,
+        words: Any = None,
         **options: Any,
     ) -> SentenceScanResult:
         """Write the token arrays (``scores``, ``is_label_issue``) and the
@@ -142,6 +152,9 @@ class SentenceScan:
         ----------
         store, overwrite
             As for :meth:`dlq.result.Scan.to_zarr`.
+        words : array-like of str, shape (T,), optional
+            The text of every token (any input kind :func:`dlq.scan` reads):
+            the issue table gets column ``word``, each chunk giving its issues'.
         **options
             Further options of :meth:`dlq.result.Scan.to_zarr` (``issues_to``,
             ``class_names``, ``ids``, ``report``, ``extra``); the issue table
@@ -169,7 +182,7 @@ class SentenceScan:
             progress=progress,
             overwrite=overwrite,
             extra=extra,
-            issue_columns=step(sentences.position_columns, positions),
+            issue_columns=step(sentences.position_columns, positions, self._words_at(words, positions)),
             **options,
         )
         group = outputs.written_group(store)
@@ -188,6 +201,7 @@ def scan(
     sentence_score_kwargs: Mapping[str, Any] = NO_KWARGS,
     filter_by: str | None = None,
     chunk_tokens: int | None = None,
+    **search: Any,
 ) -> SentenceScan:
     """Build a lazy scan of token classification data: the token issues
     and scores of :func:`dlq.scan` over all tokens, and each sentence's
@@ -209,6 +223,10 @@ def scan(
     chunk_tokens : int, optional
         About how many tokens per chunk (by default as :func:`dlq.scan`
         chunks pred_probs); chunks end where sentences end.
+    **search
+        Further options of :func:`dlq.scan` for the token scan
+        (``adjust_pred_probs``, ``estimation_method``, ``frac_noise``,
+        ``min_examples_per_class``).
 
     Returns
     -------
@@ -227,7 +245,12 @@ def scan(
     temperature = check_sentence_score_kwargs(sentence_score_kwargs)
     found = sentence_tokens(labels, pred_probs, sentence_lengths, chunk_tokens)
     tokens = token_scan(
-        found.labels, found.pred_probs, method=token_score_method, chunk_rows=found.token_rows, filter_by=filter_by
+        found.labels,
+        found.pred_probs,
+        method=token_score_method,
+        chunk_rows=found.token_rows,
+        filter_by=filter_by,
+        **search,
     )
     return SentenceScan(
         tokens=tokens,
