@@ -32,9 +32,10 @@ def images(tmp_path_factory):
 def test_a_segmentation_scan_writes_cleanlabs_answers_in_every_output(images, tmp_path, scheduler):
     folder, labels, pred_probs = images
     out = tmp_path / "out"
+    np.save(tmp_path / "ids.npy", np.array([f"photo-{image}.png" for image in range(len(labels))]))
     result = quiet_scan(
         folder / "labels.npy", folder / "last.zarr", out, "--task", "segmentation", "--class-names", "sky,sea,sand",
-        scheduler=scheduler,
+        "--ids", tmp_path / "ids.npy", scheduler=scheduler,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert sorted(path.name for path in out.iterdir()) == PUBLISHED
@@ -47,6 +48,7 @@ def test_a_segmentation_scan_writes_cleanlabs_answers_in_every_output(images, tm
     table = pd.read_parquet(out / "issues.parquet")
     flagged = np.flatnonzero(mask.any(axis=(1, 2)))
     assert sorted(table["image"]) == flagged.tolist()
+    assert table["id"].tolist() == [f"photo-{image}.png" for image in table["image"]]
     assert np.all(np.diff(table["image_score"]) >= 0)  # worst first
     np.testing.assert_array_equal(table["flagged_pixels"], mask.sum(axis=(1, 2))[table["image"]])
     predicted = pred_probs.argmax(axis=1)

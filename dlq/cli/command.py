@@ -256,7 +256,8 @@ def main() -> None:
 )
 @click.option(
     "--ids",
-    help="An id of every example (.npy, zarr, FILE.h5:/dataset or Parquet), carried into issues.parquet.",
+    help="An id of every example (every image with --task segmentation, every token with token-classification; "
+    ".npy, zarr, FILE.h5:/dataset or Parquet), carried into issues.parquet.",
 )
 @click.option(
     "--no-class-views",

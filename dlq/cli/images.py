@@ -22,6 +22,7 @@ from dlq.cli.cluster import options_client
 from dlq.cli.image_report import IMAGES_SHOWN, write_image_report
 from dlq.cli.scan_options import flag
 from dlq.graphs import segmentation
+from dlq.graphs.rows import values_at
 from dlq.graphs.scheduler import compute
 from dlq.io import arrays, outputs
 from dlq.io.images import SegmentationInputs, open_segmentation_inputs
@@ -41,7 +42,6 @@ CLASSIFICATION_ONLY = {
     "min_examples_per_class": 1,
     "per_class": False,
     "pred_probs_columns": None,
-    "ids": None,
     "no_class_views": False,
 }
 
@@ -79,9 +79,10 @@ def scan_images(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
     opened = _opened(options)
     check_downsample(options["downsample"], opened.labels.shape[1:])
     names = inputs.class_names(options, opened.num_classes)
+    ids = inputs.opened_ids(options, opened.labels)
     with outputs.atomic_directory(options["out"], overwrite=options["overwrite"]) as staging:
         with options_client(options, **cluster):
-            facts = _run(options, opened, names, staging)
+            facts = _run(options, opened, names, ids, staging)
     if not options["quiet"]:
         click.echo(
             f"{facts['n_issues']:,} pixels flagged in {facts['images_with_issues']:,} of {facts['n_images']:,} "
@@ -90,7 +91,9 @@ def scan_images(options: dict[str, Any], **cluster: Any) -> dict[str, Any]:
     return facts
 
 
-def _run(options: dict[str, Any], opened: SegmentationInputs, names: list[str] | None, staging: Path) -> dict[str, Any]:
+def _run(
+    options: dict[str, Any], opened: SegmentationInputs, names: list[str] | None, ids: Any, staging: Path
+) -> dict[str, Any]:
     import zarr
 
     start = time.perf_counter()
@@ -120,6 +123,9 @@ def _run(options: dict[str, Any], opened: SegmentationInputs, names: list[str] |
     if names is not None:
         table.insert(4, "given_label_name", [names[k] for k in table["given_label"]])
         table.insert(6, "predicted_label_name", [names[k] for k in table["predicted_label"]])
+    if ids is not None:
+        (image_ids,) = compute(values_at(ids, order))
+        table.insert(1, "id", image_ids)
     table.to_parquet(staging / "issues.parquet", index=False)
     shown = order[:IMAGES_SHOWN]
     pictures = [(np.asarray(opened.labels[image]), mask[int(image)]) for image in shown]
