@@ -38,19 +38,15 @@ The table goes to ``benchmarks/results/segmentation.md`` (``--out``).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +54,10 @@ import numpy as np
 import zarr
 
 sys.path.insert(0, str(Path(__file__).parent))
+import measure as shared
 from cases import peak_resident_mib
 
-CORES = os.cpu_count() or 1
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "segmentation.md"
+RESULTS = shared.ROOT / "benchmarks" / "results" / "segmentation.md"
 #: Images per stored zarr chunk (and per piece when the data are written).
 CHUNK_IMAGES = 4
 #: Side of the square blocks of one true class.
@@ -156,14 +151,6 @@ def write_segmentation(directory: Path, images: int, classes: int, height: int, 
     )
 
 
-def _same_data(directory: Path, size: dict[str, int]) -> bool:
-    try:
-        written = json.loads((directory / "data.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return all(written.get(key) == value for key, value in size.items())
-
-
 # --- the measured calls -----------------------------------------------------
 
 
@@ -200,16 +187,7 @@ def _call(tool: str, task: str, source: str) -> Callable[[Path], Callable[[], An
 
 def _one_read(directory: Path) -> Callable[[], Any]:
     """Every zarr chunk of pred_probs read and summed, on all cores."""
-    pred_probs = zarr.open_array(str(directory / "pred_probs.zarr"), mode="r")
-
-    def chunk_sum(start: int) -> float:
-        return float(pred_probs[start : start + CHUNK_IMAGES].sum(dtype=np.float64))
-
-    def read_every_chunk() -> np.ndarray:
-        with ThreadPoolExecutor(CORES) as threads:
-            return np.asarray(sum(threads.map(chunk_sum, range(0, pred_probs.shape[0], CHUNK_IMAGES))))
-
-    return read_every_chunk
+    return shared.one_read(directory / "pred_probs.zarr")
 
 
 CASES: dict[str, Callable[[Path], Callable[[], Any]]] = {
@@ -241,15 +219,6 @@ def _worker_trouble(client: Any) -> list[str]:
                 if any(word in message.lower() for word in words):
                     found.append(f"{'nanny' if nanny else 'worker'} {address} {level}: {message[:300]}")
     return found
-
-
-def _measure_calls(run: Callable[[], Any], calls: int) -> tuple[list[float], Any]:
-    times, result = [], None
-    for _ in range(calls):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return times, result
 
 
 def _vmhwm_mib(pid: int) -> float | None:
@@ -380,7 +349,7 @@ def measure(case: str, directory: Path, answer: Path, calls: int, scan_debug: bo
 
         with LocalCluster(**CLUSTER) as cluster, Client(cluster) as client:
             workers = set(client.scheduler_info()["workers"])
-            times, result = _measure_calls(run, calls)
+            times, result = shared.measure_calls(run, calls)
             after = set(client.scheduler_info()["workers"])
             extra = {
                 "workers_replaced": sorted(workers ^ after),
@@ -388,54 +357,15 @@ def measure(case: str, directory: Path, answer: Path, calls: int, scan_debug: bo
                 "events": _worker_trouble(client),
             }
     else:
-        times, result = _measure_calls(run, calls)
+        times, result = shared.measure_calls(run, calls)
     if isinstance(result, tuple):
         np.savez(answer, image_scores=result[0], pixel_scores=result[1])
     else:
         np.save(answer, np.asarray(result))
-    return {
-        "case": case,
-        "first_seconds": times[0],
-        "seconds": times[-1] if calls > 1 else None,
-        "peak_rss_mib": peak_resident_mib(),
-        "answer": str(answer),
-        **extra,
-    }
+    return shared.measured(case, times, answer, **extra)
 
 
 # --- the run ----------------------------------------------------------------
-
-
-class Runner:
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.results: dict[str, list[dict]] = {}
-
-    def run(self, case: str, calls: int, *more: str) -> dict:
-        answers = self.directory / "answers"
-        answers.mkdir(exist_ok=True)
-        answer = answers / f"{case}.{'npz' if 'scores' in case else 'npy'}"
-        command = [sys.executable, str(Path(__file__).resolve()), "--case", case, "--data", str(self.directory)]
-        command += ["--answer", str(answer), "--calls", str(calls), *more]
-        completed = subprocess.run(command, capture_output=True, text=True)
-        if completed.returncode != 0:
-            sys.exit(f"{case} failed:\n{completed.stderr[-3000:]}")
-        measured = json.loads(completed.stdout.strip().splitlines()[-1])
-        self.results.setdefault(case, []).append(measured)
-        second = "" if measured["seconds"] is None else f" / {measured['seconds']:8.2f} s"
-        print(
-            f"  {case:<28} {measured['first_seconds']:8.2f} s{second}  {measured['peak_rss_mib']:8,.0f} MiB",
-            file=sys.stderr,
-            flush=True,
-        )
-        return measured
-
-    def median(self, case: str, call: str) -> float | None:
-        values = [m[call] for m in self.results.get(case, []) if m[call] is not None]
-        return statistics.median(values) if values else None
-
-    def rss(self, case: str) -> float:
-        return max(m["peak_rss_mib"] for m in self.results[case])
 
 
 def compare(theirs_path: str, ours_path: str) -> str:
@@ -482,36 +412,25 @@ def main() -> None:
     )
     parser.add_argument("--no-distributed", action="store_true", help="leave out the LocalCluster rows")
     parser.add_argument("--no-command", action="store_true", help="leave out the `dlq scan` command's row")
-    parser.add_argument("--data", type=Path, help="directory for the data set, kept (by default a temporary one)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="Markdown file for the table")
-    # one measurement (what the run starts in a fresh process)
-    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
-    parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--calls", type=int, default=2, help=argparse.SUPPRESS)
+    shared.add_arguments(parser, CASES, RESULTS)
     parser.add_argument("--scan-debug", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.case:
-        warnings.simplefilter("ignore")
-        print(json.dumps(measure(args.case, args.data, args.answer, args.calls, args.scan_debug)))
-        return
-    if args.data:
-        benchmark(args, args.data)
-    else:
-        with tempfile.TemporaryDirectory(prefix="dlq-segmentation-") as directory:
-            benchmark(args, Path(directory))
+    shared.dispatch(
+        parser.parse_args(),
+        lambda args: measure(args.case, args.data, args.answer, args.calls, args.scan_debug),
+        benchmark,
+        "dlq-segmentation-",
+    )
 
 
 def benchmark(args: argparse.Namespace, directory: Path) -> None:
     size = {key: getattr(args, key) for key in ("images", "classes", "height", "width", "seed")}
-    if _same_data(directory, size):
-        print(f"using the data set in {directory}", file=sys.stderr)
-    else:
-        print(f"writing the data set to {directory}", file=sys.stderr)
-        start = time.perf_counter()
-        write_segmentation(directory, args.images, args.classes, args.height, args.width, args.seed)
-        print(f"  written in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    shared.write_once(
+        directory,
+        size,
+        lambda: write_segmentation(directory, args.images, args.classes, args.height, args.width, args.seed),
+    )
     issues_repeat = args.cleanlab_issues_repeat or args.repeat
-    runner = Runner(directory)
+    runner = shared.Runner(directory, Path(__file__))
     tasks = ("issues", "scores")
     for round_ in range(args.repeat):
         runner.run("read-zarr", 2)
@@ -530,29 +449,29 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
     written = json.loads((directory / "data.json").read_text())
     pixels = args.images * args.height * args.width
     gigabytes = pixels * args.classes * 4 / 1e9
-    rows = [["one read of pred_probs (zarr chunks summed, all cores)", "", *_times(runner, "read-zarr"), "", ""]]
+    rows = [["one read of pred_probs (zarr chunks summed, all cores)", "", *shared.times(runner, "read-zarr"), "", ""]]
     for task, name in (("issues", "filter.find_label_issues"), ("scores", "rank.get_label_quality_scores (softmin)")):
         theirs_case = f"cleanlab-{task}"
         theirs = runner.median(theirs_case, "first_seconds"), runner.median(theirs_case, "seconds")
-        rows.append([name, "cleanlab 2.9 (numpy in memory)", *_times(runner, theirs_case), "", ""])
+        rows.append([name, "cleanlab 2.9 (numpy in memory)", *shared.times(runner, theirs_case), "", ""])
         cases = [(f"dlq-{task}-zarr", "dlq (zarr paths)"), (f"dlq-{task}-npy", "dlq (.npy paths)")]
         if task == "issues" and not args.no_distributed:
             cases.append((f"dlq-{task}-zarr-distributed", "dlq (zarr paths), LocalCluster 2 x 1 thread, 1 GiB"))
         for case, tool in cases:
             ours = runner.median(case, "first_seconds"), runner.median(case, "seconds")
             verdict = compare(runner.results[theirs_case][0]["answer"], runner.results[case][0]["answer"])
-            rows.append([name, tool, *_times(runner, case), _speedup(theirs, ours), verdict])
+            rows.append([name, tool, *shared.times(runner, case), shared.speedup(theirs, ours), verdict])
         if task == "issues" and not args.no_command:
             case = "dlq-scan-command"
             ours = runner.median(case, "first_seconds")
             verdict = compare(runner.results[theirs_case][0]["answer"], runner.results[case][0]["answer"])
             tool = "`dlq scan --task segmentation` command (zarr paths), LocalCluster 2 x 1 thread, 1 GiB"
             speedup = "" if theirs[0] is None or ours is None else f"{theirs[0] / ours:.1f}x (first call)"
-            rows.append([name, tool, *_times(runner, case), speedup, verdict])
+            rows.append([name, tool, *shared.times(runner, case), speedup, verdict])
 
     mask = np.load(runner.results["cleanlab-issues"][0]["answer"])
     lines = [
-        f"Written by `{command_line()}` on {platform.machine()}, {CORES} cores, {datetime.date.today()}.",
+        shared.written_by("segmentation.py"),
         "",
         f"Data: {args.images:,} images x {args.classes} classes x {args.height} x {args.width} pixels "
         f"({pixels:,} pixels); pred_probs float32 (N, K, H, W), {gigabytes:.2f} GB, labels int64 (N, H, W), "
@@ -578,47 +497,19 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
         "is given numpy arrays loaded whole from the .npy files (np.load, no memory map; not timed), so its RSS "
         f"holds the {gigabytes:.1f} GB of pred_probs; dlq is given paths (it memory-maps a .npy file, and pages "
         "of the map it touched count in its RSS). Both tools with their defaults (cleanlab: batch_size 10,000, "
-        f"n_jobs None; dlq: all {CORES} cores) and verbose=False. Speed-up: cleanlab's time / dlq's, first / "
+        f"n_jobs None; dlq: all {shared.CORES} cores) and verbose=False. Speed-up: cleanlab's time / dlq's, first / "
         "second call. Same answer: the mask equal exactly, the image and pixel scores equal by np.array_equal.",
         "",
-        "| case | tool | first call | second call | peak RSS | speed-up vs cleanlab | same answer |",
-        "|---|---|---:|---:|---:|---:|---|",
-        *("| " + " | ".join(row) + " |" for row in rows),
+        *shared.table(rows),
     ]
     if not args.no_command:
         lines += ["", command_note(runner)]
     if not args.no_distributed:
         lines += ["", distributed_note(runner)]
-    text = "\n".join(lines) + "\n"
-    print("\n" + text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"wrote {args.out}", file=sys.stderr)
-    if args.out == RESULTS:  # a quick look elsewhere leaves the docs as they are
-        publish(text)
+    shared.write_results("\n".join(lines) + "\n", args.out, RESULTS)
 
 
-def publish(text: str) -> None:
-    """Copy the results into docs/performance.md, between its segmentation markers."""
-    from run import replace_block
-
-    replace_block(ROOT / "docs" / "performance.md", "<!-- results: segmentation.md -->", "<!-- end results -->", text)
-
-
-def _times(runner: Runner, case: str) -> list[str]:
-    first, second = runner.median(case, "first_seconds"), runner.median(case, "seconds")
-    return [
-        f"{first:.2f} s",
-        "" if second is None else f"{second:.2f} s",
-        f"{runner.rss(case):,.0f} MiB",
-    ]
-
-
-def _speedup(theirs: tuple[float | None, float | None], ours: tuple[float | None, float | None]) -> str:
-    return " / ".join("" if a is None or b is None else f"{a / b:.1f}x" for a, b in zip(theirs, ours, strict=True))
-
-
-def distributed_note(runner: Runner) -> str:
+def distributed_note(runner: shared.Runner) -> str:
     measured = runner.results["dlq-issues-zarr-distributed"]
     replaced = sorted({worker for m in measured for worker in m["workers_replaced"]})
     events = [event for m in measured for event in m["events"]]
@@ -650,7 +541,7 @@ def _same_scores(theirs_path: str, ours_path: str) -> str:
     return "; ".join(verdicts)
 
 
-def command_note(runner: Runner) -> str:
+def command_note(runner: shared.Runner) -> str:
     measured = runner.results["dlq-scan-command"]
     elapsed = statistics.median(m["elapsed_seconds"] for m in measured)
     codes = sorted({m["returncode"] for m in measured})
@@ -686,10 +577,6 @@ def command_note(runner: Runner) -> str:
             + "."
         )
     return text
-
-
-def command_line() -> str:
-    return " ".join(["python", "benchmarks/segmentation.py", *sys.argv[1:]])
 
 
 if __name__ == "__main__":
