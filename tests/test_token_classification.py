@@ -145,6 +145,39 @@ def test_tokens_in_parquet_a_row_each_read_through_dask_dataframe(noisy, tmp_pat
     assert found == quietly(cl_filter.find_label_issues, sentence_labels, sentence_probs, n_jobs=1)
 
 
+def test_sentences_in_parquet_a_row_each_read_through_dask_dataframe(noisy, tmp_path):
+    """A Parquet table of a row per sentence (its labels, a list, and its
+    tokens' class probabilities, a list of lists) read with dask.dataframe:
+    the lists exploded into the flat form, partition by partition, the
+    lengths those of the label lists; the scan's answers are cleanlab's."""
+    import dask.dataframe as dd
+
+    _, pred_probs, sentence_labels, sentence_probs, lengths = noisy
+    frame = pd.DataFrame({"labels": sentence_labels, "pred_probs": [part.tolist() for part in sentence_probs]})
+    frame.to_parquet(tmp_path / "sentences.parquet", row_group_size=40)
+    sentences = dd.read_parquet(tmp_path / "sentences.parquet", split_row_groups=True)
+    num_classes = pred_probs.shape[1]
+
+    def token_rows(part: pd.DataFrame) -> pd.DataFrame:
+        rows = [np.asarray(list(row), dtype=float).reshape(-1, num_classes) for row in part["pred_probs"]]
+        flat = np.concatenate(rows) if rows else np.empty((0, num_classes))
+        return pd.DataFrame(flat, columns=[f"p{k}" for k in range(num_classes)])
+
+    meta = pd.DataFrame({f"p{k}": pd.Series(dtype=float) for k in range(num_classes)})
+    flat_probs = sentences.map_partitions(token_rows, meta=meta)
+    flat_labels = sentences["labels"].explode().dropna().astype("int64")
+    sentence_lengths = sentences["labels"].map(len, meta=("labels", "int64")).to_dask_array(lengths=True)
+    found = dlq.token_classification.scan(
+        flat_labels, flat_probs, sentence_lengths=sentence_lengths, filter_by="prune_by_noise_rate"
+    ).compute()
+    assert found.issues == quietly(cl_filter.find_label_issues, sentence_labels, sentence_probs, n_jobs=1)
+    nonempty = lengths > 0
+    expected, _ = cl_rank.get_label_quality_scores(
+        [sentence_labels[i] for i in np.flatnonzero(nonempty)], [sentence_probs[i] for i in np.flatnonzero(nonempty)]
+    )
+    np.testing.assert_array_equal(found.sentence_scores[nonempty], expected)
+
+
 @pytest.mark.parametrize("ranked_by", ["self_confidence", "normalized_margin"])
 def test_low_memory_is_cleanlabs_and_warns_of_unused_options(digits, ranked_by):
     labels, pred_probs, sentence_labels, sentence_probs, lengths = digits
