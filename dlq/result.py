@@ -316,11 +316,12 @@ class Scan:
         ids : dask array, shape (N,), optional
             An id of every example (integers or text), in the rows' chunks:
             the issue table gets column ``id``, each chunk giving its issues'.
-        issue_columns : Delayed, optional
+        issue_columns : Delayed or callable, optional
             More columns of the issue table, after ``index`` (and ``id``):
             a ``Delayed`` of sorted rows holding every issue and a dict of
             each column's values at those rows (the sentence and position
-            of each token issue, say).
+            of each token issue, say), or a function of the writing scan
+            that returns one (as ``extra``'s functions).
 
         Examples
         --------

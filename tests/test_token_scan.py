@@ -176,3 +176,40 @@ def test_a_negative_length_is_named_by_its_place_in_all_the_lengths():
     lengths = da.from_array(np.array([2, 2, 2, 2, -2, 4]), chunks=2)
     with pytest.raises(ValueError, match=r"sentence_lengths\[4\] is -2"):
         dlq.token_classification.scan(labels, pred_probs, sentence_lengths=lengths)
+
+
+def test_to_zarr_reads_pred_probs_once_when_the_token_scan_fills_its_store(tmp_path, monkeypatch):
+    """Sentences of one length make regular token chunks, so the written token
+    scan fills its store as it goes (a graph of its own): the sentence
+    arrays, the issue positions and the words are built from that scan, and
+    pred_probs is read once, as by compute()."""
+    from dlq.io.input_values import NpyFile
+
+    labels, pred_probs = noisy_classification(4000, 3, seed=1)
+    np.save(tmp_path / "pred_probs.npy", pred_probs)
+    np.save(tmp_path / "words.npy", np.array([f"w{t}" for t in range(len(labels))]))
+    rows_read = []
+    reading = NpyFile.__getitem__
+
+    def counted(self, item):
+        rows = reading(self, item)
+        if rows.ndim == 2:
+            rows_read.append(rows.shape[0])
+        return rows
+
+    monkeypatch.setattr(NpyFile, "__getitem__", counted)
+    lazy = dlq.token_classification.scan(
+        labels, str(tmp_path / "pred_probs.npy"), sentence_lengths=np.full(500, 8), chunk_tokens=800
+    )
+    assert lazy.tokens.filling_a_store is not None
+    computed = lazy.compute(n_jobs=1)
+    assert sum(rows_read) == len(labels)
+    rows_read.clear()
+    written = lazy.to_zarr(
+        tmp_path / "scan.zarr", n_jobs=1, issues_to=tmp_path / "issues.parquet", words=str(tmp_path / "words.npy")
+    )
+    assert sum(rows_read) == len(labels)
+    assert written.issues == computed.issues
+    np.testing.assert_array_equal(written.sentence_scores[:], computed.sentence_scores)
+    table = pd.read_parquet(tmp_path / "issues.parquet")
+    assert table["word"].tolist() == [f"w{t}" for t in table["index"]]

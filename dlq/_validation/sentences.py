@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from dlq.kernels.tokens import first_negative
+
 
 def per_sentence(pred_probs: Any) -> bool:
     """Whether ``pred_probs`` is cleanlab's form, one array per sentence (a
@@ -166,9 +168,7 @@ def check_flat_tokens(labels: Any, shape: tuple[int, ...], sentence_lengths: Any
     check_flat_form(labels, shape, sentence_lengths)
     lengths = np.asarray(sentence_lengths)
     check_length_form(lengths.shape, lengths.dtype)
-    negative = np.flatnonzero(lengths < 0)
-    first = (int(negative[0]), int(lengths[negative[0]])) if negative.size else None
-    check_length_values(first, int(lengths.sum()), shape[0])
+    check_length_values(first_negative(lengths), int(lengths.sum()), shape[0])
     return lengths.astype(np.int64)
 
 

@@ -43,10 +43,11 @@ def words(options: dict[str, Any]) -> Any:
 
 
 def sentence_extra(lazy: SentenceScan) -> dict[str, Any]:
-    """What the summary and report need of the sentences, computed in the scan's run."""
+    """What the summary and report need of the sentences, computed in the
+    scan's run from the scan it writes (see :meth:`SentenceScan.over`)."""
     return {
-        "sentences_with_issues": step(int, (lazy.issues_per_sentence > 0).sum()),
-        "worst_sentences": lowest_first(lazy.sentence_scores, SENTENCES_SHOWN),
+        "sentences_with_issues": lambda written: step(int, (lazy.over(written).issues_per_sentence > 0).sum()),
+        "worst_sentences": lambda written: lowest_first(lazy.over(written).sentence_scores, SENTENCES_SHOWN),
     }
 
 

@@ -80,6 +80,8 @@ def writing_scan(
             ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
             table = step(labelled, table, class_names, ids_of_issues)
         if table is not None and issue_columns is not None:
+            if callable(issue_columns) and not dask.is_dask_collection(issue_columns):  # of the writing scan
+                issue_columns = issue_columns(scan)
             table = step(with_columns, table, issue_columns)
         if issues_to is not None:
             others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), lazy.n_classes, overwrite=overwrite)

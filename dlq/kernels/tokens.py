@@ -283,13 +283,13 @@ def sentence_scores(scores: np.ndarray, lengths: np.ndarray, method: str, temper
     [0.7, nan, 0.2]
     """
     nonempty = lengths > 0
-    found = nonempty.all()
-    kept = lengths if found else lengths[nonempty]
+    none_empty = nonempty.all()
+    kept = lengths if none_empty else lengths[nonempty]
     if method == "min":
         scored = sentence_minima(scores, kept)
     else:
         scored = sentence_softmins(scores, kept, temperature)
-    if found:
+    if none_empty:
         return scored
     every = np.full(len(lengths), np.nan, dtype=np.result_type(scored.dtype, np.float16))
     every[nonempty] = scored

@@ -5,8 +5,8 @@ workers to zarr."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -30,7 +30,7 @@ from dlq.token_classification._inputs import sentence_tokens
 __all__ = ["SentenceScan", "SentenceScanResult", "scan"]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class SentenceScanResult:
     """What a sentence scan found: the token issues, and per sentence.
 
@@ -86,7 +86,7 @@ class SentenceScanResult:
         return np.asarray(found)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class SentenceScan:
     """A lazy scan of token classification data (see :func:`scan`).
 
@@ -95,26 +95,57 @@ class SentenceScan:
     tokens : Scan
         The scan of all tokens as one multi-class data set (its ``scores``
         and ``mask`` are dask arrays of shape (T,), chunked by whole sentences).
-    sentence_scores : dask array of float, shape (N,)
-    issues_per_sentence : dask array of int64, shape (N,)
     sentence_lengths : dask array of int64, shape (N,)
-        Chunked like the sentence results.
+        Chunked as the sentences of the tokens' chunks.
+    sentence_score_method : str
+        ``"min"`` or ``"softmin"``.
+    temperature : float
+        The softmin's.
+    sentence_scores : dask array of float, shape (N,)
+        (A property.) Each sentence's score from its tokens'.
+    issues_per_sentence : dask array of int64, shape (N,)
+        (A property.) How many of each sentence's tokens are flagged.
     """
 
     tokens: Scan
-    sentence_scores: da.Array
-    issues_per_sentence: da.Array
     sentence_lengths: da.Array
+    sentence_score_method: str
+    temperature: Any
+
+    @property
+    def sentence_scores(self) -> da.Array:
+        return sentences.sentence_scores(
+            self.tokens.scores, self.sentence_lengths, self.sentence_score_method, self.temperature
+        )
+
+    @property
+    def issues_per_sentence(self) -> da.Array:
+        return sentences.issues_per_sentence(self.tokens.mask, self.sentence_lengths)
+
+    def over(self, tokens: Scan) -> SentenceScan:
+        """The same sentences over another scan of the same tokens: the one
+        :meth:`dlq.result.Scan.to_zarr` writes, which fills its store as it
+        goes (built from it, the sentence results take no second pass).
+
+        Examples
+        --------
+        >>> import numpy as np, dlq
+        >>> lazy = dlq.token_classification.scan([0, 1, 1], np.eye(3, 2), sentence_lengths=[1, 2])
+        >>> lazy.over(lazy.tokens).sentence_scores.shape
+        (2,)
+        """
+        return dataclasses.replace(self, tokens=tokens)
 
     def _positions(self) -> Any:
         return sentences.issue_positions(self.tokens.mask, self.sentence_lengths)
 
-    def _words_at(self, words: Any, positions: Any) -> Any:
-        """The words of the flagged tokens, in token order (a ``Delayed``), if given."""
+    def _issue_columns(self, words: Any) -> Any:
+        """The issue table's sentence, token (and word) columns, a ``Delayed``."""
+        positions = self._positions()
         if words is None:
-            return None
+            return step(sentences.position_columns, positions)
         opened = arrays.open_array(words, name="words", chunk_rows=self.tokens.scores.chunks[0])
-        return values_at(opened, step(itemgetter(0), positions))
+        return step(sentences.position_columns, positions, values_at(opened, step(itemgetter(0), positions)))
 
     def compute(self, *, n_jobs: int | None = None, progress: bool = False) -> SentenceScanResult:
         """Run the scan: the token issues and the per-sentence results in memory.
@@ -169,25 +200,25 @@ class SentenceScan:
         >>> found.issues, found.sentence_scores[:].tolist()
         ([(1, 1)], [0.7, 0.2])
         """
-        positions = self._positions()
+        # built from the writing scan, so that its store-filling pass serves them too
         extra = {
             **options.pop("extra", {}),
-            "issue_positions": positions,
-            "sentence_scores": outputs.OwnRows(self.sentence_scores),
-            "issues_per_sentence": outputs.OwnRows(self.issues_per_sentence),
+            "issue_positions": lambda written: self.over(written)._positions(),
+            "sentence_scores": lambda written: outputs.OwnRows(self.over(written).sentence_scores),
+            "issues_per_sentence": lambda written: outputs.OwnRows(self.over(written).issues_per_sentence),
         }
-        written = self.tokens.to_zarr(
+        found = self.tokens.to_zarr(
             store,
             n_jobs=n_jobs,
             progress=progress,
             overwrite=overwrite,
             extra=extra,
-            issue_columns=step(sentences.position_columns, positions, self._words_at(words, positions)),
+            issue_columns=lambda written: self.over(written)._issue_columns(words),
             **options,
         )
         group = outputs.written_group(store)
-        positions = written.extra.pop("issue_positions")
-        return _result(written, positions, group["sentence_scores"], group["issues_per_sentence"])
+        positions = found.extra.pop("issue_positions")
+        return _result(found, positions, group["sentence_scores"], group["issues_per_sentence"])
 
 
 @lazily
@@ -252,12 +283,7 @@ def scan(
         filter_by=filter_by,
         **search,
     )
-    return SentenceScan(
-        tokens=tokens,
-        sentence_scores=sentences.sentence_scores(tokens.scores, found.lengths, sentence_score_method, temperature),
-        issues_per_sentence=sentences.issues_per_sentence(tokens.mask, found.lengths),
-        sentence_lengths=found.lengths,
-    )
+    return SentenceScan(tokens, found.lengths, sentence_score_method, temperature)
 
 
 def _result(tokens: ScanResult, positions: Any, sentence_scores: Any, issues_per_sentence: Any) -> SentenceScanResult:
