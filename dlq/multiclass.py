@@ -136,7 +136,7 @@ def _scan(
         search,
         pred_probs,
         options,
-        issue_table_of=partial(batched.issue_table, search),
+        issue_pieces_of=partial(batched.issue_pieces, search),
         filling_a_store=partial(
             _scan, labels, pred_probs, method=method, adjust=adjust, estimation_method=estimation_method
         )

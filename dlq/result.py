@@ -21,7 +21,8 @@ from dlq.graphs.batched import Batched, ScanStore
 from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.problems import Problems
-from dlq.graphs.rows import issue_table, ranked_at, row_mask
+from dlq.graphs.ranked_parts import ranked_table
+from dlq.graphs.rows import issue_pieces, ranked_at, row_mask
 from dlq.graphs.scheduler import compute
 from dlq.io import scan_writing
 from dlq.io.html_summary import html_table, result_view
@@ -152,10 +153,11 @@ class Scan:
         Multi-class: rows of pred_probs that do not sum to 1, counted in pass
         1; computing the scan warns about them.
     issue_table : Delayed
-        (A property, built when asked for.) The issues' table (index, given
-        and predicted labels, score), in ranked order, from one more read of
-        the data once the issues are known; pass it in ``extra`` to compute
-        it with the scan.
+        (A property.) The issues' table (index, given and predicted labels,
+        score), ranked, from one more read of the data once the issues are
+        known; pass it in ``extra`` to compute it with the scan.
+    issue_pieces : dask array of records or None
+        (A property.) The issue table's rows of each chunk's issues.
     n_examples, n_classes : int
         Shape of pred_probs.
     options : dict
@@ -180,17 +182,19 @@ class Scan:
     mask: da.Array
     per_class_issues: Any = None
     unnormalized_rows: Delayed | None = None
-    issue_table_of: Callable[[], Delayed] | None = field(default=None, repr=False)
+    issue_pieces_of: Callable[[], da.Array] | None = field(default=None, repr=False)
     filling_a_store: Callable[[ScanStore], Scan] | None = field(default=None, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     written: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
     def issue_table(self) -> Delayed | None:
-        if self.issue_table_of is None:
-            return None
-        with lazy_graphs():  # a Delayed, even of data in one chunk
-            return self.issue_table_of()
+        return None if self.issue_pieces is None else ranked_table(self.issue_pieces)
+
+    @property
+    def issue_pieces(self) -> da.Array | None:
+        with lazy_graphs():  # a dask collection, even of data in one chunk
+            return None if self.issue_pieces_of is None else self.issue_pieces_of()
 
     def __post_init__(self) -> None:
         # computed at once when every part is (data in one chunk, worked on in process)
@@ -302,14 +306,14 @@ class Scan:
         report : bool
             Also compute what a report shows: ``extra["issue_digest"]`` (a
             :class:`dlq.io.issue_table.IssueDigest`: the worst rows of the issue table
-            and its counts, made where the table is) and
+            and its counts, made from each chunk's issues and merged) and
             ``extra["score_histogram"]`` (counts and edges of 50 bins of the
             scores over [0, 1]), from the scores as written.
         issues_to : str or path, optional
-            Write the ranked issue table (see :attr:`issue_table`) there, as
-            a directory of Parquet files written by the worker that holds
-            the table (see :func:`dlq.io.issue_table.write_parts`); it never comes
-            back whole, and appears whole or not at all.
+            Write the ranked issue table (:attr:`issue_table`) there: Parquet
+            parts, read in name order the rows worst first, each ranked and
+            written by its own task (:mod:`dlq.graphs.ranked_parts`); the
+            directory appears whole or not at all.
         class_names : sequence of str, optional
             The K class names: the issue table gets ``given_label_name`` and
             ``predicted_label_name`` (multi-label: ``..._names``, lists).
@@ -361,7 +365,7 @@ def scan_of_batched(search: Batched, pred_probs: da.Array, options: dict, **fiel
     """The :class:`Scan` of a batched search (:mod:`dlq.graphs.batched`) of
     ``pred_probs``: its thresholds, estimated number of issues (summed over
     problems), scores, ranked issues, mask and unnormalized rows, with
-    ``fields`` (``issue_table_of``, ``per_class_issues``, ...)."""
+    ``fields`` (``issue_pieces_of``, ``per_class_issues``, ...)."""
     return Scan(
         n_examples=pred_probs.shape[0],
         n_classes=pred_probs.shape[1],
@@ -391,6 +395,6 @@ def scan_of_filtered(
         scores=scores,
         issues=step(attrgetter("indices"), ranked),
         mask=row_mask(issues, scores.chunks[0]),
-        issue_table_of=partial(issue_table, problems, labels, pred_probs, ranked),
+        issue_pieces_of=partial(issue_pieces, problems, labels, pred_probs, ranked),
         **fields,
     )

@@ -18,7 +18,7 @@ from dlq import _validation
 from dlq.cli import images, inputs, report, scan_options, tokens
 from dlq.cli.cluster import options_client
 from dlq.graphs import health, multilabel_health
-from dlq.io import arrays, outputs
+from dlq.io import arrays, outputs, zarr_outputs
 from dlq.io.issue_table import IssueDigest
 from dlq.result import ScanResult
 from dlq.token_classification import SentenceScan
@@ -93,7 +93,7 @@ def _run_scan(options: dict[str, Any], opened: inputs.CommandInputs, staging: Pa
     more = ""
     if sentences is not None:
         facts.update(tokens.sentence_facts(options, sentences, written))
-        mask = outputs.written_group(staging / "scores.zarr")["is_label_issue"]
+        mask = zarr_outputs.written_group(staging / "scores.zarr")["is_label_issue"]
         more = tokens.worst_sentences_section(sentences, written, labels, pred_probs, mask, words, class_names)
     (staging / "summary.json").write_text(json.dumps(facts, indent=2), encoding="utf-8")
     joint, histogram = result.extra.get("confident_joint"), result.extra["score_histogram"]

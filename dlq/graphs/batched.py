@@ -22,10 +22,11 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
-from dlq.graphs.rows import RowColumns, in_ranked_order, inside, mask_block, row_mask, sorted_indices
+from dlq.graphs.rows import by_index, inside, issue_piece, mask_block, row_mask, sorted_indices
 from dlq.graphs.sources import reread
 from dlq.kernels import sets
 from dlq.kernels.batched import BatchedChunk, Ranking, counts_under
+from dlq.kernels.columns import Columns
 from dlq.kernels.keys import FIRST_ROUND_BITS, round_bits
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import Problems
@@ -252,14 +253,12 @@ def batched_search(
     )
 
 
-def _issue_columns(record: BatchedChunk, indices: np.ndarray, start: int, stop: int) -> RowColumns:
-    rows = inside(indices, start, stop)
-    return RowColumns(rows, record.mispredicted.issue_columns(rows - start))
+def _issue_piece(record: BatchedChunk, issues: Lowest, start: int, stop: int) -> Columns:
+    return issue_piece(issues, start, stop, record.mispredicted.issue_columns)
 
 
-def issue_table(search: Batched) -> Delayed:
-    """The issue table of a batched search of one problem (see
-    :func:`dlq.graphs.rows.issue_table`), from the mispredicted rows each
-    chunk's record keeps: the data are not read again."""
-    records = per_record(_issue_columns, search.records, args=(sorted_indices(search.ranked),), rows=search.rows)
-    return in_ranked_order(records, search.ranked)
+def issue_pieces(search: Batched) -> da.Array:
+    """The issue table's rows of each chunk's issues, from a batched search
+    of one problem (see :func:`dlq.graphs.rows.issue_pieces`), from the
+    mispredicted rows each chunk's record keeps: the data are not read again."""
+    return per_record(_issue_piece, search.records, args=(step(by_index, search.ranked),), rows=search.rows)

@@ -37,9 +37,7 @@ _OBJECTS = np.empty((0, 0), dtype=object)
 
 
 def _wrapped(record: Any) -> np.ndarray:
-    box = np.empty((1, 1), dtype=object)
-    box[0, 0] = record
-    return box
+    return _records([record], (1, 1))
 
 
 def _records(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
@@ -365,15 +363,17 @@ def tree(records: da.Array, combine: Callable[[list[Any]], Any], *, part: str | 
     >>> tree(per_chunk(lambda y, p: int(y.sum()), labels, pred_probs, offset=False), sum).compute()
     10
     """
-    if computes_now(records):
+    if computes_now(records):  # each step computes at once
         values = _each(records)
         parts = values if part is None else [getattr(value, part) for value in values]
-        level = [combine(group) for group in _groups(parts)]
-        while len(level) > 1:
-            level = [combine(group) for group in _groups(level)]
-        return level[0]
+        return reduced([combine(group) for group in _groups(parts)], combine)
     blocks = list(records.to_delayed(optimize_graph=False).ravel())
-    level = [step(_leaves_combined, combine, part, *group) for group in _groups(blocks)]
+    return reduced([step(_leaves_combined, combine, part, *group) for group in _groups(blocks)], combine)
+
+
+def reduced(values: list[Any], combine: Callable[[list[Any]], Any]) -> Any:
+    """:func:`tree` of ``values`` themselves (``Delayed`` or not)."""
+    level = values
     while len(level) > 1:
         level = [step(_combined, combine, *group) for group in _groups(level)]
     return level[0]

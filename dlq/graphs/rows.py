@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -12,7 +13,6 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_rows, step, tree
 from dlq.graphs.sources import reread, rows_in_hand
-from dlq.kernels import columns
 from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
 from dlq.kernels.problems import Problems
@@ -137,24 +137,48 @@ def ranked_rows(
     return step(Lowest.ranked, tree(records, Lowest.merged))
 
 
-class RowColumns(NamedTuple):
-    """The issue table's columns of some rows (``indices``, sorted)."""
-
-    indices: np.ndarray
-    columns: Columns
+def by_index(ranked: Lowest) -> Lowest:
+    """The entries of a :class:`~dlq.kernels.lowest.Lowest` with distinct indices, in index order."""
+    return ranked.take(np.argsort(ranked.indices))
 
 
-def _issue_columns(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, indices: Any
-) -> RowColumns:
-    rows = inside(indices, offset, offset + labels.shape[0]) - offset
-    return RowColumns(rows + offset, problems.issue_columns(labels[rows], pred_probs[rows]))
+def issue_piece(issues: Lowest, start: int, stop: int, issue_columns: Callable[[np.ndarray], Columns]) -> Columns:
+    """The issue table's rows of the issues (in index order) from row
+    ``start`` to ``stop``: index, ``issue_columns`` of those rows (counted
+    from ``start``) and score.
+
+    Examples
+    --------
+    >>> issues = Lowest(np.zeros(3, int), np.array([.2, .1, .3]), np.array([1, 4, 7]), np.zeros(3, bool), np.ones(3))
+    >>> piece = issue_piece(issues, 3, 8, lambda rows: {"row": rows})
+    >>> {name: values.tolist() for name, values in piece.items()}
+    {'index': [4, 7], 'row': [1, 4], 'score': [0.1, 0.3]}
+    """
+    at = slice(*np.searchsorted(issues.indices, (start, stop)))
+    rows = issues.indices[at]
+    return {"index": rows, **issue_columns(rows - start), "score": issues.scores[at].astype(np.float64)}
 
 
-def _joined(parts: list[RowColumns]) -> RowColumns:
-    return RowColumns(
-        np.concatenate([part.indices for part in parts]), columns.concatenated([part.columns for part in parts])
-    )
+def _issue_piece_of_chunk(
+    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, issues: Lowest
+) -> Columns:
+    def columns_of(rows: np.ndarray) -> Columns:
+        return problems.issue_columns(labels[rows], pred_probs[rows])
+
+    return issue_piece(issues, offset, offset + labels.shape[0], columns_of)
+
+
+def issue_pieces(problems: Problems, labels: da.Array, pred_probs: da.Array, ranked: Delayed) -> da.Array:
+    """The issue table's rows of each chunk's issues (those of ``ranked``, a
+    :class:`~dlq.kernels.lowest.Lowest`), one record per chunk (see
+    :func:`issue_piece`): each chunk gives the few columns of its own
+    issues (never their K probabilities), in a read of the data after the
+    issues are known."""
+    return per_chunk(_issue_piece_of_chunk, *reread(labels, pred_probs), problems, step(by_index, ranked))
+
+
+def _values_of_block(block: np.ndarray, start: int, indices: np.ndarray) -> np.ndarray:
+    return block[inside(indices, start, start + block.shape[0]) - start]
 
 
 def _positions_when_sorted(indices: np.ndarray) -> np.ndarray:
@@ -170,16 +194,6 @@ def _positions_when_sorted(indices: np.ndarray) -> np.ndarray:
     positions = np.empty_like(by_index)
     positions[by_index] = np.arange(by_index.shape[0])
     return positions
-
-
-def _in_ranked_order(found: RowColumns, ranked: Lowest) -> Columns:
-    # found.indices are ranked.indices sorted (chunks come in order, each its rows in order)
-    order = _positions_when_sorted(ranked.indices)
-    return {"index": ranked.indices, **columns.taken(found.columns, order), "score": ranked.scores.astype(np.float64)}
-
-
-def _values_of_block(block: np.ndarray, start: int, indices: np.ndarray) -> np.ndarray:
-    return block[inside(indices, start, start + block.shape[0]) - start]
 
 
 def _in_the_order_of(sorted_values: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -203,22 +217,6 @@ def values_at(array: da.Array, indices: Any) -> Delayed:
 def sorted_indices(ranked: Delayed) -> Delayed:
     """The indices of a ranked :class:`~dlq.kernels.lowest.Lowest`, sorted."""
     return step(np.sort, step(attrgetter("indices"), ranked))
-
-
-def in_ranked_order(records: da.Array, ranked: Delayed) -> Delayed:
-    """The issue table from each chunk's :class:`RowColumns` of its issues,
-    gathered (a few bytes per issue) and put in ``ranked`` order, with the
-    scores."""
-    return step(_in_ranked_order, tree(records, _joined), ranked)
-
-
-def issue_table(problems: Problems, labels: da.Array, pred_probs: da.Array, ranked: Delayed) -> Delayed:
-    """The issue table's columns (arrays, and :class:`~dlq.kernels.columns.Lists`
-    of class indices), one row per issue in ``ranked`` order: each chunk
-    gives the few columns of its own issues (never their K probabilities),
-    in a read of the data after the issues are known."""
-    records = per_chunk(_issue_columns, *reread(labels, pred_probs), problems, sorted_indices(ranked))
-    return in_ranked_order(records, ranked)
 
 
 def _true_rows(block: np.ndarray, start: int) -> np.ndarray:

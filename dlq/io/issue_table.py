@@ -10,11 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from dlq.kernels import ranked_parts
 from dlq.kernels.columns import Columns, Lists
 
 #: Rows shown in a report, worst first.
 WORST_SHOWN = 20
-#: Rows per Parquet file of the issue table.
+#: Rows per Parquet file of the issue table, as near as the parts' score
+#: ranges give (more where its chunks are so many that the parts would be
+#: more than :func:`dlq.graphs.ranked_parts.most_parts`).
 ROWS_PER_PART = 1_000_000
 
 
@@ -23,39 +26,69 @@ class IssueDigest:
     """What the outputs need of an issue table: its size, the worst rows (as
     Python lists), the highest score among the issues, the issues per given
     class (multi-class data) and, for multi-label data, every issue's index
-    and given classes (a few bytes each)."""
+    and given classes (a few bytes each), in no particular order."""
 
     n_issues: int
     worst: dict[str, list]
     highest_score: float | None
     per_given_class: np.ndarray | None
-    index: np.ndarray
+    index: np.ndarray | None
     given_labels: Lists | None
 
 
 def digest(table: Columns, num_classes: int) -> IssueDigest:
-    """The :class:`IssueDigest` of ``table``.
+    """The :class:`IssueDigest` of ``table`` (a chunk's issues, or a part's, in any order).
 
     Examples
     --------
-    >>> table = {"index": np.array([4, 1]), "given_label": np.array([1, 1]), "score": np.array([0.1, 0.3])}
+    >>> table = {"index": np.array([4, 1]), "given_label": np.array([1, 1]), "score": np.array([0.3, 0.1])}
     >>> found = digest(table, 2)
     >>> found.n_issues, found.highest_score, found.per_given_class.tolist(), found.worst["index"]
-    (2, 0.3, [0, 2], [4, 1])
+    (2, 0.3, [0, 2], [1, 4])
     """
-    head = np.arange(min(WORST_SHOWN, table["index"].shape[0]))
-    worst = {
-        name: values.taken(head).to_lists() if isinstance(values, Lists) else values[head].tolist()
-        for name, values in table.items()
-    }
     given = table.get("given_label")
     return IssueDigest(
         n_issues=int(table["index"].shape[0]),
-        worst=worst,
+        worst=_rows_as_lists(ranked_parts.ranked([table]), WORST_SHOWN),
         highest_score=float(table["score"].max()) if table["score"].size else None,
         per_given_class=None if given is None else np.bincount(given, minlength=num_classes),
-        index=table["index"],
+        index=table["index"] if "given_labels" in table else None,
         given_labels=table.get("given_labels"),
+    )
+
+
+def _rows_as_lists(table: Columns, count: int) -> dict[str, list]:
+    head = np.arange(min(count, table["index"].shape[0]))
+    return {
+        name: values.taken(head).to_lists() if isinstance(values, Lists) else values[head].tolist()
+        for name, values in table.items()
+    }
+
+
+def merged(parts: list[IssueDigest]) -> IssueDigest:
+    """The :class:`IssueDigest` of several tables' rows together.
+
+    Examples
+    --------
+    >>> one = digest({"index": np.array([4]), "given_label": np.array([1]), "score": np.array([0.3])}, 2)
+    >>> two = digest({"index": np.array([1]), "given_label": np.array([0]), "score": np.array([0.3])}, 2)
+    >>> found = merged([one, two])
+    >>> found.n_issues, found.worst["index"], found.per_given_class.tolist()
+    (2, [1, 4], [1, 1])
+    """
+    worst = {name: [row for part in parts for row in part.worst[name]] for name in parts[0].worst}
+    order = np.lexsort((np.array(worst["index"], dtype=np.int64), np.array(worst["score"], dtype=np.float64)))
+    highest = [part.highest_score for part in parts if part.highest_score is not None]
+    given = parts[0].per_given_class
+    return IssueDigest(
+        n_issues=sum(part.n_issues for part in parts),
+        worst={name: [values[at] for at in order[:WORST_SHOWN]] for name, values in worst.items()},
+        highest_score=max(highest) if highest else None,
+        per_given_class=None if given is None else np.sum([part.per_given_class for part in parts], axis=0),
+        index=None if parts[0].index is None else np.concatenate([part.index for part in parts]),
+        given_labels=None
+        if parts[0].given_labels is None
+        else Lists.concatenated([part.given_labels for part in parts]),
     )
 
 
@@ -134,39 +167,35 @@ def _arrow_table(table: Columns, rows: slice) -> Any:
     return pa.table(arrays)
 
 
-def write_parts(
-    table: Columns,
-    directory: str | os.PathLike,
-    num_classes: int,
-    rows_per_part: int | None = None,
-    *,
-    overwrite: bool = False,
+def write_part(
+    table: Columns, found: ranked_parts.Bounds, number: int, directory: str, num_classes: int
 ) -> IssueDigest:
-    """Write ``table`` into ``directory`` as Parquet files of ``rows_per_part``
-    rows (:data:`ROWS_PER_PART` by default), ``part-00000.parquet`` first: read in name order (as
-    ``pandas.read_parquet(directory)`` does), the rows come worst first. An
-    empty table still writes one file, with the columns' types. The
-    directory is published whole (:func:`dlq.io.outputs.atomic_directory`),
-    replacing with ``overwrite`` an earlier one of dlq's, never merged with it.
+    """Write part ``number`` of the ranked issue table (``table``, ranked) into
+    ``directory`` as ``part-NNNNN.parquet``, where it holds rows (or, for a
+    table with none, the first part, with the columns' types), and return its
+    :class:`IssueDigest`. Read in name order (as ``pandas.read_parquet(directory)``
+    does), the parts give the rows worst first.
 
     Examples
     --------
     >>> import tempfile, pandas as pd
-    >>> from pathlib import Path
-    >>> folder = Path(tempfile.mkdtemp()) / "issues.parquet"
-    >>> table = {"index": np.array([4, 1, 7]), "given_label": np.array([1, 1, 0]), "score": np.array([.1, .3, .5])}
-    >>> _ = write_parts(table, folder, 2, rows_per_part=2)
-    >>> sorted(path.name for path in folder.iterdir()), pd.read_parquet(folder)["index"].tolist()
-    (['.dlq-output.json', 'part-00000.parquet', 'part-00001.parquet'], [4, 1, 7])
+    >>> folder = tempfile.mkdtemp()
+    >>> table = {"index": np.array([4, 1]), "given_label": np.array([1, 1]), "score": np.array([.1, .3])}
+    >>> write_part(table, ranked_parts.Bounds(np.array([], np.uint64), 2), 3, folder, 2).n_issues
+    2
+    >>> pd.read_parquet(folder + "/part-00003.parquet")["index"].tolist()
+    [4, 1]
     """
     import pyarrow.parquet as pq
 
-    from dlq.io.outputs import atomic_directory
-
-    rows_per_part = rows_per_part or ROWS_PER_PART
     n_rows = table["index"].shape[0]
-    with atomic_directory(directory, overwrite=overwrite, name="issues_to") as staging:
-        for number, start in enumerate(range(0, max(n_rows, 1), rows_per_part)):
-            rows = slice(start, min(start + rows_per_part, n_rows))
-            pq.write_table(_arrow_table(table, rows), staging / f"part-{number:05d}.parquet")
+    if n_rows or (number == 0 and not found.total):
+        pq.write_table(_arrow_table(table, slice(0, n_rows)), os.path.join(directory, f"part-{number:05d}.parquet"))
     return digest(table, num_classes)
+
+
+def published(staged: Any, found: IssueDigest) -> IssueDigest:
+    """Publish the staged folder of the parts (a :class:`dlq.io.outputs.Staged`)
+    once all are written (``found``, their digest, says they are), and return ``found``."""
+    staged.publish()
+    return found

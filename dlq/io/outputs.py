@@ -1,6 +1,6 @@
 """Outputs that appear whole or not at all, and replace only what dlq wrote:
 a directory filled in a staging sibling and renamed into place, whatever
-interrupts the run; a zarr group marked as dlq's, filled a block at a time."""
+interrupts the run (zarr groups: :mod:`dlq.io.zarr_outputs`)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 #: The file that marks a directory as an output dlq published, listing what it wrote.
 MANIFEST = ".dlq-output.json"
@@ -59,6 +57,55 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool, name: str = 
     >>> sorted(p.name for p in target.iterdir())
     ['.dlq-output.json', 'a.txt']
     """
+    staged = staged_directory(target, overwrite=overwrite, name=name)
+    published = False
+    with _interrupts_recorded() as interrupted:
+        try:
+            yield staged.staging
+            if interrupted():  # the interrupt may have been swallowed on its way up
+                raise KeyboardInterrupt
+            staged.publish()
+            published = True
+        finally:
+            if not published:
+                staged.discard()
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A staging sibling of ``target`` (see :func:`atomic_directory`): filled
+    by anyone, then published or discarded once."""
+
+    target: Path
+    staging: Path
+    created: tuple[Path, ...]  # parent folders made for it, deepest first
+    overwrite: bool
+    name: str
+
+    def publish(self) -> None:
+        """Write the manifest and rename the staging folder into place."""
+        _write_manifest(self.staging)
+        self.staging.chmod(0o777 & ~_umask())  # staged privately; published as any new folder is
+        _replace(self.target, self.staging, overwrite=self.overwrite, name=self.name)
+
+    def discard(self) -> None:
+        """Remove the staging folder and the parents made for it."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        _remove_empty(list(self.created))
+
+
+def staged_directory(target: str | os.PathLike, *, overwrite: bool, name: str = "--out") -> Staged:
+    """A :class:`Staged` folder for ``target``, refused as :func:`atomic_directory` refuses it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> staged = staged_directory(Path(tempfile.mkdtemp()) / "out", overwrite=False)
+    >>> _ = (staged.staging / "a.txt").write_text("done")
+    >>> staged.publish()
+    >>> sorted(p.name for p in staged.target.iterdir())
+    ['.dlq-output.json', 'a.txt']
+    """
     target = Path(os.path.abspath(target))
     refuse_unreplaceable(target, overwrite=overwrite, name=name)
     created = _missing_parents(target)
@@ -74,22 +121,14 @@ def atomic_directory(target: str | os.PathLike, *, overwrite: bool, name: str = 
         if owner.isdigit() and not _process_alive(int(owner)):
             shutil.rmtree(leftover, ignore_errors=True)
     mine = f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}-"  # this call's own, even within one process
-    published = False
-    with _interrupts_recorded() as interrupted:
-        try:
-            staging = Path(tempfile.mkdtemp(prefix=mine, dir=target.parent))
-            yield staging
-            if interrupted():  # the interrupt may have been swallowed on its way up
-                raise KeyboardInterrupt
-            _write_manifest(staging)
-            staging.chmod(0o777 & ~_umask())  # staged privately; published as any new folder is
-            _replace(target, staging, overwrite=overwrite, name=name)
-            published = True
-        finally:  # by name: an interrupt may come before mkdtemp has returned
-            for leftover in target.parent.glob(f"{mine}*"):
-                shutil.rmtree(leftover, ignore_errors=True)
-            if not published:
-                _remove_empty(created)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=mine, dir=target.parent))
+    except BaseException:  # by name: an interrupt may come before mkdtemp has returned
+        for leftover in target.parent.glob(f"{mine}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        _remove_empty(created)
+        raise
+    return Staged(target, staging, tuple(created), overwrite, name)
 
 
 def refuse_unreplaceable(target: str | os.PathLike, *, overwrite: bool, name: str = "--out") -> None:
@@ -116,7 +155,7 @@ def refuse_unreplaceable(target: str | os.PathLike, *, overwrite: bool, name: st
         raise FileExistsError(
             f"{name} {target} already exists; choose another, or pass --overwrite to replace an earlier output of dlq"
         )
-    _refuse_working_directory(target, name)
+    refuse_working_directory(target, name)
     if target.is_symlink() or not target.is_dir():
         raise FileExistsError(f"{name} {target} exists and is not a directory dlq published; dlq never replaces it")
     written = _manifest_entries(target / MANIFEST)
@@ -159,7 +198,7 @@ def output_holding(path: Path) -> Path | None:
     return None
 
 
-def _refuse_working_directory(target: Path, name: str) -> None:
+def refuse_working_directory(target: Path, name: str) -> None:
     """Refuse to replace the current directory or one of its parents."""
     cwd = Path.cwd().resolve()
     if target.resolve() == cwd or target.resolve() in cwd.parents:
@@ -263,125 +302,3 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def output_group(store: Any, *, overwrite: bool, name: str = "store") -> Any:
-    """Create the zarr group an output is written to, marked as dlq's
-    (attribute ``written_by``): a new group, or with ``overwrite`` one that
-    replaces an earlier group of dlq's; anything else already there is
-    refused, and so are the current directory and its parents.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> store = tempfile.mkdtemp() + "/scan.zarr"
-    >>> output_group(store, overwrite=False).attrs["written_by"]
-    'dlq'
-    >>> output_group(store, overwrite=True).attrs["written_by"]
-    'dlq'
-    >>> folder = tempfile.mkdtemp()
-    >>> _ = open(folder + "/notes.txt", "w").write("mine")
-    >>> output_group(folder, overwrite=True)
-    Traceback (most recent call last):
-    ...
-    FileExistsError: store ... holds data that dlq did not write...
-    """
-    import zarr
-
-    local = isinstance(store, (str, os.PathLike)) and "://" not in os.fspath(store)
-    if local:
-        inside = output_holding(Path(os.path.abspath(store)))
-        if inside is not None:
-            raise FileExistsError(f"{name} {store} lies inside {inside}, an output of dlq; choose a place outside it")
-    if not overwrite and _anything_at(store):
-        raise FileExistsError(
-            f"{name} {store} already exists; choose another, or pass overwrite=True to replace an earlier output of dlq"
-        )
-    if overwrite:
-        if local:
-            _refuse_working_directory(Path(store), name)
-        try:
-            written_by = zarr.open_group(store, mode="r").attrs.get("written_by")
-        except (FileNotFoundError, ValueError):  # no group there: nothing, or something else
-            written_by = None if _anything_at(store) else "dlq"
-        if written_by != "dlq":
-            raise FileExistsError(
-                f"{name} {store} holds data that dlq did not write; dlq replaces only what it wrote itself "
-                "(a zarr group marked written_by dlq). Choose another, or remove it yourself"
-            )
-    group = zarr.open_group(store, mode="w" if overwrite else "w-")
-    group.attrs["written_by"] = "dlq"
-    return group
-
-
-def _anything_at(store: Any) -> bool:
-    """Whether a path, URL or zarr store holds anything already."""
-    import zarr
-
-    if isinstance(store, (str, os.PathLike)):
-        import fsspec
-
-        filesystem, path = fsspec.core.url_to_fs(os.fspath(store))
-        return bool(filesystem.exists(path))
-    try:
-        zarr.open(store, mode="r")
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def written_group(store: Any) -> Any:
-    """The zarr group dlq wrote at ``store``, opened read-only.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> store = tempfile.mkdtemp() + "/out.zarr"
-    >>> _ = output_group(store, overwrite=False)
-    >>> written_group(store).attrs["written_by"]
-    'dlq'
-    """
-    import zarr
-
-    return zarr.open_group(store, mode="r")
-
-
-@dataclass(frozen=True)
-class OwnRows:
-    """A dask array for :meth:`dlq.result.Scan.to_zarr` to write beside the
-    scan's own, in zarr chunks of its largest chunk, though its rows are not
-    the scan's examples (one per sentence of a token scan, say)."""
-
-    array: Any
-
-
-def array_writes(group: Any, written: dict[str, Any], chunk: int) -> tuple[Any, ...]:
-    """Lazy writes of row-aligned dask arrays into new arrays of a zarr
-    ``group`` by name, in zarr chunks of ``chunk`` rows: each array is
-    rechunked so that every one of its chunks covers whole zarr chunks, and
-    writes never overlap. One (1, ...) True block per chunk written.
-
-    Examples
-    --------
-    >>> import dask.array as da, tempfile, zarr
-    >>> group = zarr.open_group(tempfile.mkdtemp() + "/out.zarr", mode="w")
-    >>> (write,) = array_writes(group, {"scores": da.arange(5, chunks=2) / 10}, 2)
-    >>> bool(write.all().compute()), group["scores"][:].tolist()
-    (True, [0.0, 0.1, 0.2, 0.3, 0.4])
-    """
-    sources = [array.rechunk({0: chunk, **{axis: -1 for axis in range(1, array.ndim)}}) for array in written.values()]
-    targets = [
-        group.create_array(name, shape=array.shape, dtype=array.dtype, chunks=array.chunksize)
-        for name, array in zip(written, sources, strict=True)
-    ]
-    return tuple(
-        source.map_blocks(store_block, target=target, dtype=bool, chunks=(1,) * source.ndim)
-        for source, target in zip(sources, targets, strict=True)
-    )
-
-
-def store_block(block: np.ndarray, target: Any, block_info: dict | None = None) -> np.ndarray:
-    """Write one block into its place in a zarr array (dask's ``store`` would
-    optimise the graph, and re-run inputs already computed under other task specs)."""
-    target[tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])] = block
-    return np.ones((1,) * block.ndim, dtype=bool)

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from operator import itemgetter
 from typing import Any
 
 import dask
 import dask.array as da
+import numpy as np
 
 from dlq._validation import check_class_names, check_ids_shape
 from dlq.graphs.batched import ScanStore
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import per_block, per_record, reduced, step, tree
 from dlq.graphs.inprocess import lazy_graphs
-from dlq.graphs.rows import values_at
-from dlq.io import arrays, locations, outputs
-from dlq.io.issue_table import digest, labelled, with_columns, write_parts
+from dlq.graphs.ranked_parts import ranked_parts
+from dlq.io import arrays, issue_table, locations, outputs, zarr_outputs
+from dlq.io.issue_table import digest, labelled, merged, with_columns
+from dlq.kernels.columns import Columns
 
 
 def writing_scan(
@@ -59,7 +60,7 @@ def writing_scan(
         check_ids_shape(ids.shape, lazy.n_examples)
         ids = arrays.open_array(ids, name="ids", chunk_rows=lazy.scores.chunks[0])
     with lazy_graphs():  # a written scan is built whole, even of data in one chunk
-        group = outputs.output_group(store, overwrite=overwrite)
+        group = zarr_outputs.output_group(store, overwrite=overwrite)
         chunk = max(lazy.scores.chunks[0])
         scan, written = lazy, {"scores": lazy.scores, "is_label_issue": lazy.mask}
         if lazy.filling_a_store is not None:
@@ -75,30 +76,61 @@ def writing_scan(
             )
             written = {}
         others, own_rows = {}, {}
-        table = scan.issue_table
-        if table is not None and (class_names is not None or ids is not None):
-            ids_of_issues = None if ids is None else values_at(ids, step(itemgetter("index"), table))
-            table = step(labelled, table, class_names, ids_of_issues)
-        if table is not None and issue_columns is not None:
+        pieces = scan.issue_pieces
+        if pieces is not None and (class_names is not None or ids is not None):
+            pieces = _labelled(pieces, class_names, ids)
+        if pieces is not None and issue_columns is not None:
             if callable(issue_columns) and not dask.is_dask_collection(issue_columns):  # of the writing scan
                 issue_columns = issue_columns(scan)
-            table = step(with_columns, table, issue_columns)
+            pieces = per_record(with_columns, pieces, args=(issue_columns,))
         if issues_to is not None:
-            others["issue_digest"] = step(write_parts, table, os.fspath(issues_to), lazy.n_classes, overwrite=overwrite)
+            others["issue_digest"] = _written_parts(pieces, issues_to, lazy.n_classes, overwrite=overwrite)
         if report:
-            others.setdefault("issue_digest", step(digest, table, lazy.n_classes))
+            others.setdefault("issue_digest", tree(per_record(digest, pieces, args=(lazy.n_classes,)), merged))
             others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
         for name, collection in (extra or {}).items():
             if callable(collection) and not dask.is_dask_collection(collection):  # a function of the writing scan
                 collection = collection(scan)
-            if isinstance(collection, outputs.OwnRows):
+            if isinstance(collection, zarr_outputs.OwnRows):
                 own_rows[name] = collection.array
             elif isinstance(collection, da.Array) and collection.shape[:1] == (lazy.n_examples,):
                 written[name] = collection
             else:
                 others[name] = collection
-        writes = outputs.array_writes(group, written, chunk)
+        writes = zarr_outputs.array_writes(group, written, chunk)
         for name, array in own_rows.items():
-            writes += outputs.array_writes(group, {name: array}, max(array.chunks[0]))
+            writes += zarr_outputs.array_writes(group, {name: array}, max(array.chunks[0]))
         writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
     return writing
+
+
+def _ids_of_chunk(block: np.ndarray, start: int) -> tuple[int, np.ndarray]:
+    return start, block
+
+
+def _labelled_piece(piece: Columns, ids: tuple[int, np.ndarray] | None, class_names: Any) -> Columns:
+    start, block = ids if ids is not None else (0, None)
+    return labelled(piece, class_names, None if block is None else block[piece["index"] - start])
+
+
+def _labelled(pieces: da.Array, class_names: Any, ids: da.Array | None) -> da.Array:
+    """Each chunk's issues with their label names and ids (:func:`labelled`),
+    the ids from the chunk's own rows of ``ids``."""
+    if ids is None:
+        return per_record(_labelled_piece, pieces, args=(None, class_names))
+    id_blocks = per_block(_ids_of_chunk, ids).reshape(pieces.shape)
+    return per_record(_labelled_piece, pieces, id_blocks, args=(class_names,))
+
+
+def _written_parts(pieces: da.Array, directory: str | os.PathLike, num_classes: int, *, overwrite: bool) -> Any:
+    """Write the ranked issue table into ``directory`` in parts
+    (:func:`dlq.graphs.ranked_parts.ranked_parts`), each by its own task,
+    and publish the directory once all are written: the ``Delayed`` digest
+    of the table."""
+    staged = outputs.staged_directory(directory, overwrite=overwrite, name="issues_to")
+    tables, found = ranked_parts(pieces, issue_table.ROWS_PER_PART)
+    digests = [
+        step(issue_table.write_part, table, found, number, os.fspath(staged.staging), num_classes)
+        for number, table in enumerate(tables)
+    ]
+    return step(issue_table.published, staged, reduced(digests, merged))

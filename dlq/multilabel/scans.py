@@ -11,7 +11,7 @@ from dlq.graphs.blocks import step
 from dlq.graphs.class_issues import union
 from dlq.graphs.inprocess import lazily
 from dlq.graphs.problems import ONE_VS_REST
-from dlq.graphs.rows import issue_table
+from dlq.graphs.rows import issue_pieces
 from dlq.io import arrays
 from dlq.multilabel import aggregators
 from dlq.multilabel.searches import (
@@ -85,7 +85,7 @@ def scan(
             pred_probs,
             options,
             per_class_issues=step(issue_counts, search.per_problem),
-            issue_table_of=partial(issue_table, ONE_VS_REST, labels, pred_probs, search.ranked),
+            issue_pieces_of=partial(issue_pieces, ONE_VS_REST, labels, pred_probs, search.ranked),
         )
     checked = in_memory_options(filter_by, frac_noise, min_examples_per_class, None, pred_probs.shape[1])
     search = per_class_search(labels, pred_probs, checked, filter_by)

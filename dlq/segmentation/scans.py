@@ -17,7 +17,7 @@ from dlq.graphs import segmentation
 from dlq.graphs.inprocess import lazily
 from dlq.graphs.order import lowest_first
 from dlq.graphs.scheduler import compute
-from dlq.io import locations, outputs
+from dlq.io import locations, zarr_outputs
 from dlq.io.images import open_segmentation_inputs
 
 __all__ = ["ImageScan", "ImageScanResult", "scan"]
@@ -123,14 +123,14 @@ class ImageScan:
         [[1, 0, 2]]
         """
         locations.refuse_outputs_over_inputs({"store": store}, self.is_label_issue, self.pixel_scores)
-        group = outputs.output_group(store, overwrite=overwrite)
+        group = zarr_outputs.output_group(store, overwrite=overwrite)
         written = {
             "is_label_issue": self.is_label_issue,
             "pixel_scores": self.pixel_scores,
             "image_scores": self.image_scores,
             "issues_per_image": self.issues_per_image,
         }
-        writes = outputs.array_writes(group, written, max(self.image_scores.chunks[0]))
+        writes = zarr_outputs.array_writes(group, written, max(self.image_scores.chunks[0]))
         found = compute(
             self.image_scores, self.issues_per_image, self.num_issues, self.thresholds, *writes,
             n_jobs=n_jobs, progress=progress,

@@ -22,7 +22,7 @@ from dlq.graphs.inprocess import lazily
 from dlq.graphs.order import lowest_first
 from dlq.graphs.rows import values_at
 from dlq.graphs.scheduler import compute
-from dlq.io import arrays, outputs
+from dlq.io import arrays, zarr_outputs
 from dlq.multiclass import scan as token_scan
 from dlq.result import Scan, ScanResult
 from dlq.token_classification._inputs import sentence_tokens
@@ -204,8 +204,8 @@ class SentenceScan:
         extra = {
             **options.pop("extra", {}),
             "issue_positions": lambda written: self.over(written)._positions(),
-            "sentence_scores": lambda written: outputs.OwnRows(self.over(written).sentence_scores),
-            "issues_per_sentence": lambda written: outputs.OwnRows(self.over(written).issues_per_sentence),
+            "sentence_scores": lambda written: zarr_outputs.OwnRows(self.over(written).sentence_scores),
+            "issues_per_sentence": lambda written: zarr_outputs.OwnRows(self.over(written).issues_per_sentence),
         }
         found = self.tokens.to_zarr(
             store,
@@ -216,7 +216,7 @@ class SentenceScan:
             issue_columns=lambda written: self.over(written)._issue_columns(words),
             **options,
         )
-        group = outputs.written_group(store)
+        group = zarr_outputs.written_group(store)
         positions = found.extra.pop("issue_positions")
         return _result(found, positions, group["sentence_scores"], group["issues_per_sentence"])
 
