@@ -201,8 +201,8 @@ def watched(client: Any, *, own: bool = False) -> Iterator[None]:
     is interrupted and :class:`WorkersStuck` raised in its place, saying so;
     so it is when a cluster of our ``own`` (a LocalCluster) has no worker
     left, or another has had none for :data:`NO_WORKERS_PATIENCE_SECONDS`
-    (it may be waiting for its workers to join).
-    A block outside the main thread, which no signal can interrupt, is not watched."""
+    (it may be waiting for its workers to join), or when a task has killed
+    every worker it was tried on. A block outside the main thread, which no signal can interrupt, is not watched."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread can be interrupted
         yield
         return
@@ -216,6 +216,16 @@ def watched(client: Any, *, own: bool = False) -> Iterator[None]:
         if reason:
             raise WorkersStuck(reason[0]) from None
         raise
+    except Exception as error:
+        from distributed import KilledWorker
+
+        if not isinstance(error, KilledWorker):
+            raise
+        raise WorkersStuck(
+            f"a task was tried on {error.allowed_failures + 1} workers and each died (killed over its memory "
+            "limit?); give workers more memory (--memory-limit) or read smaller chunks (--chunk-rows), and run "
+            "again with --debug to see distributed's logs"
+        ) from error
     finally:
         stop.set()
         watcher.join()
