@@ -15,7 +15,8 @@ def select_in_chunks(scores: np.ndarray, counts: np.ndarray, chunk_rows: int, ro
     """For each column (cell) of ``scores``, the indices at or below its
     ``counts[c]``-th lowest (score, index), found chunk by chunk as the graphs
     do: histograms summed per round, then one look that keeps the entries
-    below each cell's bin and gathers those in it, which settle the cut-offs."""
+    below each cell's bin and gathers those in it, which settle the cut-offs;
+    each chunk then selects its own entries by them."""
     chunks = [
         [select.Entries.of_columns(scores[start : start + chunk_rows], start)]
         for start in range(0, scores.shape[0], chunk_rows)
@@ -27,8 +28,8 @@ def select_in_chunks(scores: np.ndarray, counts: np.ndarray, chunk_rows: int, ro
     for _ in range(rounds - 1):
         cut = cut.narrowed(select.Histogram.summed([select.histogram(chunk, cut) for chunk in chunks]))
     parts = [settle.split(chunk, cut, issues_only=False) for chunk in chunks]
-    below = lowest.Lowest.merged([part.below for part in parts])
-    found = settle.selected(cut, below, lowest.Lowest.merged([part.gathered for part in parts]), False)
+    cutoffs = settle.Cutoffs.of(cut, lowest.Lowest.merged([part.gathered for part in parts]))
+    found = lowest.Lowest.merged([settle.selected_of_chunk(part, cutoffs, False) for part in parts])
     return [np.sort(rows) for rows in found.per_cell(cells)]
 
 

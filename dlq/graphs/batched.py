@@ -22,7 +22,7 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
-from dlq.graphs.rows import by_index, inside, issue_piece, mask_block, row_mask, sorted_indices
+from dlq.graphs.rows import by_index, inside, issue_piece, mask_block, row_mask
 from dlq.graphs.sources import reread
 from dlq.kernels import sets
 from dlq.kernels.batched import BatchedChunk, Ranking, counts_under
@@ -73,7 +73,8 @@ class Batched(NamedTuple):
     the ranking's scores, ``mask`` True at the issues; ``unnormalized``
     counts rows not summing to 1 (multi-class), ``per_problem`` holds each
     problem's issues, worst first; ``records`` are the chunks' records of the
-    search's read, for chunks of ``rows`` rows.
+    search's read, for chunks of ``rows`` rows, and ``chunk_issues`` each
+    chunk's own issues (a :class:`Lowest` per chunk, of every problem).
     """
 
     thresholds: Delayed
@@ -86,6 +87,7 @@ class Batched(NamedTuple):
     per_problem: Delayed
     records: da.Array
     rows: tuple[int, ...]
+    chunk_issues: da.Array
 
 
 def _chunk(
@@ -128,9 +130,14 @@ def _on_stored(written: Any, store: ScanStore, function: Callable[..., Any], *ar
     return function(_stored_entries(store, start, stop, agreement=function is not histogram), *args)
 
 
-def _marked(written: Any, store: ScanStore, issues: np.ndarray, start: int, stop: int) -> int:
-    """Mark the ``issues`` (sorted) among rows ``start:stop`` in the store as its only ones; how many."""
-    mask = mask_block(issues, start, stop)
+def _chunk_mask(found: Lowest, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of the mask of the issues, from the chunk's own (``found``)."""
+    return mask_block(np.sort(found.indices), start, stop)
+
+
+def _marked(written: Any, found: Lowest, store: ScanStore, start: int, stop: int) -> int:
+    """Mark the chunk's own issues (``found``) in the store's rows ``start:stop`` as its only ones; how many."""
+    mask = _chunk_mask(found, start, stop)
     store.is_label_issue[start:stop] = mask
     return int(mask.sum())
 
@@ -215,15 +222,17 @@ def batched_search(
         over = select.held(field(records, "entries"))
     else:  # later looks use the entries each chunk kept, and read again where they were not enough
         over = select.kept_or_read(records, labels, pred_probs, problems.search_entries, method)
-    found = select.selection(over, cells, num_issues, rounds=rounds, issues_only=True, first_histogram=first)
-    if store is not None:  # one write of the marks
-        marked = tree(per_record(_marked, records, args=(store, sorted_indices(found)), rows=rows), sum)
+    found, chunk_issues = select.selection(
+        over, cells, num_issues, rounds=rounds, issues_only=True, first_histogram=first
+    )
+    if store is not None:  # one write of the marks, each chunk its own
+        marked = tree(per_record(_marked, records, chunk_issues, args=(store,), rows=rows), sum)
         found = step(_once_marked, found, marked)
     per_problem = step(Lowest.per_cell, found, cells)
     if cells.shape[0] == 1:  # one problem: its issues ranked by the search's scores
         ranked = step(Lowest.ranked, found)
         issues = step(attrgetter("indices"), ranked)
-        mask = row_mask(issues, rows)
+        mask = as_rows(per_record(_chunk_mask, chunk_issues, rows=rows), rows, bool)
         if store is not None:
             chunk_scores = per_record(_stored_scores, records, args=(store,), rows=rows)
         else:
@@ -250,15 +259,17 @@ def batched_search(
         per_problem=per_problem,
         records=records,
         rows=rows,
+        chunk_issues=chunk_issues,
     )
 
 
-def _issue_piece(record: BatchedChunk, issues: Lowest, start: int, stop: int) -> Columns:
-    return issue_piece(issues, start, stop, record.mispredicted.issue_columns)
+def _issue_piece(record: BatchedChunk, found: Lowest, start: int, stop: int) -> Columns:
+    return issue_piece(by_index(found), start, stop, record.mispredicted.issue_columns)
 
 
 def issue_pieces(search: Batched) -> da.Array:
     """The issue table's rows of each chunk's issues, from a batched search
     of one problem (see :func:`dlq.graphs.rows.issue_pieces`), from the
-    mispredicted rows each chunk's record keeps: the data are not read again."""
-    return per_record(_issue_piece, search.records, args=(step(by_index, search.ranked),), rows=search.rows)
+    mispredicted rows each chunk's record keeps and the chunk's own issues:
+    no task needs the others' issues, and the data are not read again."""
+    return per_record(_issue_piece, search.records, search.chunk_issues, rows=search.rows)

@@ -302,7 +302,7 @@ def pruned(
     )
     found = select.selection(
         kept.over, numbers, counts, rounds=READ_ROUNDS, issues_only=True, first_histogram=kept.first_histogram
-    )
+    ).found
     num_problems, num_classes = problems.shape(pred_probs.shape[1])
     issues = step(
         joint.pruned,
@@ -350,5 +350,5 @@ def lowest_scores(
     )
     found = select.selection(
         looked.over, cells, counts, rounds=READ_ROUNDS, issues_only=False, first_histogram=looked.first_histogram
-    )
+    ).found
     return step(Lowest.per_cell, found, cells)

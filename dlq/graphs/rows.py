@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any
 
 import dask.array as da
@@ -214,11 +213,6 @@ def values_at(array: da.Array, indices: Any) -> Delayed:
     return step(_in_the_order_of, tree(records, concatenated), indices)
 
 
-def sorted_indices(ranked: Delayed) -> Delayed:
-    """The indices of a ranked :class:`~dlq.kernels.lowest.Lowest`, sorted."""
-    return step(np.sort, step(attrgetter("indices"), ranked))
-
-
 def _true_rows(block: np.ndarray, start: int) -> np.ndarray:
     return np.flatnonzero(block) + start
 
@@ -279,6 +273,6 @@ def lowest_rows(scores: da.Array, count: int) -> Delayed:
     nans = tree(per_block(_nan_count, scores), sum)
     scored = step(_counts_apart_from_nan, count, scores.shape[0], nans)
     entries = select.held(per_block(_block_entries, scores))
-    found = select.selection(entries, np.zeros(1, np.int64), scored, rounds=ROUNDS, issues_only=False)
+    found = select.selection(entries, np.zeros(1, np.int64), scored, rounds=ROUNDS, issues_only=False).found
     nan_rows = step(_nan_rows_wanted, count, scores.shape[0], nans)
     return step(_with_nan_rows, found, tree(per_block(_first_nan_rows, scores, nan_rows), concatenated), count)

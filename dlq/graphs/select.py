@@ -24,7 +24,7 @@ from dlq.graphs.inprocess import is_lazy
 from dlq.graphs.sources import Rereading, reread, rows_source
 from dlq.kernels.lowest import Entries, Lowest
 from dlq.kernels.select import ROUNDS, Cut, Histogram, histogram
-from dlq.kernels.settle import selected, split
+from dlq.kernels.settle import Cutoffs, selected_of_chunk, split
 
 #: ``over(function, args)``: the records ``function(entries, *args)`` of every chunk.
 EntriesMap = Callable[[Callable[..., Any], tuple], da.Array]
@@ -202,6 +202,15 @@ def narrowed_cut(
     return cut
 
 
+class Chosen(NamedTuple):
+    """A selection: every cell's entries merged (a ``Delayed``
+    :class:`Lowest`), and each chunk's own (records of :class:`Lowest`),
+    which no task needs the others' of."""
+
+    found: Delayed
+    per_chunk: da.Array
+
+
 def selection(
     over: EntriesMap,
     cells: Any,
@@ -210,16 +219,18 @@ def selection(
     rounds: int,
     issues_only: bool,
     first_histogram: Delayed | None = None,
-) -> Delayed:
+) -> Chosen:
     """Each cell's ``counts[c]`` lowest entries (only those whose prediction
-    disagrees with their label, with ``issues_only``), as a :class:`Lowest`:
-    ``rounds`` histogram rounds, then one more look at the entries keeps
-    those below their cell's bin and gathers the few in it, which settle
-    the cut-offs. Every look keeps a fixed amount per chunk and cell, or what
-    it selects; with no rounds, each chunk keeps each cell's ``counts[c]``
-    lowest, merged in a tree. ``first_histogram`` is the first round's, if
-    the look that made the entries took it."""
+    disagrees with their label, with ``issues_only``), merged, and each
+    chunk's own: ``rounds`` histogram rounds, then one more look at the
+    entries keeps those below their cell's bin and gathers the few in it,
+    which settle every cell's cut-off (a few numbers per cell); each chunk
+    then selects its own entries by them. Every look keeps a fixed amount
+    per chunk and cell, or what it selects; with no rounds, each chunk keeps
+    each cell's ``counts[c]`` lowest. ``first_histogram`` is the first
+    round's, if the look that made the entries took it."""
     cut = narrowed_cut(over, cells, counts, rounds=rounds, first_histogram=first_histogram)
     parts = over(split, (cut, issues_only))
-    below = tree(parts, Lowest.merged, part="below")
-    return step(selected, cut, below, tree(parts, Lowest.merged, part="gathered"), issues_only)
+    cutoffs = step(Cutoffs.of, cut, tree(parts, Lowest.merged, part="gathered"))
+    per_chunk = per_record(selected_of_chunk, parts, args=(cutoffs, issues_only))
+    return Chosen(tree(per_chunk, Lowest.merged), per_chunk)

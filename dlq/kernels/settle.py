@@ -1,7 +1,7 @@
 """Settling a selection in one look: the entries below each cell's bin,
 kept, and those in it, gathered (:func:`split`); each cell's cut-off from
-the gathered (:class:`Cutoffs`) and the entries at or below it
-(:func:`selected`)."""
+the gathered (:class:`Cutoffs`) and each chunk's entries at or below it
+(:func:`selected_of_chunk`)."""
 
 from __future__ import annotations
 
@@ -194,25 +194,22 @@ def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
     return Split(Lowest.merged(below_parts), Lowest.merged(gathered))
 
 
-def selected(cut: Cut, below: Lowest, gathered: Lowest, issues_only: bool) -> Lowest:
-    """Every cell's selection from the :class:`Split` parts of all chunks,
-    merged: the entries below the cells' bins, and the gathered ones at or
-    below the cut-offs they settle.
+def selected_of_chunk(part: Split, cutoffs: Cutoffs, issues_only: bool) -> Lowest:
+    """A chunk's selection from its :class:`Split` and every cell's
+    :class:`Cutoffs` (settled by all chunks' gathered entries): its entries
+    below the cells' bins, and its gathered ones at or below the cut-offs.
 
     Examples
     --------
-    >>> from dlq.kernels.select import Histogram, histogram
-    >>> chunks = [[Entries.of_column(np.array([0.3, 0.1]), 0)], [Entries.of_column(np.array([0.2, 0.1]), 2)]]
-    >>> cut = Cut.first(np.array([0]), np.array([3]))
-    >>> cut = cut.narrowed(Histogram.summed([histogram(chunk, cut) for chunk in chunks]))
-    >>> parts = [split(chunk, cut, issues_only=False) for chunk in chunks]
-    >>> found = selected(cut, Lowest.merged([part.below for part in parts]),
-    ...                  Lowest.merged([part.gathered for part in parts]), issues_only=False)
-    >>> sorted(found.indices.tolist())
-    [1, 2, 3]
+    >>> cutoffs = Cutoffs(np.array([0]), np.array([0.2]), np.array([5]), np.array([False]), np.array([False]))
+    >>> gathered = Lowest(np.zeros(2, int), np.array([0.2, 0.2]), np.array([5, 6]), np.zeros(2, bool), np.ones(2))
+    >>> below = Lowest(np.zeros(1, int), np.array([0.1]), np.array([9]), np.zeros(1, bool), np.full(1, KEPT_WHOLE))
+    >>> sorted(selected_of_chunk(Split(below, gathered), cutoffs, issues_only=True).indices.tolist())
+    [5, 9]
     """
-    chosen = Cutoffs.of(cut, gathered).at_or_below(gathered.cells, gathered.scores, gathered.indices)
+    gathered = part.gathered
+    chosen = cutoffs.at_or_below(gathered.cells, gathered.scores, gathered.indices)
     if issues_only:
         chosen = chosen & ~gathered.agrees
     kept = gathered.take(chosen)
-    return Lowest.merged([below, replace(kept, limits=np.full(kept.cells.shape[0], KEPT_WHOLE))])
+    return Lowest.merged([part.below, replace(kept, limits=np.full(kept.cells.shape[0], KEPT_WHOLE))])
