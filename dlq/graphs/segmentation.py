@@ -20,9 +20,9 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs.batched import Batched, batched_search
-from dlq.graphs.blocks import as_rows, field, per_chunk, per_rows, step, sum_arrays, tree
+from dlq.graphs.blocks import as_rows, field, per_chunk, step, sum_arrays, tree
 from dlq.graphs.problems import MULTICLASS
-from dlq.graphs.rows import inside, mask_block, take_rows
+from dlq.graphs.rows import inside, take_rows
 from dlq.graphs.scheduler import compute
 from dlq.graphs.sources import reread
 from dlq.kernels import segmentation
@@ -55,11 +55,6 @@ def pixel_search(labels: da.Array, pred_probs: da.Array, *, absent_class_thresho
     )
 
 
-def _mask_of_images(issues: np.ndarray, image_shape: tuple[int, int], first: int, stop: int) -> np.ndarray:
-    pixels = image_shape[0] * image_shape[1]
-    return mask_block(issues, first * pixels, stop * pixels).reshape(-1, *image_shape)
-
-
 def _issues_of_images(
     labels: np.ndarray,
     pred_probs: np.ndarray,
@@ -77,15 +72,15 @@ def _issues_of_images(
 def pixel_issues(labels: da.Array, pred_probs: da.Array, channels_last: bool, search: Batched, factor: int) -> da.Array:
     """The issue mask ``(N, H, W)`` of a search of pixel rows of the images
     downsampled by ``factor``, chunked like the images. At full size the
-    search's own mask (no read); downsampled, each flagged pixel covers its
-    block, less the pixels whose most likely class is their label (one
-    read of the images more)."""
-    issues = step(np.sort, search.issues)
-    rows, image_shape = labels.chunks[0], labels.shape[1:]
+    search's own mask, each chunk's from its own issues (no read);
+    downsampled, each flagged pixel covers its block, less the pixels whose
+    most likely class is their label (one read of the images more, each
+    chunk given the sorted issues of all)."""
     if factor == 1:
-        return per_rows(_mask_of_images, rows, bool, issues, image_shape, width=image_shape)
+        return search.mask.reshape(labels.shape)
+    issues = step(np.sort, search.issues)
     records = per_chunk(_issues_of_images, *reread(labels, pred_probs), issues, channels_last, factor)
-    return as_rows(records, rows, bool, image_shape)
+    return as_rows(records, labels.chunks[0], bool, labels.shape[1:])
 
 
 class LabelQuality(NamedTuple):
