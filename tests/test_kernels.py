@@ -326,16 +326,23 @@ def test_a_summary_in_blocks_finds_the_same_first_bad_row(bad, monkeypatch):
 
 
 def test_ranked_order_is_lexsorts_on_ties_signed_zeros_cells_and_huge_indices():
+    """Every way of ranking: one 64-bit key of a float32 value and an index
+    below 2**32 (float32 scores, or float64 ones that are float32 values, in
+    one cell), ranks and indices packed, or lexsort."""
     rng = np.random.default_rng(11)
-    for trial in range(400):
+    for trial in range(600):
         n = int(rng.integers(0, 400))
-        cells = rng.integers(0, rng.integers(1, 6), n)
+        cells = rng.integers(0, rng.integers(1, 6), n) if trial % 4 else np.zeros(n, np.int64)
         distinct = rng.random(int(rng.integers(1, 40))) - (0.5 if trial % 5 == 0 else 0.0)
         scores = rng.choice(distinct, n).astype(np.float32 if trial % 2 else np.float64)
+        if trial % 3 == 0:  # float64 scores of float32 probabilities
+            scores = scores.astype(np.float32).astype(np.float64)
         scores[rng.random(n) < 0.1] = -0.0
         if trial % 13 == 0 and n:
             scores[0] = np.nan
         indices = rng.permutation(10**6)[:n] * (10**13 if trial % 9 == 0 else 1)  # too large to pack: lexsort
+        if trial % 11 == 0:  # the largest indices a key holds, and the first it cannot
+            indices = 2**32 - 1 - indices if trial % 22 else indices + 2**32
         np.testing.assert_array_equal(
             lowest.ranked_order(cells, scores, indices), np.lexsort((indices, scores, cells)), strict=False
         )

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from dlq.kernels.keys import order_keys
+
 #: The limit of a cell whose entries are all kept.
 KEPT_WHOLE = np.iinfo(np.int64).max
 
@@ -162,6 +164,9 @@ def ranked_order(cells: np.ndarray, scores: np.ndarray, indices: np.ndarray) -> 
     """
     if scores.shape[0] < 2:
         return np.arange(scores.shape[0])
+    narrow = _packable_scores(cells, scores, indices)
+    if narrow is not None:  # a float32 score's key fills the leading 32 bits, the index the rest
+        return np.argsort(order_keys(narrow) | indices.astype(np.uint64))
     by_score = np.argsort(scores)
     ordered = scores[by_score]
     ranks = np.empty(scores.shape[0], np.int64)
@@ -175,6 +180,18 @@ def ranked_order(cells: np.ndarray, scores: np.ndarray, indices: np.ndarray) -> 
     if high_cell:
         keys += cells.astype(np.int64) * (n_ranks * n_indices)
     return np.argsort(keys)
+
+
+def _packable_scores(cells: np.ndarray, scores: np.ndarray, indices: np.ndarray) -> np.ndarray | None:
+    """The scores as float32, where (score, index) pairs of one cell pack
+    into one 64-bit key: scores that are float32 values (as those of float32
+    probabilities are, even in float64), none NaN, and indices from 0 below
+    2**32; else None."""
+    if scores.dtype.kind != "f" or cells.min() != cells.max() or indices.min() < 0 or indices.max() >= 2**32:
+        return None
+    narrow = scores.astype(np.float32)
+    exact = scores.dtype == np.float32 or bool((narrow == scores).all())  # False for NaN
+    return narrow if exact and not np.isnan(narrow).any() else None
 
 
 def _segments(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
