@@ -22,7 +22,7 @@ from dlq.graphs.blocks import step
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.problems import Problems
 from dlq.graphs.ranked_parts import ranked_table
-from dlq.graphs.rows import issue_pieces, ranked_at, row_mask
+from dlq.graphs.rows import issue_pieces, ranked_at, row_mask, scored_per_chunk
 from dlq.graphs.scheduler import compute
 from dlq.io import scan_writing
 from dlq.io.html_summary import html_table, result_view
@@ -384,10 +384,10 @@ def scan_of_filtered(
     problems: Problems, labels: da.Array, pred_probs: da.Array, issues: Any, scores: da.Array, **fields: Any
 ) -> Scan:
     """The :class:`Scan` of the ``issues`` a filter found (sorted indices, a
-    ``Delayed`` array): their number, and the issues ranked by ``scores``,
-    lowest first, with an issue table read from the data once they are
-    known; ``fields`` give the options, thresholds and any others."""
-    ranked = ranked_at(scores, issues)
+    ``Delayed`` array), ranked by ``scores``, with an issue table read from
+    the data once they are known; ``fields`` give the options, thresholds and others."""
+    chunk_scored = scored_per_chunk(scores, issues)
+    ranked = ranked_at(chunk_scored)
     return Scan(
         n_examples=pred_probs.shape[0],
         n_classes=pred_probs.shape[1],
@@ -395,6 +395,6 @@ def scan_of_filtered(
         scores=scores,
         issues=step(attrgetter("indices"), ranked),
         mask=row_mask(issues, scores.chunks[0]),
-        issue_pieces_of=partial(issue_pieces, problems, labels, pred_probs, ranked),
+        issue_pieces_of=partial(issue_pieces, problems, labels, pred_probs, chunk_scored),
         **fields,
     )

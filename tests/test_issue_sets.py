@@ -9,6 +9,8 @@ from __future__ import annotations
 import dask
 import dask.array as da
 import numpy as np
+import pandas as pd
+import pytest
 from dask.callbacks import Callback
 
 import dlq
@@ -54,20 +56,32 @@ def _data(n_chunks: int, rows: int = 100) -> tuple[da.Array, da.Array]:
     return da.from_array(labels, chunks=rows), da.from_array(pred_probs, chunks=(rows, k))
 
 
-def test_only_a_few_tasks_of_a_written_scan_are_handed_a_quarter_of_its_issues(tmp_path):
+def _multilabel_data(n_chunks: int, rows: int = 50) -> tuple[da.Array, da.Array]:
+    rng = np.random.default_rng(4)
+    n, k = n_chunks * rows, 3
+    pred_probs = rng.random((n, k))
+    labels = (rng.random((n, k)) < np.where(rng.random((n, k)) < 0.2, 1 - pred_probs, pred_probs)).astype(np.int64)
+    return da.from_array(labels, chunks=(rows, k)), da.from_array(pred_probs, chunks=(rows, k))
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_only_a_few_tasks_of_a_written_scan_are_handed_a_quarter_of_its_issues(tmp_path, multilabel):
     """With 64 and 128 chunks, a tree's first level holds 8 chunks' issues (an
     eighth or a sixteenth); the tasks handed more than a quarter are the
     ranking of the in-memory answer and the top of its tree: a handful,
     where handing the issue set to every chunk's mask, marks and table
     rows would make them more than twice the chunks."""
+    scan, data = (dlq.multilabel.scan, _multilabel_data) if multilabel else (dlq.scan, _data)
     for n_chunks in (64, 128):
         inputs = _Inputs()
         with inputs, dask.config.set(scheduler="sync"):
-            found = dlq.scan(*_data(n_chunks, rows=50)).to_zarr(
+            found = scan(*data(n_chunks, rows=50)).to_zarr(
                 tmp_path / f"{n_chunks}.zarr", issues_to=tmp_path / f"{n_chunks}.parquet", report=True
             )
         n_issues = len(found.issues)
         assert n_issues > 400
         handed = [key for key, held in inputs.held.items() if held > n_issues / 4]
         assert len(handed) < 10, (n_chunks, sorted(map(str, handed)))
-        assert found.issues.tolist() == dlq.scan(*_data(n_chunks, rows=50)).compute().issues.tolist()
+        assert found.issues.tolist() == scan(*data(n_chunks, rows=50)).compute().issues.tolist()
+        written = pd.read_parquet(tmp_path / f"{n_chunks}.parquet")
+        assert written["index"].tolist() == found.issues.tolist()

@@ -22,7 +22,7 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
-from dlq.graphs.rows import by_index, inside, issue_piece, mask_block, row_mask
+from dlq.graphs.rows import by_index, chunk_mask, issue_piece
 from dlq.graphs.sources import reread
 from dlq.kernels import sets
 from dlq.kernels.batched import BatchedChunk, Ranking, counts_under
@@ -73,8 +73,9 @@ class Batched(NamedTuple):
     the ranking's scores, ``mask`` True at the issues; ``unnormalized``
     counts rows not summing to 1 (multi-class), ``per_problem`` holds each
     problem's issues, worst first; ``records`` are the chunks' records of the
-    search's read, for chunks of ``rows`` rows, and ``chunk_issues`` each
-    chunk's own issues (a :class:`Lowest` per chunk, of every problem).
+    search's read, for chunks of ``rows`` rows, ``chunk_issues`` each
+    chunk's own issues (a :class:`Lowest` per chunk, of every problem) and
+    ``chunk_ranked`` what ``ranked`` is made of, each chunk's part.
     """
 
     thresholds: Delayed
@@ -88,6 +89,7 @@ class Batched(NamedTuple):
     records: da.Array
     rows: tuple[int, ...]
     chunk_issues: da.Array
+    chunk_ranked: da.Array | None
 
 
 def _chunk(
@@ -130,14 +132,9 @@ def _on_stored(written: Any, store: ScanStore, function: Callable[..., Any], *ar
     return function(_stored_entries(store, start, stop, agreement=function is not histogram), *args)
 
 
-def _chunk_mask(found: Lowest, start: int, stop: int) -> np.ndarray:
-    """Rows ``start:stop`` of the mask of the issues, from the chunk's own (``found``)."""
-    return mask_block(np.sort(found.indices), start, stop)
-
-
 def _marked(written: Any, found: Lowest, store: ScanStore, start: int, stop: int) -> int:
     """Mark the chunk's own issues (``found``) in the store's rows ``start:stop`` as its only ones; how many."""
-    mask = _chunk_mask(found, start, stop)
+    mask = chunk_mask(found, start, stop)
     store.is_label_issue[start:stop] = mask
     return int(mask.sum())
 
@@ -155,8 +152,9 @@ def _chunk_scores(record: BatchedChunk, thresholds: np.ndarray) -> np.ndarray:
     return record.entries[0].scores[:, 0]
 
 
-def _union_scores(record: BatchedChunk, union: np.ndarray, start: int, stop: int) -> Lowest:
-    rows = inside(union, start, stop)
+def _union_scores(record: BatchedChunk, found: Lowest, start: int, stop: int) -> Lowest:
+    """The chunk's issues of any problem (``found``), once each, with their ranking's scores."""
+    rows = sets.unique(found.indices)
     scores = record.rank_scores[rows - start]
     size = rows.shape[0]
     return Lowest(np.zeros(size, np.int64), scores, rows, np.zeros(size, bool), np.full(size, KEPT_WHOLE))
@@ -232,21 +230,21 @@ def batched_search(
     if cells.shape[0] == 1:  # one problem: its issues ranked by the search's scores
         ranked = step(Lowest.ranked, found)
         issues = step(attrgetter("indices"), ranked)
-        mask = as_rows(per_record(_chunk_mask, chunk_issues, rows=rows), rows, bool)
+        mask = as_rows(per_record(chunk_mask, chunk_issues, rows=rows), rows, bool)
         if store is not None:
             chunk_scores = per_record(_stored_scores, records, args=(store,), rows=rows)
         else:
             chunk_scores = per_record(_chunk_scores, records, args=(thresholds,))
         scores = as_rows(chunk_scores, rows, problems.score_type(pred_probs.dtype, method, adjusted=adjust))
-    else:  # K problems: their issues united, ranked by the ranking's scores if asked
+        chunk_ranked = chunk_issues
+    else:  # K problems: their issues united (each chunk its own), ranked by the ranking's scores if asked
         issues = step(sets.union, per_problem)
-        mask = row_mask(issues, rows)
-        ranked, scores = None, None
+        mask = as_rows(per_record(chunk_mask, chunk_issues, rows=rows), rows, bool)
+        ranked, scores, chunk_ranked = None, None, None
         if ranking is not None:
             scores = as_rows(field(records, "rank_scores"), rows, np.float64)
-            ranked = step(
-                Lowest.ranked, tree(per_record(_union_scores, records, args=(issues,), rows=rows), Lowest.merged)
-            )
+            chunk_ranked = per_record(_union_scores, records, chunk_issues, rows=rows)
+            ranked = step(Lowest.ranked, tree(chunk_ranked, Lowest.merged))
             issues = step(attrgetter("indices"), ranked)
     return Batched(
         thresholds=thresholds,
@@ -260,6 +258,7 @@ def batched_search(
         records=records,
         rows=rows,
         chunk_issues=chunk_issues,
+        chunk_ranked=chunk_ranked,
     )
 
 

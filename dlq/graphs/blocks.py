@@ -4,13 +4,9 @@
 the records form an (n_chunks, 1) dask array of objects); :func:`per_record`,
 a function of each chunk's records; :func:`tree`, records reduced
 ``SPLIT_EVERY`` at a time to one value; :func:`step`, one ``dask.delayed`` task.
-
-Independent reads of the same inputs are made by
-:func:`dlq.graphs.sources.reread`: without them a chunk read by pass 1
-would be kept in memory until pass 2 has used it, the whole data set. Data
-in one chunk that dlq reads itself are worked on in process
-(:mod:`dlq.graphs.inprocess`): each shape, given computed values, computes
-at once and returns what computing its graph would give.
+Later passes read their inputs again (:func:`dlq.graphs.sources.reread`), or
+a chunk read by pass 1 would be held until pass 2 used it. Data in one chunk
+that dlq reads itself are worked on in process (:mod:`dlq.graphs.inprocess`).
 """
 
 from __future__ import annotations
@@ -50,8 +46,7 @@ def _records(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _each(records: np.ndarray) -> list[Any]:
-    """The values of computed records, one per chunk."""
-    return list(records.reshape(-1))
+    return list(records.reshape(-1))  # the values of computed records, one per chunk
 
 
 def _chunk_task(
@@ -160,13 +155,17 @@ def _chunk_and_record_task(
     return _wrapped(kernel(record.flat[0], labels, pred_probs, block_info[1]["array-location"][0][0], *args))
 
 
+def _read_for_record(record: Any, labels: Rereading, pred_probs: Rereading, kernel: Callable, *more: Any) -> Any:
+    *args, start, stop = more
+    return kernel(record, labels.rows(start, stop), pred_probs.rows(start, stop), start, *args)
+
+
 def per_chunk_and_record(
     kernel: Callable[..., Any], records: da.Array, labels: da.Array, pred_probs: da.Array, *args: Any
 ) -> da.Array:
     """Records ``kernel(record, labels_chunk, pred_probs_chunk, row offset,
-    *args)``, one per row chunk, of each chunk's record in ``records`` (of
-    :func:`per_chunk`) and its rows (dask arrays); ``args`` may hold
-    ``Delayed`` values.
+    *args)`` of each chunk's record in ``records`` and its rows (dask arrays,
+    or :func:`~dlq.graphs.sources.reread` ones); ``args`` may hold ``Delayed`` values.
 
     Examples
     --------
@@ -179,6 +178,9 @@ def per_chunk_and_record(
         whole = _whole_rows(*reread(labels, pred_probs), args)
         if whole is not None:
             return _wrapped(kernel(_each(records)[0], *whole, 0, *args))
+    if isinstance(labels, Rereading) and isinstance(pred_probs, Rereading):  # each task reads its rows
+        readers = tuple(rows_source(side, records) for side in (labels, pred_probs))
+        return per_record(_read_for_record, records, args=(*readers, kernel, *args), rows=pred_probs.chunks[0])
     flat = labels.ndim == 1
     return da.map_blocks(
         _chunk_and_record_task,
@@ -328,12 +330,10 @@ def as_rows(
 
 
 def _row_chunks(rows: tuple[int, ...], width: int | tuple[int, ...] | None) -> tuple[tuple[int, ...], ...]:
-    """Row chunks ``rows`` and one chunk of each of ``width``'s sizes (columns, or a trailing shape)."""
     return (rows, *((size,) for size in np.atleast_1d(width or ()).tolist()))
 
 
-def _joined_rows(blocks: list[np.ndarray]) -> np.ndarray:
-    """Row blocks as one array, as computing their dask array would give it."""
+def _joined_rows(blocks: list[np.ndarray]) -> np.ndarray:  # as computing their dask array would give them
     return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs import select
-from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_rows, step, tree
+from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_chunk_and_record, per_rows, step, tree
 from dlq.graphs.sources import reread, rows_in_hand
 from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
@@ -89,11 +89,23 @@ def _scores_at(block: np.ndarray, start: int, indices: np.ndarray) -> Lowest:
     return _scored(rows, block[rows - start])
 
 
-def ranked_at(scores: da.Array, indices: Any) -> Delayed:
-    """The rows ``indices`` (sorted; a ``Delayed`` array) ranked by ``scores``
-    (a row-chunked array), lowest first, ties to the lower index: a ranked
+def scored_per_chunk(scores: da.Array, indices: Any) -> da.Array:
+    """Each chunk's rows of ``indices`` (sorted; a ``Delayed`` array) with
+    their ``scores`` (a row-chunked array): a :class:`~dlq.kernels.lowest.Lowest`
+    per chunk, records (n_chunks, 1)."""
+    return per_block(_scores_at, scores, indices)[:, None]
+
+
+def ranked_at(chunk_scored: da.Array) -> Delayed:
+    """The rows of the records ``chunk_scored`` (:func:`scored_per_chunk`)
+    ranked, lowest score first, ties to the lower index: a ranked
     :class:`~dlq.kernels.select.Lowest` holding their scores."""
-    return step(Lowest.ranked, tree(per_block(_scores_at, scores, indices), Lowest.merged))
+    return step(Lowest.ranked, tree(chunk_scored, Lowest.merged))
+
+
+def chunk_mask(found: Lowest, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of the mask of a chunk's issues (``found``, the chunk's own)."""
+    return mask_block(np.sort(found.indices), start, stop)
 
 
 def _rows_scored(
@@ -159,21 +171,21 @@ def issue_piece(issues: Lowest, start: int, stop: int, issue_columns: Callable[[
 
 
 def _issue_piece_of_chunk(
-    labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems, issues: Lowest
+    found: Lowest, labels: np.ndarray, pred_probs: np.ndarray, offset: int, problems: Problems
 ) -> Columns:
     def columns_of(rows: np.ndarray) -> Columns:
         return problems.issue_columns(labels[rows], pred_probs[rows])
 
-    return issue_piece(issues, offset, offset + labels.shape[0], columns_of)
+    return issue_piece(by_index(found), offset, offset + labels.shape[0], columns_of)
 
 
-def issue_pieces(problems: Problems, labels: da.Array, pred_probs: da.Array, ranked: Delayed) -> da.Array:
-    """The issue table's rows of each chunk's issues (those of ``ranked``, a
-    :class:`~dlq.kernels.lowest.Lowest`), one record per chunk (see
-    :func:`issue_piece`): each chunk gives the few columns of its own
-    issues (never their K probabilities), in a read of the data after the
-    issues are known."""
-    return per_chunk(_issue_piece_of_chunk, *reread(labels, pred_probs), problems, step(by_index, ranked))
+def issue_pieces(problems: Problems, labels: da.Array, pred_probs: da.Array, chunk_issues: da.Array) -> da.Array:
+    """The issue table's rows of each chunk's issues (the records
+    ``chunk_issues``, a :class:`~dlq.kernels.lowest.Lowest` of the chunk's
+    own with their scores), one record per chunk (see :func:`issue_piece`):
+    each chunk gives the few columns of its own issues (never their K
+    probabilities), in a read of the data after the issues are known."""
+    return per_chunk_and_record(_issue_piece_of_chunk, chunk_issues, *reread(labels, pred_probs), problems)
 
 
 def _values_of_block(block: np.ndarray, start: int, indices: np.ndarray) -> np.ndarray:

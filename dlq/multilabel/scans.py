@@ -85,7 +85,7 @@ def scan(
             pred_probs,
             options,
             per_class_issues=step(issue_counts, search.per_problem),
-            issue_pieces_of=partial(issue_pieces, ONE_VS_REST, labels, pred_probs, search.ranked),
+            issue_pieces_of=partial(issue_pieces, ONE_VS_REST, labels, pred_probs, search.chunk_ranked),
         )
     checked = in_memory_options(filter_by, frac_noise, min_examples_per_class, None, pred_probs.shape[1])
     search = per_class_search(labels, pred_probs, checked, filter_by)
