@@ -255,9 +255,9 @@ def test_index_sets_are_numpys_unique_and_union(high):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_levels_above_each_score_are_counted_as_by_comparing_with_every_level(dtype):
-    """The binary-exponent count agrees with counting the levels above each
-    score: at every level, one step to either side of it, at 0 and -0, and
-    at random scores of every magnitude in [-1, 1]."""
+    """The count from sign and exponent agrees with counting the levels above
+    each score: at every level, one step to either side of it, at 0 and -0,
+    subnormals of either sign, and random scores of every magnitude in [-1, 1]."""
     levels = LEVELS.astype(dtype)
     rng = np.random.default_rng(3)
     scores = np.concatenate(
@@ -266,6 +266,8 @@ def test_levels_above_each_score_are_counted_as_by_comparing_with_every_level(dt
             np.nextafter(levels, dtype(2)),
             np.nextafter(levels, dtype(-2)),
             np.array([0.0, -0.0, 1.0, -1.0, 1e-30, -1e-30, 0.75, -0.75]),
+            np.array([1, -1, 2, -2]) * np.finfo(dtype).smallest_subnormal,  # no exponent bits, a mantissa
+            np.array([1, -1]) * np.finfo(dtype).smallest_normal,
             rng.uniform(-1, 1, 20_000) * 2.0 ** -rng.integers(0, 24, 20_000),
         ]
     ).astype(dtype)
