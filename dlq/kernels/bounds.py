@@ -63,9 +63,9 @@ def levels_above(scores: np.ndarray) -> np.ndarray:
     bits = scores.view(np.uint32 if scores.dtype == np.float32 else np.uint64)
     mantissa_bits = np.finfo(scores.dtype).nmant
     count, power_of_two = _level_tables(scores.dtype)
-    leading = (bits >> bits.dtype.type(mantissa_bits)).astype(np.intp)
+    leading = bits >> bits.dtype.type(mantissa_bits)
     exact = (bits & bits.dtype.type((1 << mantissa_bits) - 1)) == 0
-    return count[leading] - power_of_two[leading] * exact
+    return count.take(leading) - power_of_two.take(leading) * exact
 
 
 @functools.cache
@@ -87,7 +87,7 @@ def _level_tables(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     below = negative(1 - exponent)
     fewer = below - negative(2 - exponent)
     fewer[0] = below[0] - _POSITIVE_LEVELS  # -0.0
-    return np.concatenate([positive, below]), np.concatenate([np.zeros(exponents, np.int64), fewer])
+    return np.concatenate([positive, below]).astype(np.int32), np.concatenate([np.zeros(exponents, np.int32), fewer])
 
 
 def probability_levels(probabilities: np.ndarray) -> np.ndarray:

@@ -59,11 +59,10 @@ def multiclass_levels(
     numbers, scores = [np.zeros(0, np.int64)], [np.zeros(0, given.dtype)]
     if cells.off_diagonal:
         beaten = np.flatnonzero((predicted or multiclass.predicted_class(pred_probs))[1] > given)
-        rivals = pred_probs[beaten]
-        # p_given - p_j < 0 exactly where p_j > p_given: the margins of those alone
-        at, columns = true_positions(rivals > given[beaten, None])
+        margins = given[beaten, None] - pred_probs[beaten]
+        at, columns = true_positions(margins < 0)
         numbers.append(labels[beaten[at]] * num_classes + columns)
-        scores.append(given[beaten[at]] - rivals[at, columns])
+        scores.append(np.take(margins, at * num_classes + columns))
     if cells.diagonal:
         numbers.append(labels * (num_classes + 1))
         scores.append(given)
