@@ -347,7 +347,7 @@ class Scan:
             ids=ids,
             issue_columns=issue_columns,
         )
-        return writing.compute(n_jobs=n_jobs, progress=progress) if compute else writing
+        return scan_writing.computed(writing, n_jobs=n_jobs, progress=progress) if compute else writing
 
     def __repr__(self) -> str:
         return f"<dlq.Scan: {self.n_examples:,} examples x {self.n_classes} classes, {self.options}, not computed>"

@@ -108,3 +108,17 @@ def test_a_table_with_no_issue_or_one_is_one_part_with_its_columns(tmp_path, iss
     written = pd.read_parquet(tmp_path / "issues.parquet")
     assert list(written.columns) == ["index", "given_label", "predicted_label", "score"]
     assert written["index"].tolist() == issues_at
+
+
+def test_a_scan_that_fails_while_writing_leaves_no_issue_folder_and_no_staging(tmp_path):
+    """A bad row found while the scan runs (after the staging folder was
+    made): the error is the scan's, and nothing of issues_to is left."""
+    rng = np.random.default_rng(5)
+    pred_probs = rng.dirichlet(np.ones(3), 400)
+    pred_probs[350] = np.nan
+    labels = rng.integers(0, 3, 400)
+    chunked = (da.from_array(labels, chunks=100), da.from_array(pred_probs, chunks=(100, 3)))
+    with pytest.raises(ValueError, match="350"):
+        dlq.scan(*chunked).to_zarr(tmp_path / "scan.zarr", issues_to=tmp_path / "out" / "issues.parquet")
+    assert not (tmp_path / "out").exists()
+    assert [path.name for path in tmp_path.iterdir() if "dlq-partial" in path.name] == []

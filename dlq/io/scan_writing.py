@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import weakref
 from typing import Any
 
 import dask
@@ -75,7 +76,7 @@ def writing_scan(
                 )
             )
             written = {}
-        others, own_rows = {}, {}
+        others, own_rows, staged = {}, {}, []
         pieces = scan.issue_pieces
         if pieces is not None and (class_names is not None or ids is not None):
             pieces = _labelled(pieces, class_names, ids)
@@ -84,7 +85,7 @@ def writing_scan(
                 issue_columns = issue_columns(scan)
             pieces = per_record(with_columns, pieces, args=(issue_columns,))
         if issues_to is not None:
-            others["issue_digest"] = _written_parts(pieces, issues_to, lazy.n_classes, overwrite=overwrite)
+            others["issue_digest"] = _written_parts(pieces, issues_to, lazy.n_classes, staged, overwrite=overwrite)
         if report:
             others.setdefault("issue_digest", tree(per_record(digest, pieces, args=(lazy.n_classes,)), merged))
             others["score_histogram"] = da.histogram(scan.scores, bins=50, range=(0.0, 1.0))
@@ -101,6 +102,7 @@ def writing_scan(
         for name, array in own_rows.items():
             writes += zarr_outputs.array_writes(group, {name: array}, max(array.chunks[0]))
         writing = dataclasses.replace(scan, extra={**scan.extra, **others}, written=scan.written + writes)
+    _STAGED[writing] = staged
     return writing
 
 
@@ -122,12 +124,30 @@ def _labelled(pieces: da.Array, class_names: Any, ids: da.Array | None) -> da.Ar
     return per_record(_labelled_piece, pieces, id_blocks, args=(class_names,))
 
 
-def _written_parts(pieces: da.Array, directory: str | os.PathLike, num_classes: int, *, overwrite: bool) -> Any:
+#: The staged folders of each writing scan, discarded if its computation fails.
+_STAGED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def computed(writing: Any, *, n_jobs: int | None, progress: bool) -> Any:
+    """Compute a writing scan (of :func:`writing_scan`); if that fails, its
+    staged folders go too, so that nothing of the run is left behind."""
+    try:
+        return writing.compute(n_jobs=n_jobs, progress=progress)
+    except BaseException:
+        for staged in _STAGED.get(writing, ()):
+            staged.discard()
+        raise
+
+
+def _written_parts(
+    pieces: da.Array, directory: str | os.PathLike, num_classes: int, staged_folders: list, *, overwrite: bool
+) -> Any:
     """Write the ranked issue table into ``directory`` in parts
     (:func:`dlq.graphs.ranked_parts.ranked_parts`), each by its own task,
     and publish the directory once all are written: the ``Delayed`` digest
-    of the table."""
+    of the table. Its staged folder joins ``staged_folders``."""
     staged = outputs.staged_directory(directory, overwrite=overwrite, name="issues_to")
+    staged_folders.append(staged)
     tables, found = ranked_parts(pieces, issue_table.ROWS_PER_PART)
     digests = [
         step(issue_table.write_part, table, found, number, os.fspath(staged.staging), num_classes)
