@@ -11,7 +11,7 @@ import numpy as np
 from dlq import _validation
 from dlq._validation import IN_MEMORY_ABSENT_CLASS_THRESHOLD
 from dlq.graphs import estimates, passes
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import per_record, step
 from dlq.graphs.problems import MULTICLASS, ONE_VS_REST
 from dlq.graphs.rows import ranked_rows
 from dlq.graphs.scheduler import compute
@@ -269,7 +269,7 @@ def filtered_scan(
         MULTICLASS,
         labels,
         pred_probs,
-        step(_only_problem, searched.per_problem),
+        per_record(_only_problem, searched.per_chunk),
         scores,
         options={**options, "method": method, "adjust_pred_probs": adjust_pred_probs},
         thresholds=searched.thresholds,

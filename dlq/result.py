@@ -18,11 +18,11 @@ from dask.delayed import Delayed
 from dlq import _validation
 from dlq.graphs import allocator
 from dlq.graphs.batched import Batched, ScanStore
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import concatenated, step, tree
 from dlq.graphs.inprocess import is_lazy, lazy_graphs
 from dlq.graphs.problems import Problems
 from dlq.graphs.ranked_parts import ranked_table
-from dlq.graphs.rows import issue_pieces, ranked_at, row_mask, scored_per_chunk
+from dlq.graphs.rows import issue_mask, issue_pieces, ranked_at, scored_per_chunk
 from dlq.graphs.scheduler import compute
 from dlq.io import scan_writing
 from dlq.io.html_summary import html_table, result_view
@@ -381,12 +381,12 @@ def scan_of_batched(search: Batched, pred_probs: da.Array, options: dict, **fiel
 
 
 def scan_of_filtered(
-    problems: Problems, labels: da.Array, pred_probs: da.Array, issues: Any, scores: da.Array, **fields: Any
+    problems: Problems, labels: da.Array, pred_probs: da.Array, chunk_issues: Any, scores: da.Array, **fields: Any
 ) -> Scan:
-    """The :class:`Scan` of the ``issues`` a filter found (sorted indices, a
-    ``Delayed`` array), ranked by ``scores``, with an issue table read from
-    the data once they are known; ``fields`` give the options, thresholds and others."""
-    chunk_scored = scored_per_chunk(scores, issues)
+    """The :class:`Scan` of the issues a filter found (each chunk's, sorted:
+    records), ranked by ``scores``, with an issue table read from the data
+    once they are known; ``fields`` give the options, thresholds and others."""
+    issues, chunk_scored = tree(chunk_issues, concatenated), scored_per_chunk(scores, chunk_issues)
     ranked = ranked_at(chunk_scored)
     return Scan(
         n_examples=pred_probs.shape[0],
@@ -394,7 +394,7 @@ def scan_of_filtered(
         num_issues=step(len, issues),
         scores=scores,
         issues=step(attrgetter("indices"), ranked),
-        mask=row_mask(issues, scores.chunks[0]),
+        mask=issue_mask(chunk_scored, scores.chunks[0]),
         issue_pieces_of=partial(issue_pieces, problems, labels, pred_probs, chunk_scored),
         **fields,
     )

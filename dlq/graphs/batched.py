@@ -22,7 +22,7 @@ from dask.delayed import Delayed
 from dlq.graphs import select
 from dlq.graphs.blocks import as_rows, field, per_chunk, per_record, step, sum_arrays, tree
 from dlq.graphs.passes import threshold_pass, validated_thresholds
-from dlq.graphs.rows import by_index, chunk_mask, issue_piece
+from dlq.graphs.rows import by_index, chunk_mask, issue_mask, issue_piece
 from dlq.graphs.sources import reread
 from dlq.kernels import sets
 from dlq.kernels.batched import BatchedChunk, Ranking, counts_under
@@ -230,7 +230,7 @@ def batched_search(
     if cells.shape[0] == 1:  # one problem: its issues ranked by the search's scores
         ranked = step(Lowest.ranked, found)
         issues = step(attrgetter("indices"), ranked)
-        mask = as_rows(per_record(chunk_mask, chunk_issues, rows=rows), rows, bool)
+        mask = issue_mask(chunk_issues, rows)
         if store is not None:
             chunk_scores = per_record(_stored_scores, records, args=(store,), rows=rows)
         else:
@@ -239,7 +239,7 @@ def batched_search(
         chunk_ranked = chunk_issues
     else:  # K problems: their issues united (each chunk its own), ranked by the ranking's scores if asked
         issues = step(sets.union, per_problem)
-        mask = as_rows(per_record(chunk_mask, chunk_issues, rows=rows), rows, bool)
+        mask = issue_mask(chunk_issues, rows)
         ranked, scores, chunk_ranked = None, None, None
         if ranking is not None:
             scores = as_rows(field(records, "rank_scores"), rows, np.float64)

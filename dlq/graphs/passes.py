@@ -10,6 +10,7 @@ for one) are arguments.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import dask.array as da
@@ -17,7 +18,7 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs import select
-from dlq.graphs.blocks import as_rows, concatenated, per_chunk, step, sum_arrays, tree
+from dlq.graphs.blocks import as_rows, concatenated, field, per_chunk, per_record, step, sum_arrays, tree
 from dlq.graphs.sources import reread
 from dlq.graphs.told import tell_of_rows
 from dlq.kernels import joint
@@ -199,10 +200,12 @@ def confident_joint(
 
 
 class Issues(NamedTuple):
-    """Each problem's issues, as P sorted index arrays, and the thresholds of its search."""
+    """Each problem's issues, as P sorted index arrays, the thresholds of its
+    search, and each chunk's own issues (records of P sorted arrays)."""
 
     thresholds: Delayed
     per_problem: Delayed
+    per_chunk: da.Array
 
 
 def _flagged_rows(flags: np.ndarray, offset: int) -> list[np.ndarray]:
@@ -244,13 +247,14 @@ def flagged(
     if off_diagonal:
         pass1 = threshold_pass(problems, labels, pred_probs, absent_class_threshold=absent_class_threshold)
         rows = per_chunk(_flags, *reread(labels, pred_probs), problems, pass1.thresholds)
-        return Issues(pass1.thresholds, tree(rows, _concatenated_per_problem))
+        return Issues(pass1.thresholds, tree(rows, _concatenated_per_problem), rows)
     records = per_chunk(_flag_record, labels, pred_probs, problems)
     partials = tree(records, part="partials", combine=problems.combine_partials)
     issues = tree(records, part="rows", combine=_concatenated_per_problem)
     return Issues(
         step(validated_thresholds, problems, partials, absent_class_threshold),
         step(_after_validation, partials, issues),
+        field(records, "rows"),
     )
 
 
@@ -300,19 +304,15 @@ def pruned(
         cut=step(Cut.first, numbers, counts),
         keep=step(worth_keeping, cells, joints.levels),
     )
-    found = select.selection(
+    chosen = select.selection(
         kept.over, numbers, counts, rounds=READ_ROUNDS, issues_only=True, first_histogram=kept.first_histogram
-    ).found
-    num_problems, num_classes = problems.shape(pred_probs.shape[1])
-    issues = step(
-        joint.pruned,
-        found,
-        by_noise_rate=by_noise_rate,
-        by_class=by_class,
-        num_problems=num_problems,
-        num_classes=num_classes,
     )
-    return Issues(joints.thresholds, issues)
+    num_problems, num_classes = problems.shape(pred_probs.shape[1])
+    # a row's flags in every cell are its own: each chunk prunes its own issues
+    pruned = partial(
+        joint.pruned, by_noise_rate=by_noise_rate, by_class=by_class, num_problems=num_problems, num_classes=num_classes
+    )
+    return Issues(joints.thresholds, step(pruned, chosen.found), per_record(pruned, chosen.per_chunk))
 
 
 def _entries(
@@ -327,6 +327,18 @@ def _entries(
     return [Entries.of_columns(scores_.reshape(scores_.shape[0], -1), offset)]
 
 
+class Lowests(NamedTuple):
+    """Each cell's lowest, ranked (a ``Delayed`` list of index arrays), and
+    each chunk's own (records of sorted index arrays, one per cell)."""
+
+    per_cell: Delayed
+    per_chunk: da.Array
+
+
+def _sorted_per_cell(found: Lowest, cells: np.ndarray) -> list[np.ndarray]:
+    return [np.sort(indices) for indices in found.per_cell(cells)]
+
+
 def lowest_scores(
     problems: Problems,
     labels: da.Array,
@@ -335,12 +347,12 @@ def lowest_scores(
     method: str,
     counts: Any,
     aggregate: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> Delayed:
+) -> Lowests:
     """The ``counts[c]`` lowest unadjusted scores of each column of scores
     (each problem, or the one aggregate), ranked, ties to the lower index,
-    from data already validated: a list of index arrays. The selection
-    takes :data:`~dlq.kernels.select.READ_ROUNDS` histogram rounds and one
-    more read, each scoring the data again.
+    from data already validated: a list of index arrays, and each chunk's
+    own (sorted). The selection takes :data:`~dlq.kernels.select.READ_ROUNDS`
+    histogram rounds and one more read, each scoring the data again.
     """
     num_problems = problems.shape(pred_probs.shape[1])[0]
     cells = np.arange(1 if aggregate is not None else num_problems)
@@ -348,7 +360,9 @@ def lowest_scores(
     looked = select.kept(
         labels, pred_probs, _entries, problems, method, aggregate, cut=step(Cut.first, cells, counts), keep=False
     )
-    found = select.selection(
+    chosen = select.selection(
         looked.over, cells, counts, rounds=READ_ROUNDS, issues_only=False, first_histogram=looked.first_histogram
-    ).found
-    return step(Lowest.per_cell, found, cells)
+    )
+    return Lowests(
+        step(Lowest.per_cell, chosen.found, cells), per_record(_sorted_per_cell, chosen.per_chunk, args=(cells,))
+    )

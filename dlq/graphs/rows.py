@@ -10,7 +10,16 @@ import numpy as np
 from dask.delayed import Delayed
 
 from dlq.graphs import select
-from dlq.graphs.blocks import concatenated, per_block, per_chunk, per_chunk_and_record, per_rows, step, tree
+from dlq.graphs.blocks import (
+    as_rows,
+    concatenated,
+    per_block,
+    per_chunk,
+    per_chunk_and_record,
+    per_record,
+    step,
+    tree,
+)
 from dlq.graphs.sources import reread, rows_in_hand
 from dlq.kernels.columns import Columns
 from dlq.kernels.lowest import KEPT_WHOLE, Entries, Lowest
@@ -42,12 +51,6 @@ def mask_block(indices: np.ndarray, start: int, stop: int) -> np.ndarray:
     mask = np.zeros(stop - start, dtype=bool)
     mask[inside(indices, start, stop) - start] = True
     return mask
-
-
-def row_mask(indices: Any, rows: tuple[int, ...]) -> da.Array:
-    """A lazy boolean array in row chunks ``rows``, True at ``indices`` (an
-    array or a ``Delayed`` one, in any order: sorted once, here)."""
-    return per_rows(mask_block, rows, bool, step(np.sort, indices))
 
 
 def _rows_in_block(
@@ -84,16 +87,20 @@ def _scored(indices: np.ndarray, scores: np.ndarray) -> Lowest:
     return Lowest(np.zeros(size, np.int64), scores, indices, np.zeros(size, bool), np.full(size, KEPT_WHOLE))
 
 
-def _scores_at(block: np.ndarray, start: int, indices: np.ndarray) -> Lowest:
-    rows = inside(indices, start, start + block.shape[0])
-    return _scored(rows, block[rows - start])
+def _block_itself(block: np.ndarray, start: int) -> np.ndarray:
+    return block
 
 
-def scored_per_chunk(scores: da.Array, indices: Any) -> da.Array:
-    """Each chunk's rows of ``indices`` (sorted; a ``Delayed`` array) with
-    their ``scores`` (a row-chunked array): a :class:`~dlq.kernels.lowest.Lowest`
-    per chunk, records (n_chunks, 1)."""
-    return per_block(_scores_at, scores, indices)[:, None]
+def _scored_rows(indices: np.ndarray, block: np.ndarray, start: int, stop: int) -> Lowest:
+    return _scored(indices, block[indices - start])
+
+
+def scored_per_chunk(scores: da.Array, chunk_issues: da.Array) -> da.Array:
+    """Each chunk's issues (the records ``chunk_issues``, sorted indices)
+    with their ``scores`` (a row-chunked array): a
+    :class:`~dlq.kernels.lowest.Lowest` per chunk, records (n_chunks, 1)."""
+    blocks = per_block(_block_itself, scores)[:, None]
+    return per_record(_scored_rows, chunk_issues, blocks, rows=scores.chunks[0])
 
 
 def ranked_at(chunk_scored: da.Array) -> Delayed:
@@ -106,6 +113,12 @@ def ranked_at(chunk_scored: da.Array) -> Delayed:
 def chunk_mask(found: Lowest, start: int, stop: int) -> np.ndarray:
     """Rows ``start:stop`` of the mask of a chunk's issues (``found``, the chunk's own)."""
     return mask_block(np.sort(found.indices), start, stop)
+
+
+def issue_mask(chunk_found: da.Array, rows: tuple[int, ...]) -> da.Array:
+    """The boolean array in row chunks ``rows``, True at each chunk's own
+    issues (the records ``chunk_found``, a :class:`~dlq.kernels.lowest.Lowest` each)."""
+    return as_rows(per_record(chunk_mask, chunk_found, rows=rows), rows, bool)
 
 
 def _rows_scored(

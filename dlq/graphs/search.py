@@ -59,7 +59,7 @@ def search(
             method=filter_by[len("low_") :],
             counts=step(joint.off_diagonal_issue_counts, joints.counts),
         )
-        return passes.Issues(joints.thresholds, step(_sorted_each, lowest))
+        return passes.Issues(joints.thresholds, step(_sorted_each, lowest.per_cell), lowest.per_chunk)
     cells_from = partial(
         joint.per_problem,
         joint.prune_cells,

@@ -48,7 +48,7 @@ def _lowest_multilabel_scores(
     """cleanlab's multi-label ``low_self_confidence`` and ``low_normalized_margin``
     (both alike): the examples with the lowest multi-label self-confidence
     (EMA), as many as have a ``confident_learning`` issue in some class."""
-    (issues,) = compute(lowest_union(labels, pred_probs, options), n_jobs=n_jobs, progress=verbose)
+    (issues,) = compute(lowest_union(labels, pred_probs, options)[0], n_jobs=n_jobs, progress=verbose)
     if options.ranked_by is None:
         return issues
     row_labels, row_probs = _rows(labels, pred_probs, issues, n_jobs)

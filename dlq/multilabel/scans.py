@@ -7,7 +7,7 @@ from typing import Any
 
 from dlq import _validation
 from dlq.graphs import passes
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import per_record, step
 from dlq.graphs.class_issues import union
 from dlq.graphs.inprocess import lazily
 from dlq.graphs.problems import ONE_VS_REST
@@ -90,8 +90,10 @@ def scan(
     checked = in_memory_options(filter_by, frac_noise, min_examples_per_class, None, pred_probs.shape[1])
     search = per_class_search(labels, pred_probs, checked, filter_by)
     # cleanlab's multi-label low_* filters are not per class
-    issues = (
-        lowest_union(labels, pred_probs, checked) if filter_by.startswith("low_") else step(union, search.per_problem)
+    chunk_issues = (
+        lowest_union(labels, pred_probs, checked)[1]
+        if filter_by.startswith("low_")
+        else per_record(union, search.per_chunk)
     )
     scores = passes.scores(
         ONE_VS_REST,
@@ -105,7 +107,7 @@ def scan(
         ONE_VS_REST,
         labels,
         pred_probs,
-        issues,
+        chunk_issues,
         scores,
         options={"filter_by": filter_by, "frac_noise": frac_noise, "min_examples_per_class": min_examples_per_class}
         | options,

@@ -4,15 +4,17 @@ under a filter, and cleanlab's multi-label ``low_*`` union."""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
+import dask.array as da
 import numpy as np
 from dask.delayed import Delayed
 
 from dlq import _validation
 from dlq._validation import BATCHED_ABSENT_CLASS_THRESHOLD, IN_MEMORY_ABSENT_CLASS_THRESHOLD, MultilabelFilterOptions
 from dlq.graphs import batched, passes
-from dlq.graphs.blocks import step
+from dlq.graphs.blocks import per_record, step
 from dlq.graphs.class_issues import first_as_a_set, rows_in_any
 from dlq.graphs.problems import ONE_VS_REST
 from dlq.graphs.search import search
@@ -89,10 +91,11 @@ def in_memory_options(
     )
 
 
-def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions) -> Delayed:
+def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions) -> tuple[Delayed, da.Array]:
     """cleanlab's multi-label ``low_*`` search, lazily: the sorted indices of
     the examples with the lowest multi-label self-confidence (EMA), as many
-    as have a ``confident_learning`` issue in some class."""
+    as have a ``confident_learning`` issue in some class, and each chunk's
+    own (records of sorted index arrays)."""
     found = per_class_search(labels, pred_probs, options, "confident_learning")
     lowest = passes.lowest_scores(
         ONE_VS_REST,
@@ -102,4 +105,4 @@ def lowest_union(labels: Any, pred_probs: Any, options: MultilabelFilterOptions)
         counts=step(np.atleast_1d, step(rows_in_any, found.per_problem)),
         aggregate=aggregators.CLEANLAB_DEFAULT,
     )
-    return step(first_as_a_set, lowest)
+    return step(first_as_a_set, lowest.per_cell), per_record(itemgetter(0), lowest.per_chunk)
