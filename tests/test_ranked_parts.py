@@ -122,3 +122,17 @@ def test_a_scan_that_fails_while_writing_leaves_no_issue_folder_and_no_staging(t
         dlq.scan(*chunked).to_zarr(tmp_path / "scan.zarr", issues_to=tmp_path / "out" / "issues.parquet")
     assert not (tmp_path / "out").exists()
     assert [path.name for path in tmp_path.iterdir() if "dlq-partial" in path.name] == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.1, 0.2, 0.5]) | st.floats(0, 1), min_size=0, max_size=80))
+def test_a_digest_shows_the_worst_rows_as_the_ranked_table_begins(values):
+    """The digest's worst rows, found without sorting the table (ties to the
+    lower index), are the first rows of the table ranked."""
+    from dlq.io.issue_table import WORST_SHOWN, digest
+
+    scores = np.array(values, dtype=np.float64)
+    index = np.random.default_rng(len(values)).permutation(1_000)[: scores.shape[0]]
+    table = {"index": index, "given_label": np.zeros_like(index), "score": scores}
+    expected = index[np.lexsort((index, scores))][:WORST_SHOWN].tolist()
+    assert digest(table, 1).worst["index"] == expected

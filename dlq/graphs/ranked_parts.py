@@ -17,6 +17,7 @@ import pandas as pd
 from dask.delayed import Delayed
 
 from dlq.graphs.blocks import SPLIT_EVERY, per_record, step, tree
+from dlq.kernels import columns
 from dlq.kernels import ranked_parts as kernel
 from dlq.kernels.columns import Columns
 
@@ -52,6 +53,10 @@ def _part(frame: pd.DataFrame) -> Columns:
     return kernel.ranked(list(frame["piece"]))  # a piece of every chunk, if empty
 
 
+def _ranked_whole(table: Columns) -> Columns:
+    return kernel.ranked([table])
+
+
 def ranked_table(pieces: da.Array) -> Delayed:
     """The whole issue table, ranked, from the records ``pieces`` (as
     :func:`ranked_parts` takes them): a ``Delayed`` table in one task, for a
@@ -65,7 +70,7 @@ def ranked_table(pieces: da.Array) -> Delayed:
     >>> ranked_table(pieces).compute()["index"].tolist()
     [1, 3, 2, 0]
     """
-    return tree(pieces, kernel.ranked)
+    return step(_ranked_whole, tree(pieces, columns.concatenated))
 
 
 def ranked_parts(pieces: da.Array, rows_per_part: int, parts: int | None = None) -> tuple[list[Delayed], Delayed]:

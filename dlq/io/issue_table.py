@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from dlq.kernels import ranked_parts
+from dlq.kernels import columns, ranked_parts
 from dlq.kernels.columns import Columns, Lists
+from dlq.kernels.lowest import lowest_positions
 
 #: Rows shown in a report, worst first.
 WORST_SHOWN = 20
@@ -49,12 +50,20 @@ def digest(table: Columns, num_classes: int) -> IssueDigest:
     given = table.get("given_label")
     return IssueDigest(
         n_issues=int(table["index"].shape[0]),
-        worst=_rows_as_lists(ranked_parts.ranked([table]), WORST_SHOWN),
+        worst=_rows_as_lists(ranked_parts.ranked([columns.taken(table, _worst_positions(table))]), WORST_SHOWN),
         highest_score=float(table["score"].max()) if table["score"].size else None,
         per_given_class=None if given is None else np.bincount(given, minlength=num_classes),
         index=table["index"] if "given_labels" in table else None,
         given_labels=table.get("given_labels"),
     )
+
+
+def _worst_positions(table: Columns) -> np.ndarray:
+    """Where the :data:`WORST_SHOWN` lowest (score, index) rows are, in no order: no sort of the whole table."""
+    n_rows = table["index"].shape[0]
+    if n_rows <= WORST_SHOWN:
+        return np.arange(n_rows)
+    return lowest_positions(table["score"], table["index"], WORST_SHOWN)
 
 
 def _rows_as_lists(table: Columns, count: int) -> dict[str, list]:

@@ -52,7 +52,7 @@ def levels_above(scores: np.ndarray) -> np.ndarray:
     from each score's sign and binary exponent (:func:`_level_tables`: a
     table of both), less one for a negative power of two, which equals a
     level rather than lying below it: the leading bits and whether the
-    mantissa's are all zero: five times as quick as arithmetic on ``np.frexp``.
+    mantissa's are all zero.
 
     Examples
     --------
