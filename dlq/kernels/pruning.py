@@ -54,19 +54,33 @@ def multiclass_levels(
     ([0, 0, 1, 3], [1, 1, 1, 1])
     """
     num_classes = pred_probs.shape[1]
+    num_cells = num_classes * num_classes
     given = at_columns(pred_probs, labels)
     labels = labels.astype(np.int64)
-    numbers, scores = [np.zeros(0, np.int64)], [np.zeros(0, given.dtype)]
+    counted = [Histogram(np.zeros(0, np.int64), np.zeros(0, np.int64))]
     if cells.off_diagonal:
         beaten = np.flatnonzero((predicted or multiclass.predicted_class(pred_probs))[1] > given)
-        margins = given[beaten, None] - pred_probs[beaten]
-        at, columns = true_positions(margins < 0)
-        numbers.append(labels[beaten[at]] * num_classes + columns)
-        scores.append(np.take(margins, at * num_classes + columns))
+        columns = np.arange(num_classes, dtype=np.int64)
+        for rows in _row_blocks(beaten, num_classes):
+            margins = given[rows, None] - pred_probs[rows]
+            below = margins < 0
+            row_cells = (labels[rows] * num_classes)[:, None] + columns
+            counted.append(level_counts(row_cells[below], margins[below], num_cells))
     if cells.diagonal:
-        numbers.append(labels * (num_classes + 1))
-        scores.append(given)
-    return level_counts(np.concatenate(numbers), np.concatenate(scores), num_classes * num_classes)
+        counted.append(level_counts(labels * (num_classes + 1), given, num_cells))
+    return Histogram.summed(counted)
+
+
+#: Entries (rows times classes) of the blocks in which the rows that a
+#: prediction beats are counted and searched: a chunk's temporaries of
+#: those rows' K entries are then a few MB, wherever the share of such rows.
+ENTRIES_PER_BEATEN_BLOCK = 2**20
+
+
+def _row_blocks(rows: np.ndarray, num_classes: int) -> list[np.ndarray]:
+    """``rows`` in consecutive blocks of about :data:`ENTRIES_PER_BEATEN_BLOCK` entries."""
+    step = max(1, ENTRIES_PER_BEATEN_BLOCK // num_classes)
+    return [rows[start : start + step] for start in range(0, rows.shape[0], step)]
 
 
 #: Entries (rows times classes) of each block of :func:`multiclass_entries`.
@@ -113,12 +127,19 @@ def multiclass_entries(
     level = cut_bounds.astype(pred_probs.dtype)
     bounded = ~unbounded[labels]
     candidates = np.flatnonzero(bounded & off_diagonal.any(axis=1)[labels] & (predicted[1] > given))
-    margins = given[candidates, None] - pred_probs[candidates]
-    at, columns = true_positions(margins < np.where(off_diagonal, level, -np.inf)[labels[candidates]])
+    off_levels = np.where(off_diagonal, level, -np.inf)
+    rows, columns, scores = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, pred_probs.dtype)]
+    for block in _row_blocks(candidates, num_classes):
+        margins = given[block, None] - pred_probs[block]
+        below = margins < off_levels[labels[block]]
+        at, block_columns = true_positions(below)
+        rows.append(block[at])
+        columns.append(block_columns)
+        scores.append(margins[below])
     low = np.flatnonzero(bounded & (given < np.diagonal(level)[labels]))
-    rows = np.concatenate([candidates[at], low])
-    scores = np.concatenate([np.take(margins, at * num_classes + columns), given[low]])
-    cells = labels[rows].astype(np.int64) * num_classes + np.concatenate([columns, labels[low]])
+    rows = np.concatenate([*rows, low])
+    scores = np.concatenate([*scores, given[low]])
+    cells = labels[rows].astype(np.int64) * num_classes + np.concatenate([*columns, labels[low]])
     if rows.size:
         found.append(Entries(scores[:, None], cells[:, None], rows + offset, agrees[rows][:, None]))
     return found

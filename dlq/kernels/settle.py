@@ -197,7 +197,9 @@ def split(chunk: Sequence[Entries], cut: Cut, issues_only: bool) -> Split:
 def selected_of_chunk(part: Split, cutoffs: Cutoffs, issues_only: bool) -> Lowest:
     """A chunk's selection from its :class:`Split` and every cell's
     :class:`Cutoffs` (settled by all chunks' gathered entries): its entries
-    below the cells' bins, and its gathered ones at or below the cut-offs.
+    below the cells' bins, and its gathered ones at or below the cut-offs,
+    ranked (:meth:`~dlq.kernels.lowest.Lowest.ranked`): the chunks' selections
+    joined in chunk order are then runs that one merge ranks.
 
     Examples
     --------
@@ -212,4 +214,4 @@ def selected_of_chunk(part: Split, cutoffs: Cutoffs, issues_only: bool) -> Lowes
     if issues_only:
         chosen = chosen & ~gathered.agrees
     kept = gathered.take(chosen)
-    return Lowest.merged([part.below, replace(kept, limits=np.full(kept.cells.shape[0], KEPT_WHOLE))])
+    return Lowest.merged([part.below, replace(kept, limits=np.full(kept.cells.shape[0], KEPT_WHOLE))]).ranked()
