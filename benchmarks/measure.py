@@ -8,10 +8,8 @@ the tables written and copied into docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,15 +24,18 @@ from typing import Any
 import numpy as np
 import zarr
 from cases import peak_resident_mib
+from results_files import save
 
 CORES = os.cpu_count() or 1
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def add_arguments(parser: argparse.ArgumentParser, cases: dict[str, Any], results: Path) -> None:
+def add_arguments(parser: argparse.ArgumentParser, cases: dict[str, Any]) -> None:
     """The options every such script has: ``--data``, ``--out``, and those of one measurement (hidden)."""
     parser.add_argument("--data", type=Path, help="directory for the data set, kept (by default a temporary one)")
-    parser.add_argument("--out", type=Path, default=results, help="Markdown file for the table")
+    parser.add_argument(
+        "--out", type=Path, help="a JSON file for the results (by default benchmarks/results/, shown in the docs)"
+    )
     # one measurement (what the run starts in a fresh process)
     parser.add_argument("--case", choices=sorted(cases), help=argparse.SUPPRESS)
     parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)
@@ -172,12 +173,6 @@ def speedup(theirs: tuple[float | None, float | None], ours: tuple[float | None,
     return " / ".join("" if a is None or b is None else f"{a / b:.1f}x" for a, b in zip(theirs, ours, strict=True))
 
 
-def written_by(script: str) -> str:
-    """The line above a table: how ``benchmarks/<script>`` was started, on what machine, when."""
-    command = " ".join(["python", f"benchmarks/{script}", *sys.argv[1:]])
-    return f"Written by `{command}` on {platform.machine()}, {CORES} cores, {datetime.date.today()}."
-
-
 def table(rows: list[list[str]]) -> list[str]:
     """The lines of the Markdown table of ``rows``: case, tool, the two calls, peak RSS, speed-up, answer."""
     return [
@@ -187,21 +182,9 @@ def table(rows: list[list[str]]) -> list[str]:
     ]
 
 
-def write_results(text: str, out: Path, results: Path) -> None:
-    """Print the results and write them to ``out``; if that is ``results``
-    (the script's default), copy them into docs/performance.md too (a quick
-    look elsewhere leaves the docs as they are)."""
+def write_results(name: str, text: str, out: Path | None) -> None:
+    """Print the results and save them as ``benchmarks/results/NAME.json``,
+    which docs/performance.md shows (:func:`results_files.save`), or to
+    ``out`` (a quick look, which leaves the docs as they are)."""
     print("\n" + text)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(f"wrote {out}", file=sys.stderr)
-    if out == results:
-        publish(text, results)
-
-
-def publish(text: str, results: Path) -> None:
-    """Copy ``text`` into docs/performance.md, between ``<!-- results: NAME -->``
-    (NAME the file name of ``results``) and ``<!-- end results -->``."""
-    from run import replace_block
-
-    replace_block(ROOT / "docs" / "performance.md", f"<!-- results: {results.name} -->", "<!-- end results -->", text)
+    save(name, {"results": text}, out)

@@ -4,7 +4,7 @@ of the rows flagged, against one read of pred_probs and cleanlab 2.9's
 find_label_issues_batched, side by side.
 
     python benchmarks/noise.py --data /tmp/dlq-noise   # about 6 minutes
-    python benchmarks/noise.py --rows 100000 --repeat 1 --out /tmp/noise.md   # a quick look
+    python benchmarks/noise.py --rows 100000 --repeat 1 --out /tmp/noise.json   # a quick look
 
 Writes the three data sets once (``--data DIR`` keeps them), then runs every
 measurement in a fresh process (this script with ``--case CASE``, as the
@@ -29,7 +29,6 @@ import measure as shared
 import numpy as np
 import zarr
 
-RESULTS = shared.ROOT / "benchmarks" / "results" / "noise.md"
 #: Share of labels redrawn at random for each level, for about 5%, 20% and 40% of the rows flagged.
 LEVELS = {"05": 0.09, "20": 0.29, "40": 0.48}
 #: Added to the true class's logit (standard normal noise elsewhere).
@@ -114,7 +113,7 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per case (median reported)")
-    shared.add_arguments(parser, CASES, RESULTS)
+    shared.add_arguments(parser, CASES)
     args = parser.parse_args()
     shared.dispatch(args, lambda args: measure(args.case, args.data, args.answer, args.calls), benchmark, "dlq-noise-")
 
@@ -139,7 +138,7 @@ def benchmark(args: argparse.Namespace, top: Path) -> None:
             for case in ["read-npy", "read-zarr", *tools]:
                 runner.run(case, 2)
         rows.extend(level_rows(runner, level, args.rows))
-    shared.write_results(report(args, facts, rows), args.out, RESULTS)
+    shared.write_results("noise", report(args, facts, rows), args.out)
 
 
 def _flagged(runner: shared.Runner, case: str) -> int:
@@ -204,7 +203,7 @@ def report(args: argparse.Namespace, facts: dict[str, dict], rows: list[list[str
         "|---|---|---:|---:|---:|---:|---|",
     ]
     table = header + ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n\n".join([shared.written_by("noise.py"), data, method]) + "\n\n" + "\n".join(table) + "\n"
+    return "\n\n".join([data, method]) + "\n\n" + "\n".join(table) + "\n"
 
 
 if __name__ == "__main__":

@@ -12,20 +12,16 @@ floor: a plain pass over pred_probs as stored (a numpy sum in memory; every
 zarr chunk read and summed, on all cores). The answers of both tools are
 compared before any figure is printed.
 
-The tables are also written to ``benchmarks/results/run.md`` (``--out``),
-and copied from there into docs/performance.md (between
-``<!-- results: run.md -->`` and ``<!-- end results -->``); a headline table
-made from the same measurements goes into README.md (between
-``<!-- headline: run.md -->`` and ``<!-- end headline -->``).
+The tables are saved as ``benchmarks/results/run.json`` (``--out``), shown
+in docs/performance.md; a headline table made from the same measurements
+is shown in README.md (see ``results_files.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -36,9 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cases import CALLERS_BATCH_SIZE, ZARR_CHUNK_ROWS, write_multiclass, write_multilabel
+from results_files import save
 
 CORES = os.cpu_count() or 1
-ROOT = Path(__file__).resolve().parent.parent
 #: The data set of scale 1 (named by the scales given) and the small one.
 BASE, SMALL = "base", "mc-small"
 #: The batched cases: input and batches, and their data set.
@@ -105,10 +101,6 @@ def same_answer(theirs: np.ndarray, ours: np.ndarray) -> str:
     return "same" if np.array_equal(np.sort(theirs), np.sort(ours)) else "DIFFERENT"
 
 
-#: The results file the docs are made from.
-RESULTS = ROOT / "benchmarks" / "results" / "run.md"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="multi-class rows at scale 1")
@@ -119,10 +111,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, help="directory for the data sets, kept (by default a temporary one)")
     parser.add_argument(
-        "--out",
-        type=Path,
-        default=RESULTS,
-        help="Markdown file for the tables; only the default one is copied into the docs",
+        "--out", type=Path, help="a JSON file for the results (by default benchmarks/results/, shown in the docs)"
     )
     args = parser.parse_args()
     if args.data:
@@ -170,8 +159,7 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
 
     n_issues = runner.answer("dlq-issues-numpy", base, CORES).shape[0]
     tables = [
-        f"Written by `{command_line()}` on {platform.machine()}, {CORES} cores, {datetime.date.today()}.",
-        f"{platform.machine()}, {CORES} cores; median of {args.repeat}, each measurement in a fresh process; "
+        f"Median of {args.repeat}, each measurement in a fresh process; "
         f"peak RSS is the process's, data loading included. cleanlab's batched function with n_jobs=1 (its "
         f"default), dlq with all cores; zarr chunks and cleanlab batches of {ZARR_CHUNK_ROWS:,} rows (its "
         "default) unless a batch size is given. Both tools gave the same answers.",
@@ -248,16 +236,7 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
     )
     text = "\n\n".join(tables) + "\n"
     print("\n" + text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"wrote {args.out}", file=sys.stderr)
-    if args.out.resolve() == RESULTS.resolve():  # a run elsewhere (a quick look) leaves the docs alone
-        replace_block(ROOT / "docs" / "performance.md", "<!-- results: run.md -->", "<!-- end results -->", text)
-        replace_block(ROOT / "README.md", "<!-- headline: run.md -->", "<!-- end headline -->", headline(runner, args))
-
-
-def command_line() -> str:
-    return " ".join(["python", "benchmarks/run.py", *sys.argv[1:]])
+    save("run", {"results": text, "headline": headline(runner, args)}, args.out)
 
 
 def headline(runner: Runner, args: argparse.Namespace) -> str:
@@ -290,23 +269,10 @@ def headline(runner: Runner, args: argparse.Namespace) -> str:
         ]
     )
     return table(
-        f"{platform.machine()}, {CORES} cores, median of {args.repeat}, {datetime.date.today()}; "
-        "from `benchmarks/results/run.md`",
+        f"Median of {args.repeat} runs, each in a fresh process",
         ["task", "cleanlab 2.9", "dlq", "speed-up", "dlq / one read"],
         rows,
     )[0]
-
-
-def replace_block(path: Path, start: str, end: str, text: str) -> None:
-    """Puts ``text`` between the lines ``start`` and ``end`` of ``path``, if it has them."""
-    content = path.read_text() if path.exists() else ""
-    if start not in content or end not in content:
-        print(f"{path}: no {start} ... {end} block; not updated", file=sys.stderr)
-        return
-    before, rest = content.split(start, 1)
-    _, after = rest.split(end, 1)
-    path.write_text(f"{before}{start}\n\n{text.strip()}\n\n{end}{after}")
-    print(f"updated {path}", file=sys.stderr)
 
 
 def first_and_second_row(runner: Runner, kind: str, data: str) -> list[str]:

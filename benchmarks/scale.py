@@ -1,7 +1,7 @@
 """dlq at scale: time and peak memory against rows and against chunks, in fresh processes.
 
-    python benchmarks/scale.py --data /tmp/dlq-scale              # 1M, 4M and 20M rows x 50 (several minutes)
-    python benchmarks/scale.py --data /tmp/dlq-scale --rows 1000000 4000000   # a quicker look
+    python benchmarks/scale.py --data /tmp/dlq-scale              # 1M, 4M and 20M rows x 50 (about half an hour)
+    python benchmarks/scale.py --data /tmp/dlq-scale --rows 1000000 4000000 --repeat 1   # a quicker look
 
 Writes each data set once (float32 softmax of N(0, 1) logits with the true
 class +2.5, 10% of labels flipped; pred_probs as zarr in chunks of 100,000
@@ -9,21 +9,18 @@ rows and as .npy, labels as .npy), then times, each in a fresh process:
 one threaded read of the zarr array (the floor), ``dlq.scan(...).to_zarr``,
 ``dlq.find_label_issues`` and the ``dlq scan`` command on a local cluster of
 2 workers x 1 thread with 1 GiB each, whose peak resident memory (RSS) is
-polled with that of its workers. Then, on the largest data set up to 4M
-rows, the same data cut in 10, 100 and 1,000 chunks, from the .npy file.
-Prints Markdown tables, writes them to ``benchmarks/results/scale.md``
-(``--out``) and copies them into docs/performance.md (between
-``<!-- results: scale.md -->`` and ``<!-- end results -->``); figures vary
-from run to run on a shared machine.
+polled with that of its workers. On the largest data set, dlq's
+``find_label_issues`` from zarr against cleanlab's given the array in memory,
+``--repeat`` times each. Then, on the largest data set up to 4M rows, the
+same data cut in 10, 100 and 1,000 chunks, from the .npy file. Saves the
+tables as ``benchmarks/results/scale.json`` (``--out``), shown in
+docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -32,8 +29,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results_files import save
 
-ROOT = Path(__file__).resolve().parent.parent
 CLASSES = 50
 STORED_CHUNK_ROWS = 100_000
 COMMAND = ["--workers", "2", "--threads-per-worker", "1", "--memory-limit", "1GiB", "--quiet"]
@@ -73,18 +70,24 @@ def peak_rss_mib() -> float:
 
 
 def case(name: str, directory: Path, chunks: int | None) -> dict:
-    """One measurement, in this process: seconds and peak RSS."""
+    """One measurement, in this process: seconds and peak RSS (and, for the
+    filters, where the issue mask is saved)."""
     import dask.array as da
 
     import dlq
 
     labels = np.load(directory / "labels.npy")
     stored = str(directory / "pred_probs.zarr")
+    if name == "cleanlab":  # cleanlab's filter is given the whole array in memory (not timed)
+        from cleanlab.filter import find_label_issues
+
+        stored = np.load(directory / "pred_probs.npy")
     if chunks is not None:  # cut the .npy file in that many chunks
         flat = np.load(directory / "pred_probs.npy", mmap_mode="r")
         rows = -(-flat.shape[0] // chunks)
         stored = da.from_array(flat, chunks=(rows, CLASSES))
         labels = da.from_array(labels, chunks=rows)
+    mask = None
     start = time.perf_counter()
     if name == "read":
         float(da.from_zarr(stored).sum().compute(scheduler="threads"))
@@ -92,8 +95,16 @@ def case(name: str, directory: Path, chunks: int | None) -> dict:
         with tempfile.TemporaryDirectory() as out:
             dlq.scan(labels, stored).to_zarr(Path(out) / "scan.zarr")
     elif name == "filter":
-        dlq.find_label_issues(labels, stored)
-    return {"seconds": time.perf_counter() - start, "rss_mib": peak_rss_mib()}
+        mask = dlq.find_label_issues(labels, stored)
+    elif name == "cleanlab":
+        mask = find_label_issues(labels, stored)
+    seconds = time.perf_counter() - start
+    found = {"seconds": seconds, "rss_mib": peak_rss_mib()}
+    if mask is not None and chunks is None:
+        answer = directory / f"{name}-mask.npy"
+        np.save(answer, np.asarray(mask))
+        found["answer"] = str(answer)
+    return found
 
 
 def fresh(name: str, directory: Path, chunks: int | None = None) -> dict:
@@ -132,68 +143,89 @@ def command(directory: Path) -> dict:
     }
 
 
-#: The results file the docs are made from.
-RESULTS = ROOT / "benchmarks" / "results" / "scale.md"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="directory for the data sets, kept for later runs")
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 4_000_000, 20_000_000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each filter on the largest data set")
     parser.add_argument(
-        "--out",
-        type=Path,
-        default=RESULTS,
-        help="Markdown file for the tables; only the default one is copied into the docs",
+        "--out", type=Path, help="a JSON file for the results (by default benchmarks/results/, shown in the docs)"
     )
-    parser.add_argument("--case", choices=["read", "scan", "filter"], help=argparse.SUPPRESS)
+    parser.add_argument("--case", choices=["read", "scan", "filter", "cleanlab"], help=argparse.SUPPRESS)
     parser.add_argument("--chunks", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         print(json.dumps(case(args.case, args.data, args.chunks)))
         return
-    lines = [
-        f"Written by `python benchmarks/scale.py {' '.join(sys.argv[1:])}` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, {datetime.date.today()}.",
-        "",
-        "| rows | one read | `scan().to_zarr` | `find_label_issues` | `dlq scan` | its RSS | largest worker RSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+    blocks = [
+        f"Data: float32 pred_probs of {CLASSES} classes (a softmax of N(0, 1) logits with the true class +2.5), "
+        f"10% of labels flipped; pred_probs as zarr in chunks of {STORED_CHUNK_ROWS:,} rows and as .npy, labels "
+        "as .npy. Each measurement in a fresh process, its peak RSS the process's (the labels array included). "
+        f"The command: `dlq scan labels.npy pred_probs.zarr --out OUT {' '.join(COMMAND)}` (its class views "
+        "included), the peak RSS of its own process and of its largest worker polled every 0.2 s."
     ]
-    print("\n".join(lines), flush=True)
+    table = [
+        "| rows | one read | `scan().to_zarr` | `find_label_issues` | `dlq scan` | `dlq scan` / `to_zarr` "
+        "| its RSS | largest worker RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for rows in args.rows:
         directory = args.data / f"{rows}x{CLASSES}"
         write(directory, rows)
         found = {name: fresh(name, directory) for name in ("read", "scan", "filter")}
         run = command(directory)
         cells = [f"{found[name]['seconds']:.1f} s ({found[name]['rss_mib']:,.0f} MiB)" for name in found]
-        lines.append(
-            f"| {rows:,} | {' | '.join(cells)} | {run['seconds']:.1f} s | {run['rss_mib']:,.0f} MiB "
-            f"| {run['worker_rss_mib']:,.0f} MiB |"
+        table.append(
+            f"| {rows:,} | {' | '.join(cells)} | {run['seconds']:.1f} s "
+            f"| {run['seconds'] / found['scan']['seconds']:.1f}x "
+            f"| {run['rss_mib']:,.0f} MiB | {run['worker_rss_mib']:,.0f} MiB |"
         )
-        print(lines[-1], flush=True)
-    directory = args.data / f"{max(r for r in args.rows if r <= 4_000_000)}x{CLASSES}"
-    lines += [
-        "",
-        f"The {directory.name} data from .npy, cut in chunks:",
-        "",
-        "| chunks | `scan().to_zarr` | `find_label_issues` |",
-        "|---:|---:|---:|",
+        print(table[-1], flush=True)
+    blocks.append("\n".join(table))
+    largest = args.data / f"{max(args.rows)}x{CLASSES}"
+    blocks += [
+        f"dlq's `find_label_issues` from the zarr store against cleanlab 2.9's `cleanlab.filter.find_label_issues` "
+        f"given the whole pred_probs in memory (loaded before the clock starts; its default n_jobs), "
+        f"{max(args.rows):,} x {CLASSES}, {args.repeat} runs of each, alternating, each in a fresh process:",
+        "\n".join(
+            [
+                "| run | cleanlab | dlq | speed-up | cleanlab RSS | dlq RSS | rows flagged by one tool only |",
+                "|---:|---:|---:|---:|---:|---:|---:|",
+                *_filter_rows(largest, args.repeat),
+            ]
+        ),
     ]
-    print("\n".join(lines[-5:]), flush=True)
+    chunked = args.data / f"{max(r for r in args.rows if r <= 4_000_000)}x{CLASSES}"
+    table = ["| chunks | `scan().to_zarr` | `find_label_issues` |", "|---:|---:|---:|"]
     for chunks in (10, 100, 1_000):
-        found = {name: fresh(name, directory, chunks) for name in ("scan", "filter")}
+        found = {name: fresh(name, chunked, chunks) for name in ("scan", "filter")}
         cells = [f"{found[name]['seconds']:.1f} s ({found[name]['rss_mib']:,.0f} MiB)" for name in found]
-        lines.append(f"| {chunks:,} | {' | '.join(cells)} |")
-        print(lines[-1], flush=True)
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"wrote {args.out}", file=sys.stderr)
-    sys.path.insert(0, str(Path(__file__).parent))
-    from run import replace_block
+        table.append(f"| {chunks:,} | {' | '.join(cells)} |")
+        print(table[-1], flush=True)
+    blocks += [
+        f"The {chunked.name} data from the .npy file as a dask array cut in chunks (the RSS includes the pages of "
+        "the memory-mapped file):",
+        "\n".join(table),
+    ]
+    text = "\n\n".join(blocks) + "\n"
+    print(text)
+    save("scale", {"results": text}, args.out)
 
-    if args.out.resolve() == RESULTS.resolve():  # a run elsewhere leaves the docs alone
-        replace_block(ROOT / "docs" / "performance.md", "<!-- results: scale.md -->", "<!-- end results -->", text)
+
+def _filter_rows(directory: Path, repeat: int) -> list[str]:
+    rows = []
+    for run in range(1, repeat + 1):
+        order = ("cleanlab", "filter") if run % 2 else ("filter", "cleanlab")
+        found = {name: fresh(name, directory) for name in order}
+        theirs, ours = found["cleanlab"], found["filter"]
+        differ = int((np.load(theirs["answer"]) != np.load(ours["answer"])).sum())
+        rows.append(
+            f"| {run} | {theirs['seconds']:.1f} s | {ours['seconds']:.1f} s "
+            f"| {theirs['seconds'] / ours['seconds']:.1f}x "
+            f"| {theirs['rss_mib']:,.0f} MiB | {ours['rss_mib']:,.0f} MiB | {differ:,} |"
+        )
+        print(rows[-1], flush=True)
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """dlq.segmentation against cleanlab 2.9's cleanlab.segmentation, side by side.
 
     python benchmarks/segmentation.py                     # 1000 images x 10 classes x 256 x 256 (2.6 GB float32)
-    python benchmarks/segmentation.py --images 40 --repeat 1 --out /tmp/seg.md   # a quick look
+    python benchmarks/segmentation.py --images 40 --repeat 1 --out /tmp/seg.json   # a quick look
 
 Writes the data set once (``--data DIR`` keeps it; a data set already there
 of the same size and seed is used again), then runs every measurement in a
@@ -32,7 +32,7 @@ it is run once more with ``--debug`` (distributed's log lines on stderr) to
 count the lines that tell a worker restarted, paused, killed or short of
 memory.
 
-The table goes to ``benchmarks/results/segmentation.md`` (``--out``).
+The table goes to ``benchmarks/results/segmentation.json`` (``--out``).
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 import measure as shared
 from cases import peak_resident_mib
 
-RESULTS = shared.ROOT / "benchmarks" / "results" / "segmentation.md"
 #: Images per stored zarr chunk (and per piece when the data are written).
 CHUNK_IMAGES = 4
 #: Side of the square blocks of one true class.
@@ -412,7 +411,7 @@ def main() -> None:
     )
     parser.add_argument("--no-distributed", action="store_true", help="leave out the LocalCluster rows")
     parser.add_argument("--no-command", action="store_true", help="leave out the `dlq scan` command's row")
-    shared.add_arguments(parser, CASES, RESULTS)
+    shared.add_arguments(parser, CASES)
     parser.add_argument("--scan-debug", action="store_true", help=argparse.SUPPRESS)
     shared.dispatch(
         parser.parse_args(),
@@ -471,8 +470,6 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
 
     mask = np.load(runner.results["cleanlab-issues"][0]["answer"])
     lines = [
-        shared.written_by("segmentation.py"),
-        "",
         f"Data: {args.images:,} images x {args.classes} classes x {args.height} x {args.width} pixels "
         f"({pixels:,} pixels); pred_probs float32 (N, K, H, W), {gigabytes:.2f} GB, labels int64 (N, H, W), "
         f"{pixels * 8 / 1e9:.2f} GB; each as .npy and as zarr (chunks of {CHUNK_IMAGES} images, zarr's default "
@@ -506,7 +503,7 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
         lines += ["", command_note(runner)]
     if not args.no_distributed:
         lines += ["", distributed_note(runner)]
-    shared.write_results("\n".join(lines) + "\n", args.out, RESULTS)
+    shared.write_results("segmentation", "\n".join(lines) + "\n", args.out)
 
 
 def distributed_note(runner: shared.Runner) -> str:

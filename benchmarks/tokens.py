@@ -1,7 +1,7 @@
 """dlq.token_classification against cleanlab 2.9's cleanlab.token_classification, side by side.
 
     python benchmarks/tokens.py --data /tmp/dlq-tokens   # 150,000 sentences (3M tokens) x 50 classes: about 12 minutes
-    python benchmarks/tokens.py --sentences 3000 --repeat 1 --out /tmp/tokens.md   # a quick look
+    python benchmarks/tokens.py --sentences 3000 --repeat 1 --out /tmp/tokens.json   # a quick look
 
 Writes the data set once (``--data DIR`` keeps it; a data set already there
 of the same size and seed is used again), then runs every measurement in a
@@ -35,9 +35,8 @@ cleanlab in the order of numpy's default (unstable) argsort, so the ranked
 issues can differ in order where scores tie: the table then says whether
 only tokens of equal scores changed places.
 
-The table goes to ``benchmarks/results/tokens.md`` (``--out``), and from
-there into docs/performance.md (between ``<!-- results: tokens.md -->`` and
-``<!-- end results -->``).
+The table is saved as ``benchmarks/results/tokens.json`` (``--out``), shown
+in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -56,7 +55,6 @@ import zarr
 sys.path.insert(0, str(Path(__file__).parent))
 import measure as shared
 
-RESULTS = shared.ROOT / "benchmarks" / "results" / "tokens.md"
 #: Tokens per stored zarr chunk (2 MB of float32 at 50 classes), and per piece when the data are written.
 CHUNK_ROWS = 10_000
 #: The share of the tokens of class 0 (as "O", outside any entity); the others' shares fall as 1 / k.
@@ -275,7 +273,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes per case (median reported)")
     parser.add_argument("--no-low-memory", action="store_true", help="leave out the low_memory=True rows")
-    shared.add_arguments(parser, CASES, RESULTS)
+    shared.add_arguments(parser, CASES)
     args = parser.parse_args()
     shared.dispatch(args, lambda args: measure(args.case, args.data, args.answer, args.calls), benchmark, "dlq-tokens-")
 
@@ -313,14 +311,14 @@ def benchmark(args: argparse.Namespace, directory: Path) -> None:
                 ]
             )
     shared.write_results(
-        report(args, runner, json.loads((directory / "data.json").read_text()), rows), args.out, RESULTS
+        "tokens", report(args, runner, json.loads((directory / "data.json").read_text()), rows), args.out
     )
 
 
 def report(args: argparse.Namespace, runner: shared.Runner, written: dict[str, int], rows: list[list[str]]) -> str:
     """The results: what was measured, how, and the table."""
     issues = np.load(runner.results["cleanlab-issues"][0]["answer"])
-    parts = [shared.written_by("tokens.py"), describe_data(args, written, issues), describe_method(args)]
+    parts = [describe_data(args, written, issues), describe_method(args)]
     return "\n\n".join(parts) + "\n\n" + "\n".join(shared.table(rows)) + "\n"
 
 
