@@ -207,26 +207,6 @@ def test_the_local_clusters_workers_ignore_ctrl_c_and_the_command_keeps_its_hand
 
 
 @pytest.mark.slow
-def test_the_local_clusters_workers_keep_freed_temporaries_for_reuse():
-    """The command's workers start with glibc's thresholds that a primed
-    process reaches (temporaries below 32 MiB reused from the heap, not
-    mapped and faulted afresh), and distributed's other settings kept."""
-    import os
-
-    import dask
-
-    from dlq.cli.cluster import dask_client
-
-    with dask_client(None, None, workers=1, threads_per_worker=1, memory_limit=None, quiet=True) as client:
-        names = ("MALLOC_MMAP_THRESHOLD_", "OMP_NUM_THREADS")
-        seen = client.run(lambda: {name: os.environ.get(name) for name in names})
-    (environ,) = seen.values()
-    assert int(environ["MALLOC_MMAP_THRESHOLD_"]) > 2**24
-    assert environ["OMP_NUM_THREADS"] == "1"
-    assert "MALLOC_MMAP_THRESHOLD_" not in dask.config.get("distributed.nanny.pre-spawn-environ")
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("to", ["the command", "its process group"])
 def test_ctrl_c_while_the_cluster_starts_stops_the_run(slow_inputs, tmp_path, to):
     import os

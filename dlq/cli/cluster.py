@@ -18,8 +18,6 @@ from typing import Any
 import click
 import dask
 
-from dlq.graphs.allocator import worker_environment
-
 #: How long a worker may stay paused at its memory limit before the run stops.
 PAUSED_PATIENCE_SECONDS = 20.0
 #: How long a cluster that is not the command's own may have no worker (an
@@ -85,12 +83,10 @@ def dask_client(
             options["memory_limit"] = check_memory_limit(memory_limit)
         if not debug:
             options["silence_logs"] = logging.CRITICAL
-        environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **worker_environment()}
         with warnings.catch_warnings(), _interrupt_held() as interrupted:
             if not debug:  # "Port 8787 is already in use": the dashboard's link tells the port taken
                 warnings.simplefilter("ignore", UserWarning)
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-                cluster = LocalCluster(**{k: v for k, v in options.items() if v is not None})
+            cluster = LocalCluster(**{k: v for k, v in options.items() if v is not None})
         with cluster:
             if interrupted.is_set():  # raised once the cluster is whole, so that it shuts down cleanly
                 raise KeyboardInterrupt

@@ -18,12 +18,7 @@ by :func:`dlq.graphs.inprocess.building_lazily` (asked before any work in
 process, see :mod:`dlq.graphs.inprocess`), and does its work once per
 process. Tasks in other processes are not primed: dask.distributed's
 nannies start their workers with ``MALLOC_TRIM_THRESHOLD_`` set
-(``distributed.nanny.pre-spawn-environ``), which fixes glibc's thresholds
-at their smallest, so that a worker maps and faults every temporary afresh
-(a 4,000,000 x 50 scan on two worker processes faulted about 360,000 pages
-a worker, the chunk tasks' arithmetic 1.6 times that of threads in one
-process). :func:`worker_environment` gives the thresholds that priming
-reaches, for the worker processes dlq starts itself.
+(``distributed.nanny.pre-spawn-environ``), which fixes glibc's thresholds.
 """
 
 from __future__ import annotations
@@ -63,16 +58,3 @@ def primed() -> bool:
     True
     """
     return _primed
-
-
-def worker_environment() -> dict[str, str]:
-    """glibc's allocator settings for worker processes: the mmap threshold
-    :func:`prime` reaches, and the trim threshold glibc pairs with it
-    (twice as large), set in the environment before a worker starts.
-
-    Examples
-    --------
-    >>> worker_environment()["MALLOC_MMAP_THRESHOLD_"]
-    '33488896'
-    """
-    return {"MALLOC_MMAP_THRESHOLD_": str(_PRIMING_BYTES), "MALLOC_TRIM_THRESHOLD_": str(2 * _PRIMING_BYTES)}
