@@ -119,3 +119,27 @@ def test_priming_is_done_once_per_process(monkeypatch):
     allocator.prime()
     allocator.prime()
     assert allocator.primed() and len(allocated) == 1
+
+
+def test_import_and_array_calls_leave_pandas_unimported():
+    """pandas (and pyarrow, which it brings) is what the tables need: the
+    issue table's parts, cleanlab's DataFrames. ``import dlq`` and calls that
+    answer with arrays do without it (some 70 MB and 0.3 s of a process)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import dlq
+        imported = ["pandas" in sys.modules]
+        rng = np.random.default_rng(0)
+        pred_probs = rng.dirichlet(np.ones(4), 2000).astype(np.float32)
+        labels = rng.integers(0, 4, 2000)
+        dlq.find_label_issues_batched(labels, pred_probs, verbose=False)
+        dlq.find_label_issues(labels, pred_probs)
+        dlq.scan(labels, pred_probs).compute()
+        imported.append("pandas" in sys.modules)
+        print(imported)
+        """
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[False, False]", found.stderr

@@ -9,11 +9,11 @@ more than a chunk's issues or a part's.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import dask
 import dask.array as da
 import numpy as np
-import pandas as pd
 from dask.delayed import Delayed
 
 from dlq.graphs.blocks import SPLIT_EVERY, per_record, step, tree
@@ -29,7 +29,6 @@ CHUNKS_PER_PART = 64
 FEWEST_MOST_PARTS = SPLIT_EVERY
 
 _PART = "part"
-_FRAME = pd.DataFrame({_PART: np.array([], np.int64), "piece": np.array([], object)})
 
 
 def most_parts(n_chunks: int) -> int:
@@ -43,13 +42,21 @@ def most_parts(n_chunks: int) -> int:
     return max(FEWEST_MOST_PARTS, math.ceil(n_chunks / CHUNKS_PER_PART))
 
 
-def _pieces_frame(box: np.ndarray, found: kernel.Bounds, parts: int) -> pd.DataFrame:
+def _frame(parts: np.ndarray, pieces: np.ndarray) -> Any:
+    # pandas (and pyarrow with it) is imported by the tasks that move a table,
+    # not by ``import dlq``: some 70 MB of memory and 0.3 s a process
+    import pandas as pd
+
+    return pd.DataFrame({_PART: parts, "piece": pieces})
+
+
+def _pieces_frame(box: np.ndarray, found: kernel.Bounds, parts: int) -> Any:
     pieces = np.empty(parts, dtype=object)
     pieces[:] = [*kernel.split(box.flat[0], found, parts)]
-    return pd.DataFrame({_PART: np.arange(parts), "piece": pieces})
+    return _frame(np.arange(parts), pieces)
 
 
-def _part(frame: pd.DataFrame) -> Columns:
+def _part(frame: Any) -> Columns:
     return kernel.ranked(list(frame["piece"]))  # a piece of every chunk, if empty
 
 
@@ -95,7 +102,8 @@ def ranked_parts(pieces: da.Array, rows_per_part: int, parts: int | None = None)
     import dask.dataframe as dd
 
     with dask.config.set({"dataframe.convert-string": False}):  # the pieces are tables, not text
-        moved = dd.from_delayed(frames, meta=_FRAME, verify_meta=False).set_index(
+        meta = _frame(np.array([], np.int64), np.array([], object))
+        moved = dd.from_delayed(frames, meta=meta, verify_meta=False).set_index(
             _PART, divisions=[*range(parts), parts - 1], shuffle_method="tasks"
         )
         return [step(_part, frame) for frame in moved.to_delayed()], found
