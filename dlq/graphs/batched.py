@@ -226,11 +226,11 @@ def batched_search(
     if store is not None:  # one write of the marks, each chunk its own
         marked = tree(per_record(_marked, records, chunk_issues, args=(store,), rows=rows), sum)
         found = step(_once_marked, found, marked)
-    per_problem = step(Lowest.per_cell, found, cells)
+    mask = issue_mask(chunk_issues, rows)
     if cells.shape[0] == 1:  # one problem: its issues ranked by the search's scores
         ranked = step(Lowest.ranked, found)
         issues = step(attrgetter("indices"), ranked)
-        mask = issue_mask(chunk_issues, rows)
+        per_problem = step(Lowest.per_cell, ranked, cells)  # in order already: one pass, not a second sort
         if store is not None:
             chunk_scores = per_record(_stored_scores, records, args=(store,), rows=rows)
         else:
@@ -238,8 +238,8 @@ def batched_search(
         scores = as_rows(chunk_scores, rows, problems.score_type(pred_probs.dtype, method, adjusted=adjust))
         chunk_ranked = chunk_issues
     else:  # K problems: their issues united (each chunk its own), ranked by the ranking's scores if asked
+        per_problem = step(Lowest.per_cell, found, cells)
         issues = step(sets.union, per_problem)
-        mask = issue_mask(chunk_issues, rows)
         ranked, scores, chunk_ranked = None, None, None
         if ranking is not None:
             scores = as_rows(field(records, "rank_scores"), rows, np.float64)

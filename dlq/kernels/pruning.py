@@ -77,9 +77,9 @@ def multiclass_levels(
 ENTRIES_PER_BEATEN_BLOCK = 2**20
 
 
-def _row_blocks(rows: np.ndarray, num_classes: int) -> list[np.ndarray]:
-    """``rows`` in consecutive blocks of about :data:`ENTRIES_PER_BEATEN_BLOCK` entries."""
-    step = max(1, ENTRIES_PER_BEATEN_BLOCK // num_classes)
+def _row_blocks(rows: np.ndarray, num_classes: int, entries: int = ENTRIES_PER_BEATEN_BLOCK) -> list[np.ndarray]:
+    """``rows`` in consecutive blocks of about ``entries`` entries (rows times classes)."""
+    step = max(1, entries // num_classes)
     return [rows[start : start + step] for start in range(0, rows.shape[0], step)]
 
 
@@ -156,10 +156,8 @@ def _every_entry_of(
     by_label = by_label[of_labels[labels[by_label]]]
     cell_type = np.int32 if num_classes * num_classes < 2**31 else np.int64
     columns = np.arange(num_classes, dtype=cell_type)
-    step = max(1, ENTRIES_PER_BLOCK // num_classes)
     found = []
-    for start in range(0, by_label.shape[0], step):  # blocks of rows, whose temporaries stay in cache
-        block = by_label[start : start + step]
+    for block in _row_blocks(by_label, num_classes, ENTRIES_PER_BLOCK):  # blocks whose temporaries stay in cache
         given, probs = labels[block], pred_probs[block]
         rows = np.arange(given.shape[0])
         given_probs = probs[rows, given]
